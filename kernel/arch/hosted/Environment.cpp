@@ -1,0 +1,23 @@
+// The hosted "arch" runs the kernel core as a Linux process: the console is standard output and
+// a panic prints its location and aborts (so GoogleTest death tests can observe it).
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <kernel/lib/Assert.h>
+#include <kernel/lib/Format.h>
+
+namespace ath {
+
+void console_write(StringView text)
+{
+    fwrite(text.characters(), 1, text.length(), stdout);
+}
+
+[[noreturn]] void panic_at(const char* file, int line, const char* message)
+{
+    fflush(stdout);
+    fprintf(stderr, "PANIC at %s:%d: %s\n", file, line, message);
+    abort();
+}
+
+} // namespace ath
