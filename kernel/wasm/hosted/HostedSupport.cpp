@@ -1,0 +1,60 @@
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+namespace ath::wasm::hosted {
+
+void* MallocAllocator::allocate(usize size, usize alignment)
+{
+    // aligned_alloc wants the size to be a multiple of the alignment.
+    usize rounded = (size + alignment - 1) & ~(alignment - 1);
+    void* pointer = aligned_alloc(alignment < sizeof(void*) ? sizeof(void*) : alignment, rounded == 0 ? alignment : rounded);
+    if (pointer)
+        ++m_live;
+    return pointer;
+}
+
+void MallocAllocator::deallocate(void* pointer, usize, usize)
+{
+    if (!pointer)
+        return;
+    --m_live;
+    free(pointer);
+}
+
+Result<FileBytes> FileBytes::read(const char* path)
+{
+    FILE* file = fopen(path, "rb");
+    if (!file)
+        return Error::from(ErrorCode::NotFound, "cannot open file");
+    fseek(file, 0, SEEK_END);
+    long length = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    if (length < 0) {
+        fclose(file);
+        return Error::from(ErrorCode::InvalidArgument, "cannot size file");
+    }
+    u8* data = static_cast<u8*>(malloc(length > 0 ? static_cast<usize>(length) : 1));
+    if (!data) {
+        fclose(file);
+        return Error::from(ErrorCode::OutOfMemory, "file too large");
+    }
+    usize got = fread(data, 1, static_cast<usize>(length), file);
+    fclose(file);
+    if (got != static_cast<usize>(length)) {
+        free(data);
+        return Error::from(ErrorCode::InvalidArgument, "short read");
+    }
+    return FileBytes(data, got);
+}
+
+FileBytes::~FileBytes() { free(m_data); }
+
+Result<Module> load_module_file(Allocator& allocator, const char* path)
+{
+    auto file = TRY(FileBytes::read(path));
+    return Module::create(allocator, file.bytes());
+}
+
+} // namespace ath::wasm::hosted

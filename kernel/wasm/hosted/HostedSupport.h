@@ -1,0 +1,42 @@
+#pragma once
+
+// Hosted-only conveniences for tests, tools and benchmarks (not part of the freestanding engine):
+// a malloc-backed Allocator and a whole-file reader for .wasm files.
+#include <kernel/wasm/Runtime.h>
+
+namespace ath::wasm::hosted {
+
+class MallocAllocator final : public Allocator {
+public:
+    void* allocate(usize size, usize alignment) override;
+    void deallocate(void* pointer, usize size, usize alignment) override;
+
+    usize live_allocations() const { return m_live; }
+
+private:
+    usize m_live { 0 };
+};
+
+// The bytes of a file, owned (freed by the destructor).
+class FileBytes {
+public:
+    static Result<FileBytes> read(const char* path);
+
+    FileBytes(FileBytes&& other) : m_data(exchange(other.m_data, nullptr)), m_size(exchange(other.m_size, 0)) { }
+    FileBytes(const FileBytes&) = delete;
+    FileBytes& operator=(const FileBytes&) = delete;
+    FileBytes& operator=(FileBytes&&) = delete;
+    ~FileBytes();
+
+    ReadonlyBytes bytes() const { return ReadonlyBytes(m_data, m_size); }
+
+private:
+    FileBytes(u8* data, usize size) : m_data(data), m_size(size) { }
+    u8* m_data { nullptr };
+    usize m_size { 0 };
+};
+
+// Reads and creates a module in one step.
+Result<Module> load_module_file(Allocator&, const char* path);
+
+} // namespace ath::wasm::hosted
