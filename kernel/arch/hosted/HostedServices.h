@@ -1,0 +1,21 @@
+#pragma once
+
+// HostServices for the hosted build: the module's console is this process's stdio, clocks are
+// clock_gettime, entropy is getrandom(2).
+#include <kernel/sys/HostServices.h>
+
+namespace ath::hosted {
+
+class HostedServices final : public sys::HostServices {
+public:
+    Result<usize> write_console(Stream stream, ReadonlyBytes bytes) override;
+    Result<usize> read_console(Bytes buffer) override;
+    u64 monotonic_ns() override;
+    u64 realtime_ns() override;
+    u64 clock_resolution_ns() override;
+    ErrorOr fill_random(Bytes buffer) override;
+    void sleep_ns(u64 duration) override;
+    void yield() override;
+};
+
+} // namespace ath::hosted

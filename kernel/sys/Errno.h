@@ -1,0 +1,59 @@
+#pragma once
+
+// WASI preview1 errno values, and the one place kernel errors become them (the ABI boundary).
+#include <kernel/lib/Error.h>
+
+namespace ath::sys {
+
+enum class Errno : u16 {
+    Success = 0,
+    TooBig = 1,
+    Access = 2,
+    Again = 6,
+    BadFileDescriptor = 8,
+    Busy = 10,
+    Fault = 21,
+    FileTooBig = 22,
+    Interrupted = 27,
+    Invalid = 28,
+    Io = 29,
+    IsDirectory = 31,
+    NoEntry = 44,
+    NoMemory = 48,
+    NoSpace = 51,
+    NoSys = 52,
+    NotDirectory = 54,
+    NotSupported = 58,
+    Overflow = 61,
+    Permission = 63,
+    Pipe = 64,
+    Range = 68,
+    SeekPipe = 70,
+    TimedOut = 73,
+    NotCapable = 76,
+};
+
+constexpr Errno errno_from(const Error& error)
+{
+    switch (error.code) {
+    case ErrorCode::InvalidArgument: return Errno::Invalid;
+    case ErrorCode::OutOfMemory: return Errno::NoMemory;
+    case ErrorCode::OutOfRange: return Errno::Fault;
+    case ErrorCode::NotFound: return Errno::NoEntry;
+    case ErrorCode::AlreadyExists: return Errno::Busy;
+    case ErrorCode::PermissionDenied: return Errno::NotCapable;
+    case ErrorCode::BadHandle: return Errno::BadFileDescriptor;
+    case ErrorCode::Malformed: return Errno::Invalid;
+    case ErrorCode::Invalid: return Errno::Invalid;
+    case ErrorCode::Unsupported: return Errno::NoSys;
+    case ErrorCode::Overflow: return Errno::Overflow;
+    case ErrorCode::Busy: return Errno::Again;
+    case ErrorCode::TimedOut: return Errno::TimedOut;
+    case ErrorCode::Trap: return Errno::Fault;
+    case ErrorCode::Unlinkable: return Errno::NoSys;
+    case ErrorCode::Exhausted: return Errno::NoSpace;
+    }
+    return Errno::Io;
+}
+
+} // namespace ath::sys

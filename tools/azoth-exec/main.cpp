@@ -1,0 +1,130 @@
+// azoth-exec: runs a WASI (preview1) command module on the hosted build of the kernel core — the
+// same engine and system-call layer the kernel uses, with this process's stdio, clocks and entropy.
+//
+//   azoth-exec [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]
+//
+// Exit status: the module's proc_exit code (0 when _start returns); 70 + a message when the module
+// traps; 64 for usage errors; 65 when the module is malformed, invalid or cannot be linked.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vector>
+
+#include <kernel/arch/hosted/HostedServices.h>
+#include <kernel/sys/Wasi.h>
+#include <kernel/wasm/Runtime.h>
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+using namespace ath;
+
+namespace {
+
+constexpr int exit_usage = 64;
+constexpr int exit_bad_module = 65;
+constexpr int exit_trap = 70;
+
+void print_error(const char* what, const Error& error)
+{
+    if (error.has_offset())
+        fprintf(stderr, "azoth-exec: %s: %s (%s at byte %llu)\n", what, error.reason, error_code_name(error.code),
+            static_cast<unsigned long long>(error.offset));
+    else
+        fprintf(stderr, "azoth-exec: %s: %s (%s)\n", what, error.reason, error_code_name(error.code));
+}
+
+int usage()
+{
+    fprintf(stderr, "usage: azoth-exec [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]\n");
+    return exit_usage;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Optional<u64> fuel;
+    u64 granularity = 1;
+    std::vector<StringView> environment;
+    int index = 1;
+    for (; index < argc && argv[index][0] == '-'; ++index) {
+        StringView flag(argv[index]);
+        if (flag == "--fuel" && index + 1 < argc) {
+            auto value = StringView(argv[++index]).to_u64();
+            if (!value.has_value())
+                return usage();
+            fuel = *value;
+        } else if (flag == "--coarse-clock") {
+            granularity = 1'000'000; // 1 ms: what untrusted modules see
+        } else if (flag == "--env" && index + 1 < argc) {
+            environment.push_back(StringView(argv[++index]));
+        } else if (flag == "--help" || flag == "-h") {
+            usage();
+            return 0;
+        } else {
+            return usage();
+        }
+    }
+    if (index >= argc)
+        return usage();
+    const char* path = argv[index];
+
+    std::vector<StringView> arguments;
+    for (int i = index; i < argc; ++i)
+        arguments.push_back(StringView(argv[i]));
+
+    wasm::hosted::MallocAllocator allocator;
+    auto module = wasm::hosted::load_module_file(allocator, path);
+    if (module.is_error()) {
+        print_error(path, module.error());
+        return exit_bad_module;
+    }
+
+    int status = 0;
+    {
+        wasm::Store store(allocator);
+        hosted::HostedServices services;
+        sys::WasiConfig config;
+        config.arguments = Span<const StringView>(arguments.data(), arguments.size());
+        config.environment = Span<const StringView>(environment.data(), environment.size());
+        config.clock_granularity_ns = granularity;
+        sys::WasiContext wasi(services, config);
+
+        std::vector<wasm::Extern> imports(module.value().import_count());
+        auto linked = wasi.resolve_all(store, module.value(), Span<wasm::Extern>(imports.data(), imports.size()));
+        if (linked.is_error()) {
+            for (usize i = 0; i < module.value().import_count(); ++i) {
+                auto import = module.value().import_at(i);
+                if (import.module_name != sys::wasi_module_name || wasi.resolve_import(store, import.field_name, import.type.function).is_error())
+                    fprintf(stderr, "azoth-exec: cannot link import %.*s.%.*s\n", static_cast<int>(import.module_name.length()),
+                        import.module_name.characters(), static_cast<int>(import.field_name.length()), import.field_name.characters());
+            }
+            print_error("link", linked.error());
+            return exit_bad_module;
+        }
+        auto instance = store.instantiate(module.value(), Span<const wasm::Extern>(imports.data(), imports.size()));
+        if (instance.is_error()) {
+            if (sys::WasiContext::is_exit(instance.error()))
+                return static_cast<int>(*wasi.exit_code() & 0xFF);
+            print_error("instantiate", instance.error());
+            return instance.error().code == ErrorCode::Trap ? exit_trap : exit_bad_module;
+        }
+        auto start = instance.value()->find_export("_start");
+        if (!start.has_value() || !start->as_function()) {
+            fprintf(stderr, "azoth-exec: %s exports no _start function (not a WASI command)\n", path);
+            return exit_bad_module;
+        }
+        store.set_fuel(fuel);
+        auto outcome = store.invoke(*start->as_function(), {}, {});
+        fflush(stdout);
+        if (outcome.is_error()) {
+            if (sys::WasiContext::is_exit(outcome.error())) {
+                status = static_cast<int>(*wasi.exit_code() & 0xFF);
+            } else {
+                print_error("trap", outcome.error());
+                status = exit_trap;
+            }
+        }
+    }
+    return status;
+}
