@@ -18,7 +18,7 @@ check() {
 help=$("$azoth" --help 2>&1)
 help_status=$?
 check "--help exits 0" test "$help_status" -eq 0
-for command in run test setup build bench; do
+for command in run test setup build bench exec; do
     check "--help lists '$command'" grep -q "^  $command " <<<"$help"
     out=$("$azoth" "$command" --help 2>&1)
     check "'$command --help' exits 0 and prints usage" test $? -eq 0 -a -n "$(grep "usage: ./azoth $command" <<<"$out")"
