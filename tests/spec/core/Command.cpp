@@ -99,6 +99,11 @@ ErrorOr parse_float(JsonValue json, u32 bit_width, u64& bits, FloatPattern& patt
 
 ErrorOr parse_v128(JsonValue json, SpecValue& value)
 {
+    auto lanes = json.member("value");
+    if (!lanes.has_value()) {
+        value.has_value = false; // type only
+        return {};
+    }
     auto lane_type_json = json.member("lane_type");
     if (!lane_type_json.has_value())
         return Error::from(ErrorCode::Malformed, "v128 value without lane_type");
@@ -111,11 +116,6 @@ ErrorOr parse_v128(JsonValue json, SpecValue& value)
     }
     if (!known)
         return Error::from(ErrorCode::Malformed, "unknown v128 lane_type");
-    auto lanes = json.member("value");
-    if (!lanes.has_value()) {
-        value.has_value = false;
-        return {};
-    }
     if (!lanes->is_array())
         return Error::from(ErrorCode::Malformed, "v128 value should be an array of lanes");
     u32 count = lane_count(value.lane_type);
