@@ -1,6 +1,10 @@
 #pragma once
 
 // Distinct types for physical and virtual addresses so one cannot be passed for the other.
+// <compare>: the defaulted operator<=> below needs std::strong_ordering (the kernel build gets it
+// from kernel/runtime/include/compare).
+#include <compare>
+
 #include "Bits.h"
 #include "Types.h"
 

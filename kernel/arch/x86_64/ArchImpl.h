@@ -1,0 +1,67 @@
+#pragma once
+
+// x86_64 implementation of the arch interface (kernel/arch/Arch.h). Definitions live in the
+// same-named files of this folder (Console, Cpu, Interrupts, InterruptControllers, Mmu, Platform,
+// SelfTestSupport).
+
+namespace ath::x86_64 {
+
+struct Arch {
+    static StringView name() { return "x86_64"; }
+
+    // Console.cpp: COM1 16550.
+    static void console_init();
+    static void console_putc(char character);
+
+    // Platform.cpp
+    [[noreturn]] static void halt_forever();
+    [[noreturn]] static void power_off(u8 status);
+    static u64 cycle_counter();
+    static void wait_for_interrupt();
+
+    // Cpu.cpp / Interrupts.cpp
+    static void init_cpu();
+    static bool interrupts_enabled();
+    static void enable_interrupts();
+    static void disable_interrupts();
+    static Optional<FaultInfo> run_catching_faults(void (*body)(void*), void* context);
+
+    // Mmu.cpp: 4-level paging with NX.
+    struct Mmu {
+        static ErrorOr init(const boot::BootInfo& info);
+        static ErrorOr map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access);
+        static ErrorOr unmap(VirtualAddress base, u64 page_count);
+        static ErrorOr protect(VirtualAddress base, u64 page_count, PageAccess access);
+        static Optional<PhysicalAddress> translate(VirtualAddress address);
+        static void flush(VirtualAddress base, u64 page_count);
+        static void set_tlb_shootdown_hook(TlbShootdownHook hook);
+        static u64 page_tables_in_use();
+    };
+
+    // InterruptControllers.cpp: ACPI MADT/HPET, LAPIC timer, I/O APIC routing. `irq` numbers are
+    // legacy ISA IRQs (COM1 = 4), routed through the MADT's overrides.
+    static ErrorOr init_platform(const boot::BootInfo& info);
+    static ErrorOr install_irq_handler(u32 irq, IrqHandler handler, void* context);
+    static u64 clock_nanoseconds();
+    static u64 timer_ticks();
+    static u64 timer_frequency_hz();
+
+    // SelfTestSupport.cpp
+    static bool trigger_fault(FaultKind kind);
+    static ErrorOr self_test_device_interrupt();
+
+    // Interrupts.cpp
+    [[gnu::always_inline]] static inline StackFrame current_frame()
+    {
+        u64 frame_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
+        return StackFrame { frame_pointer, reinterpret_cast<u64>(__builtin_return_address(0)) };
+    }
+    static Optional<StackFrame> next_frame(StackFrame frame);
+    static void dump_current_registers();
+};
+
+} // namespace ath::x86_64
+
+namespace ath {
+using Arch = x86_64::Arch;
+}

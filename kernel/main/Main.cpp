@@ -1,0 +1,123 @@
+// kernel_main: the generic boot sequence, the same on every arch.
+//
+//  1. early console, CPU tables (so any fault from here on is reported), BootInfo check
+//  2. physical frames from the memory map, own page tables, boot-services memory reclaimed
+//  3. kernel heap, global constructors
+//  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
+//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, bench-boot
+#include <kernel/arch/Arch.h>
+#include <kernel/debug/Panic.h>
+#include <kernel/debug/Symbols.h>
+#include <kernel/lib/Format.h>
+#include <kernel/main/CommandLine.h>
+#include <kernel/main/Kernel.h>
+#include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/MemoryLayout.h>
+#include <kernel/mm/PhysicalMemory.h>
+#include <kernel/runtime/CxxRuntime.h>
+#include <kernel/selftest/SelfTest.h>
+
+namespace ath {
+
+void console_write(StringView text)
+{
+    for (char c : text) {
+        if (c == '\n')
+            Arch::console_putc('\r');
+        Arch::console_putc(c);
+    }
+}
+
+namespace {
+
+const boot::BootInfo* g_boot_info = nullptr;
+
+// Power-off statuses besides 0 (success) and debug::panic_status.
+constexpr u8 status_selftest_failed = 1;
+constexpr u8 status_boot_failed = 2;
+
+[[noreturn]] void boot_failure(StringView step, const Error& error)
+{
+    println("athanor: boot failed: {}: {} ({})", step, error.reason, error_code_name(error.code));
+    Arch::power_off(status_boot_failed);
+}
+
+template<typename T>
+T must(StringView step, Result<T>&& result)
+{
+    if (result.is_error())
+        boot_failure(step, result.error());
+    return result.release_value();
+}
+void must(StringView step, ErrorOr&& result)
+{
+    if (result.is_error())
+        boot_failure(step, result.error());
+}
+
+[[gnu::noinline]] void panic_on_purpose()
+{
+    PANIC("panic-test: deliberate panic requested on the command line");
+}
+
+} // namespace
+
+const boot::BootInfo& boot_info()
+{
+    VERIFY(g_boot_info);
+    return *g_boot_info;
+}
+
+extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
+{
+    Arch::console_init();
+    println("");
+    println("athanor: Athanor kernel for {} starting", Arch::name());
+    Arch::init_cpu();
+
+    if (info == nullptr || reinterpret_cast<u64>(info) < boot::direct_map_base) {
+        println("athanor: boot failed: BootInfo pointer {:#x} is not in the direct map", reinterpret_cast<u64>(info));
+        Arch::power_off(status_boot_failed);
+    }
+    if (!boot::is_compatible(*info)) {
+        println("athanor: boot failed: incompatible BootInfo (magic {:#x}, version {}, size {}; expected version {})",
+                info->magic, info->version, info->size, boot::boot_info_version);
+        Arch::power_off(status_boot_failed);
+    }
+    g_boot_info = info;
+
+    // The command line lives in loader memory: copy it before anything is reclaimed.
+    StringView raw_cmdline;
+    if (info->cmdline && info->cmdline_size)
+        raw_cmdline = StringView(mm::phys_to_ptr<const char>(PhysicalAddress(info->cmdline)), info->cmdline_size);
+    auto cmdline = must("command line", CommandLine::create(raw_cmdline));
+    println("athanor: command line: \"{}\"", cmdline.text());
+
+    must("physical memory", mm::init_physical_memory(*info));
+    must("paging", Arch::Mmu::init(*info));
+    u64 reclaimed = mm::reclaim_boot_services_memory(*info);
+    println("athanor: reclaimed {} KiB of boot-services memory, {} MiB free", reclaimed * page_size >> 10,
+            mm::physical_frames().free_count() * page_size >> 20);
+    must("kernel heap", mm::init_kernel_heap());
+    runtime::run_global_constructors();
+
+    must("platform", Arch::init_platform(*info));
+    Arch::enable_interrupts();
+    println("athanor: {} symbols in the kernel image", debug::symbol_count());
+    println("athanor: ready");
+
+    if (cmdline.has_word("bench-boot"))
+        Arch::power_off(0);
+    if (cmdline.has_word("panic-test"))
+        panic_on_purpose();
+    if (cmdline.has_word("selftest")) {
+        usize failed = selftest::run_all();
+        Arch::power_off(failed == 0 ? 0 : status_selftest_failed);
+    }
+
+    println("athanor: nothing more to do yet; idling (interrupts on)");
+    while (true)
+        Arch::wait_for_interrupt();
+}
+
+} // namespace ath

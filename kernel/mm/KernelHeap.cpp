@@ -1,0 +1,128 @@
+#include <kernel/arch/Arch.h>
+#include <kernel/lib/Format.h>
+#include <kernel/lib/SpinLock.h>
+#include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/MemoryLayout.h>
+#include <kernel/mm/PhysicalMemory.h>
+
+namespace ath {
+
+namespace mm {
+
+namespace {
+
+constexpr u64 initial_heap_bytes = 4ULL << 20;
+constexpr u64 growth_step_bytes = 4ULL << 20;
+
+alignas(HeapAllocator) u8 g_heap_storage[sizeof(HeapAllocator)];
+HeapAllocator* g_heap = nullptr;
+u64 g_mapped_bytes = 0;
+SpinLock g_heap_lock;
+
+// Maps `bytes` more of the heap window (fresh frames, one at a time: the heap need not be
+// physically contiguous) and gives them to the allocator as a region.
+ErrorOr grow_heap(u64 bytes)
+{
+    bytes = align_up(bytes, page_size);
+    if (bytes > heap_window_size - g_mapped_bytes)
+        return Error::from(ErrorCode::OutOfMemory, "kernel heap window is full");
+    VirtualAddress base(heap_window_base + g_mapped_bytes);
+    for (u64 offset = 0; offset < bytes; offset += page_size) {
+        auto frame = physical_frames().allocate();
+        ErrorOr mapped = frame.is_error() ? ErrorOr(frame.error())
+                                          : Arch::Mmu::map(base.offset(offset), frame.value(), 1, PageAccess::Write);
+        if (mapped.is_error()) {
+            // Give back what this attempt took so a failed growth leaves no trace.
+            if (frame.has_value())
+                (void)physical_frames().free(frame.value());
+            for (u64 undo = 0; undo < offset; undo += page_size) {
+                auto physical = Arch::Mmu::translate(base.offset(undo));
+                (void)Arch::Mmu::unmap(base.offset(undo), 1);
+                if (physical.has_value())
+                    (void)physical_frames().free(*physical);
+            }
+            return mapped.release_error();
+        }
+    }
+    TRY(g_heap->add_region(Bytes(base.as_ptr<u8>(), bytes)));
+    g_mapped_bytes += bytes;
+    return {};
+}
+
+} // namespace
+
+ErrorOr init_kernel_heap()
+{
+    g_heap = new (g_heap_storage) HeapAllocator(ATH_HEAP_POISON != 0);
+    TRY(grow_heap(initial_heap_bytes));
+    println("athanor: heap: {} KiB mapped at {:#x}, freed-memory poisoning {}", g_mapped_bytes >> 10,
+            heap_window_base, g_heap->poisons_freed_memory() ? "on" : "off");
+    return {};
+}
+
+HeapAllocator& kernel_heap()
+{
+    VERIFY(g_heap);
+    return *g_heap;
+}
+
+u64 kernel_heap_mapped_bytes() { return g_mapped_bytes; }
+
+} // namespace mm
+
+Result<void*> kmalloc(usize size, usize alignment)
+{
+    ScopedLock lock(mm::g_heap_lock);
+    auto& heap = mm::kernel_heap();
+    auto allocation = heap.allocate(size, alignment);
+    if (allocation.has_value() || allocation.error().code != ErrorCode::OutOfMemory)
+        return allocation;
+    // Grow by at least the request (plus room for headers and alignment), then retry once.
+    auto needed = checked_add<u64>(size, alignment + 2 * mm::HeapAllocator::header_size);
+    if (!needed.has_value())
+        return allocation;
+    TRY(mm::grow_heap(max<u64>(*needed, mm::growth_step_bytes)));
+    return heap.allocate(size, alignment);
+}
+
+void kfree(void* pointer)
+{
+    if (!pointer)
+        return;
+    ScopedLock lock(mm::g_heap_lock);
+    auto freed = mm::kernel_heap().free(pointer);
+    if (freed.is_error())
+        PANIC(freed.error().reason);
+}
+
+} // namespace ath
+
+namespace std {
+const nothrow_t nothrow {};
+}
+
+using ath::usize;
+
+void* operator new(usize size)
+{
+    auto allocation = ath::kmalloc(size);
+    if (allocation.is_error())
+        PANIC("operator new: out of kernel heap (use new (std::nothrow) for input-sized objects)");
+    return allocation.value();
+}
+void* operator new[](usize size) { return operator new(size); }
+void* operator new(usize size, const std::nothrow_t&) noexcept { return ath::kmalloc(size).value_or(nullptr); }
+void* operator new[](usize size, const std::nothrow_t&) noexcept { return ath::kmalloc(size).value_or(nullptr); }
+void* operator new(usize size, std::align_val_t alignment)
+{
+    auto allocation = ath::kmalloc(size, static_cast<usize>(alignment));
+    if (allocation.is_error())
+        PANIC("operator new: out of kernel heap");
+    return allocation.value();
+}
+void operator delete(void* pointer) noexcept { ath::kfree(pointer); }
+void operator delete[](void* pointer) noexcept { ath::kfree(pointer); }
+void operator delete(void* pointer, usize) noexcept { ath::kfree(pointer); }
+void operator delete[](void* pointer, usize) noexcept { ath::kfree(pointer); }
+void operator delete(void* pointer, std::align_val_t) noexcept { ath::kfree(pointer); }
+void operator delete(void* pointer, usize, std::align_val_t) noexcept { ath::kfree(pointer); }

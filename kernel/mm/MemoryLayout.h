@@ -1,0 +1,29 @@
+#pragma once
+
+// The kernel's virtual address space, the same on every 64-bit arch (48-bit virtual addresses):
+//
+//   0xFFFF800000000000  direct map of physical memory (boot contract, up to 64 TiB)
+//   0xFFFFC00000000000  kernel heap window (64 GiB, mapped on demand)
+//   0xFFFFD00000000000  linear-memory reservations (16 TiB: 4 GiB + 4 GiB guard each)
+//   0xFFFFE00000000000  scratch window for self-tests and temporary mappings (1 GiB)
+//   0xFFFFFFFF80000000  kernel image (boot contract)
+#include <boot/BootInfo.h>
+#include <kernel/lib/Address.h>
+
+namespace ath::mm {
+
+inline constexpr u64 direct_map_base = boot::direct_map_base;
+inline constexpr u64 heap_window_base = 0xFFFFC00000000000ULL;
+inline constexpr u64 heap_window_size = 64ULL << 30;
+inline constexpr u64 linear_memory_window_base = 0xFFFFD00000000000ULL;
+inline constexpr u64 linear_memory_window_size = 16ULL << 40;
+inline constexpr u64 linear_memory_reservation = 4ULL << 30;
+inline constexpr u64 linear_memory_guard = 4ULL << 30;
+inline constexpr u64 scratch_window_base = 0xFFFFE00000000000ULL;
+inline constexpr u64 scratch_window_size = 1ULL << 30;
+
+inline VirtualAddress phys_to_virt(PhysicalAddress physical) { return VirtualAddress(direct_map_base + physical.get()); }
+template<typename T>
+inline T* phys_to_ptr(PhysicalAddress physical) { return phys_to_virt(physical).as_ptr<T>(); }
+
+} // namespace ath::mm
