@@ -1,0 +1,177 @@
+// Times Athanor's Wasm engine for the engine benchmark (a hosted tool, built in hosted-release).
+//
+//   azoth-engine-bench run FILE.wasm REPETITIONS
+//       Module::create (decode + validate + translate) once, instantiate once, then calls the
+//       exported `run` REPETITIONS times. Prints one JSON object:
+//       {"decode_validate_translate_seconds": s, "instantiate_seconds": s, "seconds": [..], "checksum": n}
+//   azoth-engine-bench validate FILE.wasm REPETITIONS
+//       Module::create REPETITIONS times on bytes already in memory: {"seconds": [..], "bytes": n}
+//
+// Any failure prints {"error": "..."} and exits 1, so the orchestration can show it in its table.
+#include <kernel/wasm/Runtime.h>
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+namespace {
+
+using namespace ath;
+using namespace ath::wasm;
+
+double now_seconds()
+{
+    timespec time {};
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_nsec) * 1e-9;
+}
+
+// Reasons are static engine strings; escape them anyway so the output always parses.
+void print_json_string(const char* text)
+{
+    putchar('"');
+    for (; text && *text; ++text) {
+        unsigned char c = static_cast<unsigned char>(*text);
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+int fail(const char* stage, const Error& error)
+{
+    printf("{\"error\": ");
+    char text[512];
+    if (error.has_offset())
+        snprintf(text, sizeof(text), "%s: %s: %s (offset %llu)", stage, error_code_name(error.code), error.reason,
+                 static_cast<unsigned long long>(error.offset));
+    else
+        snprintf(text, sizeof(text), "%s: %s: %s", stage, error_code_name(error.code), error.reason);
+    print_json_string(text);
+    printf("}\n");
+    return 1;
+}
+
+int fail(const char* message)
+{
+    printf("{\"error\": ");
+    print_json_string(message);
+    printf("}\n");
+    return 1;
+}
+
+void print_seconds(const double* seconds, int count)
+{
+    printf("\"seconds\": [");
+    for (int i = 0; i < count; ++i)
+        printf("%s%.9f", i ? ", " : "", seconds[i]);
+    printf("]");
+}
+
+int run_kernel(const char* path, int repetitions)
+{
+    hosted::MallocAllocator allocator;
+    auto file = hosted::FileBytes::read(path);
+    if (file.is_error())
+        return fail("read", file.error());
+
+    double start = now_seconds();
+    auto module = Module::create(allocator, file.value().bytes());
+    double load_seconds = now_seconds() - start;
+    if (module.is_error())
+        return fail("decode/validate/translate", module.error());
+
+    Store store(allocator);
+    start = now_seconds();
+    auto instance = store.instantiate(module.value(), {});
+    double instantiate_seconds = now_seconds() - start;
+    if (instance.is_error())
+        return fail("instantiate", instance.error());
+
+    auto exported = instance.value()->find_export(StringView("run"));
+    if (!exported.has_value() || !exported->as_function())
+        return fail("the module exports no function `run`");
+    Function& run = *exported->as_function();
+
+    double* seconds = static_cast<double*>(calloc(static_cast<usize>(repetitions), sizeof(double)));
+    if (!seconds)
+        return fail("out of memory");
+    u32 first_checksum = 0;
+    for (int i = 0; i < repetitions; ++i) {
+        Value results[1];
+        start = now_seconds();
+        auto outcome = store.invoke(run, {}, results);
+        seconds[i] = now_seconds() - start;
+        if (outcome.is_error()) {
+            free(seconds);
+            return fail("invoke run", outcome.error());
+        }
+        u32 checksum = results[0].as_i32();
+        if (i == 0) {
+            first_checksum = checksum;
+        } else if (checksum != first_checksum) {
+            free(seconds);
+            return fail("checksum changed between calls");
+        }
+    }
+    printf("{\"decode_validate_translate_seconds\": %.9f, \"instantiate_seconds\": %.9f, ", load_seconds,
+           instantiate_seconds);
+    print_seconds(seconds, repetitions);
+    printf(", \"checksum\": %u}\n", first_checksum);
+    free(seconds);
+    return 0;
+}
+
+int validate_module(const char* path, int repetitions)
+{
+    hosted::MallocAllocator allocator;
+    auto file = hosted::FileBytes::read(path);
+    if (file.is_error())
+        return fail("read", file.error());
+    double* seconds = static_cast<double*>(calloc(static_cast<usize>(repetitions), sizeof(double)));
+    if (!seconds)
+        return fail("out of memory");
+    for (int i = 0; i < repetitions; ++i) {
+        double start = now_seconds();
+        auto module = Module::create(allocator, file.value().bytes());
+        seconds[i] = now_seconds() - start;
+        if (module.is_error()) {
+            free(seconds);
+            return fail("decode/validate/translate", module.error());
+        }
+        // The module is destroyed here, outside the timed region.
+    }
+    printf("{");
+    print_seconds(seconds, repetitions);
+    printf(", \"bytes\": %zu}\n", file.value().bytes().size());
+    free(seconds);
+    return 0;
+}
+
+int usage(const char* program)
+{
+    fprintf(stderr, "usage: %s run|validate FILE.wasm REPETITIONS\n", program);
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 4)
+        return usage(argv[0]);
+    int repetitions = atoi(argv[3]);
+    if (repetitions < 1)
+        return usage(argv[0]);
+    StringView mode(argv[1]);
+    if (mode == StringView("run"))
+        return run_kernel(argv[2], repetitions);
+    if (mode == StringView("validate"))
+        return validate_module(argv[2], repetitions);
+    return usage(argv[0]);
+}
