@@ -63,6 +63,22 @@ public:
         ++m_size;
     }
 
+    // Inserts `element` just before `position`, which must be in this list.
+    void insert_before(T& position, T& element)
+    {
+        IntrusiveListNode& next = position.*Member;
+        VERIFY(next.m_owner == this);
+        IntrusiveListNode& node = link_of(element);
+        node.m_next = &next;
+        node.m_prev = next.m_prev;
+        if (next.m_prev)
+            next.m_prev->m_next = &node;
+        else
+            m_first = &node;
+        next.m_prev = &node;
+        ++m_size;
+    }
+
     bool contains(const T& element) const { return (element.*Member).m_owner == this; }
 
     void remove(T& element)

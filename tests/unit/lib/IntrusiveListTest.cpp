@@ -57,6 +57,22 @@ TEST(IntrusiveList, ElementInTwoListsAndRemoveWhileIterating)
     wait.clear();
 }
 
+TEST(IntrusiveList, InsertBefore)
+{
+    Thread a { 1, {}, {} }, b { 2, {}, {} }, c { 3, {}, {} };
+    RunQueue queue;
+    queue.append(c);
+    queue.insert_before(c, a); // new head
+    queue.insert_before(c, b); // middle
+    int expected = 1;
+    for (auto& t : queue)
+        EXPECT_EQ(t.id, expected++);
+    EXPECT_EQ(queue.size(), 3u);
+    EXPECT_EQ(queue.first()->id, 1);
+    EXPECT_EQ(queue.last()->id, 3);
+    queue.clear();
+}
+
 TEST(IntrusiveListDeathTest, DoubleInsertPanics)
 {
     auto double_insert = [] {
