@@ -321,7 +321,6 @@ protected:
 class Instance {
 public:
     Optional<Extern> find_export(StringView name) const;
-    const Module& module() const;
     Memory* default_memory() const; // memory 0 or null
 
 protected:

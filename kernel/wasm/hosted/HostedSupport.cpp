@@ -7,9 +7,11 @@ namespace ath::wasm::hosted {
 
 void* MallocAllocator::allocate(usize size, usize alignment)
 {
-    // aligned_alloc wants the size to be a multiple of the alignment.
+    // aligned_alloc wants a power-of-two alignment of at least a pointer and a size multiple of it.
+    if (alignment < sizeof(void*))
+        alignment = sizeof(void*);
     usize rounded = (size + alignment - 1) & ~(alignment - 1);
-    void* pointer = aligned_alloc(alignment < sizeof(void*) ? sizeof(void*) : alignment, rounded == 0 ? alignment : rounded);
+    void* pointer = aligned_alloc(alignment, rounded == 0 ? alignment : rounded);
     if (pointer)
         ++m_live;
     return pointer;

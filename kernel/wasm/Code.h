@@ -1,0 +1,75 @@
+#pragma once
+
+// The internal code the compiler emits and the interpreter runs. A function's code is an array of
+// 8-byte Instr words: a handler pointer followed by its inline immediates. The operand stack and
+// the locals are 8-byte slots (a v128 takes two, low half first); every slot height is known at
+// compile time, so branches carry their target height and nothing is computed at run time.
+// Branch targets are relative (in Instr words, from the branch's own handler word), so code can
+// be emitted into a growing buffer and shared by every instance of the module.
+#include <kernel/wasm/NumericOps.h>
+#include <kernel/wasm/SimdOps.h>
+#include <kernel/wasm/Runtime.h>
+
+namespace ath::wasm {
+
+struct Machine;
+union Instr;
+
+using Handler = void (*)(const Instr* ip, u64* sp, u64* fp, Machine* machine);
+
+union Instr {
+    Handler handler;
+    u64 value;
+    i64 offset;
+};
+static_assert(sizeof(Instr) == 8);
+
+// Internal operations besides the numeric list. Immediates in braces.
+#define ATH_WASM_CONTROL_OPS(X) \
+    X(Unreachable)              \
+    X(LoopHeader) /* fuel and interrupt poll at every loop iteration */ \
+    X(Exit)                     \
+    X(Jump)       /* {target} */ \
+    X(BrIf)       /* {target} */ \
+    X(BrUnless)   /* {target} */ \
+    X(BrMove)     /* {target, destination height, slots} */ \
+    X(BrIfMove)   /* {target, destination height, slots} */ \
+    X(BrTable)    /* {count, slots, (target, destination height) * (count + 1)} */ \
+    X(Return)     /* {result slots} */ \
+    X(Call)       /* {function index} */ \
+    X(CallIndirect) /* {type index, table index} */ \
+    X(Drop1) X(Drop2) X(Select1) X(Select2) \
+    X(LocalGet1) X(LocalGet2) X(LocalSet1) X(LocalSet2) X(LocalTee1) X(LocalTee2) /* {slot} */ \
+    X(GlobalGet1) X(GlobalGet2) X(GlobalSet1) X(GlobalSet2) /* {global index} */ \
+    X(Const1)     /* {value} */ \
+    X(Const2)     /* {low, high} */ \
+    X(MemorySize) X(MemoryGrow) X(MemoryCopy) X(MemoryFill) \
+    X(MemoryInit) /* {data index} */ \
+    X(DataDrop)   /* {data index} */ \
+    X(TableInit)  /* {table, element index} */ \
+    X(ElemDrop)   /* {element index} */ \
+    X(TableCopy)  /* {destination table, source table} */ \
+    X(TableGrow) X(TableSize) X(TableFill) X(TableGet) X(TableSet) /* {table} */ \
+    X(RefIsNull) \
+    X(RefFunc)    /* {function index} */
+
+enum class Op : u16 {
+#define ATH_OP_NAME(Name) Name,
+#define ATH_OP_FROM_LIST(opcode, Name, ...) Name,
+    ATH_WASM_CONTROL_OPS(ATH_OP_NAME)
+    ATH_WASM_COMPARE_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_UNARY_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_SATURATING_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_LOAD_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_STORE_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_SIMD_OPS(ATH_OP_FROM_LIST)
+    ATH_WASM_SIMD_SPECIAL_OPS(ATH_OP_NAME)
+#undef ATH_OP_NAME
+#undef ATH_OP_FROM_LIST
+    Count
+};
+
+Handler handler_of(Op);
+
+} // namespace ath::wasm

@@ -1,0 +1,860 @@
+// Validation and translation of one function body in a single pass. The validator follows the
+// spec's algorithm (operand stack of types with an "unknown" type for unreachable code, control
+// stack of frames); while the code is reachable every instruction is also emitted as internal code
+// (Code.h) with its stack slot heights resolved.
+#include <kernel/lib/Bits.h>
+#include <kernel/wasm/Compiler.h>
+#include <kernel/wasm/Reader.h>
+
+namespace ath::wasm {
+
+namespace {
+
+constexpr ValueType Unknown = static_cast<ValueType>(0);
+
+Error invalid(u64 offset, const char* reason) { return Error::at(ErrorCode::Invalid, offset, reason); }
+
+bool is_numeric_or_vector(ValueType type)
+{
+    return type == ValueType::I32 || type == ValueType::I64 || type == ValueType::F32 || type == ValueType::F64 || type == ValueType::V128;
+}
+
+} // namespace
+
+FunctionCompiler::FunctionCompiler(ModuleData& module, u32 function_index)
+    : m_module(module)
+    , m_function(module.functions[function_index])
+    , m_code(module.code)
+    , m_reader(ReadonlyBytes(module.bytes + m_function.body_offset, m_function.body_size), m_function.body_offset)
+    , m_stack(*module.allocator)
+    , m_control(*module.allocator)
+    , m_local_slots(*module.allocator)
+{
+}
+
+ValueType FunctionCompiler::local_type(u32 index) const { return m_module.type_pool[m_function.local_types_offset + index]; }
+
+void FunctionCompiler::emit(Op op)
+{
+    if (m_live)
+        m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(Instr { .handler = handler_of(op) });
+}
+
+void FunctionCompiler::emit_value(u64 value)
+{
+    if (m_live) {
+        Instr word;
+        word.value = value;
+        m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(word);
+    }
+}
+
+void FunctionCompiler::emit_forward_target(ControlFrame& frame)
+{
+    if (!m_live)
+        return;
+    // Unresolved targets form a chain through their own words: each holds the previous one's index.
+    emit_value(frame.fixup_chain);
+    frame.fixup_chain = static_cast<i64>(m_code.size()) - 1;
+}
+
+void FunctionCompiler::emit_backward_target(usize position)
+{
+    if (!m_live)
+        return;
+    Instr word;
+    word.offset = static_cast<i64>(position) - static_cast<i64>(m_code.size());
+    m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(word);
+}
+
+void FunctionCompiler::resolve_chain(i64 chain, usize target)
+{
+    while (chain >= 0) {
+        usize at = static_cast<usize>(chain);
+        i64 previous = static_cast<i64>(m_code[at].value);
+        m_code[at].offset = static_cast<i64>(target) - static_cast<i64>(at);
+        chain = previous;
+    }
+}
+
+void FunctionCompiler::push(ValueType type)
+{
+    m_emit_error = m_emit_error.is_error() ? m_emit_error : m_stack.append(type);
+    if (type != Unknown) {
+        m_slots += slot_count(type);
+        if (m_slots > m_max_slots)
+            m_max_slots = m_slots;
+    }
+}
+
+Result<ValueType> FunctionCompiler::pop()
+{
+    auto& frame = m_control.last();
+    if (m_stack.size() == frame.height) {
+        if (frame.unreachable)
+            return Unknown;
+        return invalid(m_instruction_offset, "type mismatch");
+    }
+    ValueType type = m_stack.take_last();
+    if (type != Unknown)
+        m_slots -= slot_count(type);
+    return type;
+}
+
+Result<ValueType> FunctionCompiler::pop(ValueType expected)
+{
+    ValueType actual = TRY(pop());
+    if (actual != expected && actual != Unknown && expected != Unknown)
+        return invalid(m_instruction_offset, "type mismatch");
+    return actual == Unknown ? expected : actual;
+}
+
+ErrorOr FunctionCompiler::pop_values(Span<const ValueType> types)
+{
+    for (usize i = types.size(); i > 0; --i)
+        TRY(pop(types[i - 1]));
+    return {};
+}
+
+void FunctionCompiler::push_values(Span<const ValueType> types)
+{
+    for (auto type : types)
+        push(type);
+}
+
+u32 FunctionCompiler::slots_of(Span<const ValueType> types)
+{
+    u32 total = 0;
+    for (auto type : types)
+        total += slot_count(type);
+    return total;
+}
+
+void FunctionCompiler::mark_unreachable()
+{
+    auto& frame = m_control.last();
+    m_stack.shrink(frame.height);
+    m_slots = frame.base_slots;
+    frame.unreachable = true;
+    m_live = false;
+}
+
+ErrorOr FunctionCompiler::push_frame(FrameKind kind, BlockType type)
+{
+    ControlFrame frame {};
+    frame.kind = kind;
+    frame.type = type;
+    TRY(pop_values(type.parameters()));
+    frame.height = m_stack.size();
+    frame.base_slots = m_slots;
+    frame.unreachable = false;
+    frame.was_live = m_live;
+    frame.start = m_code.size();
+    TRY(m_control.append(frame));
+    push_values(type.parameters());
+    return {};
+}
+
+Result<FunctionCompiler::BlockType> FunctionCompiler::read_block_type()
+{
+    usize at = m_reader.offset();
+    u8 first = TRY(m_reader.peek_u8());
+    BlockType type {};
+    if (first == 0x40) {
+        (void)TRY(m_reader.read_u8());
+        return type;
+    }
+    switch (first) {
+    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+        (void)TRY(m_reader.read_u8());
+        type.single_result = static_cast<ValueType>(first);
+        type.has_single_result = true;
+        return type;
+    default:
+        break;
+    }
+    i64 index = TRY(m_reader.read_s33());
+    if (index < 0)
+        return Error::at(ErrorCode::Malformed, at, "malformed value type");
+    if (static_cast<u64>(index) >= m_module.types.size())
+        return invalid(at, "unknown type");
+    auto function_type = m_module.function_type(static_cast<u32>(index));
+    type.params = function_type.parameters;
+    type.results = function_type.results;
+    return type;
+}
+
+Span<const ValueType> FunctionCompiler::label_types(const ControlFrame& frame) const
+{
+    return frame.kind == FrameKind::Loop ? frame.type.parameters() : frame.type.results_span();
+}
+
+Result<FunctionCompiler::ControlFrame*> FunctionCompiler::label(u32 depth)
+{
+    if (depth >= m_control.size())
+        return invalid(m_instruction_offset, "unknown label");
+    return &m_control[m_control.size() - 1 - depth];
+}
+
+// Emits the jump part of a branch to `target` (the operands are already checked). Values the
+// label takes are moved down to the label's height if they are not there already.
+void FunctionCompiler::emit_branch(ControlFrame& target, bool conditional)
+{
+    u32 arity_slots = slots_of(label_types(target));
+    u32 destination = m_local_slot_total + target.base_slots;
+    u32 current_bottom = m_local_slot_total + m_slots - arity_slots;
+    bool needs_move = destination != current_bottom && arity_slots != 0;
+    if (conditional)
+        current_bottom -= 0; // the condition is already popped from m_slots
+    if (!needs_move) {
+        emit(conditional ? Op::BrIf : Op::Jump);
+    } else {
+        emit(conditional ? Op::BrIfMove : Op::BrMove);
+    }
+    if (target.kind == FrameKind::Loop)
+        emit_backward_target(target.start);
+    else
+        emit_forward_target(target);
+    if (needs_move) {
+        emit_value(destination);
+        emit_value(arity_slots);
+    }
+}
+
+ErrorOr FunctionCompiler::read_memory_argument(u32 natural_alignment_log2, u64& offset)
+{
+    usize at = m_reader.offset();
+    u32 alignment = TRY(m_reader.read_u32());
+    offset = TRY(m_reader.read_u32());
+    if (m_module.memories.size() == 0)
+        return invalid(at, "unknown memory 0");
+    if (alignment > natural_alignment_log2)
+        return invalid(at, "alignment must not be larger than natural");
+    return {};
+}
+
+ErrorOr FunctionCompiler::read_zero_byte()
+{
+    usize at = m_reader.offset();
+    u8 byte = TRY(m_reader.read_u8());
+    if (byte != 0)
+        return Error::at(ErrorCode::Malformed, at, "zero byte expected");
+    return {};
+}
+
+Result<u32> FunctionCompiler::read_table_index()
+{
+    usize at = m_reader.offset();
+    u32 index = TRY(m_reader.read_u32());
+    if (index >= m_module.tables.size())
+        return invalid(at, "unknown table");
+    return index;
+}
+
+ErrorOr FunctionCompiler::compile()
+{
+    auto type = m_module.function_type(m_function.type_index);
+
+    // Local slot offsets: parameters, then declared locals.
+    TRY(m_local_slots.reserve(m_function.local_count));
+    u32 slot = 0;
+    u32 parameter_slots = 0;
+    for (u32 i = 0; i < m_function.local_count; ++i) {
+        TRY(m_local_slots.append(slot));
+        slot += slot_count(local_type(i));
+        if (i + 1 == type.parameters.size())
+            parameter_slots = slot;
+    }
+    m_local_slot_total = slot;
+    m_function.parameter_slots = parameter_slots;
+    m_function.local_slots = slot - parameter_slots;
+    m_function.result_slots = slots_of(type.results);
+    m_function.code_offset = static_cast<u32>(m_code.size());
+
+    BlockType body_type {};
+    body_type.results = type.results;
+    ControlFrame body {};
+    body.kind = FrameKind::Function;
+    body.type = body_type;
+    body.start = m_code.size();
+    TRY(m_control.append(body));
+
+    while (!m_control.is_empty()) {
+        if (m_reader.at_end())
+            return m_reader.malformed("END opcode expected");
+        TRY(compile_instruction());
+        TRY(m_emit_error);
+    }
+    if (!m_reader.at_end())
+        return m_reader.malformed("section size mismatch");
+    m_function.max_stack_slots = m_max_slots;
+    return {};
+}
+
+ErrorOr FunctionCompiler::compile_end()
+{
+    ControlFrame frame = m_control.last();
+    TRY(pop_values(frame.type.results_span()));
+    if (m_stack.size() != frame.height)
+        return invalid(m_instruction_offset, "type mismatch");
+    if (frame.kind == FrameKind::If && !frame.has_else) {
+        // No else: the parameters pass through, so they must equal the results.
+        auto parameters = frame.type.parameters();
+        auto results = frame.type.results_span();
+        bool same = parameters.size() == results.size();
+        for (usize i = 0; same && i < parameters.size(); ++i)
+            same = parameters[i] == results[i];
+        if (!same)
+            return invalid(m_instruction_offset, "type mismatch");
+    }
+    m_control.shrink(m_control.size() - 1);
+    m_slots = frame.base_slots;
+    m_live = frame.was_live;
+    usize here = m_code.size();
+    resolve_chain(frame.fixup_chain, here);
+    if (frame.kind == FrameKind::If)
+        resolve_chain(frame.else_chain, here);
+    if (frame.kind == FrameKind::Function) {
+        m_live = true;
+        emit(Op::Return);
+        emit_value(m_function.result_slots);
+        return {};
+    }
+    push_values(frame.type.results_span());
+    return {};
+}
+
+ErrorOr FunctionCompiler::compile_instruction()
+{
+    m_instruction_offset = m_reader.offset();
+    u8 opcode = TRY(m_reader.read_u8());
+    switch (opcode) {
+    case 0x00:
+        emit(Op::Unreachable);
+        mark_unreachable();
+        return {};
+    case 0x01:
+        return {};
+    case 0x02: {
+        auto type = TRY(read_block_type());
+        return push_frame(FrameKind::Block, type);
+    }
+    case 0x03: {
+        auto type = TRY(read_block_type());
+        return push_frame(FrameKind::Loop, type);
+    }
+    case 0x04: {
+        auto type = TRY(read_block_type());
+        TRY(pop(ValueType::I32));
+        TRY(push_frame(FrameKind::If, type));
+        auto& frame = m_control.last();
+        emit(Op::BrUnless);
+        if (m_live) {
+            emit_value(static_cast<u64>(frame.else_chain));
+            frame.else_chain = static_cast<i64>(m_code.size()) - 1;
+        }
+        return {};
+    }
+    case 0x05: {
+        auto& frame = m_control.last();
+        if (frame.kind != FrameKind::If || frame.has_else)
+            return invalid(m_instruction_offset, "else without if");
+        TRY(pop_values(frame.type.results_span()));
+        if (m_stack.size() != frame.height)
+            return invalid(m_instruction_offset, "type mismatch");
+        emit(Op::Jump);
+        emit_forward_target(frame);
+        resolve_chain(frame.else_chain, m_code.size());
+        frame.else_chain = -1;
+        frame.has_else = true;
+        frame.unreachable = false;
+        m_live = frame.was_live;
+        m_slots = frame.base_slots;
+        push_values(frame.type.parameters());
+        return {};
+    }
+    case 0x0B:
+        return compile_end();
+    case 0x0C: {
+        u32 depth = TRY(m_reader.read_u32());
+        auto* target = TRY(label(depth));
+        auto types = label_types(*target);
+        TRY(pop_values(types));
+        push_values(types);
+        emit_branch(*target, false);
+        mark_unreachable();
+        return {};
+    }
+    case 0x0D: {
+        u32 depth = TRY(m_reader.read_u32());
+        auto* target = TRY(label(depth));
+        TRY(pop(ValueType::I32));
+        auto types = label_types(*target);
+        TRY(pop_values(types));
+        push_values(types);
+        emit_branch(*target, true);
+        return {};
+    }
+    case 0x0E:
+        return compile_br_table();
+    case 0x0F: {
+        auto results = m_control[0].type.results_span();
+        TRY(pop_values(results));
+        push_values(results);
+        emit(Op::Return);
+        emit_value(m_function.result_slots);
+        mark_unreachable();
+        return {};
+    }
+    case 0x10: {
+        usize at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        if (index >= m_module.functions.size())
+            return invalid(at, "unknown function");
+        auto type = m_module.function_type_of(index);
+        TRY(pop_values(type.parameters));
+        push_values(type.results);
+        emit(Op::Call);
+        emit_value(index);
+        return {};
+    }
+    case 0x11: {
+        usize at = m_reader.offset();
+        u32 type_index = TRY(m_reader.read_u32());
+        if (type_index >= m_module.types.size())
+            return invalid(at, "unknown type");
+        u32 table_index = TRY(read_table_index());
+        if (m_module.tables[table_index].element != ValueType::FuncRef)
+            return invalid(at, "type mismatch");
+        TRY(pop(ValueType::I32));
+        auto type = m_module.function_type(type_index);
+        TRY(pop_values(type.parameters));
+        push_values(type.results);
+        emit(Op::CallIndirect);
+        emit_value(type_index);
+        emit_value(table_index);
+        return {};
+    }
+    case 0x1A: {
+        ValueType type = TRY(pop());
+        if (type != Unknown)
+            emit(slot_count(type) == 2 ? Op::Drop2 : Op::Drop1);
+        return {};
+    }
+    case 0x1B:
+    case 0x1C: {
+        ValueType declared = Unknown;
+        if (opcode == 0x1C) {
+            u32 count = TRY(m_reader.read_u32());
+            if (count != 1)
+                return invalid(m_instruction_offset, "invalid result arity");
+            u8 byte = TRY(m_reader.read_u8());
+            switch (byte) {
+            case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x7B: case 0x70: case 0x6F:
+                declared = static_cast<ValueType>(byte);
+                break;
+            default:
+                return Error::at(ErrorCode::Malformed, m_reader.offset() - 1, "malformed value type");
+            }
+        }
+        TRY(pop(ValueType::I32));
+        ValueType second = TRY(pop(declared));
+        ValueType first = TRY(pop(declared));
+        ValueType result;
+        if (declared != Unknown) {
+            result = declared;
+        } else {
+            if ((first != Unknown && !is_numeric_or_vector(first)) || (second != Unknown && !is_numeric_or_vector(second)))
+                return invalid(m_instruction_offset, "type mismatch");
+            if (first != Unknown && second != Unknown && first != second)
+                return invalid(m_instruction_offset, "type mismatch");
+            result = first != Unknown ? first : second;
+        }
+        push(result);
+        if (result != Unknown)
+            emit(slot_count(result) == 2 ? Op::Select2 : Op::Select1);
+        return {};
+    }
+    case 0x20:
+    case 0x21:
+    case 0x22: {
+        usize at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        if (index >= m_function.local_count)
+            return invalid(at, "unknown local");
+        ValueType type = local_type(index);
+        bool wide = slot_count(type) == 2;
+        if (opcode == 0x20) {
+            push(type);
+            emit(wide ? Op::LocalGet2 : Op::LocalGet1);
+        } else if (opcode == 0x21) {
+            TRY(pop(type));
+            emit(wide ? Op::LocalSet2 : Op::LocalSet1);
+        } else {
+            TRY(pop(type));
+            push(type);
+            emit(wide ? Op::LocalTee2 : Op::LocalTee1);
+        }
+        emit_value(m_local_slots[index]);
+        return {};
+    }
+    case 0x23:
+    case 0x24: {
+        usize at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        if (index >= m_module.globals.size())
+            return invalid(at, "unknown global");
+        auto global = m_module.globals[index].type;
+        bool wide = slot_count(global.type) == 2;
+        if (opcode == 0x23) {
+            push(global.type);
+            emit(wide ? Op::GlobalGet2 : Op::GlobalGet1);
+        } else {
+            if (!global.is_mutable)
+                return invalid(at, "global is immutable");
+            TRY(pop(global.type));
+            emit(wide ? Op::GlobalSet2 : Op::GlobalSet1);
+        }
+        emit_value(index);
+        return {};
+    }
+    case 0x25:
+    case 0x26: {
+        u32 table = TRY(read_table_index());
+        ValueType element = m_module.tables[table].element;
+        if (opcode == 0x25) {
+            TRY(pop(ValueType::I32));
+            push(element);
+            emit(Op::TableGet);
+        } else {
+            TRY(pop(element));
+            TRY(pop(ValueType::I32));
+            emit(Op::TableSet);
+        }
+        emit_value(table);
+        return {};
+    }
+#define ATH_LOAD_CASE(code, Name, Type, Memory, Value, align) \
+    case code: {                                              \
+        u64 offset;                                           \
+        TRY(read_memory_argument(align, offset));             \
+        TRY(pop(ValueType::I32));                             \
+        push(ValueType::Type);                                \
+        emit(Op::Name);                                       \
+        emit_value(offset);                                   \
+        return {};                                            \
+    }
+        ATH_WASM_LOAD_OPS(ATH_LOAD_CASE)
+#undef ATH_LOAD_CASE
+#define ATH_STORE_CASE(code, Name, Type, Memory, align) \
+    case code: {                                        \
+        u64 offset;                                     \
+        TRY(read_memory_argument(align, offset));       \
+        TRY(pop(ValueType::Type));                      \
+        TRY(pop(ValueType::I32));                       \
+        emit(Op::Name);                                 \
+        emit_value(offset);                             \
+        return {};                                      \
+    }
+        ATH_WASM_STORE_OPS(ATH_STORE_CASE)
+#undef ATH_STORE_CASE
+    case 0x3F:
+    case 0x40: {
+        TRY(read_zero_byte());
+        if (m_module.memories.size() == 0)
+            return invalid(m_instruction_offset, "unknown memory 0");
+        if (opcode == 0x40)
+            TRY(pop(ValueType::I32));
+        push(ValueType::I32);
+        emit(opcode == 0x3F ? Op::MemorySize : Op::MemoryGrow);
+        return {};
+    }
+    case 0x41: {
+        u32 value = static_cast<u32>(TRY(m_reader.read_i32()));
+        push(ValueType::I32);
+        emit(Op::Const1);
+        emit_value(value);
+        return {};
+    }
+    case 0x42: {
+        u64 value = static_cast<u64>(TRY(m_reader.read_i64()));
+        push(ValueType::I64);
+        emit(Op::Const1);
+        emit_value(value);
+        return {};
+    }
+    case 0x43: {
+        u32 value = TRY(m_reader.read_fixed_u32());
+        push(ValueType::F32);
+        emit(Op::Const1);
+        emit_value(value);
+        return {};
+    }
+    case 0x44: {
+        u64 value = TRY(m_reader.read_fixed_u64());
+        push(ValueType::F64);
+        emit(Op::Const1);
+        emit_value(value);
+        return {};
+    }
+#define ATH_UNARY_CASE(code, Name, Result, Operand, CResult, COperand, ...) \
+    case code:                                                              \
+        TRY(pop(ValueType::Operand));                                       \
+        push(ValueType::Result);                                            \
+        emit(Op::Name);                                                     \
+        return {};
+#define ATH_BINARY_CASE(code, Name, Result, Operand, CResult, COperand, ...) \
+    case code:                                                               \
+        TRY(pop(ValueType::Operand));                                        \
+        TRY(pop(ValueType::Operand));                                        \
+        push(ValueType::Result);                                             \
+        emit(Op::Name);                                                      \
+        return {};
+        ATH_WASM_UNARY_OPS(ATH_UNARY_CASE)
+        ATH_WASM_COMPARE_OPS(ATH_BINARY_CASE)
+        ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_CASE)
+    case 0xD0: {
+        u8 byte = TRY(m_reader.read_u8());
+        if (byte != 0x70 && byte != 0x6F)
+            return Error::at(ErrorCode::Malformed, m_reader.offset() - 1, "malformed reference type");
+        push(static_cast<ValueType>(byte));
+        emit(Op::Const1);
+        emit_value(0);
+        return {};
+    }
+    case 0xD1: {
+        ValueType type = TRY(pop());
+        if (type != Unknown && !is_reference_type(type))
+            return invalid(m_instruction_offset, "type mismatch");
+        push(ValueType::I32);
+        emit(Op::RefIsNull);
+        return {};
+    }
+    case 0xD2: {
+        usize at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        if (index >= m_module.functions.size())
+            return invalid(at, "unknown function");
+        if (!m_module.declared_function_references[index])
+            return invalid(at, "undeclared function reference");
+        push(ValueType::FuncRef);
+        emit(Op::RefFunc);
+        emit_value(index);
+        return {};
+    }
+    case 0xFC:
+        return compile_prefixed();
+    case 0xFD:
+        return compile_simd();
+    default:
+        return Error::at(ErrorCode::Malformed, m_instruction_offset, "illegal opcode");
+    }
+}
+
+ErrorOr FunctionCompiler::compile_br_table()
+{
+    u32 count = TRY(m_reader.read_u32());
+    if (count > m_reader.remaining())
+        return m_reader.malformed("unexpected end");
+    TRY(pop(ValueType::I32));
+    // Read every depth first (the default last); check each label against the stack.
+    usize depths_at = m_reader.position();
+    u32 default_depth = 0;
+    for (u32 i = 0; i <= count; ++i) {
+        u32 depth = TRY(m_reader.read_u32());
+        if (i == count)
+            default_depth = depth;
+    }
+    auto* default_target = TRY(label(default_depth));
+    usize arity = label_types(*default_target).size();
+    Reader again(m_reader.bytes(), 0);
+    (void)TRY(again.read_bytes(depths_at));
+    for (u32 i = 0; i < count; ++i) {
+        u32 depth = TRY(again.read_u32());
+        auto* target = TRY(label(depth));
+        auto types = label_types(*target);
+        if (types.size() != arity)
+            return invalid(m_instruction_offset, "type mismatch");
+        // Check without consuming: compare against the stack in place.
+        auto& frame = m_control.last();
+        usize available = m_stack.size() - frame.height;
+        for (usize k = 0; k < types.size(); ++k) {
+            usize from_top = types.size() - k;
+            if (from_top > available) {
+                if (!frame.unreachable)
+                    return invalid(m_instruction_offset, "type mismatch");
+                continue;
+            }
+            ValueType actual = m_stack[m_stack.size() - from_top];
+            if (actual != Unknown && actual != types[k])
+                return invalid(m_instruction_offset, "type mismatch");
+        }
+    }
+    auto default_types = label_types(*default_target);
+    TRY(pop_values(default_types));
+    push_values(default_types);
+
+    if (m_live) {
+        u32 arity_slots = slots_of(default_types);
+        emit(Op::BrTable);
+        emit_value(count);
+        emit_value(arity_slots);
+        Reader third(m_reader.bytes(), 0);
+        (void)TRY(third.read_bytes(depths_at));
+        for (u32 i = 0; i <= count; ++i) {
+            u32 depth = TRY(third.read_u32());
+            auto* target = TRY(label(depth));
+            if (target->kind == FrameKind::Loop)
+                emit_backward_target(target->start);
+            else
+                emit_forward_target(*target);
+            emit_value(m_local_slot_total + target->base_slots);
+        }
+    }
+    mark_unreachable();
+    return {};
+}
+
+ErrorOr FunctionCompiler::compile_prefixed()
+{
+    usize at = m_reader.offset();
+    u32 sub = TRY(m_reader.read_u32());
+    switch (sub) {
+#define ATH_SATURATING_CASE(code, Name, Result, Operand, CResult, COperand, ...) \
+    case code:                                                                   \
+        TRY(pop(ValueType::Operand));                                            \
+        push(ValueType::Result);                                                 \
+        emit(Op::Name);                                                          \
+        return {};
+        ATH_WASM_SATURATING_OPS(ATH_SATURATING_CASE)
+#undef ATH_SATURATING_CASE
+    case 8: { // memory.init
+        usize index_at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        TRY(read_zero_byte());
+        if (m_module.memories.size() == 0)
+            return invalid(at, "unknown memory 0");
+        if (!m_module.data_count.has_value())
+            return Error::at(ErrorCode::Malformed, index_at, "data count section required");
+        if (index >= m_module.data_count.value())
+            return invalid(index_at, "unknown data segment");
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        emit(Op::MemoryInit);
+        emit_value(index);
+        return {};
+    }
+    case 9: { // data.drop
+        usize index_at = m_reader.offset();
+        u32 index = TRY(m_reader.read_u32());
+        if (!m_module.data_count.has_value())
+            return Error::at(ErrorCode::Malformed, index_at, "data count section required");
+        if (index >= m_module.data_count.value())
+            return invalid(index_at, "unknown data segment");
+        emit(Op::DataDrop);
+        emit_value(index);
+        return {};
+    }
+    case 10: // memory.copy
+        TRY(read_zero_byte());
+        TRY(read_zero_byte());
+        if (m_module.memories.size() == 0)
+            return invalid(at, "unknown memory 0");
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        emit(Op::MemoryCopy);
+        return {};
+    case 11: // memory.fill
+        TRY(read_zero_byte());
+        if (m_module.memories.size() == 0)
+            return invalid(at, "unknown memory 0");
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        emit(Op::MemoryFill);
+        return {};
+    case 12: { // table.init
+        usize index_at = m_reader.offset();
+        u32 element = TRY(m_reader.read_u32());
+        u32 table = TRY(read_table_index());
+        if (element >= m_module.elements.size())
+            return invalid(index_at, "unknown elem segment");
+        if (m_module.elements[element].type != m_module.tables[table].element)
+            return invalid(index_at, "type mismatch");
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        emit(Op::TableInit);
+        emit_value(table);
+        emit_value(element);
+        return {};
+    }
+    case 13: { // elem.drop
+        usize index_at = m_reader.offset();
+        u32 element = TRY(m_reader.read_u32());
+        if (element >= m_module.elements.size())
+            return invalid(index_at, "unknown elem segment");
+        emit(Op::ElemDrop);
+        emit_value(element);
+        return {};
+    }
+    case 14: { // table.copy
+        u32 destination = TRY(read_table_index());
+        u32 source = TRY(read_table_index());
+        if (m_module.tables[destination].element != m_module.tables[source].element)
+            return invalid(at, "type mismatch");
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        TRY(pop(ValueType::I32));
+        emit(Op::TableCopy);
+        emit_value(destination);
+        emit_value(source);
+        return {};
+    }
+    case 15:   // table.grow
+    case 16:   // table.size
+    case 17: { // table.fill
+        u32 table = TRY(read_table_index());
+        ValueType element = m_module.tables[table].element;
+        if (sub == 15) {
+            TRY(pop(ValueType::I32));
+            TRY(pop(element));
+            push(ValueType::I32);
+            emit(Op::TableGrow);
+        } else if (sub == 16) {
+            push(ValueType::I32);
+            emit(Op::TableSize);
+        } else {
+            TRY(pop(ValueType::I32));
+            TRY(pop(element));
+            TRY(pop(ValueType::I32));
+            emit(Op::TableFill);
+        }
+        emit_value(table);
+        return {};
+    }
+    default:
+        return Error::at(ErrorCode::Malformed, m_instruction_offset, "illegal opcode");
+    }
+}
+
+ErrorOr compile_function(ModuleData& module, u32 function_index)
+{
+    FunctionCompiler compiler(module, function_index);
+    return compiler.compile();
+}
+
+} // namespace ath::wasm
+
+namespace ath::wasm {
+
+// SIMD128 is not implemented yet: every 0xFD instruction is rejected with Unsupported so no module
+// using it can be mistaken for a valid, runnable one.
+ErrorOr FunctionCompiler::compile_simd()
+{
+    return Error::at(ErrorCode::Unsupported, m_instruction_offset, "SIMD128 not implemented");
+}
+
+} // namespace ath::wasm

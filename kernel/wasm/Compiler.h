@@ -1,0 +1,88 @@
+#pragma once
+
+// One function body: validation (the spec algorithm) and translation to internal code in one pass.
+#include <kernel/wasm/ModuleData.h>
+#include <kernel/wasm/Reader.h>
+
+namespace ath::wasm {
+
+class FunctionCompiler {
+public:
+    FunctionCompiler(ModuleData&, u32 function_index);
+    ErrorOr compile();
+
+private:
+    enum class FrameKind : u8 { Function, Block, Loop, If };
+
+    struct BlockType {
+        Span<const ValueType> params {};
+        Span<const ValueType> results {};
+        ValueType single_result { ValueType::I32 };
+        bool has_single_result { false };
+
+        Span<const ValueType> parameters() const { return params; }
+        Span<const ValueType> results_span() const
+        {
+            return has_single_result ? Span<const ValueType>(&single_result, 1) : results;
+        }
+    };
+
+    struct ControlFrame {
+        FrameKind kind;
+        BlockType type;
+        usize height;      // operand stack (types) height below the frame's values
+        u32 base_slots;    // slot height at the same point
+        bool unreachable;
+        bool was_live;     // was code being emitted when the frame opened
+        bool has_else;
+        usize start;       // code index of the frame's start (loop target)
+        i64 fixup_chain { -1 };
+        i64 else_chain { -1 };
+    };
+
+    ErrorOr compile_instruction();
+    ErrorOr compile_end();
+    ErrorOr compile_br_table();
+    ErrorOr compile_prefixed();
+    ErrorOr compile_simd();
+
+    ValueType local_type(u32 index) const;
+    Result<BlockType> read_block_type();
+    Span<const ValueType> label_types(const ControlFrame&) const;
+    Result<ControlFrame*> label(u32 depth);
+    ErrorOr read_memory_argument(u32 natural_alignment_log2, u64& offset);
+    ErrorOr read_zero_byte();
+    Result<u32> read_table_index();
+
+    void push(ValueType);
+    Result<ValueType> pop();
+    Result<ValueType> pop(ValueType expected);
+    ErrorOr pop_values(Span<const ValueType>);
+    void push_values(Span<const ValueType>);
+    static u32 slots_of(Span<const ValueType>);
+    void mark_unreachable();
+    ErrorOr push_frame(FrameKind, BlockType);
+
+    void emit(Op);
+    void emit_value(u64);
+    void emit_forward_target(ControlFrame&);
+    void emit_backward_target(usize position);
+    void emit_branch(ControlFrame& target, bool conditional);
+    void resolve_chain(i64 chain, usize target);
+
+    ModuleData& m_module;
+    FunctionData& m_function;
+    Vector<Instr>& m_code;
+    Reader m_reader;
+    Vector<ValueType> m_stack;
+    Vector<ControlFrame> m_control;
+    Vector<u32> m_local_slots;
+    u32 m_local_slot_total { 0 };
+    u32 m_slots { 0 };
+    u32 m_max_slots { 0 };
+    bool m_live { true };
+    usize m_instruction_offset { 0 };
+    ErrorOr m_emit_error {};
+};
+
+} // namespace ath::wasm

@@ -1,0 +1,590 @@
+// The interpreter: one handler per internal operation, each ending in a guaranteed tail call to
+// the next handler ([[clang::musttail]]), so dispatch is a single indirect jump and Wasm calls
+// never grow the host stack. A trap records its kind in the Machine and returns, which unwinds
+// the whole chain at once.
+#include <kernel/lib/Bits.h>
+#include <kernel/wasm/FloatOps.h>
+#include <kernel/wasm/Objects.h>
+#include <kernel/wasm/SimdSupport.h>
+
+namespace ath::wasm {
+
+namespace {
+
+#define HANDLER(Name) void op_##Name(const Instr* ip, u64* sp, u64* fp, Machine* m)
+#define NEXT_AT(next)                                          \
+    do {                                                       \
+        const Instr* next_ip_ = (next);                        \
+        [[clang::musttail]] return next_ip_->handler(next_ip_, sp, fp, m); \
+    } while (0)
+#define NEXT(words) NEXT_AT(ip + (words))
+#define TRAP(kind)                              \
+    do {                                        \
+        m->trap_kind = TrapKind::kind;          \
+        m->trapped = true;                      \
+        return;                                 \
+    } while (0)
+
+template<typename T> inline T from_slot(u64 slot)
+{
+    if constexpr (sizeof(T) == 4)
+        return bit_cast<T>(static_cast<u32>(slot));
+    else
+        return bit_cast<T>(slot);
+}
+template<typename T> inline u64 to_slot(T value)
+{
+    if constexpr (sizeof(T) == 4)
+        return bit_cast<u32>(value);
+    else
+        return bit_cast<u64>(value);
+}
+
+inline const Instr* target_of(const Instr* word) { return word + word->offset; }
+
+// ---- control -------------------------------------------------------------------------------
+
+HANDLER(Unreachable) { TRAP(Unreachable); }
+
+HANDLER(Exit)
+{
+    m->result_sp = sp;
+    return;
+}
+
+HANDLER(LoopHeader)
+{
+    if (m->poll) [[unlikely]] {
+        if (!poll_budget(m))
+            return;
+    }
+    NEXT(1);
+}
+
+HANDLER(Jump) { NEXT_AT(target_of(ip + 1)); }
+
+HANDLER(BrIf)
+{
+    u32 condition = static_cast<u32>(*--sp);
+    if (condition)
+        NEXT_AT(target_of(ip + 1));
+    NEXT(2);
+}
+
+HANDLER(BrUnless)
+{
+    u32 condition = static_cast<u32>(*--sp);
+    if (!condition)
+        NEXT_AT(target_of(ip + 1));
+    NEXT(2);
+}
+
+inline u64* move_down(u64* sp, u64* fp, u64 destination, u64 count)
+{
+    u64* to = fp + destination;
+    u64* from = sp - count;
+    for (u64 i = 0; i < count; ++i)
+        to[i] = from[i];
+    return to + count;
+}
+
+HANDLER(BrMove)
+{
+    sp = move_down(sp, fp, ip[2].value, ip[3].value);
+    NEXT_AT(target_of(ip + 1));
+}
+
+HANDLER(BrIfMove)
+{
+    u32 condition = static_cast<u32>(*--sp);
+    if (condition) {
+        sp = move_down(sp, fp, ip[2].value, ip[3].value);
+        NEXT_AT(target_of(ip + 1));
+    }
+    NEXT(4);
+}
+
+HANDLER(BrTable)
+{
+    u32 index = static_cast<u32>(*--sp);
+    u64 count = ip[1].value;
+    u64 slots = ip[2].value;
+    if (index > count)
+        index = static_cast<u32>(count);
+    const Instr* entry = ip + 3 + 2 * static_cast<u64>(index);
+    sp = move_down(sp, fp, entry[1].value, slots);
+    NEXT_AT(target_of(entry));
+}
+
+HANDLER(Return)
+{
+    u64 results = ip[1].value;
+    u64* from = sp - results;
+    for (u64 i = 0; i < results; ++i)
+        fp[i] = from[i];
+    sp = fp + results;
+    CallFrame frame = *--m->frame;
+    fp = frame.fp;
+    m->instance = frame.instance;
+    m->memory = frame.instance ? frame.instance->memory0 : nullptr;
+    NEXT_AT(frame.return_ip);
+}
+
+// Sets up the callee's frame; returns its first instruction, or null after a trap. Host functions
+// run right here and return `return_ip`.
+inline const Instr* enter(FunctionInstance* callee, const Instr* return_ip, u64*& sp, u64*& fp, Machine* m)
+{
+    if (m->poll) [[unlikely]] {
+        if (!poll_budget(m))
+            return nullptr;
+    }
+    if (!callee->owner) {
+        u64* arguments = sp - callee->parameter_slots;
+        if (!call_host(*callee, arguments, sp, m))
+            return nullptr;
+        sp = arguments + callee->result_slots;
+        return return_ip;
+    }
+    if (m->frame == m->frames_end) {
+        m->trap_kind = TrapKind::CallStackExhausted;
+        m->trapped = true;
+        return nullptr;
+    }
+    const FunctionData& data = *callee->data;
+    u64* new_fp = sp - callee->parameter_slots;
+    u64* locals_end = sp + data.local_slots;
+    if (locals_end > m->stack_end || static_cast<usize>(m->stack_end - locals_end) < data.max_stack_slots + 2) {
+        m->trap_kind = TrapKind::CallStackExhausted;
+        m->trapped = true;
+        return nullptr;
+    }
+    for (u64* local = sp; local < locals_end; ++local)
+        *local = 0;
+    *m->frame++ = CallFrame { return_ip, fp, m->instance };
+    fp = new_fp;
+    sp = locals_end;
+    m->instance = callee->owner;
+    m->memory = callee->owner->memory0;
+    return callee->code;
+}
+
+HANDLER(Call)
+{
+    FunctionInstance* callee = m->instance->functions[ip[1].value];
+    const Instr* next = enter(callee, ip + 2, sp, fp, m);
+    if (!next)
+        return;
+    if (!callee->owner)
+        m->memory = m->instance->memory0; // a host function may have grown it
+    NEXT_AT(next);
+}
+
+HANDLER(CallIndirect)
+{
+    u32 index = static_cast<u32>(*--sp);
+    TableInstance* table = m->instance->tables[ip[2].value];
+    if (index >= table->elements.size())
+        TRAP(UndefinedElement);
+    u64 reference = table->elements[index];
+    if (reference == 0)
+        TRAP(UninitializedElement);
+    FunctionInstance* callee = decode_function(reference);
+    FunctionType expected = m->instance->module->function_type(static_cast<u32>(ip[1].value));
+    if (!(callee->signature == expected))
+        TRAP(IndirectCallTypeMismatch);
+    const Instr* next = enter(callee, ip + 3, sp, fp, m);
+    if (!next)
+        return;
+    if (!callee->owner)
+        m->memory = m->instance->memory0;
+    NEXT_AT(next);
+}
+
+// ---- parametric, variables, constants -------------------------------------------------------
+
+HANDLER(Drop1)
+{
+    --sp;
+    NEXT(1);
+}
+HANDLER(Drop2)
+{
+    sp -= 2;
+    NEXT(1);
+}
+HANDLER(Select1)
+{
+    u32 condition = static_cast<u32>(*--sp);
+    --sp;
+    if (!condition)
+        sp[-1] = sp[0];
+    NEXT(1);
+}
+HANDLER(Select2)
+{
+    u32 condition = static_cast<u32>(*--sp);
+    sp -= 2;
+    if (!condition) {
+        sp[-2] = sp[0];
+        sp[-1] = sp[1];
+    }
+    NEXT(1);
+}
+HANDLER(LocalGet1)
+{
+    *sp++ = fp[ip[1].value];
+    NEXT(2);
+}
+HANDLER(LocalGet2)
+{
+    u64* local = fp + ip[1].value;
+    sp[0] = local[0];
+    sp[1] = local[1];
+    sp += 2;
+    NEXT(2);
+}
+HANDLER(LocalSet1)
+{
+    fp[ip[1].value] = *--sp;
+    NEXT(2);
+}
+HANDLER(LocalSet2)
+{
+    u64* local = fp + ip[1].value;
+    sp -= 2;
+    local[0] = sp[0];
+    local[1] = sp[1];
+    NEXT(2);
+}
+HANDLER(LocalTee1)
+{
+    fp[ip[1].value] = sp[-1];
+    NEXT(2);
+}
+HANDLER(LocalTee2)
+{
+    u64* local = fp + ip[1].value;
+    local[0] = sp[-2];
+    local[1] = sp[-1];
+    NEXT(2);
+}
+HANDLER(GlobalGet1)
+{
+    *sp++ = m->instance->globals[ip[1].value]->low;
+    NEXT(2);
+}
+HANDLER(GlobalGet2)
+{
+    GlobalInstance* global = m->instance->globals[ip[1].value];
+    sp[0] = global->low;
+    sp[1] = global->high;
+    sp += 2;
+    NEXT(2);
+}
+HANDLER(GlobalSet1)
+{
+    m->instance->globals[ip[1].value]->low = *--sp;
+    NEXT(2);
+}
+HANDLER(GlobalSet2)
+{
+    GlobalInstance* global = m->instance->globals[ip[1].value];
+    sp -= 2;
+    global->low = sp[0];
+    global->high = sp[1];
+    NEXT(2);
+}
+HANDLER(Const1)
+{
+    *sp++ = ip[1].value;
+    NEXT(2);
+}
+HANDLER(Const2)
+{
+    sp[0] = ip[1].value;
+    sp[1] = ip[2].value;
+    sp += 2;
+    NEXT(3);
+}
+
+// ---- numeric --------------------------------------------------------------------------------
+
+#define ATH_UNARY_HANDLER(code, Name, Result, Operand, CResult, COperand, ...) \
+    HANDLER(Name)                                                              \
+    {                                                                          \
+        COperand a = from_slot<COperand>(sp[-1]);                              \
+        CResult r;                                                             \
+        __VA_ARGS__                                                            \
+        sp[-1] = to_slot<CResult>(r);                                          \
+        NEXT(1);                                                               \
+    }
+#define ATH_BINARY_HANDLER(code, Name, Result, Operand, CResult, COperand, ...) \
+    HANDLER(Name)                                                               \
+    {                                                                           \
+        COperand b = from_slot<COperand>(sp[-1]);                               \
+        COperand a = from_slot<COperand>(sp[-2]);                               \
+        CResult r;                                                              \
+        __VA_ARGS__                                                             \
+        --sp;                                                                   \
+        sp[-1] = to_slot<CResult>(r);                                           \
+        NEXT(1);                                                                \
+    }
+ATH_WASM_UNARY_OPS(ATH_UNARY_HANDLER)
+ATH_WASM_SATURATING_OPS(ATH_UNARY_HANDLER)
+ATH_WASM_COMPARE_OPS(ATH_BINARY_HANDLER)
+ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
+
+// ---- memory ---------------------------------------------------------------------------------
+
+// Effective address check: the address is a u32 plus a u32 offset, so the sum never wraps in u64.
+#define ATH_LOAD_HANDLER(code, Name, Type, MemoryType, ValueCType, align)                    \
+    HANDLER(Name)                                                                            \
+    {                                                                                        \
+        u64 address = static_cast<u32>(sp[-1]) + ip[1].value;                                \
+        MemoryInstance* memory = m->memory;                                                  \
+        if (address + sizeof(MemoryType) > memory->byte_size)                                \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        MemoryType loaded;                                                                   \
+        __builtin_memcpy(&loaded, memory->base + address, sizeof(MemoryType));               \
+        sp[-1] = static_cast<u64>(static_cast<ValueCType>(loaded));                          \
+        NEXT(2);                                                                             \
+    }
+ATH_WASM_LOAD_OPS(ATH_LOAD_HANDLER)
+
+#define ATH_STORE_HANDLER(code, Name, Type, MemoryType, align)                               \
+    HANDLER(Name)                                                                            \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(sp[-1]);                                 \
+        u64 address = static_cast<u32>(sp[-2]) + ip[1].value;                                \
+        sp -= 2;                                                                             \
+        MemoryInstance* memory = m->memory;                                                  \
+        if (address + sizeof(MemoryType) > memory->byte_size)                                \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(memory->base + address, &stored, sizeof(MemoryType));               \
+        NEXT(2);                                                                             \
+    }
+ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
+
+// Kept out of line: a Result in a handler's scope would have a destructor, which forbids musttail.
+[[gnu::noinline]] u32 grow_memory(MemoryInstance* memory, u32 delta)
+{
+    auto old = memory->grow_pages(delta);
+    return old.is_error() ? 0xFFFFFFFFu : old.value();
+}
+
+[[gnu::noinline]] u32 grow_table(TableInstance* table, u32 delta, u64 initial)
+{
+    auto old = table->grow(delta, Value::from_raw(table->table_type.element, initial));
+    return old.is_error() ? 0xFFFFFFFFu : old.value();
+}
+
+HANDLER(MemorySize)
+{
+    *sp++ = m->memory->pages;
+    NEXT(1);
+}
+
+HANDLER(MemoryGrow)
+{
+    u32 delta = static_cast<u32>(sp[-1]);
+    sp[-1] = grow_memory(m->memory, delta);
+    NEXT(1);
+}
+
+inline bool range_ok(u64 offset, u64 length, u64 size) { return offset <= size && length <= size - offset; }
+
+HANDLER(MemoryCopy)
+{
+    u64 length = static_cast<u32>(sp[-1]);
+    u64 source = static_cast<u32>(sp[-2]);
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    MemoryInstance* memory = m->memory;
+    if (!range_ok(source, length, memory->byte_size) || !range_ok(destination, length, memory->byte_size))
+        TRAP(OutOfBoundsMemoryAccess);
+    if (length)
+        __builtin_memmove(memory->base + destination, memory->base + source, length);
+    NEXT(1);
+}
+
+HANDLER(MemoryFill)
+{
+    u64 length = static_cast<u32>(sp[-1]);
+    u8 value = static_cast<u8>(sp[-2]);
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    MemoryInstance* memory = m->memory;
+    if (!range_ok(destination, length, memory->byte_size))
+        TRAP(OutOfBoundsMemoryAccess);
+    if (length)
+        __builtin_memset(memory->base + destination, value, length);
+    NEXT(1);
+}
+
+HANDLER(MemoryInit)
+{
+    u64 length = static_cast<u32>(sp[-1]);
+    u64 source = static_cast<u32>(sp[-2]);
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    u32 index = static_cast<u32>(ip[1].value);
+    InstanceData* instance = m->instance;
+    ReadonlyBytes segment = instance->data_dropped[index] ? ReadonlyBytes() : instance->module->data_segments[index].bytes;
+    MemoryInstance* memory = m->memory;
+    if (!range_ok(source, length, segment.size()) || !range_ok(destination, length, memory->byte_size))
+        TRAP(OutOfBoundsMemoryAccess);
+    if (length)
+        __builtin_memcpy(memory->base + destination, segment.data() + source, length);
+    NEXT(2);
+}
+
+HANDLER(DataDrop)
+{
+    m->instance->data_dropped[ip[1].value] = 1;
+    NEXT(2);
+}
+
+// ---- tables and references ------------------------------------------------------------------
+
+HANDLER(TableGet)
+{
+    TableInstance* table = m->instance->tables[ip[1].value];
+    u32 index = static_cast<u32>(sp[-1]);
+    if (index >= table->elements.size())
+        TRAP(OutOfBoundsTableAccess);
+    sp[-1] = table->elements[index];
+    NEXT(2);
+}
+
+HANDLER(TableSet)
+{
+    TableInstance* table = m->instance->tables[ip[1].value];
+    u64 value = sp[-1];
+    u32 index = static_cast<u32>(sp[-2]);
+    sp -= 2;
+    if (index >= table->elements.size())
+        TRAP(OutOfBoundsTableAccess);
+    table->elements[index] = value;
+    NEXT(2);
+}
+
+HANDLER(TableSize)
+{
+    *sp++ = m->instance->tables[ip[1].value]->elements.size();
+    NEXT(2);
+}
+
+HANDLER(TableGrow)
+{
+    TableInstance* table = m->instance->tables[ip[1].value];
+    u32 delta = static_cast<u32>(sp[-1]);
+    u64 initial = sp[-2];
+    --sp;
+    sp[-1] = grow_table(table, delta, initial);
+    NEXT(2);
+}
+
+HANDLER(TableFill)
+{
+    TableInstance* table = m->instance->tables[ip[1].value];
+    u64 length = static_cast<u32>(sp[-1]);
+    u64 value = sp[-2];
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    if (!range_ok(destination, length, table->elements.size()))
+        TRAP(OutOfBoundsTableAccess);
+    for (u64 i = 0; i < length; ++i)
+        table->elements[destination + i] = value;
+    NEXT(2);
+}
+
+HANDLER(TableCopy)
+{
+    TableInstance* destination_table = m->instance->tables[ip[1].value];
+    TableInstance* source_table = m->instance->tables[ip[2].value];
+    u64 length = static_cast<u32>(sp[-1]);
+    u64 source = static_cast<u32>(sp[-2]);
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    if (!range_ok(source, length, source_table->elements.size()) || !range_ok(destination, length, destination_table->elements.size()))
+        TRAP(OutOfBoundsTableAccess);
+    if (length)
+        __builtin_memmove(destination_table->elements.data() + destination, source_table->elements.data() + source, length * sizeof(u64));
+    NEXT(3);
+}
+
+HANDLER(TableInit)
+{
+    InstanceData* instance = m->instance;
+    TableInstance* table = instance->tables[ip[1].value];
+    u32 segment = static_cast<u32>(ip[2].value);
+    u64 length = static_cast<u32>(sp[-1]);
+    u64 source = static_cast<u32>(sp[-2]);
+    u64 destination = static_cast<u32>(sp[-3]);
+    sp -= 3;
+    u64 segment_length = instance->element_lengths[segment];
+    if (!range_ok(source, length, segment_length) || !range_ok(destination, length, table->elements.size()))
+        TRAP(OutOfBoundsTableAccess);
+    const u64* items = instance->element_values.data() + instance->element_starts[segment];
+    for (u64 i = 0; i < length; ++i)
+        table->elements[destination + i] = items[source + i];
+    NEXT(3);
+}
+
+HANDLER(ElemDrop)
+{
+    m->instance->element_lengths[ip[1].value] = 0;
+    NEXT(2);
+}
+
+HANDLER(RefIsNull)
+{
+    sp[-1] = sp[-1] == 0;
+    NEXT(1);
+}
+
+HANDLER(RefFunc)
+{
+    *sp++ = encode_function(m->instance->functions[ip[1].value]);
+    NEXT(2);
+}
+
+#include <kernel/wasm/SimdHandlers.inc>
+
+constexpr Handler handlers[] = {
+#define ATH_HANDLER_NAME(Name) op_##Name,
+#define ATH_HANDLER_FROM_LIST(opcode, Name, ...) op_##Name,
+    ATH_WASM_CONTROL_OPS(ATH_HANDLER_NAME)
+    ATH_WASM_COMPARE_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_UNARY_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_SATURATING_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_LOAD_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_STORE_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_SIMD_OPS(ATH_HANDLER_FROM_LIST)
+    ATH_WASM_SIMD_SPECIAL_OPS(ATH_HANDLER_NAME)
+#undef ATH_HANDLER_NAME
+#undef ATH_HANDLER_FROM_LIST
+};
+static_assert(sizeof(handlers) / sizeof(handlers[0]) == static_cast<usize>(Op::Count), "one handler per operation");
+
+} // namespace
+
+Handler handler_of(Op op) { return handlers[static_cast<usize>(op)]; }
+
+namespace {
+constexpr Instr exit_code[1] = { Instr { .handler = op_Exit } };
+}
+
+bool run_function(FunctionInstance& function, u64* base, Machine* m)
+{
+    u64* sp = base + function.parameter_slots;
+    u64* fp = nullptr;
+    const Instr* next = enter(&function, exit_code, sp, fp, m);
+    if (!next)
+        return false;
+    next->handler(next, sp, fp, m);
+    return !m->trapped;
+}
+
+} // namespace ath::wasm
