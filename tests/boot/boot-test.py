@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Boots one scenario in QEMU through tools/qemu-run and checks the exit status and serial log.
+
+usage: boot-test.py SCENARIO --arch-build DIR [--timeout SECONDS]
+
+Scenarios (x86_64):
+  handoff     the loader starts the hand-off probe, which checks every BootInfo promise
+  bad-kernel  corrupt kernels (truncated, wrong machine, not ELF) get the loader's clear error
+  no-initrd   an image without initrd.tar gets the loader's clear error
+  selftest    Athanor runs its in-kernel self-tests: "N passed, 0 failed", N >= 15, status 0
+  panic       Athanor panics on purpose: register dump, symbolised backtrace, non-zero status
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+IMAGE_ESP = os.path.join(ROOT, "tools", "image-esp")
+NO_STATUS = 125
+TIMED_OUT = 124
+
+
+class Failure(Exception):
+    pass
+
+
+def require_file(path, what):
+    if not os.path.isfile(path):
+        raise Failure(f"{what} is missing at {path} (build with ./azoth build --arch x86_64)")
+    return path
+
+
+def boot(args, image, cmdline=None, label="boot"):
+    """Runs qemu-run headless on `image`; returns (status, serial log text, seconds)."""
+    log_path = os.path.join(args.work, f"{label}.log")
+    command = [QEMU_RUN, "--arch", "x86_64", "--image", image, "--headless",
+               "--timeout", str(args.timeout), "--serial-log", log_path]
+    if cmdline is not None:
+        command += ["--cmdline", cmdline]
+    start = time.monotonic()
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.monotonic() - start
+    log = ""
+    if os.path.exists(log_path):
+        with open(log_path, "rb") as file:
+            log = file.read().decode("utf-8", "replace")
+    # Keep a copy next to the test's output for post-mortems.
+    print(f"--- {label}: status {completed.returncode} after {seconds:.1f}s, serial log:")
+    print(re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", ""))
+    if completed.stderr:
+        print(completed.stderr.decode("utf-8", "replace"), end="")
+    if completed.returncode == TIMED_OUT:
+        raise Failure(f"{label}: QEMU hung until the {args.timeout}s timeout")
+    return completed.returncode, log, seconds
+
+
+def make_image(args, name, kernel=None, initrd=None, cmdline=""):
+    image = os.path.join(args.work, f"{name}.img")
+    command = [IMAGE_ESP, "--output", image, "--loader", require_file(args.loader, "the UEFI loader"),
+               "--boot-name", "BOOTX64.EFI", "--cmdline", cmdline]
+    if kernel:
+        command += ["--kernel", kernel]
+    if initrd:
+        command += ["--initrd", initrd]
+    subprocess.run(command, check=True)
+    return image
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def scenario_handoff(args):
+    cmdline = "handoff probe=1 words"
+    image = make_image(args, "handoff", kernel=require_file(args.probe, "the hand-off probe"),
+                       initrd=require_file(args.initrd, "the initrd"), cmdline=cmdline + "\n")
+    status, log, _ = boot(args, image)
+    counts = re.search(r"probe: (\d+) passed, (\d+) failed", log)
+    expect(counts is not None, "the probe never reported its result (did the hand-off happen?)")
+    expect(int(counts.group(2)) == 0, f"the probe found {counts.group(2)} broken hand-off promises")
+    expect(int(counts.group(1)) >= 20, f"only {counts.group(1)} probe checks ran")
+    expect(f'probe: cmdline "{cmdline}"' in log, "the command line did not arrive intact")
+    expect(status == 0, f"expected power-off status 0, got {status}")
+
+
+def expect_loader_error(args, label, image, pattern):
+    status, log, seconds = boot(args, image, label=label)
+    expect(re.search(pattern, log) is not None, f"{label}: no loader error matching /{pattern}/")
+    expect("probe: hand-off probe running" not in log, f"{label}: the loader started a kernel anyway")
+    expect(status == NO_STATUS, f"{label}: expected the loader to power off without a kernel status, got {status}")
+    expect(seconds < args.timeout, f"{label}: took {seconds:.0f}s")
+
+
+def scenario_bad_kernel(args):
+    probe = require_file(args.probe, "the hand-off probe")
+    initrd = require_file(args.initrd, "the initrd")
+    with open(probe, "rb") as file:
+        elf = bytearray(file.read())
+    variants = []
+    truncated = os.path.join(args.work, "truncated.elf")
+    with open(truncated, "wb") as file:
+        file.write(elf[:100])
+    variants.append(("truncated", truncated, r"not a valid Athanor kernel: program headers lie outside the file"))
+    wrong_machine = os.path.join(args.work, "wrong-machine.elf")
+    patched = bytearray(elf)
+    patched[18:20] = (183).to_bytes(2, "little")  # EM_AARCH64
+    with open(wrong_machine, "wb") as file:
+        file.write(patched)
+    variants.append(("wrong-machine", wrong_machine, r"not a valid Athanor kernel: ELF file is for another machine"))
+    not_elf = require_file(args.loader, "the UEFI loader")  # a PE file where an ELF should be
+    variants.append(("not-elf", not_elf, r"not a valid Athanor kernel: not an ELF file \(bad magic\)"))
+    for name, kernel, pattern in variants:
+        image = make_image(args, f"bad-kernel-{name}", kernel=kernel, initrd=initrd)
+        expect_loader_error(args, f"bad-kernel-{name}", image, r"azboot: error: \\azoth\\athanor\.elf is " + pattern)
+
+
+def scenario_no_initrd(args):
+    image = make_image(args, "no-initrd", kernel=require_file(args.probe, "the hand-off probe"))
+    expect_loader_error(args, "no-initrd", image, r"azboot: error: \\azoth\\initrd\.tar not found")
+
+
+def scenario_selftest(args):
+    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
+    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="selftest")
+    counts = re.findall(r"(\d+) passed, (\d+) failed", log)
+    expect(counts, "the kernel never printed 'N passed, M failed'")
+    passed, failed = (int(value) for value in counts[-1])
+    expect(failed == 0, f"{failed} self-tests failed")
+    expect(passed >= 15, f"only {passed} self-tests ran (at least 15 expected)")
+    expect("athanor: power-off status=0" in log, "the kernel did not report power-off status 0")
+    expect(status == 0, f"expected status 0, got {status}")
+
+
+def scenario_panic(args):
+    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
+    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="panic-test")
+    expect("athanor: PANIC" in log, "no 'athanor: PANIC' line")
+    expect(re.search(r"(?i)\brip\b\W*(0x)?[0-9a-f]{6,}", log) is not None, "no register dump (rip) in the log")
+    expect(re.search(r"(?i)\brsp\b\W*(0x)?[0-9a-f]{6,}", log) is not None, "no register dump (rsp) in the log")
+    expect("backtrace:" in log, "no backtrace")
+    expect(re.search(r"#\d+ 0x[0-9a-f]+ [A-Za-z_][\w:<>~,() ]*\+0x[0-9a-f]+", log) is not None,
+           "the backtrace has no symbol names")
+    expect(status not in (0, TIMED_OUT, NO_STATUS), f"expected a non-zero kernel status, got {status}")
+
+
+SCENARIOS = {
+    "handoff": scenario_handoff,
+    "bad-kernel": scenario_bad_kernel,
+    "no-initrd": scenario_no_initrd,
+    "selftest": scenario_selftest,
+    "panic": scenario_panic,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--arch-build", required=True, help="the x86_64 build dir ($AZOTH_BUILD/x86_64)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
+    args = parser.parse_args()
+    args.arch_build = os.path.abspath(args.arch_build)
+    args.loader = os.path.join(args.arch_build, "boot", "uefi", "BOOTX64.EFI")
+    args.probe = os.path.join(args.arch_build, "boot", "uefi", "handoff-probe.elf")
+    args.initrd = os.path.join(args.arch_build, "initrd.tar")
+    args.work = tempfile.mkdtemp(prefix=f"boot-test-{args.scenario}-")
+    try:
+        SCENARIOS[args.scenario](args)
+    except (Failure, subprocess.CalledProcessError) as failure:
+        print(f"FAIL boot {args.scenario}: {failure}")
+        return 1
+    finally:
+        shutil.rmtree(args.work, ignore_errors=True)
+    print(f"PASS boot {args.scenario}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
