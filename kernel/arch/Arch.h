@@ -12,6 +12,7 @@
 #include <kernel/lib/Address.h>
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
+#include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/lib/Traits.h>
 
@@ -105,6 +106,7 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // integer division), and make a real device raise one interrupt through the interrupt
     // controller and wait for its handler (x86_64: COM1 in loopback via the I/O APIC).
     { A::trigger_fault(kind) } -> SameAs<bool>;
+    { A::return_instruction() } -> SameAs<ReadonlyBytes>; // machine code of a bare `return`
     { A::self_test_device_interrupt() } -> SameAs<ErrorOr>;
 
     // Debugging: where this function was called from, and one step up a frame-pointer chain.

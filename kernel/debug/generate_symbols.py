@@ -28,10 +28,12 @@ def code_symbols(nm, elf):
 
 
 def write_table(symbols, output):
-    # Keep one name per address (the first); the table is searched by address.
+    # Keep one name per address, preferring real functions over linker-script markers (__text_start).
     unique = []
     for address, name in symbols:
         if unique and unique[-1][0] == address:
+            if unique[-1][1].startswith("__") and not name.startswith("__"):
+                unique[-1] = (address, name[:MAX_NAME])
             continue
         unique.append((address, name[:MAX_NAME]))
     header = 8

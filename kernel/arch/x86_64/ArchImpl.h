@@ -48,9 +48,14 @@ struct Arch {
 
     // SelfTestSupport.cpp
     static bool trigger_fault(FaultKind kind);
+    static ReadonlyBytes return_instruction()
+    {
+        static constexpr u8 ret[] = { 0xC3 };
+        return ReadonlyBytes(ret, sizeof(ret));
+    }
     static ErrorOr self_test_device_interrupt();
 
-    // Interrupts.cpp
+    // Interrupts.cpp. A StackFrame is {frame pointer, the return address stored in that frame}.
     [[gnu::always_inline]] static inline StackFrame current_frame()
     {
         u64 frame_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));

@@ -2,6 +2,7 @@
 // monotonic clock, the local APIC timer (calibrated against the HPET) as a periodic tick, I/O APIC
 // routing for device IRQs, and the legacy 8259 PICs remapped and masked so they stay silent.
 #include <kernel/acpi/Acpi.h>
+#include <kernel/acpi/DirectMapReader.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
@@ -71,22 +72,6 @@ Result<u64> map_device_page(u64 physical)
     }
     return mm::direct_map_base + physical;
 }
-
-class DirectMapReader final : public acpi::PhysicalReader {
-public:
-    Result<ReadonlyBytes> read(PhysicalAddress address, u64 length) const override
-    {
-        auto end = checked_add(address.get(), length);
-        if (!end.has_value() || *end > boot::direct_map_max_size)
-            return Error::at(ErrorCode::OutOfRange, address.get(), "ACPI pointer outside physical memory");
-        // Only mapped memory may be read: a table pointer into a hole is an error, not a #PF.
-        for (u64 page = align_down(address.get(), page_size); page < *end; page += page_size) {
-            if (!Arch::Mmu::translate(VirtualAddress(mm::direct_map_base + page)).has_value())
-                return Error::at(ErrorCode::OutOfRange, page, "ACPI pointer into unmapped physical memory");
-        }
-        return ReadonlyBytes(mm::phys_to_ptr<const u8>(address), length);
-    }
-};
 
 void silence_legacy_pics()
 {
@@ -188,7 +173,7 @@ void dispatch_irq(u64 vector_number)
 ErrorOr Arch::init_platform(const boot::BootInfo& info)
 {
     silence_legacy_pics();
-    DirectMapReader reader;
+    acpi::DirectMapReader reader;
     auto tables = TRY(acpi::Tables::create(reader, PhysicalAddress(info.acpi_rsdp)));
     auto madt_table = TRY(tables.find("APIC"));
     g_madt = TRY(acpi::parse_madt(madt_table));

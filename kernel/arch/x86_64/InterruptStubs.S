@@ -22,6 +22,7 @@ x86_64_interrupt_stubs:
     jmp interrupt_common
     .set stub_vector, stub_vector + 1
 .endr
+.p2align 4
 .global x86_64_interrupt_stubs_end
 x86_64_interrupt_stubs_end:
 

@@ -81,6 +81,19 @@ void resume_from_catch(InterruptFrame& frame, CatchContext& context)
     g_active_catch = nullptr;
 }
 
+// The frame whose frame pointer is `fp`: x86_64 with frame pointers keeps [fp] = the caller's
+// frame pointer and [fp + 8] = the return address. Only aligned, mapped kernel addresses are
+// followed, so a corrupt chain ends the walk instead of faulting inside a fault report.
+Optional<StackFrame> frame_at(u64 fp)
+{
+    if (fp < boot::direct_map_base || (fp & 7) != 0 || (fp & (page_size - 1)) > page_size - 16)
+        return none;
+    if (!Arch::Mmu::translate(VirtualAddress(fp)).has_value())
+        return none;
+    auto* slots = reinterpret_cast<const u64*>(fp);
+    return StackFrame { fp, slots[1] };
+}
+
 [[noreturn]] void report_unhandled_exception(const InterruptFrame& frame)
 {
     Arch::disable_interrupts();
@@ -94,10 +107,10 @@ void resume_from_catch(InterruptFrame& frame, CatchContext& context)
     print_interrupt_frame(frame);
     println("backtrace:");
     debug::print_code_address(0, frame.rip);
-    // The faulting function's caller is found through the interrupted rbp chain.
-    auto caller = Arch::next_frame(StackFrame { frame.rbp, frame.rip });
-    if (caller.has_value())
-        debug::print_backtrace(*caller, 1);
+    // The interrupted function's own frame (rbp) holds where it returns to.
+    auto interrupted = frame_at(frame.rbp);
+    if (interrupted.has_value())
+        debug::print_backtrace(*interrupted, 1);
     debug::stop_after_fatal_error();
 }
 
@@ -142,17 +155,13 @@ Optional<FaultInfo> Arch::run_catching_faults(void (*body)(void*), void* context
 
 Optional<StackFrame> Arch::next_frame(StackFrame frame)
 {
-    // x86_64 frame layout with frame pointers: [rbp] = caller's rbp, [rbp + 8] = return address.
-    // Only follow pointers into the kernel's higher half and aligned, so garbage ends the walk.
-    u64 fp = frame.frame_pointer;
-    if (fp < boot::direct_map_base || (fp & 7) != 0)
+    auto current = frame_at(frame.frame_pointer);
+    if (!current.has_value())
         return none;
-    auto* slots = reinterpret_cast<const u64*>(fp);
-    u64 caller_fp = slots[0];
-    u64 return_address = slots[1];
-    if (caller_fp != 0 && caller_fp <= fp)
-        return none; // stacks grow down: a caller's frame is always higher
-    return StackFrame { caller_fp, return_address };
+    u64 caller_fp = reinterpret_cast<const u64*>(frame.frame_pointer)[0];
+    if (caller_fp <= frame.frame_pointer)
+        return none; // stacks grow down: a caller's frame is always higher (0 ends the chain)
+    return frame_at(caller_fp);
 }
 
 void Arch::dump_current_registers()
@@ -167,8 +176,11 @@ void Arch::dump_current_registers()
                  : "=m"(frame.r8), "=m"(frame.r9), "=m"(frame.r10), "=m"(frame.r11), "=m"(frame.r12),
                    "=m"(frame.r13), "=m"(frame.r14), "=m"(frame.r15));
     asm volatile("leaq 0(%%rip), %0" : "=r"(frame.rip));
-    asm volatile("movw %%cs, %w0" : "=r"(frame.cs));
-    asm volatile("movw %%ss, %w0" : "=r"(frame.ss));
+    u16 code_segment, stack_segment;
+    asm volatile("movw %%cs, %0" : "=r"(code_segment));
+    asm volatile("movw %%ss, %0" : "=r"(stack_segment));
+    frame.cs = code_segment;
+    frame.ss = stack_segment;
     frame.rflags = read_flags();
     println("registers:");
     print_interrupt_frame(frame);

@@ -1,0 +1,85 @@
+#pragma once
+
+// A Process is a module instance's kernel side: its handle table, its linear memory (for region
+// mappings) and its IPC state. The engine instance itself belongs to the embedder; the process
+// only sees the memory through LinearMemoryAccess.
+#include <kernel/lib/StringView.h>
+#include <kernel/object/HandleTable.h>
+#include <kernel/object/PageMapper.h>
+#include <kernel/object/Region.h>
+
+namespace ath::object {
+
+// The current bytes of a process's linear memory. The base must not move while regions are
+// mapped (the hosted provider and the kernel reserve the maximum once).
+class LinearMemoryAccess {
+public:
+    virtual Bytes linear_memory() = 0;
+
+protected:
+    ~LinearMemoryAccess() = default;
+};
+
+class Process final : public Object {
+public:
+    static constexpr ObjectType type_tag = ObjectType::Process;
+    static constexpr usize max_name_length = 31;
+    static constexpr usize max_mappings = 32;
+
+    static Result<RefPtr<Process>> create(ObjectAllocator&, CapabilitySpace&, StringView name);
+
+    StringView name() const { return StringView(m_name, m_name_length); }
+    HandleTable& handles() { return m_handles; }
+
+    void attach_memory(LinearMemoryAccess* memory, PageMapper* mapper)
+    {
+        m_memory = memory;
+        m_mapper = mapper;
+    }
+
+    // Maps the region behind `handle` at byte `offset` of the linear memory, replacing those
+    // pages. Needs Map (and Write when `writable`). The offset must be page aligned and the whole
+    // region must fit in the current memory without overlapping another mapping. Nothing changes
+    // on error.
+    ErrorOr map_region(Handle handle, u64 offset, bool writable);
+    // Undoes the mapping at `offset`: private zeroed pages come back. NotFound when none.
+    ErrorOr unmap_region(u64 offset);
+    usize mapping_count() const;
+
+    // Closes every handle and undoes every mapping (the process is exiting or being reset).
+    void terminate();
+    bool is_terminated() const { return m_terminated; }
+
+    // IPC state (kernel/ipc/Call.cpp).
+    bool is_in_call() const { return m_in_call; }
+    void set_in_call(bool value) { m_in_call = value; }
+    u64 trap_count() const { return m_traps; }
+    void record_trap() { ++m_traps; }
+
+    Process(CapabilitySpace& space, StringView name);
+    ~Process() override { terminate(); }
+
+private:
+    struct Mapping : MappingRecord {
+        Process* process { nullptr };
+        Region* region { nullptr }; // one reference while in use
+        u8* address { nullptr };
+        u64 offset { 0 };
+        u64 length { 0 };
+        bool in_use { false };
+    };
+    static void unmap_hook(MappingRecord&);
+
+    CapabilitySpace& m_space;
+    HandleTable m_handles;
+    char m_name[max_name_length + 1] {};
+    usize m_name_length { 0 };
+    LinearMemoryAccess* m_memory { nullptr };
+    PageMapper* m_mapper { nullptr };
+    Mapping m_mappings[max_mappings];
+    bool m_in_call { false };
+    bool m_terminated { false };
+    u64 m_traps { 0 };
+};
+
+} // namespace ath::object

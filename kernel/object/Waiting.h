@@ -1,0 +1,25 @@
+#pragma once
+
+// Parking a thread on a 32-bit word until another thread changes it (futex-like). The kernel's
+// scheduler provides it later; the hosted build uses Linux futexes (kernel/arch/hosted/HostedWait.h).
+#include <kernel/lib/Types.h>
+
+namespace ath::object {
+
+enum class WaitOutcome : u8 { Woken, ValueChanged, TimedOut };
+
+class WaitProvider {
+public:
+    // Sleeps while *word == expected, until woken or until the monotonic clock passes
+    // `deadline_ns` (~0 = forever). May return spuriously; callers re-check their condition.
+    virtual WaitOutcome wait(const u32* word, u32 expected, u64 deadline_ns) = 0;
+    virtual void wake_all(const u32* word) = 0;
+    virtual u64 now_ns() = 0;
+
+protected:
+    ~WaitProvider() = default;
+};
+
+inline constexpr u64 wait_forever = ~0ull;
+
+} // namespace ath::object

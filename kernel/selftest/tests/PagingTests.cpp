@@ -1,0 +1,129 @@
+// Paging through the arch MMU interface: map/unmap/protect, NX and write protection enforced,
+// bad requests rejected without changes. Uses the scratch window of the kernel address space.
+#include <kernel/arch/Arch.h>
+#include <kernel/mm/MemoryLayout.h>
+#include <kernel/mm/PhysicalMemory.h>
+#include <kernel/selftest/SelfTest.h>
+
+namespace ath {
+
+namespace {
+
+constexpr VirtualAddress scratch(u64 page) { return VirtualAddress(mm::scratch_window_base + page * page_size); }
+
+void read_u64(void* address) { (void)*static_cast<volatile u64*>(address); }
+void write_u64(void* address) { *static_cast<volatile u64*>(address) = 0x5A5A5A5A5A5A5A5AULL; }
+void call_code(void* address) { reinterpret_cast<void (*)()>(address)(); }
+
+// Maps one fresh frame at `where`; the caller unmaps and frees it.
+Result<PhysicalAddress> map_fresh(VirtualAddress where, PageAccess access)
+{
+    auto frame = TRY(mm::allocate_zeroed_frame());
+    auto mapped = Arch::Mmu::map(where, frame, 1, access);
+    if (mapped.is_error()) {
+        (void)mm::physical_frames().free(frame);
+        return mapped.release_error();
+    }
+    return frame;
+}
+
+ErrorOr release(VirtualAddress where, PhysicalAddress frame)
+{
+    TRY(Arch::Mmu::unmap(where, 1));
+    return mm::physical_frames().free(frame);
+}
+
+} // namespace
+
+ATH_SELFTEST(paging_map_translate_unmap)
+{
+    auto where = scratch(1);
+    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    EXPECT(Arch::Mmu::translate(where) == frame);
+    EXPECT(Arch::Mmu::translate(where.offset(123)) == PhysicalAddress(frame.get() + 123));
+    // The same bytes through the new mapping and through the direct map.
+    *where.as_ptr<volatile u64>() = 0xFEEDFACECAFEBEEFULL;
+    EXPECT(*mm::phys_to_ptr<volatile u64>(frame) == 0xFEEDFACECAFEBEEFULL);
+    TRY(release(where, frame));
+    EXPECT(!Arch::Mmu::translate(where).has_value());
+    auto fault = Arch::run_catching_faults(read_u64, where.as_ptr<void>());
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
+    EXPECT(fault->fault_address == where.get() && !fault->was_present && !fault->was_write);
+    return {};
+}
+
+ATH_SELFTEST(paging_write_to_read_only_faults)
+{
+    auto where = scratch(2);
+    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    EXPECT(!Arch::run_catching_faults(write_u64, where.as_ptr<void>()).has_value());
+    TRY(Arch::Mmu::protect(where, 1, PageAccess::Read));
+    EXPECT(!Arch::run_catching_faults(read_u64, where.as_ptr<void>()).has_value());
+    auto fault = Arch::run_catching_faults(write_u64, where.as_ptr<void>());
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
+    EXPECT(fault->fault_address == where.get() && fault->was_write && fault->was_present);
+    EXPECT(*where.as_ptr<volatile u64>() == 0x5A5A5A5A5A5A5A5AULL); // the refused write changed nothing
+    TRY(release(where, frame));
+    return {};
+}
+
+ATH_SELFTEST(paging_no_execute_enforced)
+{
+    auto where = scratch(3);
+    auto frame = TRY(map_fresh(where, PageAccess::Write | PageAccess::Execute));
+    // A function that only returns, in the arch's encoding.
+    auto* code = where.as_ptr<u8>();
+    Arch::return_instruction().copy_to(Bytes(code, 16));
+    EXPECT(!Arch::run_catching_faults(call_code, code).has_value());
+    TRY(Arch::Mmu::protect(where, 1, PageAccess::Write));
+    auto fault = Arch::run_catching_faults(call_code, code);
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
+    EXPECT(fault->was_execute && fault->fault_address == where.get());
+    TRY(release(where, frame));
+    return {};
+}
+
+ATH_SELFTEST(paging_rejects_bad_requests_without_change)
+{
+    auto where = scratch(4);
+    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    *where.as_ptr<volatile u64>() = 42;
+    auto other = TRY(mm::allocate_zeroed_frame());
+    // Mapping over an existing page, unaligned addresses, a zero count, non-canonical ranges.
+    auto remap = Arch::Mmu::map(where, other, 1, PageAccess::Write);
+    EXPECT(remap.is_error() && remap.error().code == ErrorCode::AlreadyExists);
+    EXPECT(Arch::Mmu::translate(where) == frame);
+    EXPECT(Arch::Mmu::map(scratch(5).offset(8), other, 1, PageAccess::Write).is_error());
+    EXPECT(Arch::Mmu::map(scratch(5), PhysicalAddress(other.get() + 8), 1, PageAccess::Write).is_error());
+    EXPECT(Arch::Mmu::map(scratch(5), other, 0, PageAccess::Write).is_error());
+    EXPECT(Arch::Mmu::map(VirtualAddress(0x0000900000000000ULL), other, 1, PageAccess::Write).is_error());
+    // A range whose second page is mapped: refused as a whole, first page stays unmapped.
+    EXPECT(Arch::Mmu::map(scratch(3), other, 2, PageAccess::Write).is_error());
+    EXPECT(!Arch::Mmu::translate(scratch(3)).has_value());
+    // Unmapping or protecting a range with a hole: refused, the mapped page untouched.
+    EXPECT(Arch::Mmu::unmap(where, 2).is_error());
+    EXPECT(Arch::Mmu::protect(where, 2, PageAccess::Read).is_error());
+    EXPECT(Arch::Mmu::translate(where) == frame);
+    *where.as_ptr<volatile u64>() = 43; // still writable
+    TRY(mm::physical_frames().free(other));
+    TRY(release(where, frame));
+    return {};
+}
+
+ATH_SELFTEST(paging_kernel_image_permissions)
+{
+    // Kernel code is not writable and kernel data is not executable.
+    auto* code = reinterpret_cast<void*>(&Arch::cycle_counter);
+    auto fault = Arch::run_catching_faults(write_u64, code);
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault && fault->was_write);
+    static u8 data_page[16];
+    Arch::return_instruction().copy_to(Bytes(data_page, sizeof(data_page)));
+    fault = Arch::run_catching_faults(call_code, data_page);
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault && fault->was_execute);
+    // The null page is unmapped in the kernel's tables.
+    fault = Arch::run_catching_faults(read_u64, nullptr);
+    EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault && fault->fault_address == 0);
+    return {};
+}
+
+} // namespace ath

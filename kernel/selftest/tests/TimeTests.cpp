@@ -1,0 +1,47 @@
+// The monotonic clock, the periodic tick and their agreement, plus a real device interrupt.
+#include <kernel/arch/Arch.h>
+#include <kernel/selftest/SelfTest.h>
+
+namespace ath {
+
+ATH_SELFTEST(time_clock_is_monotonic)
+{
+    u64 previous = Arch::clock_nanoseconds();
+    EXPECT(previous != 0);
+    for (usize i = 0; i < 20000; ++i) {
+        u64 now = Arch::clock_nanoseconds();
+        if (now < previous)
+            return selftest::failure("clock went back from {} to {} ns", previous, now);
+        previous = now;
+    }
+    u64 cycles_before = Arch::cycle_counter();
+    u64 start = Arch::clock_nanoseconds();
+    while (Arch::clock_nanoseconds() - start < 1'000'000) { }
+    EXPECT(Arch::cycle_counter() > cycles_before);
+    return {};
+}
+
+ATH_SELFTEST(time_tick_rate_matches_clock)
+{
+    EXPECT(Arch::interrupts_enabled());
+    // Count ticks over 200 ms of clock time; under emulation allow a wide margin (+-35%).
+    constexpr u64 window_ns = 200'000'000;
+    u64 start_ticks = Arch::timer_ticks();
+    u64 start = Arch::clock_nanoseconds();
+    while (Arch::clock_nanoseconds() - start < window_ns)
+        Arch::wait_for_interrupt();
+    u64 ticks = Arch::timer_ticks() - start_ticks;
+    u64 elapsed = Arch::clock_nanoseconds() - start;
+    u64 expected = elapsed * Arch::timer_frequency_hz() / 1'000'000'000;
+    println("  ticks={} over {} us, expected {}", ticks, elapsed / 1000, expected);
+    if (ticks * 100 < expected * 65 || ticks * 100 > expected * 135)
+        return selftest::failure("{} ticks in {} ns; expected about {}", ticks, elapsed, expected);
+    return {};
+}
+
+ATH_SELFTEST(interrupt_from_device_through_controller)
+{
+    return Arch::self_test_device_interrupt();
+}
+
+} // namespace ath
