@@ -4,7 +4,7 @@
 //  2. physical frames from the memory map, own page tables, boot-services memory reclaimed
 //  3. kernel heap, global constructors
 //  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
-//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, bench-boot
+//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, fault-test, bench-boot
 #include <kernel/arch/Arch.h>
 #include <kernel/debug/Panic.h>
 #include <kernel/debug/Symbols.h>
@@ -60,6 +60,13 @@ void must(StringView step, ErrorOr&& result)
     PANIC("panic-test: deliberate panic requested on the command line");
 }
 
+// An unhandled CPU exception (no catcher armed): shows the exception report path end to end.
+[[gnu::noinline]] void fault_on_purpose()
+{
+    println("athanor: fault-test: reading from an unmapped address");
+    (void)*reinterpret_cast<volatile u64*>(0xDEAD000);
+}
+
 } // namespace
 
 const boot::BootInfo& boot_info()
@@ -110,6 +117,8 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
         Arch::power_off(0);
     if (cmdline.has_word("panic-test"))
         panic_on_purpose();
+    if (cmdline.has_word("fault-test"))
+        fault_on_purpose();
     if (cmdline.has_word("selftest")) {
         usize failed = selftest::run_all();
         Arch::power_off(failed == 0 ? 0 : status_selftest_failed);

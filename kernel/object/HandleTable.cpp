@@ -240,12 +240,12 @@ ErrorOr HandleTable::attach_mapping(Handle handle, MappingRecord& record)
     return {};
 }
 
-void HandleTable::detach_mapping(MappingRecord& record)
+bool HandleTable::unmap_mapping(MappingRecord& record)
 {
     SpaceGuard guard(m_space);
     HandleEntry* entry = record.through;
     if (!entry)
-        return;
+        return false;
     if (record.previous)
         record.previous->next = record.next;
     else
@@ -254,6 +254,8 @@ void HandleTable::detach_mapping(MappingRecord& record)
         record.next->previous = record.previous;
     record.next = record.previous = nullptr;
     record.through = nullptr;
+    record.unmap(record);
+    return true;
 }
 
 } // namespace ath::object

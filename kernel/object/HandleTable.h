@@ -168,8 +168,9 @@ public:
 
     // For mapping code: attach a record to the live handle (under the space lock).
     ErrorOr attach_mapping(Handle handle, MappingRecord& record);
-    // Detach a record from whatever handle it hangs on (under the space lock).
-    void detach_mapping(MappingRecord& record);
+    // Detaches the record from whatever handle it hangs on and runs its unmap hook, unless a
+    // revocation already did (then nothing happens). Returns whether this call unmapped it.
+    bool unmap_mapping(MappingRecord& record);
 
     static Handle encode(u32 index, u32 generation) { return (generation << index_bits) | index; }
 

@@ -1,0 +1,44 @@
+#pragma once
+
+// An Endpoint is the door to a server: the server's process plus the handler a call runs
+// (kernel/ipc/Call.h has the call rules). For a Wasm server the handler invokes the module's
+// exported `azoth_handle` (kernel/sys/Azoth.cpp); kernel services can bind a native handler.
+#include <kernel/object/Process.h>
+
+namespace ath::object {
+
+// A message: four 64-bit words each way. Bulk data goes through regions.
+struct CallWords {
+    u64 words[4] {};
+};
+
+class CallTarget {
+public:
+    // Runs on the caller's thread with `server` as the current process. A Trap error means the
+    // server trapped; the caller gets an error, never the trap.
+    virtual Result<CallWords> handle(Process& server, const CallWords& message) = 0;
+
+protected:
+    ~CallTarget() = default;
+};
+
+class Endpoint final : public Object {
+public:
+    static constexpr ObjectType type_tag = ObjectType::Endpoint;
+
+    static Result<RefPtr<Endpoint>> create(ObjectAllocator& allocator, Process& server, CallTarget& target)
+    {
+        return make_object<Endpoint>(allocator, server, target);
+    }
+
+    Process& server() const { return *m_server; }
+    CallTarget& target() const { return m_target; }
+
+    Endpoint(Process& server, CallTarget& target) : Object(ObjectType::Endpoint), m_server(&server), m_target(target) { }
+
+private:
+    RefPtr<Process> m_server;
+    CallTarget& m_target;
+};
+
+} // namespace ath::object
