@@ -262,6 +262,14 @@ ErrorOr parse_command(JsonValue json, Command& command)
 {
     if (!json.is_object())
         return Error::from(ErrorCode::Malformed, "command should be an object");
+    auto line = json.member("line");
+    if (!line.has_value() || line->kind() != JsonKind::Number)
+        return Error::from(ErrorCode::Malformed, "command without a line number");
+    auto line_number = line->raw().to_u64();
+    if (!line_number.has_value() || *line_number > 0xffffffffu)
+        return Error::from(ErrorCode::Malformed, "bad command line number");
+    command.line = static_cast<u32>(*line_number);
+
     auto type = json.member("type");
     if (!type.has_value())
         return Error::from(ErrorCode::Malformed, "command without a type");
@@ -274,14 +282,6 @@ ErrorOr parse_command(JsonValue json, Command& command)
     }
     if (!known)
         return Error::from(ErrorCode::Malformed, "unknown command type");
-
-    auto line = json.member("line");
-    if (!line.has_value() || line->kind() != JsonKind::Number)
-        return Error::from(ErrorCode::Malformed, "command without a line number");
-    auto line_number = line->raw().to_u64();
-    if (!line_number.has_value() || *line_number > 0xffffffffu)
-        return Error::from(ErrorCode::Malformed, "bad command line number");
-    command.line = static_cast<u32>(*line_number);
 
     command.filename = TRY(optional_string_member(command, json, "filename"));
     command.name = TRY(optional_string_member(command, json, "name"));

@@ -11,18 +11,6 @@ using wasm::ValueType;
 
 namespace {
 
-ErrorOr ignore_print(wasm::HostCall&, Span<const Value>, Span<Value>) { return {}; }
-
-constexpr ValueType no_types[] = { ValueType::I32 }; // unused storage for empty spans
-constexpr ValueType i32_type[] = { ValueType::I32 };
-constexpr ValueType i64_type[] = { ValueType::I64 };
-constexpr ValueType f32_type[] = { ValueType::F32 };
-constexpr ValueType f64_type[] = { ValueType::F64 };
-constexpr ValueType i32_f32_types[] = { ValueType::I32, ValueType::F32 };
-constexpr ValueType f64_f64_types[] = { ValueType::F64, ValueType::F64 };
-
-Span<const ValueType> types(const ValueType* list, usize count) { return Span<const ValueType>(list, count); }
-
 ValueType engine_type(SpecType type)
 {
     switch (type) {
@@ -207,44 +195,9 @@ void ScriptRunner::destroy()
     allocator.deallocate(this, sizeof(ScriptRunner), alignof(ScriptRunner));
 }
 
-// The reference interpreter's "spectest" module (interpreter/host/spectest.ml).
 ErrorOr ScriptRunner::create_spectest_module()
 {
-    struct PrintFunction {
-        const char* name;
-        Span<const ValueType> parameters;
-    };
-    const PrintFunction prints[] = {
-        { "print", types(no_types, 0) },
-        { "print_i32", types(i32_type, 1) },
-        { "print_i64", types(i64_type, 1) },
-        { "print_f32", types(f32_type, 1) },
-        { "print_f64", types(f64_type, 1) },
-        { "print_i32_f32", types(i32_f32_types, 2) },
-        { "print_f64_f64", types(f64_f64_types, 2) },
-    };
-    for (auto& print : prints) {
-        wasm::Function* function = TRY(m_store.create_host_function({ print.parameters, types(no_types, 0) }, ignore_print, nullptr));
-        TRY(m_spectest.try_append({ print.name, Extern::from(function) }));
-    }
-    struct SpectestGlobal {
-        const char* name;
-        Value value;
-    };
-    const SpectestGlobal globals[] = {
-        { "global_i32", Value::from_i32(666) },
-        { "global_i64", Value::from_i64(666) },
-        { "global_f32", Value::from_f32_bits(bit_cast<u32>(666.6f)) },
-        { "global_f64", Value::from_f64_bits(bit_cast<u64>(666.6)) },
-    };
-    for (auto& global : globals) {
-        wasm::Global* created = TRY(m_store.create_global({ global.value.type(), false }, global.value));
-        TRY(m_spectest.try_append({ global.name, Extern::from(created) }));
-    }
-    wasm::Table* table = TRY(m_store.create_table({ ValueType::FuncRef, { 10, 20u } }, Value::null_ref(ValueType::FuncRef)));
-    TRY(m_spectest.try_append({ "table", Extern::from(table) }));
-    wasm::Memory* memory = TRY(m_store.create_memory({ { 1, 2u } }));
-    TRY(m_spectest.try_append({ "memory", Extern::from(memory) }));
+    m_spectest = TRY(SpectestModule::create(m_store));
     return {};
 }
 
@@ -291,8 +244,11 @@ Result<wasm::Instance*> ScriptRunner::find_instance(StringView module_name)
         return m_current;
     }
     for (auto& entry : m_named) {
-        if (entry.view() == module_name)
-            return entry.instance;
+        if (entry.view() != module_name)
+            continue;
+        if (!entry.instance)
+            return Error::from(ErrorCode::NotFound, "that module failed to load");
+        return entry.instance;
     }
     return Error::from(ErrorCode::NotFound, "no module of that name");
 }
@@ -306,11 +262,10 @@ Result<wasm::Module> ScriptRunner::decode(const Command& command)
 Result<Extern> ScriptRunner::resolve_import(StringView module_name, StringView field, ExternKind)
 {
     if (module_name == "spectest") {
-        for (auto& entry : m_spectest) {
-            if (field == entry.name)
-                return entry.value;
-        }
-        return Error::from(ErrorCode::Unlinkable, "unknown import");
+        auto value = m_spectest.find(field);
+        if (!value.has_value())
+            return Error::from(ErrorCode::Unlinkable, "unknown import");
+        return *value;
     }
     for (auto& entry : m_registered) {
         if (entry.view() != module_name)
@@ -389,22 +344,28 @@ ErrorOr ScriptRunner::perform(const SpecAction& action, Span<Value> results, usi
 
 CommandOutcome ScriptRunner::run_module(const Command& command)
 {
+    // A failed definition leaves no current module (and unbinds its name): later actions on it
+    // fail on their own instead of running against an older module.
+    m_current = nullptr;
+    if (!command.name.is_empty()) {
+        if (auto bound = bind(m_named, command.name, nullptr); bound.is_error())
+            return fail("{}", error_text(bound.error()));
+    }
     if (command.module_format == ModuleFormat::Text)
         return fail("a text-format module cannot be given to a binary engine");
     auto module = decode(command);
-    if (module.is_error())
-        return fail("module rejected: {} at offset {:#x}: {}", error_code_name(module.error().code), module.error().offset,
-            error_text(module.error()));
+    if (module.is_error()) {
+        const Error& error = module.error();
+        if (error.has_offset())
+            return fail("module rejected: {} at offset {:#x}: {}", error_code_name(error.code), error.offset, error_text(error));
+        return fail("module rejected: {}: {}", error_code_name(error.code), error_text(error));
+    }
     auto instance = instantiate(module.value());
-    // A failed definition leaves no current module: later actions on it fail on their own.
-    m_current = nullptr;
     if (instance.is_error())
         return fail("instantiation failed: {}: {}", error_code_name(instance.error().code), error_text(instance.error()));
     m_current = instance.value();
-    if (!command.name.is_empty()) {
-        if (auto bound = bind(m_named, command.name, m_current); bound.is_error())
-            return fail("{}", error_text(bound.error()));
-    }
+    if (!command.name.is_empty())
+        (void)bind(m_named, command.name, m_current); // the slot exists: bound to null above
     return pass();
 }
 

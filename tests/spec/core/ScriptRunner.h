@@ -7,6 +7,7 @@
 #include <kernel/wasm/Runtime.h>
 
 #include "Command.h"
+#include "SpectestModule.h"
 
 namespace ath::spec {
 
@@ -54,10 +55,6 @@ private:
         wasm::Instance* instance { nullptr };
         StringView view() const { return StringView(name, length); }
     };
-    struct SpectestExport {
-        const char* name;
-        wasm::Extern value;
-    };
 
     ScriptRunner(wasm::Allocator&, ModuleSource&);
     ErrorOr create_spectest_module();
@@ -86,7 +83,7 @@ private:
     wasm::Allocator& m_allocator;
     ModuleSource& m_source;
     wasm::Store m_store;
-    FixedVector<SpectestExport, 16> m_spectest;
+    SpectestModule m_spectest;
     FixedVector<NamedInstance, 64> m_named;      // "$name" bindings of module commands
     FixedVector<NamedInstance, 64> m_registered; // import module names made by `register`
     wasm::Instance* m_current { nullptr };

@@ -178,6 +178,9 @@ TEST(SpecScriptRunner, RunsEveryKindOfCommand)
     for (auto& outcome : recorder.outcomes)
         by_line[{ outcome.line, outcome.ordinal }] = outcome;
     ASSERT_EQ(recorder.outcomes.size(), 20u);
+    for (u32 line = 1; line <= 19; ++line)
+        ASSERT_TRUE(by_line.count({ line, 1 })) << line;
+    ASSERT_TRUE(by_line.count({ 18, 2 }));
     auto passed = [&](u32 line, u32 ordinal = 1) { return by_line.at({ line, ordinal }).passed; };
     EXPECT_TRUE(passed(1)) << by_line.at({ 1, 1 }).reason;
     EXPECT_TRUE(passed(2)) << by_line.at({ 2, 1 }).reason;

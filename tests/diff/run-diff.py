@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Differential test: binaryen -ttf modules run in our engine (wasm-run --fuzz) and in V8 (node
+run-v8.js); every line they print must agree once trap messages are mapped to their spec meaning.
+Fixed seeds make each run reproducible. Known divergences (each explained in README.md) are a
+ratchet like the spec suite's: a new one fails, a listed one that now agrees fails too."""
+import argparse
+import concurrent.futures
+import os
+import random
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The Wasm 2.0 features V8 in node runs without flags. Not reference-types: binaryen 108's
+# generator then emits typed function references (ref $t), which are not Wasm 2.0.
+FEATURES = [
+    "--enable-sign-ext", "--enable-mutable-globals", "--enable-nontrapping-float-to-int",
+    "--enable-simd", "--enable-bulk-memory", "--enable-multivalue",
+]
+FUEL = 200_000_000  # a safety net only: binaryen's hang limit already bounds loops and recursion
+
+# Trap messages -> what they mean. Ours are the spec's wording; V8's are its own. Where V8 uses
+# one message for several spec traps (table index / null or signature mismatch), the class is the
+# union of those traps.
+TRAP_CLASSES = [
+    ("unreachable", ["unreachable", "RuntimeError: unreachable"]),
+    ("memory", ["out of bounds memory access", "RuntimeError: memory access out of bounds",
+                "RuntimeError: data segment out of bounds"]),
+    ("divide", ["integer divide by zero", "RuntimeError: divide by zero", "RuntimeError: remainder by zero"]),
+    ("overflow", ["integer overflow", "RuntimeError: divide result unrepresentable"]),
+    ("conversion", ["invalid conversion to integer", "RuntimeError: float unrepresentable in integer range"]),
+    ("table", ["undefined element", "uninitialized element", "indirect call type mismatch", "out of bounds table access",
+               "RuntimeError: table index is out of bounds", "RuntimeError: null function or function signature mismatch",
+               "RuntimeError: element segment out of bounds", "RuntimeError: table access out of bounds"]),
+    ("stack", ["call stack exhausted", "RangeError: Maximum call stack size exceeded"]),
+    ("host-v128", ["host: v128 at the JS boundary", "TypeError: type incompatibility when transforming from/to JS"]),
+]
+
+
+def trap_class(message):
+    for name, messages in TRAP_CLASSES:
+        for known in messages:
+            if message == known or message.startswith(known):
+                return name
+    return "unknown(" + message + ")"
+
+
+def normalize(output):
+    lines = []
+    for line in output.splitlines():
+        if line.startswith("trap "):
+            lines.append("trap " + trap_class(line[5:]))
+        elif line.startswith("instantiate trap "):
+            lines.append("instantiate trap " + trap_class(line[17:]))
+        elif line.startswith("error: module"):
+            lines.append("error: module")
+        elif line.startswith("log v128"):
+            continue  # never printed by V8: the TypeError comes first
+        else:
+            lines.append(line)
+    return lines
+
+
+def generate(seed, folder, wasm_opt):
+    rng = random.Random(seed)
+    size = rng.choice([512, 2048, 8192, 20000])
+    data_path = os.path.join(folder, "%d.dat" % seed)
+    wasm_path = os.path.join(folder, "%d.wasm" % seed)
+    with open(data_path, "wb") as data:
+        data.write(bytes(rng.getrandbits(8) for _ in range(size)))
+    subprocess.run([wasm_opt, data_path, "-ttf", *FEATURES, "-o", wasm_path], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    os.unlink(data_path)
+    return wasm_path
+
+
+def run(command, timeout):
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        text = done.stdout
+        if done.returncode not in (0, 1):
+            text += "exit status %d\n%s" % (done.returncode, done.stderr[-2000:])
+        return text
+    except subprocess.TimeoutExpired:
+        return "timeout after %ds\n" % timeout
+
+
+def check_seed(seed, options):
+    folder = options.work
+    try:
+        wasm_path = generate(seed, folder, options.wasm_opt)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        return seed, "generator failed: %s" % error, None, None
+    ours = run([options.wasm_run, "--fuzz", "--fuel", str(FUEL), wasm_path], options.timeout)
+    theirs = run([options.node, "--experimental-wasm-type-reflection", os.path.join(HERE, "run-v8.js"), wasm_path],
+                 options.timeout)
+    ours_lines, theirs_lines = normalize(ours), normalize(theirs)
+    if ours_lines == theirs_lines:
+        if not options.keep:
+            os.unlink(wasm_path)
+        return seed, None, len(ours_lines), None
+    for index in range(max(len(ours_lines), len(theirs_lines))):
+        a = ours_lines[index] if index < len(ours_lines) else "<end>"
+        b = theirs_lines[index] if index < len(theirs_lines) else "<end>"
+        if a != b:
+            context = ours_lines[max(0, index - 3):index]
+            where = " / ".join(line for line in context if line.startswith("call ")) or "start"
+            detail = "line %d (after %s): engine '%s', V8 '%s'" % (index + 1, where, a, b)
+            return seed, detail, len(ours_lines), wasm_path
+    return seed, "outputs differ", len(ours_lines), wasm_path
+
+
+def load_known(path):
+    known = {}
+    if not os.path.exists(path):
+        return known
+    with open(path) as listing:
+        for line in listing:
+            text = line.split("#", 1)[0].strip()
+            if text:
+                known[int(text)] = line.split("#", 1)[1].strip() if "#" in line else ""
+    return known
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--wasm-run", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=120)
+    parser.add_argument("--known", default=os.path.join(HERE, "known-divergences.txt"))
+    parser.add_argument("--update-known", action="store_true", help="rewrite the known-divergences list")
+    parser.add_argument("--keep", action="store_true", help="keep every generated module, not only divergent ones")
+    parser.add_argument("--wasm-opt", default="wasm-opt")
+    parser.add_argument("--node", default="node")
+    options = parser.parse_args()
+
+    for tool in (options.wasm_opt, options.node):
+        if subprocess.run(["sh", "-c", "command -v " + tool], capture_output=True).returncode != 0:
+            print("SKIPPED: %s is not installed (./azoth setup installs binaryen and node)" % tool)
+            return 77
+    os.makedirs(options.work, exist_ok=True)
+    seeds = range(options.first_seed, options.first_seed + options.count)
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        for seed, problem, line_count, wasm_path in pool.map(lambda s: check_seed(s, options), seeds):
+            results[seed] = (problem, line_count, wasm_path)
+
+    divergent = {seed: result for seed, result in results.items() if result[0] is not None}
+    compared_lines = sum(result[1] or 0 for result in results.values())
+    known = load_known(options.known)
+    if options.update_known:
+        with open(options.known, "w") as listing:
+            listing.write("# Seeds of tests/diff whose engine and V8 outputs diverge today (see README.md).\n"
+                          "# Regenerate: run-diff.py ... --update-known. Format: <seed>  # first difference\n")
+            for seed in sorted(divergent):
+                listing.write("%d  # %s\n" % (seed, divergent[seed][0][:200]))
+        print("wrote %s: %d divergent seeds" % (options.known, len(divergent)))
+
+    in_range = {seed for seed in known if seed in results}
+    new = sorted(seed for seed in divergent if seed not in known)
+    fixed = sorted(seed for seed in in_range if seed not in divergent)
+    for seed in sorted(divergent):
+        marker = "KNOWN" if seed in known else "DIVERGENCE"
+        print("%s seed %d: %s (module kept: %s)" % (marker, seed, divergent[seed][0], divergent[seed][2]))
+    for seed in fixed:
+        print("NOW AGREES seed %d (listed in %s; remove it or rerun with --update-known)" % (seed, options.known))
+    print("diff: %d/%d modules agree (%d lines compared), %d divergent (%d known, %d new), %d known now agree"
+          % (len(results) - len(divergent), len(results), compared_lines, len(divergent),
+             len(divergent) - len(new), len(new), len(fixed)))
+    if options.update_known:
+        return 0
+    return 1 if new or fixed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
