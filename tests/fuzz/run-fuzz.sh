@@ -1,0 +1,44 @@
+#!/bin/sh
+# run-fuzz.sh regressions FUZZER REGRESSION_DIR WORK_DIR
+#   replays every committed crash input once (each must now run cleanly)
+# run-fuzz.sh bounded FUZZER SPEC_SUITE_DIR WORK_DIR SECONDS
+#   converts the spec suite's .wast files to .wasm seeds (when the suite is there) and fuzzes for
+#   SECONDS; a crash leaves its input in WORK_DIR/crashes/ and fails the run.
+set -eu
+mode=$1 fuzzer=$2
+case "$mode" in
+regressions)
+    inputs=$3 work=$4
+    set -- "$inputs"/*
+    if [ ! -e "$1" ]; then
+        echo "fuzz.regressions: no committed crash inputs in $inputs (nothing to replay)"
+        exit 0
+    fi
+    echo "fuzz.regressions: replaying $# inputs"
+    exec "$fuzzer" -runs=1 "$@"
+    ;;
+bounded)
+    suite=$3 work=$4 seconds=$5
+    seeds="$work/seeds" corpus="$work/corpus" crashes="$work/crashes"
+    rm -rf "$seeds" && mkdir -p "$seeds" "$corpus" "$crashes"
+    if [ -d "$suite" ] && command -v wast2json >/dev/null 2>&1; then
+        for wast in "$suite"/*.wast; do
+            name=$(basename "$wast" .wast)
+            mkdir -p "$work/json/$name"
+            wast2json "$wast" -o "$work/json/$name/$name.json" >/dev/null 2>&1 || true
+            for wasm in "$work/json/$name"/*.wasm; do
+                [ -e "$wasm" ] && cp "$wasm" "$seeds/"
+            done
+        done
+        echo "fuzz.engine: $(ls "$seeds" | wc -l) seed modules from $suite"
+    else
+        echo "fuzz.engine: no spec suite at $suite; fuzzing from an empty corpus"
+    fi
+    exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=65536 \
+        -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seeds"
+    ;;
+*)
+    echo "usage: run-fuzz.sh regressions|bounded ..." >&2
+    exit 2
+    ;;
+esac
