@@ -715,6 +715,20 @@ ErrorOr FunctionCompiler::compile_br_table()
     return {};
 }
 
+// memory.init and data.drop need the data count section when the module has data segments; a
+// module without any data segment gets the plain "unknown data segment".
+ErrorOr FunctionCompiler::check_data_index(usize at, u32 index)
+{
+    if (!m_module.data_count.has_value()) {
+        if (m_module.data_segments.size() > 0)
+            return Error::at(ErrorCode::Malformed, at, "data count section required");
+        return invalid(at, "unknown data segment");
+    }
+    if (index >= m_module.data_count.value())
+        return invalid(at, "unknown data segment");
+    return {};
+}
+
 ErrorOr FunctionCompiler::compile_prefixed()
 {
     usize at = m_reader.offset();
@@ -734,10 +748,7 @@ ErrorOr FunctionCompiler::compile_prefixed()
         TRY(read_zero_byte());
         if (m_module.memories.size() == 0)
             return invalid(at, "unknown memory 0");
-        if (!m_module.data_count.has_value())
-            return Error::at(ErrorCode::Malformed, index_at, "data count section required");
-        if (index >= m_module.data_count.value())
-            return invalid(index_at, "unknown data segment");
+        TRY(check_data_index(index_at, index));
         TRY(pop(ValueType::I32));
         TRY(pop(ValueType::I32));
         TRY(pop(ValueType::I32));
@@ -748,10 +759,7 @@ ErrorOr FunctionCompiler::compile_prefixed()
     case 9: { // data.drop
         usize index_at = m_reader.offset();
         u32 index = TRY(m_reader.read_u32());
-        if (!m_module.data_count.has_value())
-            return Error::at(ErrorCode::Malformed, index_at, "data count section required");
-        if (index >= m_module.data_count.value())
-            return invalid(index_at, "unknown data segment");
+        TRY(check_data_index(index_at, index));
         emit(Op::DataDrop);
         emit_value(index);
         return {};
@@ -850,11 +858,144 @@ ErrorOr compile_function(ModuleData& module, u32 function_index)
 
 namespace ath::wasm {
 
-// SIMD128 is not implemented yet: every 0xFD instruction is rejected with Unsupported so no module
-// using it can be mistaken for a valid, runnable one.
+ErrorOr FunctionCompiler::read_lane_index(u32 lane_count, u8& lane)
+{
+    usize at = m_reader.offset();
+    lane = TRY(m_reader.read_u8());
+    if (lane >= lane_count)
+        return invalid(at, "invalid lane index");
+    return {};
+}
+
 ErrorOr FunctionCompiler::compile_simd()
 {
-    return Error::at(ErrorCode::Unsupported, m_instruction_offset, "SIMD128 not implemented");
+    u32 sub = TRY(m_reader.read_u32());
+    switch (sub) {
+#define ATH_SIMD_BINARY_CASE(code, Name, ...) \
+    case code:                                \
+        TRY(pop(ValueType::V128));            \
+        TRY(pop(ValueType::V128));            \
+        push(ValueType::V128);                \
+        emit(Op::Name);                       \
+        return {};
+#define ATH_SIMD_UNARY_CASE(code, Name, ...) \
+    case code:                               \
+        TRY(pop(ValueType::V128));           \
+        push(ValueType::V128);               \
+        emit(Op::Name);                      \
+        return {};
+#define ATH_SIMD_SHIFT_CASE(code, Name, ...) \
+    case code:                               \
+        TRY(pop(ValueType::I32));            \
+        TRY(pop(ValueType::V128));           \
+        push(ValueType::V128);               \
+        emit(Op::Name);                      \
+        return {};
+#define ATH_SIMD_TEST_CASE(code, Name, ...) \
+    case code:                              \
+        TRY(pop(ValueType::V128));          \
+        push(ValueType::I32);               \
+        emit(Op::Name);                     \
+        return {};
+#define ATH_SIMD_SPLAT_CASE(code, Name, Scalar, Lane, count) \
+    case code:                                               \
+        TRY(pop(ValueType::Scalar));                         \
+        push(ValueType::V128);                               \
+        emit(Op::Name);                                      \
+        return {};
+#define ATH_SIMD_EXTRACT_CASE(code, Name, Scalar, Lane, count) \
+    case code: {                                               \
+        u8 lane;                                               \
+        TRY(read_lane_index(count, lane));                     \
+        TRY(pop(ValueType::V128));                             \
+        push(ValueType::Scalar);                               \
+        emit(Op::Name);                                        \
+        emit_value(lane);                                      \
+        return {};                                             \
+    }
+#define ATH_SIMD_REPLACE_CASE(code, Name, Scalar, Lane, count) \
+    case code: {                                               \
+        u8 lane;                                               \
+        TRY(read_lane_index(count, lane));                     \
+        TRY(pop(ValueType::Scalar));                           \
+        TRY(pop(ValueType::V128));                             \
+        push(ValueType::V128);                                 \
+        emit(Op::Name);                                        \
+        emit_value(lane);                                      \
+        return {};                                             \
+    }
+        ATH_WASM_SIMD_BINARY_OPS(ATH_SIMD_BINARY_CASE)
+        ATH_WASM_SIMD_UNARY_OPS(ATH_SIMD_UNARY_CASE)
+        ATH_WASM_SIMD_SHIFT_OPS(ATH_SIMD_SHIFT_CASE)
+        ATH_WASM_SIMD_TEST_OPS(ATH_SIMD_TEST_CASE)
+        ATH_WASM_SIMD_SPLAT_OPS(ATH_SIMD_SPLAT_CASE)
+        ATH_WASM_SIMD_EXTRACT_OPS(ATH_SIMD_EXTRACT_CASE)
+        ATH_WASM_SIMD_REPLACE_OPS(ATH_SIMD_REPLACE_CASE)
+    case 12: { // v128.const
+        u64 low = TRY(m_reader.read_fixed_u64());
+        u64 high = TRY(m_reader.read_fixed_u64());
+        push(ValueType::V128);
+        emit(Op::Const2);
+        emit_value(low);
+        emit_value(high);
+        return {};
+    }
+    case 13: { // i8x16.shuffle
+        u8 lanes[16];
+        for (auto& lane : lanes)
+            TRY(read_lane_index(32, lane));
+        TRY(pop(ValueType::V128));
+        TRY(pop(ValueType::V128));
+        push(ValueType::V128);
+        emit(Op::I8x16Shuffle);
+        emit_value(load_le<u64>(lanes));
+        emit_value(load_le<u64>(lanes + 8));
+        return {};
+    }
+    case 82: // v128.bitselect
+        TRY(pop(ValueType::V128));
+        TRY(pop(ValueType::V128));
+        TRY(pop(ValueType::V128));
+        push(ValueType::V128);
+        emit(Op::V128Bitselect);
+        return {};
+    default:
+        break;
+    }
+
+    // Memory instructions.
+    Op op;
+    u32 alignment;
+    switch (sub) {
+#define ATH_SIMD_MEMORY_CASE(code, Name, align) \
+    case code:                                  \
+        op = Op::Name;                          \
+        alignment = align;                      \
+        break;
+        ATH_WASM_SIMD_MEMORY_OPS(ATH_SIMD_MEMORY_CASE)
+    default:
+        return Error::at(ErrorCode::Malformed, m_instruction_offset, "illegal opcode");
+    }
+    u64 offset;
+    TRY(read_memory_argument(alignment, offset));
+    bool is_lane = sub >= 84 && sub <= 91;
+    u8 lane = 0;
+    if (is_lane)
+        TRY(read_lane_index(16u >> alignment, lane));
+    if (sub == 11 || (sub >= 88 && sub <= 91)) { // stores
+        TRY(pop(ValueType::V128));
+        TRY(pop(ValueType::I32));
+    } else {
+        if (is_lane)
+            TRY(pop(ValueType::V128));
+        TRY(pop(ValueType::I32));
+        push(ValueType::V128);
+    }
+    emit(op);
+    emit_value(offset);
+    if (is_lane)
+        emit_value(lane);
+    return {};
 }
 
 } // namespace ath::wasm

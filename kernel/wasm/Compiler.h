@@ -53,6 +53,8 @@ private:
     ErrorOr read_memory_argument(u32 natural_alignment_log2, u64& offset);
     ErrorOr read_zero_byte();
     Result<u32> read_table_index();
+    ErrorOr read_lane_index(u32 lane_count, u8& lane);
+    ErrorOr check_data_index(usize at, u32 index);
 
     void push(ValueType);
     Result<ValueType> pop();

@@ -53,6 +53,14 @@ bool is_valid_utf8(ReadonlyBytes bytes)
     return true;
 }
 
+// Whether a first opcode byte names an instruction at all (to tell malformed from non-constant).
+bool is_known_opcode(u8 opcode)
+{
+    return opcode <= 0x05 || (opcode >= 0x0B && opcode <= 0x11) || (opcode >= 0x1A && opcode <= 0x1C)
+        || (opcode >= 0x20 && opcode <= 0x26) || (opcode >= 0x28 && opcode <= 0xC4) || (opcode >= 0xD0 && opcode <= 0xD2)
+        || opcode == 0xFC || opcode == 0xFD;
+}
+
 class Decoder {
 public:
     explicit Decoder(ModuleData& module) : m_module(module) { }
@@ -212,6 +220,8 @@ private:
         case 0x0B:
             return invalid(at, "type mismatch");
         default:
+            if (!is_known_opcode(opcode))
+                return Error::at(ErrorCode::Malformed, at, "illegal opcode");
             return invalid(at, "constant expression required");
         }
         usize end_at = reader.offset();
@@ -379,7 +389,7 @@ ErrorOr Decoder::read_memory_section(Reader& reader)
 
 ErrorOr Decoder::read_global_section(Reader& reader)
 {
-    u32 count = TRY(read_count(reader, 4));
+    u32 count = TRY(read_count(reader, 3));
     TRY(m_module.globals.reserve(m_module.globals.size() + count));
     for (u32 i = 0; i < count; ++i) {
         GlobalData global {};
@@ -466,7 +476,7 @@ ErrorOr Decoder::read_element_section(Reader& reader)
                 segment.table_index = TRY(reader.read_u32());
             if (segment.table_index >= m_module.tables.size())
                 return invalid(at, "unknown table");
-            segment.offset = TRY(read_constant_expression(reader, ValueType::I32, static_cast<u32>(m_module.globals.size())));
+            segment.offset = TRY(read_constant_expression(reader, ValueType::I32, m_module.imported_global_count));
         } else {
             segment.mode = has_table_index ? SegmentMode::Declarative : SegmentMode::Passive;
         }
@@ -487,7 +497,7 @@ ErrorOr Decoder::read_element_section(Reader& reader)
         for (u32 k = 0; k < item_count; ++k) {
             if (uses_expressions) {
                 {
-                    auto decoded = TRY(read_constant_expression(reader, segment.type, static_cast<u32>(m_module.globals.size())));
+                    auto decoded = TRY(read_constant_expression(reader, segment.type, m_module.imported_global_count));
                     TRY(m_module.element_items.append(decoded));
                 }
             } else {
@@ -573,7 +583,7 @@ ErrorOr Decoder::read_data_section(Reader& reader)
                 segment.memory_index = TRY(reader.read_u32());
             if (segment.memory_index >= m_module.memories.size())
                 return invalid(at, "unknown memory");
-            segment.offset = TRY(read_constant_expression(reader, ValueType::I32, static_cast<u32>(m_module.globals.size())));
+            segment.offset = TRY(read_constant_expression(reader, ValueType::I32, m_module.imported_global_count));
             break;
         case 1:
             segment.mode = SegmentMode::Passive;
