@@ -90,6 +90,12 @@ Result<Rights> HandleTable::rights_of(Handle handle)
     return TRY(find_live(handle))->rights;
 }
 
+Result<ObjectType> HandleTable::type_of(Handle handle)
+{
+    SpaceGuard guard(m_space);
+    return TRY(find_live(handle))->object->type();
+}
+
 Result<Handle> HandleTable::derive(Handle handle, Rights rights)
 {
     SpaceGuard guard(m_space);

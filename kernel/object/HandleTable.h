@@ -152,6 +152,7 @@ public:
     }
 
     Result<Rights> rights_of(Handle handle);
+    Result<ObjectType> type_of(Handle handle);
 
     // A handle to the same object with `rights` (a subset of the source's). Needs Derive.
     Result<Handle> derive(Handle handle, Rights rights);

@@ -4,7 +4,7 @@
 
 namespace ath::object {
 
-Process::Process(CapabilitySpace& space, StringView name) : Object(ObjectType::Process), m_space(space), m_handles(space)
+Process::Process(CapabilitySpace& space, StringView name) : Object(ObjectType::Process), m_handles(space)
 {
     m_name_length = min(name.length(), max_name_length);
     for (usize i = 0; i < m_name_length; ++i)

@@ -70,7 +70,6 @@ private:
     };
     static void unmap_hook(MappingRecord&);
 
-    CapabilitySpace& m_space;
     HandleTable m_handles;
     char m_name[max_name_length + 1] {};
     usize m_name_length { 0 };

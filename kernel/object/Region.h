@@ -3,6 +3,7 @@
 // A Region is a set of pages that can be mapped into several linear memories at once: the
 // zero-copy path for bulk data. Its size is fixed at creation.
 #include <kernel/object/Object.h>
+#include <kernel/lib/Span.h>
 #include <kernel/object/PageMapper.h>
 
 namespace ath::object {

@@ -1,0 +1,132 @@
+#include "ObjectTestSupport.h"
+
+#include <gtest/gtest.h>
+#include <kernel/object/Event.h>
+#include <kernel/object/Manifest.h>
+
+using namespace ath;
+using namespace ath::object;
+
+namespace {
+
+class NoWaiting final : public WaitProvider {
+public:
+    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
+    void wake_all(const u32*) override { }
+    u64 now_ns() override { return 0; }
+};
+
+TEST(Manifest, ParsesNameAndHandles)
+{
+    auto manifest = Manifest::parse("# the console client\nname=console-client\nhandle = endpoint:console:call\n"
+                                    "handle=region:fb:read+map # shared framebuffer\n\n");
+    ASSERT_FALSE(manifest.is_error()) << manifest.error().reason;
+    EXPECT_EQ(manifest.value().name, StringView("console-client"));
+    ASSERT_EQ(manifest.value().handles.size(), 2u);
+    EXPECT_EQ(manifest.value().handles[0].kind, ObjectType::Endpoint);
+    EXPECT_EQ(manifest.value().handles[0].object_name, StringView("console"));
+    EXPECT_EQ(manifest.value().handles[0].rights, Rights::Call);
+    EXPECT_EQ(manifest.value().handles[1].rights, Rights::Read | Rights::Map);
+}
+
+TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
+{
+    struct Case {
+        const char* text;
+        u64 offset;
+    } cases[] = {
+        { "name=a\nhandle=endpoint:console\n", 7 },
+        { "name=a\nhandle=socket:x:read\n", 7 },
+        { "name=a\nhandle=endpoint:x:read+fly\n", 7 },
+        { "name=a\nhandle=endpoint:x:read++call\n", 7 },
+        { "name=a\nhandle=endpoint::call\n", 7 },
+        { "name=a\nbogus=1\n", 7 },
+        { "name=a\njust words\n", 7 },
+        { "name=a\nname=b\n", 7 },
+        { "name=has space\n", 0 },
+    };
+    for (auto& c : cases) {
+        auto manifest = Manifest::parse(c.text);
+        ASSERT_TRUE(manifest.is_error()) << c.text;
+        EXPECT_EQ(manifest.error().code, ErrorCode::Malformed) << c.text;
+        EXPECT_EQ(manifest.error().offset, c.offset) << c.text;
+    }
+    EXPECT_TRUE(Manifest::parse("handle=endpoint:x:call\n").is_error()); // no name
+}
+
+struct GrantTest : ::testing::Test {
+    test_support::CountingAllocator allocator;
+    NoWaiting waiting;
+    CapabilitySpace space;
+};
+
+TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
+{
+    auto supervisor = Process::create(allocator, space, "init").release_value();
+    auto app = Process::create(allocator, space, "app").release_value();
+    auto logs = Event::create(allocator, waiting).release_value();
+    auto secrets = Event::create(allocator, waiting).release_value();
+    Handle logs_handle = supervisor->handles().install(*logs, Rights::All).release_value();
+    Handle secrets_handle = supervisor->handles().install(*secrets, Rights::All).release_value();
+    ObjectDirectory directory;
+    ASSERT_FALSE(directory.publish("logs", supervisor->handles(), logs_handle).is_error());
+    ASSERT_FALSE(directory.publish("secrets", supervisor->handles(), secrets_handle).is_error());
+
+    auto manifest = Manifest::parse("name=app\nhandle=event:logs:write\n").release_value();
+    auto granted = directory.grant(manifest, *app);
+    ASSERT_FALSE(granted.is_error());
+    ASSERT_EQ(granted.value().size(), 1u);
+    Handle logs_in_app = granted.value()[0];
+    EXPECT_EQ(app->handles().rights_of(logs_in_app).value(), Rights::Write);
+    EXPECT_EQ(app->handles().live_count(), 1u);
+
+    // Every number the app could try: none reaches the secrets event.
+    for (u32 index = 0; index < HandleTable::capacity; ++index) {
+        for (u32 generation = 1; generation < 4; ++generation) {
+            auto found = app->handles().lookup<Event>(HandleTable::encode(index, generation), Rights::None);
+            if (!found.is_error())
+                EXPECT_NE(found.value().object.get(), secrets.get());
+        }
+    }
+    EXPECT_TRUE(app->handles().lookup<Event>(secrets_handle, Rights::None).is_error() ||
+        app->handles().lookup<Event>(secrets_handle, Rights::None).value().object.get() != secrets.get());
+
+    // The supervisor ends the lease.
+    EXPECT_EQ(supervisor->handles().revoke(logs_handle).value(), 2u);
+    EXPECT_EQ(app->handles().lookup<Event>(logs_in_app, Rights::None).error().code, ErrorCode::BadHandle);
+    app->terminate();
+    supervisor->terminate();
+}
+
+TEST_F(GrantTest, RefusesWholeManifestWhenOneLineIsWrong)
+{
+    auto supervisor = Process::create(allocator, space, "init").release_value();
+    auto app = Process::create(allocator, space, "app").release_value();
+    auto logs = Event::create(allocator, waiting).release_value();
+    Handle logs_handle = supervisor->handles().install(*logs, Rights::Read | Rights::Write | Rights::Transfer).release_value();
+    Handle no_transfer = supervisor->handles().install(*logs, Rights::Read).release_value();
+    ObjectDirectory directory;
+    ASSERT_FALSE(directory.publish("logs", supervisor->handles(), logs_handle).is_error());
+    EXPECT_EQ(directory.publish("plain", supervisor->handles(), no_transfer).error().code, ErrorCode::PermissionDenied);
+    EXPECT_EQ(directory.publish("logs", supervisor->handles(), logs_handle).error().code, ErrorCode::AlreadyExists);
+
+    struct Case {
+        const char* text;
+        ErrorCode code;
+    } cases[] = {
+        { "name=app\nhandle=event:logs:read\nhandle=event:nothere:read\n", ErrorCode::NotFound },
+        { "name=app\nhandle=event:logs:read\nhandle=endpoint:logs:call\n", ErrorCode::InvalidArgument },
+        { "name=app\nhandle=event:logs:read\nhandle=event:logs:revoke\n", ErrorCode::PermissionDenied },
+    };
+    for (auto& c : cases) {
+        auto manifest = Manifest::parse(c.text).release_value();
+        auto granted = directory.grant(manifest, *app);
+        ASSERT_TRUE(granted.is_error()) << c.text;
+        EXPECT_EQ(granted.error().code, c.code) << c.text;
+        EXPECT_EQ(app->handles().live_count(), 0u) << c.text;
+    }
+    app->terminate();
+    supervisor->terminate();
+}
+
+} // namespace
