@@ -164,9 +164,9 @@ usize exit_firmware(uefi::Handle image, uefi::BootServices& services, const Firm
             break;
         detach_firmware_console(); // firmware console may be half torn down after a failed exit
     }
-    arch::write_serial("azboot: error: ExitBootServices keeps failing; halting\n");
-    for (;;)
-        asm volatile("" ::: "memory");
+    // The firmware console is detached by now, so this goes to the serial port; runtime
+    // services still work for the power-off.
+    fail("the firmware refused ExitBootServices repeatedly");
 }
 
 } // namespace
