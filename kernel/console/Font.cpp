@@ -167,14 +167,14 @@ const Font::Glyph& Font::glyph_for(char character)
     return table.glyphs[code - first_character];
 }
 
-bool Font::pixel(char character, unsigned x, unsigned y)
+u8 Font::row_mask(char character, unsigned y)
 {
     // The 5x7 design sits in the 8x16 cell one pixel in from the left and the top, each design
     // row drawn twice for a 14-pixel body; the rest of the cell is spacing.
-    if (x < 1 || x >= 1 + design_width || y < 1 || y >= 1 + 2 * design_height)
-        return false;
+    if (y < 1 || y >= 1 + 2 * design_height)
+        return 0;
     u8 bits = glyph_for(character).rows[(y - 1) / 2];
-    return (bits >> (design_width - 1 - (x - 1))) & 1;
+    return static_cast<u8>(bits << (cell_width - 1 - design_width));
 }
 
 } // namespace ath::console

@@ -20,8 +20,13 @@ public:
 
     // Characters outside printable ASCII get a box.
     static const Glyph& glyph_for(char character);
+    // Row y of the character's 8x16 cell: bit 7 is the leftmost pixel, a set bit is ink.
+    static u8 row_mask(char character, unsigned y);
     // Whether the pixel (x, y) of the character's 8x16 cell is ink.
-    static bool pixel(char character, unsigned x, unsigned y);
+    static bool pixel(char character, unsigned x, unsigned y)
+    {
+        return x < cell_width && ((row_mask(character, y) >> (cell_width - 1 - x)) & 1) != 0;
+    }
 };
 
 } // namespace ath::console

@@ -76,8 +76,9 @@ void FramebufferConsole::draw_cell(u32 column, u32 row, char character)
     u32 top = row * Font::cell_height;
     for (u32 y = 0; y < Font::cell_height; ++y) {
         u32* line = m_pixels + static_cast<usize>(top + y) * m_stride + left;
+        u8 mask = Font::row_mask(character, y);
         for (u32 x = 0; x < Font::cell_width; ++x)
-            line[x] = Font::pixel(character, x, y) ? m_foreground : m_background;
+            line[x] = (mask >> (Font::cell_width - 1 - x)) & 1 ? m_foreground : m_background;
     }
 }
 
