@@ -11,6 +11,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/main/CommandLine.h>
 #include <kernel/main/Kernel.h>
+#include <kernel/main/KernelConsole.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
@@ -18,15 +19,6 @@
 #include <kernel/selftest/SelfTest.h>
 
 namespace ath {
-
-void console_write(StringView text)
-{
-    for (char c : text) {
-        if (c == '\n')
-            Arch::console_putc('\r');
-        Arch::console_putc(c);
-    }
-}
 
 namespace {
 
@@ -105,6 +97,11 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     u64 reclaimed = mm::reclaim_boot_services_memory(*info);
     println("athanor: reclaimed {} KiB of boot-services memory, {} MiB free", reclaimed * page_size >> 10,
             mm::physical_frames().free_count() * page_size >> 20);
+    auto framebuffer = attach_framebuffer_console(*info);
+    if (framebuffer.is_error())
+        println("athanor: no framebuffer console: {}", framebuffer.error().reason);
+    else
+        println("athanor: framebuffer console {}x{} attached", info->framebuffer.width, info->framebuffer.height);
     must("kernel heap", mm::init_kernel_heap());
     runtime::run_global_constructors();
 
