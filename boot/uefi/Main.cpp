@@ -153,8 +153,6 @@ usize exit_firmware(uefi::Handle image, uefi::BootServices& services, const Firm
         }
         // The first call may fail with EFI_INVALID_PARAMETER when the map changed since
         // GetMemoryMap (a timer event allocated, say); the spec says: get the map again, retry.
-        if (attempt == 0)
-            println("azboot: leaving the firmware");
         status = services.exit_boot_services(image, key);
         if (status == uefi::success) {
             detach_firmware_console();
@@ -228,6 +226,9 @@ usize exit_firmware(uefi::Handle image, uefi::BootServices& services, const Firm
     if (framebuffer.format != PixelFormat::None)
         println("azboot: framebuffer {}x{} at {:#x}", framebuffer.width, framebuffer.height, framebuffer.base);
 
+    // Last words on the firmware console: printing between GetMemoryMap and ExitBootServices
+    // could allocate and invalidate the map key.
+    println("azboot: leaving the firmware");
     FirmwareMemoryMap map = reserve_memory_map(services);
     usize range_count = exit_firmware(image, services, map);
     info->memory_map = map.ranges.physical;

@@ -36,13 +36,15 @@ def require_file(path, what):
     return path
 
 
-def boot(args, image, cmdline=None, label="boot"):
+def boot(args, image, cmdline=None, label="boot", cpu=None):
     """Runs qemu-run headless on `image`; returns (status, serial log text, seconds)."""
     log_path = os.path.join(args.work, f"{label}.log")
     command = [QEMU_RUN, "--arch", "x86_64", "--image", image, "--headless",
                "--timeout", str(args.timeout), "--serial-log", log_path]
     if cmdline is not None:
         command += ["--cmdline", cmdline]
+    if cpu is not None:
+        command += ["--cpu", cpu]
     start = time.monotonic()
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -81,13 +83,16 @@ def scenario_handoff(args):
     cmdline = "handoff probe=1 words"
     image = make_image(args, "handoff", kernel=require_file(args.probe, "the hand-off probe"),
                        initrd=require_file(args.initrd, "the initrd"), cmdline=cmdline + "\n")
-    status, log, _ = boot(args, image)
-    counts = re.search(r"probe: (\d+) passed, (\d+) failed", log)
-    expect(counts is not None, "the probe never reported its result (did the hand-off happen?)")
-    expect(int(counts.group(2)) == 0, f"the probe found {counts.group(2)} broken hand-off promises")
-    expect(int(counts.group(1)) >= 20, f"only {counts.group(1)} probe checks ran")
-    expect(f'probe: cmdline "{cmdline}"' in log, "the command line did not arrive intact")
-    expect(status == 0, f"expected power-off status 0, got {status}")
+    # `max` has 1 GiB pages; qemu64 has none, so the direct map is built from 2 MiB pages.
+    for cpu, page_size in (("max", 1 << 30), ("qemu64", 2 << 20)):
+        status, log, _ = boot(args, image, label=f"handoff-{cpu}", cpu=cpu)
+        counts = re.search(r"probe: (\d+) passed, (\d+) failed", log)
+        expect(counts is not None, f"{cpu}: the probe never reported its result (did the hand-off happen?)")
+        expect(int(counts.group(2)) == 0, f"{cpu}: the probe found {counts.group(2)} broken hand-off promises")
+        expect(int(counts.group(1)) >= 20, f"{cpu}: only {counts.group(1)} probe checks ran")
+        expect(f'probe: cmdline "{cmdline}"' in log, f"{cpu}: the command line did not arrive intact")
+        expect(f"probe: direct map page size {page_size}" in log, f"{cpu}: the direct map is not made of {page_size}-byte pages")
+        expect(status == 0, f"{cpu}: expected power-off status 0, got {status}")
 
 
 def expect_loader_error(args, label, image, pattern):

@@ -78,16 +78,20 @@ u64 read_tsc()
     return (static_cast<u64>(high) << 32) | low;
 }
 
-// Walks the live page tables through the direct map; returns the leaf entry or 0.
-u64 leaf_entry_for(u64 virtual_address)
+// Walks the live page tables through the direct map; returns the leaf entry (and the size of
+// the page it maps) or 0.
+u64 leaf_entry_for(u64 virtual_address, u64* page_size = nullptr)
 {
     u64 table = read_cr3() & 0x000FFFFFFFFFF000ULL;
     for (int level = 3; level >= 0; --level) {
         u64 entry = direct<u64>(table)[(virtual_address >> (12 + 9 * level)) & 511];
         if (!(entry & 1))
             return 0;
-        if (level == 0 || (entry & 0x80))
+        if (level == 0 || (entry & 0x80)) {
+            if (page_size)
+                *page_size = 1ULL << (12 + 9 * level);
             return entry;
+        }
         table = entry & 0x000FFFFFFFFFF000ULL;
     }
     return 0;
@@ -219,6 +223,10 @@ extern "C" [[noreturn]] void kernel_entry(BootInfo* info)
     put_decimal(usable >> 20);
     put(" MiB, page table root ");
     put_hex(info->page_table_root);
+    u64 direct_page_size = 0;
+    leaf_entry_for(direct_map_base, &direct_page_size);
+    put("\nprobe: direct map page size ");
+    put_decimal(direct_page_size);
     put("\nprobe: cmdline \"");
     auto* cmdline = direct<const char>(info->cmdline);
     for (u64 i = 0; i < info->cmdline_size; ++i)
