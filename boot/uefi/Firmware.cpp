@@ -41,7 +41,7 @@ Error error_from_status(uefi::Status status, const char* reason)
     case uefi::invalid_parameter:
         return Error::from(ErrorCode::InvalidArgument, reason);
     default:
-        return Error::at(ErrorCode::Invalid, status & ~uefi::error_bit, reason);
+        return Error::from(ErrorCode::Invalid, reason);
     }
 }
 
