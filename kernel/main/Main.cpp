@@ -13,6 +13,7 @@
 #include <kernel/main/Kernel.h>
 #include <kernel/main/KernelConsole.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/LinearMemoryReservations.h>
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/runtime/CxxRuntime.h>
@@ -104,6 +105,7 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
         println("athanor: framebuffer console {}x{} attached", info->framebuffer.width, info->framebuffer.height);
     must("kernel heap", mm::init_kernel_heap());
     runtime::run_global_constructors();
+    must("linear-memory reservations", mm::init_linear_memory_reservations());
 
     must("platform", Arch::init_platform(*info));
     Arch::enable_interrupts();

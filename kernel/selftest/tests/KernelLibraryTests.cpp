@@ -6,7 +6,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/main/CommandLine.h>
 #include <kernel/mm/MemoryLayout.h>
-#include <kernel/mm/VirtualRangeAllocator.h>
+#include <kernel/mm/LinearMemoryReservations.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/selftest/SelfTest.h>
 
@@ -39,23 +39,27 @@ ATH_SELFTEST(library_bitmap)
 
 ATH_SELFTEST(virtual_ranges_for_linear_memories)
 {
-    auto ranges = TRY(mm::VirtualRangeAllocator::create(
-        mm::VirtualRange { VirtualAddress(mm::linear_memory_window_base), mm::linear_memory_window_size }));
+    u64 available = mm::linear_memory_reservations_free();
+    EXPECT(available == mm::linear_memory_window_size / (mm::linear_memory_reservation + mm::linear_memory_guard));
     mm::VirtualRange reserved[3];
     for (auto& range : reserved) {
-        range = TRY(ranges.allocate(mm::linear_memory_reservation, mm::linear_memory_guard, 1ULL << 32));
-        EXPECT(range.base.is_aligned(1ULL << 32) && range.size == mm::linear_memory_reservation);
+        range = TRY(mm::reserve_linear_memory());
+        EXPECT(range.base.is_aligned(mm::linear_memory_reservation) && range.size == mm::linear_memory_reservation);
         // Reserving is not mapping: nothing in the range or its guard is backed.
         EXPECT(!Arch::Mmu::translate(range.base).has_value());
         EXPECT(!Arch::Mmu::translate(range.end()).has_value());
     }
     for (usize i = 1; i < 3; ++i)
         EXPECT(reserved[i].base.get() >= reserved[i - 1].end().get() + mm::linear_memory_guard);
-    EXPECT(ranges.free(reserved[1], mm::linear_memory_guard).has_value());
-    EXPECT(ranges.free(reserved[1], mm::linear_memory_guard).is_error()); // already free
-    auto again = TRY(ranges.allocate(mm::linear_memory_reservation, mm::linear_memory_guard, 1ULL << 32));
+    EXPECT(mm::linear_memory_reservations_free() == available - 3);
+    TRY(mm::release_linear_memory(reserved[1]));
+    EXPECT(mm::release_linear_memory(reserved[1]).is_error()); // already free
+    auto again = TRY(mm::reserve_linear_memory());
     EXPECT(again.base == reserved[1].base);
-    EXPECT(ranges.allocate(mm::linear_memory_window_size, 0).is_error());
+    TRY(mm::release_linear_memory(again));
+    TRY(mm::release_linear_memory(reserved[0]));
+    TRY(mm::release_linear_memory(reserved[2]));
+    EXPECT(mm::linear_memory_reservations_free() == available);
     return {};
 }
 
