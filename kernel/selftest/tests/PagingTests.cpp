@@ -15,36 +15,55 @@ void read_u64(void* address) { (void)*static_cast<volatile u64*>(address); }
 void write_u64(void* address) { *static_cast<volatile u64*>(address) = 0x5A5A5A5A5A5A5A5AULL; }
 void call_code(void* address) { reinterpret_cast<void (*)()>(address)(); }
 
-// Maps one fresh frame at `where`; the caller unmaps and frees it.
-Result<PhysicalAddress> map_fresh(VirtualAddress where, PageAccess access)
-{
-    auto frame = TRY(mm::allocate_zeroed_frame());
-    auto mapped = Arch::Mmu::map(where, frame, 1, access);
-    if (mapped.is_error()) {
-        (void)mm::physical_frames().free(frame);
-        return mapped.release_error();
+// One fresh frame mapped at `where` for the length of a test; unmapped and freed however the test
+// ends, so a failing test does not leave a mapping behind that makes the next one fail too.
+class ScratchPage {
+public:
+    static Result<ScratchPage> create(VirtualAddress where, PageAccess access)
+    {
+        auto frame = TRY(mm::allocate_zeroed_frame());
+        auto mapped = Arch::Mmu::map(where, frame, 1, access);
+        if (mapped.is_error()) {
+            (void)mm::physical_frames().free(frame);
+            return mapped.release_error();
+        }
+        return ScratchPage(where, frame);
     }
-    return frame;
-}
+    ScratchPage(ScratchPage&& other) : m_where(other.m_where), m_frame(other.m_frame) { other.m_frame = {}; }
+    ~ScratchPage() { (void)release(); }
 
-ErrorOr release(VirtualAddress where, PhysicalAddress frame)
-{
-    TRY(Arch::Mmu::unmap(where, 1));
-    return mm::physical_frames().free(frame);
-}
+    PhysicalAddress frame() const { return m_frame; }
+    // Unmaps and frees now (the destructor then has nothing left to do).
+    ErrorOr release()
+    {
+        if (m_frame.is_null())
+            return {};
+        PhysicalAddress frame = m_frame;
+        m_frame = {};
+        if (Arch::Mmu::translate(m_where).has_value())
+            TRY(Arch::Mmu::unmap(m_where, 1));
+        return mm::physical_frames().free(frame);
+    }
+
+private:
+    ScratchPage(VirtualAddress where, PhysicalAddress frame) : m_where(where), m_frame(frame) { }
+    VirtualAddress m_where;
+    PhysicalAddress m_frame;
+};
 
 } // namespace
 
 ATH_SELFTEST(paging_map_translate_unmap)
 {
     auto where = scratch(1);
-    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    auto page = TRY(ScratchPage::create(where, PageAccess::Write));
+    auto frame = page.frame();
     EXPECT(Arch::Mmu::translate(where) == frame);
     EXPECT(Arch::Mmu::translate(where.offset(123)) == PhysicalAddress(frame.get() + 123));
     // The same bytes through the new mapping and through the direct map.
     *where.as_ptr<volatile u64>() = 0xFEEDFACECAFEBEEFULL;
     EXPECT(*mm::phys_to_ptr<volatile u64>(frame) == 0xFEEDFACECAFEBEEFULL);
-    TRY(release(where, frame));
+    TRY(page.release());
     EXPECT(!Arch::Mmu::translate(where).has_value());
     auto fault = Arch::run_catching_faults(read_u64, where.as_ptr<void>());
     EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
@@ -55,7 +74,7 @@ ATH_SELFTEST(paging_map_translate_unmap)
 ATH_SELFTEST(paging_write_to_read_only_faults)
 {
     auto where = scratch(2);
-    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    auto page = TRY(ScratchPage::create(where, PageAccess::Write));
     EXPECT(!Arch::run_catching_faults(write_u64, where.as_ptr<void>()).has_value());
     TRY(Arch::Mmu::protect(where, 1, PageAccess::Read));
     EXPECT(!Arch::run_catching_faults(read_u64, where.as_ptr<void>()).has_value());
@@ -63,14 +82,13 @@ ATH_SELFTEST(paging_write_to_read_only_faults)
     EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
     EXPECT(fault->fault_address == where.get() && fault->was_write && fault->was_present);
     EXPECT(*where.as_ptr<volatile u64>() == 0x5A5A5A5A5A5A5A5AULL); // the refused write changed nothing
-    TRY(release(where, frame));
-    return {};
+    return page.release();
 }
 
 ATH_SELFTEST(paging_no_execute_enforced)
 {
     auto where = scratch(3);
-    auto frame = TRY(map_fresh(where, PageAccess::Write | PageAccess::Execute));
+    auto page = TRY(ScratchPage::create(where, PageAccess::Write | PageAccess::Execute));
     // A function that only returns, in the arch's encoding.
     auto* code = where.as_ptr<u8>();
     Arch::return_instruction().copy_to(Bytes(code, 16));
@@ -79,16 +97,17 @@ ATH_SELFTEST(paging_no_execute_enforced)
     auto fault = Arch::run_catching_faults(call_code, code);
     EXPECT(fault.has_value() && fault->kind == FaultKind::PageFault);
     EXPECT(fault->was_execute && fault->fault_address == where.get());
-    TRY(release(where, frame));
-    return {};
+    return page.release();
 }
 
 ATH_SELFTEST(paging_rejects_bad_requests_without_change)
 {
     auto where = scratch(4);
-    auto frame = TRY(map_fresh(where, PageAccess::Write));
+    auto page = TRY(ScratchPage::create(where, PageAccess::Write));
+    auto frame = page.frame();
     *where.as_ptr<volatile u64>() = 42;
-    auto other = TRY(mm::allocate_zeroed_frame());
+    auto other_page = TRY(ScratchPage::create(scratch(6), PageAccess::Read));
+    auto other = other_page.frame();
     // Mapping over an existing page, unaligned addresses, a zero count, non-canonical ranges.
     auto remap = Arch::Mmu::map(where, other, 1, PageAccess::Write);
     EXPECT(remap.is_error() && remap.error().code == ErrorCode::AlreadyExists);
@@ -105,9 +124,7 @@ ATH_SELFTEST(paging_rejects_bad_requests_without_change)
     EXPECT(Arch::Mmu::protect(where, 2, PageAccess::Read).is_error());
     EXPECT(Arch::Mmu::translate(where) == frame);
     *where.as_ptr<volatile u64>() = 43; // still writable
-    TRY(mm::physical_frames().free(other));
-    TRY(release(where, frame));
-    return {};
+    return page.release();
 }
 
 ATH_SELFTEST(paging_kernel_image_permissions)
