@@ -24,8 +24,11 @@ public:
     {
         if (size > single_limit || m_live_bytes + size > total_limit)
             return nullptr;
+        // aligned_alloc wants a power-of-two alignment of at least a pointer and a size multiple of it.
+        if (alignment < sizeof(void*))
+            alignment = sizeof(void*);
         usize rounded = (size + alignment - 1) & ~(alignment - 1);
-        void* pointer = aligned_alloc(alignment < sizeof(void*) ? sizeof(void*) : alignment, rounded == 0 ? alignment : rounded);
+        void* pointer = aligned_alloc(alignment, rounded == 0 ? alignment : rounded);
         if (pointer) {
             m_live_bytes += size;
             ++m_live_allocations;

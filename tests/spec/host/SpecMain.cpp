@@ -35,6 +35,7 @@ struct Options {
     std::string file;    // --file NAME
     bool summary { false };
     bool update_expected { false };
+    bool verbose { false };
     size_t failure_cap { 20 };
 };
 
@@ -47,6 +48,7 @@ struct FileResult {
     size_t decided_by_text_front_end { 0 };
     size_t wording_differs { 0 };
     std::vector<Failure> failures;
+    std::vector<std::string> notes; // passes with differently worded messages (--verbose prints them)
 };
 
 std::string to_string(StringView view) { return std::string(view.characters(), view.length()); }
@@ -93,7 +95,11 @@ public:
         if (outcome.passed) {
             ++m_result.passed;
             m_result.decided_by_text_front_end += outcome.decided_by_text_front_end ? 1 : 0;
-            m_result.wording_differs += outcome.wording_differs ? 1 : 0;
+            if (outcome.wording_differs) {
+                ++m_result.wording_differs;
+                m_result.notes.push_back(m_result.name + ".wast:" + std::to_string(command.line) + ": "
+                    + command_type_name(command.type) + ": " + to_string(outcome.reason));
+            }
             return;
         }
         m_result.failures.push_back({ failure_key(m_result.name, command.line, ordinal), command.line,
@@ -333,6 +339,7 @@ int usage()
         "  --summary          every file (reusing results this binary wrote), totals, the ratchet\n"
         "  --update-expected  run every file and rewrite the expected-failures list\n"
         "  --cap N            show at most N failing commands (default 20)\n"
+        "  --verbose          with --file: also list passes whose error message is worded differently\n"
         "The suite folder defaults to $AZOTH_WASM_SPEC_DIR when that is set.\n");
     return exit_usage;
 }
@@ -366,6 +373,8 @@ bool parse_options(int argc, char** argv, Options& options)
             options.failure_cap = strtoul(cap.c_str(), nullptr, 10);
         } else if (argument == "--summary") {
             options.summary = true;
+        } else if (argument == "--verbose") {
+            options.verbose = true;
         } else if (argument == "--update-expected") {
             options.update_expected = true;
         } else {
@@ -407,6 +416,10 @@ int main(int argc, char** argv)
         FileResult result = run_file(options, options.file);
         save_result(options, result);
         printf("%s: %zu/%zu\n", result.name.c_str(), result.passed, result.total);
+        if (options.verbose) {
+            for (auto& note : result.notes)
+                printf("  worded differently: %s\n", note.c_str());
+        }
         print_failures(options, { result });
         return report_ratchet(options, { result }, expected) ? exit_ok : exit_ratchet;
     }
