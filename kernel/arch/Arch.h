@@ -108,6 +108,9 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     { A::trigger_fault(kind) } -> SameAs<bool>;
     { A::return_instruction() } -> SameAs<ReadonlyBytes>; // machine code of a bare `return`
     { A::self_test_device_interrupt() } -> SameAs<ErrorOr>;
+    // Loads known values into every FP/vector register, takes an interrupt whose handler
+    // overwrites them all, and checks the interrupted code sees its values unchanged.
+    { A::self_test_fp_state_across_interrupts() } -> SameAs<ErrorOr>;
 
     // Debugging: where this function was called from, and one step up a frame-pointer chain.
     { A::current_frame() } -> SameAs<StackFrame>;

@@ -4,7 +4,8 @@
 //  2. physical frames from the memory map, own page tables, boot-services memory reclaimed
 //  3. kernel heap, global constructors
 //  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
-//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, fault-test, bench-boot
+//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, fault-test,
+//     stack-overflow-test, bench-boot
 #include <kernel/arch/Arch.h>
 #include <kernel/debug/Panic.h>
 #include <kernel/debug/Symbols.h>
@@ -54,6 +55,19 @@ void must(StringView step, ErrorOr&& result)
 }
 
 // An unhandled CPU exception (no catcher armed): shows the exception report path end to end.
+// Unbounded recursion into the boot stack's guard page: the page fault cannot be delivered on the
+// overflowed stack, so the CPU raises a double fault, which runs on its own IST stack.
+// The depth limit is far beyond what the 64 KiB stack holds; it only keeps the compiler from
+// calling the recursion infinite.
+[[gnu::noinline]] u64 overflow_stack(u64 depth)
+{
+    volatile u8 frame[512];
+    frame[0] = static_cast<u8>(depth);
+    if (depth > 1'000'000)
+        return frame[0];
+    return overflow_stack(depth + 1) + frame[0];
+}
+
 [[gnu::noinline]] void fault_on_purpose()
 {
     println("athanor: fault-test: reading from an unmapped address");
@@ -118,6 +132,10 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
         panic_on_purpose();
     if (cmdline.has_word("fault-test"))
         fault_on_purpose();
+    if (cmdline.has_word("stack-overflow-test")) {
+        println("athanor: stack-overflow-test: recursing until the guard page");
+        println("athanor: unreachable {}", overflow_stack(0));
+    }
     if (cmdline.has_word("selftest")) {
         usize failed = selftest::run_all();
         Arch::power_off(failed == 0 ? 0 : status_selftest_failed);

@@ -113,6 +113,21 @@ Result<Handle> HandleTable::derive(Handle handle, Rights rights)
     return encode(entry->index, entry->generation);
 }
 
+Result<Handle> HandleTable::install_under(Handle parent_handle, Object& object, Rights rights)
+{
+    if (!is_known(rights))
+        return Error::from(ErrorCode::InvalidArgument, "unknown rights bits");
+    SpaceGuard guard(m_space);
+    HandleEntry* parent = TRY(find_live(parent_handle));
+    HandleEntry* entry = TRY(allocate_slot());
+    object.ref();
+    entry->object = &object;
+    entry->rights = rights;
+    entry->live = true;
+    link_child(*parent, *entry);
+    return encode(entry->index, entry->generation);
+}
+
 void HandleTable::move_entry(HandleEntry& from, HandleEntry& to)
 {
     to.object = exchange(from.object, nullptr);

@@ -156,6 +156,9 @@ public:
 
     // A handle to the same object with `rights` (a subset of the source's). Needs Derive.
     Result<Handle> derive(Handle handle, Rights rights);
+    // Kernel use: a handle to `object` (another object that belongs to the one behind `parent`,
+    // such as a channel's ring region) placed under `parent` in the revocation tree.
+    Result<Handle> install_under(Handle parent, Object& object, Rights rights);
     // Gives `target` a handle with the source's rights narrowed by `mask`. Needs Transfer.
     Result<Handle> transfer(Handle handle, HandleTable& target, Rights mask, TransferMode mode);
     // Invalidates the handle and every handle derived or copied from it, in every table, and

@@ -54,6 +54,7 @@ struct Arch {
         return ReadonlyBytes(ret, sizeof(ret));
     }
     static ErrorOr self_test_device_interrupt();
+    static ErrorOr self_test_fp_state_across_interrupts();
 
     // Interrupts.cpp. A StackFrame is {frame pointer, the return address stored in that frame}.
     [[gnu::always_inline]] static inline StackFrame current_frame()

@@ -127,6 +127,38 @@ ATH_SELFTEST(paging_rejects_bad_requests_without_change)
     return page.release();
 }
 
+namespace {
+VirtualAddress g_shootdown_base;
+u64 g_shootdown_pages = 0;
+usize g_shootdown_calls = 0;
+} // namespace
+
+ATH_SELFTEST(paging_changes_call_the_tlb_shootdown_hook)
+{
+    g_shootdown_calls = 0;
+    Arch::Mmu::set_tlb_shootdown_hook([](VirtualAddress base, u64 pages) {
+        g_shootdown_base = base;
+        g_shootdown_pages = pages;
+        ++g_shootdown_calls;
+    });
+    auto where = scratch(7);
+    auto page = ScratchPage::create(where, PageAccess::Write);
+    ErrorOr verdict;
+    if (page.is_error()) {
+        verdict = page.release_error();
+    } else {
+        (void)Arch::Mmu::protect(where, 1, PageAccess::Read);
+        if (g_shootdown_calls != 1 || g_shootdown_base != where || g_shootdown_pages != 1)
+            verdict = selftest::failure("protect: {} hook calls for {:#x}+{}", g_shootdown_calls, g_shootdown_base,
+                                        g_shootdown_pages);
+        (void)page.value().release();
+        if (!verdict.is_error() && g_shootdown_calls != 2)
+            verdict = selftest::failure("unmap did not call the hook ({} calls)", g_shootdown_calls);
+    }
+    Arch::Mmu::set_tlb_shootdown_hook(nullptr);
+    return verdict;
+}
+
 ATH_SELFTEST(paging_kernel_image_permissions)
 {
     // Kernel code is not writable and kernel data is not executable.

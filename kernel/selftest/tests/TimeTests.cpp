@@ -45,3 +45,12 @@ ATH_SELFTEST(interrupt_from_device_through_controller)
 }
 
 } // namespace ath
+
+namespace ath {
+
+ATH_SELFTEST(interrupt_preserves_fp_and_vector_state)
+{
+    return Arch::self_test_fp_state_across_interrupts();
+}
+
+} // namespace ath

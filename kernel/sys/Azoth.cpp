@@ -1,0 +1,427 @@
+#include "Azoth.h"
+
+#include <kernel/ipc/Channel.h>
+#include <kernel/lib/Placement.h>
+#include <kernel/sys/GuestMemory.h>
+
+namespace ath::sys {
+
+using namespace object;
+using wasm::Value;
+using wasm::ValueType;
+
+namespace {
+
+enum class Status : u8 { Implemented, Unsupported };
+
+enum class AzothFunction : u16 {
+#define AZOTH_FUNCTION(name, signature, c_parameters, status) name,
+#include "abi/azoth.def"
+    Count,
+};
+
+struct Entry {
+    StringView name;
+    StringView signature;
+    Status status;
+};
+
+constexpr Entry table[] = {
+#define AZOTH_FUNCTION(name, signature, c_parameters, status) { #name, signature, Status::status },
+#include "abi/azoth.def"
+};
+
+enum class AzothStatus : i32 {
+#define AZOTH_STATUS(name, value, error_code) name = value,
+#include "abi/azoth.def"
+};
+
+// "iIIIIi:i" -> a FunctionType. The table only uses i32 and i64.
+struct Signature {
+    ValueType parameters[8];
+    usize parameter_count { 0 };
+    ValueType results[1];
+    usize result_count { 0 };
+
+    wasm::FunctionType type() const
+    {
+        return { Span<const ValueType>(parameters, parameter_count), Span<const ValueType>(results, result_count) };
+    }
+};
+
+Signature parse_signature(StringView text)
+{
+    Signature signature;
+    bool in_results = false;
+    for (char c : text) {
+        if (c == ':') {
+            in_results = true;
+            continue;
+        }
+        ValueType type = c == 'I' ? ValueType::I64 : ValueType::I32;
+        if (in_results) {
+            VERIFY(signature.result_count < array_size(signature.results));
+            signature.results[signature.result_count++] = type;
+        } else {
+            VERIFY(signature.parameter_count < array_size(signature.parameters));
+            signature.parameters[signature.parameter_count++] = type;
+        }
+    }
+    return signature;
+}
+
+struct Call {
+    AzothContext& context;
+    GuestMemory memory;
+    Span<const Value> arguments;
+
+    u32 u32_at(usize index) const { return arguments[index].as_i32(); }
+    u64 u64_at(usize index) const { return arguments[index].as_i64(); }
+    Process& process() { return context.process(); }
+    HandleTable& handles() { return context.process().handles(); }
+};
+
+using Handler = i32 (*)(Call&);
+
+constexpr i32 ok = static_cast<i32>(AzothStatus::OK);
+constexpr i32 unsupported_status = static_cast<i32>(AzothStatus::E_UNSUPPORTED);
+
+#define TRY_STATUS(expression)                                       \
+    ({                                                               \
+        auto&& status_result_ = (expression);                        \
+        if (status_result_.is_error())                               \
+            return azoth_status_for(status_result_.error());         \
+        status_result_.release_value();                              \
+    })
+
+// Checks that a T can be written at `address` before anything changes (validate, then commit).
+template<typename T>
+ErrorOr check_out(const GuestMemory& memory, u32 address)
+{
+    TRY(memory.read<T>(address));
+    return {};
+}
+
+constexpr Rights creator_rights = Rights::All;
+
+i32 handle_close(Call& call)
+{
+    TRY_STATUS(call.handles().close(call.u32_at(0)));
+    return ok;
+}
+
+i32 handle_rights(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
+    Rights rights = TRY_STATUS(call.handles().rights_of(call.u32_at(0)));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), static_cast<u32>(rights)));
+    return ok;
+}
+
+i32 handle_derive(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
+    Handle derived = TRY_STATUS(call.handles().derive(call.u32_at(0), static_cast<Rights>(call.u32_at(1))));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), derived));
+    return ok;
+}
+
+i32 handle_transfer(Call& call)
+{
+    u32 mode = call.u32_at(3);
+    if (mode > 1)
+        return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
+    auto target = TRY_STATUS(call.handles().lookup<Process>(call.u32_at(1), Rights::Write));
+    if (target.object->is_terminated())
+        return static_cast<i32>(AzothStatus::E_NOT_FOUND);
+    Handle moved = TRY_STATUS(call.handles().transfer(call.u32_at(0), target.object->handles(), static_cast<Rights>(call.u32_at(2)),
+        mode == 0 ? TransferMode::Move : TransferMode::Copy));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(4), moved));
+    return ok;
+}
+
+i32 handle_revoke(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
+    u32 count = TRY_STATUS(call.handles().revoke(call.u32_at(0)));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), count));
+    return ok;
+}
+
+i32 call(Call& call)
+{
+    u32 results_address = call.u32_at(5);
+    if (results_address != azoth_no_results) {
+        TRY_STATUS(check_out<u64>(call.memory, results_address));
+        TRY_STATUS(call.memory.bytes(results_address, 4 * sizeof(u64)));
+    }
+    ipc::CallStack& stack = call.context.environment().calls;
+    if (stack.current() != &call.process())
+        return static_cast<i32>(AzothStatus::E_INVALID_STATE);
+    CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
+    CallWords reply = TRY_STATUS(stack.call(call.u32_at(0), message));
+    if (results_address != azoth_no_results) {
+        for (u32 i = 0; i < 4; ++i)
+            TRY_STATUS(call.memory.write<u64>(results_address + i * 8, reply.words[i]));
+    }
+    return ok;
+}
+
+i32 endpoint_create(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(0)));
+    auto endpoint = TRY_STATUS(call.context.create_endpoint());
+    Handle handle = TRY_STATUS(call.handles().install(*endpoint, creator_rights));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(0), handle));
+    return ok;
+}
+
+i32 region_create(Call& call)
+{
+    PageMapper* mapper = call.context.environment().mapper;
+    if (!mapper)
+        return unsupported_status;
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
+    auto region = TRY_STATUS(Region::create(call.context.environment().allocator, *mapper, call.u64_at(0)));
+    Handle handle = TRY_STATUS(call.handles().install(*region, creator_rights));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), handle));
+    return ok;
+}
+
+i32 region_map(Call& call)
+{
+    TRY_STATUS(call.process().map_region(call.u32_at(0), call.u32_at(1), call.u32_at(2) != 0));
+    return ok;
+}
+
+i32 region_unmap(Call& call)
+{
+    TRY_STATUS(call.process().unmap_region(call.u32_at(0)));
+    return ok;
+}
+
+i32 event_create(Call& call)
+{
+    WaitProvider* waiter = call.context.environment().waiter;
+    if (!waiter)
+        return unsupported_status;
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(0)));
+    auto event = TRY_STATUS(Event::create(call.context.environment().allocator, *waiter));
+    Handle handle = TRY_STATUS(call.handles().install(*event, creator_rights));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(0), handle));
+    return ok;
+}
+
+i32 event_signal(Call& call)
+{
+    auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Write));
+    event.object->signal(call.u32_at(1));
+    return ok;
+}
+
+i32 event_wait(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(3)));
+    auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Read));
+    u32 bits = TRY_STATUS(event.object->wait(call.u32_at(1), call.u64_at(2)));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(3), bits));
+    return ok;
+}
+
+i32 channel_create(Call& call)
+{
+    AzothEnvironment& environment = call.context.environment();
+    if (!environment.waiter || !environment.mapper)
+        return unsupported_status;
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
+    auto channel = TRY_STATUS(ipc::Channel::create(environment.allocator, *environment.mapper, *environment.waiter, call.u64_at(0), call.u32_at(1)));
+    Handle handle = TRY_STATUS(call.handles().install(*channel, creator_rights));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), handle));
+    return ok;
+}
+
+i32 channel_send(Call& call)
+{
+    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Write));
+    Bytes message = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
+    TRY_STATUS(channel.object->send(message, call.u64_at(3)));
+    return ok;
+}
+
+i32 channel_receive(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
+    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Read));
+    Bytes buffer = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
+    u32 length = TRY_STATUS(channel.object->receive(buffer, call.u64_at(3)));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(4), length));
+    return ok;
+}
+
+i32 channel_region(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
+    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Map));
+    Handle handle = TRY_STATUS(call.handles().install_under(call.u32_at(0), channel.object->region(), Rights::Read | Rights::Write | Rights::Map));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), handle));
+    return ok;
+}
+
+template<AzothFunction>
+i32 unsupported(Call&)
+{
+    return unsupported_status;
+}
+
+#define ATH_AZOTH_HANDLER_Implemented(name) &name
+#define ATH_AZOTH_HANDLER_Unsupported(name) &unsupported<AzothFunction::name>
+constexpr Handler handlers[] = {
+#define AZOTH_FUNCTION(name, signature, c_parameters, status) ATH_AZOTH_HANDLER_##status(name),
+#include "abi/azoth.def"
+};
+#undef ATH_AZOTH_HANDLER_Implemented
+#undef ATH_AZOTH_HANDLER_Unsupported
+
+template<AzothFunction function>
+ErrorOr trampoline(wasm::HostCall& host, Span<const Value> arguments, Span<Value> results)
+{
+    Call call { *static_cast<AzothContext*>(host.user_data), GuestMemory(host.caller_memory), arguments };
+    results[0] = Value::from_i32(static_cast<u32>(handlers[static_cast<usize>(function)](call)));
+    return {};
+}
+
+constexpr wasm::HostFunctionCallback trampolines[] = {
+#define AZOTH_FUNCTION(name, signature, c_parameters, status) &trampoline<AzothFunction::name>,
+#include "abi/azoth.def"
+};
+
+static_assert(array_size(table) == static_cast<usize>(AzothFunction::Count));
+static_assert(array_size(handlers) == array_size(table) && array_size(trampolines) == array_size(table));
+
+} // namespace
+
+i32 azoth_status_for(const Error& error)
+{
+    switch (error.code) {
+#define AZOTH_STATUS(name, value, error_code) ATH_AZOTH_STATUS_CASE_##error_code(name)
+#define ATH_AZOTH_STATUS_CASE_None(name)
+#define ATH_AZOTH_STATUS_CASE_BadHandle(name) case ErrorCode::BadHandle: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_PermissionDenied(name) case ErrorCode::PermissionDenied: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_InvalidArgument(name) case ErrorCode::InvalidArgument: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_OutOfRange(name) case ErrorCode::OutOfRange: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_OutOfMemory(name) case ErrorCode::OutOfMemory: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Exhausted(name) case ErrorCode::Exhausted: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Busy(name) case ErrorCode::Busy: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_TimedOut(name) case ErrorCode::TimedOut: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Trap(name) case ErrorCode::Trap: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_NotFound(name) case ErrorCode::NotFound: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_AlreadyExists(name) case ErrorCode::AlreadyExists: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Unsupported(name) case ErrorCode::Unsupported: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Invalid(name) case ErrorCode::Invalid: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Malformed(name) case ErrorCode::Malformed: return static_cast<i32>(AzothStatus::name);
+#define ATH_AZOTH_STATUS_CASE_Overflow(name) case ErrorCode::Overflow: return static_cast<i32>(AzothStatus::name);
+#include "abi/azoth.def"
+    default: break; // Unlinkable: cannot come out of a call
+    }
+    return static_cast<i32>(AzothStatus::E_INVALID_STATE);
+}
+
+AzothContext::AzothContext(AzothEnvironment& environment, RefPtr<Process> process) : m_environment(environment), m_process(move(process)) { }
+
+AzothContext::~AzothContext() { m_process->terminate(); }
+
+Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, StringView process_name)
+{
+    auto process = TRY(Process::create(environment.allocator, environment.space, process_name));
+    void* memory = environment.allocator.allocate(sizeof(AzothContext), alignof(AzothContext));
+    if (!memory)
+        return Error::from(ErrorCode::OutOfMemory, "no memory for an azoth context");
+    return new (memory) AzothContext(environment, move(process));
+}
+
+void AzothContext::destroy(AzothContext* context)
+{
+    if (!context)
+        return;
+    ObjectAllocator& allocator = context->m_environment.allocator;
+    context->~AzothContext();
+    allocator.deallocate(context, sizeof(AzothContext), alignof(AzothContext));
+}
+
+Result<wasm::Function*> AzothContext::resolve_import(StringView field, const wasm::FunctionType& expected)
+{
+    static_assert(array_size(table) <= function_count);
+    for (usize i = 0; i < array_size(table); ++i) {
+        if (table[i].name != field)
+            continue;
+        Signature signature = parse_signature(table[i].signature);
+        if (!(signature.type() == expected))
+            return Error::from(ErrorCode::Unlinkable, "incompatible import type");
+        if (!m_functions[i])
+            m_functions[i] = TRY(m_environment.store.create_host_function(signature.type(), trampolines[i], this));
+        return m_functions[i];
+    }
+    return Error::from(ErrorCode::Unlinkable, "unknown import");
+}
+
+ErrorOr AzothContext::attach_instance(wasm::Instance& instance)
+{
+    m_memory = instance.default_memory();
+    m_process->attach_memory(this, m_environment.mapper);
+    auto exported = instance.find_export("azoth_handle");
+    if (!exported.has_value())
+        return {};
+    wasm::Function* handler = exported->as_function();
+    if (!handler)
+        return Error::from(ErrorCode::Unlinkable, "azoth_handle export is not a function");
+    static constexpr ValueType four_words[] = { ValueType::I64, ValueType::I64, ValueType::I64, ValueType::I64 };
+    wasm::FunctionType one_result { four_words, Span<const ValueType>(four_words, 1) };
+    wasm::FunctionType four_results { four_words, four_words };
+    wasm::FunctionType type = handler->type();
+    if (!(type == one_result) && !(type == four_results))
+        return Error::from(ErrorCode::Unlinkable, "azoth_handle must be (i64 x4) -> i64 or (i64 x4) -> (i64 x4)");
+    m_handler = handler;
+    m_handler_returns_four = type == four_results;
+    return {};
+}
+
+Result<RefPtr<Endpoint>> AzothContext::create_endpoint()
+{
+    if (!m_handler)
+        return Error::from(ErrorCode::InvalidArgument, "module exports no azoth_handle");
+    return Endpoint::create(m_environment.allocator, *m_process, *this);
+}
+
+Result<CallWords> AzothContext::handle(Process&, const CallWords& message)
+{
+    Value arguments[4] = { Value::from_i64(message.words[0]), Value::from_i64(message.words[1]), Value::from_i64(message.words[2]),
+        Value::from_i64(message.words[3]) };
+    Value results[4];
+    usize result_count = m_handler_returns_four ? 4 : 1;
+    TRY(m_environment.store.invoke(*m_handler, arguments, Span<Value>(results, result_count)));
+    CallWords reply;
+    for (usize i = 0; i < result_count; ++i)
+        reply.words[i] = results[i].as_i64();
+    return reply;
+}
+
+Bytes AzothContext::linear_memory()
+{
+    if (!m_memory)
+        return Bytes();
+    return Bytes(m_memory->data(), m_memory->size_in_bytes());
+}
+
+ErrorOr AzothContext::run(wasm::Function& function, Span<const Value> arguments, Span<Value> results)
+{
+    ipc::CallStack& stack = m_environment.calls;
+    if (stack.depth() != 0)
+        return Error::from(ErrorCode::Busy, "this thread is already running a process");
+    stack.enter(*m_process);
+    auto outcome = m_environment.store.invoke(function, arguments, results);
+    stack.leave();
+    return outcome;
+}
+
+} // namespace ath::sys
