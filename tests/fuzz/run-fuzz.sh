@@ -15,7 +15,7 @@ regressions)
         exit 0
     fi
     echo "fuzz.regressions: replaying $# inputs"
-    exec "$fuzzer" -runs=1 "$@"
+    exec "$fuzzer" -runs=1 -timeout=20 -rss_limit_mb=2048 "$@"
     ;;
 bounded)
     suite=$3 work=$4 seconds=$5

@@ -132,6 +132,7 @@ bool crosses_js_boundary_badly(const FunctionType& type)
 bool call_and_print(Store& store, Function& function, Span<const Value> arguments, const Options& options)
 {
     std::vector<Value> results(function.type().results.size());
+    fflush(stdout); // what ran so far survives a hang that gets the process killed
     store.set_fuel(options.fuel);
     auto outcome = store.invoke(function, arguments, Span<Value>(results.data(), results.size()));
     store.set_fuel(none);
