@@ -1,0 +1,286 @@
+// The IPC core without the engine: rings (wrap-around, hostile indices), channels and events
+// across threads with timeouts, the call stack rules with native handlers, hosted regions.
+#include "../unit/object/ObjectTestSupport.h"
+
+#include <gtest/gtest.h>
+#include <kernel/arch/hosted/HostedLinearMemory.h>
+#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/ipc/Call.h>
+#include <kernel/ipc/Channel.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+using namespace ath;
+using namespace ath::object;
+using namespace ath::ipc;
+
+namespace {
+
+alignas(8) u8 ring_memory[64 + 8 * 32];
+
+TEST(Ring, WrapsAroundManyTimesInOrder)
+{
+    auto ring = RingView::format(Bytes(ring_memory, sizeof ring_memory), 32).release_value();
+    EXPECT_EQ(ring.slot_count(), 8u);
+    u8 out[32];
+    u32 next_sent = 0, next_received = 0;
+    for (int round = 0; round < 100; ++round) {
+        // Fill to the brim, then drain a few: the indices pass the slot count many times.
+        while (true) {
+            u8 message[4];
+            for (int i = 0; i < 4; ++i)
+                message[i] = static_cast<u8>(next_sent + i);
+            if (!ring.try_send(ReadonlyBytes(message, 4)).value())
+                break;
+            ++next_sent;
+        }
+        EXPECT_EQ(ring.pending().value(), 8u);
+        for (int i = 0; i < 5; ++i) {
+            auto length = ring.try_receive(Bytes(out, sizeof out)).value();
+            ASSERT_TRUE(length.has_value());
+            ASSERT_EQ(*length, 4u);
+            EXPECT_EQ(out[0], static_cast<u8>(next_received));
+            EXPECT_EQ(out[3], static_cast<u8>(next_received + 3));
+            ++next_received;
+        }
+    }
+    EXPECT_GT(next_sent, 8u * 50);
+}
+
+TEST(Ring, RejectsOversizedMessagesAndHostileIndices)
+{
+    auto ring = RingView::format(Bytes(ring_memory, sizeof ring_memory), 32).release_value();
+    u8 big[29] {};
+    EXPECT_EQ(ring.try_send(ReadonlyBytes(big, sizeof big)).error().code, ErrorCode::InvalidArgument);
+    u8 message[4] = { 1, 2, 3, 4 };
+    ASSERT_TRUE(ring.try_send(ReadonlyBytes(message, 4)).value());
+    u8 small[2];
+    EXPECT_EQ(ring.try_receive(Bytes(small, 2)).error().code, ErrorCode::OutOfRange);
+    EXPECT_EQ(ring.pending().value(), 1u); // still there
+
+    // The peer scribbles: a slot length past the slot, then indices far apart.
+    u32 bad_length = 1000;
+    __builtin_memcpy(ring_memory + 64, &bad_length, 4);
+    u8 out[32];
+    EXPECT_EQ(ring.try_receive(Bytes(out, sizeof out)).error().code, ErrorCode::Malformed);
+    u32 bad_tail = 0x1000;
+    __builtin_memcpy(ring_memory + 4, &bad_tail, 4);
+    EXPECT_EQ(ring.try_receive(Bytes(out, sizeof out)).error().code, ErrorCode::Malformed);
+    EXPECT_EQ(ring.try_send(ReadonlyBytes(message, 4)).error().code, ErrorCode::Malformed);
+
+    // A corrupt header is refused on attach.
+    u32 bad_count = 3;
+    __builtin_memcpy(ring_memory + 8, &bad_count, 4);
+    EXPECT_EQ(RingView::attach(Bytes(ring_memory, sizeof ring_memory)).error().code, ErrorCode::Malformed);
+    u32 huge_count = 1u << 20;
+    __builtin_memcpy(ring_memory + 8, &huge_count, 4);
+    EXPECT_EQ(RingView::attach(Bytes(ring_memory, sizeof ring_memory)).error().code, ErrorCode::Malformed);
+}
+
+struct ThreadedTest : ::testing::Test {
+    test_support::CountingAllocator allocator;
+    hosted::FutexWaitProvider waiter;
+    hosted::HostedPageMapper mapper;
+};
+
+TEST_F(ThreadedTest, EventWaitTimesOutThenWakesOnSignal)
+{
+    auto event = Event::create(allocator, waiter).release_value();
+    auto start = std::chrono::steady_clock::now();
+    auto timed_out = event->wait(1, 20'000'000);
+    auto waited = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(timed_out.is_error());
+    EXPECT_EQ(timed_out.error().code, ErrorCode::TimedOut);
+    EXPECT_GE(waited, std::chrono::milliseconds(20));
+    EXPECT_LT(waited, std::chrono::seconds(2));
+    EXPECT_EQ(event->wait(1, 0).error().code, ErrorCode::TimedOut); // poll
+    EXPECT_EQ(event->wait(0, 0).error().code, ErrorCode::InvalidArgument);
+
+    std::thread signaller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        event->signal(0b110);
+    });
+    auto bits = event->wait(0b010, wait_forever);
+    signaller.join();
+    ASSERT_FALSE(bits.is_error());
+    EXPECT_EQ(bits.value(), 0b010u);
+    EXPECT_EQ(event->peek(), 0b100u); // bits outside the mask stay set
+}
+
+TEST_F(ThreadedTest, ChannelCarriesThousandsOfMessagesAcrossThreadsInOrder)
+{
+    auto channel = Channel::create(allocator, mapper, waiter, 4096, 64).release_value();
+    constexpr u32 count = 20000; // the ring has 63 slots: it wraps hundreds of times
+    std::thread producer([&] {
+        for (u32 i = 0; i < count; ++i) {
+            u8 message[8];
+            __builtin_memcpy(message, &i, 4);
+            __builtin_memcpy(message + 4, &i, 4);
+            ASSERT_FALSE(channel->send(ReadonlyBytes(message, 8), wait_forever).is_error());
+        }
+    });
+    u8 buffer[64];
+    for (u32 i = 0; i < count; ++i) {
+        auto length = channel->receive(Bytes(buffer, sizeof buffer), 5'000'000'000ull);
+        ASSERT_FALSE(length.is_error()) << i;
+        ASSERT_EQ(length.value(), 8u);
+        u32 got;
+        __builtin_memcpy(&got, buffer, 4);
+        ASSERT_EQ(got, i);
+    }
+    producer.join();
+    EXPECT_EQ(channel->ring().pending().value(), 0u);
+}
+
+TEST_F(ThreadedTest, ChannelTimeoutsWhenEmptyOrFull)
+{
+    auto channel = Channel::create(allocator, mapper, waiter, 4096, 1024).release_value();
+    EXPECT_EQ(channel->ring().slot_count(), 2u); // (4096 - 64) / 1024 = 3 slots, rounded to a power of two
+    u8 buffer[1024];
+    auto empty = channel->receive(Bytes(buffer, sizeof buffer), 5'000'000);
+    ASSERT_TRUE(empty.is_error());
+    EXPECT_EQ(empty.error().code, ErrorCode::TimedOut);
+    u8 message[16] {};
+    ASSERT_FALSE(channel->send(ReadonlyBytes(message, 16), 0).is_error());
+    ASSERT_FALSE(channel->send(ReadonlyBytes(message, 16), 0).is_error());
+    auto full = channel->send(ReadonlyBytes(message, 16), 5'000'000);
+    ASSERT_TRUE(full.is_error());
+    EXPECT_EQ(full.error().code, ErrorCode::TimedOut);
+    EXPECT_EQ(Channel::create(allocator, mapper, waiter, 4096, 2048).error().code, ErrorCode::InvalidArgument);
+}
+
+// Native handlers for the call-stack rules.
+struct NativeServer final : CallTarget {
+    CallStack* stack { nullptr };
+    Handle forward_to { invalid_handle };
+    bool trap { false };
+    u32 calls { 0 };
+
+    Result<CallWords> handle(Process&, const CallWords& message) override
+    {
+        ++calls;
+        if (trap)
+            return Error::from(ErrorCode::Trap, "unreachable");
+        if (forward_to != invalid_handle) {
+            // Like a Wasm server, a nested failure becomes part of the reply, not our own trap.
+            auto nested = stack->call(forward_to, message);
+            if (nested.is_error())
+                return CallWords { { ~0ull, static_cast<u64>(nested.error().code), 0, 0 } };
+            return nested.release_value();
+        }
+        CallWords reply;
+        reply.words[0] = message.words[0] + message.words[1] + message.words[2] + message.words[3];
+        reply.words[3] = 99;
+        return reply;
+    }
+};
+
+struct CallStackTest : ::testing::Test {
+    test_support::CountingAllocator allocator;
+    CapabilitySpace space;
+    CallStack stack;
+    RefPtr<Process> client = Process::create(allocator, space, "client").release_value();
+    RefPtr<Process> a = Process::create(allocator, space, "a").release_value();
+    RefPtr<Process> b = Process::create(allocator, space, "b").release_value();
+    NativeServer server_a, server_b;
+
+    Handle connect(Process& from, Process& to, CallTarget& target, Rights rights = Rights::Call)
+    {
+        auto endpoint = Endpoint::create(allocator, to, target).release_value();
+        return from.handles().install(*endpoint, rights).release_value();
+    }
+    void TearDown() override
+    {
+        client->terminate();
+        a->terminate();
+        b->terminate();
+    }
+};
+
+TEST_F(CallStackTest, CallSwitchesTheCurrentProcessAndBack)
+{
+    Handle to_a = connect(*client, *a, server_a);
+    stack.enter(*client);
+    auto reply = stack.call(to_a, CallWords { { 1, 2, 3, 4 } });
+    ASSERT_FALSE(reply.is_error());
+    EXPECT_EQ(reply.value().words[0], 10u);
+    EXPECT_EQ(reply.value().words[3], 99u);
+    EXPECT_EQ(stack.current(), client.get());
+    stack.leave();
+    EXPECT_EQ(stack.call(to_a, {}).error().code, ErrorCode::Invalid); // nobody is running
+}
+
+TEST_F(CallStackTest, RightsAndTrapsAndReentry)
+{
+    Handle no_call = connect(*client, *a, server_a, Rights::Read);
+    Handle to_a = connect(*client, *a, server_a);
+    Handle a_to_b = connect(*a, *b, server_b);
+    Handle b_to_a = connect(*b, *a, server_a);
+    stack.enter(*client);
+    EXPECT_EQ(stack.call(no_call, {}).error().code, ErrorCode::PermissionDenied);
+    EXPECT_EQ(server_a.calls, 0u);
+
+    server_a.stack = &stack;
+    server_a.forward_to = a_to_b;
+    EXPECT_EQ(stack.call(to_a, CallWords { { 5, 0, 0, 0 } }).value().words[0], 5u); // client -> a -> b
+
+    server_b.stack = &stack;
+    server_b.forward_to = b_to_a;
+    auto refused = stack.call(to_a, {}).release_value(); // client -> a -> b -> a: refused inside b
+    EXPECT_EQ(refused.words[0], ~0ull);
+    EXPECT_EQ(refused.words[1], static_cast<u64>(ErrorCode::Busy));
+    EXPECT_FALSE(a->is_in_call());
+    EXPECT_FALSE(b->is_in_call());
+
+    server_b.forward_to = invalid_handle;
+    server_b.trap = true;
+    auto trapped = stack.call(to_a, {}).release_value(); // a sees b's trap as an error value
+    EXPECT_EQ(trapped.words[1], static_cast<u64>(ErrorCode::Trap));
+    server_a.forward_to = invalid_handle;
+    server_a.trap = true;
+    EXPECT_EQ(stack.call(to_a, {}).error().code, ErrorCode::Trap);
+    EXPECT_EQ(a->trap_count(), 1u);
+    server_a.trap = false;
+    EXPECT_EQ(b->trap_count(), 1u);
+    EXPECT_EQ(stack.depth(), 1u);
+    stack.leave();
+}
+
+TEST(HostedRegion, MappingSharesPagesAndUnmapRestoresZeros)
+{
+    hosted::HostedPageMapper mapper;
+    test_support::CountingAllocator allocator;
+    auto first = hosted::LinearMemoryReservation::create(1 << 20).release_value();
+    auto second = hosted::LinearMemoryReservation::create(1 << 20).release_value();
+    ASSERT_FALSE(first.commit(1 << 20).is_error());
+    ASSERT_FALSE(second.commit(1 << 20).is_error());
+    first.base()[8192] = 0x77; // private data that the mapping replaces
+    auto region = Region::create(allocator, mapper, 8192).release_value();
+    ASSERT_FALSE(mapper.map(region->pages(), 0, first.base() + 8192, 8192, true).is_error());
+    ASSERT_FALSE(mapper.map(region->pages(), 0, second.base() + 65536, 8192, true).is_error());
+    EXPECT_EQ(first.base()[8192], 0); // the region's bytes, not the old private ones
+    first.base()[8192 + 5] = 42;
+    EXPECT_EQ(second.base()[65536 + 5], 42);
+    EXPECT_EQ(region->kernel_bytes()[5], 42);
+    ASSERT_FALSE(mapper.unmap(first.base() + 8192, 8192).is_error());
+    EXPECT_EQ(first.base()[8192 + 5], 0);
+    EXPECT_EQ(second.base()[65536 + 5], 42);
+    EXPECT_EQ(mapper.map(region->pages(), 0, first.base() + 100, 4096, true).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(mapper.map(region->pages(), 4096, first.base(), 8192, true).error().code, ErrorCode::OutOfRange);
+    ASSERT_FALSE(mapper.unmap(second.base() + 65536, 8192).is_error());
+}
+
+TEST(HostedRegion, BadSizesAreRefused)
+{
+    hosted::HostedPageMapper mapper;
+    test_support::CountingAllocator allocator;
+    EXPECT_EQ(Region::create(allocator, mapper, 0).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(Region::create(allocator, mapper, (1ull << 30) + 1).error().code, ErrorCode::InvalidArgument);
+    auto rounded = Region::create(allocator, mapper, 1);
+    ASSERT_FALSE(rounded.is_error());
+    EXPECT_EQ(rounded.value()->size(), page_size);
+}
+
+} // namespace
