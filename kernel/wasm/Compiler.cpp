@@ -150,6 +150,10 @@ ErrorOr FunctionCompiler::push_frame(FrameKind kind, BlockType type)
     frame.unreachable = false;
     frame.was_live = m_live;
     frame.start = m_code.size();
+    // Every branch back to a loop lands on its header, which charges fuel and polls the interrupt
+    // word (safepoint): without it a `(loop (br 0))` could be neither stopped nor preempted.
+    if (kind == FrameKind::Loop)
+        emit(Op::LoopHeader);
     TRY(m_control.append(frame));
     push_values(type.parameters());
     return {};
@@ -341,7 +345,9 @@ ErrorOr FunctionCompiler::compile_instruction()
     }
     case 0x03: {
         auto type = TRY(read_block_type());
-        return push_frame(FrameKind::Loop, type);
+        TRY(push_frame(FrameKind::Loop, type));
+        emit(Op::LoopHeader); // frame.start: every back-edge lands here and polls fuel/interrupts
+        return {};
     }
     case 0x04: {
         auto type = TRY(read_block_type());

@@ -1,0 +1,195 @@
+#include "WasmBytes.h"
+
+#include <gtest/gtest.h>
+
+using namespace ath;
+using namespace ath::wasm;
+using namespace ath::wasm::test;
+
+namespace {
+
+// Instantiates a module without imports and calls export "f".
+struct Harness {
+    hosted::MallocAllocator allocator;
+    Optional<Module> module;
+    Store store { allocator };
+    Instance* instance { nullptr };
+
+    explicit Harness(const ByteList& bytes, StoreConfig config = {}) : store(allocator, config)
+    {
+        auto created = make_module(allocator, bytes);
+        EXPECT_FALSE(created.is_error()) << (created.is_error() ? created.error().reason : "");
+        if (created.is_error())
+            return;
+        module.emplace(created.release_value());
+        auto instantiated = store.instantiate(module.value(), {});
+        EXPECT_FALSE(instantiated.is_error());
+        if (!instantiated.is_error())
+            instance = instantiated.value();
+    }
+
+    Function& f() { return *instance->find_export("f").value().as_function(); }
+
+    ErrorOr call(std::initializer_list<Value> arguments, Span<Value> results)
+    {
+        std::vector<Value> list(arguments);
+        return store.invoke(f(), Span<const Value>(list.data(), list.size()), results);
+    }
+};
+
+TEST(WasmInterpreter, AddsIntegers)
+{
+    Harness h(single_function_module({ I32, I32 }, { I32 }, { 0x20, 0x00, 0x20, 0x01, 0x6A }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(40), Value::from_i32(2) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 42u);
+    ASSERT_FALSE(h.call({ Value::from_i32(0xFFFFFFFF), Value::from_i32(2) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 1u); // wraps
+}
+
+TEST(WasmInterpreter, DivideByZeroTraps)
+{
+    Harness h(single_function_module({ I32, I32 }, { I32 }, { 0x20, 0x00, 0x20, 0x01, 0x6D }));
+    Value result[1];
+    auto outcome = h.call({ Value::from_i32(1), Value::from_i32(0) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(outcome.error().code, ErrorCode::Trap);
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::IntegerDivideByZero);
+    EXPECT_STREQ(outcome.error().reason, "integer divide by zero");
+    // INT_MIN / -1 overflows.
+    outcome = h.call({ Value::from_i32(0x80000000u), Value::from_i32(0xFFFFFFFFu) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::IntegerOverflow);
+    // The store stays usable after a trap.
+    ASSERT_FALSE(h.call({ Value::from_i32(9), Value::from_i32(3) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 3u);
+}
+
+TEST(WasmInterpreter, RecursiveFactorial)
+{
+    // (func (param i64) (result i64) local.get 0 i64.eqz if (result i64) i64.const 1 else
+    //   local.get 0 local.get 0 i64.const 1 i64.sub call 0 i64.mul end)
+    Harness h(single_function_module({ I64 }, { I64 },
+        { 0x20, 0x00, 0x50, 0x04, I64, 0x42, 0x01, 0x05, 0x20, 0x00, 0x20, 0x00, 0x42, 0x01, 0x7D, 0x10, 0x00, 0x7E, 0x0B }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i64(20) }, result).is_error());
+    EXPECT_EQ(result[0].as_i64(), 2432902008176640000ull);
+}
+
+TEST(WasmInterpreter, UnboundedRecursionIsATrapNotACrash)
+{
+    // (func call 0)
+    StoreConfig config;
+    config.max_call_depth = 500;
+    Harness h(single_function_module({}, {}, { 0x10, 0x00 }), config);
+    auto outcome = h.call({}, {});
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::CallStackExhausted);
+    EXPECT_STREQ(outcome.error().reason, "call stack exhausted");
+}
+
+TEST(WasmInterpreter, ValueStackExhaustionTraps)
+{
+    // Each frame holds 1000 i64 locals; a small value stack runs out before the frame limit.
+    StoreConfig config;
+    config.value_stack_slots = 20000;
+    ByteList locals = cat({ ByteList { 0x01 }, uleb(1000), ByteList { I64 } });
+    Harness h(single_function_module({}, {}, { 0x10, 0x00 }, locals), config);
+    auto outcome = h.call({}, {});
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::CallStackExhausted);
+}
+
+TEST(WasmInterpreter, FuelStopsAnInfiniteLoop)
+{
+    // (func (loop br 0))
+    Harness h(single_function_module({}, {}, { 0x03, 0x40, 0x0C, 0x00, 0x0B }));
+    h.store.set_fuel(1000);
+    auto outcome = h.call({}, {});
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfFuel);
+    EXPECT_EQ(h.store.fuel().value(), 0u);
+}
+
+TEST(WasmInterpreter, InterruptFlagStopsAnInfiniteLoop)
+{
+    Harness h(single_function_module({}, {}, { 0x03, 0x40, 0x0C, 0x00, 0x0B }));
+    volatile u32 flag = 1;
+    h.store.set_interrupt_flag(&flag);
+    auto outcome = h.call({}, {});
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+}
+
+TEST(WasmInterpreter, BrTableSelectsTargets)
+{
+    // (func (param i32) (result i32) block block block local.get 0 br_table 0 1 2 end i32.const 10
+    //  return end i32.const 11 return end i32.const 12)
+    Harness h(single_function_module({ I32 }, { I32 },
+        { 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0x00, 0x0E, 0x02, 0x00, 0x01, 0x02, 0x0B, 0x41, 0x0A, 0x0F, 0x0B,
+            0x41, 0x0B, 0x0F, 0x0B, 0x41, 0x0C }));
+    Value result[1];
+    u32 expected[] = { 10, 11, 12, 12, 12 };
+    for (u32 i = 0; i < 5; ++i) {
+        ASSERT_FALSE(h.call({ Value::from_i32(i) }, result).is_error());
+        EXPECT_EQ(result[0].as_i32(), expected[i]) << "index " << i;
+    }
+}
+
+TEST(WasmInterpreter, MemoryBoundsAreChecked)
+{
+    // (memory 1) (func (param i32) (result i32) local.get 0 i32.load)
+    ByteList bytes = cat({
+        header(),
+        section(1, vec({ function_type({ I32 }, { I32 }) })),
+        section(3, vec({ ByteList { 0x00 } })),
+        section(5, vec({ ByteList { 0x00, 0x01 } })),
+        section(7, vec({ cat({ name("f"), ByteList { 0x00, 0x00 } }) })),
+        section(10, vec({ body({ 0x00 }, { 0x20, 0x00, 0x28, 0x02, 0x00 }) })),
+        section(11, vec({ cat({ ByteList { 0x00, 0x41, 0x08, 0x0B }, name("\x01\x02\x03\x04") }) })),
+    });
+    Harness h(bytes);
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(8) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x04030201u);
+    ASSERT_FALSE(h.call({ Value::from_i32(65532) }, result).is_error());
+    auto outcome = h.call({ Value::from_i32(65533) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+    outcome = h.call({ Value::from_i32(0xFFFFFFFF) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+TEST(WasmInterpreter, FloatMinMaxAndNearestFollowWasm)
+{
+    // f32.min(-0, +0) is -0; f32.nearest(2.5) is 2.
+    Harness min(single_function_module({ F32, F32 }, { F32 }, { 0x20, 0x00, 0x20, 0x01, 0x96 }));
+    Value result[1];
+    ASSERT_FALSE(min.call({ Value::from_f32_bits(0x00000000), Value::from_f32_bits(0x80000000) }, result).is_error());
+    EXPECT_EQ(result[0].as_f32_bits(), 0x80000000u);
+    ASSERT_FALSE(min.call({ Value::from_f32_bits(0x7FA00000), Value::from_f32_bits(0x3F800000) }, result).is_error());
+    EXPECT_EQ(result[0].as_f32_bits() & 0x7FC00000u, 0x7FC00000u); // a quiet NaN
+    Harness nearest(single_function_module({ F32 }, { F32 }, { 0x20, 0x00, 0x90 }));
+    ASSERT_FALSE(nearest.call({ Value::from_f32_bits(0x40200000) }, result).is_error()); // 2.5
+    EXPECT_EQ(result[0].as_f32_bits(), 0x40000000u);                                       // 2.0
+}
+
+TEST(WasmInterpreter, SimdAddsLanes)
+{
+    // (func (param v128 v128) (result v128) local.get 0 local.get 1 i32x4.add)
+    Harness h(single_function_module({ V128T, V128T }, { V128T }, { 0x20, 0x00, 0x20, 0x01, 0xFD, 0xAE, 0x01 }));
+    V128 a {}, b {};
+    for (int i = 0; i < 16; ++i) {
+        a.bytes[i] = static_cast<u8>(i);
+        b.bytes[i] = 0x10;
+    }
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_v128(a), Value::from_v128(b) }, result).is_error());
+    V128 sum = result[0].as_v128();
+    EXPECT_EQ(sum.bytes[0], 0x10);
+    EXPECT_EQ(sum.bytes[4], 0x14);
+    EXPECT_EQ(sum.bytes[15], 0x1F);
+}
+
+} // namespace
