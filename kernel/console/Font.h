@@ -1,6 +1,7 @@
 #pragma once
 
-// Azoth's built-in console font: printable ASCII in 8x16 pixel cells, designed on a 5x7 grid.
+// Azoth's built-in console font: printable ASCII in 8x16 pixel cells, designed on a 5x8 grid
+// (cap height 7 rows plus a descender row), each design pixel drawn 1 wide and 2 tall.
 #include <kernel/lib/Types.h>
 
 namespace ath::console {
@@ -10,7 +11,7 @@ public:
     static constexpr unsigned cell_width = 8;
     static constexpr unsigned cell_height = 16;
     static constexpr unsigned design_width = 5;
-    static constexpr unsigned design_height = 7;
+    static constexpr unsigned design_height = 8;
     static constexpr unsigned first_character = 0x20;
     static constexpr unsigned glyph_count = 0x7F - 0x20;
 
