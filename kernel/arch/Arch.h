@@ -111,6 +111,9 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // Loads known values into every FP/vector register, takes an interrupt whose handler
     // overwrites them all, and checks the interrupted code sees its values unchanged.
     { A::self_test_fp_state_across_interrupts() } -> SameAs<ErrorOr>;
+    // Checks that the firmware's description of the machine (x86_64: ACPI, device-tree arches:
+    // the DTB) names what this arch's init_platform relies on.
+    { A::self_test_firmware_tables() } -> SameAs<ErrorOr>;
 
     // Debugging: where this function was called from, and one step up a frame-pointer chain.
     { A::current_frame() } -> SameAs<StackFrame>;

@@ -127,6 +127,8 @@ struct ModuleData {
 // body and emits the internal code.
 ErrorOr decode_module(ModuleData&);
 ErrorOr compile_function(ModuleData&, u32 function_index);
+// Decoding errors outrank validation errors: run when compilation found the module invalid.
+ErrorOr scan_bodies_for_malformed(const ModuleData&, u32 first_function);
 
 inline u32 slot_count(ValueType type) { return type == ValueType::V128 ? 2 : 1; }
 

@@ -166,8 +166,14 @@ Result<Module> Module::create(Allocator& allocator, ReadonlyBytes bytes)
     if (bytes.size())
         __builtin_memcpy(data->bytes, bytes.data(), bytes.size());
     TRY(decode_module(*data));
-    for (u32 i = data->imported_function_count; i < data->functions.size(); ++i)
-        TRY(compile_function(*data, i));
+    for (u32 i = data->imported_function_count; i < data->functions.size(); ++i) {
+        auto compiled = compile_function(*data, i);
+        if (compiled.is_error()) {
+            if (compiled.error().code == ErrorCode::Invalid)
+                TRY(scan_bodies_for_malformed(*data, i));
+            return compiled.release_error();
+        }
+    }
     return module;
 }
 
@@ -360,7 +366,8 @@ Memory* Instance::default_memory() const { return as_instance(this)->memory0; }
 struct Engine {
     static bool poll(Store& store, Machine* machine)
     {
-        if (store.m_interrupt_flag && __atomic_load_n(store.m_interrupt_flag, __ATOMIC_RELAXED) != 0) {
+        if (store.m_interrupt_flag && __atomic_load_n(store.m_interrupt_flag, __ATOMIC_RELAXED) != 0
+            && !(store.m_safepoint_hook && store.m_safepoint_hook(store.m_safepoint_context) == SafepointAction::Continue)) {
             machine->trap_kind = TrapKind::Interrupted;
             machine->trapped = true;
             return false;

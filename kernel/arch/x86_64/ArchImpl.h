@@ -55,6 +55,7 @@ struct Arch {
     }
     static ErrorOr self_test_device_interrupt();
     static ErrorOr self_test_fp_state_across_interrupts();
+    static ErrorOr self_test_firmware_tables(); // FirmwareTablesSelfTest.cpp: ACPI MADT + HPET
 
     // Interrupts.cpp. A StackFrame is {frame pointer, the return address stored in that frame}.
     [[gnu::always_inline]] static inline StackFrame current_frame()

@@ -1,7 +1,12 @@
-// ACPI discovery on the real firmware tables, and refusal of corrupted copies.
+// The firmware's description of the machine (ACPI on x86_64, the device tree on aarch64/riscv64):
+// what the arch relies on is there (checked behind the arch interface), and damaged copies of
+// whichever tables this machine has are refused by the generic parsers.
 #include <kernel/acpi/DirectMapReader.h>
+#include <kernel/arch/Arch.h>
+#include <kernel/firmware/DeviceTree.h>
 #include <kernel/main/Kernel.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/MemoryLayout.h>
 #include <kernel/selftest/SelfTest.h>
 
 namespace ath {
@@ -24,30 +29,7 @@ private:
     ReadonlyBytes m_bytes;
 };
 
-} // namespace
-
-ATH_SELFTEST(acpi_tables_present_and_checksummed)
-{
-    acpi::DirectMapReader reader;
-    auto tables = TRY(acpi::Tables::create(reader, PhysicalAddress(boot_info().acpi_rsdp)));
-    EXPECT(tables.table_count() > 0);
-    for (usize i = 0; i < tables.table_count(); ++i) {
-        auto table = tables.find(tables.signature_of(i));
-        if (table.is_error())
-            return selftest::failure("table {} does not validate: {}", tables.signature_of(i), table.error().reason);
-        EXPECT(acpi::checksum_ok(table.value()));
-    }
-    auto madt_table = TRY(tables.find("APIC"));
-    auto madt = TRY(acpi::parse_madt(madt_table));
-    EXPECT(madt.processor_count >= 1 && !madt.io_apics.is_empty() && madt.local_apic_address != 0);
-    auto hpet_table = TRY(tables.find("HPET"));
-    auto hpet = TRY(acpi::parse_hpet(hpet_table));
-    EXPECT(hpet.address != 0);
-    EXPECT(tables.find("NOPE").is_error());
-    return {};
-}
-
-ATH_SELFTEST(acpi_corrupt_tables_are_errors)
+ErrorOr acpi_corrupt_tables_are_errors()
 {
     acpi::DirectMapReader reader;
     auto tables = TRY(acpi::Tables::create(reader, PhysicalAddress(boot_info().acpi_rsdp)));
@@ -78,6 +60,50 @@ ATH_SELFTEST(acpi_corrupt_tables_are_errors)
         verdict = selftest::failure("an RSDP in unmapped memory was accepted");
     kfree(copy);
     return verdict;
+}
+
+ErrorOr device_tree_corruptions_are_errors()
+{
+    u64 physical = boot_info().device_tree;
+    auto* header = mm::phys_to_ptr<const u8>(PhysicalAddress(physical));
+    u32 size = byte_swap(load_le<u32>(header + 4));
+    if (size < 64 || size > (2u << 20))
+        return selftest::failure("the device tree's size {} is implausible", size);
+    auto* copy = static_cast<u8*>(TRY(kmalloc(size)));
+    Bytes bytes(copy, size);
+    ReadonlyBytes(header, size).copy_to(bytes);
+    ErrorOr verdict;
+    if (firmware::DeviceTree::create(bytes).is_error())
+        verdict = selftest::failure("an intact copy of the device tree does not validate");
+    // A wrong magic, a blob shorter than its header says, and a broken first token: all refused.
+    copy[0] ^= 0x01;
+    if (!verdict.is_error() && firmware::DeviceTree::create(bytes).has_value())
+        verdict = selftest::failure("a device tree with a bad magic was accepted");
+    copy[0] ^= 0x01;
+    if (!verdict.is_error() && firmware::DeviceTree::create(bytes.slice(0, size / 2)).has_value())
+        verdict = selftest::failure("a truncated device tree was accepted");
+    u32 structure = byte_swap(load_le<u32>(copy + 8));
+    if (!verdict.is_error() && structure + 4 <= size) {
+        copy[structure + 3] = 0x0A; // FDT_BEGIN_NODE (1) becomes an undefined token
+        if (firmware::DeviceTree::create(bytes).has_value())
+            verdict = selftest::failure("a device tree with an undefined token was accepted");
+    }
+    kfree(copy);
+    return verdict;
+}
+
+} // namespace
+
+ATH_SELFTEST(firmware_tables_describe_the_machine) { return Arch::self_test_firmware_tables(); }
+
+ATH_SELFTEST(firmware_corrupt_tables_are_errors)
+{
+    EXPECT(boot_info().acpi_rsdp != 0 || boot_info().device_tree != 0);
+    if (boot_info().acpi_rsdp != 0)
+        TRY(acpi_corrupt_tables_are_errors());
+    if (boot_info().device_tree != 0)
+        TRY(device_tree_corruptions_are_errors());
+    return {};
 }
 
 } // namespace ath

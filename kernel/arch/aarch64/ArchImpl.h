@@ -1,0 +1,86 @@
+#pragma once
+
+// aarch64 implementation of the arch interface (kernel/arch/Arch.h) for QEMU `virt`-like machines
+// described by a device tree: PL011 console, GICv2/GICv3, the generic timer, PSCI. Definitions
+// live in the same-named files of this folder (Console, Cpu, Exceptions, Mmu, Platform,
+// InterruptController, SelfTestSupport).
+
+namespace ath::aarch64 {
+
+struct Arch {
+    static StringView name() { return "aarch64"; }
+
+    // Console.cpp: the PL011 the device tree names (/chosen stdout-path, else arm,pl011).
+    static void console_init();
+    static void console_putc(char character);
+
+    // Platform.cpp
+    [[noreturn]] static void halt_forever();
+    [[noreturn]] static void power_off(u8 status);
+    static u64 cycle_counter();
+    static void wait_for_interrupt();
+
+    // Cpu.cpp / Exceptions.cpp
+    static void init_cpu();
+    static bool interrupts_enabled();
+    static void enable_interrupts();
+    static void disable_interrupts();
+    static Optional<FaultInfo> run_catching_faults(void (*body)(void*), void* context);
+
+    // Mmu.cpp: 4-level tables, 4 KiB granule, 48-bit VAs; the kernel lives in TTBR1 only.
+    struct Mmu {
+        static ErrorOr init(const boot::BootInfo& info);
+        static ErrorOr map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access);
+        static ErrorOr unmap(VirtualAddress base, u64 page_count);
+        static ErrorOr protect(VirtualAddress base, u64 page_count, PageAccess access);
+        static Optional<PhysicalAddress> translate(VirtualAddress address);
+        static void flush(VirtualAddress base, u64 page_count);
+        static void set_tlb_shootdown_hook(TlbShootdownHook hook);
+        static u64 page_tables_in_use();
+    };
+
+    // InterruptController.cpp: GIC from the device tree, the virtual generic timer as the tick.
+    // `irq` numbers are GIC INTIDs (SPI n = 32 + n).
+    static ErrorOr init_platform(const boot::BootInfo& info);
+    static ErrorOr install_irq_handler(u32 irq, IrqHandler handler, void* context);
+    static u64 clock_nanoseconds();
+    static u64 timer_ticks();
+    static u64 timer_frequency_hz();
+    static void set_timer_tick_handler(IrqHandler handler, void* context);
+    // Rtc.cpp: the PL031 real-time clock the device tree names (none without one).
+    static Optional<u64> wall_clock_seconds();
+
+    // SelfTestSupport.cpp
+    static bool trigger_fault(FaultKind kind);
+    static ReadonlyBytes return_instruction()
+    {
+        static constexpr u8 ret[] = { 0xC0, 0x03, 0x5F, 0xD6 }; // ret (x30)
+        return ReadonlyBytes(ret, sizeof(ret));
+    }
+    static ErrorOr self_test_device_interrupt();
+    static ErrorOr self_test_fp_state_across_interrupts();
+    static ErrorOr self_test_firmware_tables();
+
+    // Random.cpp: RNDR (FEAT_RNG), none when the CPU lacks it (cortex-a72 does).
+    static Optional<u64> hardware_random();
+
+    // Thread.cpp / ContextSwitch.S: kernel threads (see Arch.h).
+    static uptr initial_thread_stack(Bytes stack, void (*entry)(void*), void* argument);
+    static void switch_stack(uptr* save_stack_pointer, uptr next_stack_pointer);
+
+    // Exceptions.cpp. A StackFrame is {frame pointer (x29), the return address stored in that
+    // frame record}: AAPCS64 frame records are [x29] = caller's x29, [x29 + 8] = x30.
+    [[gnu::always_inline]] static inline StackFrame current_frame()
+    {
+        u64 frame_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
+        return StackFrame { frame_pointer, reinterpret_cast<u64>(__builtin_return_address(0)) };
+    }
+    static Optional<StackFrame> next_frame(StackFrame frame);
+    static void dump_current_registers();
+};
+
+} // namespace ath::aarch64
+
+namespace ath {
+using Arch = aarch64::Arch;
+}

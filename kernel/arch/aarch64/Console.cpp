@@ -1,0 +1,88 @@
+// The kernel's early console: the PL011 named by the device tree's /chosen stdout-path (or the
+// first arm,pl011 node), polled. The device tree comes straight from the loader's BootInfo
+// before kernel_main has validated it, so everything used here is checked first; if anything
+// is missing the console stays silent rather than guessing an address.
+#include <kernel/arch/Arch.h>
+#include <kernel/arch/aarch64/BootDeviceTree.h>
+#include <kernel/arch/aarch64/ExceptionFrame.h>
+#include <kernel/arch/aarch64/Pl011.h>
+#include <kernel/arch/aarch64/SystemRegisters.h>
+#include <kernel/firmware/DeviceTree.h>
+#include <kernel/mm/MemoryLayout.h>
+
+namespace ath::aarch64 {
+
+namespace {
+
+u64 g_uart_physical = 0;
+u32 g_uart_interrupt = 0;
+
+Optional<firmware::DeviceTreeNode> stdout_node(const firmware::DeviceTree& tree)
+{
+    auto chosen = tree.find_path("/chosen");
+    if (chosen.has_value()) {
+        auto path = chosen->property_string("stdout-path");
+        if (path.has_value()) {
+            // "stdout-path" may carry options after ':' ("/pl011@9000000:115200n8").
+            StringView text = *path;
+            for (usize i = 0; i < text.length(); ++i) {
+                if (text[i] == ':') {
+                    text = text.substring(0, i);
+                    break;
+                }
+            }
+            auto node = tree.find_path(text);
+            if (node.has_value() && node->is_compatible("arm,pl011"))
+                return node;
+        }
+    }
+    return tree.find_compatible("arm,pl011");
+}
+
+void discover_uart()
+{
+    auto tree = boot_device_tree(aarch64_boot_info);
+    if (tree.is_error())
+        return;
+    auto node = stdout_node(tree.value());
+    if (!node.has_value())
+        return;
+    auto reg = node->reg(0);
+    if (!reg.has_value() || reg->address == 0 || reg->address >= boot::direct_map_max_size)
+        return;
+    g_uart_physical = reg->address;
+    g_uart_interrupt = gic_interrupt(*node, 0).value_or(0);
+}
+
+} // namespace
+
+u64 pl011::console_physical_base() { return g_uart_physical; }
+u32 pl011::console_interrupt() { return g_uart_interrupt; }
+u64 pl011::console_virtual_base() { return g_uart_physical ? mm::direct_map_base + g_uart_physical : 0; }
+
+void Arch::console_init()
+{
+    discover_uart();
+    if (!g_uart_physical)
+        return;
+    // The firmware already set the baud rate; make sure the UART, its transmitter and FIFOs are on.
+    u64 base = pl011::console_virtual_base();
+    mmio_write<u32>(base + pl011::interrupt_mask, 0);
+    mmio_write<u32>(base + pl011::line_control, (3u << 5) | (1u << 4)); // 8 bits, FIFOs
+    mmio_write<u32>(base + pl011::control, (1u << 0) | (1u << 8) | (1u << 9)); // UARTEN, TXE, RXE
+}
+
+void Arch::console_putc(char character)
+{
+    u64 base = pl011::console_virtual_base();
+    if (!base)
+        return;
+    // Bounded wait: a UART that never drains must not hang the kernel (the byte is dropped).
+    for (u32 spins = 0; spins < 100000; ++spins) {
+        if (!(mmio_read<u32>(base + pl011::flags) & pl011::flag_transmit_full))
+            break;
+    }
+    mmio_write<u32>(base + pl011::data, static_cast<u8>(character));
+}
+
+} // namespace ath::aarch64

@@ -1,0 +1,197 @@
+// What the generic self-tests need the aarch64 machine to do on purpose.
+#include <kernel/arch/Arch.h>
+#include <kernel/arch/aarch64/BootDeviceTree.h>
+#include <kernel/arch/aarch64/ExceptionFrame.h>
+#include <kernel/arch/aarch64/Pl011.h>
+#include <kernel/arch/aarch64/SystemRegisters.h>
+#include <kernel/lib/Format.h>
+#include <kernel/main/Kernel.h>
+
+namespace ath::aarch64 {
+
+bool Arch::trigger_fault(FaultKind kind)
+{
+    switch (kind) {
+    case FaultKind::InvalidOpcode:
+        asm volatile("udf #0");
+        return true;
+    case FaultKind::Breakpoint:
+        asm volatile("brk #0");
+        return true;
+    case FaultKind::ProtectionFault: {
+        // Exclusive loads must be naturally aligned whatever SCTLR_EL1.A says: an alignment fault.
+        alignas(16) u8 buffer[16] = {};
+        u64 value;
+        asm volatile("ldxr %0, [%1]\n clrex" : "=r"(value) : "r"(buffer + 1) : "memory");
+        return true;
+    }
+    case FaultKind::DivideError: {
+        // A64 integer division by zero does not trap (it yields 0); the Wasm engine checks
+        // divisors itself. Run it anyway so a trap here would be reported as one.
+        u64 zero = 0, quotient;
+        asm volatile("udiv %0, %1, %2" : "=r"(quotient) : "r"(u64(1)), "r"(zero));
+        return quotient != 0; // never true: "this arch cannot raise it"
+    }
+    default:
+        return false;
+    }
+}
+
+namespace {
+
+volatile u32 g_uart_interrupts = 0;
+bool g_clobber_vector_registers = false;
+bool g_uart_handler_installed = false;
+
+// What a careless interrupt handler might do: every SIMD register overwritten.
+void clobber_vector_registers()
+{
+    asm volatile("movi v0.16b, #0xff\n movi v1.16b, #0xff\n movi v2.16b, #0xff\n movi v3.16b, #0xff\n"
+                 "movi v4.16b, #0xff\n movi v5.16b, #0xff\n movi v6.16b, #0xff\n movi v7.16b, #0xff\n"
+                 "movi v8.16b, #0xff\n movi v9.16b, #0xff\n movi v10.16b, #0xff\n movi v11.16b, #0xff\n"
+                 "movi v12.16b, #0xff\n movi v13.16b, #0xff\n movi v14.16b, #0xff\n movi v15.16b, #0xff\n"
+                 "movi v16.16b, #0xff\n movi v17.16b, #0xff\n movi v18.16b, #0xff\n movi v19.16b, #0xff\n"
+                 "movi v20.16b, #0xff\n movi v21.16b, #0xff\n movi v22.16b, #0xff\n movi v23.16b, #0xff\n"
+                 "movi v24.16b, #0xff\n movi v25.16b, #0xff\n movi v26.16b, #0xff\n movi v27.16b, #0xff\n"
+                 "movi v28.16b, #0xff\n movi v29.16b, #0xff\n movi v30.16b, #0xff\n movi v31.16b, #0xff\n"
+                 :
+                 :
+                 : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14",
+                   "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28",
+                   "v29", "v30", "v31");
+}
+
+// The PL011 transmit interrupt: raised while the transmit FIFO is (nearly) empty, which it is
+// whenever the console is idle. The handler masks it again, so each unmasking is one interrupt.
+void uart_interrupt(void*)
+{
+    if (g_clobber_vector_registers)
+        clobber_vector_registers();
+    u64 base = pl011::console_virtual_base();
+    mmio_write<u32>(base + pl011::interrupt_mask, mmio_read<u32>(base + pl011::interrupt_mask) & ~pl011::interrupt_transmit);
+    mmio_write<u32>(base + pl011::interrupt_clear, pl011::interrupt_transmit);
+    g_uart_interrupts = g_uart_interrupts + 1;
+}
+
+ErrorOr ensure_uart_handler()
+{
+    if (pl011::console_virtual_base() == 0 || pl011::console_interrupt() == 0)
+        return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
+    if (!g_uart_handler_installed) {
+        TRY(Arch::install_irq_handler(pl011::console_interrupt(), uart_interrupt, nullptr));
+        g_uart_handler_installed = true;
+    }
+    return {};
+}
+
+void unmask_uart_transmit_interrupt()
+{
+    u64 base = pl011::console_virtual_base();
+    mmio_write<u32>(base + pl011::interrupt_mask, mmio_read<u32>(base + pl011::interrupt_mask) | pl011::interrupt_transmit);
+}
+
+} // namespace
+
+ErrorOr Arch::self_test_device_interrupt()
+{
+    TRY(ensure_uart_handler());
+    bool were_enabled = interrupts_enabled();
+    enable_interrupts();
+    u32 before = g_uart_interrupts;
+    unmask_uart_transmit_interrupt();
+    u64 deadline = clock_nanoseconds() + 500'000'000;
+    while (g_uart_interrupts == before && clock_nanoseconds() < deadline)
+        asm volatile("yield");
+    if (!were_enabled)
+        disable_interrupts();
+    if (g_uart_interrupts == before)
+        return Error::from(ErrorCode::TimedOut, "no PL011 interrupt arrived through the GIC within 500 ms");
+    return {};
+}
+
+ErrorOr Arch::self_test_fp_state_across_interrupts()
+{
+    TRY(ensure_uart_handler());
+    alignas(16) u8 expected[32 * 16];
+    alignas(16) u8 seen[32 * 16];
+    for (usize i = 0; i < sizeof(expected); ++i) {
+        expected[i] = static_cast<u8>(i * 7 + 3);
+        seen[i] = 0;
+    }
+    bool were_enabled = interrupts_enabled();
+    g_clobber_vector_registers = true;
+    u32 before = g_uart_interrupts;
+    u64 uart = pl011::console_virtual_base();
+    u32 mask = mmio_read<u32>(uart + pl011::interrupt_mask) | pl011::interrupt_transmit;
+    u8* in = expected;
+    u8* out = seen;
+    // All in one asm block so the compiler cannot touch the vector registers between loading and
+    // checking: load all 32, unmask the UART interrupt and IRQs, wait for the handler (bounded),
+    // mask IRQs, store all 32.
+    asm volatile("ld1 {v0.16b, v1.16b, v2.16b, v3.16b}, [%[in]], #64\n"
+                 "ld1 {v4.16b, v5.16b, v6.16b, v7.16b}, [%[in]], #64\n"
+                 "ld1 {v8.16b, v9.16b, v10.16b, v11.16b}, [%[in]], #64\n"
+                 "ld1 {v12.16b, v13.16b, v14.16b, v15.16b}, [%[in]], #64\n"
+                 "ld1 {v16.16b, v17.16b, v18.16b, v19.16b}, [%[in]], #64\n"
+                 "ld1 {v20.16b, v21.16b, v22.16b, v23.16b}, [%[in]], #64\n"
+                 "ld1 {v24.16b, v25.16b, v26.16b, v27.16b}, [%[in]], #64\n"
+                 "ld1 {v28.16b, v29.16b, v30.16b, v31.16b}, [%[in]], #64\n"
+                 "str %w[mask], [%[imsc]]\n"
+                 "msr daifclr, #2\n"
+                 "movz x9, #0xe100\n movk x9, #0x5f5, lsl #16\n" // 100 million spins
+                 "1: ldr w10, [%[counter]]\n"
+                 "cmp w10, %w[before]\n"
+                 "b.ne 2f\n"
+                 "subs x9, x9, #1\n"
+                 "b.ne 1b\n"
+                 "2: msr daifset, #2\n"
+                 "st1 {v0.16b, v1.16b, v2.16b, v3.16b}, [%[out]], #64\n"
+                 "st1 {v4.16b, v5.16b, v6.16b, v7.16b}, [%[out]], #64\n"
+                 "st1 {v8.16b, v9.16b, v10.16b, v11.16b}, [%[out]], #64\n"
+                 "st1 {v12.16b, v13.16b, v14.16b, v15.16b}, [%[out]], #64\n"
+                 "st1 {v16.16b, v17.16b, v18.16b, v19.16b}, [%[out]], #64\n"
+                 "st1 {v20.16b, v21.16b, v22.16b, v23.16b}, [%[out]], #64\n"
+                 "st1 {v24.16b, v25.16b, v26.16b, v27.16b}, [%[out]], #64\n"
+                 "st1 {v28.16b, v29.16b, v30.16b, v31.16b}, [%[out]], #64\n"
+                 : [in] "+r"(in), [out] "+r"(out)
+                 : [counter] "r"(&g_uart_interrupts), [before] "r"(before), [mask] "r"(mask),
+                   [imsc] "r"(uart + pl011::interrupt_mask)
+                 : "x9", "x10", "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+                   "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
+                   "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+    g_clobber_vector_registers = false;
+    u32 after = g_uart_interrupts;
+    if (were_enabled)
+        enable_interrupts();
+    if (after == before)
+        return Error::from(ErrorCode::TimedOut, "the PL011 interrupt never arrived");
+    for (usize i = 0; i < sizeof(expected); ++i) {
+        if (seen[i] != expected[i])
+            return Error::from(ErrorCode::Invalid, "a SIMD register changed across an interrupt");
+    }
+    return {};
+}
+
+// The device tree describes what the kernel relies on, and a damaged copy is refused.
+ErrorOr Arch::self_test_firmware_tables()
+{
+    auto tree = TRY(boot_device_tree(reinterpret_cast<u64>(&boot_info())));
+    if (!tree.find_path("/chosen").has_value() || !tree.find_path("/memory").has_value())
+        return Error::from(ErrorCode::NotFound, "the device tree lacks /chosen or /memory");
+    auto memory = tree.find_path("/memory")->reg(0);
+    if (!memory.has_value() || memory->size == 0)
+        return Error::from(ErrorCode::Malformed, "the /memory node has no usable reg");
+    u64 kernel = boot_info().kernel_physical_base;
+    if (kernel < memory->address || kernel - memory->address >= memory->size)
+        return Error::from(ErrorCode::Invalid, "the kernel is not inside the memory the device tree describes");
+    bool has_gic = tree.find_compatible("arm,gic-v3").has_value() || tree.find_compatible("arm,cortex-a15-gic").has_value()
+        || tree.find_compatible("arm,gic-400").has_value();
+    auto timer = tree.find_compatible("arm,armv8-timer");
+    if (!has_gic || !timer.has_value() || !gic_interrupt(*timer, 3).has_value())
+        return Error::from(ErrorCode::NotFound, "the device tree lacks a GIC or a timer with four interrupts");
+    if (!tree.find_compatible("arm,pl011").has_value() || tree.find_compatible("no,such-device").has_value())
+        return Error::from(ErrorCode::Invalid, "compatible lookups do not behave");
+    return {};
+}
+
+} // namespace ath::aarch64

@@ -1,0 +1,44 @@
+#pragma once
+
+// Reading and writing aarch64 system registers by name, and the barriers this folder needs.
+#include <kernel/lib/Types.h>
+
+#define ATH_READ_SYSREG(name)                                                                                  \
+    ([] {                                                                                                      \
+        ::ath::u64 value_;                                                                                     \
+        asm volatile("mrs %0, " #name : "=r"(value_));                                                        \
+        return value_;                                                                                         \
+    }())
+#define ATH_WRITE_SYSREG(name, value) asm volatile("msr " #name ", %0" : : "r"(::ath::u64(value)) : "memory")
+
+namespace ath::aarch64 {
+
+inline void instruction_barrier() { asm volatile("isb" ::: "memory"); }
+inline void data_barrier() { asm volatile("dsb ish" ::: "memory"); }
+
+template<typename T>
+inline T mmio_read(u64 address)
+{
+    return *reinterpret_cast<volatile T*>(address);
+}
+template<typename T>
+inline void mmio_write(u64 address, T value)
+{
+    *reinterpret_cast<volatile T*>(address) = value;
+}
+
+// ESR_EL1 exception classes the kernel tells apart.
+namespace exception_class {
+inline constexpr u64 unknown = 0x00; // includes UDF and other undefined instructions
+inline constexpr u64 illegal_state = 0x0E;
+inline constexpr u64 instruction_abort_lower = 0x20;
+inline constexpr u64 instruction_abort = 0x21;
+inline constexpr u64 pc_alignment = 0x22;
+inline constexpr u64 data_abort_lower = 0x24;
+inline constexpr u64 data_abort = 0x25;
+inline constexpr u64 sp_alignment = 0x26;
+inline constexpr u64 serror = 0x2F;
+inline constexpr u64 brk = 0x3C;
+}
+
+} // namespace ath::aarch64
