@@ -88,12 +88,7 @@ def run(command, timeout):
         return "timeout after %ds\n" % timeout
 
 
-def check_seed(seed, options):
-    folder = options.work
-    try:
-        wasm_path = generate(seed, folder, options.wasm_opt)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-        return seed, "generator failed: %s" % error, None, None
+def compare(key, wasm_path, options):
     ours = run([options.wasm_run, "--fuzz", "--fuel", str(FUEL), wasm_path], options.timeout)
     theirs = run([options.node, "--experimental-wasm-type-reflection", os.path.join(HERE, "run-v8.js"), wasm_path],
                  options.timeout)
@@ -101,7 +96,7 @@ def check_seed(seed, options):
     if ours_lines == theirs_lines:
         if not options.keep:
             os.unlink(wasm_path)
-        return seed, None, len(ours_lines), None
+        return key, None, len(ours_lines), None
     for index in range(max(len(ours_lines), len(theirs_lines))):
         a = ours_lines[index] if index < len(ours_lines) else "<end>"
         b = theirs_lines[index] if index < len(theirs_lines) else "<end>"
@@ -109,8 +104,29 @@ def check_seed(seed, options):
             context = ours_lines[max(0, index - 3):index]
             where = " / ".join(line for line in context if line.startswith("call ")) or "start"
             detail = "line %d (after %s): engine '%s', V8 '%s'" % (index + 1, where, a, b)
-            return seed, detail, len(ours_lines), wasm_path
-    return seed, "outputs differ", len(ours_lines), wasm_path
+            return key, detail, len(ours_lines), wasm_path
+    return key, "outputs differ", len(ours_lines), wasm_path
+
+
+def check_seed(seed, options):
+    try:
+        wasm_path = generate(seed, options.work, options.wasm_opt)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        return str(seed), "generator failed: %s" % error, None, None
+    return compare(str(seed), wasm_path, options)
+
+
+def check_case(path, options):
+    name = os.path.basename(path)
+    wasm_path = os.path.join(options.work, name[:-4] + ".wasm")
+    converted = subprocess.run(["wat2wasm", path, "-o", wasm_path], capture_output=True, text=True)
+    if converted.returncode != 0:
+        return name, "wat2wasm failed: " + converted.stderr.strip()[:200], None, None
+    return compare(name, wasm_path, options)
+
+
+def sort_key(key):
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
 def load_known(path):
@@ -121,7 +137,7 @@ def load_known(path):
         for line in listing:
             text = line.split("#", 1)[0].strip()
             if text:
-                known[int(text)] = line.split("#", 1)[1].strip() if "#" in line else ""
+                known[text] = line.split("#", 1)[1].strip() if "#" in line else ""
     return known
 
 
@@ -131,6 +147,7 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--cases", default=os.path.join(HERE, "cases"), help="folder of hand-written .wat cases")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--known", default=os.path.join(HERE, "known-divergences.txt"))
@@ -146,10 +163,15 @@ def main():
             return 77
     os.makedirs(options.work, exist_ok=True)
     seeds = range(options.first_seed, options.first_seed + options.count)
+    cases = sorted(os.path.join(options.cases, name) for name in os.listdir(options.cases)
+                   if name.endswith(".wat")) if os.path.isdir(options.cases) else []
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for seed, problem, line_count, wasm_path in pool.map(lambda s: check_seed(s, options), seeds):
-            results[seed] = (problem, line_count, wasm_path)
+        jobs = [pool.submit(check_case, case, options) for case in cases]
+        jobs += [pool.submit(check_seed, seed, options) for seed in seeds]
+        for job in jobs:
+            key, problem, line_count, wasm_path = job.result()
+            results[key] = (problem, line_count, wasm_path)
 
     divergent = {seed: result for seed, result in results.items() if result[0] is not None}
     compared_lines = sum(result[1] or 0 for result in results.values())
@@ -157,22 +179,23 @@ def main():
     if options.update_known:
         with open(options.known, "w") as listing:
             listing.write("# Seeds of tests/diff whose engine and V8 outputs diverge today (see README.md).\n"
-                          "# Regenerate: run-diff.py ... --update-known. Format: <seed>  # first difference\n")
-            for seed in sorted(divergent):
-                listing.write("%d  # %s\n" % (seed, divergent[seed][0][:200]))
-        print("wrote %s: %d divergent seeds" % (options.known, len(divergent)))
+                          "# Regenerate: run-diff.py ... --update-known. Format: <seed or case.wat>  # first difference\n")
+            for key in sorted(divergent, key=sort_key):
+                listing.write("%s  # %s\n" % (key, divergent[key][0][:200]))
+        print("wrote %s: %d divergent modules" % (options.known, len(divergent)))
 
     in_range = {seed for seed in known if seed in results}
-    new = sorted(seed for seed in divergent if seed not in known)
-    fixed = sorted(seed for seed in in_range if seed not in divergent)
-    for seed in sorted(divergent):
-        marker = "KNOWN" if seed in known else "DIVERGENCE"
-        print("%s seed %d: %s (module kept: %s)" % (marker, seed, divergent[seed][0], divergent[seed][2]))
-    for seed in fixed:
-        print("NOW AGREES seed %d (listed in %s; remove it or rerun with --update-known)" % (seed, options.known))
-    print("diff: %d/%d modules agree (%d lines compared), %d divergent (%d known, %d new), %d known now agree"
-          % (len(results) - len(divergent), len(results), compared_lines, len(divergent),
-             len(divergent) - len(new), len(new), len(fixed)))
+    new = sorted((key for key in divergent if key not in known), key=sort_key)
+    fixed = sorted((key for key in in_range if key not in divergent), key=sort_key)
+    for key in sorted(divergent, key=sort_key):
+        marker = "KNOWN" if key in known else "DIVERGENCE"
+        print("%s %s: %s (module kept: %s)" % (marker, key, divergent[key][0], divergent[key][2]))
+    for key in fixed:
+        print("NOW AGREES %s (listed in %s; remove it or rerun with --update-known)" % (key, options.known))
+    print("diff: %d/%d modules agree (%d seeds from %d, %d hand-written cases; %d lines compared), "
+          "%d divergent (%d known, %d new), %d known now agree"
+          % (len(results) - len(divergent), len(results), len(seeds), options.first_seed, len(cases), compared_lines,
+             len(divergent), len(divergent) - len(new), len(new), len(fixed)))
     if options.update_known:
         return 0
     return 1 if new or fixed else 0
