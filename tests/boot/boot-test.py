@@ -5,7 +5,7 @@ usage: boot-test.py SCENARIO --arch-build DIR [--timeout SECONDS]
 
 Scenarios (x86_64):
   handoff     the loader starts the hand-off probe, which checks every BootInfo promise
-  bad-kernel  corrupt kernels (truncated, wrong machine, not ELF) get the loader's clear error
+  bad-kernel  corrupt kernels (truncated, wrong machine, not ELF) and a missing one get the loader's clear error
   no-initrd   an image without initrd.tar gets the loader's clear error
   selftest    Athanor runs its in-kernel self-tests: "N passed, 0 failed", N >= 15, status 0
   panic       Athanor panics on purpose: register dump, symbolised backtrace, non-zero status
@@ -124,6 +124,8 @@ def scenario_bad_kernel(args):
     for name, kernel, pattern in variants:
         image = make_image(args, f"bad-kernel-{name}", kernel=kernel, initrd=initrd)
         expect_loader_error(args, f"bad-kernel-{name}", image, r"azboot: error: \\azoth\\athanor\.elf is " + pattern)
+    image = make_image(args, "bad-kernel-missing", initrd=initrd)
+    expect_loader_error(args, "bad-kernel-missing", image, r"azboot: error: \\azoth\\athanor\.elf not found on the boot volume")
 
 
 def scenario_no_initrd(args):
