@@ -150,10 +150,6 @@ ErrorOr FunctionCompiler::push_frame(FrameKind kind, BlockType type)
     frame.unreachable = false;
     frame.was_live = m_live;
     frame.start = m_code.size();
-    // Every branch back to a loop lands on its header, which charges fuel and polls the interrupt
-    // word (safepoint): without it a `(loop (br 0))` could be neither stopped nor preempted.
-    if (kind == FrameKind::Loop)
-        emit(Op::LoopHeader);
     TRY(m_control.append(frame));
     push_values(type.parameters());
     return {};

@@ -344,6 +344,13 @@ struct StoreConfig {
 // Resumption is designed in: the interpreter state at those points is (code pointer, value stack,
 // frame stack) held in the Store's execution stack, all of which survive the check, so a later
 // version can return an "interrupted" status and a `resume()` without changing this API.
+// What a safepoint hook tells the engine (see Store::set_safepoint_hook).
+enum class SafepointAction : u8 {
+    Continue, // go on with the next instruction (e.g. the scheduler switched away and back)
+    Abort,    // trap with TrapKind::Interrupted, as without a hook (e.g. the module was killed)
+};
+using SafepointHook = SafepointAction (*)(void* context);
+
 class Store {
 public:
     explicit Store(Allocator& allocator, StoreConfig config = {});
@@ -372,6 +379,14 @@ public:
     void set_fuel(Optional<u64> fuel) { m_fuel = fuel.value_or(~0ull); m_fuel_enabled = fuel.has_value(); }
     Optional<u64> fuel() const { return m_fuel_enabled ? Optional<u64>(m_fuel) : Optional<u64>(); }
     void set_interrupt_flag(const volatile u32* flag) { m_interrupt_flag = flag; }
+    // Called at a safepoint (loop back-edge or call) when the interrupt word is non-zero, on the
+    // thread running the Wasm code; it may block or switch threads before returning. Without a
+    // hook a raised word traps Interrupted. The hook should clear the word (or the reason for it).
+    void set_safepoint_hook(SafepointHook hook, void* context)
+    {
+        m_safepoint_hook = hook;
+        m_safepoint_context = context;
+    }
 
     struct Internals;
     Internals& internals() { return *m_internals; }
@@ -383,6 +398,8 @@ private:
     u64 m_fuel { ~0ull };
     bool m_fuel_enabled { false };
     const volatile u32* m_interrupt_flag { nullptr };
+    SafepointHook m_safepoint_hook { nullptr };
+    void* m_safepoint_context { nullptr };
 
     friend struct Engine;
 };
