@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Boots one scenario in QEMU through tools/qemu-run and checks the exit status and serial log.
 
-usage: boot-test.py SCENARIO --arch-build DIR [--timeout SECONDS]
+usage: boot-test.py SCENARIO --arch-build DIR [--arch ARCH] [--timeout SECONDS]
 
-Scenarios (x86_64):
+Scenarios (every arch with a UEFI loader; handoff needs the arch's hand-off probe):
   handoff     the loader starts the hand-off probe, which checks every BootInfo promise
   bad-kernel  corrupt kernels (truncated, wrong machine, not ELF) and a missing one get the loader's clear error
   no-initrd   an image without initrd.tar gets the loader's clear error
   selftest    Athanor runs its in-kernel self-tests: "N passed, 0 failed", N >= 15, status 0
+              (aarch64: booted twice, with GICv3 and with GICv2)
   panic       Athanor panics on purpose: register dump, symbolised backtrace, non-zero status
 """
 import argparse
@@ -25,6 +26,14 @@ IMAGE_ESP = os.path.join(ROOT, "tools", "image-esp")
 NO_STATUS = 125
 TIMED_OUT = 124
 
+# Per arch: the loader's removable-media name, an ELF machine number that is NOT this arch's,
+# and the register names a panic's register dump must show (program counter, stack pointer).
+ARCHES = {
+    "x86_64": {"boot_name": "BOOTX64.EFI", "foreign_machine": 183, "registers": ("rip", "rsp")},
+    "aarch64": {"boot_name": "BOOTAA64.EFI", "foreign_machine": 62, "registers": ("pc", "sp")},
+    "riscv64": {"boot_name": "BOOTRISCV64.EFI", "foreign_machine": 62, "registers": ("pc", "sp")},
+}
+
 
 class Failure(Exception):
     pass
@@ -32,19 +41,21 @@ class Failure(Exception):
 
 def require_file(path, what):
     if not os.path.isfile(path):
-        raise Failure(f"{what} is missing at {path} (build with ./azoth build --arch x86_64)")
+        raise Failure(f"{what} is missing at {path} (build with ./azoth build --arch <arch>)")
     return path
 
 
-def boot(args, image, cmdline=None, label="boot", cpu=None):
+def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None):
     """Runs qemu-run headless on `image`; returns (status, serial log text, seconds)."""
     log_path = os.path.join(args.work, f"{label}.log")
-    command = [QEMU_RUN, "--arch", "x86_64", "--image", image, "--headless",
+    command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless",
                "--timeout", str(args.timeout), "--serial-log", log_path]
     if cmdline is not None:
         command += ["--cmdline", cmdline]
     if cpu is not None:
         command += ["--cpu", cpu]
+    if gic is not None:
+        command += ["--gic", str(gic)]
     start = time.monotonic()
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -65,7 +76,7 @@ def boot(args, image, cmdline=None, label="boot", cpu=None):
 def make_image(args, name, kernel=None, initrd=None, cmdline=""):
     image = os.path.join(args.work, f"{name}.img")
     command = [IMAGE_ESP, "--output", image, "--loader", require_file(args.loader, "the UEFI loader"),
-               "--boot-name", "BOOTX64.EFI", "--cmdline", cmdline]
+               "--boot-name", ARCHES[args.arch]["boot_name"], "--cmdline", cmdline]
     if kernel:
         command += ["--kernel", kernel]
     if initrd:
@@ -104,7 +115,7 @@ def expect_loader_error(args, label, image, pattern):
 
 
 def scenario_bad_kernel(args):
-    probe = require_file(args.probe, "the hand-off probe")
+    probe = require_file(args.sample_kernel, "a kernel ELF (hand-off probe or athanor.elf)")
     initrd = require_file(args.initrd, "the initrd")
     with open(probe, "rb") as file:
         elf = bytearray(file.read())
@@ -115,7 +126,7 @@ def scenario_bad_kernel(args):
     variants.append(("truncated", truncated, r"not a valid Athanor kernel: program headers lie outside the file"))
     wrong_machine = os.path.join(args.work, "wrong-machine.elf")
     patched = bytearray(elf)
-    patched[18:20] = (183).to_bytes(2, "little")  # EM_AARCH64
+    patched[18:20] = ARCHES[args.arch]["foreign_machine"].to_bytes(2, "little")
     with open(wrong_machine, "wb") as file:
         file.write(patched)
     variants.append(("wrong-machine", wrong_machine, r"not a valid Athanor kernel: ELF file is for another machine"))
@@ -129,13 +140,19 @@ def scenario_bad_kernel(args):
 
 
 def scenario_no_initrd(args):
-    image = make_image(args, "no-initrd", kernel=require_file(args.probe, "the hand-off probe"))
+    image = make_image(args, "no-initrd", kernel=require_file(args.sample_kernel, "a kernel ELF"))
     expect_loader_error(args, "no-initrd", image, r"azboot: error: \\azoth\\initrd\.tar not found")
 
 
 def scenario_selftest(args):
     require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
-    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="selftest")
+    for gic in ((3, 2) if args.arch == "aarch64" else (None,)):
+        selftest_once(args, gic)
+
+
+def selftest_once(args, gic):
+    label = "selftest" if gic is None else f"selftest-gicv{gic}"
+    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="selftest", label=label, gic=gic)
     counts = re.findall(r"(\d+) passed, (\d+) failed", log)
     expect(counts, "the kernel never printed 'N passed, M failed'")
     passed, failed = (int(value) for value in counts[-1])
@@ -149,8 +166,9 @@ def scenario_panic(args):
     require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
     status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="panic-test")
     expect("athanor: PANIC" in log, "no 'athanor: PANIC' line")
-    expect(re.search(r"(?i)\brip\b\W*(0x)?[0-9a-f]{6,}", log) is not None, "no register dump (rip) in the log")
-    expect(re.search(r"(?i)\brsp\b\W*(0x)?[0-9a-f]{6,}", log) is not None, "no register dump (rsp) in the log")
+    for register in ARCHES[args.arch]["registers"]:
+        expect(re.search(rf"(?i)\b{register}\b\W*(0x)?[0-9a-f]{{6,}}", log) is not None,
+               f"no register dump ({register}) in the log")
     expect("backtrace:" in log, "no backtrace")
     expect(re.search(r"#\d+ 0x[0-9a-f]+ [A-Za-z_][\w:<>~,() ]*\+0x[0-9a-f]+", log) is not None,
            "the backtrace has no symbol names")
@@ -169,12 +187,15 @@ SCENARIOS = {
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
-    parser.add_argument("--arch-build", required=True, help="the x86_64 build dir ($AZOTH_BUILD/x86_64)")
+    parser.add_argument("--arch-build", required=True, help="the arch build dir ($AZOTH_BUILD/<arch>)")
+    parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHES))
     parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
     args = parser.parse_args()
     args.arch_build = os.path.abspath(args.arch_build)
-    args.loader = os.path.join(args.arch_build, "boot", "uefi", "BOOTX64.EFI")
+    args.loader = os.path.join(args.arch_build, "boot", "uefi", ARCHES[args.arch]["boot_name"])
     args.probe = os.path.join(args.arch_build, "boot", "uefi", "handoff-probe.elf")
+    # The bad-kernel and no-initrd scenarios only need some valid kernel ELF of this arch.
+    args.sample_kernel = args.probe if os.path.isfile(args.probe) else os.path.join(args.arch_build, "kernel", "athanor.elf")
     args.initrd = os.path.join(args.arch_build, "initrd.tar")
     args.work = tempfile.mkdtemp(prefix=f"boot-test-{args.scenario}-")
     try:
