@@ -5,6 +5,7 @@
 #include "AddressSpace.h"
 #include "Console.h"
 #include "ElfImage.h"
+#include "FirmwareExit.h"
 #include "MemoryMap.h"
 #include "Volume.h"
 
@@ -21,8 +22,6 @@ constexpr u64 max_initrd_size = 512ULL << 20;
 constexpr u64 max_cmdline_size = 4096;
 constexpr u64 kernel_stack_size = 64 * 1024;
 constexpr u64 one_gib = 1ULL << 30;
-constexpr usize memory_map_slack_entries = 16;
-constexpr int exit_boot_services_attempts = 4;
 
 constexpr uefi::MemoryType kept = uefi::MemoryType::AzothKernelData;
 
@@ -94,77 +93,16 @@ u64 direct_map_size_for(u64 highest_memory, const Framebuffer& framebuffer)
     return align_up<u64>(highest, one_gib);
 }
 
-struct FirmwareMemoryMap {
-    PageRun raw;
-    usize raw_capacity;
-    usize descriptor_size;
-    PageRun ranges;
-    usize range_capacity;
-};
-
-// Both buffers are allocated before the final GetMemoryMap so that call sees them in the map.
-FirmwareMemoryMap reserve_memory_map(uefi::BootServices& services)
-{
-    usize size = 0, key = 0, descriptor_size = 0;
-    u32 version = 0;
-    uefi::Status status = services.get_memory_map(&size, nullptr, &key, &descriptor_size, &version);
-    if (status != uefi::buffer_too_small || descriptor_size < sizeof(uefi::MemoryDescriptor))
-        fail("the firmware memory map", error_from_status(status, "cannot be read"));
-    usize entries = size / descriptor_size + memory_map_slack_entries;
-    auto raw = allocate_pages(services, entries * descriptor_size, uefi::MemoryType::LoaderData);
-    auto ranges = allocate_pages(services, entries * sizeof(MemoryRange), kept);
-    if (raw.is_error() || ranges.is_error())
-        fail("no memory for the memory map", raw.is_error() ? raw.error() : ranges.error());
-    return { raw.value(), raw.value().pages * uefi::uefi_page_size, descriptor_size, ranges.value(),
-             ranges.value().pages * uefi::uefi_page_size / sizeof(MemoryRange) };
-}
-
 Result<u64> highest_physical_memory(uefi::BootServices& services)
 {
-    FirmwareMemoryMap map = reserve_memory_map(services);
-    usize size = map.raw_capacity, key = 0, descriptor_size = 0;
-    u32 version = 0;
-    uefi::Status status = services.get_memory_map(&size, reinterpret_cast<uefi::MemoryDescriptor*>(map.raw.physical),
-                                                  &key, &descriptor_size, &version);
-    if (uefi::is_error(status))
-        return error_from_status(status, "the firmware memory map cannot be read");
-    u64 highest = highest_physical_address(map.raw.bytes().slice(0, size), descriptor_size);
-    free_pages(services, map.raw);
-    free_pages(services, map.ranges);
+    MemoryMapBuffers buffers = TRY(reserve_memory_map(services));
+    auto snapshot = read_memory_map(services, buffers);
+    u64 highest = snapshot.is_error() ? 0 : highest_physical_address(buffers.raw.bytes().slice(0, snapshot.value().size),
+                                                                      snapshot.value().descriptor_size);
+    release_memory_map(services, buffers);
+    if (snapshot.is_error())
+        return snapshot.release_error();
     return highest;
-}
-
-// Returns the number of BootInfo memory ranges; afterwards only the arch serial port may be used.
-usize exit_firmware(uefi::Handle image, uefi::BootServices& services, const FirmwareMemoryMap& map)
-{
-    Span<MemoryRange> ranges(reinterpret_cast<MemoryRange*>(map.ranges.physical), map.range_capacity);
-    for (int attempt = 0; attempt < exit_boot_services_attempts; ++attempt) {
-        usize size = map.raw_capacity, key = 0, descriptor_size = 0;
-        u32 version = 0;
-        uefi::Status status = services.get_memory_map(&size, reinterpret_cast<uefi::MemoryDescriptor*>(map.raw.physical),
-                                                      &key, &descriptor_size, &version);
-        if (uefi::is_error(status))
-            break;
-        auto count = convert_memory_map(map.raw.bytes().slice(0, size), descriptor_size, ranges);
-        if (count.is_error()) {
-            if (attempt == 0)
-                fail("the firmware memory map", count.error());
-            break;
-        }
-        // The first call may fail with EFI_INVALID_PARAMETER when the map changed since
-        // GetMemoryMap (a timer event allocated, say); the spec says: get the map again, retry.
-        status = services.exit_boot_services(image, key);
-        if (status == uefi::success) {
-            detach_firmware_console();
-            return count.value();
-        }
-        if (status != uefi::invalid_parameter)
-            break;
-        detach_firmware_console(); // firmware console may be half torn down after a failed exit
-    }
-    // The firmware console is detached by now, so this goes to the serial port; runtime
-    // services still work for the power-off.
-    fail("the firmware refused ExitBootServices repeatedly");
 }
 
 } // namespace
@@ -229,10 +167,17 @@ usize exit_firmware(uefi::Handle image, uefi::BootServices& services, const Firm
     // Last words on the firmware console: printing between GetMemoryMap and ExitBootServices
     // could allocate and invalidate the map key.
     println("azboot: leaving the firmware");
-    FirmwareMemoryMap map = reserve_memory_map(services);
-    usize range_count = exit_firmware(image, services, map);
-    info->memory_map = map.ranges.physical;
-    info->memory_map_count = range_count;
+    auto buffers = reserve_memory_map(services);
+    if (buffers.is_error())
+        fail("no memory for the final memory map", buffers.error());
+    auto range_count = exit_boot_services(image, services, buffers.value());
+    // From here on (even after a failed attempt) the firmware console is off limits; messages go
+    // to the arch's serial port and power-off uses the runtime services.
+    detach_firmware_console();
+    if (range_count.is_error())
+        fail("leaving the firmware", range_count.error());
+    info->memory_map = buffers.value().ranges.physical;
+    info->memory_map_count = range_count.value();
 
     u64 stack_top = direct_map_base + stack.value().physical + stack.value().pages * uefi::uefi_page_size;
     arch::enter_kernel(root.value(), kernel.image.entry, stack_top, direct_map_base + reinterpret_cast<u64>(info),
