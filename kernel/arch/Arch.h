@@ -67,7 +67,8 @@ template<typename A>
 concept ArchInterface = requires(const boot::BootInfo& info, char character, StringView text, u8 status,
                                  VirtualAddress virtual_address, PhysicalAddress physical_address,
                                  PageAccess access, u64 count, u32 irq, IrqHandler handler, void* context,
-                                 TlbShootdownHook hook, void (*body)(void*), StackFrame frame, FaultKind kind) {
+                                 TlbShootdownHook hook, void (*body)(void*), StackFrame frame, FaultKind kind,
+                                 Bytes stack, uptr* saved_stack_pointer, uptr stack_pointer) {
     // Early console and machine control.
     { A::name() } -> SameAs<StringView>;
     { A::console_init() } -> SameAs<void>;
@@ -101,6 +102,10 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     { A::clock_nanoseconds() } -> SameAs<u64>;
     { A::timer_ticks() } -> SameAs<u64>;
     { A::timer_frequency_hz() } -> SameAs<u64>;
+    // Called on every timer tick in interrupt context (the scheduler's tick); null removes it.
+    { A::set_timer_tick_handler(handler, context) } -> SameAs<void>;
+    // Seconds since the Unix epoch from the platform's real-time clock, none when there is none.
+    { A::wall_clock_seconds() } -> SameAs<Optional<u64>>;
 
     // Self-test support: make the CPU raise `kind` (false when the arch cannot, e.g. no trapping
     // integer division), and make a real device raise one interrupt through the interrupt
@@ -114,6 +119,19 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // Checks that the firmware's description of the machine (x86_64: ACPI, device-tree arches:
     // the DTB) names what this arch's init_platform relies on.
     { A::self_test_firmware_tables() } -> SameAs<ErrorOr>;
+
+    // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
+    // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).
+    { A::hardware_random() } -> SameAs<Optional<u64>>;
+
+    // Kernel threads (kernel/process). initial_thread_stack prepares `stack` so that the first
+    // switch_stack to the returned stack pointer calls entry(argument) on it (entry never returns).
+    // switch_stack saves the callee-saved registers on the current stack, stores the stack pointer
+    // in *saved_stack_pointer, loads next and restores its registers: a thread resumes where it
+    // last called switch_stack. Called with interrupts disabled; the interrupt state is per thread
+    // from the caller's point of view (the scheduler restores it).
+    { A::initial_thread_stack(stack, body, context) } -> SameAs<uptr>;
+    { A::switch_stack(saved_stack_pointer, stack_pointer) } -> SameAs<void>;
 
     // Debugging: where this function was called from, and one step up a frame-pointer chain.
     { A::current_frame() } -> SameAs<StackFrame>;

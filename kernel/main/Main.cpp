@@ -19,6 +19,10 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/runtime/CxxRuntime.h>
 #include <kernel/selftest/SelfTest.h>
+#include <kernel/initrd/TarArchive.h>
+#include <kernel/process/Modes.h>
+#include <kernel/process/Threads.h>
+#include <kernel/sys/KernelRandom.h>
 
 namespace ath {
 
@@ -139,6 +143,27 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     if (cmdline.has_word("selftest")) {
         usize failed = selftest::run_all();
         Arch::power_off(failed == 0 ? 0 : status_selftest_failed);
+    }
+
+    // Modules as processes: threads, entropy and the initrd.
+    must("threads", process::init_threads());
+    if (auto random = sys::init_kernel_random(); random.is_error())
+        println("athanor: random_get unavailable: {}", random.error().reason);
+    else if (!sys::kernel_random_has_hardware_seed())
+        println("athanor: no hardware random generator: random_get is seeded from timing only");
+    ReadonlyBytes initrd_bytes;
+    if (info->initrd && info->initrd_size)
+        initrd_bytes = ReadonlyBytes(mm::phys_to_ptr<const u8>(PhysicalAddress(info->initrd)), info->initrd_size);
+    auto initrd = initrd::TarArchive::create(initrd_bytes);
+    if (initrd.is_error())
+        println("athanor: initrd unusable: {} (at byte {})", initrd.error().reason, initrd.error().offset);
+    else
+        println("athanor: initrd: {} entries, {} KiB", initrd.value().entry_count(), initrd_bytes.size() >> 10);
+    if (cmdline.has_word("exec") || cmdline.has_word("spectest")) {
+        if (initrd.is_error())
+            Arch::power_off(status_boot_failed);
+        u8 status = cmdline.has_word("exec") ? process::run_exec_mode(initrd.value()) : process::run_spectest_mode(initrd.value());
+        Arch::power_off(status);
     }
 
     println("athanor: nothing more to do yet; idling (interrupts on)");

@@ -154,6 +154,14 @@ usize Scheduler::wake_all(WaitQueue& queue)
     return count;
 }
 
+bool Scheduler::cancel_wait(Thread& thread)
+{
+    if (thread.state != ThreadState::Sleeping && thread.state != ThreadState::Blocked)
+        return false;
+    wake(thread, false);
+    return true;
+}
+
 void Scheduler::exit(Thread& thread)
 {
     if (thread.timer_link.is_linked())

@@ -83,6 +83,9 @@ public:
     ErrorOr block(Thread& thread, WaitQueue& queue, Optional<u64> deadline_ns = {});
     usize wake_one(WaitQueue& queue);
     usize wake_all(WaitQueue& queue);
+    // Ends a sleep or wait early (e.g. the thread is being killed): it becomes runnable as if its
+    // queue woke it. Returns false (and changes nothing) when it was neither sleeping nor waiting.
+    bool cancel_wait(Thread& thread);
 
     // The thread will never run again; it leaves every queue.
     void exit(Thread& thread);

@@ -45,6 +45,9 @@ struct Arch {
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();
+    static void set_timer_tick_handler(IrqHandler handler, void* context);
+    // Rtc.cpp: the CMOS real-time clock (read once per call; UTC as QEMU provides it).
+    static Optional<u64> wall_clock_seconds();
 
     // SelfTestSupport.cpp
     static bool trigger_fault(FaultKind kind);
@@ -56,6 +59,13 @@ struct Arch {
     static ErrorOr self_test_device_interrupt();
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables(); // FirmwareTablesSelfTest.cpp: ACPI MADT + HPET
+
+    // Random.cpp: RDRAND (none when the CPU lacks it or it keeps failing).
+    static Optional<u64> hardware_random();
+
+    // Thread.cpp / ContextSwitch.S: kernel threads (see Arch.h).
+    static uptr initial_thread_stack(Bytes stack, void (*entry)(void*), void* argument);
+    static void switch_stack(uptr* save_stack_pointer, uptr next_stack_pointer);
 
     // Interrupts.cpp. A StackFrame is {frame pointer, the return address stored in that frame}.
     [[gnu::always_inline]] static inline StackFrame current_frame()

@@ -149,6 +149,22 @@ ErrorOr init_io_apic()
 
 } // namespace
 
+namespace {
+IrqHandler g_tick_handler = nullptr;
+void* g_tick_context = nullptr;
+} // namespace
+
+void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
+{
+    // Interrupts off so the tick never sees a handler without its context.
+    bool were_enabled = interrupts_enabled();
+    disable_interrupts();
+    g_tick_context = context;
+    g_tick_handler = handler;
+    if (were_enabled)
+        enable_interrupts();
+}
+
 void lapic_end_of_interrupt() { lapic_write(lapic_reg::end_of_interrupt, 0); }
 
 void dispatch_irq(u64 vector_number)
@@ -157,6 +173,8 @@ void dispatch_irq(u64 vector_number)
         return; // spurious LAPIC or legacy PIC vectors: no EOI by definition
     if (vector_number == vector::lapic_timer) {
         g_ticks = g_ticks + 1;
+        if (g_tick_handler)
+            g_tick_handler(g_tick_context);
     } else if (vector_number >= vector::first_irq && vector_number < vector::first_irq + vector::irq_count) {
         auto& slot = g_irq_slots[vector_number - vector::first_irq];
         if (slot.handler)

@@ -160,3 +160,30 @@ TEST(Scheduler, ExitedWaiterLeavesItsQueue)
     EXPECT_FALSE(scheduler.next_deadline().has_value());
     EXPECT_EQ(scheduler.wake_one(queue), 0u);
 }
+
+TEST(Scheduler, CancelWaitWakesSleepersAndWaitersOnly)
+{
+    Scheduler scheduler(slice);
+    TestThread sleeper(1, 4), waiter(2, 4), runner(3, 4);
+    WaitQueue queue;
+    ASSERT_FALSE(scheduler.add(sleeper).is_error());
+    ASSERT_FALSE(scheduler.add(waiter).is_error());
+    ASSERT_FALSE(scheduler.add(runner).is_error());
+    ASSERT_EQ(scheduler.pick_next(0), &sleeper);
+    ASSERT_FALSE(scheduler.sleep_until(sleeper, 1'000'000'000).is_error());
+    ASSERT_EQ(scheduler.pick_next(0), &waiter);
+    ASSERT_FALSE(scheduler.block(waiter, queue, 2'000'000'000ull).is_error());
+    ASSERT_EQ(scheduler.pick_next(0), &runner);
+    EXPECT_FALSE(scheduler.cancel_wait(runner)); // running: nothing to cancel
+    EXPECT_TRUE(scheduler.cancel_wait(sleeper));
+    EXPECT_TRUE(scheduler.cancel_wait(waiter));
+    EXPECT_TRUE(queue.is_empty());
+    EXPECT_FALSE(scheduler.next_deadline().has_value());
+    EXPECT_EQ(sleeper.state, ThreadState::Runnable);
+    EXPECT_EQ(waiter.state, ThreadState::Runnable);
+    EXPECT_FALSE(sleeper.woken_by_timeout);
+    EXPECT_FALSE(scheduler.cancel_wait(sleeper)); // already runnable
+    scheduler.exit(sleeper);
+    scheduler.exit(waiter);
+    scheduler.exit(runner);
+}

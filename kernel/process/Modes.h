@@ -1,0 +1,16 @@
+#pragma once
+
+// Boot modes that run Wasm code, selected by kernel command-line words (kernel/main):
+//   exec       run exec/program.wasm from the initrd with argv from exec/argv (NUL-separated),
+//              console access, then report `athanor: exec: exit status N` (./azoth run --exec)
+//   spectest   run the Wasm spec suite packed in the initrd (spec/*.json + modules) in the kernel
+// Each returns the power-off status.
+#include <kernel/initrd/TarArchive.h>
+#include <kernel/lib/Types.h>
+
+namespace ath::process {
+
+u8 run_exec_mode(const initrd::TarArchive& initrd);
+u8 run_spectest_mode(const initrd::TarArchive& initrd);
+
+} // namespace ath::process

@@ -1,0 +1,214 @@
+#include <kernel/arch/Arch.h>
+#include <kernel/lib/Format.h>
+#include <kernel/mm/KernelHeap.h>
+#include <kernel/process/Process.h>
+#include <kernel/sys/KernelAllocator.h>
+#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/sys/KernelServices.h>
+#include <kernel/sys/Wasi.h>
+
+namespace ath::process {
+
+namespace {
+
+// Per-process engine limits: deep enough for ordinary C/C++ programs, small enough that dozens of
+// processes fit in the kernel heap (the value stack is 8 bytes a slot).
+constexpr u32 process_call_depth = 8192;
+constexpr u32 process_value_stack_slots = 1u << 18;
+
+wasm::SafepointAction on_safepoint(void*)
+{
+    return safepoint() ? wasm::SafepointAction::Continue : wasm::SafepointAction::Abort;
+}
+
+} // namespace
+
+StringView exit_kind_name(ExitKind kind)
+{
+    switch (kind) {
+    case ExitKind::Running: return "running";
+    case ExitKind::Exited: return "exited";
+    case ExitKind::Trapped: return "trapped";
+    case ExitKind::Killed: return "killed";
+    case ExitKind::Failed: return "failed";
+    }
+    return "?";
+}
+
+StringView ExitStatus::reason_view() const
+{
+    usize length = 0;
+    while (length < sizeof(reason) && reason[length])
+        ++length;
+    return StringView(reason, length);
+}
+
+ErrorOr Process::copy_strings(const ProcessSpec& spec)
+{
+    usize bytes = 0;
+    for (auto& argument : spec.arguments)
+        bytes += argument.length();
+    for (auto& variable : spec.environment)
+        bytes += variable.length();
+    usize views = spec.arguments.size() + spec.environment.size();
+    m_string_storage = static_cast<char*>(TRY(kmalloc(bytes + views * sizeof(StringView) + 1)));
+    auto* view_storage = reinterpret_cast<StringView*>(m_string_storage);
+    char* cursor = m_string_storage + views * sizeof(StringView);
+    auto copy = [&](StringView text) {
+        for (usize i = 0; i < text.length(); ++i)
+            cursor[i] = text[i];
+        StringView copied(cursor, text.length());
+        cursor += text.length();
+        return copied;
+    };
+    m_arguments = view_storage;
+    m_argument_count = spec.arguments.size();
+    for (usize i = 0; i < spec.arguments.size(); ++i)
+        new (&view_storage[i]) StringView(copy(spec.arguments[i]));
+    m_environment = view_storage + m_argument_count;
+    m_environment_count = spec.environment.size();
+    for (usize i = 0; i < spec.environment.size(); ++i)
+        new (&m_environment[i]) StringView(copy(spec.environment[i]));
+    return {};
+}
+
+Result<Process*> Process::spawn(const ProcessSpec& spec)
+{
+    u64 spawned_at = Arch::clock_nanoseconds();
+    auto module = TRY(wasm::Module::create(sys::KernelAllocator::instance(), spec.module_bytes));
+    auto* process = new (std::nothrow) Process;
+    if (!process)
+        return Error::from(ErrorCode::OutOfMemory, "no memory for a process");
+    process->m_spawned_at_ns = spawned_at;
+    process->m_name_length = min(spec.name.length(), sizeof(process->m_name));
+    for (usize i = 0; i < process->m_name_length; ++i)
+        process->m_name[i] = spec.name[i];
+    process->m_clock_granularity_ns = spec.clock_granularity_ns;
+    process->m_module = new (std::nothrow) wasm::Module(move(module));
+    if (!process->m_module) {
+        delete process;
+        return Error::from(ErrorCode::OutOfMemory, "no memory for a process");
+    }
+    if (auto copied = process->copy_strings(spec); copied.is_error()) {
+        process->destroy_unstarted();
+        return copied.release_error();
+    }
+    auto thread = spawn_thread(process->name(), spec.priority, thread_entry, process);
+    if (thread.is_error()) {
+        process->destroy_unstarted();
+        return thread.release_error();
+    }
+    process->m_thread = thread.value();
+    process->m_thread->cpu_limit_ns = spec.cpu_limit_ns;
+    return process;
+}
+
+void Process::thread_entry(void* self) { static_cast<Process*>(self)->run(); }
+
+void Process::run()
+{
+    {
+        wasm::StoreConfig config;
+        config.memory_provider = &sys::KernelLinearMemory::instance();
+        config.max_call_depth = process_call_depth;
+        config.value_stack_slots = process_value_stack_slots;
+        wasm::Store store(sys::KernelAllocator::instance(), config);
+        store.set_interrupt_flag(preempt_flag());
+        store.set_safepoint_hook(on_safepoint, this);
+
+        sys::WasiConfig wasi_config;
+        wasi_config.arguments = Span<const StringView>(m_arguments, m_argument_count);
+        wasi_config.environment = Span<const StringView>(m_environment, m_environment_count);
+        wasi_config.clock_granularity_ns = m_clock_granularity_ns;
+        sys::WasiContext wasi(sys::KernelServices::instance(), wasi_config);
+
+        FailurePhase phase = FailurePhase::Link;
+        auto outcome = [&]() -> ErrorOr {
+            usize import_count = m_module->import_count();
+            auto* imports = static_cast<wasm::Extern*>(TRY(kmalloc(sizeof(wasm::Extern) * (import_count + 1))));
+            for (usize i = 0; i < import_count; ++i)
+                imports[i] = {};
+            auto linked = wasi.resolve_all(store, *m_module, Span<wasm::Extern>(imports, import_count));
+            if (linked.is_error()) {
+                kfree(imports);
+                return linked.release_error();
+            }
+            phase = FailurePhase::Instantiate;
+            auto instance = store.instantiate(*m_module, Span<const wasm::Extern>(imports, import_count));
+            kfree(imports);
+            auto* instantiated = TRY(move(instance));
+            auto start = instantiated->find_export("_start");
+            if (!start.has_value() || !start->as_function() || !start->as_function()->type().parameters.is_empty()
+                || !start->as_function()->type().results.is_empty()) {
+                phase = FailurePhase::NoStart;
+                return Error::from(ErrorCode::Unlinkable, "the module exports no _start function (not a WASI command)");
+            }
+            m_start_latency_ns = Arch::clock_nanoseconds() - m_spawned_at_ns;
+            return store.invoke(*start->as_function(), {}, {});
+        }();
+
+        if (!outcome.is_error()) {
+            finish(ExitKind::Exited, 0, {});
+        } else {
+            const Error& error = outcome.error();
+            if (sys::WasiContext::is_exit(error))
+                finish(ExitKind::Exited, wasi.exit_code().value_or(0), {});
+            else if (error.code == ErrorCode::Trap && wasm::trap_kind(error) == wasm::TrapKind::Interrupted)
+                finish(ExitKind::Killed, 0, m_thread->kill_requested ? "killed" : "watchdog: CPU time limit exceeded");
+            else if (error.code == ErrorCode::Trap)
+                finish(ExitKind::Trapped, 0, error.reason);
+            else
+                finish(ExitKind::Failed, 0, error.reason, phase, error.code);
+        }
+        // The Store (and with it every linear-memory frame) goes here, on the process's thread.
+    }
+    delete m_module;
+    m_module = nullptr;
+    wake_all(m_exit_waiters);
+}
+
+void Process::finish(ExitKind kind, u32 code, StringView reason, FailurePhase phase, ErrorCode error_code)
+{
+    m_status.code = code;
+    m_status.phase = phase;
+    m_status.error_code = error_code;
+    usize length = min(reason.length(), sizeof(m_status.reason) - 1);
+    for (usize i = 0; i < length; ++i)
+        m_status.reason[i] = reason[i];
+    m_status.reason[length] = '\0';
+    // Last: has_exited() readers see a complete status.
+    m_status.kind = kind;
+}
+
+void Process::kill()
+{
+    if (!has_exited() && m_thread)
+        request_kill(*m_thread);
+}
+
+void Process::wait()
+{
+    while (!has_exited() || m_module) {
+        if (!block_on(m_exit_waiters))
+            return; // the waiter itself is being killed
+    }
+}
+
+void Process::destroy_unstarted()
+{
+    delete m_module;
+    if (m_string_storage)
+        kfree(m_string_storage);
+    delete this;
+}
+
+void Process::destroy()
+{
+    VERIFY(has_exited());
+    VERIFY(!m_module);
+    if (m_string_storage)
+        kfree(m_string_storage);
+    delete this;
+}
+
+} // namespace ath::process

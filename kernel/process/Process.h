@@ -1,0 +1,86 @@
+#pragma once
+
+// A process is one Wasm module instance on its own kernel thread: its Store (memories, tables,
+// globals), its WASI context and its exit status. spawn() decodes and validates the module and
+// starts the thread; linking, instantiation (start function) and _start run on that thread, so
+// a start function that loops is preempted like any other code.
+//
+// A process ends when _start returns or calls proc_exit (Exited), traps (Trapped), is killed or
+// exceeds its CPU budget (Killed), or cannot be linked/instantiated (Failed). Its Store is
+// destroyed on its own thread as it ends, which returns every frame of its linear memories.
+#include <kernel/lib/Result.h>
+#include <kernel/lib/Span.h>
+#include <kernel/lib/StringView.h>
+#include <kernel/process/Threads.h>
+#include <kernel/wasm/Runtime.h>
+
+namespace ath::process {
+
+struct ProcessSpec {
+    StringView name;
+    ReadonlyBytes module_bytes;          // copied by the engine
+    Span<const StringView> arguments;    // argv including argv[0]; copied
+    Span<const StringView> environment;  // KEY=value; copied
+    u64 cpu_limit_ns { 0 };              // watchdog (0: none)
+    u8 priority { 4 };
+    u64 clock_granularity_ns { 1 };
+};
+
+enum class ExitKind : u8 { Running, Exited, Trapped, Killed, Failed };
+StringView exit_kind_name(ExitKind);
+
+// Where a Failed process stopped.
+enum class FailurePhase : u8 { None, Link, Instantiate, NoStart };
+
+struct ExitStatus {
+    ExitKind kind { ExitKind::Running };
+    u32 code { 0 };        // proc_exit code (Exited)
+    FailurePhase phase { FailurePhase::None };
+    ErrorCode error_code { ErrorCode::Trap }; // of a trap or failure
+    char reason[128] {};   // trap / failure text
+    StringView reason_view() const;
+};
+
+class Process {
+public:
+    // Errors: the module is malformed/invalid (nothing is started), or no memory for the thread.
+    static Result<Process*> spawn(const ProcessSpec& spec);
+
+    StringView name() const { return StringView(m_name, m_name_length); }
+    bool has_exited() const { return m_status.kind != ExitKind::Running; }
+    const ExitStatus& status() const { return m_status; }
+    // Wall time from spawn() to the first instruction of _start (benchmarks), 0 until then.
+    u64 start_latency_ns() const { return m_start_latency_ns; }
+
+    void kill();
+    // From a kernel thread: blocks until the process has exited.
+    void wait();
+    // Frees the process; only after it has exited.
+    void destroy();
+
+private:
+    Process() = default;
+    static void thread_entry(void* self);
+    void run();
+    void finish(ExitKind kind, u32 code, StringView reason, FailurePhase phase = FailurePhase::None,
+        ErrorCode error_code = ErrorCode::Trap);
+    void destroy_unstarted();
+    ErrorOr copy_strings(const ProcessSpec& spec);
+
+    char m_name[48] {};
+    usize m_name_length { 0 };
+    wasm::Module* m_module { nullptr };
+    StringView* m_arguments { nullptr };
+    usize m_argument_count { 0 };
+    StringView* m_environment { nullptr };
+    usize m_environment_count { 0 };
+    char* m_string_storage { nullptr };
+    u64 m_clock_granularity_ns { 1 };
+    KernelThread* m_thread { nullptr };
+    u64 m_spawned_at_ns { 0 };
+    u64 m_start_latency_ns { 0 };
+    ExitStatus m_status;
+    sched::WaitQueue m_exit_waiters;
+};
+
+} // namespace ath::process

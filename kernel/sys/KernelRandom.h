@@ -1,0 +1,25 @@
+#pragma once
+
+// Entropy for modules (WASI random_get) in the kernel: a ChaCha20 keystream (RFC 8439 block
+// function) keyed from a boot-time seed. The seed mixes the arch's hardware generator
+// (x86_64: RDRAND; Arch::hardware_random) with the cycle counter and clock; without a hardware
+// generator the seed is only timing jitter, which init reports on the console. The key is replaced
+// by fresh keystream after every request (fast key erasure), so earlier output cannot be recovered
+// from the state.
+#include <kernel/lib/Result.h>
+#include <kernel/lib/Span.h>
+
+namespace ath::sys {
+
+// The ChaCha20 block function: 64 bytes of keystream for (key, counter, nonce).
+void chacha20_block(const u32 key[8], u32 counter, const u32 nonce[3], u8 output[64]);
+
+// Checks chacha20_block against the RFC 8439 section 2.3.2 test vector.
+ErrorOr chacha20_known_answer_test();
+
+// Seeds the generator; an error when the known-answer test fails (then random_get fails too).
+ErrorOr init_kernel_random();
+ErrorOr kernel_random(Bytes buffer);
+bool kernel_random_has_hardware_seed();
+
+} // namespace ath::sys

@@ -1,0 +1,59 @@
+#include <kernel/arch/Arch.h>
+#include <kernel/lib/Format.h>
+#include <kernel/process/Threads.h>
+#include <kernel/sys/KernelRandom.h>
+#include <kernel/sys/KernelServices.h>
+
+namespace ath::sys {
+
+namespace {
+bool g_realtime_known = false;
+u64 g_realtime_base_ns = 0;  // wall clock at g_monotonic_base_ns
+u64 g_monotonic_base_ns = 0;
+} // namespace
+
+Result<usize> KernelServices::write_console(Stream, ReadonlyBytes bytes)
+{
+    // Both streams share the console, as on a serial terminal.
+    console_write(StringView(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    return bytes.size();
+}
+
+Result<usize> KernelServices::read_console(Bytes)
+{
+    // No console input driver yet: modules see the end of their input.
+    return usize(0);
+}
+
+u64 KernelServices::monotonic_ns() { return Arch::clock_nanoseconds(); }
+
+u64 KernelServices::realtime_ns()
+{
+    if (!g_realtime_known) {
+        g_monotonic_base_ns = Arch::clock_nanoseconds();
+        g_realtime_base_ns = Arch::wall_clock_seconds().value_or(0) * 1'000'000'000ull;
+        g_realtime_known = true;
+    }
+    return g_realtime_base_ns + (Arch::clock_nanoseconds() - g_monotonic_base_ns);
+}
+
+u64 KernelServices::clock_resolution_ns()
+{
+    // The monotonic clock is read from a counter of at least MHz resolution on every supported
+    // platform; report 1 µs rather than promise nanoseconds.
+    return 1000;
+}
+
+ErrorOr KernelServices::fill_random(Bytes buffer) { return kernel_random(buffer); }
+
+void KernelServices::sleep_ns(u64 duration) { process::sleep_for(duration); }
+
+void KernelServices::yield() { process::yield(); }
+
+KernelServices& KernelServices::instance()
+{
+    static KernelServices services;
+    return services;
+}
+
+} // namespace ath::sys

@@ -1,0 +1,27 @@
+#pragma once
+
+// HostServices in the booted kernel (what WASI runs on):
+//   console   the kernel console (serial + framebuffer); input: none yet, reads see end of input
+//   clocks    monotonic = Arch::clock_nanoseconds (HPET on x86_64); realtime = the RTC read at
+//             first use plus monotonic time since then (0 = the epoch when the platform has no RTC)
+//   random    kernel/sys/KernelRandom (ChaCha20 seeded from RDRAND + timing)
+//   sleep     parks the calling kernel thread (kernel/process/Threads); yield gives up the slice
+#include <kernel/sys/HostServices.h>
+
+namespace ath::sys {
+
+class KernelServices final : public HostServices {
+public:
+    Result<usize> write_console(Stream stream, ReadonlyBytes bytes) override;
+    Result<usize> read_console(Bytes buffer) override;
+    u64 monotonic_ns() override;
+    u64 realtime_ns() override;
+    u64 clock_resolution_ns() override;
+    ErrorOr fill_random(Bytes buffer) override;
+    void sleep_ns(u64 duration) override;
+    void yield() override;
+
+    static KernelServices& instance();
+};
+
+} // namespace ath::sys

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Booted tests of Wasm modules as processes (QEMU via tools/qemu-run).
+
+usage:
+  process-boot-test.py spectest --arch-build DIR [--timeout S]
+      boots esp-spectest.img with `spectest`: status 0 and "spec: P/T commands passed" with no
+      unexpected failure (the expected-failures ratchet of tests/spec applies in the kernel too)
+  process-boot-test.py exec-compare --arch-build DIR --azoth-exec BIN [--env K=V]... [--status N]
+                       -- MODULE [ARGS...]
+      runs MODULE with ./azoth exec's binary (hosted) and in the booted kernel (`exec` mode) and
+      requires the same output (stdout and stderr merged in write order) and exit status
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+MAKE_EXEC_IMAGE = os.path.join(ROOT, "modules", "build", "make-exec-image")
+
+
+def boot(image, cmdline, timeout, work, label):
+    log_path = os.path.join(work, f"{label}.log")
+    command = [QEMU_RUN, "--arch", "x86_64", "--image", image, "--headless", "--timeout", str(timeout),
+               "--serial-log", log_path, "--cmdline", cmdline]
+    start = time.monotonic()
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.monotonic() - start
+    log = ""
+    if os.path.exists(log_path):
+        with open(log_path, "rb") as file:
+            log = file.read().decode("utf-8", "replace")
+    log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
+    return done.returncode, log, seconds, done.stderr.decode("utf-8", "replace")
+
+
+def spectest(args, work):
+    image = os.path.join(args.arch_build, "esp-spectest.img")
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch x86_64 builds it when the spec suite exists)")
+        return 1
+    status, log, seconds, stderr = boot(image, "spectest", args.timeout, work, "spectest")
+    for line in log.splitlines():
+        if line.startswith("spec: ") and (" FAIL " in line or "commands passed" in line or "unexpected" in line
+                                          or "scripts in" in line or "listed" in line):
+            print(line)
+    print(f"boot took {seconds:.1f}s, status {status}")
+    summary = re.search(r"^spec: (\d+)/(\d+) commands passed$", log, re.M)
+    if not summary:
+        print(log[-4000:])
+        print(stderr)
+        print("FAIL: no 'spec: P/T commands passed' line")
+        return 1
+    if not re.search(r"^spec: 0 unexpected failures", log, re.M) or status != 0:
+        print("FAIL: unexpected failures or non-zero status")
+        return 1
+    passed, total = int(summary.group(1)), int(summary.group(2))
+    if total < 50000:
+        print(f"FAIL: only {total} commands ran (the suite has more than 50000)")
+        return 1
+    print(f"PASS: {passed}/{total} commands in the kernel")
+    return 0
+
+
+def exec_compare(args, work):
+    if not args.command:
+        print("FAIL: no module given")
+        return 2
+    module, module_args = args.command[0], args.command[1:]
+    hosted_command = [args.azoth_exec]
+    for variable in args.env:
+        hosted_command += ["--env", variable]
+    hosted_command += [module] + module_args
+    hosted = subprocess.run(hosted_command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    hosted_output = hosted.stdout.decode("utf-8", "replace")
+
+    image = os.path.join(work, "exec.img")
+    make = [MAKE_EXEC_IMAGE, "--esp", os.path.join(args.arch_build, "esp.img"), "--output", image, "--module", module]
+    for variable in args.env:
+        make += ["--env", variable]
+    subprocess.run(make + ["--", module] + module_args, check=True)
+    status, log, seconds, stderr = boot(image, "exec", args.timeout, work, "exec")
+    section = re.search(r"athanor: exec: --- output ---\n(.*)athanor: exec: --- end ---\n", log, re.S)
+    code = re.search(r"^athanor: exec: exit status (\d+)$", log, re.M)
+    print(f"hosted: exit {hosted.returncode}; kernel: exit {code.group(1) if code else '?'}, "
+          f"power-off status {status}, boot {seconds:.1f}s")
+    if not section or not code:
+        print(log[-4000:])
+        print(stderr)
+        print("FAIL: the kernel did not report the module's output and exit status")
+        return 1
+    kernel_output = section.group(1)
+    failed = False
+    if kernel_output != hosted_output:
+        print("FAIL: outputs differ\n--- ./azoth exec:\n" + hosted_output + "--- booted kernel:\n" + kernel_output)
+        failed = True
+    if int(code.group(1)) != hosted.returncode:
+        print(f"FAIL: exit status differs: hosted {hosted.returncode}, kernel {code.group(1)}")
+        failed = True
+    if args.status is not None and hosted.returncode != args.status:
+        print(f"FAIL: expected exit status {args.status}, got {hosted.returncode}")
+        failed = True
+    if status != (hosted.returncode & 0xF):
+        print(f"FAIL: power-off status {status} is not the exit status's low bits")
+        failed = True
+    if failed:
+        return 1
+    print("--- output (identical):\n" + kernel_output + "PASS")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=["spectest", "exec-compare"])
+    parser.add_argument("--arch-build", required=True)
+    parser.add_argument("--timeout", type=int, default=240)
+    parser.add_argument("--azoth-exec")
+    parser.add_argument("--env", action="append", default=[])
+    parser.add_argument("--status", type=int)
+    argv = sys.argv[1:]
+    command = []
+    if "--" in argv:
+        command = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    args = parser.parse_args(argv)
+    args.command = command
+    with tempfile.TemporaryDirectory(prefix="process-boot-test.") as work:
+        if args.scenario == "spectest":
+            return spectest(args, work)
+        return exec_compare(args, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
