@@ -3,9 +3,11 @@
 //   azoth-engine-bench run FILE.wasm REPETITIONS
 //       Module::create (decode + validate + translate) once, instantiate once, then calls the
 //       exported `run` REPETITIONS times. Prints one JSON object:
-//       {"decode_validate_translate_seconds": s, "instantiate_seconds": s, "seconds": [..], "checksum": n}
+//       {"decode_validate_translate_seconds": s, "instantiate_seconds": s, "seconds": [..],
+//        "cpu_seconds": [..], "checksum": n}   (wall: CLOCK_MONOTONIC, CPU: CLOCK_PROCESS_CPUTIME_ID)
 //   azoth-engine-bench validate FILE.wasm REPETITIONS
-//       Module::create REPETITIONS times on bytes already in memory: {"seconds": [..], "bytes": n}
+//       Module::create REPETITIONS times on bytes already in memory:
+//       {"seconds": [..], "cpu_seconds": [..], "bytes": n}
 //
 // Any failure prints {"error": "..."} and exits 1, so the orchestration can show it in its table.
 #include <kernel/wasm/Runtime.h>
@@ -20,12 +22,34 @@ namespace {
 using namespace ath;
 using namespace ath::wasm;
 
-double now_seconds()
+double clock_seconds(clockid_t clock)
 {
     timespec time {};
-    clock_gettime(CLOCK_MONOTONIC, &time);
+    clock_gettime(clock, &time);
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_nsec) * 1e-9;
 }
+
+double now_seconds() { return clock_seconds(CLOCK_MONOTONIC); }
+double cpu_now_seconds() { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+// Wall and CPU seconds of each repetition; the CPU figure is the one that survives a loaded machine.
+struct Samples {
+    double* wall { nullptr };
+    double* cpu { nullptr };
+    int count { 0 };
+
+    static Samples allocate(int count)
+    {
+        return { static_cast<double*>(calloc(static_cast<usize>(count), sizeof(double))),
+            static_cast<double*>(calloc(static_cast<usize>(count), sizeof(double))), count };
+    }
+    bool valid() const { return wall && cpu; }
+    void release()
+    {
+        free(wall);
+        free(cpu);
+    }
+};
 
 // Reasons are static engine strings; escape them anyway so the output always parses.
 void print_json_string(const char* text)
@@ -65,11 +89,14 @@ int fail(const char* message)
     return 1;
 }
 
-void print_seconds(const double* seconds, int count)
+void print_samples(const Samples& samples)
 {
     printf("\"seconds\": [");
-    for (int i = 0; i < count; ++i)
-        printf("%s%.9f", i ? ", " : "", seconds[i]);
+    for (int i = 0; i < samples.count; ++i)
+        printf("%s%.9f", i ? ", " : "", samples.wall[i]);
+    printf("], \"cpu_seconds\": [");
+    for (int i = 0; i < samples.count; ++i)
+        printf("%s%.9f", i ? ", " : "", samples.cpu[i]);
     printf("]");
 }
 
@@ -98,32 +125,36 @@ int run_kernel(const char* path, int repetitions)
         return fail("the module exports no function `run`");
     Function& run = *exported->as_function();
 
-    double* seconds = static_cast<double*>(calloc(static_cast<usize>(repetitions), sizeof(double)));
-    if (!seconds)
+    Samples samples = Samples::allocate(repetitions);
+    if (!samples.valid()) {
+        samples.release();
         return fail("out of memory");
+    }
     u32 first_checksum = 0;
     for (int i = 0; i < repetitions; ++i) {
         Value results[1];
+        double cpu_start = cpu_now_seconds();
         start = now_seconds();
         auto outcome = store.invoke(run, {}, results);
-        seconds[i] = now_seconds() - start;
+        samples.wall[i] = now_seconds() - start;
+        samples.cpu[i] = cpu_now_seconds() - cpu_start;
         if (outcome.is_error()) {
-            free(seconds);
+            samples.release();
             return fail("invoke run", outcome.error());
         }
         u32 checksum = results[0].as_i32();
         if (i == 0) {
             first_checksum = checksum;
         } else if (checksum != first_checksum) {
-            free(seconds);
+            samples.release();
             return fail("checksum changed between calls");
         }
     }
     printf("{\"decode_validate_translate_seconds\": %.9f, \"instantiate_seconds\": %.9f, ", load_seconds,
            instantiate_seconds);
-    print_seconds(seconds, repetitions);
+    print_samples(samples);
     printf(", \"checksum\": %u}\n", first_checksum);
-    free(seconds);
+    samples.release();
     return 0;
 }
 
@@ -133,23 +164,27 @@ int validate_module(const char* path, int repetitions)
     auto file = hosted::FileBytes::read(path);
     if (file.is_error())
         return fail("read", file.error());
-    double* seconds = static_cast<double*>(calloc(static_cast<usize>(repetitions), sizeof(double)));
-    if (!seconds)
+    Samples samples = Samples::allocate(repetitions);
+    if (!samples.valid()) {
+        samples.release();
         return fail("out of memory");
+    }
     for (int i = 0; i < repetitions; ++i) {
+        double cpu_start = cpu_now_seconds();
         double start = now_seconds();
         auto module = Module::create(allocator, file.value().bytes());
-        seconds[i] = now_seconds() - start;
+        samples.wall[i] = now_seconds() - start;
+        samples.cpu[i] = cpu_now_seconds() - cpu_start;
         if (module.is_error()) {
-            free(seconds);
+            samples.release();
             return fail("decode/validate/translate", module.error());
         }
         // The module is destroyed here, outside the timed region.
     }
     printf("{");
-    print_seconds(seconds, repetitions);
+    print_samples(samples);
     printf(", \"bytes\": %zu}\n", file.value().bytes().size());
-    free(seconds);
+    samples.release();
     return 0;
 }
 

@@ -15,11 +15,15 @@ if (!path || !Number.isInteger(repetitions) || repetitions < 1) {
 const { instance } = await WebAssembly.instantiate(readFileSync(path), {});
 const run = instance.exports.run;
 const seconds = [];
+const cpuSeconds = []; // user + system CPU of the process: robust on a loaded machine
 let firstChecksum;
 for (let i = 0; i < repetitions; ++i) {
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     const checksum = run() >>> 0;
     seconds.push((performance.now() - start) / 1000);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuSeconds.push((cpu.user + cpu.system) / 1e6);
     if (i === 0) {
         firstChecksum = checksum;
     } else if (checksum !== firstChecksum) {
@@ -27,4 +31,4 @@ for (let i = 0; i < repetitions; ++i) {
         process.exit(1);
     }
 }
-console.log(JSON.stringify({ seconds, checksum: firstChecksum }));
+console.log(JSON.stringify({ seconds, cpu_seconds: cpuSeconds, checksum: firstChecksum }));

@@ -7,10 +7,10 @@
 
 #include "wasm-rt.h"
 
-static double now_seconds(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec time;
-    clock_gettime(CLOCK_MONOTONIC, &time);
+    clock_gettime(clock, &time);
     return (double)time.tv_sec + (double)time.tv_nsec * 1e-9;
 }
 
@@ -25,12 +25,17 @@ int main(int argc, char** argv)
     Z_kernel_init_module();
     Z_kernel_instance_t instance;
     Z_kernel_instantiate(&instance);
+    double* cpu_seconds = calloc((size_t)repetitions, sizeof(double));
+    if (!cpu_seconds)
+        return 1;
     unsigned first_checksum = 0;
     printf("{\"seconds\": [");
     for (int i = 0; i < repetitions; ++i) {
-        double start = now_seconds();
+        double cpu_start = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double start = clock_seconds(CLOCK_MONOTONIC);
         unsigned checksum = Z_kernelZ_run(&instance);
-        double elapsed = now_seconds() - start;
+        double elapsed = clock_seconds(CLOCK_MONOTONIC) - start;
+        cpu_seconds[i] = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
         if (i == 0)
             first_checksum = checksum;
         else if (checksum != first_checksum) {
@@ -39,7 +44,11 @@ int main(int argc, char** argv)
         }
         printf("%s%.9f", i ? ", " : "", elapsed);
     }
+    printf("], \"cpu_seconds\": [");
+    for (int i = 0; i < repetitions; ++i)
+        printf("%s%.9f", i ? ", " : "", cpu_seconds[i]);
     printf("], \"checksum\": %u}\n", first_checksum);
+    free(cpu_seconds);
     Z_kernel_free(&instance);
     wasm_rt_free();
     return 0;
