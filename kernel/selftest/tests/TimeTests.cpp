@@ -24,19 +24,28 @@ ATH_SELFTEST(time_clock_is_monotonic)
 ATH_SELFTEST(time_tick_rate_matches_clock)
 {
     EXPECT(Arch::interrupts_enabled());
-    // Count ticks over 200 ms of clock time; under emulation allow a wide margin (+-35%).
-    constexpr u64 window_ns = 200'000'000;
-    u64 start_ticks = Arch::timer_ticks();
-    u64 start = Arch::clock_nanoseconds();
-    while (Arch::clock_nanoseconds() - start < window_ns)
-        Arch::wait_for_interrupt();
-    u64 ticks = Arch::timer_ticks() - start_ticks;
-    u64 elapsed = Arch::clock_nanoseconds() - start;
-    u64 expected = elapsed * Arch::timer_frequency_hz() / 1'000'000'000;
-    println("  ticks={} over {} us, expected {}", ticks, elapsed / 1000, expected);
-    if (ticks * 100 < expected * 65 || ticks * 100 > expected * 135)
-        return selftest::failure("{} ticks in {} ns; expected about {}", ticks, elapsed, expected);
-    return {};
+    // Count ticks over 100 ms of clock time and compare with the tick frequency (+-35%: emulated
+    // timers are coarse). Under emulation a busy host can delay the virtual CPU and the timer then
+    // coalesces missed ticks, which only ever makes the count LOW; so a low window is retried (up
+    // to 5 times) while a high count, which no host delay can cause, fails at once.
+    constexpr u64 window_ns = 100'000'000;
+    u64 ticks = 0, elapsed = 0, expected = 0;
+    for (usize attempt = 0; attempt < 5; ++attempt) {
+        u64 start_ticks = Arch::timer_ticks();
+        u64 start = Arch::clock_nanoseconds();
+        while (Arch::clock_nanoseconds() - start < window_ns)
+            Arch::wait_for_interrupt();
+        ticks = Arch::timer_ticks() - start_ticks;
+        elapsed = Arch::clock_nanoseconds() - start;
+        expected = elapsed * Arch::timer_frequency_hz() / 1'000'000'000;
+        if (ticks * 100 > expected * 135)
+            return selftest::failure("{} ticks in {} ns; expected about {}", ticks, elapsed, expected);
+        if (ticks * 100 >= expected * 65) {
+            println("  {} ticks in {} us (expected {}, attempt {})", ticks, elapsed / 1000, expected, attempt + 1);
+            return {};
+        }
+    }
+    return selftest::failure("{} ticks in {} ns; expected about {} (5 attempts)", ticks, elapsed, expected);
 }
 
 ATH_SELFTEST(interrupt_from_device_through_controller)
