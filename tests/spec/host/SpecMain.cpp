@@ -295,7 +295,7 @@ bool report_ratchet(const Options& options, const std::vector<FileResult>& resul
     return regressions == 0 && now_passing == 0;
 }
 
-void print_failures(const Options& options, const std::vector<FileResult>& results)
+void print_failures(const Options& options, const std::vector<FileResult>& results, const ExpectedFailures& expected)
 {
     size_t total = 0;
     for (auto& result : results)
@@ -308,7 +308,8 @@ void print_failures(const Options& options, const std::vector<FileResult>& resul
         for (auto& failure : result.failures) {
             if (shown++ >= options.failure_cap)
                 break;
-            printf("  %s.wast:%u: %s\n", result.name.c_str(), failure.line, failure.description.c_str());
+            printf("  %s.wast:%u: %s%s\n", result.name.c_str(), failure.line, failure.description.c_str(),
+                expected.keys.count(failure.key) ? "  [listed in expected-failures.txt]" : "");
         }
     }
     if (total > options.failure_cap)
@@ -420,7 +421,7 @@ int main(int argc, char** argv)
             for (auto& note : result.notes)
                 printf("  worded differently: %s\n", note.c_str());
         }
-        print_failures(options, { result });
+        print_failures(options, { result }, expected);
         return report_ratchet(options, { result }, expected) ? exit_ok : exit_ratchet;
     }
 
@@ -462,7 +463,7 @@ int main(int argc, char** argv)
 
     for (auto& result : results)
         printf("%s: %zu/%zu\n", result.name.c_str(), result.passed, result.total);
-    print_failures(options, results);
+    print_failures(options, results, expected);
     bool holds = report_ratchet(options, results, expected);
     print_totals(results);
     return holds ? exit_ok : exit_ratchet;
