@@ -10,6 +10,7 @@
 #include <kernel/debug/Panic.h>
 #include <kernel/debug/Symbols.h>
 #include <kernel/lib/Format.h>
+#include <kernel/main/BootInfoCheck.h>
 #include <kernel/main/CommandLine.h>
 #include <kernel/main/Kernel.h>
 #include <kernel/main/KernelConsole.h>
@@ -102,6 +103,14 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
                 info->magic, info->version, info->size, boot::boot_info_version);
         Arch::power_off(status_boot_failed);
     }
+    must("BootInfo", check_boot_info(*info, [](u64 physical, u64 size) -> const void* {
+        // The loader's tables are still live: every page must be mapped in its direct map.
+        for (u64 page = align_down(physical, page_size); page < physical + size; page += page_size) {
+            if (!Arch::Mmu::translate(VirtualAddress(boot::direct_map_base + page)).has_value())
+                return nullptr;
+        }
+        return mm::phys_to_ptr<const void>(PhysicalAddress(physical));
+    }));
     g_boot_info = info;
 
     // The command line lives in loader memory: copy it before anything is reclaimed.
@@ -164,6 +173,11 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
             Arch::power_off(status_boot_failed);
         u8 status = cmdline.has_word("exec") ? process::run_exec_mode(initrd.value()) : process::run_spectest_mode(initrd.value());
         Arch::power_off(status);
+    }
+
+    if (!initrd.is_error()) {
+        if (auto status = process::run_init_mode(initrd.value()); status.has_value())
+            Arch::power_off(*status);
     }
 
     println("athanor: nothing more to do yet; idling (interrupts on)");

@@ -1,4 +1,5 @@
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/InterruptsDisabled.h>
 #include <kernel/lib/Format.h>
 #include <kernel/lib/SpinLock.h>
 #include <kernel/mm/KernelHeap.h>
@@ -72,6 +73,8 @@ u64 kernel_heap_mapped_bytes() { return g_mapped_bytes; }
 
 Result<void*> kmalloc(usize size, usize alignment)
 {
+    // Interrupts stay masked while the heap is locked, so an interrupt handler may allocate too.
+    InterruptsDisabled no_interrupts;
     ScopedLock lock(mm::g_heap_lock);
     auto& heap = mm::kernel_heap();
     auto allocation = heap.allocate(size, alignment);
@@ -89,6 +92,7 @@ void kfree(void* pointer)
 {
     if (!pointer)
         return;
+    InterruptsDisabled no_interrupts;
     ScopedLock lock(mm::g_heap_lock);
     auto freed = mm::kernel_heap().free(pointer);
     if (freed.is_error())

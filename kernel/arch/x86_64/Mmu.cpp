@@ -32,6 +32,7 @@ constexpr u64 leaf_flags_mask = present | writable | write_through | cache_disab
 }
 
 constexpr u64 large_page_size = 2ULL << 20;
+constexpr u64 huge_page_size = 1ULL << 30;
 
 u64 g_root = 0; // physical address of our PML4 (0 until init)
 u64 g_table_frames = 0;
@@ -104,8 +105,11 @@ Optional<u64> lookup(u64 virtual_address)
         u64 entry = table_at(table)[index_of(virtual_address, level)];
         if (!(entry & pte::present))
             return none;
-        if (level == 1 && (entry & pte::huge))
-            return (entry & pte::address_mask & ~(large_page_size - 1)) + (virtual_address & (large_page_size - 1));
+        // 2 MiB (level 1) and 1 GiB (level 2) pages; the loader's tables may use either.
+        if ((level == 1 || level == 2) && (entry & pte::huge)) {
+            u64 size = level == 1 ? large_page_size : huge_page_size;
+            return (entry & pte::address_mask & ~(size - 1)) + (virtual_address & (size - 1));
+        }
         if (level == 0)
             return (entry & pte::address_mask) + (virtual_address & (page_size - 1));
         table = entry & pte::address_mask;
