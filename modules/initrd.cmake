@@ -6,12 +6,49 @@
 #                        from esp-spectest.img by the boot.x86_64.spectest test (tests/fault)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
+# C modules: clang-19 for wasm32-wasi against Debian's wasi-libc (the same .wasm on every arch).
+set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror)
+set(AZOTH_MODULES_OUT ${PROJECT_BINARY_DIR}/modules)
+file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
+
+# azoth_wasm_module(NAME SOURCE [HEADERS...]): ${AZOTH_MODULES_OUT}/NAME.wasm
+function(azoth_wasm_module name source)
+    set(output ${AZOTH_MODULES_OUT}/${name}.wasm)
+    add_custom_command(OUTPUT ${output}
+        COMMAND ${AZOTH_WASM_CC} -I${CMAKE_CURRENT_FUNCTION_LIST_DIR}/init ${source} -o ${output}
+        DEPENDS ${source} ${ARGN}
+        COMMENT "wasm32-wasi module ${name}"
+        VERBATIM)
+endfunction()
+
+# azoth_initrd(OUTPUT NAME=WASM:MANIFEST...)
+function(azoth_initrd output)
+    set(files)
+    foreach(entry IN LISTS ARGN)
+        string(REGEX MATCH "^[^=]+=([^:]+):(.+)$" matched "${entry}")
+        list(APPEND files ${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
+    endforeach()
+    add_custom_command(OUTPUT ${output}
+        COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py --output ${output} ${ARGN}
+        DEPENDS ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py ${files}
+        COMMENT "Packing ${output}"
+        VERBATIM)
+endfunction()
+
+set(modules_source ${CMAKE_CURRENT_LIST_DIR})
+azoth_wasm_module(init ${modules_source}/init/init.c ${modules_source}/init/azoth_process.h)
+azoth_wasm_module(hello ${modules_source}/hello/hello.c)
+
 set(AZOTH_INITRD ${PROJECT_BINARY_DIR}/initrd.tar)
-add_custom_command(OUTPUT ${AZOTH_INITRD}
-    COMMAND tar --create --format=ustar --file ${AZOTH_INITRD} --files-from /dev/null
-    COMMENT "Creating the initrd"
-    VERBATIM)
+azoth_initrd(${AZOTH_INITRD}
+    init=${AZOTH_MODULES_OUT}/init.wasm:${modules_source}/init/init.manifest
+    hello=${AZOTH_MODULES_OUT}/hello.wasm:${modules_source}/hello/hello.manifest)
 add_custom_target(initrd ALL DEPENDS ${AZOTH_INITRD})
+
+# Fault isolation (tests/fault): its modules and manifests come from there.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/fault/modules.cmake)
+    include(${PROJECT_SOURCE_DIR}/tests/fault/modules.cmake)
+endif()
 
 # The spec suite: the same location rule as tests/spec ($AZOTH_WASM_SPEC_DIR or ../shared).
 if(DEFINED ENV{AZOTH_WASM_SPEC_DIR} AND NOT "$ENV{AZOTH_WASM_SPEC_DIR}" STREQUAL "")

@@ -6,11 +6,14 @@
 //   spectest   run the Wasm spec suite packed in the initrd (spec/*.json + modules) in the kernel
 // Each returns the power-off status.
 #include <kernel/initrd/TarArchive.h>
+#include <kernel/lib/Optional.h>
 #include <kernel/lib/Types.h>
 
 namespace ath::process {
 
 u8 run_exec_mode(const initrd::TarArchive& initrd);
 u8 run_spectest_mode(const initrd::TarArchive& initrd);
+// The normal boot: init from the initrd; its exit status, or none when there is no init.
+Optional<u8> run_init_mode(const initrd::TarArchive& initrd);
 
 } // namespace ath::process

@@ -2,6 +2,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/process/Process.h>
+#include <kernel/process/ProcessImports.h>
 #include <kernel/sys/KernelAllocator.h>
 #include <kernel/sys/KernelLinearMemory.h>
 #include <kernel/sys/KernelServices.h>
@@ -84,6 +85,8 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     for (usize i = 0; i < process->m_name_length; ++i)
         process->m_name[i] = spec.name[i];
     process->m_clock_granularity_ns = spec.clock_granularity_ns;
+    process->m_may_supervise = spec.may_supervise;
+    process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));
     if (!process->m_module) {
         delete process;
@@ -93,8 +96,18 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
         process->destroy_unstarted();
         return copied.release_error();
     }
+    if (spec.parent) {
+        auto adopted = spec.parent->adopt(*process);
+        if (adopted.is_error()) {
+            process->destroy_unstarted();
+            return adopted.release_error();
+        }
+        process->m_parent = spec.parent;
+    }
     auto thread = spawn_thread(process->name(), spec.priority, thread_entry, process);
     if (thread.is_error()) {
+        if (spec.parent)
+            spec.parent->forget_child(*process);
         process->destroy_unstarted();
         return thread.release_error();
     }
@@ -128,10 +141,20 @@ void Process::run()
             auto* imports = static_cast<wasm::Extern*>(TRY(kmalloc(sizeof(wasm::Extern) * (import_count + 1))));
             for (usize i = 0; i < import_count; ++i)
                 imports[i] = {};
-            auto linked = wasi.resolve_all(store, *m_module, Span<wasm::Extern>(imports, import_count));
-            if (linked.is_error()) {
-                kfree(imports);
-                return linked.release_error();
+            for (usize i = 0; i < import_count; ++i) {
+                auto import = m_module->import_at(i);
+                Result<wasm::Function*> function = Error::from(ErrorCode::Unlinkable, "unknown import");
+                if (import.type.kind != wasm::ExternKind::Function)
+                    function = Error::from(ErrorCode::Unlinkable, "unknown import");
+                else if (import.module_name == sys::wasi_module_name)
+                    function = wasi.resolve_import(store, import.field_name, import.type.function);
+                else if (import.module_name == process_imports_module_name)
+                    function = resolve_process_import(store, *this, import.field_name, import.type.function);
+                if (function.is_error()) {
+                    kfree(imports);
+                    return function.release_error();
+                }
+                imports[i] = wasm::Extern::from(function.value());
             }
             phase = FailurePhase::Instantiate;
             auto instance = store.instantiate(*m_module, Span<const wasm::Extern>(imports, import_count));
@@ -162,9 +185,83 @@ void Process::run()
         }
         // The Store (and with it every linear-memory frame) goes here, on the process's thread.
     }
+    // A supervisor that ends takes its children with it.
+    end_children();
     delete m_module;
     m_module = nullptr;
     wake_all(m_exit_waiters);
+    // Last use of `this` on this thread: the parent may free us as soon as it runs.
+    if (m_parent)
+        m_parent->child_exited(*this);
+}
+
+Result<u32> Process::adopt(Process& child)
+{
+    for (u32 i = 0; i < max_children; ++i) {
+        if (!m_children[i]) {
+            m_children[i] = &child;
+            return i + 1;
+        }
+    }
+    return Error::from(ErrorCode::Exhausted, "too many child processes");
+}
+
+void Process::forget_child(Process& child)
+{
+    for (auto& slot : m_children) {
+        if (slot == &child)
+            slot = nullptr;
+    }
+}
+
+Process* Process::child(u32 number) const
+{
+    if (number == 0 || number > max_children)
+        return nullptr;
+    return m_children[number - 1];
+}
+
+void Process::child_exited(Process& child)
+{
+    for (u32 i = 0; i < max_children; ++i) {
+        if (m_children[i] != &child)
+            continue;
+        // Never fails: one slot per child.
+        VERIFY(!m_child_exits.try_append({ i + 1, child.m_module_index, child.m_status.kind, child.m_status.code }).is_error());
+        wake_all(m_child_waiters);
+        return;
+    }
+}
+
+Result<ChildExit> Process::wait_child(Optional<u64> deadline_ns)
+{
+    while (m_child_exits.is_empty()) {
+        if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
+            return Error::from(ErrorCode::TimedOut, "no child ended in time");
+        if (!block_on(m_child_waiters, deadline_ns))
+            return Error::from(ErrorCode::Busy, "the waiting process is being killed");
+    }
+    ChildExit exit = m_child_exits[0];
+    m_child_exits.remove(0);
+    Process* child = m_children[exit.child - 1];
+    m_children[exit.child - 1] = nullptr;
+    child->wait(); // already ended; makes sure its Store is gone
+    child->destroy();
+    return exit;
+}
+
+void Process::end_children()
+{
+    for (auto*& child : m_children) {
+        if (!child)
+            continue;
+        child->m_parent = nullptr; // no exit event for a parent that is leaving
+        child->kill();
+        child->wait();
+        child->destroy();
+        child = nullptr;
+    }
+    m_child_exits.clear();
 }
 
 void Process::finish(ExitKind kind, u32 code, StringView reason, FailurePhase phase, ErrorCode error_code)
@@ -188,10 +285,8 @@ void Process::kill()
 
 void Process::wait()
 {
-    while (!has_exited() || m_module) {
-        if (!block_on(m_exit_waiters))
-            return; // the waiter itself is being killed
-    }
+    while (!has_exited() || m_module)
+        block_on(m_exit_waiters, {}, /* interruptible */ false);
 }
 
 void Process::destroy_unstarted()

@@ -8,6 +8,7 @@
 // A process ends when _start returns or calls proc_exit (Exited), traps (Trapped), is killed or
 // exceeds its CPU budget (Killed), or cannot be linked/instantiated (Failed). Its Store is
 // destroyed on its own thread as it ends, which returns every frame of its linear memories.
+#include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
@@ -24,13 +25,25 @@ struct ProcessSpec {
     u64 cpu_limit_ns { 0 };              // watchdog (0: none)
     u8 priority { 4 };
     u64 clock_granularity_ns { 1 };
+    class Process* parent { nullptr };   // notified (child_exited) when this process ends
+    bool may_supervise { false };        // may use the azoth_process imports (ProcessImports.h)
+    u32 module_index { 0 };              // in global_modules(), reported to the parent
 };
+
 
 enum class ExitKind : u8 { Running, Exited, Trapped, Killed, Failed };
 StringView exit_kind_name(ExitKind);
 
 // Where a Failed process stopped.
 enum class FailurePhase : u8 { None, Link, Instantiate, NoStart };
+
+// What a parent learns when a child ends.
+struct ChildExit {
+    u32 child { 0 };         // the parent's number for the child
+    u32 module_index { 0 };
+    ExitKind kind { ExitKind::Exited };
+    u32 code { 0 };
+};
 
 struct ExitStatus {
     ExitKind kind { ExitKind::Running };
@@ -53,8 +66,20 @@ public:
     u64 start_latency_ns() const { return m_start_latency_ns; }
 
     void kill();
-    // From a kernel thread: blocks until the process has exited.
+    // From a kernel thread: blocks until the process has exited (even when that thread is being
+    // killed: a parent must not free a child that still runs).
     void wait();
+
+    // Children (supervision). Numbers are the parent's own, 1-based.
+    static constexpr usize max_children = 32;
+    bool may_supervise() const { return m_may_supervise; }
+    Result<u32> adopt(Process& child);
+    Process* child(u32 number) const;
+    // Blocks until a child has ended (or the deadline passes: TimedOut, or this thread is being
+    // killed: Busy); the child is destroyed and its number freed.
+    Result<ChildExit> wait_child(Optional<u64> deadline_ns);
+    // Kills every child, waits for them and frees them (a parent that ends leaves no orphans).
+    void end_children();
     // Frees the process; only after it has exited.
     void destroy();
 
@@ -81,6 +106,14 @@ private:
     u64 m_start_latency_ns { 0 };
     ExitStatus m_status;
     sched::WaitQueue m_exit_waiters;
+    Process* m_parent { nullptr };
+    bool m_may_supervise { false };
+    u32 m_module_index { 0 };
+    Process* m_children[max_children] {};
+    FixedVector<ChildExit, max_children> m_child_exits;
+    sched::WaitQueue m_child_waiters;
+    void child_exited(Process& child);
+    void forget_child(Process& child);
 };
 
 } // namespace ath::process

@@ -161,13 +161,13 @@ void sleep_for(u64 duration_ns)
         switch_to_loop();
 }
 
-bool block_on(sched::WaitQueue& queue)
+bool block_on(sched::WaitQueue& queue, Optional<u64> deadline_ns, bool interruptible)
 {
     VERIFY(g_current);
-    if (g_current->kill_requested)
+    if (g_current->kill_requested && interruptible)
         return false;
     Arch::disable_interrupts();
-    auto blocked = g_scheduler->block(g_current->scheduling, queue);
+    auto blocked = g_scheduler->block(g_current->scheduling, queue, deadline_ns);
     Arch::enable_interrupts();
     if (!blocked.is_error())
         switch_to_loop();

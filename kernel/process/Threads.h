@@ -11,6 +11,7 @@
 // across a switch.
 //
 // Every function here expects to be called with interrupts enabled and restores that.
+#include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/sched/Scheduler.h>
@@ -53,8 +54,9 @@ usize live_thread_count();
 KernelThread* current_thread();
 void yield();
 void sleep_for(u64 duration_ns);
-// Blocks on `queue` until woken (or until a kill request). Returns false when killed.
-bool block_on(sched::WaitQueue& queue);
+// Blocks on `queue` until woken, the deadline passes or (when interruptible) a kill request
+// arrives. Returns false when this thread is being killed.
+bool block_on(sched::WaitQueue& queue, Optional<u64> deadline_ns = {}, bool interruptible = true);
 void wake_all(sched::WaitQueue& queue);
 // Marks `thread` killed and wakes it if it waits; it dies at its next safepoint.
 void request_kill(KernelThread& thread);

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Packs Wasm modules and their manifests into an initrd (ustar).
+
+usage: make-initrd.py --output initrd.tar NAME=MODULE.wasm:MANIFEST [...]
+
+Each module becomes modules/NAME.wasm and modules/NAME.manifest (kernel/process/Manifest.h).
+Entries are written in argument order with fixed owner and time, so the tar is reproducible.
+"""
+import argparse
+import os
+import sys
+import tarfile
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output", required=True)
+    parser.add_argument("modules", nargs="*")
+    args = parser.parse_args()
+    temporary = args.output + ".tmp"
+    with tarfile.open(temporary, "w", format=tarfile.USTAR_FORMAT) as tar:
+        def add(path, arcname):
+            info = tar.gettarinfo(path, arcname)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = 0
+            info.mode = 0o644
+            with open(path, "rb") as file:
+                tar.addfile(info, file)
+        for entry in args.modules:
+            name, _, files = entry.partition("=")
+            wasm, _, manifest = files.partition(":")
+            if not name or not os.path.isfile(wasm) or not os.path.isfile(manifest):
+                print(f"make-initrd: bad module entry '{entry}'", file=sys.stderr)
+                return 1
+            add(wasm, f"modules/{name}.wasm")
+            add(manifest, f"modules/{name}.manifest")
+    os.replace(temporary, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
