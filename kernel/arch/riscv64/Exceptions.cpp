@@ -1,0 +1,199 @@
+// Traps: a fault caught for generic code resumes in run_catching_faults; any other exception
+// prints the cause, stval, every register and a symbolised backtrace, then stops the kernel
+// (later: kills the offending module instead). Interrupts go to the PLIC or the timer.
+#include <kernel/arch/Arch.h>
+#include <kernel/arch/riscv64/TrapFrame.h>
+#include <kernel/debug/Backtrace.h>
+#include <kernel/debug/Panic.h>
+#include <kernel/lib/Format.h>
+
+extern "C" const ath::u8 riscv64_catch_resume[];
+
+namespace ath::riscv64 {
+
+namespace {
+
+// What riscv64_catch_call saves; the offsets are fixed by Trap.S.
+struct CatchContext {
+    u64 s0_to_s11[12];
+    u64 ra;
+    u64 sp;
+    u64 fs0_to_fs11[12];
+};
+static_assert(sizeof(CatchContext) == 208);
+
+// The armed catch on this CPU (single hart for now; per-CPU data when SMP arrives).
+CatchContext* g_active_catch = nullptr;
+FaultInfo g_caught_fault {};
+
+bool is_page_fault(u64 code)
+{
+    return code == cause::instruction_page_fault || code == cause::load_page_fault || code == cause::store_page_fault;
+}
+
+FaultKind classify(u64 code)
+{
+    switch (code) {
+    case cause::illegal_instruction: return FaultKind::InvalidOpcode;
+    case cause::breakpoint: return FaultKind::Breakpoint;
+    case cause::instruction_page_fault:
+    case cause::load_page_fault:
+    case cause::store_page_fault: return FaultKind::PageFault;
+    case cause::instruction_misaligned:
+    case cause::load_misaligned:
+    case cause::store_misaligned:
+    case cause::instruction_access:
+    case cause::load_access:
+    case cause::store_access: return FaultKind::ProtectionFault;
+    default: return FaultKind::Other;
+    }
+}
+
+StringView cause_name(u64 code)
+{
+    switch (code) {
+    case cause::instruction_misaligned: return "instruction address misaligned";
+    case cause::instruction_access: return "instruction access fault";
+    case cause::illegal_instruction: return "illegal instruction";
+    case cause::breakpoint: return "breakpoint";
+    case cause::load_misaligned: return "load address misaligned";
+    case cause::load_access: return "load access fault";
+    case cause::store_misaligned: return "store/AMO address misaligned";
+    case cause::store_access: return "store/AMO access fault";
+    case cause::instruction_page_fault: return "instruction page fault";
+    case cause::load_page_fault: return "load page fault";
+    case cause::store_page_fault: return "store/AMO page fault";
+    default: return "other exception";
+    }
+}
+
+void resume_from_catch(TrapFrame& frame, CatchContext& context)
+{
+    u64 code = frame.scause;
+    bool page_fault = is_page_fault(code);
+    g_caught_fault = FaultInfo {
+        .kind = classify(code),
+        .vector = code,
+        .error_code = code,
+        .fault_address = page_fault ? frame.stval : 0,
+        .instruction_address = frame.sepc,
+        .was_write = code == cause::store_page_fault,
+        .was_execute = code == cause::instruction_page_fault,
+        // RISC-V does not say whether the page was mapped: our own tables do.
+        .was_present = page_fault && Arch::Mmu::translate(VirtualAddress(frame.stval)).has_value(),
+    };
+    frame.sepc = reinterpret_cast<u64>(riscv64_catch_resume);
+    frame.x[10] = 1;                                // a0
+    frame.x[11] = reinterpret_cast<u64>(&context);  // a1
+    g_active_catch = nullptr;
+}
+
+// Only aligned, mapped kernel addresses are followed, so a corrupt chain ends the walk instead
+// of faulting inside a fault report. The record sits just below the frame pointer.
+Optional<StackFrame> frame_at(u64 fp)
+{
+    if (fp < boot::direct_map_base + 16 || (fp & 7) != 0)
+        return none;
+    u64 record = fp - 16;
+    if (!Arch::Mmu::translate(VirtualAddress(record)).has_value()
+        || !Arch::Mmu::translate(VirtualAddress(record + 8)).has_value())
+        return none;
+    auto* slots = reinterpret_cast<const u64*>(record);
+    return StackFrame { fp, slots[1] };
+}
+
+[[noreturn]] void report_unhandled_exception(const TrapFrame& frame)
+{
+    Arch::disable_interrupts();
+    println("");
+    println("athanor: unhandled exception: {} (scause {:#x}) stval={:#x}", cause_name(frame.scause), frame.scause,
+            frame.stval);
+    print_trap_frame(frame);
+    println("backtrace:");
+    debug::print_code_address(0, frame.sepc);
+    auto interrupted = frame_at(frame.x[8]);
+    if (interrupted.has_value())
+        debug::print_backtrace(*interrupted, 1);
+    debug::stop_after_fatal_error();
+}
+
+const char* const register_names[32] = { "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
+                                          "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
+                                          "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6" };
+
+} // namespace
+
+void print_trap_frame(const TrapFrame& frame)
+{
+    println("  pc={:#018x} sp={:#018x} sstatus={:#x} scause={:#x} stval={:#x}", frame.sepc, frame.x[2],
+            frame.sstatus, frame.scause, frame.stval);
+    for (usize i = 0; i < 32; i += 4) {
+        println("  {}={:#018x} {}={:#018x} {}={:#018x} {}={:#018x}", register_names[i], frame.x[i],
+                register_names[i + 1], frame.x[i + 1], register_names[i + 2], frame.x[i + 2], register_names[i + 3],
+                frame.x[i + 3]);
+    }
+}
+
+extern "C" void riscv64_trap_dispatch(TrapFrame* frame)
+{
+    if (frame->scause & cause_interrupt) {
+        u64 code = frame->scause & ~cause_interrupt;
+        if (code == cause::supervisor_timer)
+            handle_timer_interrupt();
+        else if (code == cause::supervisor_external)
+            handle_external_interrupt();
+        return;
+    }
+    if (g_active_catch) {
+        resume_from_catch(*frame, *g_active_catch);
+        return;
+    }
+    report_unhandled_exception(*frame);
+}
+
+extern "C" u64 riscv64_catch_call(CatchContext* context, void (*body)(void*), void* argument);
+
+Optional<FaultInfo> Arch::run_catching_faults(void (*body)(void*), void* context)
+{
+    CatchContext catch_context {};
+    CatchContext* outer = g_active_catch;
+    g_active_catch = &catch_context;
+    u64 faulted = riscv64_catch_call(&catch_context, body, context);
+    g_active_catch = outer;
+    if (faulted)
+        return g_caught_fault;
+    return none;
+}
+
+Optional<StackFrame> Arch::next_frame(StackFrame frame)
+{
+    auto current = frame_at(frame.frame_pointer);
+    if (!current.has_value())
+        return none;
+    u64 caller_fp = reinterpret_cast<const u64*>(frame.frame_pointer - 16)[0];
+    if (caller_fp <= frame.frame_pointer)
+        return none; // stacks grow down: a caller's frame is always higher (0 ends the chain)
+    return frame_at(caller_fp);
+}
+
+void Arch::dump_current_registers()
+{
+    TrapFrame frame {};
+    asm volatile("sd x1, 8(%0)\n sd x2, 16(%0)\n sd x3, 24(%0)\n sd x4, 32(%0)\n sd x5, 40(%0)\n sd x6, 48(%0)\n"
+                 "sd x7, 56(%0)\n sd x8, 64(%0)\n sd x9, 72(%0)\n sd x10, 80(%0)\n sd x11, 88(%0)\n"
+                 "sd x12, 96(%0)\n sd x13, 104(%0)\n sd x14, 112(%0)\n sd x15, 120(%0)\n sd x16, 128(%0)\n"
+                 "sd x17, 136(%0)\n sd x18, 144(%0)\n sd x19, 152(%0)\n sd x20, 160(%0)\n sd x21, 168(%0)\n"
+                 "sd x22, 176(%0)\n sd x23, 184(%0)\n sd x24, 192(%0)\n sd x25, 200(%0)\n sd x26, 208(%0)\n"
+                 "sd x27, 216(%0)\n sd x28, 224(%0)\n sd x29, 232(%0)\n sd x30, 240(%0)\n sd x31, 248(%0)\n"
+                 :
+                 : "r"(&frame)
+                 : "memory");
+    asm volatile("auipc %0, 0" : "=r"(frame.sepc));
+    frame.sstatus = ATH_READ_CSR(sstatus);
+    frame.scause = ATH_READ_CSR(scause);
+    frame.stval = ATH_READ_CSR(stval);
+    println("registers:");
+    print_trap_frame(frame);
+}
+
+} // namespace ath::riscv64
