@@ -65,10 +65,30 @@ enum class Op : u16 {
     ATH_WASM_STORE_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_OP_NAME)
+#define ATH_OP_FUSED(opcode, Name, ...)                 \
+    Name##LL, Name##SL, Name##SC, Name##LC,             \
+    Name##LLS, Name##SLS, Name##SCS, Name##LCS,         \
+    Name##LLT, Name##SLT, Name##SCT, Name##LCT,         \
+    Name##LLB, Name##SLB, Name##SCB, Name##LCB,
+    FirstFused,
+    ATH_WASM_COMPARE_OPS(ATH_OP_FUSED)
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_FUSED)
+#undef ATH_OP_FUSED
 #undef ATH_OP_NAME
 #undef ATH_OP_FROM_LIST
     Count
 };
+
+// Fused forms of every binary numeric operation, made by the compiler's peephole when operands
+// come straight from locals or constants (a step toward a register machine):
+//   NameLL {a, b}: push(op(local a, local b))     NameSL {b}: top = op(top, local b)
+//   NameSC {c}:    top = op(top, c)                NameLC {a, c}: push(op(local a, c))
+// Each of those four also comes with its result stored to a local (suffix S, extra {local};
+// nothing pushed), teed to a local (suffix T, extra {local}; pushed too), or used as a br_if
+// condition (suffix B, extra {target}; i32 results only). The 16 forms of one operation are
+// consecutive in Op, in the order LL SL SC LC, LLS..LCS, LLT..LCT, LLB..LCB.
+constexpr u32 fused_forms = 16;
+enum class FusedGroup : u32 { Push = 0, Store = 4, Tee = 8, Branch = 12 };
 
 Handler handler_of(Op);
 

@@ -36,8 +36,105 @@ ValueType FunctionCompiler::local_type(u32 index) const { return m_module.type_p
 
 void FunctionCompiler::emit(Op op)
 {
-    if (m_live)
-        m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(Instr { .handler = handler_of(op) });
+    if (!m_live)
+        return;
+    m_recent[1] = m_recent[0];
+    m_recent[0] = EmittedInstruction { op, m_code.size() };
+    m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(Instr { .handler = handler_of(op) });
+}
+
+// Peephole for binary operations: operands that the previous one or two instructions pushed from
+// a local or a constant are folded into the operation. Only instructions after the last branch
+// target may be absorbed, so no jump can land inside the fused sequence.
+void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant)
+{
+    if (!m_live || m_emit_error.is_error())
+        return;
+    auto absorbable = [this](const EmittedInstruction& instruction, Op op, usize end) {
+        return instruction.op == op && instruction.position >= m_barrier && instruction.position + 2 == end;
+    };
+    const EmittedInstruction last = m_recent[0];
+    const EmittedInstruction before = m_recent[1];
+    usize end = m_code.size();
+    bool last_is_local = absorbable(last, Op::LocalGet1, end);
+    bool last_is_constant = absorbable(last, Op::Const1, end);
+    if (!last_is_local && !last_is_constant) {
+        emit(plain);
+        return;
+    }
+    u64 last_immediate = m_code[last.position + 1].value;
+    bool before_is_local = absorbable(before, Op::LocalGet1, last.position);
+    m_recent[0] = m_recent[1] = EmittedInstruction {};
+    if (before_is_local) {
+        u64 first_slot = m_code[before.position + 1].value;
+        m_code.shrink(before.position);
+        emit(last_is_local ? locals : local_constant);
+        emit_value(first_slot);
+        emit_value(last_immediate);
+        return;
+    }
+    m_code.shrink(last.position);
+    emit(last_is_local ? stack_local : stack_constant);
+    emit_value(last_immediate);
+}
+
+// If the newest instruction is a fused binary operation in its push form, ends the code, and no
+// branch lands after its start, returns it so a following local.set/tee/br_if can join it.
+Optional<Op> FunctionCompiler::joinable_fused_operation() const
+{
+    const EmittedInstruction last = m_recent[0];
+    auto first = static_cast<u32>(Op::FirstFused) + 1;
+    auto value = static_cast<u32>(last.op);
+    if (!m_live || value < first || value >= static_cast<u32>(Op::Count) || last.position < m_barrier)
+        return {};
+    u32 form = (value - first) % fused_forms;
+    if (form >= 4)
+        return {};
+    usize words = (form == 0 || form == 3) ? 3 : 2; // LL and LC carry two immediates
+    if (last.position + words != m_code.size())
+        return {};
+    return last.op;
+}
+
+void FunctionCompiler::rewrite_newest(Op op)
+{
+    m_code[m_recent[0].position].handler = handler_of(op);
+    m_recent[0].op = op;
+}
+
+void FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
+{
+    if (!wide) {
+        if (auto fused = joinable_fused_operation(); fused.has_value()) {
+            auto group = tee ? FusedGroup::Tee : FusedGroup::Store;
+            rewrite_newest(static_cast<Op>(static_cast<u32>(fused.value()) + static_cast<u32>(group)));
+            emit_value(slot);
+            return;
+        }
+    }
+    emit(tee ? (wide ? Op::LocalTee2 : Op::LocalTee1) : (wide ? Op::LocalSet2 : Op::LocalSet1));
+    emit_value(slot);
+}
+
+// A conditional jump; the condition's producer joins it when it can: a fused comparison becomes
+// its branch form, and `i32.eqz` flips the sense of the jump.
+void FunctionCompiler::emit_conditional_jump(bool jump_if_true)
+{
+    if (jump_if_true) {
+        if (auto fused = joinable_fused_operation(); fused.has_value()) {
+            rewrite_newest(static_cast<Op>(static_cast<u32>(fused.value()) + static_cast<u32>(FusedGroup::Branch)));
+            return;
+        }
+    }
+    const EmittedInstruction last = m_recent[0];
+    if (m_live && last.op == Op::I32Eqz && last.position >= m_barrier && last.position + 1 == m_code.size()) {
+        m_code.shrink(last.position);
+        m_recent[0] = m_recent[1];
+        m_recent[1] = EmittedInstruction {};
+        emit(jump_if_true ? Op::BrUnless : Op::BrIf);
+        return;
+    }
+    emit(jump_if_true ? Op::BrIf : Op::BrUnless);
 }
 
 void FunctionCompiler::emit_value(u64 value)
@@ -69,6 +166,7 @@ void FunctionCompiler::emit_backward_target(usize position)
 
 void FunctionCompiler::resolve_chain(i64 chain, usize target)
 {
+    mark_branch_target(target);
     while (chain >= 0) {
         usize at = static_cast<usize>(chain);
         i64 previous = static_cast<i64>(m_code[at].value);
@@ -207,7 +305,10 @@ void FunctionCompiler::emit_branch(ControlFrame& target, bool conditional)
     if (conditional)
         current_bottom -= 0; // the condition is already popped from m_slots
     if (!needs_move) {
-        emit(conditional ? Op::BrIf : Op::Jump);
+        if (conditional)
+            emit_conditional_jump(true);
+        else
+            emit(Op::Jump);
     } else {
         emit(conditional ? Op::BrIfMove : Op::BrMove);
     }
@@ -270,6 +371,7 @@ ErrorOr FunctionCompiler::compile()
     m_function.local_slots = slot - parameter_slots;
     m_function.result_slots = slots_of(type.results);
     m_function.code_offset = static_cast<u32>(m_code.size());
+    m_barrier = m_code.size();
 
     BlockType body_type {};
     body_type.results = type.results;
@@ -342,6 +444,7 @@ ErrorOr FunctionCompiler::compile_instruction()
     case 0x03: {
         auto type = TRY(read_block_type());
         TRY(push_frame(FrameKind::Loop, type));
+        mark_branch_target(m_code.size());
         emit(Op::LoopHeader); // frame.start: every back-edge lands here and polls fuel/interrupts
         return {};
     }
@@ -350,7 +453,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(pop(ValueType::I32));
         TRY(push_frame(FrameKind::If, type));
         auto& frame = m_control.last();
-        emit(Op::BrUnless);
+        emit_conditional_jump(false);
         if (m_live) {
             emit_value(static_cast<u64>(frame.else_chain));
             frame.else_chain = static_cast<i64>(m_code.size()) - 1;
@@ -489,15 +592,13 @@ ErrorOr FunctionCompiler::compile_instruction()
         if (opcode == 0x20) {
             push(type);
             emit(wide ? Op::LocalGet2 : Op::LocalGet1);
-        } else if (opcode == 0x21) {
-            TRY(pop(type));
-            emit(wide ? Op::LocalSet2 : Op::LocalSet1);
+            emit_value(m_local_slots[index]);
         } else {
             TRY(pop(type));
-            push(type);
-            emit(wide ? Op::LocalTee2 : Op::LocalTee1);
+            if (opcode == 0x22)
+                push(type);
+            emit_local_store(opcode == 0x22, wide, m_local_slots[index]);
         }
-        emit_value(m_local_slots[index]);
         return {};
     }
     case 0x23:
@@ -605,12 +706,12 @@ ErrorOr FunctionCompiler::compile_instruction()
         push(ValueType::Result);                                            \
         emit(Op::Name);                                                     \
         return {};
-#define ATH_BINARY_CASE(code, Name, Result, Operand, CResult, COperand, ...) \
-    case code:                                                               \
-        TRY(pop(ValueType::Operand));                                        \
-        TRY(pop(ValueType::Operand));                                        \
-        push(ValueType::Result);                                             \
-        emit(Op::Name);                                                      \
+#define ATH_BINARY_CASE(code, Name, Result, Operand, CResult, COperand, ...)              \
+    case code:                                                                            \
+        TRY(pop(ValueType::Operand));                                                     \
+        TRY(pop(ValueType::Operand));                                                     \
+        push(ValueType::Result);                                                          \
+        emit_binary(Op::Name, Op::Name##LL, Op::Name##SL, Op::Name##SC, Op::Name##LC);    \
         return {};
         ATH_WASM_UNARY_OPS(ATH_UNARY_CASE)
         ATH_WASM_COMPARE_OPS(ATH_BINARY_CASE)

@@ -67,6 +67,16 @@ private:
 
     void emit(Op);
     void emit_value(u64);
+    Optional<Op> joinable_fused_operation() const;
+    void rewrite_newest(Op);
+    void emit_local_store(bool tee, bool wide, u64 slot);
+    void emit_conditional_jump(bool jump_if_true);
+    void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant);
+    void mark_branch_target(usize position)
+    {
+        if (position > m_barrier)
+            m_barrier = position;
+    }
     void emit_forward_target(ControlFrame&);
     void emit_backward_target(usize position);
     void emit_branch(ControlFrame& target, bool conditional);
@@ -85,6 +95,13 @@ private:
     bool m_live { true };
     usize m_instruction_offset { 0 };
     ErrorOr m_emit_error {};
+
+    struct EmittedInstruction {
+        Op op { Op::Count };
+        usize position { 0 };
+    };
+    EmittedInstruction m_recent[2] {}; // the last two instructions emitted, newest first
+    usize m_barrier { 0 };             // no fusion may absorb code before this branch target
 };
 
 } // namespace ath::wasm

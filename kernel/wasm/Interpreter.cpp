@@ -334,6 +334,56 @@ ATH_WASM_SATURATING_OPS(ATH_UNARY_HANDLER)
 ATH_WASM_COMPARE_OPS(ATH_BINARY_HANDLER)
 ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 
+// Operand fetch for the fused forms: LL = two locals, SL = top and a local, SC = top and a
+// constant, LC = a local and a constant. `words` is how many immediates the operands use.
+#define ATH_FUSED_OPERANDS_LL(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(fp[ip[2].value]);
+#define ATH_FUSED_OPERANDS_SL(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(fp[ip[1].value]);
+#define ATH_FUSED_OPERANDS_SC(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(ip[1].value);
+#define ATH_FUSED_OPERANDS_LC(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(ip[2].value);
+
+#define ATH_FUSED_FORM(Name, Form, words, CResult, COperand, ...)       \
+    HANDLER(Name##Form)                                                 \
+    {                                                                   \
+        ATH_FUSED_OPERANDS_##Form(COperand)                             \
+        CResult r;                                                      \
+        __VA_ARGS__                                                     \
+        *sp++ = to_slot<CResult>(r);                                    \
+        NEXT(1 + words);                                                \
+    }                                                                   \
+    HANDLER(Name##Form##S)                                              \
+    {                                                                   \
+        ATH_FUSED_OPERANDS_##Form(COperand)                             \
+        CResult r;                                                      \
+        __VA_ARGS__                                                     \
+        fp[ip[1 + words].value] = to_slot<CResult>(r);                  \
+        NEXT(2 + words);                                                \
+    }                                                                   \
+    HANDLER(Name##Form##T)                                              \
+    {                                                                   \
+        ATH_FUSED_OPERANDS_##Form(COperand)                             \
+        CResult r;                                                      \
+        __VA_ARGS__                                                     \
+        fp[ip[1 + words].value] = *sp++ = to_slot<CResult>(r);          \
+        NEXT(2 + words);                                                \
+    }                                                                   \
+    HANDLER(Name##Form##B)                                              \
+    {                                                                   \
+        ATH_FUSED_OPERANDS_##Form(COperand)                             \
+        CResult r;                                                      \
+        __VA_ARGS__                                                     \
+        if (r)                                                          \
+            NEXT_AT(target_of(ip + 1 + words));                         \
+        NEXT(2 + words);                                                \
+    }
+
+#define ATH_FUSED_HANDLERS(code, Name, Result, Operand, CResult, COperand, ...) \
+    ATH_FUSED_FORM(Name, LL, 2, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, SL, 1, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, SC, 1, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, LC, 2, CResult, COperand, __VA_ARGS__)
+ATH_WASM_COMPARE_OPS(ATH_FUSED_HANDLERS)
+ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
+
 // ---- memory ---------------------------------------------------------------------------------
 
 // Effective address check: the address is a u32 plus a u32 offset, so the sum never wraps in u64.
@@ -563,6 +613,15 @@ constexpr Handler handlers[] = {
     ATH_WASM_STORE_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_HANDLER_NAME)
+#define ATH_HANDLER_FUSED(opcode, Name, ...)                            \
+    op_##Name##LL, op_##Name##SL, op_##Name##SC, op_##Name##LC,         \
+    op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS,     \
+    op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT,     \
+    op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB,
+    op_Unreachable, // FirstFused: a marker, never emitted
+    ATH_WASM_COMPARE_OPS(ATH_HANDLER_FUSED)
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_FUSED)
+#undef ATH_HANDLER_FUSED
 #undef ATH_HANDLER_NAME
 #undef ATH_HANDLER_FROM_LIST
 };
