@@ -78,6 +78,9 @@ Result<void*> kmalloc(usize size, usize alignment)
     ScopedLock lock(mm::g_heap_lock);
     auto& heap = mm::kernel_heap();
     auto allocation = heap.allocate(size, alignment);
+    // A corrupted heap is a kernel bug (someone wrote to freed memory), not a condition to report.
+    if (allocation.is_error() && allocation.error().code == ErrorCode::Invalid)
+        PANIC(allocation.error().reason);
     if (allocation.has_value() || allocation.error().code != ErrorCode::OutOfMemory)
         return allocation;
     // Grow by at least the request (plus room for headers and alignment), then retry once.
