@@ -5,6 +5,10 @@ usage:
   process-boot-test.py spectest --arch-build DIR [--timeout S]
       boots esp-spectest.img with `spectest`: status 0 and "spec: P/T commands passed" with no
       unexpected failure (the expected-failures ratchet of tests/spec applies in the kernel too)
+  process-boot-test.py fault --arch-build DIR [--timeout S]
+      boots esp-fault.img (init + tests/fault modules): every fault module is trapped/killed/refused
+      and restarted per its manifest, `steady` keeps running, chaos is restarted 1000 times, the
+      frame balance is exact and init exits 0
   process-boot-test.py exec-compare --arch-build DIR --azoth-exec BIN [--env K=V]... [--status N]
                        -- MODULE [ARGS...]
       runs MODULE with ./azoth exec's binary (hosted) and in the booted kernel (`exec` mode) and
@@ -66,6 +70,56 @@ def spectest(args, work):
     return 0
 
 
+FAULT_EXPECTATIONS = [
+    # (what, regex over the serial log)
+    ("(a) fault-trap trapped and restarted 3 times", r"^init: summary fault-trap: restarts=3 exited=0 trapped=4 killed=0 failed=0$"),
+    ("(b) fault-loop killed by the watchdog, restarted twice", r"^init: summary fault-loop: restarts=2 exited=0 trapped=0 killed=3 failed=0$"),
+    ("(c) fault-recursion trapped (call stack exhausted)", r"^init: summary fault-recursion: restarts=2 exited=0 trapped=3 killed=0 failed=0$"),
+    ("(d) fault-memory refused, restarted once", r"^init: summary fault-memory: restarts=1 exited=2 trapped=0 killed=0 failed=0$"),
+    ("(e)+(f) hostile pointers and garbage arguments all refused", r"^fault-hostile: (\d+) passed, 0 failed$"),
+    ("(e)+(f) fault-hostile exited cleanly once", r"^init: summary fault-hostile: restarts=0 exited=1 trapped=0 killed=0 failed=0$"),
+    ("other modules keep running", r"^steady: done$"),
+    ("steady exited 0", r"^init: summary steady: restarts=0 exited=1 trapped=0 killed=0 failed=0$"),
+    ("chaos restarted 1000 times", r"^init: summary chaos: restarts=1000 exited=\d+ trapped=\d+ killed=\d+ failed=0$"),
+    ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
+    ("init exits 0", r"^athanor: init exited \(code 0\)"),
+]
+
+
+def fault(args, work):
+    image = os.path.join(args.arch_build, "esp-fault.img")
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch x86_64)")
+        return 1
+    status, log, seconds, stderr = boot(image, "", args.timeout, work, "fault")
+    for line in log.splitlines():
+        if line.startswith(("init: summary", "init: frame", "fault-memory:", "fault-hostile:", "athanor: init")):
+            print(line)
+    print(f"boot took {seconds:.1f}s, status {status}")
+    failed = False
+    for what, pattern in FAULT_EXPECTATIONS:
+        if re.search(pattern, log, re.M):
+            print(f"ok: {what}")
+        else:
+            print(f"FAIL: {what} (no line matching {pattern})")
+            failed = True
+    grown = [int(x) for x in re.findall(r"^fault-memory: grew (\d+) MiB", log, re.M)]
+    if len(grown) != 2 or grown[0] < 64 or abs(grown[0] - grown[1]) > 8:
+        print(f"FAIL: fault-memory should grow to about the same size twice, got {grown}")
+        failed = True
+    else:
+        print(f"ok: fault-memory grew {grown[0]} MiB and {grown[1]} MiB (the first run's frames came back)")
+    if status != 0:
+        print(f"FAIL: power-off status {status}")
+        failed = True
+    if failed:
+        print(log[-6000:])
+        print(stderr)
+        return 1
+    print("PASS")
+    return 0
+
+
 def exec_compare(args, work):
     if not args.command:
         print("FAIL: no module given")
@@ -115,7 +169,7 @@ def exec_compare(args, work):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spectest", "exec-compare"])
+    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--timeout", type=int, default=240)
     parser.add_argument("--azoth-exec")
@@ -131,6 +185,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="process-boot-test.") as work:
         if args.scenario == "spectest":
             return spectest(args, work)
+        if args.scenario == "fault":
+            return fault(args, work)
         return exec_compare(args, work)
 
 
