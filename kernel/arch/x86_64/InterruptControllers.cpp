@@ -4,6 +4,7 @@
 #include <kernel/acpi/Acpi.h>
 #include <kernel/acpi/DirectMapReader.h>
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/lib/Format.h>
@@ -202,6 +203,7 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
     lapic_write(lapic_reg::task_priority, 0);
     lapic_write(lapic_reg::spurious, 0x100 | u32(vector::spurious));
     TRY(init_io_apic());
+    TRY(init_com1_input());
     TRY(init_lapic_timer());
     println("athanor: platform: ACPI rev {} ({} tables), {} CPUs, LAPIC at {:#x}, I/O APIC at {:#x} ({} inputs), "
             "HPET period {} fs, LAPIC timer {} counts per {} Hz tick",

@@ -1,5 +1,6 @@
 // What the generic self-tests need the x86_64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/arch/x86_64/Serial.h>
 #include <kernel/lib/Format.h>
@@ -34,9 +35,6 @@ bool Arch::trigger_fault(FaultKind kind)
 
 namespace {
 
-volatile u32 g_com1_interrupts = 0;
-bool g_clobber_vector_registers = false;
-
 // What a careless interrupt handler might do: every XMM register overwritten.
 void clobber_vector_registers()
 {
@@ -50,33 +48,28 @@ void clobber_vector_registers()
                    "xmm12", "xmm13", "xmm14", "xmm15");
 }
 
-void com1_interrupt(void*)
-{
-    if (g_clobber_vector_registers)
-        clobber_vector_registers();
-    // Drain what arrived (and so clear the "data available" condition).
-    while (in8(com1 + uart::line_status) & uart::data_ready)
-        (void)in8(com1 + uart::data);
-    (void)in8(com1 + uart::interrupt_identification);
-    g_com1_interrupts = g_com1_interrupts + 1;
-}
-
-bool g_com1_handler_installed = false;
-
-ErrorOr ensure_com1_handler()
-{
-    if (!g_com1_handler_installed) {
-        TRY(Arch::install_irq_handler(com1_isa_irq, com1_interrupt, nullptr));
-        g_com1_handler_installed = true;
+// Loopback: what COM1 transmits comes straight back as received data (and never reaches the
+// wire). The receive interrupt is already enabled by init_com1_input.
+class Com1Loopback {
+public:
+    Com1Loopback() : m_modem(in8(com1 + uart::modem_control))
+    {
+        out8(com1 + uart::modem_control, m_modem | uart::modem_loopback);
     }
-    return {};
-}
+    ~Com1Loopback()
+    {
+        out8(com1 + uart::modem_control, m_modem);
+        while (com1_read().has_value()) { } // the test's own bytes are not input
+    }
+
+private:
+    u8 m_modem;
+};
 
 } // namespace
 
 ErrorOr Arch::self_test_fp_state_across_interrupts()
 {
-    TRY(ensure_com1_handler());
     alignas(16) u8 expected[16 * 16];
     alignas(16) u8 seen[16 * 16];
     for (usize i = 0; i < sizeof(expected); ++i) {
@@ -84,11 +77,11 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
         seen[i] = 0;
     }
     bool were_enabled = interrupts_enabled();
-    u8 modem = in8(com1 + uart::modem_control);
-    out8(com1 + uart::modem_control, modem | uart::modem_loopback);
-    out8(com1 + uart::interrupt_enable, 0x01);
-    g_clobber_vector_registers = true;
-    u32 before = g_com1_interrupts;
+    disable_interrupts();
+    Com1Loopback loopback;
+    set_com1_interrupt_hook(clobber_vector_registers);
+    u32 before = com1_interrupt_count();
+    auto* counter = &com1_interrupt_counter();
     // All in one asm block so the compiler cannot touch XMM between loading and checking: load
     // every register, enable interrupts, make COM1 interrupt (loopback byte), wait for the handler
     // (bounded), then store every register.
@@ -116,16 +109,12 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "movdqa %%xmm12, 192(%[out])\n movdqa %%xmm13, 208(%[out])\n movdqa %%xmm14, 224(%[out])\n"
                  "movdqa %%xmm15, 240(%[out])\n"
                  :
-                 : [in] "r"(expected), [out] "r"(seen), [counter] "r"(&g_com1_interrupts), [before] "r"(before),
+                 : [in] "r"(expected), [out] "r"(seen), [counter] "r"(counter), [before] "r"(before),
                    [port] "i"(com1 + uart::data)
                  : "rax", "rcx", "rdx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
                    "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-    g_clobber_vector_registers = false;
-    u32 after = g_com1_interrupts;
-    out8(com1 + uart::interrupt_enable, 0x00);
-    out8(com1 + uart::modem_control, modem);
-    while (in8(com1 + uart::line_status) & uart::data_ready)
-        (void)in8(com1 + uart::data);
+    set_com1_interrupt_hook(nullptr);
+    u32 after = com1_interrupt_count();
     if (were_enabled)
         enable_interrupts();
     if (after == before)
@@ -139,28 +128,24 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
 
 ErrorOr Arch::self_test_device_interrupt()
 {
-    TRY(ensure_com1_handler());
     bool were_enabled = interrupts_enabled();
     enable_interrupts();
-    // Loopback: what COM1 transmits comes straight back as received data (and never reaches the
-    // wire), raising "received data available" on IRQ 4.
-    u32 before = g_com1_interrupts;
-    u8 modem = in8(com1 + uart::modem_control);
-    out8(com1 + uart::modem_control, modem | uart::modem_loopback);
-    out8(com1 + uart::interrupt_enable, 0x01);
-    out8(com1 + uart::data, 0x5A);
-    u64 deadline = clock_nanoseconds() + 500'000'000;
-    while (g_com1_interrupts == before && clock_nanoseconds() < deadline)
-        asm volatile("pause");
-    out8(com1 + uart::interrupt_enable, 0x00);
-    out8(com1 + uart::modem_control, modem);
-    while (in8(com1 + uart::line_status) & uart::data_ready)
-        (void)in8(com1 + uart::data);
+    ErrorOr verdict;
+    {
+        Com1Loopback loopback;
+        u32 before = com1_interrupt_count();
+        out8(com1 + uart::data, 0x5A);
+        u64 deadline = clock_nanoseconds() + 500'000'000;
+        while (com1_interrupt_count() == before && clock_nanoseconds() < deadline)
+            asm volatile("pause");
+        if (com1_interrupt_count() == before)
+            verdict = Error::from(ErrorCode::TimedOut, "no COM1 interrupt arrived through the I/O APIC within 500 ms");
+        else if (com1_read() != Optional<u8>(0x5A))
+            verdict = Error::from(ErrorCode::Invalid, "the COM1 handler did not buffer the looped-back byte");
+    }
     if (!were_enabled)
         disable_interrupts();
-    if (g_com1_interrupts == before)
-        return Error::from(ErrorCode::TimedOut, "no COM1 interrupt arrived through the I/O APIC within 500 ms");
-    return {};
+    return verdict;
 }
 
 } // namespace ath::x86_64
