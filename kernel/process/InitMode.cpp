@@ -25,7 +25,7 @@ Optional<u8> run_init_mode(const initrd::TarArchive& initrd)
     }
     const ModuleManifest& manifest = modules.at(*init_index);
     FixedVector<StringView, 32> argv;
-    StringView line = manifest.arguments;
+    StringView line = manifest.argument_line();
     usize start = 0;
     for (usize i = 0; i <= line.length(); ++i) {
         if (i < line.length() && line[i] != ' ')

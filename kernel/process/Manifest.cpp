@@ -31,7 +31,6 @@ Result<ModuleManifest> ModuleTable::parse(StringView name, StringView text, Read
         manifest.name[i] = name[i];
     manifest.name_length = name.length();
     manifest.module_bytes = module_bytes;
-    manifest.arguments = manifest.name_view();
     usize start = 0;
     while (start < text.length()) {
         usize end = text.find('\n', start).value_or(text.length());

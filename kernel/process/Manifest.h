@@ -23,7 +23,7 @@ struct ModuleManifest {
     char name[max_name] {};
     usize name_length { 0 };
     ReadonlyBytes module_bytes;
-    StringView arguments { };       // the `args` line (views into the initrd)
+    StringView arguments { };       // the `args` line (a view into the initrd); empty: the name
     RestartPolicy restart { RestartPolicy::Never };
     u32 max_restarts { 10 };
     u64 cpu_limit_ns { 0 };
@@ -32,6 +32,8 @@ struct ModuleManifest {
     bool console { false };
 
     StringView name_view() const { return StringView(name, name_length); }
+    // argv as one line. Never stores a view of `name`: manifests are copied around.
+    StringView argument_line() const { return arguments.is_empty() ? name_view() : arguments; }
 };
 
 class ModuleTable {

@@ -92,7 +92,7 @@ ErrorOr spawn(wasm::HostCall& call, Span<const Value> arguments, Span<Value> res
         return reply(results, not_found);
     const ModuleManifest& manifest = modules.at(index);
     FixedVector<StringView, 32> argv;
-    StringView line = manifest.arguments;
+    StringView line = manifest.argument_line();
     usize start = 0;
     for (usize i = 0; i <= line.length(); ++i) {
         if (i < line.length() && line[i] != ' ')

@@ -1,0 +1,114 @@
+// Store::set_safepoint_hook: the scheduler's way to switch threads at a Wasm safepoint and resume.
+#include <gtest/gtest.h>
+
+#include <kernel/wasm/Runtime.h>
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+using namespace ath;
+using namespace ath::wasm;
+
+namespace {
+
+// (func (export "spin") (param $n i32) (result i32) (local $i i32)
+//   (loop (br_if 0 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+//   (local.get $i))
+const u8 spin_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x03, 0x02, 0x01, 0x00,
+    0x07, 0x08, 0x01, 0x04, 's', 'p', 'i', 'n', 0x00, 0x00,
+    0x0a, 0x17, 0x01, 0x15, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x22, 0x01, 0x20, 0x00,
+    0x49, 0x0d, 0x00, 0x0b, 0x20, 0x01, 0x0b,
+};
+
+struct HookState {
+    u32 calls { 0 };
+    u32 abort_after { ~0u };
+    volatile u32* flag { nullptr };
+};
+
+SafepointAction count_and_continue(void* context)
+{
+    auto* state = static_cast<HookState*>(context);
+    ++state->calls;
+    return state->calls > state->abort_after ? SafepointAction::Abort : SafepointAction::Continue;
+}
+
+struct Spin {
+    hosted::MallocAllocator allocator;
+    Store store { allocator };
+    Function* spin { nullptr };
+
+    Spin()
+    {
+        auto module = Module::create(allocator, ReadonlyBytes(spin_module, sizeof(spin_module)));
+        EXPECT_FALSE(module.is_error());
+        auto instance = store.instantiate(module.value(), {});
+        EXPECT_FALSE(instance.is_error());
+        spin = instance.value()->find_export("spin")->as_function();
+    }
+
+    ErrorOr run(u32 n, u32& result)
+    {
+        Value arguments[] = { Value::from_i32(n) };
+        Value results[1];
+        auto outcome = store.invoke(*spin, arguments, results);
+        result = results[0].as_i32();
+        return outcome;
+    }
+};
+
+} // namespace
+
+TEST(SafepointHook, ContinueResumesAtEveryBackEdge)
+{
+    Spin spin;
+    volatile u32 flag = 1; // stays raised: the hook runs at every safepoint
+    HookState state;
+    spin.store.set_interrupt_flag(&flag);
+    spin.store.set_safepoint_hook(count_and_continue, &state);
+    u32 result = 0;
+    ASSERT_FALSE(spin.run(1000, result).is_error());
+    EXPECT_EQ(result, 1000u);
+    // One safepoint per loop iteration (the loop header) plus the call into spin.
+    EXPECT_GE(state.calls, 1000u);
+}
+
+TEST(SafepointHook, AbortTrapsInterrupted)
+{
+    Spin spin;
+    volatile u32 flag = 1;
+    HookState state;
+    state.abort_after = 10;
+    spin.store.set_interrupt_flag(&flag);
+    spin.store.set_safepoint_hook(count_and_continue, &state);
+    u32 result = 0;
+    auto outcome = spin.run(1'000'000, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+    EXPECT_EQ(state.calls, 11u);
+}
+
+TEST(SafepointHook, NotCalledWhileTheFlagIsDown)
+{
+    Spin spin;
+    volatile u32 flag = 0;
+    HookState state;
+    spin.store.set_interrupt_flag(&flag);
+    spin.store.set_safepoint_hook(count_and_continue, &state);
+    u32 result = 0;
+    ASSERT_FALSE(spin.run(500, result).is_error());
+    EXPECT_EQ(result, 500u);
+    EXPECT_EQ(state.calls, 0u);
+}
+
+TEST(SafepointHook, WithoutAHookTheFlagStillTraps)
+{
+    Spin spin;
+    volatile u32 flag = 1;
+    spin.store.set_interrupt_flag(&flag);
+    u32 result = 0;
+    auto outcome = spin.run(1'000'000, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+}
