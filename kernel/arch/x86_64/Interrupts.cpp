@@ -55,6 +55,15 @@ bool is_catchable(u64 vector_number)
         && vector_number != vector::machine_check;
 }
 
+// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
+// the arming call, may resume there. A fault on another stack (another thread) is not this
+// catch's business and is reported as unhandled instead of jumping into someone else's frame.
+bool on_catching_stack(const InterruptFrame& frame, const CatchContext& context)
+{
+    constexpr u64 max_catch_depth = 1ULL << 20;
+    return frame.rsp < context.resume_rsp && context.resume_rsp - frame.rsp < max_catch_depth;
+}
+
 void resume_from_catch(InterruptFrame& frame, CatchContext& context)
 {
     bool page_fault = frame.vector == vector::page_fault;
@@ -130,7 +139,7 @@ void print_interrupt_frame(const InterruptFrame& frame)
 extern "C" void x86_64_interrupt_dispatch(InterruptFrame* frame)
 {
     if (frame->vector < 32) {
-        if (g_active_catch && is_catchable(frame->vector)) {
+        if (g_active_catch && is_catchable(frame->vector) && on_catching_stack(*frame, *g_active_catch)) {
             resume_from_catch(*frame, *g_active_catch);
             return;
         }
