@@ -1,0 +1,397 @@
+// The IPC benchmark: one process measures, side by side on this machine,
+//   native_call      a C++ indirect call (the floor)
+//   azoth_call       module -> module through azoth.call on the engine (empty message, 4 words)
+//   kernel_call      the kernel's call path alone (capability check + process switch) with a
+//                    native handler, no engine
+//   pipe / unix socket round trips between two processes, a futex ping-pong between two threads
+//   memcpy of 1 MiB vs mapping a 1 MiB Region into a linear memory (zero copy)
+// Every figure is the best (minimum) per-operation time over several batches: the machine is
+// shared, and interference only adds time. Prints one JSON object on stdout.
+#include <kernel/arch/hosted/HostedLinearMemory.h>
+#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/ipc/Call.h>
+#include <kernel/object/Region.h>
+#include <kernel/sys/Azoth.h>
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+#include <linux/futex.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__)
+#    include <x86intrin.h>
+static unsigned long long read_cycles() { return __rdtsc(); }
+static constexpr bool have_cycles = true;
+#else
+static unsigned long long read_cycles() { return 0; }
+static constexpr bool have_cycles = false;
+#endif
+
+using namespace ath;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Measurement {
+    double ns { 0 };
+    double cycles { 0 };
+};
+
+// Runs `body(iterations)` `batches` times; returns the best per-iteration time and cycles.
+Measurement best_of(int batches, u64 iterations, const std::function<void(u64)>& body)
+{
+    Measurement best { 1e300, 1e300 };
+    for (int batch = 0; batch < batches; ++batch) {
+        auto start = Clock::now();
+        unsigned long long cycles_start = read_cycles();
+        body(iterations);
+        unsigned long long cycles_end = read_cycles();
+        double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / static_cast<double>(iterations);
+        double cycles = static_cast<double>(cycles_end - cycles_start) / static_cast<double>(iterations);
+        if (ns < best.ns)
+            best = { ns, cycles };
+    }
+    return best;
+}
+
+[[noreturn]] void die(const char* what, const Error& error)
+{
+    std::fprintf(stderr, "ipc-bench: %s: %s\n", what, error.reason);
+    std::exit(1);
+}
+
+template<typename T>
+T must(Result<T> result, const char* what)
+{
+    if (result.is_error())
+        die(what, result.error());
+    return result.release_value();
+}
+
+void must(ErrorOr result, const char* what)
+{
+    if (result.is_error())
+        die(what, result.error());
+}
+
+// --- native floor ------------------------------------------------------------------------------
+
+__attribute__((noinline)) u64 native_handler(u64 a, u64 b, u64 c, u64 d) { return a + b + c + d; }
+u64 (*volatile native_target)(u64, u64, u64, u64) = native_handler;
+
+Measurement measure_native_call(u64 iterations)
+{
+    return best_of(7, iterations, [](u64 n) {
+        u64 sum = 0;
+        for (u64 i = 0; i < n; ++i)
+            sum += native_target(i, 1, 2, 3);
+        asm volatile("" : : "r"(sum));
+    });
+}
+
+// --- the azoth path ----------------------------------------------------------------------------
+
+struct MallocObjects final : object::ObjectAllocator {
+    void* allocate(usize size, usize alignment) override { return std::aligned_alloc(std::max<usize>(alignment, 16), (size + 15) / 16 * 16); }
+    void deallocate(void* pointer, usize, usize) override { std::free(pointer); }
+};
+
+struct Modules {
+    wasm::hosted::MallocAllocator wasm_allocator;
+    hosted::HostedLinearMemoryProvider provider;
+    wasm::Store store;
+    MallocObjects objects;
+    object::CapabilitySpace space;
+    ipc::CallStack calls;
+    hosted::FutexWaitProvider waiter;
+    hosted::HostedPageMapper mapper;
+    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
+    std::vector<wasm::Module> modules;
+
+    Modules() : store(wasm_allocator, config(provider)) { }
+    static wasm::StoreConfig config(hosted::HostedLinearMemoryProvider& provider)
+    {
+        wasm::StoreConfig config;
+        config.memory_provider = &provider;
+        return config;
+    }
+
+    std::pair<sys::AzothContext*, wasm::Instance*> load(const std::string& path, const char* name)
+    {
+        auto module = must(wasm::hosted::load_module_file(wasm_allocator, path.c_str()), "load module");
+        auto* context = must(sys::AzothContext::create(environment, StringView(name, std::strlen(name))), "context");
+        std::vector<wasm::Extern> imports(module.import_count());
+        for (usize i = 0; i < module.import_count(); ++i) {
+            auto import = module.import_at(i);
+            imports[i] = wasm::Extern::from(must(context->resolve_import(import.field_name, import.type.function), "link"));
+        }
+        auto* instance = must(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())), "instantiate");
+        modules.push_back(std::move(module));
+        must(context->attach_instance(*instance), "attach");
+        return { context, instance };
+    }
+};
+
+Measurement measure_module_loop(Modules& modules, sys::AzothContext& client, wasm::Instance& instance, const char* loop,
+    object::Handle endpoint, u64 iterations)
+{
+    wasm::Function* function = instance.find_export(loop)->as_function();
+    return best_of(7, iterations, [&](u64 n) {
+        wasm::Value arguments[2] = { wasm::Value::from_i32(endpoint), wasm::Value::from_i32(static_cast<u32>(n)) };
+        wasm::Value result[1];
+        must(client.run(*function, arguments, result), loop);
+        if (result[0].type() == wasm::ValueType::I32 && result[0].as_i32() != 0)
+            die(loop, Error::from(ErrorCode::Invalid, "a call failed"));
+    });
+}
+
+struct EmptyTarget final : object::CallTarget {
+    Result<object::CallWords> handle(object::Process&, const object::CallWords& message) override
+    {
+        object::CallWords reply;
+        reply.words[0] = message.words[0] + message.words[1];
+        return reply;
+    }
+};
+
+Measurement measure_kernel_call(Modules& modules, u64 iterations)
+{
+    auto client = must(object::Process::create(modules.objects, modules.space, "bench-client"), "process");
+    auto server = must(object::Process::create(modules.objects, modules.space, "bench-server"), "process");
+    EmptyTarget target;
+    auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
+    object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
+    modules.calls.enter(*client);
+    auto result = best_of(7, iterations, [&](u64 n) {
+        u64 sum = 0;
+        for (u64 i = 0; i < n; ++i)
+            sum += must(modules.calls.call(handle, object::CallWords { { i, 1, 2, 3 } }), "call").words[0];
+        asm volatile("" : : "r"(sum));
+    });
+    modules.calls.leave();
+    client->terminate();
+    server->terminate();
+    return result;
+}
+
+// --- Linux anchors -----------------------------------------------------------------------------
+
+// The parent sends one byte on parent_out and waits for it on parent_in; a forked child echoes.
+// Each side closes the other's ends so that closing parent_out ends the child (EOF).
+Measurement measure_fd_round_trip(int parent_out, int parent_in, int child_in, int child_out, u64 iterations)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        close(parent_out);
+        if (parent_in != parent_out)
+            close(parent_in);
+        char byte;
+        while (read(child_in, &byte, 1) == 1) {
+            if (write(child_out, &byte, 1) != 1)
+                break;
+        }
+        _exit(0);
+    }
+    close(child_in);
+    if (child_out != child_in)
+        close(child_out);
+    auto result = best_of(5, iterations, [&](u64 n) {
+        char byte = 1;
+        for (u64 i = 0; i < n; ++i) {
+            if (write(parent_out, &byte, 1) != 1 || read(parent_in, &byte, 1) != 1)
+                std::abort();
+        }
+    });
+    close(parent_out);
+    if (parent_in != parent_out)
+        close(parent_in);
+    waitpid(child, nullptr, 0);
+    return result;
+}
+
+Measurement measure_pipe(u64 iterations)
+{
+    int to_child[2], to_parent[2];
+    if (pipe(to_child) != 0 || pipe(to_parent) != 0)
+        std::abort();
+    return measure_fd_round_trip(to_child[1], to_parent[0], to_child[0], to_parent[1], iterations);
+}
+
+Measurement measure_unix_socket(u64 iterations)
+{
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+        std::abort();
+    return measure_fd_round_trip(pair[0], pair[0], pair[1], pair[1], iterations);
+}
+
+long futex(std::atomic<u32>* word, int op, u32 value)
+{
+    return syscall(SYS_futex, reinterpret_cast<u32*>(word), op | FUTEX_PRIVATE_FLAG, value, nullptr, nullptr, 0);
+}
+
+Measurement measure_futex(u64 iterations)
+{
+    // word: 0 = ping's turn, 1 = pong's turn. Each side sleeps in the kernel until its turn.
+    std::atomic<u32> word { 0 };
+    std::atomic<bool> stop { false };
+    std::thread pong([&] {
+        while (true) {
+            u32 value = word.load();
+            if (value == 1) {
+                word.store(0);
+                futex(&word, FUTEX_WAKE, 1);
+            } else if (stop.load()) {
+                return;
+            } else {
+                futex(&word, FUTEX_WAIT, value);
+            }
+        }
+    });
+    auto result = best_of(5, iterations, [&](u64 n) {
+        for (u64 i = 0; i < n; ++i) {
+            word.store(1);
+            futex(&word, FUTEX_WAKE, 1);
+            while (word.load() == 1)
+                futex(&word, FUTEX_WAIT, 1);
+        }
+    });
+    stop.store(true);
+    word.store(2);
+    futex(&word, FUTEX_WAKE, 1);
+    pong.join();
+    return result;
+}
+
+// --- bulk data ---------------------------------------------------------------------------------
+
+constexpr u64 mib = 1 << 20;
+
+Measurement measure_memcpy(u64 iterations)
+{
+    std::vector<u8> source(mib, 7), destination(mib, 0);
+    return best_of(9, iterations, [&](u64 n) {
+        for (u64 i = 0; i < n; ++i) {
+            std::memcpy(destination.data(), source.data(), mib);
+            asm volatile("" : : "r"(destination.data()) : "memory");
+        }
+    });
+}
+
+struct ZeroCopy {
+    Measurement map;          // handle check + mapping the region's pages over the range
+    Measurement unmap;        // private zero pages back
+    Measurement map_and_touch; // map + reading one byte of every page (page faults included)
+};
+
+ZeroCopy measure_zero_copy(Modules& modules)
+{
+    auto region = must(object::Region::create(modules.objects, modules.mapper, mib), "region");
+    std::memset(region->kernel_bytes().data(), 9, mib);
+    auto memory = must(hosted::LinearMemoryReservation::create(4 * mib), "reservation");
+    must(memory.commit(4 * mib), "commit");
+    auto process = must(object::Process::create(modules.objects, modules.space, "bench-map"), "process");
+    process->attach_memory(&memory, &modules.mapper);
+    object::Handle handle = must(process->handles().install(*region, object::Rights::Read | object::Rights::Map), "install");
+
+    ZeroCopy result;
+    result.map = { 1e300, 1e300 };
+    result.unmap = { 1e300, 1e300 };
+    result.map_and_touch = { 1e300, 1e300 };
+    for (int round = 0; round < 200; ++round) {
+        auto start = Clock::now();
+        auto cycles = read_cycles();
+        must(process->map_region(handle, mib, false), "map");
+        double map_cycles = static_cast<double>(read_cycles() - cycles);
+        double map_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        if (map_ns < result.map.ns)
+            result.map = { map_ns, map_cycles };
+        start = Clock::now();
+        cycles = read_cycles();
+        must(process->unmap_region(mib), "unmap");
+        double unmap_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        if (unmap_ns < result.unmap.ns)
+            result.unmap = { unmap_ns, static_cast<double>(read_cycles() - cycles) };
+
+        start = Clock::now();
+        cycles = read_cycles();
+        must(process->map_region(handle, mib, false), "map");
+        u64 sum = 0;
+        for (u64 offset = 0; offset < mib; offset += page_size)
+            sum += memory.base()[mib + offset];
+        double touch_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        double touch_cycles = static_cast<double>(read_cycles() - cycles);
+        if (sum != 9 * (mib / page_size))
+            die("zero copy", Error::from(ErrorCode::Invalid, "mapped bytes are not the region's"));
+        if (touch_ns < result.map_and_touch.ns)
+            result.map_and_touch = { touch_ns, touch_cycles };
+        must(process->unmap_region(mib), "unmap");
+    }
+    process->terminate();
+    return result;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: azoth-ipc-bench MODULE_DIR\n");
+        return 2;
+    }
+    std::string module_dir = argv[1];
+    bool quick = std::getenv("AZOTH_BENCH_QUICK") != nullptr;
+    u64 scale = quick ? 10 : 1;
+
+    Measurement native = measure_native_call(10'000'000 / scale);
+
+    Modules modules;
+    auto [client, client_instance] = modules.load(module_dir + "/ipc-client.wasm", "client");
+    auto [server, server_instance] = modules.load(module_dir + "/ipc-server.wasm", "server");
+    (void)server_instance;
+    auto endpoint = must(server->create_endpoint(), "endpoint");
+    object::Handle handle = must(client->process().handles().install(*endpoint, object::Rights::Call), "install");
+    Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 1'000'000 / scale);
+    Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 1'000'000 / scale);
+    Measurement kernel_call = measure_kernel_call(modules, 2'000'000 / scale);
+
+    Measurement pipe_trip = measure_pipe(100'000 / scale);
+    Measurement socket_trip = measure_unix_socket(100'000 / scale);
+    Measurement futex_trip = measure_futex(100'000 / scale);
+    Measurement copy = measure_memcpy(200 / scale);
+    ZeroCopy zero_copy = measure_zero_copy(modules);
+
+    std::printf("{\n");
+    std::printf("  \"cycles_available\": %s,\n", have_cycles ? "true" : "false");
+    auto emit = [](const char* key, const Measurement& m, bool last = false) {
+        std::printf("  \"%s_ns\": %.2f,\n  \"%s_cycles\": %.1f%s\n", key, m.ns, key, m.cycles, last ? "" : ",");
+    };
+    emit("native_call", native);
+    emit("azoth_call", azoth_empty);
+    emit("azoth_call_4words", azoth_words);
+    emit("kernel_call_native_handler", kernel_call);
+    emit("pipe", pipe_trip);
+    emit("futex", futex_trip);
+    emit("unix_socket", socket_trip);
+    emit("memcpy_1mib", copy);
+    emit("zero_copy_1mib", zero_copy.map);
+    emit("zero_copy_1mib_unmap", zero_copy.unmap);
+    emit("zero_copy_1mib_map_and_touch", zero_copy.map_and_touch, true);
+    std::printf("}\n");
+    sys::AzothContext::destroy(client);
+    sys::AzothContext::destroy(server);
+    return 0;
+}
