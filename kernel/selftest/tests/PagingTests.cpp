@@ -159,6 +159,38 @@ ATH_SELFTEST(paging_changes_call_the_tlb_shootdown_hook)
     return verdict;
 }
 
+ATH_SELFTEST(paging_protect_inside_a_large_direct_map_page)
+{
+    // The direct map uses large pages where it can; changing one 4 KiB page inside one must split
+    // it without disturbing the translation or permissions of its neighbours.
+    auto run = TRY(mm::physical_frames().allocate_contiguous(3));
+    ErrorOr verdict;
+    auto middle = mm::phys_to_virt(PhysicalAddress(run.get() + page_size));
+    auto before = mm::phys_to_virt(run);
+    auto after = mm::phys_to_virt(PhysicalAddress(run.get() + 2 * page_size));
+    u64 tables_before = Arch::Mmu::page_tables_in_use();
+    auto protected_ = Arch::Mmu::protect(middle, 1, PageAccess::Read);
+    if (protected_.is_error()) {
+        verdict = protected_.release_error();
+    } else {
+        auto fault = Arch::run_catching_faults(write_u64, middle.as_ptr<void>());
+        if (!fault.has_value() || !fault->was_write)
+            verdict = selftest::failure("write to the read-only page did not fault");
+        else if (Arch::run_catching_faults(write_u64, before.as_ptr<void>()).has_value()
+                 || Arch::run_catching_faults(write_u64, after.as_ptr<void>()).has_value())
+            verdict = selftest::failure("a neighbour of the protected page lost write access");
+        else if (Arch::Mmu::translate(before) != run || Arch::Mmu::translate(middle) != PhysicalAddress(run.get() + page_size)
+                 || Arch::Mmu::translate(after) != PhysicalAddress(run.get() + 2 * page_size))
+            verdict = selftest::failure("translations changed around the protected page");
+        println("  page tables: {} before, {} after the protect", tables_before, Arch::Mmu::page_tables_in_use());
+        TRY(Arch::Mmu::protect(middle, 1, PageAccess::Write));
+        if (!verdict.is_error() && Arch::run_catching_faults(write_u64, middle.as_ptr<void>()).has_value())
+            verdict = selftest::failure("write access did not come back");
+    }
+    TRY(mm::physical_frames().free_contiguous(run, 3));
+    return verdict;
+}
+
 ATH_SELFTEST(paging_kernel_image_permissions)
 {
     // Kernel code is not writable and kernel data is not executable.
