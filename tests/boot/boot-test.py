@@ -29,9 +29,14 @@ TIMED_OUT = 124
 # Per arch: the loader's removable-media name, an ELF machine number that is NOT this arch's,
 # and the register names a panic's register dump must show (program counter, stack pointer).
 ARCHES = {
-    "x86_64": {"boot_name": "BOOTX64.EFI", "foreign_machine": 183, "registers": ("rip", "rsp")},
-    "aarch64": {"boot_name": "BOOTAA64.EFI", "foreign_machine": 62, "registers": ("pc", "sp")},
-    "riscv64": {"boot_name": "BOOTRISCV64.EFI", "foreign_machine": 62, "registers": ("pc", "sp")},
+    "x86_64": {"boot_name": "BOOTX64.EFI", "foreign_machine": 183, "registers": ("rip", "rsp"),
+               # `max` has 1 GiB pages; qemu64 has none, so the direct map is built from 2 MiB pages.
+               "handoff_runs": (("max", ["--cpu", "max"], 1 << 30), ("qemu64", ["--cpu", "qemu64"], 2 << 20))},
+    "aarch64": {"boot_name": "BOOTAA64.EFI", "foreign_machine": 62, "registers": ("pc", "sp"),
+                # The second run starts the firmware at EL2: the loader must drop to EL1.
+                "handoff_runs": (("el1", [], 1 << 30), ("el2", ["--virtualization"], 1 << 30))},
+    "riscv64": {"boot_name": "BOOTRISCV64.EFI", "foreign_machine": 62, "registers": ("pc", "sp"),
+                "handoff_runs": (("rv64", [], 1 << 30),)},
 }
 
 
@@ -45,7 +50,7 @@ def require_file(path, what):
     return path
 
 
-def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None):
+def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None, extra=()):
     """Runs qemu-run headless on `image`; returns (status, serial log text, seconds)."""
     log_path = os.path.join(args.work, f"{label}.log")
     command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless",
@@ -56,6 +61,7 @@ def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None):
         command += ["--cpu", cpu]
     if gic is not None:
         command += ["--gic", str(gic)]
+    command += list(extra)
     start = time.monotonic()
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -94,9 +100,8 @@ def scenario_handoff(args):
     cmdline = "handoff probe=1 words"
     image = make_image(args, "handoff", kernel=require_file(args.probe, "the hand-off probe"),
                        initrd=require_file(args.initrd, "the initrd"), cmdline=cmdline + "\n")
-    # `max` has 1 GiB pages; qemu64 has none, so the direct map is built from 2 MiB pages.
-    for cpu, page_size in (("max", 1 << 30), ("qemu64", 2 << 20)):
-        status, log, _ = boot(args, image, label=f"handoff-{cpu}", cpu=cpu)
+    for cpu, extra, page_size in ARCHES[args.arch]["handoff_runs"]:
+        status, log, _ = boot(args, image, label=f"handoff-{cpu}", extra=extra)
         counts = re.search(r"probe: (\d+) passed, (\d+) failed", log)
         expect(counts is not None, f"{cpu}: the probe never reported its result (did the hand-off happen?)")
         expect(int(counts.group(2)) == 0, f"{cpu}: the probe found {counts.group(2)} broken hand-off promises")
