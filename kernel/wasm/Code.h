@@ -15,7 +15,9 @@ namespace ath::wasm {
 struct Machine;
 union Instr;
 
-using Handler = void (*)(const Instr* ip, u64* sp, u64* fp, Machine* machine);
+// The current memory's base and size ride in registers (they change only at calls, returns and
+// memory.grow, where handlers reload them from the Machine).
+using Handler = void (*)(const Instr* ip, u64* sp, u64* fp, Machine* machine, u8* memory, u64 memory_size);
 
 union Instr {
     Handler handler;
@@ -51,7 +53,9 @@ static_assert(sizeof(Instr) == 8);
     X(TableCopy)  /* {destination table, source table} */ \
     X(TableGrow) X(TableSize) X(TableFill) X(TableGet) X(TableSet) /* {table} */ \
     X(RefIsNull) \
-    X(RefFunc)    /* {function index} */
+    X(RefFunc)    /* {function index} */ \
+    X(LocalSetConstant) /* {slot, value} */ \
+    X(LocalCopy)  /* {source slot, destination slot} */
 
 enum class Op : u16 {
 #define ATH_OP_NAME(Name) Name,
@@ -70,6 +74,12 @@ enum class Op : u16 {
     Name##LLS, Name##SLS, Name##SCS, Name##LCS,         \
     Name##LLT, Name##SLT, Name##SCT, Name##LCT,         \
     Name##LLB, Name##SLB, Name##SCB, Name##LCB,
+#define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L,
+#define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL,
+    ATH_WASM_LOAD_OPS(ATH_OP_LOAD_FUSED)
+    ATH_WASM_STORE_OPS(ATH_OP_STORE_FUSED)
+#undef ATH_OP_LOAD_FUSED
+#undef ATH_OP_STORE_FUSED
     FirstFused,
     ATH_WASM_COMPARE_OPS(ATH_OP_FUSED)
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_FUSED)
@@ -79,6 +89,8 @@ enum class Op : u16 {
     Count
 };
 
+// Loads with the address in a local: NameL {slot, offset}. Stores with address and value in
+// locals: NameLL {address slot, value slot, offset}; value in a local: NameSL {value slot, offset}.
 // Fused forms of every binary numeric operation, made by the compiler's peephole when operands
 // come straight from locals or constants (a step toward a register machine):
 //   NameLL {a, b}: push(op(local a, local b))     NameSL {b}: top = op(top, local b)

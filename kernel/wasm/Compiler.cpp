@@ -102,8 +102,57 @@ void FunctionCompiler::rewrite_newest(Op op)
     m_recent[0].op = op;
 }
 
+// Loads: `local.get a; load` -> load_from_local {a, offset} (`single` is that form).
+// Stores: `local.get a; local.get v; store` -> store_locals {a, v, offset} (`pair`), or
+// `...; local.get v; store` -> store_from_local {v, offset} (`single`).
+void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, u64 offset)
+{
+    if (!m_live || m_emit_error.is_error())
+        return;
+    const EmittedInstruction last = m_recent[0];
+    const EmittedInstruction before = m_recent[1];
+    bool last_is_local = last.op == Op::LocalGet1 && last.position >= m_barrier && last.position + 2 == m_code.size();
+    if (!last_is_local) {
+        emit(plain);
+        emit_value(offset);
+        return;
+    }
+    u64 last_slot = m_code[last.position + 1].value;
+    bool before_is_local = pair != Op::Count && before.op == Op::LocalGet1 && before.position >= m_barrier
+        && before.position + 2 == last.position;
+    m_recent[0] = m_recent[1] = EmittedInstruction {};
+    if (before_is_local) {
+        u64 address_slot = m_code[before.position + 1].value;
+        m_code.shrink(before.position);
+        emit(pair);
+        emit_value(address_slot);
+        emit_value(last_slot);
+        emit_value(offset);
+        return;
+    }
+    m_code.shrink(last.position);
+    emit(single);
+    emit_value(last_slot);
+    emit_value(offset);
+}
+
 void FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
 {
+    if (!wide && !tee && m_live) {
+        // `i32.const c; local.set x` and `local.get y; local.set x` become one instruction.
+        const EmittedInstruction last = m_recent[0];
+        bool joinable = last.position >= m_barrier && last.position + 2 == m_code.size();
+        if (joinable && (last.op == Op::Const1 || last.op == Op::LocalGet1)) {
+            u64 immediate = m_code[last.position + 1].value;
+            m_code.shrink(last.position);
+            m_recent[0] = m_recent[1];
+            m_recent[1] = EmittedInstruction {};
+            emit(last.op == Op::Const1 ? Op::LocalSetConstant : Op::LocalCopy);
+            emit_value(last.op == Op::Const1 ? slot : immediate);
+            emit_value(last.op == Op::Const1 ? immediate : slot);
+            return;
+        }
+    }
     if (!wide) {
         if (auto fused = joinable_fused_operation(); fused.has_value()) {
             auto group = tee ? FusedGroup::Tee : FusedGroup::Store;
@@ -643,8 +692,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(read_memory_argument(align, offset));             \
         TRY(pop(ValueType::I32));                             \
         push(ValueType::Type);                                \
-        emit(Op::Name);                                       \
-        emit_value(offset);                                   \
+        emit_memory_access(Op::Name, Op::Name##L, Op::Count, offset); \
         return {};                                            \
     }
         ATH_WASM_LOAD_OPS(ATH_LOAD_CASE)
@@ -655,8 +703,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(read_memory_argument(align, offset));       \
         TRY(pop(ValueType::Type));                      \
         TRY(pop(ValueType::I32));                       \
-        emit(Op::Name);                                 \
-        emit_value(offset);                             \
+        emit_memory_access(Op::Name, Op::Name##SL, Op::Name##LL, offset); \
         return {};                                      \
     }
         ATH_WASM_STORE_OPS(ATH_STORE_CASE)

@@ -70,6 +70,7 @@ private:
     Optional<Op> joinable_fused_operation() const;
     void rewrite_newest(Op);
     void emit_local_store(bool tee, bool wide, u64 slot);
+    void emit_memory_access(Op plain, Op single, Op pair, u64 offset);
     void emit_conditional_jump(bool jump_if_true);
     void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant);
     void mark_branch_target(usize position)

@@ -11,13 +11,18 @@ namespace ath::wasm {
 
 namespace {
 
-#define HANDLER(Name) void op_##Name(const Instr* ip, u64* sp, u64* fp, Machine* m)
+#define HANDLER(Name) void op_##Name(const Instr* ip, u64* sp, u64* fp, Machine* m, u8* mem, u64 mem_size)
 #define NEXT_AT(next)                                          \
     do {                                                       \
         const Instr* next_ip_ = (next);                        \
-        [[clang::musttail]] return next_ip_->handler(next_ip_, sp, fp, m); \
+        [[clang::musttail]] return next_ip_->handler(next_ip_, sp, fp, m, mem, mem_size); \
     } while (0)
 #define NEXT(words) NEXT_AT(ip + (words))
+#define RELOAD_MEMORY()                                        \
+    do {                                                       \
+        mem = m->memory ? m->memory->base : nullptr;           \
+        mem_size = m->memory ? m->memory->byte_size : 0;       \
+    } while (0)
 #define TRAP(kind)                              \
     do {                                        \
         m->trap_kind = TrapKind::kind;          \
@@ -127,6 +132,7 @@ HANDLER(Return)
     fp = frame.fp;
     m->instance = frame.instance;
     m->memory = frame.instance ? frame.instance->memory0 : nullptr;
+    RELOAD_MEMORY();
     NEXT_AT(frame.return_ip);
 }
 
@@ -142,6 +148,7 @@ inline const Instr* enter(FunctionInstance* callee, const Instr* return_ip, u64*
         u64* arguments = sp - callee->parameter_slots;
         if (!call_host(*callee, arguments, sp, m))
             return nullptr;
+        m->memory = m->instance ? m->instance->memory0 : nullptr;
         sp = arguments + callee->result_slots;
         return return_ip;
     }
@@ -174,8 +181,7 @@ HANDLER(Call)
     const Instr* next = enter(callee, ip + 2, sp, fp, m);
     if (!next)
         return;
-    if (!callee->owner)
-        m->memory = m->instance->memory0; // a host function may have grown it
+    RELOAD_MEMORY(); // the callee's memory, or ours grown by a host function
     NEXT_AT(next);
 }
 
@@ -195,8 +201,7 @@ HANDLER(CallIndirect)
     const Instr* next = enter(callee, ip + 3, sp, fp, m);
     if (!next)
         return;
-    if (!callee->owner)
-        m->memory = m->instance->memory0;
+    RELOAD_MEMORY();
     NEXT_AT(next);
 }
 
@@ -391,11 +396,10 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
     HANDLER(Name)                                                                            \
     {                                                                                        \
         u64 address = static_cast<u32>(sp[-1]) + ip[1].value;                                \
-        MemoryInstance* memory = m->memory;                                                  \
-        if (address + sizeof(MemoryType) > memory->byte_size)                                \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
             TRAP(OutOfBoundsMemoryAccess);                                                   \
         MemoryType loaded;                                                                   \
-        __builtin_memcpy(&loaded, memory->base + address, sizeof(MemoryType));               \
+        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
         sp[-1] = static_cast<u64>(static_cast<ValueCType>(loaded));                          \
         NEXT(2);                                                                             \
     }
@@ -407,10 +411,9 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_HANDLER)
         MemoryType stored = static_cast<MemoryType>(sp[-1]);                                 \
         u64 address = static_cast<u32>(sp[-2]) + ip[1].value;                                \
         sp -= 2;                                                                             \
-        MemoryInstance* memory = m->memory;                                                  \
-        if (address + sizeof(MemoryType) > memory->byte_size)                                \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
             TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(memory->base + address, &stored, sizeof(MemoryType));               \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
         NEXT(2);                                                                             \
     }
 ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
@@ -428,6 +431,52 @@ ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
     return old.is_error() ? 0xFFFFFFFFu : old.value();
 }
 
+#define ATH_LOAD_LOCAL_HANDLER(code, Name, Type, MemoryType, ValueCType, align)               \
+    HANDLER(Name##L)                                                                         \
+    {                                                                                        \
+        u64 address = static_cast<u32>(fp[ip[1].value]) + ip[2].value;                       \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        MemoryType loaded;                                                                   \
+        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
+        NEXT(3);                                                                             \
+    }
+ATH_WASM_LOAD_OPS(ATH_LOAD_LOCAL_HANDLER)
+
+#define ATH_STORE_LOCAL_HANDLERS(code, Name, Type, MemoryType, align)                        \
+    HANDLER(Name##LL)                                                                        \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(fp[ip[2].value]);                        \
+        u64 address = static_cast<u32>(fp[ip[1].value]) + ip[3].value;                       \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(4);                                                                             \
+    }                                                                                        \
+    HANDLER(Name##SL)                                                                        \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(fp[ip[1].value]);                        \
+        u64 address = static_cast<u32>(*--sp) + ip[2].value;                                 \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(3);                                                                             \
+    }
+ATH_WASM_STORE_OPS(ATH_STORE_LOCAL_HANDLERS)
+
+HANDLER(LocalSetConstant)
+{
+    fp[ip[1].value] = ip[2].value;
+    NEXT(3);
+}
+
+HANDLER(LocalCopy)
+{
+    fp[ip[2].value] = fp[ip[1].value];
+    NEXT(3);
+}
+
 HANDLER(MemorySize)
 {
     *sp++ = m->memory->pages;
@@ -438,6 +487,7 @@ HANDLER(MemoryGrow)
 {
     u32 delta = static_cast<u32>(sp[-1]);
     sp[-1] = grow_memory(m->memory, delta);
+    RELOAD_MEMORY();
     NEXT(1);
 }
 
@@ -618,6 +668,12 @@ constexpr Handler handlers[] = {
     op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS,     \
     op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT,     \
     op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB,
+#define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) op_##Name##L,
+#define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL,
+    ATH_WASM_LOAD_OPS(ATH_HANDLER_LOAD_FUSED)
+    ATH_WASM_STORE_OPS(ATH_HANDLER_STORE_FUSED)
+#undef ATH_HANDLER_LOAD_FUSED
+#undef ATH_HANDLER_STORE_FUSED
     op_Unreachable, // FirstFused: a marker, never emitted
     ATH_WASM_COMPARE_OPS(ATH_HANDLER_FUSED)
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_FUSED)
@@ -642,7 +698,9 @@ bool run_function(FunctionInstance& function, u64* base, Machine* m)
     const Instr* next = enter(&function, exit_code, sp, fp, m);
     if (!next)
         return false;
-    next->handler(next, sp, fp, m);
+    u8* mem = m->memory ? m->memory->base : nullptr;
+    u64 mem_size = m->memory ? m->memory->byte_size : 0;
+    next->handler(next, sp, fp, m, mem, mem_size);
     return !m->trapped;
 }
 

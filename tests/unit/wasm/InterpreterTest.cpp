@@ -193,3 +193,32 @@ TEST(WasmInterpreter, SimdAddsLanes)
 }
 
 } // namespace
+
+namespace {
+
+// Regression: the fused store forms (value from a local, address from the stack or a local).
+TEST(WasmInterpreter, StoresWithOperandsFromLocals)
+{
+    // (memory 1) (func (param i32 i32) (result i32)
+    //   i32.const 8 local.get 1 i32.store8          ;; address on the stack, value in a local
+    //   local.get 0 local.get 1 i32.store offset=16 ;; both in locals
+    //   i32.const 8 i32.load8_u local.get 0 i32.load offset=16 i32.add)
+    ByteList bytes = cat({
+        header(),
+        section(1, vec({ function_type({ I32, I32 }, { I32 }) })),
+        section(3, vec({ ByteList { 0x00 } })),
+        section(5, vec({ ByteList { 0x00, 0x01 } })),
+        section(7, vec({ cat({ name("f"), ByteList { 0x00, 0x00 } }) })),
+        section(10, vec({ body({ 0x00 }, { 0x41, 0x08, 0x20, 0x01, 0x3A, 0x00, 0x00, 0x20, 0x00, 0x20, 0x01, 0x36, 0x02, 0x10,
+                                             0x41, 0x08, 0x2D, 0x00, 0x00, 0x20, 0x00, 0x28, 0x02, 0x10, 0x6A }) })),
+    });
+    Harness h(bytes);
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(100), Value::from_i32(0x1234) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x34u + 0x1234u);
+    auto outcome = h.call({ Value::from_i32(65530), Value::from_i32(1) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
