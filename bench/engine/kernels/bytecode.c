@@ -28,7 +28,7 @@ enum Opcode {
 
 /* main: total = 0; for (n = 1; n < LIMIT; n++) total += collatz(n); halt total
  * collatz(x): steps = 0; while (x != 1) { x = (x & 1) ? 3x+1 : x/2; steps++ } return steps */
-#define LIMIT SIZE(2000, 30000)
+#define LIMIT SIZE(400, 30000)
 #define COLLATZ_ENTRY 36
 static const i32 program[] = {
     /* 0 */ PUSH, 0, STORE, 0,             // total = 0
