@@ -61,6 +61,11 @@ struct Arch {
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables();
 
+    // Console.cpp: the PL011 is not 16550-compatible, so no registers are offered to a driver.
+    static u32 console_uart_registers();
+    static u8 console_uart_read(u32 index);
+    static void console_uart_write(u32 index, u8 value);
+
     // Random.cpp: RNDR (FEAT_RNG), none when the CPU lacks it (cortex-a72 does).
     static Optional<u64> hardware_random();
 

@@ -85,4 +85,8 @@ void Arch::console_putc(char character)
     mmio_write<u32>(base + pl011::data, static_cast<u8>(character));
 }
 
+u32 Arch::console_uart_registers() { return 0; }
+u8 Arch::console_uart_read(u32) { return 0xFF; }
+void Arch::console_uart_write(u32, u8) { }
+
 } // namespace ath::aarch64

@@ -61,6 +61,11 @@ struct Arch {
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables();
 
+    // Console.cpp: the console NS16550A's eight byte registers (reg-shift applied).
+    static u32 console_uart_registers();
+    static u8 console_uart_read(u32 index);
+    static void console_uart_write(u32 index, u8 value);
+
     // Random.cpp: the Zkr `seed` CSR is not assumed: none (the kernel seeds from other sources).
     static Optional<u64> hardware_random();
 
