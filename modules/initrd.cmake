@@ -38,10 +38,12 @@ endfunction()
 set(modules_source ${CMAKE_CURRENT_LIST_DIR})
 azoth_wasm_module(init ${modules_source}/init/init.c ${modules_source}/init/azoth_process.h)
 azoth_wasm_module(hello ${modules_source}/hello/hello.c)
+azoth_wasm_module(uart ${modules_source}/uart/uart.c ${modules_source}/init/azoth_process.h)
 
 set(AZOTH_INITRD ${PROJECT_BINARY_DIR}/initrd.tar)
 azoth_initrd(${AZOTH_INITRD}
     init=${AZOTH_MODULES_OUT}/init.wasm:${modules_source}/init/init.manifest
+    uart=${AZOTH_MODULES_OUT}/uart.wasm:${modules_source}/uart/uart.manifest
     hello=${AZOTH_MODULES_OUT}/hello.wasm:${modules_source}/hello/hello.manifest)
 add_custom_target(initrd ALL DEPENDS ${AZOTH_INITRD})
 

@@ -120,6 +120,14 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // the DTB) names what this arch's init_platform relies on.
     { A::self_test_firmware_tables() } -> SameAs<ErrorOr>;
 
+    // The console UART as a device for a driver module: the number of 16550-compatible byte
+    // registers (0 when the console UART is not a 16550, e.g. a PL011), and access to register
+    // `index` < that number (x86_64: port I/O at COM1; riscv64 virt: MMIO at 0x10000000). The
+    // same driver .wasm runs wherever this is non-zero: the arch difference stays behind it.
+    { A::console_uart_registers() } -> SameAs<u32>;
+    { A::console_uart_read(irq) } -> SameAs<u8>;
+    { A::console_uart_write(irq, status) } -> SameAs<void>;
+
     // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
     // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).
     { A::hardware_random() } -> SameAs<Optional<u64>>;

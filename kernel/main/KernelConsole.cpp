@@ -13,8 +13,19 @@ alignas(console::FramebufferConsole) u8 g_framebuffer_storage[sizeof(console::Fr
 console::FramebufferConsole* g_framebuffer = nullptr;
 } // namespace
 
+namespace {
+ConsoleRedirect g_redirect = nullptr;
+} // namespace
+
+void set_console_redirect(ConsoleRedirect redirect) { g_redirect = redirect; }
+
 void console_write(StringView text)
 {
+    if (g_redirect && g_redirect(text)) {
+        if (g_framebuffer)
+            g_framebuffer->write(text);
+        return;
+    }
     for (char c : text) {
         if (c == '\n')
             Arch::console_putc('\r');

@@ -76,6 +76,8 @@ Result<ModuleManifest> ModuleTable::parse(StringView name, StringView text, Read
                     manifest.may_supervise = true;
                 else if (word == "console")
                     manifest.console = true;
+                else if (word == "serial-port")
+                    manifest.serial_port = true;
                 else
                     return Error::from(ErrorCode::Invalid, "manifest: unknown capability");
             }

@@ -8,7 +8,9 @@
 //   cpu-limit-ms = N              watchdog: killed after N ms of CPU time (default: none)
 //   priority = 0..7               scheduling priority (default 4)
 //   capabilities = a b c          `supervisor` (may spawn and supervise the other modules),
-//                                 `console` (WASI stdout/stderr reach the console)
+//                                 `console` (informational for now: every module's WASI
+//                                 stdout/stderr reaches the console), `serial-port` (may claim
+//                                 the console UART: the UART driver, kernel/process/ConsoleStream.h)
 // init is modules/init.{wasm,manifest}; it is started by the kernel, the others by init.
 #include <kernel/initrd/TarArchive.h>
 #include <kernel/lib/FixedVector.h>
@@ -30,6 +32,7 @@ struct ModuleManifest {
     u8 priority { 4 };
     bool may_supervise { false };
     bool console { false };
+    bool serial_port { false };
 
     StringView name_view() const { return StringView(name, name_length); }
     // argv as one line. Never stores a view of `name`: manifests are copied around.

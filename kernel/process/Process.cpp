@@ -1,6 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/process/ConsoleStream.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
 #include <kernel/sys/KernelAllocator.h>
@@ -86,6 +87,7 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
         process->m_name[i] = spec.name[i];
     process->m_clock_granularity_ns = spec.clock_granularity_ns;
     process->m_may_supervise = spec.may_supervise;
+    process->m_may_use_serial_port = spec.may_use_serial_port;
     process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));
     if (!process->m_module) {
@@ -148,8 +150,8 @@ void Process::run()
                     function = Error::from(ErrorCode::Unlinkable, "unknown import");
                 else if (import.module_name == sys::wasi_module_name)
                     function = wasi.resolve_import(store, import.field_name, import.type.function);
-                else if (import.module_name == process_imports_module_name)
-                    function = resolve_process_import(store, *this, import.field_name, import.type.function);
+                else if (import.module_name == process_imports_module_name || import.module_name == device_imports_module_name)
+                    function = resolve_process_import(store, *this, import.module_name, import.field_name, import.type.function);
                 if (function.is_error()) {
                     kfree(imports);
                     return function.release_error();
@@ -185,7 +187,8 @@ void Process::run()
         }
         // The Store (and with it every linear-memory frame) goes here, on the process's thread.
     }
-    // A supervisor that ends takes its children with it.
+    // A driver that ends gives the console back; a supervisor takes its children with it.
+    console_detach(*this);
     end_children();
     delete m_module;
     m_module = nullptr;

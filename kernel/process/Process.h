@@ -27,6 +27,7 @@ struct ProcessSpec {
     u64 clock_granularity_ns { 1 };
     class Process* parent { nullptr };   // notified (child_exited) when this process ends
     bool may_supervise { false };        // may use the azoth_process imports (ProcessImports.h)
+    bool may_use_serial_port { false };  // may claim the console UART (azoth_device)
     u32 module_index { 0 };              // in global_modules(), reported to the parent
 };
 
@@ -73,6 +74,7 @@ public:
     // Children (supervision). Numbers are the parent's own, 1-based.
     static constexpr usize max_children = 32;
     bool may_supervise() const { return m_may_supervise; }
+    bool may_use_serial_port() const { return m_may_use_serial_port; }
     Result<u32> adopt(Process& child);
     Process* child(u32 number) const;
     // Blocks until a child has ended (or the deadline passes: TimedOut, or this thread is being
@@ -108,6 +110,7 @@ private:
     sched::WaitQueue m_exit_waiters;
     Process* m_parent { nullptr };
     bool m_may_supervise { false };
+    bool m_may_use_serial_port { false };
     u32 m_module_index { 0 };
     Process* m_children[max_children] {};
     FixedVector<ChildExit, max_children> m_child_exits;

@@ -1,6 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
+#include <kernel/process/ConsoleStream.h>
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
@@ -21,6 +22,7 @@ enum Status : i32 {
     fault = 4,
     no_memory = 5,
     exhausted = 6,
+    busy = 7,
     timed_out = 8,
     not_found = 10,
     malformed = 14,
@@ -109,6 +111,7 @@ ErrorOr spawn(wasm::HostCall& call, Span<const Value> arguments, Span<Value> res
     spec.priority = manifest.priority;
     spec.parent = &parent;
     spec.may_supervise = manifest.may_supervise;
+    spec.may_use_serial_port = manifest.serial_port;
     spec.module_index = index;
     auto child = Process::spawn(spec);
     if (child.is_error())
@@ -168,6 +171,75 @@ ErrorOr memory_stats(wasm::HostCall& call, Span<const Value> arguments, Span<Val
     return reply(results, ok);
 }
 
+// ---- azoth_device: the console UART for the driver that holds `serial-port` ----
+
+ErrorOr console_attach_import(wasm::HostCall& call, Span<const Value>, Span<Value> results)
+{
+    Process& process = self(call);
+    if (!process.may_use_serial_port())
+        return reply(results, permission_denied);
+    if (Arch::console_uart_registers() == 0)
+        return reply(results, not_found);
+    auto attached = console_attach(process);
+    return reply(results, attached.is_error() ? busy : ok);
+}
+
+ErrorOr console_read_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+{
+    Process& process = self(call);
+    if (!console_attached_to(process))
+        return reply(results, permission_denied);
+    u32 buffer_address = arguments[0].as_i32(), capacity = arguments[1].as_i32();
+    u64 timeout = arguments[2].as_i64();
+    u32 length_address = arguments[3].as_i32();
+    auto guest = memory(call);
+    if (guest.bytes(buffer_address, capacity).is_error() || guest.bytes(length_address, 4).is_error() || length_address % 4 != 0)
+        return reply(results, fault);
+    Optional<u64> deadline;
+    if (timeout != ~0ull) {
+        u64 now = Arch::clock_nanoseconds();
+        deadline = timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
+    }
+    // Read into a kernel buffer: the guest's memory may grow while this thread waits.
+    u8 chunk[512];
+    usize length = console_read(Bytes(chunk, min<usize>(capacity, sizeof(chunk))), deadline);
+    auto destination = guest.bytes(buffer_address, static_cast<u32>(length));
+    auto length_slot = guest.bytes(length_address, 4);
+    if (destination.is_error() || length_slot.is_error())
+        return reply(results, fault);
+    __builtin_memcpy(destination.value().data(), chunk, length);
+    u32 length32 = static_cast<u32>(length);
+    __builtin_memcpy(length_slot.value().data(), &length32, 4);
+    return reply(results, length == 0 ? timed_out : ok);
+}
+
+ErrorOr uart_read_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+{
+    Process& process = self(call);
+    if (!console_attached_to(process))
+        return reply(results, permission_denied);
+    u32 index = arguments[0].as_i32(), value_address = arguments[1].as_i32();
+    if (index >= Arch::console_uart_registers())
+        return reply(results, invalid_argument);
+    auto slot = memory(call).bytes(value_address, 1);
+    if (slot.is_error())
+        return reply(results, fault);
+    slot.value()[0] = Arch::console_uart_read(index);
+    return reply(results, ok);
+}
+
+ErrorOr uart_write_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+{
+    Process& process = self(call);
+    if (!console_attached_to(process))
+        return reply(results, permission_denied);
+    u32 index = arguments[0].as_i32(), value = arguments[1].as_i32();
+    if (index >= Arch::console_uart_registers() || value > 0xFF)
+        return reply(results, invalid_argument);
+    Arch::console_uart_write(index, static_cast<u8>(value));
+    return reply(results, ok);
+}
+
 struct ImportEntry {
     StringView name;
     Span<const ValueType> parameters;
@@ -190,12 +262,24 @@ const ImportEntry entries[] = {
     { "memory_stats", Span<const ValueType>(one_i32, 1), memory_stats },
 };
 
+constexpr ValueType read_parameters[] = { ValueType::I32, ValueType::I32, ValueType::I64, ValueType::I32 };
+
+const ImportEntry device_entries[] = {
+    { "console_attach", Span<const ValueType>(no_values, 0), console_attach_import },
+    { "console_read", Span<const ValueType>(read_parameters, 4), console_read_import },
+    { "uart_read", Span<const ValueType>(two_i32, 2), uart_read_import },
+    { "uart_write", Span<const ValueType>(two_i32, 2), uart_write_import },
+};
+
 } // namespace
 
-Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView field,
-    const wasm::FunctionType& expected)
+Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView module_name,
+    StringView field, const wasm::FunctionType& expected)
 {
-    for (auto& entry : entries) {
+    Span<const ImportEntry> table = module_name == device_imports_module_name
+        ? Span<const ImportEntry>(device_entries, sizeof(device_entries) / sizeof(device_entries[0]))
+        : Span<const ImportEntry>(entries, sizeof(entries) / sizeof(entries[0]));
+    for (auto& entry : table) {
         if (entry.name != field)
             continue;
         wasm::FunctionType type { entry.parameters, Span<const ValueType>(status_result, 1) };

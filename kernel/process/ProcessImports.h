@@ -18,6 +18,15 @@
 //   memory_stats(out_ptr) -> status                               u64 free_frames, u64 linear_memory_frames,
 //                                                  u64 page_table_frames, u64 kernel_heap_frames
 //                                                  (tests check the frame balance with these)
+//
+// The `azoth_device` import module: the console UART for the one driver holding `serial-port`.
+//   console_attach() -> status        claim the UART and the console stream (E_PERMISSION_DENIED
+//                                     without the capability, 7 E_BUSY when another driver holds it,
+//                                     E_NOT_FOUND when the console UART is not 16550-compatible)
+//   console_read(buffer, capacity, timeout_ns: i64, length_out) -> status   queued console text
+//                                     (E_TIMED_OUT with length 0 when none came in time)
+//   uart_read(register, value_out) -> status / uart_write(register, value) -> status
+//                                     16550 register access; only for the attached driver
 #include <kernel/lib/Result.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/wasm/Runtime.h>
@@ -27,8 +36,10 @@ namespace ath::process {
 class Process;
 
 inline constexpr StringView process_imports_module_name = "azoth_process";
+inline constexpr StringView device_imports_module_name = "azoth_device";
 
-Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView field,
-    const wasm::FunctionType& expected);
+// `module_name` is process_imports_module_name or device_imports_module_name.
+Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView module_name,
+    StringView field, const wasm::FunctionType& expected);
 
 } // namespace ath::process

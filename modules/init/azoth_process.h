@@ -21,4 +21,12 @@ AZOTH_PROCESS_IMPORT(wait) int32_t azp_wait(uint64_t timeout_ns, azp_child_exit_
 AZOTH_PROCESS_IMPORT(kill) int32_t azp_kill(uint32_t child);
 AZOTH_PROCESS_IMPORT(memory_stats) int32_t azp_memory_stats(azp_memory_stats_t* stats);
 
+/* azoth_device: the console UART, for the one driver holding the `serial-port` capability. */
+#define AZOTH_DEVICE_IMPORT(name) __attribute__((import_module("azoth_device"), import_name(#name)))
+enum { AZD_E_BUSY = 7 };
+AZOTH_DEVICE_IMPORT(console_attach) int32_t azd_console_attach(void);
+AZOTH_DEVICE_IMPORT(console_read) int32_t azd_console_read(void* buffer, uint32_t capacity, uint64_t timeout_ns, uint32_t* length_out);
+AZOTH_DEVICE_IMPORT(uart_read) int32_t azd_uart_read(uint32_t reg, uint8_t* value_out);
+AZOTH_DEVICE_IMPORT(uart_write) int32_t azd_uart_write(uint32_t reg, uint32_t value);
+
 #endif

@@ -60,6 +60,11 @@ struct Arch {
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables(); // FirmwareTablesSelfTest.cpp: ACPI MADT + HPET
 
+    // ConsoleUart.cpp: COM1's 16550 registers for a driver module (port I/O).
+    static u32 console_uart_registers();
+    static u8 console_uart_read(u32 index);
+    static void console_uart_write(u32 index, u8 value);
+
     // Random.cpp: RDRAND (none when the CPU lacks it or it keeps failing).
     static Optional<u64> hardware_random();
 

@@ -72,6 +72,12 @@ int main(void)
     expect(azp_kill(0) == AZP_E_NOT_FOUND && azp_kill(0xFFFFFFFFu) == AZP_E_NOT_FOUND, "kill of children it does not have");
     expect(azp_wait(0, (azp_child_exit_t*)(void*)&canary[0]) == AZP_E_TIMED_OUT, "wait without children");
 
+    /* azoth_device: the UART belongs to the module granted `serial-port` alone */
+    expect(azd_console_attach() == AZP_E_PERMISSION_DENIED, "console_attach without the serial-port capability");
+    expect(azd_uart_write(0, 'X') == AZP_E_PERMISSION_DENIED, "uart_write without owning the UART");
+    uint32_t length = 0;
+    expect(azd_console_read(canary, 8, 0, &length) == AZP_E_PERMISSION_DENIED, "console_read without owning the console");
+
     expect(canary_intact(), "no failed call wrote into memory");
     printf("fault-hostile: %d passed, %d failed\n", passed, failed);
     return failed;

@@ -1,0 +1,90 @@
+#include <kernel/arch/Arch.h>
+#include <kernel/main/KernelConsole.h>
+#include <kernel/process/ConsoleStream.h>
+#include <kernel/process/Threads.h>
+
+namespace ath::process {
+
+namespace {
+
+constexpr usize ring_size = 64 * 1024;
+
+u8 g_ring[ring_size];
+usize g_head = 0; // next byte to read
+usize g_count = 0;
+u64 g_dropped = 0;
+const Process* g_driver = nullptr;
+sched::WaitQueue g_readers;
+
+bool redirect(StringView text)
+{
+    if (!g_driver || !Arch::interrupts_enabled())
+        return false;
+    for (char c : text) {
+        if (g_count == ring_size) {
+            ++g_dropped;
+            continue;
+        }
+        g_ring[(g_head + g_count) % ring_size] = static_cast<u8>(c);
+        ++g_count;
+    }
+    wake_all(g_readers);
+    return true;
+}
+
+// Prints what the ring still holds on the early console (after the driver went away).
+void flush_to_early_console()
+{
+    while (g_count > 0) {
+        char c = static_cast<char>(g_ring[g_head]);
+        if (c == '\n')
+            Arch::console_putc('\r');
+        Arch::console_putc(c);
+        g_head = (g_head + 1) % ring_size;
+        --g_count;
+    }
+}
+
+} // namespace
+
+ErrorOr console_attach(Process& driver)
+{
+    if (g_driver && g_driver != &driver)
+        return Error::from(ErrorCode::Busy, "another driver owns the console");
+    g_driver = &driver;
+    set_console_redirect(redirect);
+    return {};
+}
+
+void console_detach(Process& driver)
+{
+    if (g_driver != &driver)
+        return;
+    set_console_redirect(nullptr);
+    g_driver = nullptr;
+    flush_to_early_console();
+    wake_all(g_readers);
+}
+
+bool console_attached_to(const Process& process) { return g_driver == &process; }
+
+usize console_read(Bytes buffer, Optional<u64> deadline_ns)
+{
+    while (g_count == 0) {
+        if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
+            return 0;
+        if (!block_on(g_readers, deadline_ns))
+            return 0;
+    }
+    usize copied = 0;
+    while (copied < buffer.size() && g_count > 0) {
+        buffer[copied++] = g_ring[g_head];
+        g_head = (g_head + 1) % ring_size;
+        --g_count;
+    }
+    return copied;
+}
+
+u64 console_dropped_bytes() { return g_dropped; }
+
+} // namespace ath::process
