@@ -151,19 +151,24 @@ i32 handle_revoke(Call& call)
 
 i32 call(Call& call)
 {
+    // The result words' place is checked before the server runs: a bad pointer never costs a call.
     u32 results_address = call.u32_at(5);
-    if (results_address != azoth_no_results) {
-        TRY_STATUS(check_out<u64>(call.memory, results_address));
-        TRY_STATUS(call.memory.bytes(results_address, 4 * sizeof(u64)));
+    bool wants_results = results_address != azoth_no_results;
+    if (wants_results) {
+        if (results_address % alignof(u64) != 0)
+            return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
+        TRY_STATUS(call.memory.bytes(results_address, sizeof(CallWords)));
     }
     ipc::CallStack& stack = call.context.environment().calls;
     if (stack.current() != &call.process())
         return static_cast<i32>(AzothStatus::E_INVALID_STATE);
     CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
     CallWords reply = TRY_STATUS(stack.call(call.u32_at(0), message));
-    if (results_address != azoth_no_results) {
-        for (u32 i = 0; i < 4; ++i)
-            TRY_STATUS(call.memory.write<u64>(results_address + i * 8, reply.words[i]));
+    if (wants_results) {
+        // The caller's memory cannot have shrunk or moved while it waited (only its owner grows
+        // it), but fetch the span again rather than keep a pointer across the server's run.
+        Bytes destination = TRY_STATUS(call.memory.bytes(results_address, sizeof(CallWords)));
+        __builtin_memcpy(destination.data(), reply.words, sizeof(CallWords));
     }
     return ok;
 }
