@@ -136,4 +136,30 @@ TEST_F(ModuleRegionTest, EventsAndChannelsThroughTheAbi)
     EXPECT_EQ(run(client, "channel_send_byte", { both, 3, 1'000'000 }), status_timed_out);
 }
 
+TEST_F(ModuleRegionTest, AModuleDrivesAChannelRingDirectly)
+{
+    // The module maps the channel's ring and sends with plain stores; the kernel side receives.
+    auto channel = ipc::Channel::create(harness.objects, harness.mapper, harness.waiter, 65536, 64).release_value();
+    Handle handle = client.process().handles().install(*channel, Rights::All).release_value();
+    Handle no_map = client.process().handles().install(*channel, Rights::Read | Rights::Write).release_value();
+    EXPECT_EQ(run(client, "ring_attach", { no_map }), -status_permission_denied);
+    ASSERT_EQ(run(client, "ring_attach", { handle }), 0);
+    u8 buffer[64];
+    for (u32 i = 0; i < 3000; ++i) { // 512 slots: wraps around
+        ASSERT_EQ(run(client, "ring_send_byte", { i & 0xFF }), 1);
+        auto received = channel->ring().try_receive(Bytes(buffer, sizeof buffer));
+        ASSERT_FALSE(received.is_error());
+        ASSERT_TRUE(received.value().has_value());
+        ASSERT_EQ(*received.value(), 1u);
+        ASSERT_EQ(buffer[0], i & 0xFF);
+    }
+    // The ring's region handle hangs under the channel handle: revoking the channel handle unmaps
+    // the ring, and later stores land in the module's private zero pages.
+    EXPECT_EQ(client.process().mapping_count(), 1u);
+    EXPECT_EQ(client.process().handles().revoke(handle).value(), 2u);
+    EXPECT_EQ(client.process().mapping_count(), 0u);
+    run(client, "ring_send_byte", { 7 });
+    EXPECT_EQ(channel->ring().pending().value(), 0u);
+}
+
 } // namespace

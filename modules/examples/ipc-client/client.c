@@ -77,3 +77,23 @@ __attribute__((export_name("channel_receive_byte"))) int32_t channel_receive_byt
         return -status;
     return length == 1 ? message[0] : -100;
 }
+
+// The channel's ring mapped into this module and driven without system calls (sdk azoth_ring.h).
+#include <azoth_ring.h>
+static azoth_ring_t ring;
+__attribute__((export_name("ring_attach"))) int32_t ring_attach(uint32_t channel)
+{
+    azoth_handle_t region;
+    azoth_status_t status = azoth_channel_region(channel, &region);
+    if (status != AZOTH_OK)
+        return -status;
+    status = azoth_region_map(region, window_offset(), 1);
+    if (status != AZOTH_OK)
+        return -status;
+    return azoth_ring_attach(&ring, (void*)window, sizeof window) == 0 ? 0 : -100;
+}
+__attribute__((export_name("ring_send_byte"))) int32_t ring_send_byte(uint32_t value)
+{
+    unsigned char byte = (unsigned char)value;
+    return azoth_ring_try_send(&ring, &byte, 1);
+}
