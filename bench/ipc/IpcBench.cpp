@@ -5,8 +5,9 @@
 //                    native handler, no engine
 //   pipe / unix socket round trips between two processes, a futex ping-pong between two threads
 //   memcpy of 1 MiB vs mapping a 1 MiB Region into a linear memory (zero copy)
-// Every figure is the best (minimum) per-operation time over several batches: the machine is
-// shared, and interference only adds time. Prints one JSON object on stdout.
+// Every figure is the best (minimum) per-operation time over many short batches (each well under
+// a scheduler time slice): the machine is shared, and interference only ever adds time, so the
+// minimum is the most repeatable figure. Prints one JSON object on stdout.
 #include <kernel/arch/hosted/HostedLinearMemory.h>
 #include <kernel/arch/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
@@ -48,12 +49,15 @@ namespace {
 struct Measurement {
     double ns { 0 };
     double cycles { 0 };
+    double median_ns { 0 };
 };
 
-// Runs `body(iterations)` `batches` times; returns the best per-iteration time and cycles.
+// Runs `body(iterations)` `batches` times; returns the best per-iteration time (and its cycles)
+// and the median over the batches.
 Measurement best_of(int batches, u64 iterations, const std::function<void(u64)>& body)
 {
-    Measurement best { 1e300, 1e300 };
+    Measurement best { 1e300, 1e300, 0 };
+    std::vector<double> all;
     for (int batch = 0; batch < batches; ++batch) {
         auto start = Clock::now();
         unsigned long long cycles_start = read_cycles();
@@ -61,9 +65,14 @@ Measurement best_of(int batches, u64 iterations, const std::function<void(u64)>&
         unsigned long long cycles_end = read_cycles();
         double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / static_cast<double>(iterations);
         double cycles = static_cast<double>(cycles_end - cycles_start) / static_cast<double>(iterations);
-        if (ns < best.ns)
-            best = { ns, cycles };
+        all.push_back(ns);
+        if (ns < best.ns) {
+            best.ns = ns;
+            best.cycles = cycles;
+        }
     }
+    std::sort(all.begin(), all.end());
+    best.median_ns = all[all.size() / 2];
     return best;
 }
 
@@ -92,9 +101,11 @@ void must(ErrorOr result, const char* what)
 __attribute__((noinline)) u64 native_handler(u64 a, u64 b, u64 c, u64 d) { return a + b + c + d; }
 u64 (*volatile native_target)(u64, u64, u64, u64) = native_handler;
 
+int batches = 200;
+
 Measurement measure_native_call(u64 iterations)
 {
-    return best_of(7, iterations, [](u64 n) {
+    return best_of(batches, iterations, [](u64 n) {
         u64 sum = 0;
         for (u64 i = 0; i < n; ++i)
             sum += native_target(i, 1, 2, 3);
@@ -149,7 +160,7 @@ Measurement measure_module_loop(Modules& modules, sys::AzothContext& client, was
     object::Handle endpoint, u64 iterations)
 {
     wasm::Function* function = instance.find_export(loop)->as_function();
-    return best_of(7, iterations, [&](u64 n) {
+    return best_of(batches, iterations, [&](u64 n) {
         wasm::Value arguments[2] = { wasm::Value::from_i32(endpoint), wasm::Value::from_i32(static_cast<u32>(n)) };
         wasm::Value result[1];
         must(client.run(*function, arguments, result), loop);
@@ -175,7 +186,7 @@ Measurement measure_kernel_call(Modules& modules, u64 iterations)
     auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
     object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
     modules.calls.enter(*client);
-    auto result = best_of(7, iterations, [&](u64 n) {
+    auto result = best_of(batches, iterations, [&](u64 n) {
         u64 sum = 0;
         for (u64 i = 0; i < n; ++i)
             sum += must(modules.calls.call(handle, object::CallWords { { i, 1, 2, 3 } }), "call").words[0];
@@ -208,7 +219,7 @@ Measurement measure_fd_round_trip(int parent_out, int parent_in, int child_in, i
     close(child_in);
     if (child_out != child_in)
         close(child_out);
-    auto result = best_of(5, iterations, [&](u64 n) {
+    auto result = best_of(batches / 4, iterations, [&](u64 n) {
         char byte = 1;
         for (u64 i = 0; i < n; ++i) {
             if (write(parent_out, &byte, 1) != 1 || read(parent_in, &byte, 1) != 1)
@@ -261,7 +272,7 @@ Measurement measure_futex(u64 iterations)
             }
         }
     });
-    auto result = best_of(5, iterations, [&](u64 n) {
+    auto result = best_of(batches / 4, iterations, [&](u64 n) {
         for (u64 i = 0; i < n; ++i) {
             word.store(1);
             futex(&word, FUTEX_WAKE, 1);
@@ -283,7 +294,7 @@ constexpr u64 mib = 1 << 20;
 Measurement measure_memcpy(u64 iterations)
 {
     std::vector<u8> source(mib, 7), destination(mib, 0);
-    return best_of(9, iterations, [&](u64 n) {
+    return best_of(batches / 4, iterations, [&](u64 n) {
         for (u64 i = 0; i < n; ++i) {
             std::memcpy(destination.data(), source.data(), mib);
             asm volatile("" : : "r"(destination.data()) : "memory");
@@ -308,23 +319,26 @@ ZeroCopy measure_zero_copy(Modules& modules)
     object::Handle handle = must(process->handles().install(*region, object::Rights::Read | object::Rights::Map), "install");
 
     ZeroCopy result;
-    result.map = { 1e300, 1e300 };
-    result.unmap = { 1e300, 1e300 };
-    result.map_and_touch = { 1e300, 1e300 };
+    result.map = { 1e300, 1e300, 0 };
+    result.unmap = { 1e300, 1e300, 0 };
+    result.map_and_touch = { 1e300, 1e300, 0 };
+    std::vector<double> maps, unmaps, touches;
     for (int round = 0; round < 200; ++round) {
         auto start = Clock::now();
         auto cycles = read_cycles();
         must(process->map_region(handle, mib, false), "map");
         double map_cycles = static_cast<double>(read_cycles() - cycles);
         double map_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        maps.push_back(map_ns);
         if (map_ns < result.map.ns)
-            result.map = { map_ns, map_cycles };
+            result.map = { map_ns, map_cycles, 0 };
         start = Clock::now();
         cycles = read_cycles();
         must(process->unmap_region(mib), "unmap");
         double unmap_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        unmaps.push_back(unmap_ns);
         if (unmap_ns < result.unmap.ns)
-            result.unmap = { unmap_ns, static_cast<double>(read_cycles() - cycles) };
+            result.unmap = { unmap_ns, static_cast<double>(read_cycles() - cycles), 0 };
 
         start = Clock::now();
         cycles = read_cycles();
@@ -336,11 +350,19 @@ ZeroCopy measure_zero_copy(Modules& modules)
         double touch_cycles = static_cast<double>(read_cycles() - cycles);
         if (sum != 9 * (mib / page_size))
             die("zero copy", Error::from(ErrorCode::Invalid, "mapped bytes are not the region's"));
+        touches.push_back(touch_ns);
         if (touch_ns < result.map_and_touch.ns)
-            result.map_and_touch = { touch_ns, touch_cycles };
+            result.map_and_touch = { touch_ns, touch_cycles, 0 };
         must(process->unmap_region(mib), "unmap");
     }
     process->terminate();
+    auto median = [](std::vector<double>& values) {
+        std::sort(values.begin(), values.end());
+        return values[values.size() / 2];
+    };
+    result.map.median_ns = median(maps);
+    result.unmap.median_ns = median(unmaps);
+    result.map_and_touch.median_ns = median(touches);
     return result;
 }
 
@@ -353,10 +375,10 @@ int main(int argc, char** argv)
         return 2;
     }
     std::string module_dir = argv[1];
-    bool quick = std::getenv("AZOTH_BENCH_QUICK") != nullptr;
-    u64 scale = quick ? 10 : 1;
+    if (std::getenv("AZOTH_BENCH_QUICK"))
+        batches = 20;
 
-    Measurement native = measure_native_call(10'000'000 / scale);
+    Measurement native = measure_native_call(100'000);
 
     Modules modules;
     auto [client, client_instance] = modules.load(module_dir + "/ipc-client.wasm", "client");
@@ -364,20 +386,21 @@ int main(int argc, char** argv)
     (void)server_instance;
     auto endpoint = must(server->create_endpoint(), "endpoint");
     object::Handle handle = must(client->process().handles().install(*endpoint, object::Rights::Call), "install");
-    Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 1'000'000 / scale);
-    Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 1'000'000 / scale);
-    Measurement kernel_call = measure_kernel_call(modules, 2'000'000 / scale);
+    Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 2'000);
+    Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 2'000);
+    Measurement kernel_call = measure_kernel_call(modules, 20'000);
 
-    Measurement pipe_trip = measure_pipe(100'000 / scale);
-    Measurement socket_trip = measure_unix_socket(100'000 / scale);
-    Measurement futex_trip = measure_futex(100'000 / scale);
-    Measurement copy = measure_memcpy(200 / scale);
+    Measurement pipe_trip = measure_pipe(200);
+    Measurement socket_trip = measure_unix_socket(200);
+    Measurement futex_trip = measure_futex(200);
+    Measurement copy = measure_memcpy(4);
     ZeroCopy zero_copy = measure_zero_copy(modules);
 
     std::printf("{\n");
     std::printf("  \"cycles_available\": %s,\n", have_cycles ? "true" : "false");
     auto emit = [](const char* key, const Measurement& m, bool last = false) {
-        std::printf("  \"%s_ns\": %.2f,\n  \"%s_cycles\": %.1f%s\n", key, m.ns, key, m.cycles, last ? "" : ",");
+        std::printf("  \"%s_ns\": %.2f,\n  \"%s_cycles\": %.1f,\n  \"%s_median_ns\": %.2f%s\n", key, m.ns, key, m.cycles, key,
+            m.median_ns, last ? "" : ",");
     };
     emit("native_call", native);
     emit("azoth_call", azoth_empty);
