@@ -1,3 +1,5 @@
+#include <kernel/firmware/ReservedMemory.h>
+#include <kernel/lib/Bits.h>
 #include <kernel/lib/Format.h>
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
@@ -9,9 +11,35 @@ namespace {
 FrameAllocator g_frames;
 bool g_frames_ready = false;
 
+// The device tree blob (the arch keeps reading it after boot-services memory is reclaimed) and
+// the ranges it reserves (firmware regions a UEFI memory map may list as ordinary memory).
+void reserve_device_tree_ranges(FrameAllocator& frames, u64 physical)
+{
+    constexpr u64 header_size = 40, max_size = 2ULL << 20;
+    if (!range_within(physical, header_size, boot::direct_map_max_size))
+        return;
+    auto* header = phys_to_ptr<const u8>(PhysicalAddress(physical));
+    u64 size = byte_swap(load_le<u32>(header + 4));
+    if (size < header_size || size > max_size || !range_within(physical, size, boot::direct_map_max_size))
+        return;
+    ReadonlyBytes blob(header, size);
+    auto tree = firmware::DeviceTree::create(blob);
+    if (tree.is_error())
+        return;
+    frames.reserve_range(PhysicalAddress(physical), size);
+    firmware::RegEntry ranges[32];
+    usize count = firmware::device_tree_reserved_ranges(blob, tree.value(), Span<firmware::RegEntry>(ranges, 32));
+    for (usize i = 0; i < min<usize>(count, 32); ++i) {
+        if (range_within(ranges[i].address, ranges[i].size, boot::direct_map_max_size))
+            frames.reserve_range(PhysicalAddress(ranges[i].address), ranges[i].size);
+    }
+}
+
 // Ranges that must never be handed out whatever the memory map says about them.
 void reserve_boot_data(FrameAllocator& frames, const boot::BootInfo& info)
 {
+    if (info.device_tree)
+        reserve_device_tree_ranges(frames, info.device_tree);
     frames.reserve_range(PhysicalAddress(0), page_size); // null frame: keeps physical 0 meaning "none"
     frames.reserve_range(PhysicalAddress(info.kernel_physical_base), info.kernel_size);
     if (info.initrd)
