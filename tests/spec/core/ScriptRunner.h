@@ -63,12 +63,12 @@ private:
     CommandOutcome run_register(const Command&);
     CommandOutcome run_action_command(const Command&);
     CommandOutcome run_assert_return(const Command&);
-    CommandOutcome run_assert_trap(const Command&, wasm::TrapKind expected_kind, bool exhaustion);
+    CommandOutcome run_assert_trap(const Command&, bool exhaustion);
     CommandOutcome run_assert_module_error(const Command&);
 
     Result<wasm::Module> decode(const Command&);
     Result<wasm::Instance*> instantiate(const wasm::Module&);
-    Result<wasm::Extern> resolve_import(StringView module_name, StringView field, wasm::ExternKind);
+    Result<wasm::Extern> resolve_import(StringView module_name, StringView field);
     // Runs the command's action; results go to `results` and their count to `result_count`.
     ErrorOr perform(const SpecAction&, Span<wasm::Value> results, usize& result_count);
     Result<wasm::Instance*> find_instance(StringView module_name);
