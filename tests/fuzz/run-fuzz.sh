@@ -3,7 +3,8 @@
 #   replays every committed crash input once (each must now run cleanly)
 # run-fuzz.sh bounded FUZZER SPEC_SUITE_DIR WORK_DIR SECONDS
 #   converts the spec suite's .wast files to .wasm seeds (when the suite is there) and fuzzes for
-#   SECONDS; a crash leaves its input in WORK_DIR/crashes/ and fails the run.
+#   SECONDS from a fresh corpus with libFuzzer seed 1; a crash leaves its input in
+#   WORK_DIR/crashes/ and fails the run.
 set -eu
 mode=$1 fuzzer=$2
 case "$mode" in
@@ -20,7 +21,8 @@ regressions)
 bounded)
     suite=$3 work=$4 seconds=$5
     seeds="$work/seeds" corpus="$work/corpus" crashes="$work/crashes"
-    rm -rf "$seeds" && mkdir -p "$seeds" "$corpus" "$crashes"
+    # A fresh corpus and a fixed libFuzzer seed: the CI run is bounded and reproducible.
+    rm -rf "$seeds" "$corpus" && mkdir -p "$seeds" "$corpus" "$crashes"
     if [ -d "$suite" ] && command -v wast2json >/dev/null 2>&1; then
         for wast in "$suite"/*.wast; do
             name=$(basename "$wast" .wast)
@@ -34,7 +36,8 @@ bounded)
     else
         echo "fuzz.engine: no spec suite at $suite; fuzzing from an empty corpus"
     fi
-    exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=65536 \
+    [ "$seconds" = 0 ] && exit 0 # only the seeds were wanted
+    exec "$fuzzer" -seed=1 -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$seeds"
     ;;
 *)
