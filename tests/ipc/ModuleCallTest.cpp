@@ -2,6 +2,8 @@
 // handles, trapping servers, nesting and re-entry, hostile pointers, least privilege.
 #include "ModuleHarness.h"
 
+#include <kernel/object/Manifest.h>
+
 #include <gtest/gtest.h>
 
 using namespace ath;
@@ -177,6 +179,35 @@ TEST_F(ModuleCallTest, TransferThroughTheAbiNeedsTransferAndAProcessHandle)
     Handle back = other.process().handles().install(client.process(), Rights::Write).release_value();
     EXPECT_EQ(static_cast<i64>(harness.run(other, "transfer", { in_other, back, static_cast<u32>(Rights::Call), 1 }).value()),
         status_permission_denied);
+}
+
+TEST_F(ModuleCallTest, ManifestGrantsAreTheOnlyWayInAndEndWithTheLease)
+{
+    // The supervisor owns the endpoint, publishes it, and grants it to modules by manifest.
+    auto supervisor = Process::create(harness.objects, harness.space, "init").release_value();
+    auto endpoint = server.context->create_endpoint().release_value();
+    Handle owned = supervisor->handles().install(*endpoint, Rights::All).release_value();
+    Handle lease = supervisor->handles().derive(owned, Rights::Call | Rights::Transfer | Rights::Revoke).release_value();
+    ObjectDirectory directory;
+    ASSERT_FALSE(directory.publish("counter", supervisor->handles(), lease).is_error());
+
+    auto manifest = Manifest::parse("name=client\nhandle=endpoint:counter:call\n").release_value();
+    auto granted = directory.grant(manifest, client.process()).release_value();
+    ASSERT_EQ(granted.size(), 1u);
+    EXPECT_EQ(call(client, granted[0], 1, 10, 20, 30), 60);
+    EXPECT_EQ(static_cast<i64>(harness.run(client, "derive", { granted[0], static_cast<u32>(Rights::Call) }).value()),
+        status_permission_denied); // the manifest asked for call only
+
+    // A manifest asking for more than the supervisor published is refused whole.
+    auto greedy = Manifest::parse("name=outsider\nhandle=endpoint:counter:call+transfer+derive\n").release_value();
+    auto outsider = harness.load("ipc-client", "outsider").release_value();
+    EXPECT_EQ(directory.grant(greedy, outsider.process()).error().code, ErrorCode::PermissionDenied);
+    EXPECT_EQ(outsider.process().handles().live_count(), 0u);
+
+    // The lease ends: the client's granted handle dies with it.
+    EXPECT_EQ(supervisor->handles().revoke(lease).value(), 2u);
+    EXPECT_EQ(call(client, granted[0], 1, 10, 20, 30), -status_bad_handle);
+    supervisor->terminate();
 }
 
 TEST_F(ModuleCallTest, ServerExitMakesEndpointsAnswerNotFound)
