@@ -45,6 +45,10 @@ struct Arch {
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();
+    // Optional capability (used by the tick-rate self-test when a port has it): the tick rate the
+    // programmed timer actually runs at, measured against the clock without relying on interrupt
+    // delivery (which an emulator under host load coalesces).
+    static Result<u64> measure_timer_hz(u64 window_ns);
     static void set_timer_tick_handler(IrqHandler handler, void* context);
     // Rtc.cpp: the CMOS real-time clock (read once per call; UTC as QEMU provides it).
     static Optional<u64> wall_clock_seconds();

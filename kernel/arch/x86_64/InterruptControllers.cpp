@@ -166,6 +166,43 @@ void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
         enable_interrupts();
 }
 
+Result<u64> Arch::measure_timer_hz(u64 window_ns)
+{
+    if (!g_lapic || !g_hpet || g_timer_counts_per_tick == 0)
+        return Error::from(ErrorCode::Invalid, "the timer is not running");
+    // Re-time the LAPIC counter against the HPET in one-shot mode (masked, so no tick is lost to
+    // it), then restore the periodic tick. Both counters follow the same clock whatever the host
+    // does, so only the moments of the two end reads matter: they are taken between two clock
+    // reads and retried when the CPU was held up in between.
+    bool were_enabled = interrupts_enabled();
+    disable_interrupts();
+    lapic_write(lapic_reg::lvt_timer, (1u << 16) | u32(vector::lapic_timer));
+    lapic_write(lapic_reg::timer_initial, 0xFFFFFFFF);
+    u64 start = clock_nanoseconds();
+    u64 start_count = lapic_read(lapic_reg::timer_current);
+    Optional<u64> measured;
+    for (usize attempt = 0; attempt < 8 && !measured.has_value(); ++attempt) {
+        busy_wait_nanoseconds(window_ns);
+        u64 before = clock_nanoseconds();
+        u64 count = lapic_read(lapic_reg::timer_current);
+        u64 after = clock_nanoseconds();
+        if (after - before > 50'000 || count == 0)
+            continue;
+        u64 elapsed = before / 2 + after / 2 - start;
+        u64 counted = start_count - count;
+        // ticks per second = counted / counts_per_tick / (elapsed / 10^9); fits in 64 bits for
+        // windows up to seconds at LAPIC rates.
+        measured = counted * 1'000'000'000 / (g_timer_counts_per_tick * elapsed);
+    }
+    lapic_write(lapic_reg::lvt_timer, u32(vector::lapic_timer) | (1u << 17));
+    lapic_write(lapic_reg::timer_initial, u32(g_timer_counts_per_tick));
+    if (were_enabled)
+        enable_interrupts();
+    if (!measured.has_value())
+        return Error::from(ErrorCode::TimedOut, "could not read the timer without being held up");
+    return *measured;
+}
+
 void lapic_end_of_interrupt() { lapic_write(lapic_reg::end_of_interrupt, 0); }
 
 void dispatch_irq(u64 vector_number)

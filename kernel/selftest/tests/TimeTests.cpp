@@ -24,10 +24,10 @@ ATH_SELFTEST(time_clock_is_monotonic)
 ATH_SELFTEST(time_tick_rate_matches_clock)
 {
     EXPECT(Arch::interrupts_enabled());
-    // Count ticks over 100 ms of clock time and compare with the tick frequency (+-35%: emulated
-    // timers are coarse). Under emulation a busy host can delay the virtual CPU and the timer then
-    // coalesces missed ticks, which only ever makes the count LOW; so a low window is retried (up
-    // to 5 times) while a high count, which no host delay can cause, fails at once.
+    // Delivered ticks over 100 ms of clock time. An emulator under host load delivers late and
+    // coalesces missed periodic ticks, so a LOW count proves little: it is retried, and after
+    // that only liveness (at least 5% delivered) is required. A HIGH count cannot come from host
+    // load and fails at once. The rate itself is checked below without relying on delivery.
     constexpr u64 window_ns = 100'000'000;
     u64 ticks = 0, elapsed = 0, expected = 0;
     for (usize attempt = 0; attempt < 5; ++attempt) {
@@ -40,12 +40,24 @@ ATH_SELFTEST(time_tick_rate_matches_clock)
         expected = elapsed * Arch::timer_frequency_hz() / 1'000'000'000;
         if (ticks * 100 > expected * 135)
             return selftest::failure("{} ticks in {} ns; expected about {}", ticks, elapsed, expected);
-        if (ticks * 100 >= expected * 65) {
-            println("  {} ticks in {} us (expected {}, attempt {})", ticks, elapsed / 1000, expected, attempt + 1);
-            return {};
-        }
+        if (ticks * 100 >= expected * 65)
+            break;
     }
-    return selftest::failure("{} ticks in {} ns; expected about {} (5 attempts)", ticks, elapsed, expected);
+    println("  {} ticks delivered in {} us (expected {})", ticks, elapsed / 1000, expected);
+    if (ticks * 100 < expected * 5)
+        return selftest::failure("only {} ticks delivered in {} ns; expected about {}", ticks, elapsed, expected);
+
+    // The programmed rate against the clock, when the port can measure it (+-10%).
+    if constexpr (requires { Arch::measure_timer_hz(u64(0)); }) {
+        u64 measured = TRY(Arch::measure_timer_hz(50'000'000));
+        println("  timer runs at {} Hz against the clock (programmed {} Hz)", measured, Arch::timer_frequency_hz());
+        u64 programmed = Arch::timer_frequency_hz();
+        if (measured * 100 < programmed * 90 || measured * 100 > programmed * 110)
+            return selftest::failure("timer runs at {} Hz, programmed for {} Hz", measured, programmed);
+    } else if (ticks * 100 < expected * 65) {
+        return selftest::failure("{} ticks in {} ns; expected about {} (5 attempts)", ticks, elapsed, expected);
+    }
+    return {};
 }
 
 ATH_SELFTEST(interrupt_from_device_through_controller)
