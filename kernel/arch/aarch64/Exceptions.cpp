@@ -78,6 +78,17 @@ StringView class_name(u64 ec)
     }
 }
 
+// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
+// the arming call, may resume there. A fault on another stack (another thread) is not this
+// catch's business and is reported as unhandled instead of jumping into someone else's frame.
+bool on_catching_stack(const ExceptionFrame& frame, const CatchContext& context)
+{
+    constexpr u64 max_catch_depth = 1ULL << 20;
+    // `<=`: calls push nothing here, so a body that tail-calls into faulting code faults with
+    // exactly the stack pointer the catch saved.
+    return frame.sp <= context.sp && context.sp - frame.sp < max_catch_depth;
+}
+
 void resume_from_catch(ExceptionFrame& frame, CatchContext& context)
 {
     u64 ec = exception_class_of(frame.esr);
@@ -158,7 +169,7 @@ extern "C" void aarch64_exception_dispatch(ExceptionFrame* frame)
         handle_irq();
         return;
     }
-    if (type == ExceptionType::synchronous && g_active_catch) {
+    if (type == ExceptionType::synchronous && g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
         resume_from_catch(*frame, *g_active_catch);
         return;
     }

@@ -67,6 +67,17 @@ StringView cause_name(u64 code)
     }
 }
 
+// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
+// the arming call, may resume there. A fault on another stack (another thread) is not this
+// catch's business and is reported as unhandled instead of jumping into someone else's frame.
+bool on_catching_stack(const TrapFrame& frame, const CatchContext& context)
+{
+    constexpr u64 max_catch_depth = 1ULL << 20;
+    // `<=`: calls push nothing here, so a body that tail-calls into faulting code faults with
+    // exactly the stack pointer the catch saved.
+    return frame.x[2] <= context.sp && context.sp - frame.x[2] < max_catch_depth;
+}
+
 void resume_from_catch(TrapFrame& frame, CatchContext& context)
 {
     u64 code = frame.scause;
@@ -144,7 +155,7 @@ extern "C" void riscv64_trap_dispatch(TrapFrame* frame)
             handle_external_interrupt();
         return;
     }
-    if (g_active_catch) {
+    if (g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
         resume_from_catch(*frame, *g_active_catch);
         return;
     }
