@@ -161,8 +161,10 @@ Result<Handle> HandleTable::transfer(Handle handle, HandleTable& target, Rights 
     HandleEntry* source = TRY(find_live(handle));
     if (!has_all(source->rights, Rights::Transfer))
         return Error::from(ErrorCode::PermissionDenied, "handle lacks the transfer right");
-    if (mode == TransferMode::Move && &target == this)
+    if (mode == TransferMode::Move && &target == this) {
+        source->rights = source->rights & mask;
         return handle;
+    }
     HandleEntry* entry = TRY(target.allocate_slot());
     Rights rights = source->rights & mask;
     if (mode == TransferMode::Move) {
@@ -264,6 +266,11 @@ ErrorOr HandleTable::attach_mapping(Handle handle, MappingRecord& record)
 bool HandleTable::unmap_mapping(MappingRecord& record)
 {
     SpaceGuard guard(m_space);
+    return unmap_mapping_locked(record);
+}
+
+bool HandleTable::unmap_mapping_locked(MappingRecord& record)
+{
     HandleEntry* entry = record.through;
     if (!entry)
         return false;

@@ -175,6 +175,8 @@ public:
     // Detaches the record from whatever handle it hangs on and runs its unmap hook, unless a
     // revocation already did (then nothing happens). Returns whether this call unmapped it.
     bool unmap_mapping(MappingRecord& record);
+    // The same with the space lock already held by the caller (a SpaceGuard on space()).
+    bool unmap_mapping_locked(MappingRecord& record);
 
     static Handle encode(u32 index, u32 generation) { return (generation << index_bits) | index; }
 

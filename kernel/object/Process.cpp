@@ -18,14 +18,17 @@ Result<RefPtr<Process>> Process::create(ObjectAllocator& allocator, CapabilitySp
     return make_object<Process>(allocator, space, name);
 }
 
-usize Process::mapping_count() const
+usize Process::mapping_count()
 {
+    SpaceGuard guard(m_handles.space());
     usize count = 0;
     for (auto& mapping : m_mappings)
         count += mapping.in_use ? 1 : 0;
     return count;
 }
 
+// Mapping records change under the space lock only: a revocation on another thread runs the unmap
+// hook of this process's records while this thread may be mapping or unmapping.
 ErrorOr Process::map_region(Handle handle, u64 offset, bool writable)
 {
     if (m_terminated)
@@ -42,33 +45,42 @@ ErrorOr Process::map_region(Handle handle, u64 offset, bool writable)
     Bytes memory = m_memory->linear_memory();
     if (!range_within<u64>(offset, region.size(), memory.size()))
         return Error::from(ErrorCode::OutOfRange, "region does not fit in linear memory at that offset");
-    Mapping* free_record = nullptr;
-    for (auto& mapping : m_mappings) {
-        if (!mapping.in_use) {
-            if (!free_record)
-                free_record = &mapping;
-            continue;
+
+    // Reserve a record for the range (not attached to any handle yet, so no revocation sees it).
+    Mapping* record = nullptr;
+    {
+        SpaceGuard guard(m_handles.space());
+        for (auto& mapping : m_mappings) {
+            if (!mapping.in_use) {
+                if (!record)
+                    record = &mapping;
+                continue;
+            }
+            if (offset < mapping.offset + mapping.length && mapping.offset < offset + region.size())
+                return Error::from(ErrorCode::AlreadyExists, "range overlaps an existing mapping");
         }
-        if (offset < mapping.offset + mapping.length && mapping.offset < offset + region.size())
-            return Error::from(ErrorCode::AlreadyExists, "range overlaps an existing mapping");
+        if (!record)
+            return Error::from(ErrorCode::Exhausted, "too many mappings in this process");
+        record->in_use = true;
+        record->process = this;
+        record->unmap = &unmap_hook;
+        record->address = memory.data() + offset;
+        record->offset = offset;
+        record->length = region.size();
     }
-    if (!free_record)
-        return Error::from(ErrorCode::Exhausted, "too many mappings in this process");
 
     // Everything is checked; from here the mapping either happens completely or not at all.
-    u8* address = memory.data() + offset;
-    TRY(m_mapper->map(region.pages(), 0, address, region.size(), writable));
-    Mapping& record = *free_record;
-    record.unmap = &unmap_hook;
-    record.process = this;
-    record.region = view.object.leak();
-    record.address = address;
-    record.offset = offset;
-    record.length = region.size();
-    record.in_use = true;
-    if (auto attached = m_handles.attach_mapping(handle, record); attached.is_error()) {
+    if (auto mapped = m_mapper->map(region.pages(), 0, record->address, region.size(), writable); mapped.is_error()) {
+        SpaceGuard guard(m_handles.space());
+        record->in_use = false;
+        record->address = nullptr;
+        return mapped.release_error();
+    }
+    record->region = view.object.leak();
+    if (auto attached = m_handles.attach_mapping(handle, *record); attached.is_error()) {
         // The handle was revoked between the lookup and now: undo, as if never mapped.
-        unmap_hook(record);
+        SpaceGuard guard(m_handles.space());
+        unmap_hook(*record);
         return attached.release_error();
     }
     return {};
@@ -90,9 +102,10 @@ void Process::unmap_hook(MappingRecord& base)
 
 ErrorOr Process::unmap_region(u64 offset)
 {
+    SpaceGuard guard(m_handles.space());
     for (auto& mapping : m_mappings) {
-        if (mapping.in_use && mapping.offset == offset) {
-            m_handles.unmap_mapping(mapping);
+        if (mapping.in_use && mapping.offset == offset && mapping.through) {
+            m_handles.unmap_mapping_locked(mapping);
             return {};
         }
     }
@@ -101,9 +114,12 @@ ErrorOr Process::unmap_region(u64 offset)
 
 void Process::terminate()
 {
-    for (auto& mapping : m_mappings) {
-        if (mapping.in_use)
-            m_handles.unmap_mapping(mapping);
+    {
+        SpaceGuard guard(m_handles.space());
+        for (auto& mapping : m_mappings) {
+            if (mapping.in_use && mapping.through)
+                m_handles.unmap_mapping_locked(mapping);
+        }
     }
     m_handles.close_all();
     m_terminated = true;

@@ -44,7 +44,7 @@ public:
     ErrorOr map_region(Handle handle, u64 offset, bool writable);
     // Undoes the mapping at `offset`: private zeroed pages come back. NotFound when none.
     ErrorOr unmap_region(u64 offset);
-    usize mapping_count() const;
+    usize mapping_count();
 
     // Closes every handle and undoes every mapping (the process is exiting or being reset).
     void terminate();
