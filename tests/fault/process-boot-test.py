@@ -107,6 +107,18 @@ def fault(args, work):
         else:
             print(f"FAIL: {what} (no line matching {pattern})")
             failed = True
+    # Preemption: while fault-loop spins (no system calls) steady still gets the CPU.
+    spins = [m.end() for m in re.finditer(r"^fault-loop: spinning forever$", log, re.M)]
+    preempted = 0
+    for start in spins:
+        end = log.find("init: fault-loop killed", start)
+        if end > start and re.search(r"^steady: tick \d+$", log[start:end], re.M):
+            preempted += 1
+    if preempted == 0:
+        print("FAIL: steady never printed while fault-loop was spinning (no preemption?)")
+        failed = True
+    else:
+        print(f"ok: steady ran during {preempted} of {len(spins)} fault-loop spins (preemption)")
     grown = [int(x) for x in re.findall(r"^fault-memory: grew (\d+) MiB", log, re.M)]
     if len(grown) != 2 or grown[0] < 64 or abs(grown[0] - grown[1]) > 8:
         print(f"FAIL: fault-memory should grow to about the same size twice, got {grown}")
