@@ -13,6 +13,9 @@ usage:
       boots the default esp.img: init starts the uart driver, which claims the console UART, and
       hello's greeting appears after the driver's banner; the system stays up (QEMU is stopped
       after --timeout, status 124 expected)
+  process-boot-test.py run-exec --arch-build DIR [--status N] [--expect TEXT]... -- MODULE [ARGS...]
+      runs `./azoth run --exec MODULE -- ARGS` (AZOTH_BUILD = DIR's parent) and checks its exit
+      status and output
   process-boot-test.py exec-compare --arch-build DIR --azoth-exec BIN [--env K=V]... [--status N]
                        -- MODULE [ARGS...]
       runs MODULE with ./azoth exec's binary (hosted) and in the booted kernel (`exec` mode) and
@@ -168,6 +171,29 @@ def uart(args, work):
     return 0
 
 
+def run_exec(args, work):
+    """./azoth run --exec itself: the user-facing path (image, boot, exit code from the serial line)."""
+    module, module_args = args.command[0], args.command[1:]
+    env = dict(os.environ, AZOTH_BUILD=os.path.dirname(os.path.abspath(args.arch_build)))
+    done = subprocess.run([os.path.join(ROOT, "azoth"), "run", "--exec", module, "--"] + module_args,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                          timeout=args.timeout)
+    output = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", done.stdout.decode("utf-8", "replace")).replace("\r", "")
+    print(output[-2500:])
+    failed = False
+    if args.status is not None and done.returncode != args.status:
+        print(f"FAIL: ./azoth run --exec exited {done.returncode}, expected {args.status}")
+        failed = True
+    for expected in args.expect:
+        if expected not in output:
+            print(f"FAIL: missing output: {expected}")
+            failed = True
+    if failed:
+        return 1
+    print("PASS")
+    return 0
+
+
 def exec_compare(args, work):
     if not args.command:
         print("FAIL: no module given")
@@ -217,12 +243,13 @@ def exec_compare(args, work):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart"])
+    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "run-exec"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--timeout", type=int, default=240)
     parser.add_argument("--azoth-exec")
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--status", type=int)
+    parser.add_argument("--expect", action="append", default=[])
     argv = sys.argv[1:]
     command = []
     if "--" in argv:
@@ -237,6 +264,8 @@ def main():
             return fault(args, work)
         if args.scenario == "uart":
             return uart(args, work)
+        if args.scenario == "run-exec":
+            return run_exec(args, work)
         return exec_compare(args, work)
 
 
