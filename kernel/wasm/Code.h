@@ -29,7 +29,6 @@ static_assert(sizeof(Instr) == 8);
 // Internal operations besides the numeric list. Immediates in braces.
 #define ATH_WASM_CONTROL_OPS(X) \
     X(Unreachable)              \
-    X(LoopHeader) /* fuel and interrupt poll at every loop iteration */ \
     X(Exit)                     \
     X(Jump)       /* {target} */ \
     X(BrIf)       /* {target} */ \

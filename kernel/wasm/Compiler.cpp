@@ -493,8 +493,7 @@ ErrorOr FunctionCompiler::compile_instruction()
     case 0x03: {
         auto type = TRY(read_block_type());
         TRY(push_frame(FrameKind::Loop, type));
-        mark_branch_target(m_code.size());
-        emit(Op::LoopHeader); // frame.start: every back-edge lands here and polls fuel/interrupts
+        mark_branch_target(m_code.size()); // frame.start: back-edges land here (and poll there)
         return {};
     }
     case 0x04: {

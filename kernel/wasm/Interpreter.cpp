@@ -18,6 +18,16 @@ namespace {
         [[clang::musttail]] return next_ip_->handler(next_ip_, sp, fp, m, mem, mem_size); \
     } while (0)
 #define NEXT(words) NEXT_AT(ip + (words))
+// Taken branches that go backwards are loop back-edges: the fuel / interrupt poll happens there.
+#define BRANCH(target_expression)                                          \
+    do {                                                                   \
+        const Instr* branch_target_ = (target_expression);                 \
+        if (branch_target_ <= ip && m->poll) [[unlikely]] {                 \
+            if (!poll_budget(m))                                           \
+                return;                                                    \
+        }                                                                  \
+        NEXT_AT(branch_target_);                                           \
+    } while (0)
 #define RELOAD_MEMORY()                                        \
     do {                                                       \
         mem = m->memory ? m->memory->base : nullptr;           \
@@ -57,22 +67,13 @@ HANDLER(Exit)
     return;
 }
 
-HANDLER(LoopHeader)
-{
-    if (m->poll) [[unlikely]] {
-        if (!poll_budget(m))
-            return;
-    }
-    NEXT(1);
-}
-
-HANDLER(Jump) { NEXT_AT(target_of(ip + 1)); }
+HANDLER(Jump) { BRANCH(target_of(ip + 1)); }
 
 HANDLER(BrIf)
 {
     u32 condition = static_cast<u32>(*--sp);
     if (condition)
-        NEXT_AT(target_of(ip + 1));
+        BRANCH(target_of(ip + 1));
     NEXT(2);
 }
 
@@ -80,7 +81,7 @@ HANDLER(BrUnless)
 {
     u32 condition = static_cast<u32>(*--sp);
     if (!condition)
-        NEXT_AT(target_of(ip + 1));
+        BRANCH(target_of(ip + 1));
     NEXT(2);
 }
 
@@ -96,7 +97,7 @@ inline u64* move_down(u64* sp, u64* fp, u64 destination, u64 count)
 HANDLER(BrMove)
 {
     sp = move_down(sp, fp, ip[2].value, ip[3].value);
-    NEXT_AT(target_of(ip + 1));
+    BRANCH(target_of(ip + 1));
 }
 
 HANDLER(BrIfMove)
@@ -104,7 +105,7 @@ HANDLER(BrIfMove)
     u32 condition = static_cast<u32>(*--sp);
     if (condition) {
         sp = move_down(sp, fp, ip[2].value, ip[3].value);
-        NEXT_AT(target_of(ip + 1));
+        BRANCH(target_of(ip + 1));
     }
     NEXT(4);
 }
@@ -118,7 +119,7 @@ HANDLER(BrTable)
         index = static_cast<u32>(count);
     const Instr* entry = ip + 3 + 2 * static_cast<u64>(index);
     sp = move_down(sp, fp, entry[1].value, slots);
-    NEXT_AT(target_of(entry));
+    BRANCH(target_of(entry));
 }
 
 HANDLER(Return)
@@ -377,7 +378,7 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
         CResult r;                                                      \
         __VA_ARGS__                                                     \
         if (r)                                                          \
-            NEXT_AT(target_of(ip + 1 + words));                         \
+            BRANCH(target_of(ip + 1 + words));                         \
         NEXT(2 + words);                                                \
     }
 
