@@ -272,6 +272,45 @@ TEST(HostedRegion, MappingSharesPagesAndUnmapRestoresZeros)
     ASSERT_FALSE(mapper.unmap(second.base() + 65536, 8192).is_error());
 }
 
+TEST(HostedRegion, RevocationRacingWithMapAndUnmapLeavesNothingMapped)
+{
+    // One thread maps and unmaps through a leased handle while another revokes the lease: every
+    // round must end with no mapping and the region's pages intact, whoever wins.
+    hosted::HostedPageMapper mapper;
+    test_support::CountingAllocator allocator;
+    CapabilitySpace space;
+    auto memory = hosted::LinearMemoryReservation::create(1 << 20).release_value();
+    ASSERT_FALSE(memory.commit(1 << 20).is_error());
+    auto owner = Process::create(allocator, space, "owner").release_value();
+    auto user = Process::create(allocator, space, "user").release_value();
+    user->attach_memory(&memory, &mapper);
+    auto region = Region::create(allocator, mapper, 65536).release_value();
+    region->kernel_bytes()[0] = 0x42;
+    Handle root = owner->handles().install(*region, Rights::All).release_value();
+    int mapped_rounds = 0;
+    for (int round = 0; round < 200; ++round) {
+        Handle lease = owner->handles().derive(root, Rights::Map | Rights::Read | Rights::Transfer | Rights::Revoke).release_value();
+        Handle in_user = owner->handles().transfer(lease, user->handles(), Rights::Map | Rights::Read, TransferMode::Copy).release_value();
+        std::thread mapper_thread([&] {
+            for (int i = 0; i < 20; ++i) {
+                if (user->map_region(in_user, 65536, false).is_error())
+                    return;
+                ++mapped_rounds;
+                (void)user->unmap_region(65536);
+            }
+        });
+        std::this_thread::yield();
+        ASSERT_FALSE(owner->handles().revoke(lease).is_error());
+        mapper_thread.join();
+        ASSERT_EQ(user->mapping_count(), 0u) << round;
+        ASSERT_EQ(memory.base()[65536], 0) << round; // private zero pages are back
+    }
+    EXPECT_GT(mapped_rounds, 0);
+    EXPECT_EQ(region->kernel_bytes()[0], 0x42);
+    user->terminate();
+    owner->terminate();
+}
+
 TEST(HostedRegion, BadSizesAreRefused)
 {
     hosted::HostedPageMapper mapper;
