@@ -13,8 +13,11 @@ void Event::signal(u32 bits)
 {
     if (bits == 0)
         return;
-    __atomic_fetch_or(&m_bits, bits, __ATOMIC_RELEASE);
-    m_waiter.wake_all(&m_bits);
+    // Sequentially consistent on both sides (here: bits then waiters; in wait: waiters then bits),
+    // so either the signaller sees the waiter or the waiter sees the bits: no lost wake-up.
+    __atomic_fetch_or(&m_bits, bits, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&m_waiters, __ATOMIC_SEQ_CST) != 0)
+        m_waiter.wake_all(&m_bits);
 }
 
 Result<u32> Event::wait(u32 mask, u64 timeout_ns)
@@ -36,7 +39,11 @@ Result<u32> Event::wait(u32 mask, u64 timeout_ns)
         }
         if (deadline != wait_forever && m_waiter.now_ns() >= deadline)
             return Error::from(ErrorCode::TimedOut, "event wait timed out");
-        m_waiter.wait(&m_bits, current, deadline);
+        __atomic_fetch_add(&m_waiters, 1, __ATOMIC_SEQ_CST);
+        // Re-read after announcing ourselves: a signal in between is either seen here or wakes us.
+        if ((__atomic_load_n(&m_bits, __ATOMIC_SEQ_CST) & mask) == 0)
+            m_waiter.wait(&m_bits, current, deadline);
+        __atomic_fetch_sub(&m_waiters, 1, __ATOMIC_SEQ_CST);
     }
 }
 

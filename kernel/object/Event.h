@@ -26,6 +26,7 @@ public:
 private:
     WaitProvider& m_waiter;
     u32 m_bits { 0 };
+    u32 m_waiters { 0 }; // threads inside wait(); signal() skips the wake when there are none
 };
 
 } // namespace ath::object
