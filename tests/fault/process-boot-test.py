@@ -34,9 +34,12 @@ QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
 MAKE_EXEC_IMAGE = os.path.join(ROOT, "modules", "build", "make-exec-image")
 
 
+ARCH = "x86_64"
+
+
 def boot(image, cmdline, timeout, work, label):
     log_path = os.path.join(work, f"{label}.log")
-    command = [QEMU_RUN, "--arch", "x86_64", "--image", image, "--headless", "--timeout", str(timeout),
+    command = [QEMU_RUN, "--arch", ARCH, "--image", image, "--headless", "--timeout", str(timeout),
                "--serial-log", log_path, "--cmdline", cmdline]
     start = time.monotonic()
     done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -245,6 +248,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "run-exec"])
     parser.add_argument("--arch-build", required=True)
+    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
     parser.add_argument("--timeout", type=int, default=240)
     parser.add_argument("--azoth-exec")
     parser.add_argument("--env", action="append", default=[])
@@ -257,6 +261,8 @@ def main():
         argv = argv[:argv.index("--")]
     args = parser.parse_args(argv)
     args.command = command
+    global ARCH
+    ARCH = args.arch
     with tempfile.TemporaryDirectory(prefix="process-boot-test.") as work:
         if args.scenario == "spectest":
             return spectest(args, work)
