@@ -68,11 +68,11 @@ enum class Op : u16 {
     ATH_WASM_STORE_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_OP_NAME)
-#define ATH_OP_FUSED(opcode, Name, ...)                 \
-    Name##LL, Name##SL, Name##SC, Name##LC,             \
-    Name##LLS, Name##SLS, Name##SCS, Name##LCS,         \
-    Name##LLT, Name##SLT, Name##SCT, Name##LCT,         \
-    Name##LLB, Name##SLB, Name##SCB, Name##LCB,
+#define ATH_OP_FUSED(opcode, Name, ...)                         \
+    Name##LL, Name##SL, Name##SC, Name##LC, Name##SS,           \
+    Name##LLS, Name##SLS, Name##SCS, Name##LCS, Name##SSS,      \
+    Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST,      \
+    Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB,
 #define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L,
 #define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL,
     ATH_WASM_LOAD_OPS(ATH_OP_LOAD_FUSED)
@@ -96,10 +96,12 @@ enum class Op : u16 {
 //   NameSC {c}:    top = op(top, c)                NameLC {a, c}: push(op(local a, c))
 // Each of those four also comes with its result stored to a local (suffix S, extra {local};
 // nothing pushed), teed to a local (suffix T, extra {local}; pushed too), or used as a br_if
-// condition (suffix B, extra {target}; i32 results only). The 16 forms of one operation are
-// consecutive in Op, in the order LL SL SC LC, LLS..LCS, LLT..LCT, LLB..LCB.
-constexpr u32 fused_forms = 16;
-enum class FusedGroup : u32 { Push = 0, Store = 4, Tee = 8, Branch = 12 };
+// condition (suffix B, extra {target}; i32 results only). SS (both operands on the stack) is the
+// plain operation; it exists only for its S/T/B forms. The 20 forms of one operation are
+// consecutive in Op: LL SL SC LC SS, then the same with S, T and B.
+constexpr u32 fused_forms = 20;
+constexpr u32 fused_forms_per_group = 5;
+enum class FusedGroup : u32 { Push = 0, Store = 5, Tee = 10, Branch = 15 };
 
 Handler handler_of(Op);
 

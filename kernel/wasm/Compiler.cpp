@@ -78,6 +78,13 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
     emit_value(last_immediate);
 }
 
+#define ATH_COUNT_OPERATION(...) +1
+constexpr u32 binary_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION) ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_COUNT_OPERATION);
+#undef ATH_COUNT_OPERATION
+// The plain binary operations sit back to back, compare list first, as the fused groups do.
+static_assert(static_cast<u32>(Op::F64CopysignLL) == static_cast<u32>(Op::FirstFused) + 1 + (binary_operation_count - 1) * fused_forms);
+static_assert(static_cast<u32>(Op::F64Copysign) == static_cast<u32>(Op::I32Eq) + binary_operation_count - 1);
+
 // If the newest instruction is a fused binary operation in its push form, ends the code, and no
 // branch lands after its start, returns it so a following local.set/tee/br_if can join it.
 Optional<Op> FunctionCompiler::joinable_fused_operation() const
@@ -85,12 +92,22 @@ Optional<Op> FunctionCompiler::joinable_fused_operation() const
     const EmittedInstruction last = m_recent[0];
     auto first = static_cast<u32>(Op::FirstFused) + 1;
     auto value = static_cast<u32>(last.op);
-    if (!m_live || value < first || value >= static_cast<u32>(Op::Count) || last.position < m_barrier)
+    if (!m_live || last.position < m_barrier)
+        return {};
+    // A plain binary operation (both operands on the stack) joins as its SS form. The plain ones
+    // are consecutive in Op (compare list, then arithmetic list), in the fused groups' order.
+    auto first_plain = static_cast<u32>(Op::I32Eq);
+    if (value >= first_plain && value < first_plain + binary_operation_count) {
+        if (last.position + 1 != m_code.size())
+            return {};
+        return static_cast<Op>(first + (value - first_plain) * fused_forms + 4);
+    }
+    if (value < first || value >= static_cast<u32>(Op::Count))
         return {};
     u32 form = (value - first) % fused_forms;
-    if (form >= 4)
+    if (form >= fused_forms_per_group)
         return {};
-    usize words = (form == 0 || form == 3) ? 3 : 2; // LL and LC carry two immediates
+    usize words = (form == 0 || form == 3) ? 3 : (form == 4 ? 1 : 2); // LL, LC: two immediates; SS: none
     if (last.position + words != m_code.size())
         return {};
     return last.op;

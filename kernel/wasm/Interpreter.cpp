@@ -345,6 +345,7 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 #define ATH_FUSED_OPERANDS_LL(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(fp[ip[2].value]);
 #define ATH_FUSED_OPERANDS_SL(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(fp[ip[1].value]);
 #define ATH_FUSED_OPERANDS_SC(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(ip[1].value);
+#define ATH_FUSED_OPERANDS_SS(COperand) COperand b = from_slot<COperand>(*--sp); COperand a = from_slot<COperand>(*--sp);
 #define ATH_FUSED_OPERANDS_LC(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(ip[2].value);
 
 #define ATH_FUSED_FORM(Name, Form, words, CResult, COperand, ...)       \
@@ -386,7 +387,8 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
     ATH_FUSED_FORM(Name, LL, 2, CResult, COperand, __VA_ARGS__)                 \
     ATH_FUSED_FORM(Name, SL, 1, CResult, COperand, __VA_ARGS__)                 \
     ATH_FUSED_FORM(Name, SC, 1, CResult, COperand, __VA_ARGS__)                 \
-    ATH_FUSED_FORM(Name, LC, 2, CResult, COperand, __VA_ARGS__)
+    ATH_FUSED_FORM(Name, LC, 2, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, SS, 0, CResult, COperand, __VA_ARGS__)
 ATH_WASM_COMPARE_OPS(ATH_FUSED_HANDLERS)
 ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
 
@@ -664,11 +666,11 @@ constexpr Handler handlers[] = {
     ATH_WASM_STORE_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_HANDLER_NAME)
-#define ATH_HANDLER_FUSED(opcode, Name, ...)                            \
-    op_##Name##LL, op_##Name##SL, op_##Name##SC, op_##Name##LC,         \
-    op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS,     \
-    op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT,     \
-    op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB,
+#define ATH_HANDLER_FUSED(opcode, Name, ...)                                            \
+    op_##Name##LL, op_##Name##SL, op_##Name##SC, op_##Name##LC, op_##Name##SS,          \
+    op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS, op_##Name##SSS,     \
+    op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT, op_##Name##SST,     \
+    op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB, op_##Name##SSB,
 #define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) op_##Name##L,
 #define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL,
     ATH_WASM_LOAD_OPS(ATH_HANDLER_LOAD_FUSED)
