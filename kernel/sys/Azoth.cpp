@@ -2,6 +2,7 @@
 
 #include <kernel/ipc/Channel.h>
 #include <kernel/lib/Placement.h>
+#include <kernel/sys/AbiSignature.h>
 #include <kernel/sys/GuestMemory.h>
 
 namespace ath::sys {
@@ -35,40 +36,6 @@ enum class AzothStatus : i32 {
 #define AZOTH_STATUS(name, value, error_code) name = value,
 #include "abi/azoth.def"
 };
-
-// "iIIIIi:i" -> a FunctionType. The table only uses i32 and i64.
-struct Signature {
-    ValueType parameters[8];
-    usize parameter_count { 0 };
-    ValueType results[1];
-    usize result_count { 0 };
-
-    wasm::FunctionType type() const
-    {
-        return { Span<const ValueType>(parameters, parameter_count), Span<const ValueType>(results, result_count) };
-    }
-};
-
-Signature parse_signature(StringView text)
-{
-    Signature signature;
-    bool in_results = false;
-    for (char c : text) {
-        if (c == ':') {
-            in_results = true;
-            continue;
-        }
-        ValueType type = c == 'I' ? ValueType::I64 : ValueType::I32;
-        if (in_results) {
-            VERIFY(signature.result_count < array_size(signature.results));
-            signature.results[signature.result_count++] = type;
-        } else {
-            VERIFY(signature.parameter_count < array_size(signature.parameters));
-            signature.parameters[signature.parameter_count++] = type;
-        }
-    }
-    return signature;
-}
 
 struct Call {
     AzothContext& context;
@@ -360,7 +327,7 @@ Result<wasm::Function*> AzothContext::resolve_import(StringView field, const was
     for (usize i = 0; i < array_size(table); ++i) {
         if (table[i].name != field)
             continue;
-        Signature signature = parse_signature(table[i].signature);
+        AbiSignature signature = AbiSignature::parse(table[i].signature);
         if (!(signature.type() == expected))
             return Error::from(ErrorCode::Unlinkable, "incompatible import type");
         if (!m_functions[i])

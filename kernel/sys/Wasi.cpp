@@ -1,6 +1,7 @@
 #include "Wasi.h"
 
 #include <kernel/lib/Bits.h>
+#include <kernel/sys/AbiSignature.h>
 #include <kernel/sys/GuestMemory.h>
 
 namespace ath::sys {
@@ -31,40 +32,6 @@ constexpr Entry table[] = {
 #include "abi/wasi_snapshot_preview1.def"
 #undef WASI_FUNCTION
 };
-
-// Parsed "ii:i" signatures; at most 9 parameters in preview1.
-struct Signature {
-    ValueType parameters[12];
-    usize parameter_count { 0 };
-    ValueType results[2];
-    usize result_count { 0 };
-
-    wasm::FunctionType type() const
-    {
-        return { Span<const ValueType>(parameters, parameter_count), Span<const ValueType>(results, result_count) };
-    }
-};
-
-Signature parse_signature(StringView text)
-{
-    Signature signature;
-    bool in_results = false;
-    for (char c : text) {
-        if (c == ':') {
-            in_results = true;
-            continue;
-        }
-        ValueType type = c == 'i' ? ValueType::I32 : c == 'I' ? ValueType::I64 : c == 'f' ? ValueType::F32 : ValueType::F64;
-        if (in_results) {
-            VERIFY(signature.result_count < array_size(signature.results));
-            signature.results[signature.result_count++] = type;
-        } else {
-            VERIFY(signature.parameter_count < array_size(signature.parameters));
-            signature.parameters[signature.parameter_count++] = type;
-        }
-    }
-    return signature;
-}
 
 // --- layouts of the preview1 structures this file reads or writes ------------------------------
 
@@ -218,7 +185,9 @@ Result<Errno> fd_close(Call& call)
     return Errno::Success;
 }
 
-Result<Errno> fd_fdstat_get(Call& call)
+// fdstat and filestat of a console stream: an 8-byte aligned, zero-filled structure whose
+// file-type byte says "character device". Returns the structure for the caller to complete.
+Result<Errno> describe_stdio(Call& call, u32 size, u32 filetype_offset, Bytes& out)
 {
     u32 fd = call.u32_at(0);
     if (!call.context.is_stdio_open(fd))
@@ -226,26 +195,27 @@ Result<Errno> fd_fdstat_get(Call& call)
     u32 address = call.u32_at(1);
     if (address % 8 != 0)
         return Errno::Invalid;
-    auto bytes = TRY_GUEST(call.memory.bytes(address, fdstat_size));
-    bytes.fill(0);
-    bytes[0] = filetype_character_device;
-    u64 rights = (fd == 0 ? right_fd_read : right_fd_write) | right_poll_fd_readwrite;
+    out = TRY_GUEST(call.memory.bytes(address, size));
+    out.fill(0);
+    out[filetype_offset] = filetype_character_device;
+    return Errno::Success;
+}
+
+Result<Errno> fd_fdstat_get(Call& call)
+{
+    Bytes bytes;
+    Errno status = TRY(describe_stdio(call, fdstat_size, 0, bytes));
+    if (status != Errno::Success)
+        return status;
+    u64 rights = (call.u32_at(0) == 0 ? right_fd_read : right_fd_write) | right_poll_fd_readwrite;
     store_le<u64>(bytes.data() + 8, rights);
     return Errno::Success;
 }
 
 Result<Errno> fd_filestat_get(Call& call)
 {
-    u32 fd = call.u32_at(0);
-    if (!call.context.is_stdio_open(fd))
-        return Errno::BadFileDescriptor;
-    u32 address = call.u32_at(1);
-    if (address % 8 != 0)
-        return Errno::Invalid;
-    auto bytes = TRY_GUEST(call.memory.bytes(address, filestat_size));
-    bytes.fill(0);
-    bytes[16] = filetype_character_device;
-    return Errno::Success;
+    Bytes bytes;
+    return describe_stdio(call, filestat_size, 16, bytes);
 }
 
 // No directories are preopened yet: wasi-libc probes fd 3, 4, ... until EBADF.
@@ -478,7 +448,7 @@ Result<wasm::Function*> WasiContext::resolve_import(wasm::Store& store, StringVi
     for (usize i = 0; i < array_size(table); ++i) {
         if (table[i].name != field)
             continue;
-        Signature signature = parse_signature(table[i].signature);
+        AbiSignature signature = AbiSignature::parse(table[i].signature);
         if (!(signature.type() == expected))
             return Error::from(ErrorCode::Unlinkable, "incompatible import type");
         if (!m_functions[i])
