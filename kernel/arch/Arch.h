@@ -29,6 +29,14 @@ enum class PageAccess : u8 {
 constexpr PageAccess operator|(PageAccess a, PageAccess b) { return PageAccess(u8(a) | u8(b)); }
 constexpr bool has_access(PageAccess set, PageAccess bit) { return (u8(set) & u8(bit)) != 0; }
 
+// The register model of the console UART handed to the UART driver module: the driver asks for it
+// (azoth_device uart_kind) so one .wasm drives whichever UART the platform has.
+enum class ConsoleUartKind : u32 {
+    None = 0,    // no UART a driver may claim
+    Ns16550 = 1, // eight byte registers (x86_64 COM1 port I/O, riscv64 virt MMIO)
+    Pl011 = 2,   // 32-bit registers at base + 4 * index, low byte visible (aarch64 virt)
+};
+
 // Why the CPU stopped an instruction, independent of the arch's vector numbers.
 enum class FaultKind : u8 {
     DivideError,
@@ -127,6 +135,9 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     { A::console_uart_registers() } -> SameAs<u32>;
     { A::console_uart_read(irq) } -> SameAs<u8>;
     { A::console_uart_write(irq, status) } -> SameAs<void>;
+    // Which register model those registers follow (None exactly when console_uart_registers() is 0).
+    // For Pl011, register `index` is the 32-bit register at offset 4 * index (DR = 0, FR = 6).
+    { A::console_uart_kind() } -> SameAs<ConsoleUartKind>;
 
     // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
     // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).

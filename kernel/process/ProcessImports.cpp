@@ -240,6 +240,20 @@ ErrorOr uart_write_import(wasm::HostCall& call, Span<const Value> arguments, Spa
     return reply(results, ok);
 }
 
+ErrorOr uart_kind_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+{
+    Process& process = self(call);
+    if (!process.may_use_serial_port())
+        return reply(results, permission_denied);
+    u32 kind_address = arguments[0].as_i32();
+    auto slot = memory(call).bytes(kind_address, 4);
+    if (slot.is_error() || kind_address % 4 != 0)
+        return reply(results, fault);
+    u32 kind = static_cast<u32>(Arch::console_uart_kind());
+    __builtin_memcpy(slot.value().data(), &kind, 4);
+    return reply(results, ok);
+}
+
 struct ImportEntry {
     StringView name;
     Span<const ValueType> parameters;
@@ -269,6 +283,7 @@ const ImportEntry device_entries[] = {
     { "console_read", Span<const ValueType>(read_parameters, 4), console_read_import },
     { "uart_read", Span<const ValueType>(two_i32, 2), uart_read_import },
     { "uart_write", Span<const ValueType>(two_i32, 2), uart_write_import },
+    { "uart_kind", Span<const ValueType>(one_i32, 1), uart_kind_import },
 };
 
 } // namespace

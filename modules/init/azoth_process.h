@@ -28,5 +28,8 @@ AZOTH_DEVICE_IMPORT(console_attach) int32_t azd_console_attach(void);
 AZOTH_DEVICE_IMPORT(console_read) int32_t azd_console_read(void* buffer, uint32_t capacity, uint64_t timeout_ns, uint32_t* length_out);
 AZOTH_DEVICE_IMPORT(uart_read) int32_t azd_uart_read(uint32_t reg, uint8_t* value_out);
 AZOTH_DEVICE_IMPORT(uart_write) int32_t azd_uart_write(uint32_t reg, uint32_t value);
+/* The console UART's register model (AZD_UART_*): the same driver .wasm serves every arch. */
+enum { AZD_UART_NONE = 0, AZD_UART_NS16550 = 1, AZD_UART_PL011 = 2 };
+AZOTH_DEVICE_IMPORT(uart_kind) int32_t azd_uart_kind(uint32_t* kind_out);
 
 #endif

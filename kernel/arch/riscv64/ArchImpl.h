@@ -65,6 +65,7 @@ struct Arch {
     static u32 console_uart_registers();
     static u8 console_uart_read(u32 index);
     static void console_uart_write(u32 index, u8 value);
+    static ConsoleUartKind console_uart_kind();
 
     // Random.cpp: the Zkr `seed` CSR is not assumed: none (the kernel seeds from other sources).
     static Optional<u64> hardware_random();

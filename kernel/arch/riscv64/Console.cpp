@@ -102,6 +102,8 @@ void Arch::console_putc(char character)
 
 u32 Arch::console_uart_registers() { return g_uart_virtual ? 8 : 0; }
 
+ConsoleUartKind Arch::console_uart_kind() { return g_uart_virtual ? ConsoleUartKind::Ns16550 : ConsoleUartKind::None; }
+
 u8 Arch::console_uart_read(u32 index)
 {
     if (index >= console_uart_registers())
