@@ -367,9 +367,9 @@ void FunctionCompiler::emit_branch(ControlFrame& target, bool conditional)
     u32 arity_slots = slots_of(label_types(target));
     u32 destination = m_local_slot_total + target.base_slots;
     u32 current_bottom = m_local_slot_total + m_slots - arity_slots;
-    bool needs_move = destination != current_bottom && arity_slots != 0;
-    if (conditional)
-        current_bottom -= 0; // the condition is already popped from m_slots
+    // Whatever sits between the label's height and the label's values is discarded by the branch,
+    // so any difference in height needs a move (with no values, the move only resets sp).
+    bool needs_move = destination != current_bottom;
     if (!needs_move) {
         if (conditional)
             emit_conditional_jump(true);

@@ -12,10 +12,17 @@ regressions)
     # Each input must run cleanly, except those named in known-crashes.txt (engine bugs reported
     # in tests/spec/API-REQUESTS.md), which must still fail: once one passes, delist it.
     inputs=$3 work=$4 known="$3/../known-crashes.txt"
+    # Every input the list names must exist: a missing file would make its check pass unseen.
+    for name in $(grep -v '^#' "$known" 2>/dev/null | awk 'NF { print $1 }'); do
+        if [ ! -e "$inputs/$name" ]; then
+            echo "fuzz.regressions: known-crashes.txt names $name, which is not in $inputs"
+            exit 1
+        fi
+    done
     set -- "$inputs"/*
     if [ ! -e "$1" ]; then
-        echo "fuzz.regressions: no committed crash inputs in $inputs (nothing to replay)"
-        exit 0
+        echo "fuzz.regressions: no committed crash inputs in $inputs"
+        exit 1
     fi
     mkdir -p "$work"
     status=0 clean=0 known_failing=0
