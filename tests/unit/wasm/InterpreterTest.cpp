@@ -222,3 +222,23 @@ TEST(WasmInterpreter, StoresWithOperandsFromLocals)
 }
 
 } // namespace
+
+namespace {
+
+// Regression: a value-less branch out of a deeper stack must still reset the stack height, or a
+// loop leaks one slot per iteration (past the value stack with enough iterations).
+TEST(WasmInterpreter, BackEdgeDiscardsValuesBelowTheLabel)
+{
+    // (func (result i32) (local i32) (loop i32.const 7 local.get 0 i32.const 1 i32.add local.tee 0
+    //   i32.const 100000 i32.ne br_if 0 drop) local.get 0)
+    StoreConfig config;
+    config.value_stack_slots = 1000;
+    ByteList code = { 0x03, 0x40, 0x41, 0x07, 0x20, 0x00, 0x41, 0x01, 0x6A, 0x22, 0x00, 0x41, 0xA0, 0x8D, 0x06, 0x47, 0x0D, 0x00,
+        0x1A, 0x0B, 0x20, 0x00 };
+    Harness h(single_function_module({}, { I32 }, code, { 0x01, 0x01, I32 }), config);
+    Value result[1];
+    ASSERT_FALSE(h.call({}, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 100000u);
+}
+
+} // namespace
