@@ -10,6 +10,9 @@ const char* object_type_name(ObjectType type)
     case ObjectType::Region: return "region";
     case ObjectType::Channel: return "channel";
     case ObjectType::Event: return "event";
+    case ObjectType::Device: return "device";
+    case ObjectType::Irq: return "irq";
+    case ObjectType::Timer: return "timer";
     }
     return "unknown";
 }

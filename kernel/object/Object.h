@@ -16,6 +16,9 @@ enum class ObjectType : u8 {
     Region,
     Channel,
     Event,
+    Device, // a device's register window (kernel/object/Device.h)
+    Irq,    // one interrupt line delivered as event bits (kernel/object/Irq.h)
+    Timer,  // one-shot / periodic deadlines delivered as event bits (kernel/object/Timer.h)
 };
 
 const char* object_type_name(ObjectType);
