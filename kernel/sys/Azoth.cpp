@@ -13,10 +13,10 @@ using wasm::ValueType;
 
 namespace {
 
-enum class Status : u8 { Implemented, Unsupported };
+enum class Status : u8 { Implemented, Booted, Unsupported };
 
 enum class AzothFunction : u16 {
-#define AZOTH_FUNCTION(name, signature, c_parameters, status) name,
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) name,
 #include "abi/azoth.def"
     Count,
 };
@@ -28,7 +28,7 @@ struct Entry {
 };
 
 constexpr Entry table[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, status) { #name, signature, Status::status },
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) { #name, signature, Status::status },
 #include "abi/azoth.def"
 };
 
@@ -248,12 +248,15 @@ i32 unsupported(Call&)
 
 #define ATH_AZOTH_HANDLER_Implemented(name) &name
 #define ATH_AZOTH_HANDLER_Unsupported(name) &unsupported<AzothFunction::name>
+// Served by kernel/process/ProcessImports.cpp in booted processes; a hosted run has no such service.
+#define ATH_AZOTH_HANDLER_Booted(name) &unsupported<AzothFunction::name>
 constexpr Handler handlers[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, status) ATH_AZOTH_HANDLER_##status(name),
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) ATH_AZOTH_HANDLER_##status(name),
 #include "abi/azoth.def"
 };
 #undef ATH_AZOTH_HANDLER_Implemented
 #undef ATH_AZOTH_HANDLER_Unsupported
+#undef ATH_AZOTH_HANDLER_Booted
 
 template<AzothFunction function>
 ErrorOr trampoline(wasm::HostCall& host, Span<const Value> arguments, Span<Value> results)
@@ -264,7 +267,7 @@ ErrorOr trampoline(wasm::HostCall& host, Span<const Value> arguments, Span<Value
 }
 
 constexpr wasm::HostFunctionCallback trampolines[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, status) &trampoline<AzothFunction::name>,
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) &trampoline<AzothFunction::name>,
 #include "abi/azoth.def"
 };
 

@@ -65,7 +65,10 @@ private:
     Result<object::CallWords> handle(object::Process& server, const object::CallWords& message) override;
     Bytes linear_memory() override;
 
-    static constexpr usize function_count = 24;
+    static constexpr usize function_count = 0
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) +1
+#include <kernel/sys/abi/azoth.def>
+        ;
     AzothEnvironment& m_environment;
     object::RefPtr<object::Process> m_process;
     wasm::Memory* m_memory { nullptr };
