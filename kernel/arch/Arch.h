@@ -37,6 +37,15 @@ enum class ConsoleUartKind : u32 {
     Pl011 = 2,   // 32-bit registers at base + 4 * index, low byte visible (aarch64 virt)
 };
 
+// A device's registers as the arch describes them to a Device object (kernel/object/Device.h).
+struct DeviceRegisters {
+    bool port_io; // x86 I/O ports; otherwise MMIO physical addresses
+    u64 base;     // first port / physical address
+    u64 length;   // bytes (ports)
+    u8 widths;    // access widths in bytes the registers accept, one bit each (1, 2, 4, 8)
+    u32 irq;      // the line install_irq_handler / mask_irq take for this device
+};
+
 // Why the CPU stopped an instruction, independent of the arch's vector numbers.
 enum class FaultKind : u8 {
     DivideError,
@@ -76,7 +85,8 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
                                  VirtualAddress virtual_address, PhysicalAddress physical_address,
                                  PageAccess access, u64 count, u32 irq, IrqHandler handler, void* context,
                                  TlbShootdownHook hook, void (*body)(void*), StackFrame frame, FaultKind kind,
-                                 Bytes stack, uptr* saved_stack_pointer, uptr stack_pointer) {
+                                 Bytes stack, uptr* saved_stack_pointer, uptr stack_pointer,
+                                 const DeviceRegisters& registers, u64 offset, u32 width, u64 value) {
     // Early console and machine control.
     { A::name() } -> SameAs<StringView>;
     { A::console_init() } -> SameAs<void>;
@@ -107,6 +117,14 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // Platform interrupts and time.
     { A::init_platform(info) } -> SameAs<ErrorOr>;
     { A::install_irq_handler(irq, handler, context) } -> SameAs<ErrorOr>;
+    // Interrupt lines for Irq objects (kernel/object/Irq.h). mask/unmask stop and restart delivery
+    // of `irq` at the interrupt controller and are callable from that line's own handler (and with
+    // interrupts enabled). remove_irq_handler masks the line and forgets its handler; a kernel
+    // handler that the claimant displaced gets the line back (x86_64: the COM1 input buffer).
+    // install_irq_handler over such a kernel handler displaces it instead of answering busy.
+    { A::mask_irq(irq) } -> SameAs<void>;
+    { A::unmask_irq(irq) } -> SameAs<void>;
+    { A::remove_irq_handler(irq) } -> SameAs<void>;
     { A::clock_nanoseconds() } -> SameAs<u64>;
     { A::timer_ticks() } -> SameAs<u64>;
     { A::timer_frequency_hz() } -> SameAs<u64>;
@@ -138,6 +156,13 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // Which register model those registers follow (None exactly when console_uart_registers() is 0).
     // For Pl011, register `index` is the 32-bit register at offset 4 * index (DR = 0, FR = 6).
     { A::console_uart_kind() } -> SameAs<ConsoleUartKind>;
+    // The same UART as a register window plus its interrupt line, for a Device/Irq object (none
+    // when the platform has no UART a driver may claim, or it has no interrupt line). device_read
+    // and device_write perform one access of `width` bytes at byte `offset` of a window this arch
+    // described (the caller, Device, has checked offset, width and value against it).
+    { A::console_uart_device() } -> SameAs<Optional<DeviceRegisters>>;
+    { A::device_read(registers, offset, width) } -> SameAs<u64>;
+    { A::device_write(registers, offset, width, value) } -> SameAs<void>;
 
     // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
     // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).

@@ -64,8 +64,16 @@ def main():
     args = parser.parse_args()
     first = code_symbols(args.nm, args.elf)
     if args.verify:
-        final = dict((name, address) for address, name in code_symbols(args.nm, args.verify))
-        moved = [name for address, name in first if final.get(name, address) != address]
+        # One demangled name can stand for several symbols (a virtual destructor's complete and
+        # deleting variants): compare the sorted addresses per name, not one address per name.
+        def by_name(symbols):
+            table = {}
+            for address, name in symbols:
+                table.setdefault(name, []).append(address)
+            return {name: sorted(addresses) for name, addresses in table.items()}
+        before = by_name(first)
+        final = by_name(code_symbols(args.nm, args.verify))
+        moved = [name for name, addresses in before.items() if final.get(name, addresses) != addresses]
         if moved:
             print(f"symbol table is stale: {len(moved)} symbols moved, e.g. {moved[0]}", file=sys.stderr)
             return 1

@@ -43,6 +43,9 @@ struct Arch {
     // `irq` numbers are GIC INTIDs (SPI n = 32 + n).
     static ErrorOr init_platform(const boot::BootInfo& info);
     static ErrorOr install_irq_handler(u32 irq, IrqHandler handler, void* context);
+    static void mask_irq(u32 irq);
+    static void unmask_irq(u32 irq);
+    static void remove_irq_handler(u32 irq);
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();
@@ -66,6 +69,10 @@ struct Arch {
     static u8 console_uart_read(u32 index);
     static void console_uart_write(u32 index, u8 value);
     static ConsoleUartKind console_uart_kind();
+    // InterruptDevices.cpp: the console UART as a Device window (MMIO) with its interrupt line.
+    static Optional<DeviceRegisters> console_uart_device();
+    static u64 device_read(const DeviceRegisters& registers, u64 offset, u32 width);
+    static void device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value);
 
     // Random.cpp: RNDR (FEAT_RNG), none when the CPU lacks it (cortex-a72 does).
     static Optional<u64> hardware_random();

@@ -3,6 +3,7 @@
 // timer's virtual channel (CNTV) as a periodic 1 kHz tick; CNTVCT scaled by CNTFRQ is the
 // monotonic clock.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/aarch64/InterruptLines.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/SystemRegisters.h>
@@ -21,12 +22,16 @@ constexpr u8 default_priority = 0xA0;
 struct IrqSlot {
     IrqHandler handler;
     void* context;
+    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
+    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
+    void* displaced_context;
 };
 
 namespace gicd {
 constexpr u64 control = 0x000;
 constexpr u64 group = 0x080;
 constexpr u64 set_enable = 0x100;
+constexpr u64 clear_enable = 0x180;
 constexpr u64 priority = 0x400;
 constexpr u64 targets = 0x800; // v2
 constexpr u64 route = 0x6000;  // v3
@@ -226,7 +231,9 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
+namespace {
+
+ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
 {
     if (irq < 16 || irq >= max_interrupts)
         return Error::from(ErrorCode::OutOfRange, "not a PPI/SPI the kernel routes");
@@ -234,15 +241,79 @@ ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
         return Error::from(ErrorCode::InvalidArgument, "null IRQ handler");
     if (g_gic_version == 0)
         return Error::from(ErrorCode::Invalid, "the interrupt controller is not initialised");
-    if (g_irq_slots[irq].handler)
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::disable_interrupts();
+    auto& slot = g_irq_slots[irq];
+    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
+        if (were_enabled)
+            Arch::enable_interrupts();
         return Error::from(ErrorCode::AlreadyExists, "the interrupt already has a handler");
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
-    g_irq_slots[irq] = { handler, context };
+    }
+    if (slot.handler)
+        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
+    else
+        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
     enable_interrupt(irq);
     if (were_enabled)
-        enable_interrupts();
+        Arch::enable_interrupts();
     return {};
+}
+
+// One write to the distributor's (or, for v3 SGIs/PPIs, the redistributor's) set/clear-enable
+// register: no read-modify-write, so it is safe from any context.
+void write_enable_bit(u32 intid, u64 reg)
+{
+    u32 bit = 1u << (intid % 32);
+    if (g_gic_version == 3 && intid < 32)
+        mmio_write<u32>(g_redistributor + gicr::sgi_frame + reg, bit);
+    else
+        mmio_write<u32>(g_distributor + reg + 4 * (intid / 32), bit);
+    if (g_gic_version == 2 || intid >= 32)
+        wait_for_distributor();
+}
+
+bool routable(u32 irq) { return g_gic_version != 0 && irq >= 16 && irq < max_interrupts; }
+
+} // namespace
+
+ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
+{
+    return install_handler(irq, handler, context, false);
+}
+
+ErrorOr install_yielding_irq_handler(u32 irq, IrqHandler handler, void* context)
+{
+    return install_handler(irq, handler, context, true);
+}
+
+void Arch::mask_irq(u32 irq)
+{
+    if (routable(irq))
+        write_enable_bit(irq, gicd::clear_enable);
+}
+
+void Arch::unmask_irq(u32 irq)
+{
+    if (routable(irq))
+        write_enable_bit(irq, gicd::set_enable);
+}
+
+void Arch::remove_irq_handler(u32 irq)
+{
+    if (!routable(irq))
+        return;
+    bool were_enabled = interrupts_enabled();
+    disable_interrupts();
+    write_enable_bit(irq, gicd::clear_enable);
+    auto& slot = g_irq_slots[irq];
+    if (slot.displaced_handler) {
+        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+        write_enable_bit(irq, gicd::set_enable); // the kernel's handler had the line enabled
+    } else {
+        slot = IrqSlot {};
+    }
+    if (were_enabled)
+        enable_interrupts();
 }
 
 u64 Arch::clock_nanoseconds()

@@ -1,5 +1,6 @@
 // What the generic self-tests need the aarch64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/aarch64/InterruptLines.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/Pl011.h>
@@ -78,7 +79,7 @@ ErrorOr ensure_uart_handler()
     if (pl011::console_virtual_base() == 0 || pl011::console_interrupt() == 0)
         return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
     if (!g_uart_handler_installed) {
-        TRY(Arch::install_irq_handler(pl011::console_interrupt(), uart_interrupt, nullptr));
+        TRY(install_yielding_irq_handler(pl011::console_interrupt(), uart_interrupt, nullptr));
         g_uart_handler_installed = true;
     }
     return {};

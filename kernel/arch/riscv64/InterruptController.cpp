@@ -2,6 +2,7 @@
 // context) for device interrupts, the SBI TIME extension as a periodic 1 kHz tick, and the
 // `time` CSR scaled by /cpus timebase-frequency as the monotonic clock.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/riscv64/InterruptLines.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/lib/Format.h>
@@ -30,6 +31,9 @@ constexpr u64 claim = 4;
 struct IrqSlot {
     IrqHandler handler;
     void* context;
+    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
+    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
+    void* displaced_context;
 };
 
 u64 g_plic = 0;          // direct-map address
@@ -164,7 +168,25 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
+namespace {
+
+// Sets or clears the source's bit in this context's enable words (a read-modify-write, so with
+// interrupts off; a handler already runs with them off).
+void set_source_enabled(u32 source, bool enabled)
+{
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::disable_interrupts();
+    u64 enable = g_plic + plic::enable + plic::enable_stride * g_plic_context + 4 * (source / 32);
+    u32 bit = 1u << (source % 32);
+    u32 word = mmio_read<u32>(enable);
+    mmio_write<u32>(enable, enabled ? (word | bit) : (word & ~bit));
+    if (were_enabled)
+        Arch::enable_interrupts();
+}
+
+bool routable(u32 source) { return g_plic != 0 && source != 0 && source < max_sources; }
+
+ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
 {
     if (irq == 0 || irq >= max_sources)
         return Error::from(ErrorCode::OutOfRange, "not a PLIC source the kernel routes");
@@ -172,17 +194,65 @@ ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
         return Error::from(ErrorCode::InvalidArgument, "null IRQ handler");
     if (g_plic == 0)
         return Error::from(ErrorCode::Invalid, "the interrupt controller is not initialised");
-    if (g_irq_slots[irq].handler)
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::disable_interrupts();
+    auto& slot = g_irq_slots[irq];
+    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
+        if (were_enabled)
+            Arch::enable_interrupts();
         return Error::from(ErrorCode::AlreadyExists, "the interrupt already has a handler");
+    }
+    if (slot.handler)
+        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
+    else
+        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
+    mmio_write<u32>(g_plic + plic::priority + 4 * irq, 1);
+    set_source_enabled(irq, true);
+    if (were_enabled)
+        Arch::enable_interrupts();
+    return {};
+}
+
+} // namespace
+
+ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
+{
+    return install_handler(irq, handler, context, false);
+}
+
+ErrorOr install_yielding_irq_handler(u32 irq, IrqHandler handler, void* context)
+{
+    return install_handler(irq, handler, context, true);
+}
+
+void Arch::mask_irq(u32 irq)
+{
+    if (routable(irq))
+        set_source_enabled(irq, false);
+}
+
+void Arch::unmask_irq(u32 irq)
+{
+    if (routable(irq))
+        set_source_enabled(irq, true);
+}
+
+void Arch::remove_irq_handler(u32 irq)
+{
+    if (!routable(irq))
+        return;
     bool were_enabled = interrupts_enabled();
     disable_interrupts();
-    g_irq_slots[irq] = { handler, context };
-    mmio_write<u32>(g_plic + plic::priority + 4 * irq, 1);
-    u64 enable = g_plic + plic::enable + plic::enable_stride * g_plic_context + 4 * (irq / 32);
-    mmio_write<u32>(enable, mmio_read<u32>(enable) | (1u << (irq % 32)));
+    set_source_enabled(irq, false);
+    auto& slot = g_irq_slots[irq];
+    if (slot.displaced_handler) {
+        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+        set_source_enabled(irq, true); // the kernel's handler had the source enabled
+    } else {
+        slot = IrqSlot {};
+    }
     if (were_enabled)
         enable_interrupts();
-    return {};
 }
 
 void Arch::set_timer_tick_handler(IrqHandler handler, void* context)

@@ -1,5 +1,6 @@
 // What the generic self-tests need the riscv64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/riscv64/InterruptLines.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/arch/riscv64/Uart.h>
@@ -76,7 +77,7 @@ ErrorOr ensure_uart_handler()
     if (uart::physical_base() == 0 || uart::plic_source() == 0)
         return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
     if (!g_uart_handler_installed) {
-        TRY(Arch::install_irq_handler(uart::plic_source(), uart_interrupt, nullptr));
+        TRY(install_yielding_irq_handler(uart::plic_source(), uart_interrupt, nullptr));
         g_uart_handler_installed = true;
     }
     return {};

@@ -42,6 +42,9 @@ struct Arch {
     // legacy ISA IRQs (COM1 = 4), routed through the MADT's overrides.
     static ErrorOr init_platform(const boot::BootInfo& info);
     static ErrorOr install_irq_handler(u32 irq, IrqHandler handler, void* context);
+    static void mask_irq(u32 irq);
+    static void unmask_irq(u32 irq);
+    static void remove_irq_handler(u32 irq);
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();
@@ -69,6 +72,10 @@ struct Arch {
     static u8 console_uart_read(u32 index);
     static void console_uart_write(u32 index, u8 value);
     static ConsoleUartKind console_uart_kind();
+    // InterruptDevices.cpp: COM1 as a Device window (ports 0x3F8..0x3FF, IRQ 4); port I/O only.
+    static Optional<DeviceRegisters> console_uart_device();
+    static u64 device_read(const DeviceRegisters& registers, u64 offset, u32 width);
+    static void device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value);
 
     // Random.cpp: RDRAND (none when the CPU lacks it or it keeps failing).
     static Optional<u64> hardware_random();

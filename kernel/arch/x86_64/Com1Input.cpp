@@ -38,7 +38,8 @@ void com1_interrupt(void*)
 
 ErrorOr init_com1_input()
 {
-    TRY(Arch::install_irq_handler(com1_isa_irq, com1_interrupt, nullptr));
+    // Yielding: a driver's Irq object on COM1 takes the line over while it exists.
+    TRY(install_yielding_irq_handler(com1_isa_irq, com1_interrupt, nullptr));
     while (in8(com1 + uart::line_status) & uart::data_ready)
         (void)in8(com1 + uart::data);
     out8(com1 + uart::interrupt_enable, 0x01); // received data available

@@ -19,6 +19,9 @@ constexpr u64 tick_hz = 1000;
 struct IrqSlot {
     IrqHandler handler;
     void* context;
+    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
+    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
+    void* displaced_context;
 };
 
 volatile u32* g_lapic = nullptr;
@@ -249,23 +252,59 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::install_irq_handler(u32 isa_irq, IrqHandler handler, void* context)
+namespace {
+
+struct IrqRoute {
+    u32 gsi;
+    u32 input;
+    u16 flags;
+};
+
+Result<IrqRoute> route_irq(u32 isa_irq)
 {
     // `irq` is the legacy ISA IRQ number on PC hardware; the MADT says which GSI it arrives on.
     if (!g_ioapic)
         return Error::from(ErrorCode::Invalid, "interrupt controllers are not initialised");
-    if (isa_irq > 15 || handler == nullptr)
-        return Error::from(ErrorCode::InvalidArgument, "not an ISA IRQ number or no handler");
+    if (isa_irq > 15)
+        return Error::from(ErrorCode::InvalidArgument, "not an ISA IRQ number");
     auto route = g_madt.route_isa_irq(u8(isa_irq));
     if (route.gsi < g_ioapic_gsi_base || route.gsi - g_ioapic_gsi_base >= g_ioapic_inputs
         || route.gsi >= vector::irq_count)
         return Error::from(ErrorCode::Unsupported, "IRQ is routed to a GSI this kernel does not handle");
-    auto& slot = g_irq_slots[route.gsi];
-    if (slot.handler)
-        return Error::from(ErrorCode::Busy, "IRQ already has a handler");
-    slot = IrqSlot { handler, context };
+    return IrqRoute { route.gsi, route.gsi - g_ioapic_gsi_base, route.flags };
+}
 
-    u32 input = route.gsi - g_ioapic_gsi_base;
+// Sets or clears the mask bit of the line's redirection entry. The I/O APIC is reached through an
+// index/data register pair, so the sequence runs with interrupts off (a handler may do the same).
+void set_line_masked(const IrqRoute& route, bool masked)
+{
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::disable_interrupts();
+    u32 low = ioapic_read(0x10 + 2 * route.input);
+    low = masked ? (low | (1u << 16)) : (low & ~(1u << 16));
+    ioapic_write(0x10 + 2 * route.input, low);
+    if (were_enabled)
+        Arch::enable_interrupts();
+}
+
+ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yields)
+{
+    if (handler == nullptr)
+        return Error::from(ErrorCode::InvalidArgument, "no IRQ handler");
+    IrqRoute route = TRY(route_irq(isa_irq));
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::disable_interrupts();
+    auto& slot = g_irq_slots[route.gsi];
+    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
+        if (were_enabled)
+            Arch::enable_interrupts();
+        return Error::from(ErrorCode::Busy, "IRQ already has a handler");
+    }
+    if (slot.handler)
+        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
+    else
+        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
+
     u32 low = u32(vector::first_irq + route.gsi);
     // ISA defaults are active-high, edge-triggered; an override may say otherwise.
     if ((route.flags & 0x3) == 0x3)
@@ -273,9 +312,56 @@ ErrorOr Arch::install_irq_handler(u32 isa_irq, IrqHandler handler, void* context
     if (((route.flags >> 2) & 0x3) == 0x3)
         low |= 1u << 15; // level triggered
     u32 destination = lapic_read(lapic_reg::id) >> 24;
-    ioapic_write(0x11 + 2 * input, destination << 24);
-    ioapic_write(0x10 + 2 * input, low);
+    ioapic_write(0x11 + 2 * route.input, destination << 24);
+    ioapic_write(0x10 + 2 * route.input, low);
+    if (were_enabled)
+        Arch::enable_interrupts();
     return {};
+}
+
+} // namespace
+
+ErrorOr Arch::install_irq_handler(u32 isa_irq, IrqHandler handler, void* context)
+{
+    return install_handler(isa_irq, handler, context, false);
+}
+
+ErrorOr install_yielding_irq_handler(u32 isa_irq, IrqHandler handler, void* context)
+{
+    return install_handler(isa_irq, handler, context, true);
+}
+
+void Arch::mask_irq(u32 isa_irq)
+{
+    auto route = route_irq(isa_irq);
+    if (!route.is_error())
+        set_line_masked(route.value(), true);
+}
+
+void Arch::unmask_irq(u32 isa_irq)
+{
+    auto route = route_irq(isa_irq);
+    if (!route.is_error())
+        set_line_masked(route.value(), false);
+}
+
+void Arch::remove_irq_handler(u32 isa_irq)
+{
+    auto route = route_irq(isa_irq);
+    if (route.is_error())
+        return;
+    bool were_enabled = interrupts_enabled();
+    disable_interrupts();
+    set_line_masked(route.value(), true);
+    auto& slot = g_irq_slots[route.value().gsi];
+    if (slot.displaced_handler) {
+        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+        set_line_masked(route.value(), false); // the kernel's handler had the line enabled
+    } else {
+        slot = IrqSlot {};
+    }
+    if (were_enabled)
+        enable_interrupts();
 }
 
 u64 Arch::clock_nanoseconds()

@@ -1,0 +1,108 @@
+#include <kernel/arch/Arch.h>
+#include <kernel/mm/KernelHeap.h>
+#include <kernel/sys/KernelDevices.h>
+
+namespace ath::sys {
+
+namespace {
+
+class ArchIrqController final : public object::IrqController {
+public:
+    ErrorOr install(u32 line, Handler handler, void* context) override
+    {
+        TRY(Arch::install_irq_handler(line, handler, context));
+        Arch::mask_irq(line); // masked until the Irq object is bound
+        return {};
+    }
+    void remove(u32 line) override { Arch::remove_irq_handler(line); }
+    void mask(u32 line) override { Arch::mask_irq(line); }
+    void unmask(u32 line) override { Arch::unmask_irq(line); }
+};
+
+class ArchDeviceAccess final : public object::DeviceAccess {
+public:
+    u64 read(const object::DeviceWindow& window, u64 offset, u32 width) override
+    {
+        return Arch::device_read(registers(window), offset, width);
+    }
+    void write(const object::DeviceWindow& window, u64 offset, u32 width, u64 value) override
+    {
+        Arch::device_write(registers(window), offset, width, value);
+    }
+
+private:
+    static DeviceRegisters registers(const object::DeviceWindow& window)
+    {
+        return DeviceRegisters { window.space == object::DeviceSpace::Port, window.base, window.length, window.widths, 0 };
+    }
+};
+
+class ArchClock final : public object::Clock {
+public:
+    u64 now_ns() override { return Arch::clock_nanoseconds(); }
+};
+
+class HeapObjectAllocator final : public object::ObjectAllocator {
+public:
+    void* allocate(usize size, usize alignment) override
+    {
+        auto memory = kmalloc(size == 0 ? 1 : size, max(alignment, mm::HeapAllocator::minimum_alignment));
+        return memory.is_error() ? nullptr : memory.value();
+    }
+    void deallocate(void* pointer, usize, usize) override
+    {
+        if (pointer)
+            kfree(pointer);
+    }
+};
+
+// Constant-initialised (no constructors run at boot): the classes only carry vtables, and the
+// queue is built on first use.
+constinit ArchIrqController g_irq_controller;
+constinit ArchDeviceAccess g_device_access;
+constinit ArchClock g_clock;
+constinit HeapObjectAllocator g_allocator;
+alignas(object::TimerQueue) u8 g_timer_queue_storage[sizeof(object::TimerQueue)];
+object::TimerQueue* g_timer_queue = nullptr;
+
+} // namespace
+
+object::IrqController& kernel_irq_controller() { return g_irq_controller; }
+object::DeviceAccess& kernel_device_access() { return g_device_access; }
+object::Clock& kernel_clock() { return g_clock; }
+object::ObjectAllocator& kernel_object_allocator() { return g_allocator; }
+
+object::TimerQueue& kernel_timer_queue()
+{
+    // Made with interrupts off so the tick never sees half a queue.
+    if (!__atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE)) {
+        bool were_enabled = Arch::interrupts_enabled();
+        Arch::disable_interrupts();
+        if (!g_timer_queue)
+            __atomic_store_n(&g_timer_queue, new (g_timer_queue_storage) object::TimerQueue(g_clock), __ATOMIC_RELEASE);
+        if (were_enabled)
+            Arch::enable_interrupts();
+    }
+    return *g_timer_queue;
+}
+
+void kernel_devices_tick()
+{
+    if (object::TimerQueue* queue = __atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE))
+        queue->tick();
+}
+
+Result<object::RefPtr<object::Device>> create_console_uart_device(object::ObjectAllocator& allocator)
+{
+    auto registers = Arch::console_uart_device();
+    if (!registers.has_value())
+        return Error::from(ErrorCode::NotFound, "this platform has no UART a driver may claim");
+    object::DeviceDescription description {
+        object::DeviceWindow { registers->port_io ? object::DeviceSpace::Port : object::DeviceSpace::Mmio, registers->base,
+                               registers->length, registers->widths },
+        registers->irq,
+    };
+    return object::Device::create(allocator, g_device_access, description);
+}
+
+} // namespace ath::sys

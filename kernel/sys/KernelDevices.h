@@ -1,0 +1,26 @@
+#pragma once
+
+// The kernel side of Device, Irq and Timer objects (kernel/object): the arch's interrupt
+// controller, register access and clock behind the object layer's interfaces, and the one timer
+// queue the timer tick drives.
+#include <kernel/object/Device.h>
+#include <kernel/object/Irq.h>
+#include <kernel/object/Timer.h>
+
+namespace ath::sys {
+
+object::IrqController& kernel_irq_controller();
+object::DeviceAccess& kernel_device_access();
+object::Clock& kernel_clock();
+object::TimerQueue& kernel_timer_queue();
+// Kernel-heap memory for objects (kmalloc).
+object::ObjectAllocator& kernel_object_allocator();
+
+// Interrupt context, from the timer tick: fires the kernel timer queue's due timers.
+void kernel_devices_tick();
+
+// A Device object for the console UART's registers (NotFound when the arch has none); its irq()
+// is the UART's interrupt line, for an Irq object made with kernel_irq_controller().
+Result<object::RefPtr<object::Device>> create_console_uart_device(object::ObjectAllocator&);
+
+} // namespace ath::sys
