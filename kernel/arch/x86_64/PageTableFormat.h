@@ -1,0 +1,48 @@
+#pragma once
+
+// The x86_64 4-level page-table entry (PML4 -> PDPT -> PD -> PT), for the generic walker
+// (kernel/arch/common/PageTable.h). Shared by the kernel's Mmu and the UEFI loader; pure
+// constants and bit arithmetic, so hosted tests can use it on any host.
+#include <kernel/lib/Types.h>
+
+namespace ath::x86_64 {
+
+struct PageTableFormat {
+    static constexpr int levels = 4; // level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT
+    static constexpr int index_bits = 9;
+    static constexpr int page_shift = 12;
+
+    static constexpr u64 present = 1ULL << 0;
+    static constexpr u64 writable = 1ULL << 1;
+    static constexpr u64 write_through = 1ULL << 3;
+    static constexpr u64 cache_disable = 1ULL << 4;
+    static constexpr u64 accessed = 1ULL << 5;
+    static constexpr u64 dirty = 1ULL << 6;
+    static constexpr u64 huge = 1ULL << 7; // PS: this PDPT/PD entry is a leaf (1 GiB / 2 MiB)
+    static constexpr u64 global = 1ULL << 8;
+    static constexpr u64 no_execute = 1ULL << 63;
+    static constexpr u64 address_mask = 0x000FFFFFFFFFF000ULL;
+    // The leaf bits that survive a split or a permission change (hardware A/D bits do not).
+    static constexpr u64 attribute_mask = present | writable | write_through | cache_disable | global | no_execute;
+
+    static constexpr bool is_present(u64 entry) { return entry & present; }
+    static constexpr bool is_leaf(u64 entry, int level) { return level == 0 || (entry & huge); }
+    static constexpr u64 address_of(u64 entry) { return entry & address_mask; }
+    // Tables are permissive; each leaf carries the real permissions.
+    static constexpr u64 table_entry(u64 table) { return (table & address_mask) | present | writable; }
+    static constexpr u64 leaf_entry(u64 physical, u64 attributes, int level)
+    {
+        return (physical & address_mask) | (attributes & attribute_mask) | (level > 0 ? huge : 0);
+    }
+    static constexpr u64 attributes_of(u64 leaf, int) { return leaf & attribute_mask; }
+
+    // 48-bit virtual addresses: bits 63..47 all equal.
+    static constexpr bool is_canonical(u64 address)
+    {
+        u64 top = address >> 47;
+        return top == 0 || top == 0x1FFFF;
+    }
+    static constexpr u64 physical_limit = 1ULL << 52;
+};
+
+} // namespace ath::x86_64
