@@ -41,9 +41,12 @@ Result<u32> Event::wait(u32 mask, u64 timeout_ns)
             return Error::from(ErrorCode::TimedOut, "event wait timed out");
         __atomic_fetch_add(&m_waiters, 1, __ATOMIC_SEQ_CST);
         // Re-read after announcing ourselves: a signal in between is either seen here or wakes us.
+        WaitOutcome outcome = WaitOutcome::ValueChanged;
         if ((__atomic_load_n(&m_bits, __ATOMIC_SEQ_CST) & mask) == 0)
-            m_waiter.wait(&m_bits, current, deadline);
+            outcome = m_waiter.wait(&m_bits, current, deadline);
         __atomic_fetch_sub(&m_waiters, 1, __ATOMIC_SEQ_CST);
+        if (outcome == WaitOutcome::Interrupted)
+            return Error::from(ErrorCode::Busy, "the waiting thread is being killed");
     }
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 
 // Parking a thread on a 32-bit word until another thread changes it (futex-like). The kernel's
-// scheduler provides it later; the hosted build uses Linux futexes (kernel/arch/hosted/HostedWait.h).
+// scheduler provides it (kernel/process/KernelWait.h); the hosted build uses Linux futexes
+// (kernel/arch/hosted/HostedWait.h).
 #include <kernel/lib/Types.h>
 
 namespace ath::object {
 
-enum class WaitOutcome : u8 { Woken, ValueChanged, TimedOut };
+// Interrupted: the waiting thread is being killed and must stop waiting (kernel provider only).
+enum class WaitOutcome : u8 { Woken, ValueChanged, TimedOut, Interrupted };
 
 class WaitProvider {
 public:

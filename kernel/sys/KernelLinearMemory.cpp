@@ -12,6 +12,40 @@ namespace {
 
 SpinLock g_lock;
 u64 g_committed_frames = 0;
+u64 g_region_frames = 0;
+// Private linear-memory frames displaced by a mapped region, linked through their first word (via
+// the direct map). They still count as committed: unmap() puts them back.
+PhysicalAddress g_parked;
+u64 g_parked_count = 0;
+
+void park(PhysicalAddress frame)
+{
+    *mm::phys_to_ptr<u64>(frame) = g_parked.get();
+    g_parked = frame;
+    ++g_parked_count;
+}
+
+PhysicalAddress unpark_zeroed()
+{
+    VERIFY(g_parked_count != 0);
+    PhysicalAddress frame = g_parked;
+    g_parked = PhysicalAddress(*mm::phys_to_ptr<u64>(frame));
+    --g_parked_count;
+    __builtin_memset(mm::phys_to_ptr<u8>(frame), 0, page_size);
+    return frame;
+}
+
+// Puts parked private frames back under the first `count` pages at `base` (which hold region
+// frames). Under g_lock. Cannot fail: the page tables of those pages exist (they were mapped).
+void restore_private(u64 base, u64 count)
+{
+    for (u64 page = 0; page < count; ++page) {
+        VirtualAddress address(base + page * page_size);
+        VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
+        VERIFY(!Arch::Mmu::map(address, unpark_zeroed(), 1, PageAccess::Write).is_error());
+    }
+    Arch::Mmu::flush(VirtualAddress(base), count);
+}
 
 // Unmaps [first, first + count) pages of a reservation and frees their frames. Pages that are not
 // mapped are skipped, so this also undoes a partially completed grow.
@@ -98,6 +132,99 @@ u64 KernelLinearMemory::committed_frames()
 {
     ScopedLock lock(g_lock);
     return g_committed_frames;
+}
+
+Result<object::RegionPages> KernelPageMapper::create_pages(u64 size)
+{
+    if (size == 0 || !is_aligned(size, page_size))
+        return Error::from(ErrorCode::InvalidArgument, "region size must be whole pages");
+    u64 count = size / page_size;
+    ScopedLock lock(g_lock);
+    auto& frames = mm::physical_frames();
+    if (frames.free_count() < count || frames.free_count() - count < KernelLinearMemory::reserved_frames)
+        return Error::from(ErrorCode::OutOfMemory, "not enough free memory for the region");
+    PhysicalAddress first = TRY(frames.allocate_contiguous(count));
+    u8* view = mm::phys_to_ptr<u8>(first);
+    __builtin_memset(view, 0, size);
+    g_region_frames += count;
+    return object::RegionPages { first.get(), size, view };
+}
+
+void KernelPageMapper::destroy_pages(object::RegionPages& pages)
+{
+    if (pages.size == 0)
+        return;
+    ScopedLock lock(g_lock);
+    u64 count = pages.size / page_size;
+    VERIFY(!mm::physical_frames().free_contiguous(PhysicalAddress(pages.token), count).is_error());
+    g_region_frames -= count;
+    pages = {};
+}
+
+ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable)
+{
+    if (!writable)
+        return Error::from(ErrorCode::Unsupported, "read-only region mappings are not supported in the kernel yet");
+    u64 base = reinterpret_cast<u64>(destination);
+    if (length == 0 || !is_aligned(base, page_size) || !is_aligned(offset, page_size) || !is_aligned(length, page_size)
+        || !range_within<u64>(offset, length, pages.size))
+        return Error::from(ErrorCode::InvalidArgument, "region mapping must be whole pages inside the region");
+    u64 count = length / page_size;
+    ScopedLock lock(g_lock);
+    // Validate, then commit: every page must be committed private memory of a linear memory.
+    for (u64 page = 0; page < count; ++page) {
+        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
+            return Error::from(ErrorCode::InvalidArgument, "mapping target is not committed linear memory");
+    }
+    for (u64 page = 0; page < count; ++page) {
+        VirtualAddress address(base + page * page_size);
+        PhysicalAddress private_frame = *Arch::Mmu::translate(address);
+        VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
+        auto mapped = Arch::Mmu::map(address, PhysicalAddress(pages.token + offset + page * page_size), 1, PageAccess::Write);
+        if (mapped.is_error()) {
+            VERIFY(!Arch::Mmu::map(address, private_frame, 1, PageAccess::Write).is_error());
+            restore_private(base, page);
+            return mapped.release_error();
+        }
+        park(private_frame);
+    }
+    Arch::Mmu::flush(VirtualAddress(base), count);
+    return {};
+}
+
+ErrorOr KernelPageMapper::unmap(u8* destination, u64 length)
+{
+    u64 base = reinterpret_cast<u64>(destination);
+    if (length == 0 || !is_aligned(base, page_size) || !is_aligned(length, page_size))
+        return Error::from(ErrorCode::InvalidArgument, "region unmapping must be whole pages");
+    u64 count = length / page_size;
+    ScopedLock lock(g_lock);
+    if (g_parked_count < count)
+        return Error::from(ErrorCode::Invalid, "more pages to unmap than were mapped");
+    for (u64 page = 0; page < count; ++page) {
+        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
+            return Error::from(ErrorCode::InvalidArgument, "unmapping a page that is not mapped");
+    }
+    restore_private(base, count);
+    return {};
+}
+
+KernelPageMapper& KernelPageMapper::instance()
+{
+    static KernelPageMapper mapper;
+    return mapper;
+}
+
+u64 KernelPageMapper::region_frames()
+{
+    ScopedLock lock(g_lock);
+    return g_region_frames;
+}
+
+u64 KernelPageMapper::parked_frames()
+{
+    ScopedLock lock(g_lock);
+    return g_parked_count;
 }
 
 } // namespace ath::sys

@@ -5,6 +5,7 @@
 // the front of it, so the base never moves and an access past the end faults on an unmapped page.
 // release() unmaps and frees every frame and returns the reservation: the free-frame count goes
 // back to where it was before the memory existed.
+#include <kernel/object/PageMapper.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::sys {
@@ -21,6 +22,30 @@ public:
     static KernelLinearMemory& instance();
     // Frames currently committed to linear memories (all processes).
     static u64 committed_frames();
+};
+
+// Regions (kernel/object/Region.h) for the kernel's linear memories: a region is a run of
+// physically contiguous zeroed frames (the kernel sees it through the direct map). map() replaces
+// the page-table entries of a page-aligned range of a linear memory with the region's frames; the
+// private frames that were there are parked (not freed), and unmap() puts them back zeroed, so
+// unmapping can never run out of memory and a linear memory's frame count is the same before and
+// after. Every PTE change is followed by a TLB flush of the range on every arch (Arch::Mmu::unmap
+// flushes and calls the shoot-down hook; map is flushed explicitly).
+//
+// Read-only mappings are refused (Unsupported): the engine has no path yet that turns a write
+// fault on a present read-only page into a trap of the writing instance, and a page fault in the
+// kernel would otherwise panic it. See docs/ipc.md.
+class KernelPageMapper final : public object::PageMapper {
+public:
+    Result<object::RegionPages> create_pages(u64 size) override;
+    void destroy_pages(object::RegionPages& pages) override;
+    ErrorOr map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable) override;
+    ErrorOr unmap(u8* destination, u64 length) override;
+
+    static KernelPageMapper& instance();
+    // Frames held by regions, and private linear-memory frames parked under a mapped region.
+    static u64 region_frames();
+    static u64 parked_frames();
 };
 
 } // namespace ath::sys

@@ -1,0 +1,94 @@
+// Regions in the kernel's linear memories (kernel/sys/KernelLinearMemory.h, KernelPageMapper):
+// two linear memories share a region's frames with no copy, unmapping gives each its private
+// zeroed pages back, bad requests change nothing, and every frame comes back.
+#include <kernel/arch/Arch.h>
+#include <kernel/mm/PhysicalMemory.h>
+#include <kernel/selftest/SelfTest.h>
+#include <kernel/sys/KernelLinearMemory.h>
+
+namespace ath {
+
+namespace {
+
+constexpr u64 memory_bytes = 4 * page_size;
+
+// A linear memory of four committed pages for the length of a test.
+class TestMemory {
+public:
+    static Result<TestMemory> create()
+    {
+        u8* base = TRY(sys::KernelLinearMemory::instance().resize(nullptr, 0, memory_bytes, memory_bytes));
+        return TestMemory(base);
+    }
+    TestMemory(TestMemory&& other) : m_base(exchange(other.m_base, nullptr)) { }
+    ~TestMemory()
+    {
+        if (m_base)
+            sys::KernelLinearMemory::instance().release(m_base, memory_bytes, memory_bytes);
+    }
+    u8* base() const { return m_base; }
+
+private:
+    explicit TestMemory(u8* base) : m_base(base) { }
+    u8* m_base;
+};
+
+ErrorOr share_and_unmap()
+{
+    auto& mapper = sys::KernelPageMapper::instance();
+    auto first = TRY(TestMemory::create());
+    auto second = TRY(TestMemory::create());
+    u64 committed = sys::KernelLinearMemory::committed_frames();
+    auto pages = TRY(mapper.create_pages(2 * page_size));
+    EXPECT(sys::KernelPageMapper::region_frames() >= 2);
+    for (u64 i = 0; i < memory_bytes; ++i)
+        first.base()[i] = 0x11;
+
+    // Bad requests first: nothing may change.
+    EXPECT(mapper.map(pages, 0, first.base() + 8, page_size, true).is_error());           // unaligned
+    EXPECT(mapper.map(pages, page_size, first.base(), 2 * page_size, true).is_error());   // past the region
+    EXPECT(mapper.map(pages, 0, first.base() + 3 * page_size, 2 * page_size, true).is_error()); // past the memory
+    auto read_only = mapper.map(pages, 0, first.base(), page_size, false);
+    EXPECT(read_only.is_error() && read_only.error().code == ErrorCode::Unsupported);
+    EXPECT(first.base()[3 * page_size] == 0x11 && first.base()[0] == 0x11);
+    EXPECT(sys::KernelPageMapper::parked_frames() == 0);
+
+    TRY(mapper.map(pages, 0, first.base() + page_size, 2 * page_size, true));
+    TRY(mapper.map(pages, 0, second.base(), 2 * page_size, true));
+    EXPECT(sys::KernelPageMapper::parked_frames() == 4);
+    EXPECT(sys::KernelLinearMemory::committed_frames() == committed);
+    // The region starts zeroed; the pages around the mapping keep their private bytes.
+    EXPECT(first.base()[page_size] == 0 && first.base()[0] == 0x11 && first.base()[3 * page_size] == 0x11);
+    // Zero copy: a store through one memory is seen through the other and the kernel's view.
+    first.base()[page_size + 5] = 0xA7;
+    second.base()[page_size + 9] = 0x3C;
+    EXPECT(second.base()[5] == 0xA7 && first.base()[2 * page_size + 9] == 0x3C);
+    EXPECT(pages.kernel_view[5] == 0xA7 && pages.kernel_view[page_size + 9] == 0x3C);
+
+    TRY(mapper.unmap(first.base() + page_size, 2 * page_size));
+    // Private zeroed pages came back (the old private bytes are gone: mapping replaces).
+    EXPECT(first.base()[page_size + 5] == 0 && first.base()[2 * page_size + 9] == 0);
+    EXPECT(second.base()[5] == 0xA7); // the other mapping is untouched
+    TRY(mapper.unmap(second.base(), 2 * page_size));
+    EXPECT(second.base()[5] == 0);
+    EXPECT(sys::KernelPageMapper::parked_frames() == 0);
+    EXPECT(sys::KernelLinearMemory::committed_frames() == committed);
+    mapper.destroy_pages(pages);
+    return {};
+}
+
+} // namespace
+
+ATH_SELFTEST(region_mapping_shares_frames_and_balances)
+{
+    u64 free_before = mm::physical_frames().free_count();
+    u64 tables_before = Arch::Mmu::page_tables_in_use();
+    TRY(share_and_unmap());
+    // Page tables made for the two reservations stay with the kernel for reuse.
+    u64 new_tables = Arch::Mmu::page_tables_in_use() - tables_before;
+    EXPECT(mm::physical_frames().free_count() + new_tables == free_before);
+    EXPECT(sys::KernelPageMapper::region_frames() == 0);
+    return {};
+}
+
+} // namespace ath
