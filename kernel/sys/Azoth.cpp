@@ -3,6 +3,7 @@
 #include <kernel/ipc/Channel.h>
 #include <kernel/lib/Placement.h>
 #include <kernel/sys/AbiSignature.h>
+#include <kernel/sys/AzothDevice.h>
 #include <kernel/sys/GuestMemory.h>
 
 namespace ath::sys {
@@ -245,6 +246,12 @@ i32 unsupported(Call&)
 {
     return unsupported_status;
 }
+
+// Device, Irq and Timer calls and call_with_handle are served by kernel/sys/AzothDevice.cpp.
+#define ATH_AZOTH_DEVICE_FORWARD(name) \
+    i32 name(Call& call) { return azoth_device::name(call.context, call.memory, call.arguments); }
+ATH_AZOTH_DEVICE_FUNCTIONS(ATH_AZOTH_DEVICE_FORWARD)
+#undef ATH_AZOTH_DEVICE_FORWARD
 
 #define ATH_AZOTH_HANDLER_Implemented(name) &name
 #define ATH_AZOTH_HANDLER_Unsupported(name) &unsupported<AzothFunction::name>

@@ -1,0 +1,280 @@
+// The azoth imports for Device, Irq and Timer objects and call_with_handle, driven by a C module
+// (modules/device-driver.c) on the hosted engine, against fake registers, a fake interrupt
+// controller and a clock the test moves. Hostile arguments must fail cleanly and change nothing.
+#include "../../ipc/ModuleHarness.h"
+
+#include <gtest/gtest.h>
+#include <kernel/object/Device.h>
+#include <kernel/object/Irq.h>
+#include <kernel/object/Timer.h>
+#include <kernel/sys/AzothDevice.h>
+
+#include <cstring>
+
+using namespace ath;
+using namespace ath::object;
+using ath::ipc_test::Loaded;
+using ath::ipc_test::ModuleHarness;
+
+namespace {
+
+enum : i64 {
+    ok = 0,
+    bad_handle = -1,
+    permission_denied = -2,
+    invalid_argument = -3,
+    fault = -4,
+    exhausted = -6,
+    busy = -7,
+    server_trapped = -9,
+    not_found = -10,
+    unsupported = -12,
+    invalid_state = -13,
+};
+
+class Registers final : public DeviceAccess {
+public:
+    u64 read(const DeviceWindow&, u64 offset, u32 width) override
+    {
+        ++accesses;
+        u64 value = 0;
+        std::memcpy(&value, bytes + offset, width);
+        return value;
+    }
+    void write(const DeviceWindow&, u64 offset, u32 width, u64 value) override
+    {
+        ++accesses;
+        std::memcpy(bytes + offset, &value, width);
+    }
+    u8 bytes[16] {};
+    int accesses { 0 };
+};
+
+class Controller final : public IrqController {
+public:
+    ErrorOr install(u32, Handler handler, void* context) override
+    {
+        m_handler = handler;
+        m_context = context;
+        return {};
+    }
+    void remove(u32) override { m_handler = nullptr; }
+    void mask(u32) override { masked = true; }
+    void unmask(u32) override { masked = false; }
+    void raise()
+    {
+        if (!masked && m_handler)
+            m_handler(m_context);
+    }
+    bool masked { true };
+
+private:
+    Handler m_handler { nullptr };
+    void* m_context { nullptr };
+};
+
+class TestClock final : public Clock {
+public:
+    u64 now_ns() override { return now; }
+    u64 now { 5'000'000 };
+};
+
+struct DeviceAbiTest : ::testing::Test {
+    ModuleHarness harness;
+    Registers registers;
+    Controller controller;
+    TestClock clock;
+    TimerQueue queue { clock };
+    Loaded driver;
+
+    void SetUp() override
+    {
+        driver = harness.load("device-driver", "driver").release_value();
+        sys::set_azoth_timer_queue(&queue);
+    }
+    void TearDown() override { sys::set_azoth_timer_queue(nullptr); }
+
+    i64 run(const char* name, std::initializer_list<u64> arguments)
+    {
+        auto result = harness.run(driver, name, arguments);
+        EXPECT_FALSE(result.is_error()) << name << ": " << (result.is_error() ? result.error().reason : "");
+        return result.is_error() ? 999 : static_cast<i64>(result.value());
+    }
+    Handle give_device(Rights rights)
+    {
+        auto device = Device::create(harness.objects, registers, DeviceDescription { { DeviceSpace::Mmio, 0x1000, 16, 1 | 4 }, 7u });
+        return driver.process().handles().install(*device.value(), rights).release_value();
+    }
+    Handle give_irq(Rights rights)
+    {
+        auto irq = Irq::create(harness.objects, controller, 7).release_value();
+        return driver.process().handles().install(*irq, rights).release_value();
+    }
+};
+
+TEST_F(DeviceAbiTest, DriverReadsAndWritesRegistersThroughItsHandle)
+{
+    Handle device = give_device(Rights::Read | Rights::Write);
+    EXPECT_EQ(run("write_reg", { device, 4, 1, 0x5A }), ok);
+    EXPECT_EQ(registers.bytes[4], 0x5A);
+    EXPECT_EQ(run("write_reg", { device, 8, 4, 0x11223344 }), ok);
+    EXPECT_EQ(run("read_reg", { device, 8, 4 }), 0x11223344);
+    EXPECT_EQ(run("read_reg", { device, 4, 1 }), 0x5A);
+}
+
+TEST_F(DeviceAbiTest, RegisterAccessRefusesHostileArgumentsWithoutTouchingTheDevice)
+{
+    Handle reader = give_device(Rights::Read);
+    Handle writer = give_device(Rights::Write);
+    EXPECT_EQ(run("write_reg", { reader, 0, 1, 1 }), permission_denied);
+    EXPECT_EQ(run("read_reg", { writer, 0, 1 }), permission_denied);
+    EXPECT_EQ(run("read_reg", { 0x7FFFFFFF, 0, 1 }), bad_handle);                 // forged
+    EXPECT_EQ(run("read_reg", { reader, 16, 1 }), fault);                         // past the window
+    EXPECT_EQ(run("read_reg", { reader, 0xFFFFFFFC, 4 }), fault);
+    EXPECT_EQ(run("read_reg", { reader, 2, 4 }), invalid_argument);               // misaligned
+    EXPECT_EQ(run("read_reg", { reader, 0, 2 }), invalid_argument);               // width not accepted
+    EXPECT_EQ(run("write_reg", { writer, 0, 1, 0x100 }), invalid_argument);       // value too wide
+    EXPECT_EQ(run("read_reg_to", { reader, 0xFFFFFFF8 }), fault);                 // output outside memory
+    EXPECT_EQ(run("read_reg_to", { reader, 3 }), invalid_argument);               // misaligned output
+    i64 event = run("event_new", {});
+    EXPECT_EQ(run("read_reg", { static_cast<u64>(event), 0, 1 }), bad_handle);    // an event is no device
+    EXPECT_EQ(registers.accesses, 0);
+}
+
+TEST_F(DeviceAbiTest, IrqArrivesAsEventBitsAndNeedsAnAck)
+{
+    Handle irq = give_irq(Rights::Write);
+    i64 event = run("event_new", {});
+    ASSERT_GT(event, 0);
+    EXPECT_EQ(run("ack", { irq }), invalid_state); // nothing bound, nothing pending
+    EXPECT_EQ(run("bind_irq", { irq, static_cast<u64>(event), 0x4 }), ok);
+    EXPECT_FALSE(controller.masked);
+    controller.raise();
+    EXPECT_TRUE(controller.masked);
+    EXPECT_EQ(run("poll", { static_cast<u64>(event), 0x4 }), 0x4);
+    controller.raise(); // masked: nothing
+    EXPECT_EQ(run("poll", { static_cast<u64>(event), 0x4 }), 0);
+    EXPECT_EQ(run("ack", { irq }), ok);
+    EXPECT_FALSE(controller.masked);
+    EXPECT_EQ(run("ack", { irq }), invalid_state);
+}
+
+TEST_F(DeviceAbiTest, IrqBindingChecksRightsOnBothHandles)
+{
+    Handle reader = give_irq(Rights::Read);
+    i64 event = run("event_new", {});
+    Handle wait_only = driver.process().handles().derive(static_cast<Handle>(event), Rights::Read).release_value();
+    EXPECT_EQ(run("bind_irq", { reader, static_cast<u64>(event), 1 }), permission_denied);
+    EXPECT_EQ(run("ack", { reader }), permission_denied);
+    driver.process().handles().close(reader).release_value();
+    Handle irq = give_irq(Rights::Write);
+    EXPECT_EQ(run("bind_irq", { irq, wait_only, 1 }), permission_denied); // may not signal that event
+    EXPECT_EQ(run("bind_irq", { irq, static_cast<u64>(event), 0 }), invalid_argument);
+    EXPECT_EQ(run("bind_irq", { irq, irq, 1 }), bad_handle); // an irq is no event
+    EXPECT_TRUE(controller.masked);                         // none of that bound or unmasked it
+}
+
+TEST_F(DeviceAbiTest, TimersSignalTheirEventAndDieWithTheirHandle)
+{
+    i64 event = run("event_new", {});
+    i64 timer = run("timer_new", {});
+    ASSERT_GT(timer, 0);
+    EXPECT_EQ(run("timer_arm", { static_cast<u64>(timer), static_cast<u64>(event), 2, 1'000'000, 0 }), ok);
+    queue.tick();
+    EXPECT_EQ(run("poll", { static_cast<u64>(event), 2 }), 0);
+    clock.now += 1'000'000;
+    queue.tick();
+    EXPECT_EQ(run("poll", { static_cast<u64>(event), 2 }), 2);
+    EXPECT_EQ(run("timer_arm", { static_cast<u64>(timer), static_cast<u64>(event), 2, 0, 1 }), invalid_argument); // storm period
+    EXPECT_EQ(run("timer_arm", { static_cast<u64>(timer), static_cast<u64>(event), 2, 1'000'000, 1'000'000 }), ok);
+    EXPECT_EQ(queue.armed_count(), 1u);
+    EXPECT_EQ(run("timer_stop", { static_cast<u64>(timer) }), ok);
+    EXPECT_EQ(queue.armed_count(), 0u);
+    EXPECT_EQ(run("timer_arm", { static_cast<u64>(timer), static_cast<u64>(event), 2, 1'000'000, 1'000'000 }), ok);
+    EXPECT_EQ(run("close", { static_cast<u64>(timer) }), ok);
+    EXPECT_EQ(queue.armed_count(), 0u); // the last handle went: the timer is gone from the queue
+    EXPECT_EQ(run("timer_stop", { static_cast<u64>(timer) }), bad_handle);
+}
+
+TEST_F(DeviceAbiTest, TimerCreationFailsCleanly)
+{
+    u32 before = driver.process().handles().live_count();
+    EXPECT_EQ(run("timer_new_to", { 0xFFFFFFFC }), fault);
+    EXPECT_EQ(run("timer_new_to", { 2 }), invalid_argument);
+    sys::set_azoth_timer_queue(nullptr);
+    EXPECT_EQ(run("timer_new", {}), unsupported);
+    EXPECT_EQ(driver.process().handles().live_count(), before);
+}
+
+struct HandleCallTest : DeviceAbiTest {
+    Loaded server;
+    Handle endpoint { 0 };
+    void SetUp() override
+    {
+        DeviceAbiTest::SetUp();
+        server = harness.load("device-driver", "server").release_value();
+        endpoint = harness.connect(driver, server, Rights::Call).release_value();
+    }
+};
+
+constexpr u64 op_rights = 1, op_keep = 2, op_trap = 3;
+constexpr u64 read_write = u64(Rights::Read | Rights::Write);
+
+TEST_F(HandleCallTest, ACopiedHandleArrivesNarrowedAndTheSenderKeepsIt)
+{
+    i64 event = run("event_new", {});
+    u32 server_before = server.process().handles().live_count();
+    EXPECT_EQ(run("give", { endpoint, static_cast<u64>(event), read_write, 1, op_rights }), static_cast<i64>(read_write));
+    EXPECT_EQ(server.process().handles().live_count(), server_before + 1);
+    EXPECT_EQ(run("rights", { static_cast<u64>(event) }), static_cast<i64>(Rights::All));
+}
+
+TEST_F(HandleCallTest, AMovedHandleLeavesTheSender)
+{
+    i64 event = run("event_new", {});
+    i64 received = run("give", { endpoint, static_cast<u64>(event), u64(Rights::All), 0, op_keep });
+    ASSERT_GT(received, 0);
+    EXPECT_EQ(run("rights", { static_cast<u64>(event) }), bad_handle);
+    auto rights = server.process().handles().rights_of(static_cast<Handle>(received));
+    ASSERT_FALSE(rights.is_error());
+    EXPECT_EQ(rights.value(), Rights::All);
+}
+
+TEST_F(HandleCallTest, RefusedCallsChangeNothing)
+{
+    i64 event = run("event_new", {});
+    Handle no_transfer = driver.process().handles().derive(static_cast<Handle>(event), Rights::Read | Rights::Write).release_value();
+    u32 server_before = server.process().handles().live_count();
+    u32 driver_before = driver.process().handles().live_count();
+    EXPECT_EQ(run("give", { endpoint, no_transfer, read_write, 1, op_rights }), permission_denied);
+    EXPECT_EQ(run("give", { endpoint, 0x7FFFFFFF, read_write, 1, op_rights }), bad_handle);
+    EXPECT_EQ(run("give", { endpoint, static_cast<u64>(event), read_write, 2, op_rights }), invalid_argument); // mode
+    EXPECT_EQ(run("give", { endpoint, static_cast<u64>(event), 1u << 20, 1, op_rights }), invalid_argument); // rights bits
+    EXPECT_EQ(run("give", { endpoint, endpoint, 0, 0, op_rights }), invalid_argument); // moving the endpoint called
+    EXPECT_EQ(run("give", { static_cast<u64>(event), static_cast<u64>(event), read_write, 1, op_rights }), bad_handle); // not an endpoint
+    EXPECT_EQ(run("give_to", { endpoint, static_cast<u64>(event), 0xFFFFFFF0 }), fault); // results outside memory
+    EXPECT_EQ(server.process().handles().live_count(), server_before);
+    EXPECT_EQ(driver.process().handles().live_count(), driver_before);
+}
+
+TEST_F(HandleCallTest, AFullServerTableRefusesTheHandleAndTheCall)
+{
+    i64 event = run("event_new", {});
+    auto filler = Event::create(harness.objects, harness.waiter).release_value();
+    while (!server.process().handles().install(*filler, Rights::Read).is_error()) { }
+    u32 server_before = server.process().handles().live_count();
+    EXPECT_EQ(run("give", { endpoint, static_cast<u64>(event), read_write, 0, op_keep }), exhausted);
+    EXPECT_EQ(server.process().handles().live_count(), server_before);
+    EXPECT_EQ(run("rights", { static_cast<u64>(event) }), static_cast<i64>(Rights::All)); // a move that failed: still ours
+}
+
+TEST_F(HandleCallTest, AServerThatTrapsStillOwnsTheHandle)
+{
+    i64 event = run("event_new", {});
+    u32 server_before = server.process().handles().live_count();
+    EXPECT_EQ(run("give", { endpoint, static_cast<u64>(event), read_write, 0, op_trap }), server_trapped);
+    EXPECT_EQ(server.process().handles().live_count(), server_before + 1);
+    EXPECT_EQ(run("rights", { static_cast<u64>(event) }), bad_handle);
+}
+
+} // namespace

@@ -1,0 +1,108 @@
+// device-driver: a test module for the Device, Irq and Timer imports and call_with_handle
+// (tests/unit/object/DeviceAbiTest.cpp). Every export returns a value >= 0 or -status.
+// As a server, azoth_handle(op, a, b, received) works on the handle a call carried in word 3.
+#include <azoth.h>
+
+static int64_t fail(azoth_status_t status) { return -(int64_t)status; }
+
+__attribute__((export_name("read_reg"))) int64_t read_reg(azoth_handle_t device, uint32_t offset, uint32_t width)
+{
+    uint64_t value = 0;
+    azoth_status_t status = azoth_register_read(device, offset, width, &value);
+    return status == AZOTH_OK ? (int64_t)(value & 0x7FFFFFFFFFFFFFFFull) : fail(status);
+}
+
+__attribute__((export_name("read_reg_to"))) int64_t read_reg_to(azoth_handle_t device, uint32_t out)
+{
+    return fail(azoth_register_read(device, 0, 1, (uint64_t*)(uintptr_t)out));
+}
+
+__attribute__((export_name("write_reg"))) int64_t write_reg(azoth_handle_t device, uint32_t offset, uint32_t width, uint64_t value)
+{
+    return fail(azoth_register_write(device, offset, width, value));
+}
+
+__attribute__((export_name("event_new"))) int64_t event_new(void)
+{
+    azoth_handle_t event = 0;
+    azoth_status_t status = azoth_event_create(&event);
+    return status == AZOTH_OK ? (int64_t)event : fail(status);
+}
+
+// Bits of `mask` set on `event` now (0 when none), or -status.
+__attribute__((export_name("poll"))) int64_t poll(azoth_handle_t event, uint32_t mask)
+{
+    uint32_t bits = 0;
+    azoth_status_t status = azoth_event_wait(event, mask, 0, &bits);
+    if (status == AZOTH_E_TIMED_OUT)
+        return 0;
+    return status == AZOTH_OK ? (int64_t)bits : fail(status);
+}
+
+__attribute__((export_name("bind_irq"))) int64_t bind_irq(azoth_handle_t irq, azoth_handle_t event, uint32_t bits)
+{
+    return fail(azoth_irq_bind(irq, event, bits));
+}
+
+__attribute__((export_name("ack"))) int64_t ack(azoth_handle_t irq) { return fail(azoth_irq_ack(irq)); }
+
+__attribute__((export_name("timer_new"))) int64_t timer_new(void)
+{
+    azoth_handle_t timer = 0;
+    azoth_status_t status = azoth_timer_create(&timer);
+    return status == AZOTH_OK ? (int64_t)timer : fail(status);
+}
+
+__attribute__((export_name("timer_new_to"))) int64_t timer_new_to(uint32_t out)
+{
+    return fail(azoth_timer_create((azoth_handle_t*)(uintptr_t)out));
+}
+
+__attribute__((export_name("timer_arm"))) int64_t timer_arm(azoth_handle_t timer, azoth_handle_t event, uint32_t bits, uint64_t delay, uint64_t period)
+{
+    azoth_status_t status = azoth_timer_bind(timer, event, bits);
+    if (status != AZOTH_OK)
+        return fail(status);
+    return fail(azoth_timer_set(timer, delay, period));
+}
+
+__attribute__((export_name("timer_stop"))) int64_t timer_stop(azoth_handle_t timer) { return fail(azoth_timer_cancel(timer)); }
+
+__attribute__((export_name("close"))) int64_t close_handle(azoth_handle_t handle) { return fail(azoth_handle_close(handle)); }
+
+__attribute__((export_name("rights"))) int64_t rights(azoth_handle_t handle)
+{
+    uint32_t value = 0;
+    azoth_status_t status = azoth_handle_rights(handle, &value);
+    return status == AZOTH_OK ? (int64_t)value : fail(status);
+}
+
+// Sends `handle` with a call: the server's first result word, or -status.
+__attribute__((export_name("give"))) int64_t give(azoth_handle_t endpoint, azoth_handle_t handle, uint32_t mask, uint32_t mode, uint64_t op)
+{
+    uint64_t reply[4] = { 0, 0, 0, 0 };
+    azoth_status_t status = azoth_call_with_handle(endpoint, handle, mask, mode, op, 0, 0, reply);
+    return status == AZOTH_OK ? (int64_t)reply[0] : fail(status);
+}
+
+__attribute__((export_name("give_to"))) int64_t give_to(azoth_handle_t endpoint, azoth_handle_t handle, uint32_t results)
+{
+    return fail(azoth_call_with_handle(endpoint, handle, AZOTH_RIGHT_READ, 1, 0, 0, 0, (uint64_t*)(uintptr_t)results));
+}
+
+static azoth_handle_t kept;
+
+enum { OP_RIGHTS = 1, OP_KEEP = 2, OP_TRAP = 3, OP_SIGNAL_KEPT = 4 };
+
+__attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, int64_t a, int64_t b, int64_t received)
+{
+    (void)a;
+    (void)b;
+    switch (op) {
+    case OP_RIGHTS: return rights((azoth_handle_t)received);
+    case OP_KEEP: kept = (azoth_handle_t)received; return (int64_t)kept;
+    case OP_TRAP: __builtin_trap();
+    case OP_SIGNAL_KEPT: return fail(azoth_event_signal(kept, 1));
+    default: return -1;
+    }
+}
