@@ -3,6 +3,7 @@
 #include <kernel/lib/Placement.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/process/Threads.h>
+#include <kernel/sys/KernelDevices.h>
 
 namespace ath::process {
 
@@ -25,6 +26,7 @@ void on_tick(void*)
         return;
     u64 now = Arch::clock_nanoseconds();
     g_scheduler->tick(now);
+    sys::kernel_devices_tick(); // Timer objects (kernel/object/Timer.h): due deadlines signal their events
     // The watchdog: a thread that must stop gets the flag even when nobody else wants the CPU.
     if (g_current && (g_current->kill_requested || g_current->over_cpu_limit(now)))
         *g_scheduler->preempt_flag() = 1;

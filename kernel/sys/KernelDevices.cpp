@@ -1,5 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/sys/AzothDevice.h>
 #include <kernel/sys/KernelDevices.h>
 
 namespace ath::sys {
@@ -88,8 +89,14 @@ object::TimerQueue& kernel_timer_queue()
 
 void kernel_devices_tick()
 {
-    if (object::TimerQueue* queue = __atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE))
-        queue->tick();
+    // The first tick (interrupts are off in the handler) makes the queue and offers it to the
+    // azoth ABI's timer_create; every tick fires what is due.
+    object::TimerQueue* queue = __atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE);
+    if (!queue) {
+        queue = &kernel_timer_queue();
+        set_azoth_timer_queue(queue);
+    }
+    queue->tick();
 }
 
 Result<object::RefPtr<object::Device>> create_console_uart_device(object::ObjectAllocator& allocator)

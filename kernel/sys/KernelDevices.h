@@ -16,7 +16,8 @@ object::TimerQueue& kernel_timer_queue();
 // Kernel-heap memory for objects (kmalloc).
 object::ObjectAllocator& kernel_object_allocator();
 
-// Interrupt context, from the timer tick: fires the kernel timer queue's due timers.
+// Interrupt context, from the timer tick (kernel/process/Threads.cpp): fires the kernel timer
+// queue's due timers; the first call also hands the queue to the azoth ABI (timer_create).
 void kernel_devices_tick();
 
 // A Device object for the console UART's registers (NotFound when the arch has none); its irq()
