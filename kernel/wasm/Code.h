@@ -68,13 +68,13 @@ enum class Op : u16 {
     ATH_WASM_STORE_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_OP_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_OP_NAME)
-#define ATH_OP_FUSED(opcode, Name, ...)                         \
-    Name##LL, Name##SL, Name##SC, Name##LC, Name##SS,           \
-    Name##LLS, Name##SLS, Name##SCS, Name##LCS, Name##SSS,      \
-    Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST,      \
-    Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB,
+#define ATH_OP_FUSED(opcode, Name, ...)                                             \
+    Name##LL, Name##SL, Name##SC, Name##LC, Name##SS, Name##LS, Name##SM,           \
+    Name##LLS, Name##SLS, Name##SCS, Name##LCS, Name##SSS, Name##LSS, Name##SMS,    \
+    Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST, Name##LST, Name##SMT,    \
+    Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB, Name##LSB, Name##SMB,
 #define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L,
-#define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL,
+#define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL, Name##LS,
     ATH_WASM_LOAD_OPS(ATH_OP_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_OP_STORE_FUSED)
 #undef ATH_OP_LOAD_FUSED
@@ -89,19 +89,26 @@ enum class Op : u16 {
 };
 
 // Loads with the address in a local: NameL {slot, offset}. Stores with address and value in
-// locals: NameLL {address slot, value slot, offset}; value in a local: NameSL {value slot, offset}.
+// locals: NameLL {address slot, value slot, offset}; value in a local: NameSL {value slot, offset};
+// address in a local, value on the stack: NameLS {address slot, offset}.
 // Fused forms of every binary numeric operation, made by the compiler's peephole when operands
 // come straight from locals or constants (a step toward a register machine):
 //   NameLL {a, b}: push(op(local a, local b))     NameSL {b}: top = op(top, local b)
 //   NameSC {c}:    top = op(top, c)                NameLC {a, c}: push(op(local a, c))
-// Each of those four also comes with its result stored to a local (suffix S, extra {local};
+//   NameLS {a}:    top = op(local a, top)
+//   NameSM {a, offset}: top = op(top, load(local a + offset)), the load being the full-width
+//                  load of the operand type (i32.load for i32 operands, ..., f64.load)
+// Each of those also comes with its result stored to a local (suffix S, extra {local};
 // nothing pushed), teed to a local (suffix T, extra {local}; pushed too), or used as a br_if
 // condition (suffix B, extra {target}; i32 results only). SS (both operands on the stack) is the
-// plain operation; it exists only for its S/T/B forms. The 20 forms of one operation are
-// consecutive in Op: LL SL SC LC SS, then the same with S, T and B.
-constexpr u32 fused_forms = 20;
-constexpr u32 fused_forms_per_group = 5;
-enum class FusedGroup : u32 { Push = 0, Store = 5, Tee = 10, Branch = 15 };
+// plain operation; it exists only for its S/T/B forms. The 28 forms of one operation are
+// consecutive in Op: LL SL SC LC SS LS SM, then the same with S, T and B.
+constexpr u32 fused_forms = 28;
+constexpr u32 fused_forms_per_group = 7;
+enum class FusedForm : u32 { LL = 0, SL = 1, SC = 2, LC = 3, SS = 4, LS = 5, SM = 6 };
+enum class FusedGroup : u32 { Push = 0, Store = 7, Tee = 14, Branch = 21 };
+// Immediates the operands of each form use (LL SL SC LC SS LS SM).
+constexpr u32 fused_operand_words[fused_forms_per_group] = { 2, 1, 1, 2, 0, 1, 2 };
 
 Handler handler_of(Op);
 

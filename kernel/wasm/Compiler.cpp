@@ -27,6 +27,8 @@ FunctionCompiler::FunctionCompiler(ModuleData& module, u32 function_index)
     , m_code(module.code)
     , m_reader(ReadonlyBytes(module.bytes + m_function.body_offset, m_function.body_size), m_function.body_offset)
     , m_stack(*module.allocator)
+    , m_origins(*module.allocator)
+    , m_last_write(*module.allocator)
     , m_control(*module.allocator)
     , m_local_slots(*module.allocator)
 {
@@ -40,13 +42,17 @@ void FunctionCompiler::emit(Op op)
         return;
     m_recent[1] = m_recent[0];
     m_recent[0] = EmittedInstruction { op, m_code.size() };
+    // Branches, calls and returns use absolute stack heights: no stack entry pushed before one
+    // may be taken out of the stack afterwards.
+    if (static_cast<u32>(op) <= static_cast<u32>(Op::CallIndirect))
+        m_fence = m_code.size();
     m_emit_error = m_emit_error.is_error() ? m_emit_error : m_code.append(Instr { .handler = handler_of(op) });
 }
 
 // Peephole for binary operations: operands that the previous one or two instructions pushed from
 // a local or a constant are folded into the operation. Only instructions after the last branch
 // target may be absorbed, so no jump can land inside the fused sequence.
-void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant)
+void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant, ValueType operand)
 {
     if (!m_live || m_emit_error.is_error())
         return;
@@ -59,6 +65,32 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
     bool last_is_local = absorbable(last, Op::LocalGet1, end);
     bool last_is_constant = absorbable(last, Op::Const1, end);
     if (!last_is_local && !last_is_constant) {
+        // b is on the stack. SM: b is the newest instruction, a full-width load of the operand
+        // type from a local address; LS: a came from a removable local.get or tee.
+        u32 group_base = static_cast<u32>(Op::FirstFused) + 1 + (static_cast<u32>(plain) - static_cast<u32>(Op::I32Eq)) * fused_forms;
+        Op load = operand == ValueType::I32 ? Op::I32LoadL
+            : operand == ValueType::I64     ? Op::I64LoadL
+            : operand == ValueType::F32     ? Op::F32LoadL
+                                            : Op::F64LoadL;
+        if (last.op == load && last.position >= m_barrier && last.position + 3 == end) {
+            u64 address_slot = m_code[last.position + 1].value;
+            u64 offset = m_code[last.position + 2].value;
+            m_code.shrink(last.position);
+            m_recent[0] = m_recent[1];
+            m_recent[1] = EmittedInstruction {};
+            emit(static_cast<Op>(group_base + static_cast<u32>(FusedForm::SM)));
+            emit_value(address_slot);
+            emit_value(offset);
+            return;
+        }
+        if (origin_removable(0)) {
+            u64 slot = remove_origin(0);
+            usize at = m_code.size();
+            emit(static_cast<Op>(group_base + static_cast<u32>(FusedForm::LS)));
+            emit_value(slot);
+            m_fence = at;
+            return;
+        }
         emit(plain);
         return;
     }
@@ -107,7 +139,7 @@ Optional<Op> FunctionCompiler::joinable_fused_operation() const
     u32 form = (value - first) % fused_forms;
     if (form >= fused_forms_per_group)
         return {};
-    usize words = (form == 0 || form == 3) ? 3 : (form == 4 ? 1 : 2); // LL, LC: two immediates; SS: none
+    usize words = 1 + fused_operand_words[form];
     if (last.position + words != m_code.size())
         return {};
     return last.op;
@@ -122,7 +154,7 @@ void FunctionCompiler::rewrite_newest(Op op)
 // Loads: `local.get a; load` -> load_from_local {a, offset} (`single` is that form).
 // Stores: `local.get a; local.get v; store` -> store_locals {a, v, offset} (`pair`), or
 // `...; local.get v; store` -> store_from_local {v, offset} (`single`).
-void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, u64 offset)
+void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local_stack, u64 offset)
 {
     if (!m_live || m_emit_error.is_error())
         return;
@@ -130,6 +162,16 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, u64 offs
     const EmittedInstruction before = m_recent[1];
     bool last_is_local = last.op == Op::LocalGet1 && last.position >= m_barrier && last.position + 2 == m_code.size();
     if (!last_is_local) {
+        // A store whose address came from a removable local.get or tee (popped second).
+        if (local_stack != Op::Count && origin_removable(0)) {
+            u64 slot = remove_origin(0);
+            usize at = m_code.size();
+            emit(local_stack);
+            emit_value(slot);
+            emit_value(offset);
+            m_fence = at;
+            return;
+        }
         emit(plain);
         emit_value(offset);
         return;
@@ -153,7 +195,73 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, u64 offs
     emit_value(offset);
 }
 
+void FunctionCompiler::note_local_write(u64 slot, bool wide)
+{
+    if (!m_live || slot >= m_last_write.size())
+        return;
+    m_last_write[slot] = m_recent[0].position;
+    if (wide && slot + 1 < m_last_write.size())
+        m_last_write[slot + 1] = m_recent[0].position;
+}
+
+void FunctionCompiler::set_top_origin(u8 kind, u64 slot)
+{
+    if (!m_live || m_origins.is_empty())
+        return;
+    m_origins.last() = StackOrigin { kind, m_recent[0].op, m_recent[0].position, slot };
+}
+
+// Whether the entry popped `popped_index` pops ago (0: the newest) may be read from its local
+// instead: its local.get / tee is still in the code after every branch, call, block start and
+// branch target, and nothing wrote the local since.
+bool FunctionCompiler::origin_removable(usize popped_index) const
+{
+    const StackOrigin& origin = m_popped[popped_index];
+    if (!m_live || origin.kind == OriginNone || origin.position < m_fence || origin.position < m_barrier)
+        return false;
+    if (origin.slot >= m_last_write.size() || m_last_write[origin.slot] > origin.position)
+        return false;
+    return origin.position < m_code.size() && m_code[origin.position].handler == handler_of(origin.op);
+}
+
+// Takes a removable entry out of the stack: deletes its local.get (moving the later code down) or
+// turns its tee into a plain store to the local. Returns the local's slot.
+u64 FunctionCompiler::remove_origin(usize popped_index)
+{
+    const StackOrigin origin = m_popped[popped_index];
+    m_popped[popped_index] = StackOrigin {};
+    usize at = origin.position;
+    if (origin.kind == OriginGet) {
+        usize size = m_code.size();
+        for (usize i = at + 2; i < size; ++i)
+            m_code[i - 2] = m_code[i];
+        m_code.shrink(size - 2);
+        for (auto& recent : m_recent) {
+            if (recent.position == at && recent.op == Op::LocalGet1)
+                recent = EmittedInstruction {};
+            else if (recent.position > at)
+                recent.position -= 2;
+        }
+        return origin.slot;
+    }
+    Op stored = origin.op == Op::LocalTee1
+        ? Op::LocalSet1
+        : static_cast<Op>(static_cast<u32>(origin.op) - static_cast<u32>(FusedGroup::Tee) + static_cast<u32>(FusedGroup::Store));
+    m_code[at].handler = handler_of(stored);
+    for (auto& recent : m_recent) {
+        if (recent.position == at)
+            recent.op = stored;
+    }
+    return origin.slot;
+}
+
 void FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
+{
+    emit_local_store_code(tee, wide, slot);
+    note_local_write(slot, wide);
+}
+
+void FunctionCompiler::emit_local_store_code(bool tee, bool wide, u64 slot)
 {
     if (!wide && !tee && m_live) {
         // `i32.const c; local.set x` and `local.get y; local.set x` become one instruction.
@@ -189,6 +297,7 @@ void FunctionCompiler::emit_conditional_jump(bool jump_if_true)
     if (jump_if_true) {
         if (auto fused = joinable_fused_operation(); fused.has_value()) {
             rewrite_newest(static_cast<Op>(static_cast<u32>(fused.value()) + static_cast<u32>(FusedGroup::Branch)));
+            m_fence = m_recent[0].position;
             return;
         }
     }
@@ -244,6 +353,7 @@ void FunctionCompiler::resolve_chain(i64 chain, usize target)
 void FunctionCompiler::push(ValueType type)
 {
     m_emit_error = m_emit_error.is_error() ? m_emit_error : m_stack.append(type);
+    m_emit_error = m_emit_error.is_error() ? m_emit_error : m_origins.append(StackOrigin {});
     if (type != Unknown) {
         m_slots += slot_count(type);
         if (m_slots > m_max_slots)
@@ -254,12 +364,16 @@ void FunctionCompiler::push(ValueType type)
 Result<ValueType> FunctionCompiler::pop()
 {
     auto& frame = m_control.last();
+    m_popped[1] = m_popped[0];
+    m_popped[0] = StackOrigin {};
     if (m_stack.size() == frame.height) {
         if (frame.unreachable)
             return Unknown;
         return invalid(m_instruction_offset, "type mismatch");
     }
     ValueType type = m_stack.take_last();
+    if (m_origins.size() > m_stack.size())
+        m_popped[0] = m_origins.take_last();
     if (type != Unknown)
         m_slots -= slot_count(type);
     return type;
@@ -298,6 +412,8 @@ void FunctionCompiler::mark_unreachable()
 {
     auto& frame = m_control.last();
     m_stack.shrink(frame.height);
+    if (m_origins.size() > frame.height)
+        m_origins.shrink(frame.height);
     m_slots = frame.base_slots;
     frame.unreachable = true;
     m_live = false;
@@ -314,6 +430,7 @@ ErrorOr FunctionCompiler::push_frame(FrameKind kind, BlockType type)
     frame.unreachable = false;
     frame.was_live = m_live;
     frame.start = m_code.size();
+    m_fence = m_code.size();
     TRY(m_control.append(frame));
     push_values(type.parameters());
     return {};
@@ -433,6 +550,8 @@ ErrorOr FunctionCompiler::compile()
             parameter_slots = slot;
     }
     m_local_slot_total = slot;
+    TRY(m_last_write.resize(slot, 0));
+    m_fence = m_code.size();
     m_function.parameter_slots = parameter_slots;
     m_function.local_slots = slot - parameter_slots;
     m_function.result_slots = slots_of(type.results);
@@ -658,11 +777,15 @@ ErrorOr FunctionCompiler::compile_instruction()
             push(type);
             emit(wide ? Op::LocalGet2 : Op::LocalGet1);
             emit_value(m_local_slots[index]);
+            if (!wide)
+                set_top_origin(OriginGet, m_local_slots[index]);
         } else {
             TRY(pop(type));
             if (opcode == 0x22)
                 push(type);
             emit_local_store(opcode == 0x22, wide, m_local_slots[index]);
+            if (opcode == 0x22 && !wide)
+                set_top_origin(OriginTee, m_local_slots[index]);
         }
         return {};
     }
@@ -708,7 +831,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(read_memory_argument(align, offset));             \
         TRY(pop(ValueType::I32));                             \
         push(ValueType::Type);                                \
-        emit_memory_access(Op::Name, Op::Name##L, Op::Count, offset); \
+        emit_memory_access(Op::Name, Op::Name##L, Op::Count, Op::Count, offset); \
         return {};                                            \
     }
         ATH_WASM_LOAD_OPS(ATH_LOAD_CASE)
@@ -719,7 +842,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(read_memory_argument(align, offset));       \
         TRY(pop(ValueType::Type));                      \
         TRY(pop(ValueType::I32));                       \
-        emit_memory_access(Op::Name, Op::Name##SL, Op::Name##LL, offset); \
+        emit_memory_access(Op::Name, Op::Name##SL, Op::Name##LL, Op::Name##LS, offset); \
         return {};                                      \
     }
         ATH_WASM_STORE_OPS(ATH_STORE_CASE)
@@ -774,7 +897,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(pop(ValueType::Operand));                                                     \
         TRY(pop(ValueType::Operand));                                                     \
         push(ValueType::Result);                                                          \
-        emit_binary(Op::Name, Op::Name##LL, Op::Name##SL, Op::Name##SC, Op::Name##LC);    \
+        emit_binary(Op::Name, Op::Name##LL, Op::Name##SL, Op::Name##SC, Op::Name##LC, ValueType::Operand); \
         return {};
         ATH_WASM_UNARY_OPS(ATH_UNARY_CASE)
         ATH_WASM_COMPARE_OPS(ATH_BINARY_CASE)

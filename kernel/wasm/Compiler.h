@@ -70,9 +70,14 @@ private:
     Optional<Op> joinable_fused_operation() const;
     void rewrite_newest(Op);
     void emit_local_store(bool tee, bool wide, u64 slot);
-    void emit_memory_access(Op plain, Op single, Op pair, u64 offset);
+    void emit_local_store_code(bool tee, bool wide, u64 slot);
+    void emit_memory_access(Op plain, Op single, Op pair, Op local_stack, u64 offset);
     void emit_conditional_jump(bool jump_if_true);
-    void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant);
+    void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant, ValueType operand);
+    void note_local_write(u64 slot, bool wide);
+    void set_top_origin(u8 kind, u64 slot);
+    bool origin_removable(usize popped_index) const;
+    u64 remove_origin(usize popped_index);
     void mark_branch_target(usize position)
     {
         if (position > m_barrier)
@@ -88,6 +93,22 @@ private:
     Vector<Instr>& m_code;
     Reader m_reader;
     Vector<ValueType> m_stack;
+    // Where each operand stack entry came from, parallel to m_stack: a `local.get` (Get) or a tee
+    // (a LocalTee1 or fused T form, Tee) at `position`, holding local `slot`; None otherwise. A
+    // consumer may take such an entry straight from the local (deleting the local.get or turning
+    // the tee into a set) when nothing between `position` and the consumer depends on absolute
+    // stack heights (no branch, call or block start: m_fence) and the local was not written since.
+    struct StackOrigin {
+        u8 kind { 0 };
+        Op op { Op::Count }; // the instruction at `position`
+        usize position { 0 };
+        u64 slot { 0 };
+    };
+    static constexpr u8 OriginNone = 0, OriginGet = 1, OriginTee = 2;
+    Vector<StackOrigin> m_origins;
+    StackOrigin m_popped[2] {};      // origins of the last two popped entries, newest first
+    Vector<usize> m_last_write;      // per local slot: position of the newest instruction writing it
+    usize m_fence { 0 };             // no origin before this position may be removed
     Vector<ControlFrame> m_control;
     Vector<u32> m_local_slots;
     u32 m_local_slot_total { 0 };

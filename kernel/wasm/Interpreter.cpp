@@ -347,6 +347,16 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 #define ATH_FUSED_OPERANDS_SC(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(ip[1].value);
 #define ATH_FUSED_OPERANDS_SS(COperand) COperand b = from_slot<COperand>(*--sp); COperand a = from_slot<COperand>(*--sp);
 #define ATH_FUSED_OPERANDS_LC(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(ip[2].value);
+#define ATH_FUSED_OPERANDS_LS(COperand) COperand b = from_slot<COperand>(*--sp); COperand a = from_slot<COperand>(fp[ip[1].value]);
+// SM: b is loaded from memory at local a + offset, with the operand's own width (the bounds trap
+// comes first, as the load runs before the operation in the Wasm code).
+#define ATH_FUSED_OPERANDS_SM(COperand)                                  \
+    u64 address_ = static_cast<u32>(fp[ip[1].value]) + ip[2].value;      \
+    if (address_ + sizeof(COperand) > mem_size)                          \
+        TRAP(OutOfBoundsMemoryAccess);                                   \
+    COperand b;                                                          \
+    __builtin_memcpy(&b, mem + address_, sizeof(COperand));              \
+    COperand a = from_slot<COperand>(*--sp);
 
 #define ATH_FUSED_FORM(Name, Form, words, CResult, COperand, ...)       \
     HANDLER(Name##Form)                                                 \
@@ -388,7 +398,9 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
     ATH_FUSED_FORM(Name, SL, 1, CResult, COperand, __VA_ARGS__)                 \
     ATH_FUSED_FORM(Name, SC, 1, CResult, COperand, __VA_ARGS__)                 \
     ATH_FUSED_FORM(Name, LC, 2, CResult, COperand, __VA_ARGS__)                 \
-    ATH_FUSED_FORM(Name, SS, 0, CResult, COperand, __VA_ARGS__)
+    ATH_FUSED_FORM(Name, SS, 0, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, LS, 1, CResult, COperand, __VA_ARGS__)                 \
+    ATH_FUSED_FORM(Name, SM, 2, CResult, COperand, __VA_ARGS__)
 ATH_WASM_COMPARE_OPS(ATH_FUSED_HANDLERS)
 ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
 
@@ -461,6 +473,15 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_LOCAL_HANDLER)
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(fp[ip[1].value]);                        \
         u64 address = static_cast<u32>(*--sp) + ip[2].value;                                 \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(3);                                                                             \
+    }                                                                                        \
+    HANDLER(Name##LS)                                                                        \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(*--sp);                                  \
+        u64 address = static_cast<u32>(fp[ip[1].value]) + ip[2].value;                       \
         if (address + sizeof(MemoryType) > mem_size)                                         \
             TRAP(OutOfBoundsMemoryAccess);                                                   \
         __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
@@ -666,13 +687,16 @@ constexpr Handler handlers[] = {
     ATH_WASM_STORE_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_LISTED_OPS(ATH_HANDLER_FROM_LIST)
     ATH_WASM_SIMD_SPECIAL_OPS(ATH_HANDLER_NAME)
-#define ATH_HANDLER_FUSED(opcode, Name, ...)                                            \
-    op_##Name##LL, op_##Name##SL, op_##Name##SC, op_##Name##LC, op_##Name##SS,          \
-    op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS, op_##Name##SSS,     \
-    op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT, op_##Name##SST,     \
-    op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB, op_##Name##SSB,
+#define ATH_HANDLER_FUSED(opcode, Name, ...)                                                                 \
+    op_##Name##LL, op_##Name##SL, op_##Name##SC, op_##Name##LC, op_##Name##SS, op_##Name##LS, op_##Name##SM,  \
+    op_##Name##LLS, op_##Name##SLS, op_##Name##SCS, op_##Name##LCS, op_##Name##SSS, op_##Name##LSS,          \
+    op_##Name##SMS,                                                                                          \
+    op_##Name##LLT, op_##Name##SLT, op_##Name##SCT, op_##Name##LCT, op_##Name##SST, op_##Name##LST,          \
+    op_##Name##SMT,                                                                                          \
+    op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB, op_##Name##SSB, op_##Name##LSB,          \
+    op_##Name##SMB,
 #define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) op_##Name##L,
-#define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL,
+#define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL, op_##Name##LS,
     ATH_WASM_LOAD_OPS(ATH_HANDLER_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_HANDLER_STORE_FUSED)
 #undef ATH_HANDLER_LOAD_FUSED

@@ -242,3 +242,80 @@ TEST(WasmInterpreter, BackEdgeDiscardsValuesBelowTheLabel)
 }
 
 } // namespace
+
+namespace {
+
+// The operand forms taken from a local.get or tee further down the stack (LS), from a load at a
+// local address (SM), and stores with the address from a local and the value on the stack (LS).
+TEST(WasmInterpreter, OperandsFromEarlierLocalGetsAndTees)
+{
+    // (func (param $a i32) (param $b i32) (result i32) (local $t i32)
+    //   a - b*3                       ;; a's local.get is taken into the subtraction (SubLS)
+    //   ((a+1) tee t) - (b << 2) + t  ;; the tee becomes a plain store to t
+    //   + ... a; (local.set 0 b); a - (b+1)   ;; a was overwritten after its local.get: stays on the stack
+    ByteList code = { 0x20, 0x00, 0x20, 0x01, 0x41, 0x03, 0x6C, 0x6B,
+        0x20, 0x00, 0x41, 0x01, 0x6A, 0x22, 0x02, 0x20, 0x01, 0x41, 0x02, 0x74, 0x6B, 0x20, 0x02, 0x6A, 0x6A,
+        0x20, 0x00, 0x20, 0x01, 0x21, 0x00, 0x20, 0x01, 0x41, 0x01, 0x6A, 0x6B, 0x6A };
+    Harness h(single_function_module({ I32, I32 }, { I32 }, code, { 0x01, 0x01, I32 }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(100), Value::from_i32(7) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 4u * 100u - 8u * 7u + 1u);
+    ASSERT_FALSE(h.call({ Value::from_i32(1), Value::from_i32(1000) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), static_cast<u32>(4 - 8000 + 1));
+}
+
+ByteList memory_module(ByteList parameters, ByteList results, ByteList instructions)
+{
+    return cat({
+        header(),
+        section(1, vec({ function_type(parameters, results) })),
+        section(3, vec({ ByteList { 0x00 } })),
+        section(5, vec({ ByteList { 0x00, 0x01 } })),
+        section(7, vec({ cat({ name("f"), ByteList { 0x00, 0x00 } }) })),
+        section(10, vec({ body({ 0x00 }, instructions) })),
+    });
+}
+
+TEST(WasmInterpreter, MemoryOperandsAndStoresFromLocalAddresses)
+{
+    // (func (param $a i32) (param $b i32) (param $p i32) (result i32)
+    //   (i32.store offset=4 (local.get $p) (i32.mul (local.get $a) (i32.const 5)))   ;; StoreLS
+    //   (i32.sub (local.get $b) (i32.load offset=4 (local.get $p))))                  ;; SubSM
+    Harness h(memory_module({ I32, I32, I32 }, { I32 },
+        { 0x20, 0x02, 0x20, 0x00, 0x41, 0x05, 0x6C, 0x36, 0x02, 0x04, 0x20, 0x01, 0x20, 0x02, 0x28, 0x02, 0x04, 0x6B }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(3), Value::from_i32(100), Value::from_i32(40) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 85u);
+    ASSERT_FALSE(h.call({ Value::from_i32(3), Value::from_i32(100), Value::from_i32(65528) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 85u);
+    auto outcome = h.call({ Value::from_i32(3), Value::from_i32(100), Value::from_i32(65529) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+TEST(WasmInterpreter, FloatOperandsFromLocalsAndMemory)
+{
+    // (func (param $p i32) (param $x f64) (param $y f64) (result f64)
+    //   (f64.store (local.get $p) (local.get $x))
+    //   (f64.mul (local.get $y) (f64.load (local.get $p)))                 ;; MulSM
+    //   (f64.sub (local.get $x) (f64.mul (local.get $y) (f64.const 2)))    ;; SubLS
+    //   f64.add
+    //   (f64.store offset=8 (local.get $p) (f64.sub (local.get $x) (local.get $y)))   ;; StoreLS
+    //   (f64.add (f64.load offset=8 (local.get $p))))                      ;; AddSM
+    ByteList code = { 0x20, 0x00, 0x20, 0x01, 0x39, 0x03, 0x00,
+        0x20, 0x02, 0x20, 0x00, 0x2B, 0x03, 0x00, 0xA2,
+        0x20, 0x01, 0x20, 0x02, 0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0xA2, 0xA1,
+        0xA0,
+        0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xA1, 0x39, 0x03, 0x08,
+        0x20, 0x00, 0x2B, 0x03, 0x08, 0xA0 };
+    Harness h(memory_module({ I32, F64, F64 }, { F64 }, code));
+    Value result[1];
+    auto bits = [](f64 value) { return __builtin_bit_cast(u64, value); };
+    ASSERT_FALSE(h.call({ Value::from_i32(64), Value::from_f64_bits(bits(1.5)), Value::from_f64_bits(bits(0.25)) }, result).is_error());
+    EXPECT_EQ(result[0].as_f64_bits(), bits(1.5 * 0.25 + 2 * 1.5 - 3 * 0.25));
+    auto outcome = h.call({ Value::from_i32(65528), Value::from_f64_bits(bits(1.5)), Value::from_f64_bits(bits(0.25)) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
