@@ -20,6 +20,7 @@ struct NamedKind {
 constexpr NamedKind kind_names[] = {
     { "endpoint", ObjectType::Endpoint }, { "region", ObjectType::Region }, { "channel", ObjectType::Channel },
     { "event", ObjectType::Event }, { "process", ObjectType::Process },
+    { "device", ObjectType::Device }, { "irq", ObjectType::Irq }, { "timer", ObjectType::Timer },
 };
 
 Result<ObjectType> parse_kind(StringView text)

@@ -6,6 +6,8 @@
 #include <kernel/object/Device.h>
 #include <kernel/object/HandleTable.h>
 #include <kernel/object/Irq.h>
+#include <kernel/object/Manifest.h>
+#include <kernel/object/Process.h>
 #include <kernel/object/Timer.h>
 
 #include <cstring>
@@ -266,6 +268,46 @@ TEST_F(DeviceObjectsTest, RebindingMovesDeliveryToTheNewEvent)
     controller.raise(6, false);
     EXPECT_EQ(first->peek(), 0u);
     EXPECT_EQ(second->peek(), 2u);
+}
+
+// --- Grants ---------------------------------------------------------------------------------
+
+TEST_F(DeviceObjectsTest, ManifestsGrantDeviceAndIrqHandlesNarrowedAndRevocable)
+{
+    CapabilitySpace space;
+    auto supervisor = Process::create(allocator, space, "init").release_value();
+    auto driver = Process::create(allocator, space, "uart").release_value();
+    auto device = Device::create(allocator, registers, uart()).release_value();
+    auto irq = Irq::create(allocator, controller, 4).release_value();
+    Rights publisher = Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive | Rights::Revoke;
+    Handle device_handle = supervisor->handles().install(*device, publisher).release_value();
+    Handle irq_handle = supervisor->handles().install(*irq, Rights::Write | Rights::Transfer | Rights::Revoke).release_value();
+    ObjectDirectory directory;
+    ASSERT_FALSE(directory.publish("uart", supervisor->handles(), device_handle).is_error());
+    ASSERT_FALSE(directory.publish("uart-irq", supervisor->handles(), irq_handle).is_error());
+
+    auto greedy = Manifest::parse("name = uart\nhandle = irq:uart-irq:read+write\n");
+    ASSERT_FALSE(greedy.is_error()) << greedy.error().reason;
+    EXPECT_EQ(directory.grant(greedy.value(), *driver).error().code, ErrorCode::PermissionDenied); // above the published rights
+    auto wrong_kind = Manifest::parse("name = uart\nhandle = irq:uart:write\n");
+    ASSERT_FALSE(wrong_kind.is_error());
+    EXPECT_EQ(directory.grant(wrong_kind.value(), *driver).error().code, ErrorCode::InvalidArgument); // "uart" is a device
+    EXPECT_EQ(driver->handles().live_count(), 0u);
+
+    auto manifest = Manifest::parse("name = uart\nhandle = device:uart:read+write\nhandle = irq:uart-irq:write\n");
+    ASSERT_FALSE(manifest.is_error()) << manifest.error().reason;
+    EXPECT_EQ(manifest.value().handles[0].kind, ObjectType::Device);
+    EXPECT_EQ(manifest.value().handles[1].kind, ObjectType::Irq);
+    auto granted = directory.grant(manifest.value(), *driver);
+    ASSERT_FALSE(granted.is_error()) << granted.error().reason;
+    Handle driver_device = granted.value()[0];
+    EXPECT_EQ(driver->handles().rights_of(driver_device).value(), Rights::Read | Rights::Write);
+    EXPECT_FALSE(driver->handles().lookup<Irq>(granted.value()[1], Rights::Write).is_error());
+    // The lease ends with one revoke of the published handle.
+    EXPECT_EQ(supervisor->handles().revoke(device_handle).value(), 2u);
+    EXPECT_EQ(driver->handles().lookup<Device>(driver_device, Rights::Read).error().code, ErrorCode::BadHandle);
+    driver->terminate();
+    supervisor->terminate();
 }
 
 // --- Timer ----------------------------------------------------------------------------------
