@@ -112,4 +112,32 @@ Result<object::RefPtr<object::Device>> create_console_uart_device(object::Object
     return object::Device::create(allocator, g_device_access, description);
 }
 
+ErrorOr publish_console_uart(object::ObjectAllocator& allocator, object::HandleTable& publisher, object::ObjectDirectory& directory)
+{
+    using object::Rights;
+    auto device = TRY(create_console_uart_device(allocator));
+    if (!device->irq().has_value())
+        return Error::from(ErrorCode::NotFound, "the console UART has no interrupt line");
+    auto irq = TRY(object::Irq::create(allocator, g_irq_controller, *device->irq()));
+    constexpr Rights granting = Rights::Transfer | Rights::Derive | Rights::Revoke;
+    object::Handle device_handle = TRY(publisher.install(*device, Rights::Read | Rights::Write | granting));
+    auto irq_handle = publisher.install(*irq, Rights::Write | granting);
+    if (irq_handle.is_error()) {
+        (void)publisher.close(device_handle);
+        return irq_handle.release_error();
+    }
+    if (auto published = directory.publish("uart", publisher, device_handle); published.is_error()) {
+        (void)publisher.close(device_handle);
+        (void)publisher.close(irq_handle.value());
+        return published;
+    }
+    if (auto published = directory.publish("uart-irq", publisher, irq_handle.value()); published.is_error()) {
+        // "uart" stays listed but names a closed handle: granting it fails (BadHandle).
+        (void)publisher.close(device_handle);
+        (void)publisher.close(irq_handle.value());
+        return published;
+    }
+    return {};
+}
+
 } // namespace ath::sys

@@ -5,6 +5,7 @@
 // queue the timer tick drives.
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
+#include <kernel/object/Manifest.h>
 #include <kernel/object/Timer.h>
 
 namespace ath::sys {
@@ -23,5 +24,14 @@ void kernel_devices_tick();
 // A Device object for the console UART's registers (NotFound when the arch has none); its irq()
 // is the UART's interrupt line, for an Irq object made with kernel_irq_controller().
 Result<object::RefPtr<object::Device>> create_console_uart_device(object::ObjectAllocator&);
+
+// Makes the console UART's Device and Irq objects, keeps a handle to each in `publisher` (the
+// kernel's own table) and publishes them in `directory` as "uart" (device: read, write) and
+// "uart-irq" (irq: write), plus transfer/derive/revoke for granting. A driver's manifest then asks
+// for `handle = device:uart:read+write` and `handle = irq:uart-irq:write`. The Irq claims the line
+// now (masked until the driver binds it; x86_64's COM1 input buffer yields it). NotFound when the
+// platform has no such UART; on error nothing usable is published (a name already listed then
+// names a closed handle).
+ErrorOr publish_console_uart(object::ObjectAllocator&, object::HandleTable& publisher, object::ObjectDirectory& directory);
 
 } // namespace ath::sys

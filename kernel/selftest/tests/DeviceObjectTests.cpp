@@ -3,6 +3,7 @@
 // the ack, and the kernel timer queue fires on the real clock.
 #include <kernel/arch/Arch.h>
 #include <kernel/selftest/SelfTest.h>
+#include <kernel/object/Process.h>
 #include <kernel/sys/KernelDevices.h>
 
 namespace ath {
@@ -122,6 +123,42 @@ ATH_SELFTEST(device_irq_object_delivers_uart_interrupt_as_event)
     TRY(result);
     println("  {} UART interrupts arrived as event bits on line {}", fires, *device->irq());
     return {};
+}
+
+// What a booted UART driver gets: the kernel publishes the UART, the driver's manifest names it,
+// and the driver reaches the hardware only through the granted handles.
+ATH_SELFTEST(device_objects_granted_by_manifest_drive_the_uart)
+{
+    auto& allocator = sys::kernel_object_allocator();
+    object::CapabilitySpace space;
+    auto kernel = TRY(object::Process::create(allocator, space, "kernel"));
+    auto driver = TRY(object::Process::create(allocator, space, "uart-driver"));
+    object::ObjectDirectory directory;
+    TRY(sys::publish_console_uart(allocator, kernel->handles(), directory));
+    auto manifest = TRY(object::Manifest::parse("name = uart-driver\nhandle = device:uart:read+write\nhandle = irq:uart-irq:write\n"));
+    auto granted = TRY(directory.grant(manifest, *driver));
+    EXPECT(granted.size() == 2);
+    auto device = TRY(driver->handles().lookup<object::Device>(granted[0], object::Rights::Read | object::Rights::Write));
+    auto irq = TRY(driver->handles().lookup<object::Irq>(granted[1], object::Rights::Write));
+    // The driver cannot pass them on: the grant narrowed the rights to read+write / write.
+    EXPECT(driver->handles().derive(granted[0], object::Rights::Read).is_error());
+    auto event = TRY(object::Event::create(allocator, g_polling));
+    TRY(irq.object->bind(event, 1u << 3));
+    auto source = TRY(TransmitInterrupt::create(*device.object));
+
+    bool were_enabled = Arch::interrupts_enabled();
+    Arch::enable_interrupts();
+    ErrorOr result = run_irq_object_test(*irq.object, *event, source);
+    (void)source.disable();
+    Arch::disable_interrupts();
+    (void)source.restore();
+    irq = {};
+    device = {};
+    driver->terminate();
+    kernel->terminate(); // the last handles go: the Irq gives the line back
+    if (were_enabled)
+        Arch::enable_interrupts();
+    return result;
 }
 
 ATH_SELFTEST(device_timer_objects_fire_on_the_real_clock)
