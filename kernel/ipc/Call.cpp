@@ -38,6 +38,8 @@ Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& messa
     auto reply = endpoint.object->target().handle(server, message);
     server.set_in_call(false);
     m_frames[--m_depth] = nullptr;
+    if (m_waker)
+        m_waker->wake_all(server.in_call_word());
 
     if (reply.is_error()) {
         if (reply.error().code == ErrorCode::Trap) {

@@ -15,6 +15,7 @@
 //    running. The server's trap count goes up; it stays callable (its supervisor decides).
 //  - A server process that has terminated -> NotFound.
 #include <kernel/object/Endpoint.h>
+#include <kernel/object/Waiting.h>
 
 namespace ath::ipc {
 
@@ -31,12 +32,16 @@ public:
     object::Process* current() const { return m_depth ? m_frames[m_depth - 1] : nullptr; }
     u32 depth() const { return m_depth; }
 
+    // Booted: wakes whoever waits for a server's in_call word when a call leaves it.
+    void set_waker(object::WaitProvider* waker) { m_waker = waker; }
+
     // Calls through `endpoint` (a handle in the current process's table).
     Result<object::CallWords> call(object::Handle endpoint, const object::CallWords& message);
 
 private:
     object::Process* m_frames[max_depth] {};
     u32 m_depth { 0 };
+    object::WaitProvider* m_waker { nullptr };
 };
 
 } // namespace ath::ipc

@@ -32,18 +32,6 @@ Result<ObjectType> parse_kind(StringView text)
     return Error::from(ErrorCode::Malformed, "unknown object kind");
 }
 
-bool is_valid_name(StringView name)
-{
-    if (name.is_empty() || name.length() > 31)
-        return false;
-    for (char c : name) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 } // namespace
 
 Result<Rights> parse_rights(StringView text)
@@ -67,7 +55,105 @@ Result<Rights> parse_rights(StringView text)
     return rights;
 }
 
-Result<Manifest> Manifest::parse(StringView text)
+bool is_valid_object_name(StringView name)
+{
+    if (name.is_empty() || name.length() > Manifest::max_name_length)
+        return false;
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+namespace {
+
+Result<u64> parse_number(StringView text, u64 limit)
+{
+    auto value = text.to_u64();
+    if (!value.has_value() || *value > limit)
+        return Error::from(ErrorCode::Malformed, "manifest: number out of range");
+    return *value;
+}
+
+// One `key = value` line; errors carry no offset yet.
+ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
+{
+    if (key == "name") {
+        if (!manifest.name.is_empty())
+            return Error::from(ErrorCode::Malformed, "manifest: names the module twice");
+        if (!is_valid_object_name(value))
+            return Error::from(ErrorCode::Malformed, "manifest: module name must be 1..31 of [A-Za-z0-9._-]");
+        manifest.name = value;
+    } else if (key == "handle") {
+        auto first = value.find(':');
+        auto second = first.has_value() ? value.find(':', *first + 1) : Optional<usize> {};
+        if (!second.has_value())
+            return Error::from(ErrorCode::Malformed, "manifest: handle must be kind:name:rights");
+        ManifestHandle handle;
+        auto kind = parse_kind(value.substring(0, *first));
+        if (kind.is_error())
+            return Error::from(ErrorCode::Malformed, "manifest: unknown object kind");
+        handle.kind = kind.value();
+        handle.object_name = value.substring(*first + 1, *second - *first - 1);
+        if (!is_valid_object_name(handle.object_name))
+            return Error::from(ErrorCode::Malformed, "manifest: object name must be 1..31 of [A-Za-z0-9._-]");
+        auto rights = parse_rights(value.substring(*second + 1));
+        if (rights.is_error())
+            return Error::from(ErrorCode::Malformed, "manifest: unknown right in rights list");
+        handle.rights = rights.value();
+        if (manifest.handles.is_full())
+            return Error::from(ErrorCode::Malformed, "manifest: too many handles");
+        TRY(manifest.handles.try_append(handle));
+    } else if (key == "serves") {
+        if (!manifest.serves.is_empty())
+            return Error::from(ErrorCode::Malformed, "manifest: serves one endpoint at most");
+        if (!is_valid_object_name(value))
+            return Error::from(ErrorCode::Malformed, "manifest: endpoint name must be 1..31 of [A-Za-z0-9._-]");
+        manifest.serves = value;
+    } else if (key == "args") {
+        manifest.arguments = value;
+    } else if (key == "restart") {
+        if (value == "never")
+            manifest.restart = RestartPolicy::Never;
+        else if (value == "on-failure")
+            manifest.restart = RestartPolicy::OnFailure;
+        else if (value == "always")
+            manifest.restart = RestartPolicy::Always;
+        else
+            return Error::from(ErrorCode::Malformed, "manifest: restart must be never, on-failure or always");
+    } else if (key == "max-restarts") {
+        manifest.max_restarts = static_cast<u32>(TRY(parse_number(value, 1'000'000)));
+    } else if (key == "cpu-limit-ms") {
+        manifest.cpu_limit_ns = TRY(parse_number(value, 86'400'000)) * 1'000'000;
+    } else if (key == "priority") {
+        manifest.priority = static_cast<u8>(TRY(parse_number(value, 7)));
+    } else if (key == "capabilities") {
+        bool bad = false;
+        for_each_split(value, ' ', [&](StringView word) {
+            if (word.is_empty())
+                return;
+            if (word == "supervisor")
+                manifest.supervisor = true;
+            else if (word == "console")
+                manifest.console = true;
+            else if (word == "serial-port")
+                manifest.serial_port = true;
+            else
+                bad = true;
+        });
+        if (bad)
+            return Error::from(ErrorCode::Malformed, "manifest: unknown capability");
+    } else {
+        return Error::from(ErrorCode::Malformed, "manifest: unknown key");
+    }
+    return {};
+}
+
+} // namespace
+
+Result<Manifest> Manifest::parse(StringView text, StringView default_name)
 {
     Manifest manifest;
     usize line_start = 0;
@@ -83,47 +169,27 @@ Result<Manifest> Manifest::parse(StringView text)
             continue;
         auto equals = line.find('=');
         if (!equals.has_value())
-            return Error::at(ErrorCode::Malformed, offset, "manifest line is not key=value");
-        StringView key = line.substring(0, *equals).trim_whitespace();
-        StringView value = line.substring(*equals + 1).trim_whitespace();
-        if (key == "name") {
-            if (!manifest.name.is_empty())
-                return Error::at(ErrorCode::Malformed, offset, "manifest names the module twice");
-            if (!is_valid_name(value))
-                return Error::at(ErrorCode::Malformed, offset, "module name must be 1..31 of [A-Za-z0-9._-]");
-            manifest.name = value;
-            continue;
-        }
-        if (key != "handle")
-            return Error::at(ErrorCode::Malformed, offset, "unknown manifest key");
-        auto first = value.find(':');
-        auto second = first.has_value() ? value.find(':', *first + 1) : Optional<usize> {};
-        if (!second.has_value())
-            return Error::at(ErrorCode::Malformed, offset, "handle must be kind:name:rights");
-        ManifestHandle handle;
-        auto kind = parse_kind(value.substring(0, *first));
-        if (kind.is_error())
-            return Error::at(ErrorCode::Malformed, offset, kind.error().reason);
-        handle.kind = kind.value();
-        handle.object_name = value.substring(*first + 1, *second - *first - 1);
-        if (!is_valid_name(handle.object_name))
-            return Error::at(ErrorCode::Malformed, offset, "object name must be 1..31 of [A-Za-z0-9._-]");
-        auto rights = parse_rights(value.substring(*second + 1));
-        if (rights.is_error())
-            return Error::at(ErrorCode::Malformed, offset, rights.error().reason);
-        handle.rights = rights.value();
-        if (manifest.handles.is_full())
-            return Error::at(ErrorCode::Malformed, offset, "too many handles in manifest");
-        TRY(manifest.handles.try_append(handle));
+            return Error::at(ErrorCode::Malformed, offset, "manifest: a line without '='");
+        auto parsed = parse_line(manifest, line.substring(0, *equals).trim_whitespace(), line.substring(*equals + 1).trim_whitespace());
+        if (parsed.is_error())
+            return Error::at(ErrorCode::Malformed, offset, parsed.error().reason);
+    }
+    if (!default_name.is_empty()) {
+        if (!is_valid_object_name(default_name))
+            return Error::from(ErrorCode::Malformed, "manifest: module name must be 1..31 of [A-Za-z0-9._-]");
+        if (manifest.name.is_empty())
+            manifest.name = default_name;
+        else if (manifest.name != default_name)
+            return Error::from(ErrorCode::Malformed, "manifest: name differs from the module's file name");
     }
     if (manifest.name.is_empty())
-        return Error::from(ErrorCode::Malformed, "manifest has no name= line");
+        return Error::from(ErrorCode::Malformed, "manifest: no name");
     return manifest;
 }
 
 ErrorOr ObjectDirectory::publish(StringView name, HandleTable& table, Handle handle)
 {
-    if (!is_valid_name(name))
+    if (!is_valid_object_name(name))
         return Error::from(ErrorCode::InvalidArgument, "bad directory name");
     Rights rights = TRY(table.rights_of(handle));
     if (!has_all(rights, Rights::Transfer))
@@ -138,28 +204,49 @@ ErrorOr ObjectDirectory::publish(StringView name, HandleTable& table, Handle han
     return {};
 }
 
+ErrorOr ObjectDirectory::unpublish(StringView name)
+{
+    for (usize i = 0; i < m_entries.size(); ++i) {
+        if (m_entries[i].name == name) {
+            m_entries.remove(i);
+            return {};
+        }
+    }
+    return Error::from(ErrorCode::NotFound, "nothing is published under that name");
+}
+
+Result<const ObjectDirectory::Published*> ObjectDirectory::check(const ManifestHandle& wanted) const
+{
+    const Published* found = nullptr;
+    for (auto& entry : m_entries) {
+        if (entry.name == wanted.object_name)
+            found = &entry;
+    }
+    if (!found)
+        return Error::from(ErrorCode::NotFound, "manifest names an object nobody published");
+    auto kind = found->table->type_of(found->handle);
+    if (kind.is_error())
+        return Error::from(ErrorCode::NotFound, "published handle is no longer valid");
+    if (kind.value() != wanted.kind)
+        return Error::from(ErrorCode::InvalidArgument, "manifest names the object with the wrong kind");
+    Rights grantable = TRY(found->table->rights_of(found->handle));
+    if (!is_subset(wanted.rights, grantable))
+        return Error::from(ErrorCode::PermissionDenied, "manifest asks for more rights than may be granted");
+    return found;
+}
+
+Result<Handle> ObjectDirectory::grant_one(const ManifestHandle& wanted, Process& process) const
+{
+    const Published* source = TRY(check(wanted));
+    return source->table->transfer(source->handle, process.handles(), wanted.rights, TransferMode::Copy);
+}
+
 Result<FixedVector<Handle, Manifest::max_handles>> ObjectDirectory::grant(const Manifest& manifest, Process& process) const
 {
     const Published* sources[Manifest::max_handles] {};
     usize index = 0;
-    for (auto& wanted : manifest.handles) {
-        const Published* found = nullptr;
-        for (auto& entry : m_entries) {
-            if (entry.name == wanted.object_name)
-                found = &entry;
-        }
-        if (!found)
-            return Error::from(ErrorCode::NotFound, "manifest names an object nobody published");
-        auto kind = found->table->type_of(found->handle);
-        if (kind.is_error())
-            return Error::from(ErrorCode::NotFound, "published handle is no longer valid");
-        if (kind.value() != wanted.kind)
-            return Error::from(ErrorCode::InvalidArgument, "manifest names the object with the wrong kind");
-        Rights grantable = TRY(found->table->rights_of(found->handle));
-        if (!is_subset(wanted.rights, grantable))
-            return Error::from(ErrorCode::PermissionDenied, "manifest asks for more rights than may be granted");
-        sources[index++] = found;
-    }
+    for (auto& wanted : manifest.handles)
+        sources[index++] = TRY(check(wanted));
     if (HandleTable::capacity - process.handles().live_count() < manifest.handles.size())
         return Error::from(ErrorCode::Exhausted, "process handle table cannot hold the manifest's handles");
     FixedVector<Handle, Manifest::max_handles> handles;

@@ -1,16 +1,25 @@
 #pragma once
 
-// Least privilege: a module gets the handles its manifest names and nothing else.
-//
-// Manifest text, one item per line, '#' starts a comment:
-//   name=console-client
-//   handle=endpoint:console:call
-//   handle=region:framebuffer:read+map
-// A handle line is kind:object-name:rights, rights joined by '+' from read, write, map, call,
-// transfer, derive, revoke. The supervisor publishes its own handles (which need Transfer) in an
-// ObjectDirectory; grant() copies one per line into the process's table, narrowed to the rights the
-// line names, or gives nothing. Granted handles are children of the supervisor's: revoking the
-// published handle takes them all back (time-bounded leases).
+// Module manifests: the one format and the one parser for everything a module is granted
+// (kernel/process/Manifest.h reads them from the initrd as modules/NAME.manifest). One
+// `key = value` per line, '#' starts a comment:
+//   name = console-client           the module's name (default: the file's NAME; must match it)
+//   args = NAME --flag value        argv, split at spaces (default: NAME)
+//   restart = never | on-failure | always   what a supervisor does when it ends (default never)
+//   max-restarts = N                give up after N restarts (default 10)
+//   cpu-limit-ms = N                watchdog: killed after N ms of CPU time (default: none)
+//   priority = 0..7                 scheduling priority (default 4)
+//   capabilities = a b c            supervisor, console, serial-port (docs/processes.md)
+//   handle = kind:object-name:rights    a handle the module gets (repeatable, up to 16)
+//   serves = NAME                   the module serves endpoint NAME (its azoth_handle export)
+// Least privilege: a module gets the handles its manifest names and nothing else. A handle line
+// is kind:object-name:rights (kinds endpoint, region, channel, event, process), rights joined by
+// '+' from read, write, map, call, transfer, derive, revoke. The publisher (the kernel for booted
+// processes, a supervisor in tests) keeps its own handles, which need Transfer, in an
+// ObjectDirectory; grant() copies one per line into the process's table, narrowed to the rights
+// the line names, or gives nothing. Granted handles are children of the published one: revoking it
+// takes them all back (time-bounded leases). Errors are Malformed with the byte offset of the
+// offending line and a reason starting "manifest: ".
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/object/Process.h>
@@ -23,26 +32,49 @@ struct ManifestHandle {
     Rights rights { Rights::None };
 };
 
+enum class RestartPolicy : u8 { Never = 0, OnFailure = 1, Always = 2 };
+
 struct Manifest {
     static constexpr usize max_handles = 16;
+    static constexpr usize max_name_length = 31;
 
     StringView name;
     FixedVector<ManifestHandle, max_handles> handles;
+    StringView serves;     // empty: serves no endpoint
+    StringView arguments;  // the `args` line; empty: just the name
+    RestartPolicy restart { RestartPolicy::Never };
+    u32 max_restarts { 10 };
+    u64 cpu_limit_ns { 0 };
+    u8 priority { 4 };
+    bool supervisor { false };
+    bool console { false };
+    bool serial_port { false };
 
-    // Views point into `text`, which must outlive the manifest. Errors are Malformed with the
-    // byte offset of the offending line.
-    static Result<Manifest> parse(StringView text);
+    // Views point into `text` (and `default_name`), which must outlive the manifest. Without a
+    // `name` line the name is `default_name`; with both they must agree; with neither: Malformed.
+    static Result<Manifest> parse(StringView text, StringView default_name = {});
 };
+
+// Names: 1..31 of [A-Za-z0-9._-].
+bool is_valid_object_name(StringView name);
 
 Result<Rights> parse_rights(StringView text);
 
 class ObjectDirectory {
 public:
-    static constexpr usize capacity = 32;
+    static constexpr usize capacity = 64;
 
     // Publishes `handle` of `table` under `name`; its rights cap what any manifest can get.
     // `table` must outlive the directory.
     ErrorOr publish(StringView name, HandleTable& table, Handle handle);
+
+    // Withdraws `name` (the publisher closes its handle; handles granted from it stay valid).
+    // NotFound when nothing is published under it.
+    ErrorOr unpublish(StringView name);
+
+    // Copies the one handle `wanted` names into `process`'s table, narrowed to its rights. Errors
+    // as for grant(); nothing changes on error.
+    Result<Handle> grant_one(const ManifestHandle& wanted, Process& process) const;
 
     // Installs one handle per manifest line into `process`'s table, in order. Unknown names ->
     // NotFound, kind mismatch -> InvalidArgument, rights above the grantable set -> PermissionDenied.
@@ -55,6 +87,7 @@ private:
         HandleTable* table;
         Handle handle;
     };
+    Result<const Published*> check(const ManifestHandle& wanted) const;
     FixedVector<Published, capacity> m_entries;
 };
 

@@ -51,8 +51,10 @@ public:
     bool is_terminated() const { return m_terminated; }
 
     // IPC state (kernel/ipc/Call.cpp).
-    bool is_in_call() const { return m_in_call; }
-    void set_in_call(bool value) { m_in_call = value; }
+    bool is_in_call() const { return __atomic_load_n(&m_in_call, __ATOMIC_ACQUIRE) != 0; }
+    void set_in_call(bool value) { __atomic_store_n(&m_in_call, value ? 1u : 0u, __ATOMIC_RELEASE); }
+    // The word behind is_in_call(), for a WaitProvider (booted: a process waits for its Store).
+    const u32* in_call_word() const { return &m_in_call; }
     u64 trap_count() const { return m_traps; }
     void record_trap() { ++m_traps; }
 
@@ -76,7 +78,7 @@ private:
     LinearMemoryAccess* m_memory { nullptr };
     PageMapper* m_mapper { nullptr };
     Mapping m_mappings[max_mappings];
-    bool m_in_call { false };
+    u32 m_in_call { 0 };
     bool m_terminated { false };
     u64 m_traps { 0 };
 };

@@ -12,79 +12,29 @@ ModuleTable* g_table = nullptr;
 constexpr StringView manifest_folder = "modules/";
 constexpr StringView manifest_suffix = ".manifest";
 
-Result<u64> parse_number(StringView text, u64 limit)
-{
-    auto value = text.to_u64();
-    if (!value.has_value() || *value > limit)
-        return Error::from(ErrorCode::Invalid, "manifest: number out of range");
-    return *value;
-}
-
 } // namespace
 
 Result<ModuleManifest> ModuleTable::parse(StringView name, StringView text, ReadonlyBytes module_bytes)
 {
-    ModuleManifest manifest;
     if (name.is_empty() || name.length() > ModuleManifest::max_name)
-        return Error::from(ErrorCode::Invalid, "manifest: bad module name");
+        return Error::from(ErrorCode::Malformed, "manifest: bad module name");
+    // `name` may be a temporary: the parsed views of it are not kept (the name is copied).
+    auto parsed = TRY(object::Manifest::parse(text, name));
+    ModuleManifest manifest;
     for (usize i = 0; i < name.length(); ++i)
         manifest.name[i] = name[i];
     manifest.name_length = name.length();
     manifest.module_bytes = module_bytes;
-    usize start = 0;
-    while (start < text.length()) {
-        usize end = text.find('\n', start).value_or(text.length());
-        StringView line = text.substring(start, end - start);
-        start = end + 1;
-        if (auto hash = line.find('#'); hash.has_value())
-            line = line.substring(0, *hash);
-        line = line.trim_whitespace();
-        if (line.is_empty())
-            continue;
-        auto equals = line.find('=');
-        if (!equals.has_value())
-            return Error::from(ErrorCode::Invalid, "manifest: a line without '='");
-        StringView key = line.substring(0, *equals).trim_whitespace();
-        StringView value = line.substring(*equals + 1).trim_whitespace();
-        if (key == "args") {
-            manifest.arguments = value;
-        } else if (key == "restart") {
-            if (value == "never")
-                manifest.restart = RestartPolicy::Never;
-            else if (value == "on-failure")
-                manifest.restart = RestartPolicy::OnFailure;
-            else if (value == "always")
-                manifest.restart = RestartPolicy::Always;
-            else
-                return Error::from(ErrorCode::Invalid, "manifest: restart must be never, on-failure or always");
-        } else if (key == "max-restarts") {
-            manifest.max_restarts = static_cast<u32>(TRY(parse_number(value, 1'000'000)));
-        } else if (key == "cpu-limit-ms") {
-            manifest.cpu_limit_ns = TRY(parse_number(value, 86'400'000)) * 1'000'000;
-        } else if (key == "priority") {
-            manifest.priority = static_cast<u8>(TRY(parse_number(value, 7)));
-        } else if (key == "capabilities") {
-            usize word_start = 0;
-            for (usize i = 0; i <= value.length(); ++i) {
-                if (i < value.length() && value[i] != ' ')
-                    continue;
-                StringView word = value.substring(word_start, i - word_start);
-                word_start = i + 1;
-                if (word.is_empty())
-                    continue;
-                if (word == "supervisor")
-                    manifest.may_supervise = true;
-                else if (word == "console")
-                    manifest.console = true;
-                else if (word == "serial-port")
-                    manifest.serial_port = true;
-                else
-                    return Error::from(ErrorCode::Invalid, "manifest: unknown capability");
-            }
-        } else {
-            return Error::from(ErrorCode::Invalid, "manifest: unknown key");
-        }
-    }
+    manifest.arguments = parsed.arguments;
+    manifest.restart = parsed.restart;
+    manifest.max_restarts = parsed.max_restarts;
+    manifest.cpu_limit_ns = parsed.cpu_limit_ns;
+    manifest.priority = parsed.priority;
+    manifest.may_supervise = parsed.supervisor;
+    manifest.console = parsed.console;
+    manifest.serial_port = parsed.serial_port;
+    manifest.handles = parsed.handles;
+    manifest.serves = parsed.serves;
     return manifest;
 }
 

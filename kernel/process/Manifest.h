@@ -1,24 +1,20 @@
 #pragma once
 
-// Module manifests in the initrd: modules/NAME.manifest next to modules/NAME.wasm, one
-// `key = value` per line ('#' starts a comment):
-//   args = NAME --flag value      argv, split at spaces (default: NAME)
-//   restart = never | on-failure | always   what a supervisor does when it ends (default never)
-//   max-restarts = N              give up after N restarts (default 10)
-//   cpu-limit-ms = N              watchdog: killed after N ms of CPU time (default: none)
-//   priority = 0..7               scheduling priority (default 4)
-//   capabilities = a b c          `supervisor` (may spawn and supervise the other modules),
-//                                 `console` (informational for now: every module's WASI
-//                                 stdout/stderr reaches the console), `serial-port` (may claim
-//                                 the console UART: the UART driver, kernel/process/ConsoleStream.h)
+// Module manifests in the initrd: modules/NAME.manifest next to modules/NAME.wasm, in the one
+// manifest format (kernel/object/Manifest.h lists every key: args, restart, max-restarts,
+// cpu-limit-ms, priority, capabilities, handle, serves). Capabilities: `supervisor` (may spawn and
+// supervise the other modules), `console` (WASI stdin/stdout/stderr reach the console),
+// `serial-port` (may claim the console UART: the UART driver, kernel/process/ConsoleStream.h).
+// `handle` lines are granted when the module is spawned (kernel/process/ProcessIpc.h).
 // init is modules/init.{wasm,manifest}; it is started by the kernel, the others by init.
 #include <kernel/initrd/TarArchive.h>
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Result.h>
+#include <kernel/object/Manifest.h>
 
 namespace ath::process {
 
-enum class RestartPolicy : u8 { Never = 0, OnFailure = 1, Always = 2 };
+using object::RestartPolicy;
 
 struct ModuleManifest {
     static constexpr usize max_name = 40;
@@ -33,6 +29,9 @@ struct ModuleManifest {
     bool may_supervise { false };
     bool console { false };
     bool serial_port { false };
+    // Handles granted at spawn (views into the initrd) and the endpoint it serves (empty: none).
+    FixedVector<object::ManifestHandle, object::Manifest::max_handles> handles;
+    StringView serves { };
 
     StringView name_view() const { return StringView(name, name_length); }
     // argv as one line. Never stores a view of `name`: manifests are copied around.

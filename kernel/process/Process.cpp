@@ -2,8 +2,10 @@
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/process/ConsoleStream.h>
+#include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
+#include <kernel/sys/Azoth.h>
 #include <kernel/sys/KernelAllocator.h>
 #include <kernel/sys/KernelLinearMemory.h>
 #include <kernel/sys/KernelServices.h>
@@ -18,9 +20,14 @@ namespace {
 constexpr u32 process_call_depth = 8192;
 constexpr u32 process_value_stack_slots = 1u << 18;
 
-wasm::SafepointAction on_safepoint(void*)
+// `owner` is the process whose Store this is. The running thread may be another process's: a
+// migrating call runs the owner's handler on the caller's thread. It stops when that thread is
+// killed or over its CPU limit (safepoint()), and when the Store's owner is being killed.
+wasm::SafepointAction on_safepoint(void* owner)
 {
-    return safepoint() ? wasm::SafepointAction::Continue : wasm::SafepointAction::Abort;
+    if (!safepoint() || static_cast<Process*>(owner)->kill_requested())
+        return wasm::SafepointAction::Abort;
+    return wasm::SafepointAction::Continue;
 }
 
 } // namespace
@@ -106,6 +113,19 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
         }
         process->m_parent = spec.parent;
     }
+    // Capabilities: a module of the initrd's table gets what its manifest names (ProcessIpc.h).
+    IpcSpec ipc_spec { process->name(), {}, {} };
+    auto& modules = global_modules();
+    if (spec.module_index < modules.size() && modules.at(spec.module_index).name_view() == spec.name) {
+        ipc_spec.handles = modules.at(spec.module_index).handles.span();
+        ipc_spec.serves = modules.at(spec.module_index).serves;
+    }
+    if (auto prepared = process->m_ipc.prepare(ipc_spec, *process); prepared.is_error()) {
+        if (spec.parent)
+            spec.parent->forget_child(*process);
+        process->destroy_unstarted();
+        return prepared.release_error();
+    }
     auto thread = spawn_thread(process->name(), spec.priority, thread_entry, process);
     if (thread.is_error()) {
         if (spec.parent)
@@ -119,6 +139,14 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
 }
 
 void Process::thread_entry(void* self) { static_cast<Process*>(self)->run(); }
+
+Process* Process::current()
+{
+    KernelThread* thread = current_thread();
+    if (!thread || thread->entry != &Process::thread_entry)
+        return nullptr;
+    return static_cast<Process*>(thread->argument);
+}
 
 void Process::run()
 {
@@ -139,6 +167,7 @@ void Process::run()
 
         FailurePhase phase = FailurePhase::Link;
         auto outcome = [&]() -> ErrorOr {
+            TRY(m_ipc.attach(store));
             usize import_count = m_module->import_count();
             auto* imports = static_cast<wasm::Extern*>(TRY(kmalloc(sizeof(wasm::Extern) * (import_count + 1))));
             for (usize i = 0; i < import_count; ++i)
@@ -152,6 +181,8 @@ void Process::run()
                     function = wasi.resolve_import(store, import.field_name, import.type.function);
                 else if (import.module_name == process_imports_module_name || import.module_name == device_imports_module_name)
                     function = resolve_process_import(store, *this, import.module_name, import.field_name, import.type.function);
+                else if (import.module_name == sys::azoth_module_name)
+                    function = m_ipc.resolve_import(import.field_name, import.type.function);
                 if (function.is_error()) {
                     kfree(imports);
                     return function.release_error();
@@ -162,6 +193,7 @@ void Process::run()
             auto instance = store.instantiate(*m_module, Span<const wasm::Extern>(imports, import_count));
             kfree(imports);
             auto* instantiated = TRY(move(instance));
+            TRY(m_ipc.instantiated(*instantiated));
             auto start = instantiated->find_export("_start");
             if (!start.has_value() || !start->as_function() || !start->as_function()->type().parameters.is_empty()
                 || !start->as_function()->type().results.is_empty()) {
@@ -169,8 +201,10 @@ void Process::run()
                 return Error::from(ErrorCode::Unlinkable, "the module exports no _start function (not a WASI command)");
             }
             m_start_latency_ns = Arch::clock_nanoseconds() - m_spawned_at_ns;
-            return store.invoke(*start->as_function(), {}, {});
+            return m_ipc.run(*start->as_function());
         }();
+        // Handles closed, mappings undone, publications withdrawn while the Store still exists.
+        m_ipc.end();
 
         if (!outcome.is_error()) {
             finish(ExitKind::Exited, 0, {});

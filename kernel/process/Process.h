@@ -12,6 +12,7 @@
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
+#include <kernel/process/ProcessIpc.h>
 #include <kernel/process/Threads.h>
 #include <kernel/wasm/Runtime.h>
 
@@ -67,6 +68,11 @@ public:
     u64 start_latency_ns() const { return m_start_latency_ns; }
 
     void kill();
+    bool kill_requested() const { return m_thread && m_thread->kill_requested; }
+    // The process whose thread is running now (null on other kernel threads).
+    static Process* current();
+    // Its handles, azoth context and call stack (kernel/process/ProcessIpc.h).
+    ProcessIpc& ipc() { return m_ipc; }
     // From a kernel thread: blocks until the process has exited (even when that thread is being
     // killed: a parent must not free a child that still runs).
     void wait();
@@ -107,6 +113,7 @@ private:
     u64 m_spawned_at_ns { 0 };
     u64 m_start_latency_ns { 0 };
     ExitStatus m_status;
+    ProcessIpc m_ipc;
     sched::WaitQueue m_exit_waiters;
     Process* m_parent { nullptr };
     bool m_may_supervise { false };

@@ -127,7 +127,7 @@ i32 call(Call& call)
             return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
         TRY_STATUS(call.memory.bytes(results_address, sizeof(CallWords)));
     }
-    ipc::CallStack& stack = call.context.environment().calls;
+    ipc::CallStack& stack = call.context.environment().current_calls();
     if (stack.current() != &call.process())
         return static_cast<i32>(AzothStatus::E_INVALID_STATE);
     CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
@@ -174,6 +174,49 @@ i32 region_unmap(Call& call)
     return ok;
 }
 
+// Booted: a process blocking at the root of its own thread lets callers run its handler
+// meanwhile (docs/ipc.md, "Booted processes"), and takes its Store back before it returns to Wasm.
+class StoreRelease {
+public:
+    explicit StoreRelease(Call& call) : m_host(call.context.environment().host), m_process(call.process())
+    {
+        if (!m_host)
+            return;
+        ipc::CallStack& stack = m_host->current_calls();
+        if (stack.depth() == 1 && stack.current() == &m_process) {
+            m_host->release_store(m_process);
+            m_released = true;
+        }
+    }
+    ~StoreRelease()
+    {
+        if (m_released)
+            m_host->reacquire_store(m_process);
+    }
+    StoreRelease(const StoreRelease&) = delete;
+    StoreRelease& operator=(const StoreRelease&) = delete;
+
+private:
+    AzothHost* m_host;
+    Process& m_process;
+    bool m_released { false };
+};
+
+i32 handle_find(Call& call)
+{
+    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
+    u32 length = call.u32_at(1);
+    if (length == 0 || length > AzothContext::max_handle_name)
+        return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
+    Bytes name = TRY_STATUS(call.memory.bytes(call.u32_at(0), length));
+    // The name is copied out of guest memory before anything else can run.
+    char copy[AzothContext::max_handle_name];
+    __builtin_memcpy(copy, name.data(), length);
+    Handle handle = TRY_STATUS(call.context.find_handle(StringView(copy, length)));
+    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), handle));
+    return ok;
+}
+
 i32 event_create(Call& call)
 {
     WaitProvider* waiter = call.context.environment().waiter;
@@ -197,7 +240,11 @@ i32 event_wait(Call& call)
 {
     TRY_STATUS(check_out<u32>(call.memory, call.u32_at(3)));
     auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Read));
-    u32 bits = TRY_STATUS(event.object->wait(call.u32_at(1), call.u64_at(2)));
+    auto bits_or_error = [&] {
+        StoreRelease release(call);
+        return event.object->wait(call.u32_at(1), call.u64_at(2));
+    }();
+    u32 bits = TRY_STATUS(move(bits_or_error));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(3), bits));
     return ok;
 }
@@ -218,7 +265,13 @@ i32 channel_send(Call& call)
 {
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Write));
     Bytes message = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
-    TRY_STATUS(channel.object->send(message, call.u64_at(3)));
+    // While released, a caller may run in this Store but never touches this process's memory
+    // size (only the process itself grows it), so `message` stays valid.
+    auto sent = [&] {
+        StoreRelease release(call);
+        return channel.object->send(message, call.u64_at(3));
+    }();
+    TRY_STATUS(move(sent));
     return ok;
 }
 
@@ -227,7 +280,11 @@ i32 channel_receive(Call& call)
     TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Read));
     Bytes buffer = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
-    u32 length = TRY_STATUS(channel.object->receive(buffer, call.u64_at(3)));
+    auto received = [&] {
+        StoreRelease release(call);
+        return channel.object->receive(buffer, call.u64_at(3));
+    }();
+    u32 length = TRY_STATUS(move(received));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(4), length));
     return ok;
 }
@@ -315,7 +372,13 @@ AzothContext::~AzothContext() { m_process->terminate(); }
 
 Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, StringView process_name)
 {
-    auto process = TRY(Process::create(environment.allocator, environment.space, process_name));
+    return create(environment, TRY(Process::create(environment.allocator, environment.space, process_name)));
+}
+
+Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, RefPtr<Process> process)
+{
+    if (!process || &process->handles().space() != &environment.space)
+        return Error::from(ErrorCode::InvalidArgument, "process belongs to another capability space");
     void* memory = environment.allocator.allocate(sizeof(AzothContext), alignof(AzothContext));
     if (!memory)
         return Error::from(ErrorCode::OutOfMemory, "no memory for an azoth context");
@@ -373,6 +436,54 @@ Result<RefPtr<Endpoint>> AzothContext::create_endpoint()
     if (!m_handler)
         return Error::from(ErrorCode::InvalidArgument, "module exports no azoth_handle");
     return Endpoint::create(m_environment.allocator, *m_process, *this);
+}
+
+ErrorOr AzothContext::name_handle(StringView name, Handle handle)
+{
+    if (name.is_empty() || name.length() > max_handle_name)
+        return Error::from(ErrorCode::InvalidArgument, "handle names are 1..31 bytes");
+    NamedHandle* slot = nullptr;
+    for (usize i = 0; i < m_named_count; ++i) {
+        if (StringView(m_named[i].name, m_named[i].length) == name)
+            slot = &m_named[i];
+    }
+    if (!slot) {
+        if (m_named_count == max_named_handles)
+            return Error::from(ErrorCode::Exhausted, "too many named handles");
+        slot = &m_named[m_named_count++];
+        for (usize i = 0; i < name.length(); ++i)
+            slot->name[i] = name[i];
+        slot->length = static_cast<u8>(name.length());
+    }
+    slot->handle = handle;
+    return {};
+}
+
+Result<Handle> AzothContext::find_handle(StringView name)
+{
+    for (usize i = 0; i < m_named_count; ++i) {
+        NamedHandle& named = m_named[i];
+        if (StringView(named.name, named.length) != name)
+            continue;
+        bool alive = named.handle != invalid_handle && !m_process->handles().rights_of(named.handle).is_error();
+        if (alive) {
+            // An endpoint whose server has ended is dead too: a restarted server publishes anew.
+            auto endpoint = m_process->handles().lookup<Endpoint>(named.handle, Rights::None);
+            if (!endpoint.is_error() && endpoint.value().object->server().is_terminated())
+                alive = false;
+        }
+        if (alive)
+            return named.handle;
+        if (!m_environment.host)
+            return Error::from(ErrorCode::NotFound, "the named handle is gone");
+        if (named.handle != invalid_handle)
+            (void)m_process->handles().close(named.handle); // a live handle to an ended server
+        named.handle = invalid_handle;
+        Handle fresh = TRY(m_environment.host->regrant(*m_process, name));
+        named.handle = fresh;
+        return fresh;
+    }
+    return Error::from(ErrorCode::NotFound, "no handle of that name");
 }
 
 Result<CallWords> AzothContext::handle(Process&, const CallWords& message)

@@ -19,6 +19,27 @@ namespace ath::sys {
 inline constexpr StringView azoth_module_name = "azoth";
 inline constexpr u32 azoth_no_results = 0xFFFFFFFFu;
 
+// What a booted kernel adds: every process has its own Store and thread, and a call runs the
+// server's handler on the caller's thread in the server's Store (docs/ipc.md, "Booted
+// processes"). Hosted runs (one Store, one thread) leave AzothEnvironment::host null.
+class AzothHost {
+public:
+    // The call stack of the thread running now (the caller's, during a migrating call).
+    virtual ipc::CallStack& current_calls() = 0;
+    // `root` (the process this thread runs) is about to block in a host call: callers may now run
+    // its handler on their threads (its Store is idle below the blocked call).
+    virtual void release_store(object::Process& root) = 0;
+    // ... and wants its Store back: waits, not interruptibly, until no caller runs in it.
+    virtual void reacquire_store(object::Process& root) = 0;
+    // The handle `process`'s manifest names `name`, granted again from the kernel's directory
+    // (its earlier one was closed, revoked or names a server that has ended). NotFound when
+    // the manifest does not name it or nothing is published under it.
+    virtual Result<object::Handle> regrant(object::Process& process, StringView name) = 0;
+
+protected:
+    ~AzothHost() = default;
+};
+
 // What every context of one store shares.
 struct AzothEnvironment {
     wasm::Store& store;
@@ -29,6 +50,10 @@ struct AzothEnvironment {
     // Null: region_map answers E_UNSUPPORTED. Only set when the store's memories never move
     // (StoreConfig::memory_provider reserves the maximum, e.g. HostedLinearMemoryProvider).
     object::PageMapper* mapper;
+    AzothHost* host { nullptr };       // booted kernels only (see AzothHost)
+
+    // The call stack of the running thread.
+    ipc::CallStack& current_calls() { return host ? host->current_calls() : calls; }
 };
 
 // The kernel status a module sees for an error (abi/azoth.def, AZOTH_STATUS).
@@ -37,6 +62,8 @@ i32 azoth_status_for(const Error& error);
 class AzothContext final : private object::CallTarget, private object::LinearMemoryAccess {
 public:
     static Result<AzothContext*> create(AzothEnvironment& environment, StringView process_name);
+    // For a process object the embedder made earlier (booted: at spawn, to grant its handles).
+    static Result<AzothContext*> create(AzothEnvironment& environment, object::RefPtr<object::Process> process);
     static void destroy(AzothContext* context);
 
     object::Process& process() { return *m_process; }
@@ -58,6 +85,15 @@ public:
 
     wasm::Memory* memory() const { return m_memory; }
 
+    // Names a handle for azoth.handle_find (the manifest's `handle = kind:name:rights` lines).
+    // A later call with the same name replaces the handle. Exhausted after max_named_handles.
+    static constexpr usize max_named_handles = 16;
+    static constexpr usize max_handle_name = 31;
+    ErrorOr name_handle(StringView name, object::Handle handle);
+    // The live handle named `name`; with a host, a dead one (closed, revoked, server ended) is
+    // granted again. NotFound when the name is unknown.
+    Result<object::Handle> find_handle(StringView name);
+
     AzothContext(AzothEnvironment& environment, object::RefPtr<object::Process> process);
     ~AzothContext();
 
@@ -75,6 +111,13 @@ private:
     wasm::Function* m_handler { nullptr };
     bool m_handler_returns_four { false };
     wasm::Function* m_functions[function_count] {};
+    struct NamedHandle {
+        char name[max_handle_name + 1] {};
+        u8 length { 0 };
+        object::Handle handle { object::invalid_handle };
+    };
+    NamedHandle m_named[max_named_handles];
+    usize m_named_count { 0 };
 };
 
 } // namespace ath::sys

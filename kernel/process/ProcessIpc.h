@@ -1,0 +1,90 @@
+#pragma once
+
+// Capabilities and IPC for booted processes (docs/ipc.md, "Booted processes").
+//
+// One kernel CapabilitySpace holds every process's handle table. The kernel keeps its own table
+// (a kernel object::Process) and an ObjectDirectory of what it publishes: every process's
+// object::Process under its module name (while it runs) and every server's Endpoint under the
+// name its manifest `serves` (once its instance exports azoth_handle). A process gets the handles
+// its manifest's `handle` lines name when it is spawned, narrowed to the rights the line lists
+// (children of the kernel's handle); a line whose object is not published yet, or whose handle
+// died later (closed, revoked, its server ended), is granted again by azoth.handle_find.
+//
+// Migrating calls across Stores: a call runs the server's azoth_handle on the CALLER's thread in
+// the SERVER's Store. One thread at a time runs in a Store: the process's own thread holds it
+// while it runs Wasm (the server's in_call word); it lets go only while it blocks at its root in
+// azoth.event_wait / channel_send / channel_receive, and takes it back (waiting, not
+// interruptibly) before it returns to Wasm. A call into a Store someone else runs is E_BUSY.
+// Killing a server aborts a call running in its Store at the next safepoint (the caller gets
+// E_SERVER_TRAPPED); its endpoint then answers E_NOT_FOUND until a restarted instance publishes
+// it again (handle_find gets the new one).
+#include <kernel/ipc/Call.h>
+#include <kernel/lib/FixedVector.h>
+#include <kernel/object/Manifest.h>
+#include <kernel/sys/Azoth.h>
+
+namespace ath::process {
+
+class Process;
+
+// The kernel's objects (kernel heap), capability space and its own handle table.
+object::ObjectAllocator& kernel_object_allocator();
+object::CapabilitySpace& kernel_capability_space();
+
+struct IpcSpec {
+    StringView name;                                   // the module's name (published as a process)
+    Span<const object::ManifestHandle> handles;        // views must outlive the process (initrd)
+    StringView serves;                                 // empty: serves nothing
+};
+
+// One process's side: its object::Process, its azoth context while its Store lives, and the call
+// stack of its thread.
+class ProcessIpc {
+public:
+    ProcessIpc() = default;
+    ~ProcessIpc() { end(); }
+    ProcessIpc(const ProcessIpc&) = delete;
+    ProcessIpc& operator=(const ProcessIpc&) = delete;
+
+    // At spawn: makes and publishes the process object and grants the manifest's handles that are
+    // published already. A line naming a published object of another kind or with more rights
+    // than may be granted fails the spawn (nothing left behind).
+    ErrorOr prepare(const IpcSpec& spec, Process& owner);
+
+    // On the process's thread, once its Store exists: the `azoth` context (null before).
+    ErrorOr attach(wasm::Store& store);
+    Result<wasm::Function*> resolve_import(StringView field, const wasm::FunctionType& expected);
+    // After instantiation: memory for pointers and regions; a server's endpoint is published.
+    ErrorOr instantiated(wasm::Instance& instance);
+    // Runs `start` as this thread's root process.
+    ErrorOr run(wasm::Function& start);
+    // The process is ending, on its thread, before its Store goes: terminate the object (handles
+    // closed, mappings undone), withdraw what was published, drop the context. Idempotent.
+    void end();
+
+    ipc::CallStack& calls() { return m_calls; }
+    object::Process* object() const { return m_object.get(); }
+    Process* owner() const { return m_owner; }
+    StringView serves() const { return StringView(m_serves, m_serves_length); }
+    Span<const object::ManifestHandle> manifest_handles() const { return m_handles.span(); }
+
+private:
+    void withdraw();
+
+    Process* m_owner { nullptr };
+    object::RefPtr<object::Process> m_object;
+    object::Handle m_published_process { object::invalid_handle };
+    object::Handle m_published_endpoint { object::invalid_handle };
+    char m_name[object::Manifest::max_name_length + 1] {};
+    usize m_name_length { 0 };
+    char m_serves[object::Manifest::max_name_length + 1] {};
+    usize m_serves_length { 0 };
+    FixedVector<object::ManifestHandle, object::Manifest::max_handles> m_handles;
+    object::Handle m_granted[object::Manifest::max_handles] {};
+    alignas(sys::AzothEnvironment) u8 m_environment_storage[sizeof(sys::AzothEnvironment)] {};
+    sys::AzothEnvironment* m_environment { nullptr };
+    sys::AzothContext* m_context { nullptr };
+    ipc::CallStack m_calls;
+};
+
+} // namespace ath::process

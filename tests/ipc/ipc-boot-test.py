@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Booted IPC tests (QEMU via tools/qemu-run).
+
+usage:
+  ipc-boot-test.py ipc --arch ARCH --arch-build DIR [--timeout S]
+      boots esp-ipc.img (init + tests/ipc/booted): ipc-echo serves `echo`, ipc-client passes every
+      case (calls, rights, derive, forged/stale handles, trapping server, zero-copy between two
+      processes, revoke unmaps the other process's mapping, channel wrap-around, timeouts, server
+      exit), ipc-intruder (no handles) reaches nothing, every module exits 0, the frame balance is
+      exact and init exits 0
+  ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
+      boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+
+
+def boot(arch, image, cmdline, timeout, work, label):
+    log_path = os.path.join(work, f"{label}.log")
+    command = [QEMU_RUN, "--arch", arch, "--image", image, "--headless", "--timeout", str(timeout),
+               "--serial-log", log_path]
+    if cmdline:
+        command += ["--cmdline", cmdline]
+    start = time.monotonic()
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.monotonic() - start
+    log = ""
+    if os.path.exists(log_path):
+        with open(log_path, "rb") as file:
+            log = file.read().decode("utf-8", "replace")
+    log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
+    return done.returncode, log, seconds, done.stderr.decode("utf-8", "replace")
+
+
+CLIENT_CASES = ["connect", "calls", "rights", "derive", "forged-handles", "server-trap", "zero-copy", "revoke-unmaps",
+                "channel-wrap", "timeouts", "server-exit"]
+
+IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
+    (f"client case {case}", rf"^ipc-client: {re.escape(case)} ok$") for case in CLIENT_CASES] + [
+    ("client: every case passed", r"^ipc-client: all passed \(0 failed\)$"),
+    ("intruder reaches nothing", r"^ipc-intruder: no-handle-no-access ok$"),
+    ("ipc-echo ends cleanly after OP_QUIT", r"^init: ipc-echo exited \(code 0\); not restarted$"),
+    ("ipc-client exits 0", r"^init: ipc-client exited \(code 0\); not restarted$"),
+    ("ipc-intruder exits 0", r"^init: ipc-intruder exited \(code 0\); not restarted$"),
+    ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
+    ("init exits 0", r"^athanor: init exited \(code 0\)"),
+]
+
+
+def ipc(args, work):
+    image = os.path.join(args.arch_build, "esp-ipc.img")
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
+        return 1
+    status, log, seconds, stderr = boot(args.arch, image, "", args.timeout, work, "ipc")
+    for line in log.splitlines():
+        if line.startswith(("ipc-", "init: ", "athanor: init")):
+            print(line)
+    print(f"boot took {seconds:.1f}s, status {status}")
+    failed = False
+    for what, pattern in IPC_EXPECTATIONS:
+        if re.search(pattern, log, re.M):
+            print(f"ok: {what}")
+        else:
+            print(f"FAIL: {what} (no line matching {pattern})")
+            failed = True
+    if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith("ipc-")):
+        print("FAIL: a module reported a failure")
+        failed = True
+    if status != 0:
+        print(f"FAIL: power-off status {status}")
+        failed = True
+    if failed:
+        print(log[-6000:])
+        print(stderr[-2000:])
+        return 1
+    print("PASS")
+    return 0
+
+
+# "bench-ipc: NAME VALUE UNIT" lines (kernel/process/BenchMode.cpp, bench_ipc).
+BENCH_LINE = re.compile(r"^bench-ipc: ([a-z0-9_]+) ([0-9.]+) ([a-z/]+)$", re.M)
+
+
+def bench(args, work):
+    image = os.path.join(args.arch_build, "esp.img")
+    status, log, seconds, stderr = boot(args.arch, image, "bench-ipc", args.timeout, work, "bench-ipc")
+    figures = {name: float(value) for name, value, _ in BENCH_LINE.findall(log)}
+    for line in log.splitlines():
+        if line.startswith("bench-ipc:"):
+            print(line)
+    if status != 0 or "bench-ipc: done" not in log or not figures:
+        print(f"FAIL: bench-ipc did not complete (status {status})")
+        print(log[-4000:])
+        print(stderr[-2000:])
+        return 1
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"arch": args.arch, "figures": figures}, file, indent=2)
+    print("PASS")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["ipc", "bench"])
+    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
+    parser.add_argument("--arch-build", required=True)
+    parser.add_argument("--timeout", type=int, default=300)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="azoth-ipc-boot-") as work:
+        return {"ipc": ipc, "bench": bench}[args.scenario](args, work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
