@@ -73,7 +73,7 @@ enum class Op : u16 {
     Name##LLS, Name##SLS, Name##SCS, Name##LCS, Name##SSS, Name##LSS, Name##SMS,    \
     Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST, Name##LST, Name##SMT,    \
     Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB, Name##LSB, Name##SMB,
-#define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L,
+#define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L, Name##ALL, Name##ASL, Name##ASC, Name##ALC, Name##ASS, Name##ALS,
 #define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL, Name##LS,
     ATH_WASM_LOAD_OPS(ATH_OP_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_OP_STORE_FUSED)
@@ -91,6 +91,8 @@ enum class Op : u16 {
 // Loads with the address in a local: NameL {slot, offset}. Stores with address and value in
 // locals: NameLL {address slot, value slot, offset}; value in a local: NameSL {value slot, offset};
 // address in a local, value on the stack: NameLS {address slot, offset}.
+// Loads whose address is an i32.add: NameA<form> {the add's operands as in its fused form, offset},
+// forms in FusedForm order (LL SL SC LC SS LS; SS: both on the stack).
 // Fused forms of every binary numeric operation, made by the compiler's peephole when operands
 // come straight from locals or constants (a step toward a register machine):
 //   NameLL {a, b}: push(op(local a, local b))     NameSL {b}: top = op(top, local b)

@@ -172,6 +172,22 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local
             m_fence = at;
             return;
         }
+        // A load whose address the newest instruction computes with i32.add: the add's handler
+        // word becomes the load's (same operand immediates), then the offset follows.
+        if (pair == Op::Count && last.position >= m_barrier) {
+            u32 first_add = static_cast<u32>(Op::I32AddLL);
+            u32 value = static_cast<u32>(last.op);
+            Optional<u32> form;
+            if (last.op == Op::I32Add)
+                form = static_cast<u32>(FusedForm::SS);
+            else if (value >= first_add && value < first_add + fused_forms_per_group && value != first_add + static_cast<u32>(FusedForm::SM))
+                form = value - first_add;
+            if (form.has_value() && last.position + 1 + fused_operand_words[form.value()] == m_code.size()) {
+                rewrite_newest(static_cast<Op>(static_cast<u32>(single) + 1 + form.value()));
+                emit_value(offset);
+                return;
+            }
+        }
         emit(plain);
         emit_value(offset);
         return;

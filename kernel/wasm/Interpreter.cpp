@@ -459,6 +459,37 @@ ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
     }
 ATH_WASM_LOAD_OPS(ATH_LOAD_LOCAL_HANDLER)
 
+// Loads with the address computed by an i32.add whose operands come as in its fused forms: the
+// 32-bit sum (wrapping like i32.add) plus the load's offset. `pops` stack operands are replaced
+// by the loaded value.
+#define ATH_ADD_ADDRESS_LL u32 sum_ = static_cast<u32>(fp[ip[1].value]) + static_cast<u32>(fp[ip[2].value]); constexpr u64 pops_ = 0, words_ = 2;
+#define ATH_ADD_ADDRESS_SL u32 sum_ = static_cast<u32>(sp[-1]) + static_cast<u32>(fp[ip[1].value]); constexpr u64 pops_ = 1, words_ = 1;
+#define ATH_ADD_ADDRESS_SC u32 sum_ = static_cast<u32>(sp[-1]) + static_cast<u32>(ip[1].value); constexpr u64 pops_ = 1, words_ = 1;
+#define ATH_ADD_ADDRESS_LC u32 sum_ = static_cast<u32>(fp[ip[1].value]) + static_cast<u32>(ip[2].value); constexpr u64 pops_ = 0, words_ = 2;
+#define ATH_ADD_ADDRESS_SS u32 sum_ = static_cast<u32>(sp[-2]) + static_cast<u32>(sp[-1]); constexpr u64 pops_ = 2, words_ = 0;
+#define ATH_ADD_ADDRESS_LS u32 sum_ = static_cast<u32>(fp[ip[1].value]) + static_cast<u32>(sp[-1]); constexpr u64 pops_ = 1, words_ = 1;
+#define ATH_LOAD_ADDED_FORM(Name, Form, MemoryType, ValueCType)                              \
+    HANDLER(Name##A##Form)                                                                   \
+    {                                                                                        \
+        ATH_ADD_ADDRESS_##Form                                                               \
+        u64 address = static_cast<u64>(sum_) + ip[1 + words_].value;                         \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        MemoryType loaded;                                                                   \
+        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        sp -= pops_;                                                                         \
+        *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
+        NEXT(2 + words_);                                                                    \
+    }
+#define ATH_LOAD_ADDED_HANDLERS(code, Name, Type, MemoryType, ValueCType, align)             \
+    ATH_LOAD_ADDED_FORM(Name, LL, MemoryType, ValueCType)                                    \
+    ATH_LOAD_ADDED_FORM(Name, SL, MemoryType, ValueCType)                                    \
+    ATH_LOAD_ADDED_FORM(Name, SC, MemoryType, ValueCType)                                    \
+    ATH_LOAD_ADDED_FORM(Name, LC, MemoryType, ValueCType)                                    \
+    ATH_LOAD_ADDED_FORM(Name, SS, MemoryType, ValueCType)                                    \
+    ATH_LOAD_ADDED_FORM(Name, LS, MemoryType, ValueCType)
+ATH_WASM_LOAD_OPS(ATH_LOAD_ADDED_HANDLERS)
+
 #define ATH_STORE_LOCAL_HANDLERS(code, Name, Type, MemoryType, align)                        \
     HANDLER(Name##LL)                                                                        \
     {                                                                                        \
@@ -695,7 +726,8 @@ constexpr Handler handlers[] = {
     op_##Name##SMT,                                                                                          \
     op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB, op_##Name##SSB, op_##Name##LSB,          \
     op_##Name##SMB,
-#define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) op_##Name##L,
+#define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) \
+    op_##Name##L, op_##Name##ALL, op_##Name##ASL, op_##Name##ASC, op_##Name##ALC, op_##Name##ASS, op_##Name##ALS,
 #define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL, op_##Name##LS,
     ATH_WASM_LOAD_OPS(ATH_HANDLER_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_HANDLER_STORE_FUSED)

@@ -319,3 +319,29 @@ TEST(WasmInterpreter, FloatOperandsFromLocalsAndMemory)
 }
 
 } // namespace
+
+namespace {
+
+// Loads whose address is an i32.add (fused into the load): the sum wraps at 32 bits before the
+// offset is added, as in Wasm.
+TEST(WasmInterpreter, LoadsFromAddedAddressesWrapLikeI32Add)
+{
+    // (func (param $a i32) (param $b i32) (result i32)
+    //   (i32.store (i32.const 20) (i32.const 0x11223344))
+    //   (i32.load offset=4 (i32.add (local.get $a) (local.get $b)))                          ;; LL
+    //   (i32.load16_u (i32.add (local.get $b) (i32.const -12))) i32.add                       ;; LC
+    //   (i32.load8_u offset=5 (i32.add (i32.mul $a 1) (i32.mul $b 1))) i32.add)                ;; SS
+    Harness h(memory_module({ I32, I32 }, { I32 },
+        { 0x41, 0x14, 0x41, 0xC4, 0xE6, 0x88, 0x89, 0x01, 0x36, 0x02, 0x00,
+            0x20, 0x00, 0x20, 0x01, 0x6A, 0x28, 0x02, 0x04,
+            0x20, 0x01, 0x41, 0x74, 0x6A, 0x2F, 0x01, 0x00, 0x6A,
+            0x20, 0x00, 0x41, 0x01, 0x6C, 0x20, 0x01, 0x41, 0x01, 0x6C, 0x6A, 0x2D, 0x00, 0x05, 0x6A }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(0xFFFFFFF0u), Value::from_i32(0x20) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x11223344u + 0x3344u + 0x33u);
+    auto outcome = h.call({ Value::from_i32(0), Value::from_i32(65533) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
