@@ -57,6 +57,11 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/tests/ipc/booted/modules.cmake)
     include(${PROJECT_SOURCE_DIR}/tests/ipc/booted/modules.cmake)
 endif()
 
+# Booted device objects (tests/unit/object/booted): its modules and manifests come from there.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
+    include(${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
+endif()
+
 # The spec suite: the same location rule as tests/spec ($AZOTH_WASM_SPEC_DIR or ../shared).
 if(DEFINED ENV{AZOTH_WASM_SPEC_DIR} AND NOT "$ENV{AZOTH_WASM_SPEC_DIR}" STREQUAL "")
     set(azoth_spec_suite "$ENV{AZOTH_WASM_SPEC_DIR}")

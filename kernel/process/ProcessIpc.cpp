@@ -3,6 +3,7 @@
 #include <kernel/process/KernelWait.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
+#include <kernel/sys/KernelDevices.h>
 #include <kernel/sys/KernelLinearMemory.h>
 
 namespace ath::process {
@@ -43,6 +44,8 @@ KernelIpc& kernel_ipc()
         auto kernel = object::Process::create(g_ipc->allocator, g_ipc->space, "kernel");
         VERIFY(!kernel.is_error()); // at boot, with an empty heap behind it
         g_ipc->kernel = kernel.release_value();
+        // The console UART's registers and interrupt line, for a driver's manifest (kernel/sys/KernelDevices.h).
+        (void)sys::publish_console_uart(g_ipc->allocator, g_ipc->kernel->handles(), g_ipc->directory);
     }
     return *g_ipc;
 }
