@@ -25,6 +25,10 @@ endfunction()
 function(azoth_initrd output)
     set(files)
     foreach(entry IN LISTS ARGN)
+        if(entry MATCHES "^@[^=]+=(.+)$")
+            list(APPEND files ${CMAKE_MATCH_1})
+            continue()
+        endif()
         string(REGEX MATCH "^[^=]+=([^:]+):(.+)$" matched "${entry}")
         list(APPEND files ${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
     endforeach()
@@ -44,7 +48,12 @@ set(AZOTH_INITRD ${PROJECT_BINARY_DIR}/initrd.tar)
 azoth_initrd(${AZOTH_INITRD}
     init=${AZOTH_MODULES_OUT}/init.wasm:${modules_source}/init/init.manifest
     uart=${AZOTH_MODULES_OUT}/uart.wasm:${modules_source}/uart/uart.manifest
-    hello=${AZOTH_MODULES_OUT}/hello.wasm:${modules_source}/hello/hello.manifest)
+    hello=${AZOTH_MODULES_OUT}/hello.wasm:${modules_source}/hello/hello.manifest
+    # bench-ipc's module pair (bench/ipc/booted; built in tests/ipc/booted/modules.cmake)
+    @bench/ipc-echo.wasm=${AZOTH_MODULES_OUT}/ipc-echo.wasm
+    @bench/ipc-echo.manifest=${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc-echo.manifest
+    @bench/ipc-bench.wasm=${AZOTH_MODULES_OUT}/ipc-bench.wasm
+    @bench/ipc-bench.manifest=${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc-bench.manifest)
 add_custom_target(initrd ALL DEPENDS ${AZOTH_INITRD})
 
 # Fault isolation (tests/fault): its modules and manifests come from there.

@@ -116,9 +116,12 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     // Capabilities: a module of the initrd's table gets what its manifest names (ProcessIpc.h).
     IpcSpec ipc_spec { process->name(), {}, {} };
     auto& modules = global_modules();
-    if (spec.module_index < modules.size() && modules.at(spec.module_index).name_view() == spec.name) {
-        ipc_spec.handles = modules.at(spec.module_index).handles.span();
-        ipc_spec.serves = modules.at(spec.module_index).serves;
+    const ModuleManifest* manifest = spec.manifest;
+    if (!manifest && spec.module_index < modules.size() && modules.at(spec.module_index).name_view() == spec.name)
+        manifest = &modules.at(spec.module_index);
+    if (manifest) {
+        ipc_spec.handles = manifest->handles.span();
+        ipc_spec.serves = manifest->serves;
     }
     if (auto prepared = process->m_ipc.prepare(ipc_spec, *process); prepared.is_error()) {
         if (spec.parent)

@@ -30,6 +30,9 @@ struct ProcessSpec {
     bool may_supervise { false };        // may use the azoth_process imports (ProcessImports.h)
     bool may_use_serial_port { false };  // may claim the console UART (azoth_device)
     u32 module_index { 0 };              // in global_modules(), reported to the parent
+    // Handles and `serves` come from this manifest; null: from global_modules() when the entry at
+    // module_index has this name (kernel/process/ProcessIpc.h).
+    const struct ModuleManifest* manifest { nullptr };
 };
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Packs Wasm modules and their manifests into an initrd (ustar).
 
-usage: make-initrd.py --output initrd.tar NAME=MODULE.wasm:MANIFEST [...]
+usage: make-initrd.py --output initrd.tar NAME=MODULE.wasm:MANIFEST [...] [@PATH=FILE ...]
 
-Each module becomes modules/NAME.wasm and modules/NAME.manifest (kernel/process/Manifest.h).
+Each module becomes modules/NAME.wasm and modules/NAME.manifest (kernel/process/Manifest.h);
+@PATH=FILE adds FILE as PATH (e.g. bench/ipc-echo.wasm, which init does not start).
 Entries are written in argument order with fixed owner and time, so the tar is reproducible.
 """
 import argparse
@@ -28,6 +29,13 @@ def main():
             with open(path, "rb") as file:
                 tar.addfile(info, file)
         for entry in args.modules:
+            if entry.startswith("@"):
+                path, _, file = entry[1:].partition("=")
+                if not path or not os.path.isfile(file):
+                    print(f"make-initrd: bad file entry '{entry}'", file=sys.stderr)
+                    return 1
+                add(file, path)
+                continue
             name, _, files = entry.partition("=")
             wasm, _, manifest = files.partition(":")
             if not name or not os.path.isfile(wasm) or not os.path.isfile(manifest):

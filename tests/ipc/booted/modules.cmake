@@ -10,11 +10,16 @@ add_custom_command(OUTPUT ${ipc_sdk_include}/azoth.h
     DEPENDS ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
     COMMENT "abi-gen: azoth.h for the booted IPC modules"
     VERBATIM)
-foreach(module ipc-echo ipc-client ipc-intruder)
+# ipc-bench is bench-ipc's client (bench/ipc/booted); it goes into the default initrd under bench/.
+foreach(module ipc-echo ipc-client ipc-intruder ipc-bench)
     string(REPLACE "-" "_" source_name ${module})
+    set(source ${ipc_booted_source}/${source_name}.c)
+    if(module STREQUAL "ipc-bench")
+        set(source ${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc_bench.c)
+    endif()
     add_custom_command(OUTPUT ${AZOTH_MODULES_OUT}/${module}.wasm
-        COMMAND ${AZOTH_WASM_CC} -I${ipc_sdk_include} ${ipc_booted_source}/${source_name}.c -o ${AZOTH_MODULES_OUT}/${module}.wasm
-        DEPENDS ${ipc_booted_source}/${source_name}.c ${ipc_sdk_include}/azoth.h
+        COMMAND ${AZOTH_WASM_CC} -I${ipc_sdk_include} ${source} -o ${AZOTH_MODULES_OUT}/${module}.wasm
+        DEPENDS ${source} ${ipc_sdk_include}/azoth.h
         COMMENT "wasm32-wasi module ${module}"
         VERBATIM)
 endforeach()
