@@ -74,7 +74,10 @@ enum class Op : u16 {
     Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST, Name##LST, Name##SMT,    \
     Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB, Name##LSB, Name##SMB,
 #define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L, Name##ALL, Name##ASL, Name##ASC, Name##ALC, Name##ASS, Name##ALS,
-#define ATH_OP_STORE_FUSED(opcode, Name, ...) Name##LL, Name##SL, Name##LS,
+#define ATH_OP_STORE_FUSED(opcode, Name, ...)                                                           \
+    Name##LL, Name##SL, Name##LS, Name##SC, Name##LC,                                                   \
+    Name##ALLL, Name##ASLL, Name##ASCL, Name##ALCL, Name##ASSL, Name##ALSL,                             \
+    Name##ALLC, Name##ASLC, Name##ASCC, Name##ALCC, Name##ASSC, Name##ALSC,
     ATH_WASM_LOAD_OPS(ATH_OP_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_OP_STORE_FUSED)
 #undef ATH_OP_LOAD_FUSED
@@ -90,7 +93,10 @@ enum class Op : u16 {
 
 // Loads with the address in a local: NameL {slot, offset}. Stores with address and value in
 // locals: NameLL {address slot, value slot, offset}; value in a local: NameSL {value slot, offset};
-// address in a local, value on the stack: NameLS {address slot, offset}.
+// address in a local, value on the stack: NameLS {address slot, offset}; a constant value with the
+// address on the stack: NameSC {value, offset}, or in a local: NameLC {address slot, value, offset}.
+// Stores whose address is an i32.add and value a local (V = L) or a constant (V = C):
+// NameA<add form><V> {the add's operands, value slot or constant, offset}.
 // Loads whose address is an i32.add: NameA<form> {the add's operands as in its fused form, offset},
 // forms in FusedForm order (LL SL SC LC SS LS; SS: both on the stack).
 // Fused forms of every binary numeric operation, made by the compiler's peephole when operands
@@ -111,6 +117,8 @@ enum class FusedForm : u32 { LL = 0, SL = 1, SC = 2, LC = 3, SS = 4, LS = 5, SM 
 enum class FusedGroup : u32 { Push = 0, Store = 7, Tee = 14, Branch = 21 };
 // Immediates the operands of each form use (LL SL SC LC SS LS SM).
 constexpr u32 fused_operand_words[fused_forms_per_group] = { 2, 1, 1, 2, 0, 1, 2 };
+// Offsets of the fused store forms from NameLL.
+enum class StoreForm : u32 { LL = 0, SL = 1, LS = 2, SC = 3, LC = 4, AddedLocal = 5, AddedConstant = 11 };
 
 Handler handler_of(Op);
 

@@ -85,10 +85,8 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
         }
         if (origin_removable(0)) {
             u64 slot = remove_origin(0);
-            usize at = m_code.size();
             emit(static_cast<Op>(group_base + static_cast<u32>(FusedForm::LS)));
             emit_value(slot);
-            m_fence = at;
             return;
         }
         emit(plain);
@@ -165,24 +163,15 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local
         // A store whose address came from a removable local.get or tee (popped second).
         if (local_stack != Op::Count && origin_removable(0)) {
             u64 slot = remove_origin(0);
-            usize at = m_code.size();
             emit(local_stack);
             emit_value(slot);
             emit_value(offset);
-            m_fence = at;
             return;
         }
         // A load whose address the newest instruction computes with i32.add: the add's handler
         // word becomes the load's (same operand immediates), then the offset follows.
-        if (pair == Op::Count && last.position >= m_barrier) {
-            u32 first_add = static_cast<u32>(Op::I32AddLL);
-            u32 value = static_cast<u32>(last.op);
-            Optional<u32> form;
-            if (last.op == Op::I32Add)
-                form = static_cast<u32>(FusedForm::SS);
-            else if (value >= first_add && value < first_add + fused_forms_per_group && value != first_add + static_cast<u32>(FusedForm::SM))
-                form = value - first_add;
-            if (form.has_value() && last.position + 1 + fused_operand_words[form.value()] == m_code.size()) {
+        if (pair == Op::Count) {
+            if (auto form = address_add_form(last, m_code.size()); form.has_value()) {
                 rewrite_newest(static_cast<Op>(static_cast<u32>(single) + 1 + form.value()));
                 emit_value(offset);
                 return;
@@ -208,6 +197,75 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local
     m_code.shrink(last.position);
     emit(single);
     emit_value(last_slot);
+    emit_value(offset);
+}
+
+// The operand form (FusedForm, SM excluded) of `instruction` if it is an i32.add in push form that
+// ends at `end` after the last branch target.
+Optional<u32> FunctionCompiler::address_add_form(const EmittedInstruction& instruction, usize end) const
+{
+    if (instruction.position < m_barrier)
+        return {};
+    u32 first_add = static_cast<u32>(Op::I32AddLL);
+    u32 value = static_cast<u32>(instruction.op);
+    Optional<u32> form;
+    if (instruction.op == Op::I32Add)
+        form = static_cast<u32>(FusedForm::SS);
+    else if (value >= first_add && value < first_add + fused_forms_per_group && value != first_add + static_cast<u32>(FusedForm::SM))
+        form = value - first_add;
+    if (!form.has_value() || instruction.position + 1 + fused_operand_words[form.value()] != end)
+        return {};
+    return form;
+}
+
+// Stores (`fused` is NameLL, the first of the fused store forms): the value from a local or a
+// constant pushed just before joins the store, and so does an address from a local.get or an
+// i32.add just before that; an address from a removable local.get or tee (see StackOrigin) joins
+// a value computed on the stack.
+void FunctionCompiler::emit_store(Op plain, Op fused, u64 offset)
+{
+    if (!m_live || m_emit_error.is_error())
+        return;
+    auto form = [fused](StoreForm base, u32 index = 0) { return static_cast<Op>(static_cast<u32>(fused) + static_cast<u32>(base) + index); };
+    const EmittedInstruction last = m_recent[0];
+    const EmittedInstruction before = m_recent[1];
+    bool joinable = last.position >= m_barrier && last.position + 2 == m_code.size();
+    bool value_local = joinable && last.op == Op::LocalGet1;
+    bool value_constant = joinable && last.op == Op::Const1;
+    if (!value_local && !value_constant) {
+        if (origin_removable(0)) {
+            u64 slot = remove_origin(0);
+            emit(form(StoreForm::LS));
+            emit_value(slot);
+            emit_value(offset);
+            return;
+        }
+        emit(plain);
+        emit_value(offset);
+        return;
+    }
+    u64 value = m_code[last.position + 1].value;
+    m_code.shrink(last.position);
+    m_recent[0] = before;
+    m_recent[1] = EmittedInstruction {};
+    if (before.op == Op::LocalGet1 && before.position >= m_barrier && before.position + 2 == last.position) {
+        u64 address_slot = m_code[before.position + 1].value;
+        m_code.shrink(before.position);
+        m_recent[0] = EmittedInstruction {};
+        emit(form(value_local ? StoreForm::LL : StoreForm::LC));
+        emit_value(address_slot);
+        emit_value(value);
+        emit_value(offset);
+        return;
+    }
+    if (auto add = address_add_form(before, last.position); add.has_value()) {
+        rewrite_newest(form(value_local ? StoreForm::AddedLocal : StoreForm::AddedConstant, add.value()));
+        emit_value(value);
+        emit_value(offset);
+        return;
+    }
+    emit(form(value_local ? StoreForm::SL : StoreForm::SC));
+    emit_value(value);
     emit_value(offset);
 }
 
@@ -241,7 +299,10 @@ bool FunctionCompiler::origin_removable(usize popped_index) const
 }
 
 // Takes a removable entry out of the stack: deletes its local.get (moving the later code down) or
-// turns its tee into a plain store to the local. Returns the local's slot.
+// turns its tee into a plain store to the local. Returns the local's slot. After a deletion, the
+// recorded write positions of the moved code are 2 words too high; that only ever errs on the safe
+// side: for entries below (pushed before the deleted local.get) such a write still counts as later,
+// and every entry pushed from now on starts beyond all of them.
 u64 FunctionCompiler::remove_origin(usize popped_index)
 {
     const StackOrigin origin = m_popped[popped_index];
@@ -858,7 +919,7 @@ ErrorOr FunctionCompiler::compile_instruction()
         TRY(read_memory_argument(align, offset));       \
         TRY(pop(ValueType::Type));                      \
         TRY(pop(ValueType::I32));                       \
-        emit_memory_access(Op::Name, Op::Name##SL, Op::Name##LL, Op::Name##LS, offset); \
+        emit_store(Op::Name, Op::Name##LL, offset);     \
         return {};                                      \
     }
         ATH_WASM_STORE_OPS(ATH_STORE_CASE)

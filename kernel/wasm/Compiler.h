@@ -72,6 +72,7 @@ private:
     void emit_local_store(bool tee, bool wide, u64 slot);
     void emit_local_store_code(bool tee, bool wide, u64 slot);
     void emit_memory_access(Op plain, Op single, Op pair, Op local_stack, u64 offset);
+    void emit_store(Op plain, Op fused, u64 offset);
     void emit_conditional_jump(bool jump_if_true);
     void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant, ValueType operand);
     void note_local_write(u64 slot, bool wide);
@@ -123,6 +124,7 @@ private:
         usize position { 0 };
     };
     EmittedInstruction m_recent[2] {}; // the last two instructions emitted, newest first
+    Optional<u32> address_add_form(const EmittedInstruction&, usize end) const;
     usize m_barrier { 0 };             // no fusion may absorb code before this branch target
 };
 

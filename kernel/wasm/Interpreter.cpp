@@ -520,6 +520,55 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_ADDED_HANDLERS)
     }
 ATH_WASM_STORE_OPS(ATH_STORE_LOCAL_HANDLERS)
 
+#define ATH_STORE_CONSTANT_HANDLERS(code, Name, Type, MemoryType, align)                     \
+    HANDLER(Name##SC)                                                                        \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(ip[1].value);                            \
+        u64 address = static_cast<u32>(*--sp) + ip[2].value;                                 \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(3);                                                                             \
+    }                                                                                        \
+    HANDLER(Name##LC)                                                                        \
+    {                                                                                        \
+        MemoryType stored = static_cast<MemoryType>(ip[2].value);                            \
+        u64 address = static_cast<u32>(fp[ip[1].value]) + ip[3].value;                       \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(4);                                                                             \
+    }
+ATH_WASM_STORE_OPS(ATH_STORE_CONSTANT_HANDLERS)
+
+// Stores with the address computed by an i32.add (operands as in its fused forms) and the value
+// from a local (L) or a constant (C).
+#define ATH_STORE_VALUE_L(word) fp[word]
+#define ATH_STORE_VALUE_C(word) (word)
+#define ATH_STORE_ADDED_FORM(Name, Form, V, MemoryType)                                      \
+    HANDLER(Name##A##Form##V)                                                                \
+    {                                                                                        \
+        ATH_ADD_ADDRESS_##Form                                                               \
+        MemoryType stored = static_cast<MemoryType>(ATH_STORE_VALUE_##V(ip[1 + words_].value)); \
+        u64 address = static_cast<u64>(sum_) + ip[2 + words_].value;                         \
+        sp -= pops_;                                                                         \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        NEXT(3 + words_);                                                                    \
+    }
+#define ATH_STORE_ADDED_HANDLERS_OF(Name, V, MemoryType)                                     \
+    ATH_STORE_ADDED_FORM(Name, LL, V, MemoryType)                                            \
+    ATH_STORE_ADDED_FORM(Name, SL, V, MemoryType)                                            \
+    ATH_STORE_ADDED_FORM(Name, SC, V, MemoryType)                                            \
+    ATH_STORE_ADDED_FORM(Name, LC, V, MemoryType)                                            \
+    ATH_STORE_ADDED_FORM(Name, SS, V, MemoryType)                                            \
+    ATH_STORE_ADDED_FORM(Name, LS, V, MemoryType)
+#define ATH_STORE_ADDED_HANDLERS(code, Name, Type, MemoryType, align)                        \
+    ATH_STORE_ADDED_HANDLERS_OF(Name, L, MemoryType)                                         \
+    ATH_STORE_ADDED_HANDLERS_OF(Name, C, MemoryType)
+ATH_WASM_STORE_OPS(ATH_STORE_ADDED_HANDLERS)
+
 HANDLER(LocalSetConstant)
 {
     fp[ip[1].value] = ip[2].value;
@@ -728,7 +777,10 @@ constexpr Handler handlers[] = {
     op_##Name##SMB,
 #define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) \
     op_##Name##L, op_##Name##ALL, op_##Name##ASL, op_##Name##ASC, op_##Name##ALC, op_##Name##ASS, op_##Name##ALS,
-#define ATH_HANDLER_STORE_FUSED(opcode, Name, ...) op_##Name##LL, op_##Name##SL, op_##Name##LS,
+#define ATH_HANDLER_STORE_FUSED(opcode, Name, ...)                                                       \
+    op_##Name##LL, op_##Name##SL, op_##Name##LS, op_##Name##SC, op_##Name##LC,                           \
+    op_##Name##ALLL, op_##Name##ASLL, op_##Name##ASCL, op_##Name##ALCL, op_##Name##ASSL, op_##Name##ALSL, \
+    op_##Name##ALLC, op_##Name##ASLC, op_##Name##ASCC, op_##Name##ALCC, op_##Name##ASSC, op_##Name##ALSC,
     ATH_WASM_LOAD_OPS(ATH_HANDLER_LOAD_FUSED)
     ATH_WASM_STORE_OPS(ATH_HANDLER_STORE_FUSED)
 #undef ATH_HANDLER_LOAD_FUSED

@@ -345,3 +345,35 @@ TEST(WasmInterpreter, LoadsFromAddedAddressesWrapLikeI32Add)
 }
 
 } // namespace
+
+namespace {
+
+// Stores with a constant value (address on the stack or in a local) and stores whose address is
+// an i32.add with the value in a local or a constant (the add's sum wraps at 32 bits).
+TEST(WasmInterpreter, StoresWithConstantValuesAndAddedAddresses)
+{
+    // (func (param $a i32) (param $b i32) (result i32)
+    //   (i32.store8 (i32.mul $b 1) (i32.const 0x1AB))                 ;; SC: stores 0xAB at b
+    //   (i32.store16 offset=2 (local.get $b) (i32.const 0x4321))       ;; LC: at b+2
+    //   (i32.store8 offset=4 (i32.add $a $b) (local.get $b))           ;; ALLL: at a+b+4
+    //   (i32.store8 offset=1 (i32.add (local.get $b) (i32.const 4)) (i32.const 0x77))  ;; ALCC: at b+5
+    //   (i32.load offset=0 (local.get $b)) (i32.load offset=4 (local.get $b)) i32.xor)
+    Harness h(memory_module({ I32, I32 }, { I32 },
+        { 0x20, 0x01, 0x41, 0x01, 0x6C, 0x41, 0xAB, 0x03, 0x3A, 0x00, 0x00,
+            0x20, 0x01, 0x41, 0xA1, 0x86, 0x01, 0x3B, 0x01, 0x02,
+            0x20, 0x00, 0x20, 0x01, 0x6A, 0x20, 0x01, 0x3A, 0x00, 0x04,
+            0x20, 0x01, 0x41, 0x04, 0x6A, 0x41, 0xF7, 0x00, 0x3A, 0x00, 0x01,
+            0x20, 0x01, 0x28, 0x02, 0x00, 0x20, 0x01, 0x28, 0x02, 0x04, 0x73 }));
+    Value result[1];
+    // a = 2^32 - 32 and b = 48: a + b wraps to 16, so the third store lands at 20 (outside b's words).
+    ASSERT_FALSE(h.call({ Value::from_i32(0xFFFFFFE0u), Value::from_i32(48) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x432100ABu ^ 0x00007700u);
+    // a = 0: the third store writes b's low byte (0x30 = 48) at b+4.
+    ASSERT_FALSE(h.call({ Value::from_i32(0), Value::from_i32(48) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x432100ABu ^ 0x00007730u);
+    auto outcome = h.call({ Value::from_i32(0), Value::from_i32(65534) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
