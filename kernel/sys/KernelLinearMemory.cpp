@@ -36,14 +36,15 @@ PhysicalAddress unpark_zeroed()
 }
 
 // Puts parked private frames back under the first `count` pages at `base` (which hold region
-// frames). Under g_lock. Cannot fail: the page tables of those pages exist (they were mapped).
+// frames): one unmap of the range (one TLB flush), then the zeroed frames. Under g_lock. Cannot
+// fail: the page tables of those pages exist (they were mapped).
 void restore_private(u64 base, u64 count)
 {
-    for (u64 page = 0; page < count; ++page) {
-        VirtualAddress address(base + page * page_size);
-        VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
-        VERIFY(!Arch::Mmu::map(address, unpark_zeroed(), 1, PageAccess::Write).is_error());
-    }
+    if (count == 0)
+        return;
+    VERIFY(!Arch::Mmu::unmap(VirtualAddress(base), count).is_error());
+    for (u64 page = 0; page < count; ++page)
+        VERIFY(!Arch::Mmu::map(VirtualAddress(base + page * page_size), unpark_zeroed(), 1, PageAccess::Write).is_error());
     Arch::Mmu::flush(VirtualAddress(base), count);
 }
 
@@ -176,18 +177,13 @@ ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
         if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
             return Error::from(ErrorCode::InvalidArgument, "mapping target is not committed linear memory");
     }
-    for (u64 page = 0; page < count; ++page) {
-        VirtualAddress address(base + page * page_size);
-        PhysicalAddress private_frame = *Arch::Mmu::translate(address);
-        VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
-        auto mapped = Arch::Mmu::map(address, PhysicalAddress(pages.token + offset + page * page_size), 1, PageAccess::Write);
-        if (mapped.is_error()) {
-            VERIFY(!Arch::Mmu::map(address, private_frame, 1, PageAccess::Write).is_error());
-            restore_private(base, page);
-            return mapped.release_error();
-        }
-        park(private_frame);
-    }
+    // Park the private frames (in page order: the last page's frame on top), replace the whole
+    // range's entries with one unmap (one TLB flush) and one map of the region's contiguous frames.
+    for (u64 page = 0; page < count; ++page)
+        park(*Arch::Mmu::translate(VirtualAddress(base + page * page_size)));
+    VERIFY(!Arch::Mmu::unmap(VirtualAddress(base), count).is_error());
+    // The range's page tables exist (it was mapped a moment ago), so this cannot run out of memory.
+    VERIFY(!Arch::Mmu::map(VirtualAddress(base), PhysicalAddress(pages.token + offset), count, PageAccess::Write).is_error());
     Arch::Mmu::flush(VirtualAddress(base), count);
     return {};
 }
