@@ -130,7 +130,7 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
             return status_of(ErrorCode::InvalidArgument);
         TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
     }
-    ipc::CallStack& stack = context.environment().calls;
+    ipc::CallStack& stack = context.environment().current_calls(); // booted: the running thread's stack
     if (stack.current() != &context.process())
         return status_of(ErrorCode::Invalid);
     HandleTable& handles = handles_of(context);
@@ -151,7 +151,8 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     CallWords message { { arguments[4].as_i64(), arguments[5].as_i64(), arguments[6].as_i64(), given } };
     auto reply = stack.call(endpoint_handle, message);
     if (reply.is_error() && reply.error().code != ErrorCode::Trap) {
-        // Not delivered after all: take the copy back, the source is untouched.
+        // Not delivered after all (booted: another thread entered the server between the checks
+        // and the call): take the copy back, the source is untouched.
         (void)server.handles().close(given);
         return status(reply.error());
     }

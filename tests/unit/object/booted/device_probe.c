@@ -110,13 +110,14 @@ static void uart_irq(void)
     CHECK(name, azoth_handle_rights(device, &rights) == AZOTH_OK && rights == (AZOTH_RIGHT_READ | AZOTH_RIGHT_WRITE),
           "device rights %#x", rights);
     uint64_t value = 0;
-    CHECK(name, azoth_register_read(device, 0x10000, 1, &value) == AZOTH_E_FAULT, "a read outside the window");
     CHECK(name, azoth_register_read(irq, 0, 1, &value) == AZOTH_E_BAD_HANDLE, "an irq used as a device");
     CHECK(name, azoth_irq_ack(irq) == AZOTH_E_INVALID_STATE, "ack before bind");
     CHECK(name, azoth_event_create(&event) == AZOTH_OK, "event_create");
     CHECK(name, azoth_irq_bind(irq, event, 2) == AZOTH_OK, "irq_bind");
     struct uart uart;
     CHECK(name, uart_open(&uart, device) == AZOTH_OK, "cannot read the UART's interrupt enable");
+    CHECK(name, azoth_register_read(device, 0x10000, uart.width, &value) == AZOTH_E_FAULT, "a read outside the window");
+    CHECK(name, azoth_register_read(device, 0, 3, &value) == AZOTH_E_INVALID_ARGUMENT, "a 3-byte access");
     uint32_t bits = 0;
     CHECK(name, uart_transmit_interrupt(&uart, 1) == AZOTH_OK, "enable");
     azoth_status_t first = azoth_event_wait(event, 2, 1000000000ull, &bits);
