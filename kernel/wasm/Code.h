@@ -85,6 +85,10 @@ enum class Op : u16 {
     FirstFused,
     ATH_WASM_COMPARE_OPS(ATH_OP_FUSED)
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_FUSED)
+    FusedEnd,
+#define ATH_OP_UPDATE(opcode, Name, ...) Name##SMW,
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_UPDATE)
+#undef ATH_OP_UPDATE
 #undef ATH_OP_FUSED
 #undef ATH_OP_NAME
 #undef ATH_OP_FROM_LIST
@@ -115,6 +119,9 @@ constexpr u32 fused_forms = 28;
 constexpr u32 fused_forms_per_group = 7;
 enum class FusedForm : u32 { LL = 0, SL = 1, SC = 2, LC = 3, SS = 4, LS = 5, SM = 6 };
 enum class FusedGroup : u32 { Push = 0, Store = 7, Tee = 14, Branch = 21 };
+// After the fused groups (marker FusedEnd), one more form of each arithmetic operation updates
+// memory in place: NameSMW {a, offset}: store(local a + offset, op(pop, load(local a + offset))),
+// the full-width load and store of the operand type (`x[i] += v`).
 // Immediates the operands of each form use (LL SL SC LC SS LS SM).
 constexpr u32 fused_operand_words[fused_forms_per_group] = { 2, 1, 1, 2, 0, 1, 2 };
 // Offsets of the fused store forms from NameLL.

@@ -109,8 +109,13 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
 }
 
 #define ATH_COUNT_OPERATION(...) +1
+constexpr u32 compare_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION);
 constexpr u32 binary_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION) ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_COUNT_OPERATION);
 #undef ATH_COUNT_OPERATION
+#define ATH_OPERAND_TYPE(code, Name, Result, Operand, ...) ValueType::Operand,
+constexpr ValueType arithmetic_operand_types[] = { ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OPERAND_TYPE) };
+#undef ATH_OPERAND_TYPE
+static_assert(static_cast<u32>(Op::FusedEnd) == static_cast<u32>(Op::FirstFused) + 1 + binary_operation_count * fused_forms);
 // The plain binary operations sit back to back, compare list first, as the fused groups do.
 static_assert(static_cast<u32>(Op::F64CopysignLL) == static_cast<u32>(Op::FirstFused) + 1 + (binary_operation_count - 1) * fused_forms);
 static_assert(static_cast<u32>(Op::F64Copysign) == static_cast<u32>(Op::I32Eq) + binary_operation_count - 1);
@@ -132,7 +137,7 @@ Optional<Op> FunctionCompiler::joinable_fused_operation() const
             return {};
         return static_cast<Op>(first + (value - first_plain) * fused_forms + 4);
     }
-    if (value < first || value >= static_cast<u32>(Op::Count))
+    if (value < first || value >= static_cast<u32>(Op::FusedEnd))
         return {};
     u32 form = (value - first) % fused_forms;
     if (form >= fused_forms_per_group)
@@ -235,6 +240,25 @@ void FunctionCompiler::emit_store(Op plain, Op fused, u64 offset)
     if (!value_local && !value_constant) {
         if (origin_removable(0)) {
             u64 slot = remove_origin(0);
+            // `local.get p ... local.get p; T.load o; T.op; T.store o` with the full-width T: the
+            // operation's SM form becomes its in-place update of that memory.
+            const EmittedInstruction newest = m_recent[0];
+            u32 first_fused = static_cast<u32>(Op::FirstFused) + 1;
+            u32 value = static_cast<u32>(newest.op);
+            ValueType stored = plain == Op::I32Store ? ValueType::I32
+                : plain == Op::I64Store             ? ValueType::I64
+                : plain == Op::F32Store             ? ValueType::F32
+                : plain == Op::F64Store             ? ValueType::F64
+                                                    : Unknown;
+            if (stored != Unknown && newest.position >= m_barrier && newest.position + 3 == m_code.size() && value >= first_fused
+                && value < static_cast<u32>(Op::FusedEnd) && (value - first_fused) % fused_forms == static_cast<u32>(FusedForm::SM)) {
+                u32 operation = (value - first_fused) / fused_forms;
+                if (operation >= compare_operation_count && arithmetic_operand_types[operation - compare_operation_count] == stored
+                    && m_code[newest.position + 1].value == slot && m_code[newest.position + 2].value == offset) {
+                    rewrite_newest(static_cast<Op>(static_cast<u32>(Op::FusedEnd) + 1 + operation - compare_operation_count));
+                    return;
+                }
+            }
             emit(form(StoreForm::LS));
             emit_value(slot);
             emit_value(offset);

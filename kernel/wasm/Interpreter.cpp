@@ -404,6 +404,18 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 ATH_WASM_COMPARE_OPS(ATH_FUSED_HANDLERS)
 ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
 
+#define ATH_UPDATE_HANDLER(code, Name, Result, Operand, CResult, COperand, ...) \
+    HANDLER(Name##SMW)                                                          \
+    {                                                                           \
+        ATH_FUSED_OPERANDS_SM(COperand)                                         \
+        CResult r;                                                              \
+        __VA_ARGS__                                                             \
+        static_assert(sizeof(CResult) == sizeof(COperand));                     \
+        __builtin_memcpy(mem + address_, &r, sizeof(CResult));                  \
+        NEXT(3);                                                                \
+    }
+ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_UPDATE_HANDLER)
+
 // ---- memory ---------------------------------------------------------------------------------
 
 // Effective address check: the address is a u32 plus a u32 offset, so the sum never wraps in u64.
@@ -788,6 +800,10 @@ constexpr Handler handlers[] = {
     op_Unreachable, // FirstFused: a marker, never emitted
     ATH_WASM_COMPARE_OPS(ATH_HANDLER_FUSED)
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_FUSED)
+    op_Unreachable, // FusedEnd: a marker, never emitted
+#define ATH_HANDLER_UPDATE(opcode, Name, ...) op_##Name##SMW,
+    ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_UPDATE)
+#undef ATH_HANDLER_UPDATE
 #undef ATH_HANDLER_FUSED
 #undef ATH_HANDLER_NAME
 #undef ATH_HANDLER_FROM_LIST

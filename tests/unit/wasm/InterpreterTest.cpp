@@ -377,3 +377,35 @@ TEST(WasmInterpreter, StoresWithConstantValuesAndAddedAddresses)
 }
 
 } // namespace
+
+namespace {
+
+// `local.get p ... local.get p; i32.load o; i32.op; i32.store o` updates the memory in place (SMW):
+// operand order, traps (memory unchanged), and a store to another offset that must not join.
+TEST(WasmInterpreter, InPlaceMemoryUpdates)
+{
+    // (func (param $p i32) (param $v i32) (result i32)
+    //   (i32.store offset=8 $p (i32.const 100))
+    //   (i32.store offset=8 $p (i32.sub $v (i32.load offset=8 $p)))      ;; m8 = v - 100
+    //   (i32.store offset=8 $p (i32.div_u $v (i32.load offset=8 $p)))    ;; m8 = v / m8 (traps on 0)
+    //   (i32.store offset=12 $p (i32.add $v (i32.load offset=8 $p)))     ;; m12 = v + m8
+    //   (i32.add (i32.mul (i32.load offset=8 $p) (i32.const 1000)) (i32.load offset=12 $p)))
+    Harness h(memory_module({ I32, I32 }, { I32 },
+        { 0x20, 0x00, 0x41, 0xE4, 0x00, 0x36, 0x02, 0x08,
+            0x20, 0x00, 0x20, 0x01, 0x20, 0x00, 0x28, 0x02, 0x08, 0x6B, 0x36, 0x02, 0x08,
+            0x20, 0x00, 0x20, 0x01, 0x20, 0x00, 0x28, 0x02, 0x08, 0x6E, 0x36, 0x02, 0x08,
+            0x20, 0x00, 0x20, 0x01, 0x20, 0x00, 0x28, 0x02, 0x08, 0x6A, 0x36, 0x02, 0x0C,
+            0x20, 0x00, 0x28, 0x02, 0x08, 0x41, 0xE8, 0x07, 0x6C, 0x20, 0x00, 0x28, 0x02, 0x0C, 0x6A }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(64), Value::from_i32(150) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 3u * 1000u + 153u);
+    auto outcome = h.call({ Value::from_i32(64), Value::from_i32(100) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::IntegerDivideByZero);
+    // p + 8 = 65532: every access to m8 fits; the store to m12 is out of bounds.
+    outcome = h.call({ Value::from_i32(65524), Value::from_i32(1) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
