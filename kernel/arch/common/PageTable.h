@@ -217,6 +217,18 @@ private:
     u64 m_root;
 };
 
+// Sign-extended virtual addresses (x86_64, RISC-V SvNN): whether `address` is canonical with
+// `bits` significant bits, and whether [first, last] lies inside one canonical half.
+constexpr bool is_canonical(u64 address, int bits)
+{
+    u64 top = address >> (bits - 1);
+    return top == 0 || top == (~u64(0) >> (bits - 1));
+}
+constexpr bool in_one_canonical_half(u64 first, u64 last, int bits)
+{
+    return is_canonical(first, bits) && is_canonical(last, bits) && (first >> (bits - 1)) == (last >> (bits - 1));
+}
+
 // The checks every arch makes on a page range before touching tables: page-aligned, a non-zero
 // count whose bytes do not wrap. Returns the range's last byte address.
 inline Result<u64> check_page_range(u64 base, u64 page_count, u64 page_size)

@@ -3,7 +3,7 @@
 // The RISC-V Sv48 page-table entry (4 levels, 48-bit VAs sign-extended from bit 47), for the
 // generic walker (kernel/arch/common/PageTable.h). Shared by the kernel's Mmu and the UEFI
 // loader; pure constants and bit arithmetic, so hosted tests can use it on any host.
-#include <kernel/lib/Types.h>
+#include <kernel/arch/common/PageTable.h>
 
 namespace ath::riscv64 {
 
@@ -34,11 +34,10 @@ struct PageTableFormat {
     static constexpr u64 leaf_entry(u64 physical, u64 attributes, int) { return entry_for(physical) | (attributes & flags_mask); }
     static constexpr u64 attributes_of(u64 leaf, int) { return leaf & flags_mask; }
 
-    static constexpr bool is_canonical(u64 address)
-    {
-        u64 top = address >> 47;
-        return top == 0 || top == 0x1FFFF;
-    }
+    // 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
+    static constexpr int virtual_bits = 48;
+    static constexpr bool is_canonical(u64 address) { return paging::is_canonical(address, virtual_bits); }
+    static constexpr bool same_half(u64 first, u64 last) { return paging::in_one_canonical_half(first, last, virtual_bits); }
     static constexpr u64 physical_limit = 1ULL << 56;
 };
 

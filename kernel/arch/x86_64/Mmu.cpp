@@ -45,12 +45,23 @@ u64 leaf_flags(PageAccess access)
 ErrorOr check_range(VirtualAddress base, u64 page_count)
 {
     u64 last = TRY(paging::check_page_range(base.get(), page_count, page_size));
-    if (!Pte::is_canonical(base.get()) || !Pte::is_canonical(last))
-        return Error::from(ErrorCode::InvalidArgument, "range is not canonical");
-    if ((base.get() < 0x0000800000000000ULL) != (last < 0x0000800000000000ULL))
-        return Error::from(ErrorCode::InvalidArgument, "range crosses the canonical hole");
+    if (!Pte::same_half(base.get(), last))
+        return Error::from(ErrorCode::InvalidArgument, "range is not canonical or crosses the canonical hole");
     return {};
 }
+
+// What paging::CheckedMmu needs from this arch.
+struct Port {
+    using Format = Pte;
+    static Tables tables() { return x86_64::tables(); }
+    static ErrorOr check_range(VirtualAddress base, u64 page_count) { return x86_64::check_range(base, page_count); }
+    static bool translatable(u64 address) { return Pte::is_canonical(address); }
+    static u64 leaf_flags(PageAccess access) { return x86_64::leaf_flags(access); }
+    static void flush(VirtualAddress base, u64 page_count) { Arch::Mmu::flush(base, page_count); }
+    // New mappings of previously non-present pages need no flush on x86 (no negative caching).
+    static void published() { }
+};
+using Checked = paging::CheckedMmu<Port>;
 
 } // namespace
 
@@ -85,43 +96,17 @@ ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 
 ErrorOr Arch::Mmu::map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access)
 {
-    TRY(check_range(base, page_count));
-    if (!physical.is_aligned(page_size))
-        return Error::from(ErrorCode::InvalidArgument, "physical address is not page-aligned");
-    auto result = tables().map_pages(base.get(), physical.get(), page_count, leaf_flags(access));
-    if (result.is_error()) {
-        flush(base, page_count); // out of table frames halfway: what this call mapped is undone
-        return result;
-    }
-    // New mappings of previously non-present pages need no flush on x86 (no negative caching).
-    return {};
+    return Checked::map(base, physical, page_count, access);
 }
 
-ErrorOr Arch::Mmu::unmap(VirtualAddress base, u64 page_count)
-{
-    TRY(check_range(base, page_count));
-    TRY(tables().unmap_pages(base.get(), page_count));
-    flush(base, page_count);
-    return {};
-}
+ErrorOr Arch::Mmu::unmap(VirtualAddress base, u64 page_count) { return Checked::unmap(base, page_count); }
 
 ErrorOr Arch::Mmu::protect(VirtualAddress base, u64 page_count, PageAccess access)
 {
-    TRY(check_range(base, page_count));
-    TRY(tables().protect_pages(base.get(), page_count, leaf_flags(access)));
-    flush(base, page_count);
-    return {};
+    return Checked::protect(base, page_count, access);
 }
 
-Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address)
-{
-    if (!Pte::is_canonical(address.get()))
-        return none;
-    auto leaf = tables().lookup(address.get());
-    if (!leaf.has_value())
-        return none;
-    return PhysicalAddress(leaf->physical);
-}
+Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return Checked::translate(address); }
 
 void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
 {

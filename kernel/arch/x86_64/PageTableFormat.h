@@ -3,7 +3,7 @@
 // The x86_64 4-level page-table entry (PML4 -> PDPT -> PD -> PT), for the generic walker
 // (kernel/arch/common/PageTable.h). Shared by the kernel's Mmu and the UEFI loader; pure
 // constants and bit arithmetic, so hosted tests can use it on any host.
-#include <kernel/lib/Types.h>
+#include <kernel/arch/common/PageTable.h>
 
 namespace ath::x86_64 {
 
@@ -36,12 +36,10 @@ struct PageTableFormat {
     }
     static constexpr u64 attributes_of(u64 leaf, int) { return leaf & attribute_mask; }
 
-    // 48-bit virtual addresses: bits 63..47 all equal.
-    static constexpr bool is_canonical(u64 address)
-    {
-        u64 top = address >> 47;
-        return top == 0 || top == 0x1FFFF;
-    }
+    // 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
+    static constexpr int virtual_bits = 48;
+    static constexpr bool is_canonical(u64 address) { return paging::is_canonical(address, virtual_bits); }
+    static constexpr bool same_half(u64 first, u64 last) { return paging::in_one_canonical_half(first, last, virtual_bits); }
     static constexpr u64 physical_limit = 1ULL << 52;
 };
 

@@ -350,3 +350,19 @@ TEST(GenericPageRange, ChecksAlignmentCountAndWrap)
     EXPECT_TRUE(check_page_range(0x1000, ~0ULL / 2, 4096).is_error());
     EXPECT_EQ(check_page_range(0xFFFFFFFFFFFFF000ULL, 1, 4096).value(), ~0ULL);
 }
+
+TEST(GenericPageRange, CanonicalHalves)
+{
+    EXPECT_TRUE(is_canonical(0x00007FFFFFFFFFFFULL, 48));
+    EXPECT_FALSE(is_canonical(0x0000800000000000ULL, 48));
+    EXPECT_FALSE(is_canonical(0xFFFF7FFFFFFFFFFFULL, 48));
+    EXPECT_TRUE(is_canonical(0xFFFF800000000000ULL, 48));
+    EXPECT_TRUE(is_canonical(0x0000FFFFFFFFFFFFULL, 57 - 8)); // 49 bits: bit 48 is the sign
+    EXPECT_FALSE(is_canonical(0x0001000000000000ULL, 49));
+    EXPECT_TRUE(in_one_canonical_half(0x1000, 0x00007FFFFFFFFFFFULL, 48));
+    EXPECT_TRUE(in_one_canonical_half(0xFFFF800000000000ULL, ~0ULL, 48));
+    EXPECT_FALSE(in_one_canonical_half(0x00007FFFFFFFF000ULL, 0x0000800000000FFFULL, 48));
+    EXPECT_FALSE(in_one_canonical_half(0x1000, 0xFFFF800000000000ULL, 48)); // both canonical, two halves
+    EXPECT_TRUE(x86_64::PageTableFormat::same_half(0xFFFFFFFF80000000ULL, 0xFFFFFFFF80001FFFULL));
+    EXPECT_FALSE(riscv64::PageTableFormat::same_half(0x0000800000000000ULL, 0x0000800000000FFFULL));
+}
