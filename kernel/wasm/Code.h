@@ -33,6 +33,8 @@ static_assert(sizeof(Instr) == 8);
     X(Jump)       /* {target} */ \
     X(BrIf)       /* {target} */ \
     X(BrUnless)   /* {target} */ \
+    X(BrIfLocal)  /* {slot, target}: local.get + br_if */ \
+    X(BrUnlessLocal) /* {slot, target} */ \
     X(BrMove)     /* {target, destination height, slots} */ \
     X(BrIfMove)   /* {target, destination height, slots} */ \
     X(BrTable)    /* {count, slots, (target, destination height) * (count + 1)} */ \

@@ -407,7 +407,17 @@ void FunctionCompiler::emit_conditional_jump(bool jump_if_true)
         m_code.shrink(last.position);
         m_recent[0] = m_recent[1];
         m_recent[1] = EmittedInstruction {};
-        emit(jump_if_true ? Op::BrUnless : Op::BrIf);
+        jump_if_true = !jump_if_true;
+    }
+    // A condition straight from a local: `local.get x; br_if` (or `if`, or with i32.eqz between).
+    const EmittedInstruction newest = m_recent[0];
+    if (m_live && newest.op == Op::LocalGet1 && newest.position >= m_barrier && newest.position + 2 == m_code.size()) {
+        u64 slot = m_code[newest.position + 1].value;
+        m_code.shrink(newest.position);
+        m_recent[0] = m_recent[1];
+        m_recent[1] = EmittedInstruction {};
+        emit(jump_if_true ? Op::BrIfLocal : Op::BrUnlessLocal);
+        emit_value(slot);
         return;
     }
     emit(jump_if_true ? Op::BrIf : Op::BrUnless);

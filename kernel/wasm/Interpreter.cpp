@@ -85,6 +85,20 @@ HANDLER(BrUnless)
     NEXT(2);
 }
 
+HANDLER(BrIfLocal)
+{
+    if (static_cast<u32>(fp[ip[1].value]))
+        BRANCH(target_of(ip + 2));
+    NEXT(3);
+}
+
+HANDLER(BrUnlessLocal)
+{
+    if (!static_cast<u32>(fp[ip[1].value]))
+        BRANCH(target_of(ip + 2));
+    NEXT(3);
+}
+
 inline u64* move_down(u64* sp, u64* fp, u64 destination, u64 count)
 {
     u64* to = fp + destination;

@@ -409,3 +409,30 @@ TEST(WasmInterpreter, InPlaceMemoryUpdates)
 }
 
 } // namespace
+
+namespace {
+
+// Conditions straight from a local (`local.get; br_if`, with `i32.eqz` between, and `if`); the
+// backward one still polls fuel.
+TEST(WasmInterpreter, BranchesOnLocals)
+{
+    // (func (param $n i32) (result i32) (local $acc i32)
+    //   (block (loop (br_if 1 (i32.eqz (local.get $n)))
+    //     (local.set $acc (i32.add $acc $n)) (local.set $n (i32.sub $n 1)) (br_if 0 (local.get $n))))
+    //   (i32.add (local.get $acc) (if (result i32) (local.get $acc) (then i32.const 1) (else i32.const 2))))
+    ByteList code = { 0x02, 0x40, 0x03, 0x40, 0x20, 0x00, 0x45, 0x0D, 0x01, 0x20, 0x01, 0x20, 0x00, 0x6A, 0x21, 0x01,
+        0x20, 0x00, 0x41, 0x01, 0x6B, 0x21, 0x00, 0x20, 0x00, 0x0D, 0x00, 0x0B, 0x0B,
+        0x20, 0x01, 0x20, 0x01, 0x04, 0x7F, 0x41, 0x01, 0x05, 0x41, 0x02, 0x0B, 0x6A };
+    Harness h(single_function_module({ I32 }, { I32 }, code, { 0x01, 0x01, I32 }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(10) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 56u);
+    ASSERT_FALSE(h.call({ Value::from_i32(0) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 2u);
+    h.store.set_fuel(1000);
+    auto outcome = h.call({ Value::from_i32(0xFFFFFFFFu) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfFuel);
+}
+
+} // namespace
