@@ -265,8 +265,9 @@ i32 channel_send(Call& call)
 {
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Write));
     Bytes message = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
-    // While released, a caller may run in this Store but never touches this process's memory
-    // size (only the process itself grows it), so `message` stays valid.
+    // While released, a caller may run this process's handler in this Store (and even grow its
+    // memory), but only booted processes release, and kernel linear memories never move: `message`
+    // stays valid.
     auto sent = [&] {
         StoreRelease release(call);
         return channel.object->send(message, call.u64_at(3));

@@ -6,7 +6,8 @@ usage:
       boots esp-ipc.img (init + tests/ipc/booted): ipc-echo serves `echo`, ipc-client passes every
       case (calls, rights, derive, forged/stale handles, trapping server, zero-copy between two
       processes, revoke unmaps the other process's mapping, channel wrap-around, timeouts, server
-      exit), ipc-intruder (no handles) reaches nothing, every module exits 0, the frame balance is
+      exit), ipc-intruder (no handles) reaches nothing, ipc-spinner is killed by its watchdog inside
+      a call that never returns and ipc-echo stays callable, every module exits 0, the frame balance is
       exact and init exits 0
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
@@ -51,6 +52,8 @@ IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
     ("ipc-echo ends cleanly after OP_QUIT", r"^init: ipc-echo exited \(code 0\); not restarted$"),
     ("ipc-client exits 0", r"^init: ipc-client exited \(code 0\); not restarted$"),
     ("ipc-intruder exits 0", r"^init: ipc-intruder exited \(code 0\); not restarted$"),
+    ("a caller killed in the middle of a call (its watchdog) ends, the server stays callable",
+     r"^init: ipc-spinner killed \(code 0\); not restarted$"),
     ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
     ("init exits 0", r"^athanor: init exited \(code 0\)"),
 ]

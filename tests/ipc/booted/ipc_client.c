@@ -49,10 +49,20 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&d, NULL);
 }
 
+/* ipc-echo takes one call at a time: while ipc-spinner is inside it (until its watchdog kills
+ * it) every call is E_BUSY, and callers retry (docs/ipc.md, "Booted processes"). */
 static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int64_t* result)
 {
     uint64_t words[4];
     azoth_status_t status = azoth_call(echo, op, a, b, c, words);
+    for (int attempt = 0; status == AZOTH_E_BUSY && attempt < 6000; ++attempt) {
+        if (attempt == 0) {
+            printf("ipc-client: echo is busy (another caller is inside), retrying\n");
+            fflush(stdout);
+        }
+        sleep_ms(5);
+        status = azoth_call(echo, op, a, b, c, words);
+    }
     if (status == AZOTH_OK && result)
         *result = (int64_t)words[0];
     return status;

@@ -19,11 +19,13 @@ enum {
     OP_UNMAP = 8,     /* -> status of azoth_region_unmap(window) */
     OP_RIGHTS = 9,    /* -> rights of handle w1 in this table, or -status */
     OP_QUIT = 10,     /* the server's _start returns */
+    OP_SPIN = 11,     /* never returns: the caller's watchdog must end the call */
 };
 
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
 static uint64_t counter;
+static volatile uint64_t spins;
 static azoth_handle_t quit_event;
 
 typedef struct {
@@ -59,6 +61,9 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, in
         break;
     }
     case OP_QUIT: reply.r0 = azoth_event_signal(quit_event, 1); break;
+    case OP_SPIN:
+        for (;;)
+            ++spins;
     default: reply.r0 = -1; break;
     }
     return reply.r0;

@@ -11,7 +11,7 @@ add_custom_command(OUTPUT ${ipc_sdk_include}/azoth.h
     COMMENT "abi-gen: azoth.h for the booted IPC modules"
     VERBATIM)
 # ipc-bench is bench-ipc's client (bench/ipc/booted); it goes into the default initrd under bench/.
-foreach(module ipc-echo ipc-client ipc-intruder ipc-bench)
+foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-bench)
     string(REPLACE "-" "_" source_name ${module})
     set(source ${ipc_booted_source}/${source_name}.c)
     if(module STREQUAL "ipc-bench")
@@ -26,7 +26,7 @@ endforeach()
 
 set(ipc_initrd ${PROJECT_BINARY_DIR}/initrd-ipc.tar)
 set(ipc_entries init=${AZOTH_MODULES_OUT}/init.wasm:${ipc_booted_source}/init.manifest)
-foreach(module ipc-echo ipc-client ipc-intruder)
+foreach(module ipc-echo ipc-spinner ipc-client ipc-intruder)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/${module}.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
 azoth_initrd(${ipc_initrd} ${ipc_entries})
