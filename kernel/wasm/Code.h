@@ -75,7 +75,7 @@ enum class Op : u16 {
     Name##LLS, Name##SLS, Name##SCS, Name##LCS, Name##SSS, Name##LSS, Name##SMS,    \
     Name##LLT, Name##SLT, Name##SCT, Name##LCT, Name##SST, Name##LST, Name##SMT,    \
     Name##LLB, Name##SLB, Name##SCB, Name##LCB, Name##SSB, Name##LSB, Name##SMB,
-#define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L, Name##ALL, Name##ASL, Name##ASC, Name##ALC, Name##ASS, Name##ALS,
+#define ATH_OP_LOAD_FUSED(opcode, Name, ...) Name##L, Name##ALL, Name##ASL, Name##ASC, Name##ALC, Name##ASS, Name##ALS, Name##IL, Name##IC,
 #define ATH_OP_STORE_FUSED(opcode, Name, ...)                                                           \
     Name##LL, Name##SL, Name##LS, Name##SC, Name##LC,                                                   \
     Name##ALLL, Name##ASLL, Name##ASCL, Name##ALCL, Name##ASSL, Name##ALSL,                             \
@@ -104,7 +104,9 @@ enum class Op : u16 {
 // Stores whose address is an i32.add and value a local (V = L) or a constant (V = C):
 // NameA<add form><V> {the add's operands, value slot or constant, offset}.
 // Loads whose address is an i32.add: NameA<form> {the add's operands as in its fused form, offset},
-// forms in FusedForm order (LL SL SC LC SS LS; SS: both on the stack).
+// forms in FusedForm order (LL SL SC LC SS LS; SS: both on the stack). Scaled-index loads,
+// `local.get i; i32.const k; i32.shl; (local.get b | i32.const b); i32.add; load` in either add
+// order: NameIL {index slot, k, base slot, offset}, NameIC {index slot, k, base, offset}.
 // Fused forms of every binary numeric operation, made by the compiler's peephole when operands
 // come straight from locals or constants (a step toward a register machine):
 //   NameLL {a, b}: push(op(local a, local b))     NameSL {b}: top = op(top, local b)

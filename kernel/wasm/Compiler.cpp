@@ -94,8 +94,8 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
     }
     u64 last_immediate = m_code[last.position + 1].value;
     bool before_is_local = absorbable(before, Op::LocalGet1, last.position);
-    m_recent[0] = m_recent[1] = EmittedInstruction {};
     if (before_is_local) {
+        m_recent[0] = m_recent[1] = EmittedInstruction {};
         u64 first_slot = m_code[before.position + 1].value;
         m_code.shrink(before.position);
         emit(last_is_local ? locals : local_constant);
@@ -103,6 +103,9 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
         emit_value(last_immediate);
         return;
     }
+    // `before` stays the instruction just before the fused one (a scaled-index load looks at it).
+    m_recent[0] = before;
+    m_recent[1] = EmittedInstruction {};
     m_code.shrink(last.position);
     emit(last_is_local ? stack_local : stack_constant);
     emit_value(last_immediate);
@@ -177,6 +180,23 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local
         // word becomes the load's (same operand immediates), then the offset follows.
         if (pair == Op::Count) {
             if (auto form = address_add_form(last, m_code.size()); form.has_value()) {
+                // A scaled index: the add's stack operand is `local.get i; i32.const k; i32.shl`.
+                bool one_on_stack = form.value() == static_cast<u32>(FusedForm::SL) || form.value() == static_cast<u32>(FusedForm::SC)
+                    || form.value() == static_cast<u32>(FusedForm::LS);
+                if (one_on_stack && before.op == Op::I32ShlLC && before.position >= m_barrier && before.position + 3 == last.position) {
+                    u64 index_slot = m_code[before.position + 1].value;
+                    u64 shift = m_code[before.position + 2].value;
+                    u64 base = m_code[last.position + 1].value;
+                    bool constant_base = form.value() == static_cast<u32>(FusedForm::SC);
+                    m_code.shrink(before.position);
+                    m_recent[0] = m_recent[1] = EmittedInstruction {};
+                    emit(static_cast<Op>(static_cast<u32>(single) + 7 + (constant_base ? 1 : 0)));
+                    emit_value(index_slot);
+                    emit_value(shift);
+                    emit_value(base);
+                    emit_value(offset);
+                    return;
+                }
                 rewrite_newest(static_cast<Op>(static_cast<u32>(single) + 1 + form.value()));
                 emit_value(offset);
                 return;

@@ -516,6 +516,26 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_LOCAL_HANDLER)
     ATH_LOAD_ADDED_FORM(Name, LS, MemoryType, ValueCType)
 ATH_WASM_LOAD_OPS(ATH_LOAD_ADDED_HANDLERS)
 
+#define ATH_INDEX_BASE_L(word) static_cast<u32>(fp[word])
+#define ATH_INDEX_BASE_C(word) static_cast<u32>(word)
+#define ATH_LOAD_INDEXED_FORM(Name, Base, MemoryType, ValueCType)                             \
+    HANDLER(Name##I##Base)                                                                   \
+    {                                                                                        \
+        u32 index_ = static_cast<u32>(fp[ip[1].value]) << (ip[2].value & 31);                \
+        u32 sum_ = ATH_INDEX_BASE_##Base(ip[3].value) + index_;                              \
+        u64 address = static_cast<u64>(sum_) + ip[4].value;                                  \
+        if (address + sizeof(MemoryType) > mem_size)                                         \
+            TRAP(OutOfBoundsMemoryAccess);                                                   \
+        MemoryType loaded;                                                                   \
+        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
+        NEXT(5);                                                                             \
+    }
+#define ATH_LOAD_INDEXED_HANDLERS(code, Name, Type, MemoryType, ValueCType, align)           \
+    ATH_LOAD_INDEXED_FORM(Name, L, MemoryType, ValueCType)                                   \
+    ATH_LOAD_INDEXED_FORM(Name, C, MemoryType, ValueCType)
+ATH_WASM_LOAD_OPS(ATH_LOAD_INDEXED_HANDLERS)
+
 #define ATH_STORE_LOCAL_HANDLERS(code, Name, Type, MemoryType, align)                        \
     HANDLER(Name##LL)                                                                        \
     {                                                                                        \
@@ -802,7 +822,8 @@ constexpr Handler handlers[] = {
     op_##Name##LLB, op_##Name##SLB, op_##Name##SCB, op_##Name##LCB, op_##Name##SSB, op_##Name##LSB,          \
     op_##Name##SMB,
 #define ATH_HANDLER_LOAD_FUSED(opcode, Name, ...) \
-    op_##Name##L, op_##Name##ALL, op_##Name##ASL, op_##Name##ASC, op_##Name##ALC, op_##Name##ASS, op_##Name##ALS,
+    op_##Name##L, op_##Name##ALL, op_##Name##ASL, op_##Name##ASC, op_##Name##ALC, op_##Name##ASS, op_##Name##ALS, \
+    op_##Name##IL, op_##Name##IC,
 #define ATH_HANDLER_STORE_FUSED(opcode, Name, ...)                                                       \
     op_##Name##LL, op_##Name##SL, op_##Name##LS, op_##Name##SC, op_##Name##LC,                           \
     op_##Name##ALLL, op_##Name##ASLL, op_##Name##ASCL, op_##Name##ALCL, op_##Name##ASSL, op_##Name##ALSL, \

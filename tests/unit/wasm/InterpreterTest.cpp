@@ -436,3 +436,33 @@ TEST(WasmInterpreter, BranchesOnLocals)
 }
 
 } // namespace
+
+namespace {
+
+// Scaled-index loads: `local.get i; i32.const k; i32.shl` + a local or constant base + the load,
+// with the shift count masked to 5 bits and the address wrapping at 32 bits before the offset.
+TEST(WasmInterpreter, ScaledIndexLoads)
+{
+    // (func (param $i i32) (param $b i32) (result i32)
+    //   (i32.store (i32.const 40) (i32.const 0x01020304))
+    //   (i32.load (i32.add (i32.shl $i 2) (i32.const 24)))                 ;; constant base
+    //   (i32.load8_u offset=1 (i32.add (local.get $b) (i32.shl $i 34)))    ;; local base first
+    //   (i32.load16_u offset=2 (i32.add (i32.shl $i 2) (local.get $b)))    ;; local base second
+    //   i32.add i32.add)
+    Harness h(memory_module({ I32, I32 }, { I32 },
+        { 0x41, 0x28, 0x41, 0x84, 0x86, 0x88, 0x08, 0x36, 0x02, 0x00,
+            0x20, 0x00, 0x41, 0x02, 0x74, 0x41, 0x18, 0x6A, 0x28, 0x02, 0x00,
+            0x20, 0x01, 0x20, 0x00, 0x41, 0x22, 0x74, 0x6A, 0x2D, 0x00, 0x01,
+            0x20, 0x00, 0x41, 0x02, 0x74, 0x20, 0x01, 0x6A, 0x2F, 0x01, 0x02, 0x6A, 0x6A }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(4), Value::from_i32(24) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x01020304u + 0x03u + 0x0102u);
+    // i << 2 wraps to 16.
+    ASSERT_FALSE(h.call({ Value::from_i32(0x40000004u), Value::from_i32(24) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 0x01020304u + 0x03u + 0x0102u);
+    auto outcome = h.call({ Value::from_i32(16383), Value::from_i32(24) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfBoundsMemoryAccess);
+}
+
+} // namespace
