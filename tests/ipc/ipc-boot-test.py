@@ -6,9 +6,10 @@ usage:
       boots esp-ipc.img (init + tests/ipc/booted): ipc-echo serves `echo`, ipc-client passes every
       case (calls, rights, derive, forged/stale handles, trapping server, zero-copy between two
       processes, revoke unmaps the other process's mapping, channel wrap-around, timeouts, server
-      exit), ipc-intruder (no handles) reaches nothing, ipc-spinner is killed by its watchdog inside
-      a call that never returns and ipc-echo stays callable, every module exits 0, the frame balance is
-      exact and init exits 0
+      exit, server restart: handle_find reaches the new instance), ipc-intruder (no handles)
+      reaches nothing, ipc-spinner is killed by its watchdog inside a call that never returns and
+      ipc-echo stays callable, every module ends as expected, the frame balance is exact and init
+      exits 0
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
 """
@@ -43,13 +44,14 @@ def boot(arch, image, cmdline, timeout, work, label):
 
 
 CLIENT_CASES = ["connect", "calls", "rights", "derive", "forged-handles", "server-trap", "zero-copy", "revoke-unmaps",
-                "channel-wrap", "timeouts", "server-exit"]
+                "channel-wrap", "timeouts", "server-exit", "server-restart"]
 
 IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
     (f"client case {case}", rf"^ipc-client: {re.escape(case)} ok$") for case in CLIENT_CASES] + [
     ("client: every case passed", r"^ipc-client: all passed \(0 failed\)$"),
     ("intruder reaches nothing", r"^ipc-intruder: no-handle-no-access ok$"),
-    ("ipc-echo ends cleanly after OP_QUIT", r"^init: ipc-echo exited \(code 0\); not restarted$"),
+    ("ipc-echo ends cleanly after OP_QUIT and is restarted once", r"^init: ipc-echo exited \(code 0\); restart 1$"),
+    ("the restarted ipc-echo ends cleanly", r"^init: ipc-echo exited \(code 0\); gave up after 1 restarts$"),
     ("ipc-client exits 0", r"^init: ipc-client exited \(code 0\); not restarted$"),
     ("ipc-intruder exits 0", r"^init: ipc-intruder exited \(code 0\); not restarted$"),
     ("a caller killed in the middle of a call (its watchdog) ends, the server stays callable",

@@ -290,6 +290,35 @@ static void server_gone(void)
     ok(name);
 }
 
+/* init restarts ipc-echo once (restart = always, max-restarts = 1): the new instance publishes
+ * `echo` again and handle_find swaps our dead handle for one to it — no restart of the client. */
+static void server_restart(void)
+{
+    const char* name = "server-restart";
+    azoth_handle_t old = echo;
+    azoth_status_t status = AZOTH_E_NOT_FOUND;
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+        status = azoth_handle_find("echo", 4, &echo);
+        if (status == AZOTH_OK && (status = call(OP_PING, 0, 0, 0, NULL)) == AZOTH_OK)
+            break;
+        sleep_ms(5);
+    }
+    CHECK(name, status == AZOTH_OK, "the restarted echo never answered (status %d)", (int)status);
+    CHECK(name, echo != old, "handle_find kept the dead handle %#x", old);
+    CHECK(name, azoth_call(old, OP_PING, 0, 0, 0, AZOTH_NO_RESULTS) == AZOTH_E_BAD_HANDLE, "the dead handle still works");
+    int64_t result = -1;
+    CHECK(name, call(OP_COUNTER, 0, 0, 0, &result) == AZOTH_OK && result == 0, "a new instance starts fresh: counter %lld",
+        (long long)result);
+    CHECK(name, call(OP_QUIT, 0, 0, 0, &result) == AZOTH_OK && result == AZOTH_OK, "quit");
+    for (int attempt = 0; attempt < 400 && (status == AZOTH_OK || status == AZOTH_E_BUSY); ++attempt) {
+        status = call(OP_PING, 0, 0, 0, NULL);
+        if (status == AZOTH_OK || status == AZOTH_E_BUSY)
+            sleep_ms(5);
+    }
+    CHECK(name, status == AZOTH_E_NOT_FOUND, "call after the second exit: status %d", (int)status);
+    ok(name);
+}
+
 int main(void)
 {
     connect();
@@ -306,6 +335,7 @@ int main(void)
     channel_wrap();
     timeouts();
     server_gone();
+    server_restart();
     printf("ipc-client: %s (%d failed)\n", failures ? "FAILED" : "all passed", failures);
     fflush(stdout);
     return failures ? 1 : 0;
