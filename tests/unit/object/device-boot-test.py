@@ -5,7 +5,8 @@ usage: device-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
     boots esp-device.img (init + tests/unit/object/booted): device-probe gets the console UART's
     Device and Irq handles from its manifest (published by the kernel), takes the UART's
     transmit-empty interrupt as event bits (masked until irq_ack, no second delivery while
-    masked, delivered again after the ack), runs a 2 ms periodic Timer, and passes an event to
+    masked, delivered again after the ack), receives the line this test types into the serial port
+    after its prompt through the receive interrupt, runs a 2 ms periodic Timer, and passes an event to
     device-peer with call_with_handle (copy and move); every module exits 0, the frame balance is
     exact and init exits 0.
 """
@@ -20,7 +21,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
 
-EXPECTATIONS = [(f"probe case {case}", rf"^device-probe: {re.escape(case)} ok$") for case in ("timer", "uart-irq", "handle-in-call")] + [
+EXPECTATIONS = [(f"probe case {case}", rf"^device-probe: {re.escape(case)} ok$") for case in ("timer", "uart-irq", "uart-receive", "handle-in-call")] + [
+    ("the typed line arrived through the receive interrupt", r'^device-probe: received "azoth" in \d+ interrupts$'),
     ("probe: every case passed", r"^device-probe: all passed \(0 failed\)$"),
     ("device-peer ends cleanly", r"^init: device-peer exited \(code 0\); not restarted$"),
     ("device-probe exits 0", r"^init: device-probe exited \(code 0\); not restarted$"),
@@ -39,22 +41,30 @@ def main():
     if not os.path.isfile(image):
         print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
         return 1
-    with tempfile.TemporaryDirectory() as work:
-        log_path = os.path.join(work, "device.log")
-        command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless", "--timeout", str(args.timeout),
-                   "--serial-log", log_path]
-        start = time.monotonic()
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        seconds = time.monotonic() - start
-        log = ""
-        if os.path.exists(log_path):
-            with open(log_path, "rb") as file:
-                log = file.read().decode("utf-8", "replace")
+    # The serial console is qemu-run's stdio: read it as it comes and type the line at the prompt.
+    command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless", "--timeout", str(args.timeout)]
+    start = time.monotonic()
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+    chunks = []
+    typed = False
+    for raw in iter(process.stdout.readline, b""):
+        chunks.append(raw)
+        if not typed and b"device-probe: type a line" in raw:
+            time.sleep(0.2)
+            process.stdin.write(b"azoth\r")
+            process.stdin.flush()
+            typed = True
+    returncode = process.wait()
+    seconds = time.monotonic() - start
+    errors.seek(0)
+    stderr = errors.read().decode("utf-8", "replace")
+    log = b"".join(chunks).decode("utf-8", "replace")
     log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
     for line in log.splitlines():
         if line.startswith(("device-", "init: ", "athanor: init")):
             print(line)
-    print(f"boot took {seconds:.1f}s, status {done.returncode}")
+    print(f"boot took {seconds:.1f}s, status {returncode}")
     failed = False
     for what, pattern in EXPECTATIONS:
         if re.search(pattern, log, re.M):
@@ -65,12 +75,12 @@ def main():
     if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith("device-")):
         print("FAIL: a module reported a failure")
         failed = True
-    if done.returncode != 0:
-        print(f"FAIL: power-off status {done.returncode}")
+    if returncode != 0:
+        print(f"FAIL: power-off status {returncode}")
         failed = True
     if failed:
         print(log[-6000:])
-        print(done.stderr.decode("utf-8", "replace")[-2000:])
+        print(stderr[-2000:])
         return 1
     print("PASS")
     return 0

@@ -4,11 +4,13 @@
  *   handle = irq:uart-irq:write         (its interrupt line)
  *   handle = endpoint:peer:call         (device-peer, for a call that carries a handle)
  * It takes the UART's transmit-empty interrupt as event bits, checks the line stays masked until
- * irq_ack, runs a periodic timer, and hands an event to device-peer with call_with_handle.
+ * irq_ack, receives a typed line on the UART's receive interrupt (the boot test types it after
+ * the prompt), runs a periodic timer, and hands an event to device-peer with call_with_handle.
  * Every case prints "device-probe: CASE ok" or "device-probe: FAIL CASE: detail". */
 #include <azoth.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int failures;
@@ -140,6 +142,62 @@ static void uart_irq(void)
     ok(name);
 }
 
+/* The receive path on the Irq event: the prompt asks the boot test to type a line into the
+ * serial port; every interrupt drains the receiver, then irq_ack lets the next one in. */
+static int receive_ready(const struct uart* uart)
+{
+    uint64_t value = 0;
+    if (uart->width == 1) /* 16550: LSR data ready */
+        return azoth_register_read(uart->device, 5, 1, &value) == AZOTH_OK && (value & 0x01);
+    return azoth_register_read(uart->device, 0x18, 4, &value) == AZOTH_OK && !(value & (1u << 4)); /* PL011: FR.RXFE */
+}
+
+static void uart_receive(void)
+{
+    const char* name = "uart-receive";
+    azoth_handle_t device, irq, event;
+    CHECK(name, azoth_handle_find("uart", 4, &device) == AZOTH_OK, "no uart device handle");
+    CHECK(name, azoth_handle_find("uart-irq", 8, &irq) == AZOTH_OK, "no uart irq handle");
+    CHECK(name, azoth_event_create(&event) == AZOTH_OK, "event_create");
+    struct uart uart;
+    CHECK(name, uart_open(&uart, device) == AZOTH_OK, "cannot read the UART's interrupt enable");
+    CHECK(name, azoth_irq_bind(irq, event, 8) == AZOTH_OK, "irq_bind");
+    uint64_t value = 0;
+    while (receive_ready(&uart))
+        azoth_register_read(device, 0, uart.width, &value);
+    /* 16550 IER: received data available; PL011 IMSC: RXIM | RTIM. */
+    CHECK(name, azoth_register_write(device, uart.offset, uart.width, uart.width == 1 ? 0x01 : 0x50) == AZOTH_OK, "enable");
+    printf("device-probe: type a line\n");
+    fflush(stdout);
+    char line[64];
+    size_t length = 0;
+    int interrupts = 0, done = 0;
+    azoth_status_t status = AZOTH_OK;
+    while (!done) {
+        uint32_t bits = 0;
+        status = azoth_event_wait(event, 8, 30000000000ull, &bits);
+        if (status != AZOTH_OK)
+            break;
+        ++interrupts;
+        while (receive_ready(&uart)) {
+            azoth_register_read(device, 0, uart.width, &value);
+            char c = (char)(value & 0xFF);
+            if (c == '\r' || c == '\n')
+                done = 1;
+            else if (!done && length + 1 < sizeof line)
+                line[length++] = c;
+        }
+        azoth_irq_ack(irq);
+    }
+    line[length] = 0;
+    azoth_register_write(device, uart.offset, uart.width, uart.saved);
+    azoth_handle_close(event);
+    CHECK(name, status == AZOTH_OK, "no receive interrupt within 30 s (status %d, %d so far)", (int)status, interrupts);
+    printf("device-probe: received \"%s\" in %d interrupts\n", line, interrupts);
+    CHECK(name, strcmp(line, "azoth") == 0, "received \"%s\"", line);
+    ok(name);
+}
+
 static azoth_handle_t peer;
 
 static azoth_status_t give(azoth_handle_t handle, uint32_t mask, uint32_t mode, uint64_t op, uint64_t a, int64_t* result)
@@ -183,6 +241,7 @@ int main(void)
 {
     timer();
     uart_irq();
+    uart_receive();
     handle_in_call();
     if (peer) { /* let device-peer end, so init can report the frame balance */
         uint64_t words[4];
