@@ -121,8 +121,10 @@ static void uart_irq(void)
     CHECK(name, azoth_register_read(device, 0x10000, uart.width, &value) == AZOTH_E_FAULT, "a read outside the window");
     CHECK(name, azoth_register_read(device, 0, 3, &value) == AZOTH_E_INVALID_ARGUMENT, "a 3-byte access");
     uint32_t bits = 0;
+    uint64_t enabled_at = now_ns();
     CHECK(name, uart_transmit_interrupt(&uart, 1) == AZOTH_OK, "enable");
     azoth_status_t first = azoth_event_wait(event, 2, 1000000000ull, &bits);
+    uint64_t latency = now_ns() - enabled_at; /* device raises -> handler masks, signals -> this thread runs */
     /* The device still asks (transmitter empty) but the kernel masked the line: nothing more. */
     azoth_status_t storm = azoth_event_wait(event, 2, 20000000ull, &bits);
     uart_transmit_interrupt(&uart, 0); /* serviced */
@@ -139,6 +141,7 @@ static void uart_irq(void)
     CHECK(name, acked == AZOTH_OK && again == AZOTH_E_INVALID_STATE, "ack %d, second ack %d", (int)acked, (int)again);
     CHECK(name, second == AZOTH_OK, "no interrupt after the ack (status %d)", (int)second);
     azoth_handle_close(event);
+    printf("device-probe: uart-irq: interrupt enabled -> event wait returned in %llu us\n", (unsigned long long)(latency / 1000));
     ok(name);
 }
 
