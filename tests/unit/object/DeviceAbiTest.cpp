@@ -80,11 +80,13 @@ public:
 };
 
 struct DeviceAbiTest : ::testing::Test {
-    ModuleHarness harness;
+    // The fakes outlive the harness: its processes' handles keep devices, irqs and timers that
+    // point at them until the harness is destroyed (members go in reverse order).
     Registers registers;
     Controller controller;
     TestClock clock;
     TimerQueue queue { clock };
+    ModuleHarness harness;
     Loaded driver;
 
     void SetUp() override
