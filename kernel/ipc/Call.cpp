@@ -26,8 +26,8 @@ Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& messa
         return Error::from(ErrorCode::Invalid, "no process is running on this thread");
     auto endpoint = TRY(caller->handles().lookup<Endpoint>(endpoint_handle, Rights::Call));
     Process& server = endpoint.object->server();
-    if (server.is_terminated())
-        return Error::from(ErrorCode::NotFound, "server has exited");
+    if (server.refuses_calls())
+        return Error::from(ErrorCode::NotFound, "server has exited or is being killed");
     if (server.is_in_call())
         return Error::from(ErrorCode::Busy, "server is already on the call stack (re-entry refused)");
     if (m_depth == max_depth)

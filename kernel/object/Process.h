@@ -49,6 +49,10 @@ public:
     // Closes every handle and undoes every mapping (the process is exiting or being reset).
     void terminate();
     bool is_terminated() const { return m_terminated; }
+    // The process is being killed: calls to it are refused from now on (NotFound, as after
+    // terminate()), while its owner may still be unwinding. Booted kill (kernel/process).
+    void refuse_calls() { __atomic_store_n(&m_refusing_calls, true, __ATOMIC_RELEASE); }
+    bool refuses_calls() const { return m_terminated || __atomic_load_n(&m_refusing_calls, __ATOMIC_ACQUIRE); }
 
     // IPC state (kernel/ipc/Call.cpp).
     bool is_in_call() const { return __atomic_load_n(&m_in_call, __ATOMIC_ACQUIRE) != 0; }
@@ -80,6 +84,7 @@ private:
     Mapping m_mappings[max_mappings];
     u32 m_in_call { 0 };
     bool m_terminated { false };
+    bool m_refusing_calls { false };
     u64 m_traps { 0 };
 };
 

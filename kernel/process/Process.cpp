@@ -319,6 +319,10 @@ void Process::finish(ExitKind kind, u32 code, StringView reason, FailurePhase ph
 
 void Process::kill()
 {
+    // No new calls into a process that is being killed (a call already in its Store stops at
+    // its next safepoint: on_safepoint checks kill_requested of the Store's owner).
+    if (m_ipc.object())
+        m_ipc.object()->refuse_calls();
     if (!has_exited() && m_thread)
         request_kill(*m_thread);
 }

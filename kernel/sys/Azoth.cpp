@@ -470,7 +470,7 @@ Result<Handle> AzothContext::find_handle(StringView name)
         if (alive) {
             // An endpoint whose server has ended is dead too: a restarted server publishes anew.
             auto endpoint = m_process->handles().lookup<Endpoint>(named.handle, Rights::None);
-            if (!endpoint.is_error() && endpoint.value().object->server().is_terminated())
+            if (!endpoint.is_error() && endpoint.value().object->server().refuses_calls())
                 alive = false;
         }
         if (alive)

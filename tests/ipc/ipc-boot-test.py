@@ -10,6 +10,10 @@ usage:
       reaches nothing, ipc-spinner is killed by its watchdog inside a call that never returns and
       ipc-echo stays callable, every module ends as expected, the frame balance is exact and init
       exits 0
+  ipc-boot-test.py kill --arch ARCH --arch-build DIR [--timeout S]
+      boots esp-ipc.img with `ipc-kill-test`: ipc-echo is killed while ipc-spinner's call runs in
+      its Store; the call ends with E_SERVER_TRAPPED, ipc-spinner exits 0, ipc-echo ends killed,
+      the linear-memory frames come back
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
 """
@@ -92,6 +96,33 @@ def ipc(args, work):
     return 0
 
 
+def kill(args, work):
+    image = os.path.join(args.arch_build, "esp-ipc.img")
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
+        return 1
+    status, log, seconds, stderr = boot(args.arch, image, "ipc-kill-test", args.timeout, work, "ipc-kill")
+    for line in log.splitlines():
+        if line.startswith(("ipc-", "athanor: power")):
+            print(line)
+    print(f"boot took {seconds:.1f}s, status {status}")
+    expected = [r"^ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo$",
+                r"^ipc-spinner: the call ended with status 9 \(server trapped, as expected\)$",
+                r"^ipc-kill: ipc-echo killed \(code 0\), ipc-spinner exited \(code 0\)$",
+                r"^ipc-kill: PASS$"]
+    failed = status != 0
+    for pattern in expected:
+        if not re.search(pattern, log, re.M):
+            print(f"FAIL: no line matching {pattern}")
+            failed = True
+    if failed:
+        print(log[-4000:])
+        print(stderr[-2000:])
+        return 1
+    print("PASS")
+    return 0
+
+
 # "bench-ipc: NAME VALUE UNIT" lines (kernel/process/BenchMode.cpp, bench_ipc).
 BENCH_LINE = re.compile(r"^bench-ipc: ([a-z0-9_]+) ([0-9.]+) ([a-z/]+)$", re.M)
 
@@ -117,14 +148,14 @@ def bench(args, work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["ipc", "bench"])
+    parser.add_argument("scenario", choices=["ipc", "kill", "bench"])
     parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="azoth-ipc-boot-") as work:
-        return {"ipc": ipc, "bench": bench}[args.scenario](args, work)
+        return {"ipc": ipc, "kill": kill, "bench": bench}[args.scenario](args, work)
 
 
 if __name__ == "__main__":

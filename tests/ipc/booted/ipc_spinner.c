@@ -5,10 +5,14 @@
 #include <azoth.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
-int main(void)
+/* With --expect-server-killed (kernel mode ipc-kill-test) the server is killed during the call
+ * instead: the call must end with AZOTH_E_SERVER_TRAPPED and this module keeps running. */
+int main(int argc, char** argv)
 {
+    int expect_server_killed = argc > 1 && strcmp(argv[1], "--expect-server-killed") == 0;
     azoth_handle_t echo = 0;
     azoth_status_t status = AZOTH_E_NOT_FOUND;
     for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
@@ -27,6 +31,14 @@ int main(void)
     printf("ipc-spinner: calling a handler that never returns\n");
     fflush(stdout);
     status = azoth_call(echo, 11, 0, 0, 0, AZOTH_NO_RESULTS);
+    if (expect_server_killed) {
+        printf("ipc-spinner: the call ended with status %d (%s)\n", (int)status,
+            status == AZOTH_E_SERVER_TRAPPED ? "server trapped, as expected" : "FAIL");
+        /* The server is gone: its endpoint answers E_NOT_FOUND from now on. */
+        azoth_status_t after = azoth_call(echo, 0, 0, 0, 0, AZOTH_NO_RESULTS);
+        printf("ipc-spinner: a call after the kill: status %d\n", (int)after);
+        return status == AZOTH_E_SERVER_TRAPPED && (after == AZOTH_E_NOT_FOUND || after == AZOTH_E_BUSY) ? 0 : 1;
+    }
     printf("ipc-spinner: FAIL the call returned (status %d)\n", (int)status);
     return 1;
 }
