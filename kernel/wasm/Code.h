@@ -91,6 +91,10 @@ enum class Op : u16 {
 #define ATH_OP_UPDATE(opcode, Name, ...) Name##SMW,
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_OP_UPDATE)
 #undef ATH_OP_UPDATE
+#define ATH_OP_STEP(opcode, Name, ...) Name##StepLCC, Name##StepLCL, Name##StepLLC, Name##StepLLL,
+    ATH_WASM_I32_COMPARE_OPS(ATH_OP_STEP)
+#undef ATH_OP_STEP
+    I32AddLCSB, I32SubLCSB,
 #undef ATH_OP_FUSED
 #undef ATH_OP_NAME
 #undef ATH_OP_FROM_LIST
@@ -126,6 +130,10 @@ enum class FusedGroup : u32 { Push = 0, Store = 7, Tee = 14, Branch = 21 };
 // After the fused groups (marker FusedEnd), one more form of each arithmetic operation updates
 // memory in place: NameSMW {a, offset}: store(local a + offset, op(pop, load(local a + offset))),
 // the full-width load and store of the operand type (`x[i] += v`).
+// Loop steps: `local.get i; (i32.const c | local.get c); i32.add; local.tee t;
+// (i32.const n | local.get n); i32.<compare>; br_if` -> CompareStep<add form LC|LL><n: C|L>
+// {i, c, t, n, target}: t = i + c, branch if compare(t, n). `i op c; local.tee t; br_if` for
+// op = add/sub with a constant: I32AddLCSB / I32SubLCSB {i, c, t, target}: branch if t != 0.
 // Immediates the operands of each form use (LL SL SC LC SS LS SM).
 constexpr u32 fused_operand_words[fused_forms_per_group] = { 2, 1, 1, 2, 0, 1, 2 };
 // Offsets of the fused store forms from NameLL.

@@ -111,6 +111,7 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
     emit_value(last_immediate);
 }
 
+#define ATH_COUNT_ONE(...) +1
 #define ATH_COUNT_OPERATION(...) +1
 constexpr u32 compare_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION);
 constexpr u32 binary_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION) ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_COUNT_OPERATION);
@@ -411,14 +412,56 @@ void FunctionCompiler::emit_local_store_code(bool tee, bool wide, u64 slot)
     emit_value(slot);
 }
 
+// `local.get i; (i32.const c | local.get c); i32.add; local.tee t; (i32.const n | local.get n);
+// i32.<compare>; br_if`: the add (teed) and the compare (pushed, SC or SL form, as `compare`) are
+// the two newest instructions; they become one loop step (its target word follows).
+bool FunctionCompiler::emit_loop_step(Op compare)
+{
+    u32 first_fused = static_cast<u32>(Op::FirstFused) + 1;
+    u32 value = static_cast<u32>(compare) - first_fused;
+    u32 operation = value / fused_forms, form = value % fused_forms;
+    constexpr u32 i32_compare_count = 0 ATH_WASM_I32_COMPARE_OPS(ATH_COUNT_ONE);
+    if (operation >= i32_compare_count || (form != static_cast<u32>(FusedForm::SC) && form != static_cast<u32>(FusedForm::SL)))
+        return false;
+    const EmittedInstruction step = m_recent[1];
+    const EmittedInstruction test = m_recent[0];
+    if ((step.op != Op::I32AddLCT && step.op != Op::I32AddLLT) || step.position < m_barrier || step.position + 4 != test.position
+        || test.position + 2 != m_code.size())
+        return false;
+    u64 index = m_code[step.position + 1].value;
+    u64 increment = m_code[step.position + 2].value;
+    u64 tee = m_code[step.position + 3].value;
+    u64 bound = m_code[test.position + 1].value;
+    m_code.shrink(step.position);
+    m_recent[0] = m_recent[1] = EmittedInstruction {};
+    u32 variant = (step.op == Op::I32AddLLT ? 2 : 0) + (form == static_cast<u32>(FusedForm::SL) ? 1 : 0);
+    emit(static_cast<Op>(static_cast<u32>(Op::I32EqStepLCC) + operation * 4 + variant));
+    emit_value(index);
+    emit_value(increment);
+    emit_value(tee);
+    emit_value(bound);
+    m_fence = step.position;
+    return true;
+}
+
 // A conditional jump; the condition's producer joins it when it can: a fused comparison becomes
 // its branch form, and `i32.eqz` flips the sense of the jump.
 void FunctionCompiler::emit_conditional_jump(bool jump_if_true)
 {
     if (jump_if_true) {
         if (auto fused = joinable_fused_operation(); fused.has_value()) {
+            if (emit_loop_step(fused.value()))
+                return;
             rewrite_newest(static_cast<Op>(static_cast<u32>(fused.value()) + static_cast<u32>(FusedGroup::Branch)));
             m_fence = m_recent[0].position;
+            return;
+        }
+        // `i op c; local.tee t; br_if` (add or sub): store and branch on the new value.
+        const EmittedInstruction newest = m_recent[0];
+        if (m_live && (newest.op == Op::I32AddLCT || newest.op == Op::I32SubLCT) && newest.position >= m_barrier
+            && newest.position + 4 == m_code.size()) {
+            rewrite_newest(newest.op == Op::I32AddLCT ? Op::I32AddLCSB : Op::I32SubLCSB);
+            m_fence = newest.position;
             return;
         }
     }

@@ -74,6 +74,7 @@ private:
     void emit_memory_access(Op plain, Op single, Op pair, Op local_stack, u64 offset);
     void emit_store(Op plain, Op fused, u64 offset);
     void emit_conditional_jump(bool jump_if_true);
+    bool emit_loop_step(Op compare);
     void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant, ValueType operand);
     void note_local_write(u64 slot, bool wide);
     void set_top_origin(u8 kind, u64 slot);

@@ -430,6 +430,47 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_FUSED_HANDLERS)
     }
 ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_UPDATE_HANDLER)
 
+#define ATH_STEP_ADD_LC(word) static_cast<u32>(word)
+#define ATH_STEP_ADD_LL(word) static_cast<u32>(fp[word])
+#define ATH_STEP_BOUND_C(word) static_cast<u32>(word)
+#define ATH_STEP_BOUND_L(word) static_cast<u32>(fp[word])
+#define ATH_STEP_FORM(Name, AddForm, Bound, ...)                                 \
+    HANDLER(Name##Step##AddForm##Bound)                                          \
+    {                                                                            \
+        u32 a = static_cast<u32>(fp[ip[1].value]) + ATH_STEP_ADD_##AddForm(ip[2].value); \
+        fp[ip[3].value] = a;                                                     \
+        u32 b = ATH_STEP_BOUND_##Bound(ip[4].value);                             \
+        u32 r;                                                                   \
+        __VA_ARGS__                                                              \
+        if (r)                                                                   \
+            BRANCH(target_of(ip + 5));                                           \
+        NEXT(6);                                                                 \
+    }
+#define ATH_STEP_HANDLERS(code, Name, Result, Operand, CResult, COperand, ...)  \
+    ATH_STEP_FORM(Name, LC, C, __VA_ARGS__)                                     \
+    ATH_STEP_FORM(Name, LC, L, __VA_ARGS__)                                     \
+    ATH_STEP_FORM(Name, LL, C, __VA_ARGS__)                                     \
+    ATH_STEP_FORM(Name, LL, L, __VA_ARGS__)
+ATH_WASM_I32_COMPARE_OPS(ATH_STEP_HANDLERS)
+
+HANDLER(I32AddLCSB)
+{
+    u32 value = static_cast<u32>(fp[ip[1].value]) + static_cast<u32>(ip[2].value);
+    fp[ip[3].value] = value;
+    if (value)
+        BRANCH(target_of(ip + 4));
+    NEXT(5);
+}
+
+HANDLER(I32SubLCSB)
+{
+    u32 value = static_cast<u32>(fp[ip[1].value]) - static_cast<u32>(ip[2].value);
+    fp[ip[3].value] = value;
+    if (value)
+        BRANCH(target_of(ip + 4));
+    NEXT(5);
+}
+
 // ---- memory ---------------------------------------------------------------------------------
 
 // Effective address check: the address is a u32 plus a u32 offset, so the sum never wraps in u64.
@@ -839,6 +880,10 @@ constexpr Handler handlers[] = {
 #define ATH_HANDLER_UPDATE(opcode, Name, ...) op_##Name##SMW,
     ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_HANDLER_UPDATE)
 #undef ATH_HANDLER_UPDATE
+#define ATH_HANDLER_STEP(opcode, Name, ...) op_##Name##StepLCC, op_##Name##StepLCL, op_##Name##StepLLC, op_##Name##StepLLL,
+    ATH_WASM_I32_COMPARE_OPS(ATH_HANDLER_STEP)
+#undef ATH_HANDLER_STEP
+    op_I32AddLCSB, op_I32SubLCSB,
 #undef ATH_HANDLER_FUSED
 #undef ATH_HANDLER_NAME
 #undef ATH_HANDLER_FROM_LIST

@@ -6,7 +6,9 @@
 //   UNARY(opcode, Name, result ValueType, operand ValueType, result C type, operand C type, body)
 //   BINARY(...same..., body using a and b)
 
-#define ATH_WASM_COMPARE_OPS(B)                                                            \
+// The i32 comparisons come first (a loop's `i += c; br_if (i <op> n)` has forms for them only).
+#define ATH_WASM_COMPARE_OPS(B) ATH_WASM_I32_COMPARE_OPS(B) ATH_WASM_OTHER_COMPARE_OPS(B)
+#define ATH_WASM_I32_COMPARE_OPS(B)                                                        \
     B(0x46, I32Eq, I32, I32, u32, u32, r = a == b;)                                        \
     B(0x47, I32Ne, I32, I32, u32, u32, r = a != b;)                                        \
     B(0x48, I32LtS, I32, I32, u32, u32, r = static_cast<i32>(a) < static_cast<i32>(b);)    \
@@ -16,7 +18,8 @@
     B(0x4C, I32LeS, I32, I32, u32, u32, r = static_cast<i32>(a) <= static_cast<i32>(b);)   \
     B(0x4D, I32LeU, I32, I32, u32, u32, r = a <= b;)                                       \
     B(0x4E, I32GeS, I32, I32, u32, u32, r = static_cast<i32>(a) >= static_cast<i32>(b);)   \
-    B(0x4F, I32GeU, I32, I32, u32, u32, r = a >= b;)                                       \
+    B(0x4F, I32GeU, I32, I32, u32, u32, r = a >= b;)
+#define ATH_WASM_OTHER_COMPARE_OPS(B)                                                      \
     B(0x51, I64Eq, I32, I64, u32, u64, r = a == b;)                                        \
     B(0x52, I64Ne, I32, I64, u32, u64, r = a != b;)                                        \
     B(0x53, I64LtS, I32, I64, u32, u64, r = static_cast<i64>(a) < static_cast<i64>(b);)    \

@@ -466,3 +466,39 @@ TEST(WasmInterpreter, ScaledIndexLoads)
 }
 
 } // namespace
+
+namespace {
+
+// Loop steps: `i += c (local or constant); local.tee; compare with a local or constant; br_if`
+// and `i -= 1; local.tee; br_if` run as one instruction each, and still poll fuel backwards.
+TEST(WasmInterpreter, LoopStepsCountAndPoll)
+{
+    // (func (param $n i32) (param $step i32) (result i32) (local $i i32) (local $count i32) (local $saved i32)
+    //   (loop (count++) (br_if 0 (i32.lt_u (local.tee $i (i32.add $i (i32.const 3))) (local.get $n))))
+    //   (local.set $saved $i) (local.set $i 0)
+    //   (loop (count++) (br_if 0 (i32.ne (local.tee $i (i32.add $i $step)) (i32.const 20))))
+    //   (local.set $i 5)
+    //   (loop (count++) (br_if 0 (local.tee $i (i32.sub $i (i32.const 1)))))
+    //   (i32.add (i32.mul $count 1000) $saved))
+    ByteList code = { 0x03, 0x40, 0x20, 0x03, 0x41, 0x01, 0x6A, 0x21, 0x03,
+        0x20, 0x02, 0x41, 0x03, 0x6A, 0x22, 0x02, 0x20, 0x00, 0x49, 0x0D, 0x00, 0x0B,
+        0x20, 0x02, 0x21, 0x04, 0x41, 0x00, 0x21, 0x02,
+        0x03, 0x40, 0x20, 0x03, 0x41, 0x01, 0x6A, 0x21, 0x03,
+        0x20, 0x02, 0x20, 0x01, 0x6A, 0x22, 0x02, 0x41, 0x14, 0x47, 0x0D, 0x00, 0x0B,
+        0x41, 0x05, 0x21, 0x02,
+        0x03, 0x40, 0x20, 0x03, 0x41, 0x01, 0x6A, 0x21, 0x03,
+        0x20, 0x02, 0x41, 0x01, 0x6B, 0x22, 0x02, 0x0D, 0x00, 0x0B,
+        0x20, 0x03, 0x41, 0xE8, 0x07, 0x6C, 0x20, 0x04, 0x6A };
+    Harness h(single_function_module({ I32, I32 }, { I32 }, code, { 0x01, 0x03, I32 }));
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(10), Value::from_i32(4) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), (4u + 5u + 5u) * 1000u + 12u);
+    ASSERT_FALSE(h.call({ Value::from_i32(0), Value::from_i32(10) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), (1u + 2u + 5u) * 1000u + 3u);
+    h.store.set_fuel(1000);
+    auto outcome = h.call({ Value::from_i32(10), Value::from_i32(0) }, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::OutOfFuel);
+}
+
+} // namespace
