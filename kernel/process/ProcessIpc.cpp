@@ -112,6 +112,24 @@ void copy_name(char* destination, usize& length, StringView name)
         destination[i] = name[i];
 }
 
+// The object's name for a process: `exec` passes a module's path (any length) as its name, but
+// object names are 1..31 characters, so the directory part and a ".wasm" suffix are dropped and
+// the rest is cut to the limit.
+StringView process_object_name(StringView name)
+{
+    usize start = 0;
+    for (usize i = 0; i < name.length(); ++i) {
+        if (name[i] == '/')
+            start = i + 1;
+    }
+    StringView base = name.substring(start);
+    if (base.ends_with(".wasm") && base.length() > 5)
+        base = base.substring(0, base.length() - 5);
+    if (base.is_empty())
+        return "module";
+    return base.substring(0, min(base.length(), object::Process::max_name_length));
+}
+
 } // namespace
 
 ObjectAllocator& kernel_object_allocator() { return kernel_ipc().allocator; }
@@ -132,7 +150,8 @@ ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
         return Error::from(ErrorCode::Exhausted, "too many processes with capabilities");
     if (spec.handles.size() > Manifest::max_handles)
         return Error::from(ErrorCode::InvalidArgument, "too many manifest handles");
-    auto object = TRY(object::Process::create(state.allocator, state.space, spec.name));
+    StringView object_name = process_object_name(spec.name);
+    auto object = TRY(object::Process::create(state.allocator, state.space, object_name));
     m_calls.set_waker(&KernelWaitProvider::instance());
 
     // Every line is checked before anything is installed; unpublished names wait for handle_find.
@@ -148,12 +167,12 @@ ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
     // A second instance of a module (a restart while the old one ends) is published when the
     // old one has withdrawn; until then its name stays with the old one.
     Handle published = invalid_handle;
-    (void)publish(spec.name, *object, published);
+    (void)publish(object_name, *object, published);
 
     m_owner = &owner;
     m_object = move(object);
     m_published_process = published;
-    copy_name(m_name, m_name_length, spec.name);
+    copy_name(m_name, m_name_length, object_name);
     copy_name(m_serves, m_serves_length, spec.serves);
     m_handles.clear();
     for (usize i = 0; i < spec.handles.size(); ++i) {
