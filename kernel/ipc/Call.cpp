@@ -41,6 +41,9 @@ Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& messa
     if (m_waker)
         m_waker->wake_all(server.in_call_word());
 
+    // Killed while its handler ran (booted): whatever the handler returned, the server is gone.
+    if (!reply.is_error() && server.refuses_calls())
+        reply = Error::from(ErrorCode::Trap, "server was killed during the call");
     if (reply.is_error()) {
         if (reply.error().code == ErrorCode::Trap) {
             server.record_trap();

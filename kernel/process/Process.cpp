@@ -2,6 +2,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/process/ConsoleStream.h>
+#include <kernel/process/KernelWait.h>
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
@@ -321,8 +322,11 @@ void Process::kill()
 {
     // No new calls into a process that is being killed (a call already in its Store stops at
     // its next safepoint: on_safepoint checks kill_requested of the Store's owner).
-    if (m_ipc.object())
+    if (m_ipc.object()) {
         m_ipc.object()->refuse_calls();
+        // A handler of this process blocked on a caller's thread wakes and stops waiting.
+        KernelWaitProvider::instance().wake_everyone();
+    }
     if (!has_exited() && m_thread)
         request_kill(*m_thread);
 }

@@ -12,7 +12,7 @@ usage:
       exits 0
   ipc-boot-test.py kill --arch ARCH --arch-build DIR [--timeout S]
       boots esp-ipc.img with `ipc-kill-test`: ipc-echo is killed while ipc-spinner's call runs in
-      its Store; the call ends with E_SERVER_TRAPPED, ipc-spinner exits 0, ipc-echo ends killed,
+      its Store (spinning, then blocked in event_wait); the call ends with E_SERVER_TRAPPED, ipc-spinner exits 0, ipc-echo ends killed,
       the linear-memory frames come back
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
@@ -109,6 +109,7 @@ def kill(args, work):
     expected = [r"^ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo$",
                 r"^ipc-spinner: the call ended with status 9 \(server trapped, as expected\)$",
                 r"^ipc-kill: ipc-echo killed \(code 0\), ipc-spinner exited \(code 0\)$",
+                r"^ipc-kill: spin round ok, block round ok$",
                 r"^ipc-kill: PASS$"]
     failed = status != 0
     for pattern in expected:

@@ -20,6 +20,7 @@ enum {
     OP_RIGHTS = 9,    /* -> rights of handle w1 in this table, or -status */
     OP_QUIT = 10,     /* the server's _start returns */
     OP_SPIN = 11,     /* never returns: the caller's watchdog must end the call */
+    OP_BLOCK = 12,    /* blocks in event_wait on the caller's thread until the server is killed */
 };
 
 #define WINDOW_SIZE 65536
@@ -64,6 +65,11 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, in
     case OP_SPIN:
         for (;;)
             ++spins;
+    case OP_BLOCK: {
+        uint32_t bits = 0;
+        reply.r0 = azoth_event_wait(quit_event, 2, AZOTH_WAIT_FOREVER, &bits);
+        break;
+    }
     default: reply.r0 = -1; break;
     }
     return reply.r0;

@@ -13,6 +13,8 @@
 int main(int argc, char** argv)
 {
     int expect_server_killed = argc > 1 && strcmp(argv[1], "--expect-server-killed") == 0;
+    /* --block (with --expect-server-killed): the handler blocks in event_wait instead of spinning. */
+    int block = argc > 2 && strcmp(argv[2], "--block") == 0;
     azoth_handle_t echo = 0;
     azoth_status_t status = AZOTH_E_NOT_FOUND;
     for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
@@ -28,9 +30,9 @@ int main(int argc, char** argv)
         printf("ipc-spinner: FAIL cannot reach echo (status %d)\n", (int)status);
         return 1;
     }
-    printf("ipc-spinner: calling a handler that never returns\n");
+    printf("ipc-spinner: calling a handler that never returns (%s)\n", block ? "blocked in event_wait" : "spinning");
     fflush(stdout);
-    status = azoth_call(echo, 11, 0, 0, 0, AZOTH_NO_RESULTS);
+    status = azoth_call(echo, block ? 12 : 11, 0, 0, 0, AZOTH_NO_RESULTS);
     if (expect_server_killed) {
         printf("ipc-spinner: the call ended with status %d (%s)\n", (int)status,
             status == AZOTH_E_SERVER_TRAPPED ? "server trapped, as expected" : "FAIL");
