@@ -46,4 +46,15 @@ struct PageTableFormat {
     static constexpr u64 physical_limit = 1ULL << 48;
 };
 
+// What the walker relies on, checked once: a leaf keeps its frame and attributes at every level, a
+// block is marked as one, a 4 KiB page is a page descriptor, and a table entry is not a leaf.
+namespace page_table_format_checks {
+using F = PageTableFormat;
+static_assert(F::address_of(F::leaf_entry(0x40000000, F::valid, 2)) == 0x40000000);
+static_assert(F::is_leaf(F::leaf_entry(0x200000, F::valid, 1), 1) && !F::is_leaf(F::table_entry(0x1000), 1));
+static_assert((F::leaf_entry(0x1000, F::valid, 0) & 3) == 3);
+static_assert(F::attributes_of(F::leaf_entry(0x200000, F::valid | F::read_only | F::privileged_no_execute, 1), 1)
+              == (F::valid | F::read_only | F::privileged_no_execute));
+} // namespace page_table_format_checks
+
 } // namespace ath::aarch64

@@ -41,4 +41,14 @@ struct PageTableFormat {
     static constexpr u64 physical_limit = 1ULL << 56;
 };
 
+// What the walker relies on, checked once: a leaf keeps its frame and attributes at every level,
+// and a table entry (V only) is not a leaf.
+namespace page_table_format_checks {
+using F = PageTableFormat;
+static_assert(F::address_of(F::leaf_entry(0x40000000, F::valid | F::readable, 2)) == 0x40000000);
+static_assert(F::is_leaf(F::leaf_entry(0x200000, F::valid | F::readable, 1), 1) && !F::is_leaf(F::table_entry(0x1000), 1));
+static_assert(F::attributes_of(F::leaf_entry(0x200000, F::valid | F::writable | F::dirty, 1), 1)
+              == (F::valid | F::writable | F::dirty));
+} // namespace page_table_format_checks
+
 } // namespace ath::riscv64

@@ -43,4 +43,13 @@ struct PageTableFormat {
     static constexpr u64 physical_limit = 1ULL << 52;
 };
 
+// What the walker relies on, checked once: a leaf keeps its frame and attributes at every level, a
+// large leaf is marked as one, and a table entry is not a leaf.
+namespace page_table_format_checks {
+using F = PageTableFormat;
+static_assert(F::address_of(F::leaf_entry(0x40000000, F::present, 2)) == 0x40000000);
+static_assert(F::is_leaf(F::leaf_entry(0x200000, F::present, 1), 1) && !F::is_leaf(F::table_entry(0x1000), 1));
+static_assert(F::attributes_of(F::leaf_entry(0x200000, F::attribute_mask, 1), 1) == F::attribute_mask);
+} // namespace page_table_format_checks
+
 } // namespace ath::x86_64
