@@ -6,8 +6,24 @@
 #                        from esp-spectest.img by the boot.x86_64.spectest test (tests/fault)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
+# The SDK header <azoth.h>, generated from kernel/sys/abi/azoth.def (the hosted build makes the
+# same file in tests/ipc; this is the arch builds' copy). Every module compiles against it.
+set(AZOTH_SDK_INCLUDE ${PROJECT_BINARY_DIR}/sdk/include)
+set(AZOTH_SDK_HEADER ${AZOTH_SDK_INCLUDE}/azoth.h)
+if(NOT TARGET azoth_sdk_header)
+    add_custom_command(OUTPUT ${AZOTH_SDK_HEADER}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${AZOTH_SDK_INCLUDE}
+        COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
+                --def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def --output ${AZOTH_SDK_HEADER}
+        DEPENDS ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
+        COMMENT "abi-gen: sdk/include/azoth.h"
+        VERBATIM)
+    add_custom_target(azoth_sdk_header ALL DEPENDS ${AZOTH_SDK_HEADER})
+endif()
+
 # C modules: clang-19 for wasm32-wasi against Debian's wasi-libc (the same .wasm on every arch).
-set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror)
+set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -I${AZOTH_SDK_INCLUDE}
+    -I${PROJECT_SOURCE_DIR}/sdk/include)
 set(AZOTH_MODULES_OUT ${PROJECT_BINARY_DIR}/modules)
 file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
 
@@ -15,8 +31,8 @@ file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
 function(azoth_wasm_module name source)
     set(output ${AZOTH_MODULES_OUT}/${name}.wasm)
     add_custom_command(OUTPUT ${output}
-        COMMAND ${AZOTH_WASM_CC} -I${CMAKE_CURRENT_FUNCTION_LIST_DIR}/init ${source} -o ${output}
-        DEPENDS ${source} ${ARGN}
+        COMMAND ${AZOTH_WASM_CC} ${source} -o ${output}
+        DEPENDS ${source} ${AZOTH_SDK_HEADER} ${ARGN}
         COMMENT "wasm32-wasi module ${name}"
         VERBATIM)
 endfunction()
@@ -40,9 +56,9 @@ function(azoth_initrd output)
 endfunction()
 
 set(modules_source ${CMAKE_CURRENT_LIST_DIR})
-azoth_wasm_module(init ${modules_source}/init/init.c ${modules_source}/init/azoth_process.h)
+azoth_wasm_module(init ${modules_source}/init/init.c)
 azoth_wasm_module(hello ${modules_source}/hello/hello.c)
-azoth_wasm_module(uart ${modules_source}/uart/uart.c ${modules_source}/init/azoth_process.h)
+azoth_wasm_module(uart ${modules_source}/uart/uart.c)
 
 set(AZOTH_INITRD ${PROJECT_BINARY_DIR}/initrd.tar)
 azoth_initrd(${AZOTH_INITRD}

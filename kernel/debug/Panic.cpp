@@ -9,6 +9,7 @@ namespace ath {
 
 namespace {
 bool g_panicking = false;
+debug::FatalErrorHook g_fatal_error_hook = nullptr;
 }
 
 [[noreturn]] void panic_at(const char* file, int line, const char* message)
@@ -30,8 +31,15 @@ bool g_panicking = false;
 
 namespace debug {
 
+void set_fatal_error_hook(FatalErrorHook hook) { g_fatal_error_hook = hook; }
+
 [[noreturn]] void stop_after_fatal_error()
 {
+    // Taken before the call: a fault inside the hook ends up here again and goes straight on.
+    if (FatalErrorHook hook = g_fatal_error_hook) {
+        g_fatal_error_hook = nullptr;
+        hook();
+    }
     Arch::power_off(panic_status);
 }
 

@@ -12,4 +12,10 @@ inline constexpr u8 panic_status = 3;
 // or halt where the machine cannot power off.
 [[noreturn]] void stop_after_fatal_error();
 
+// Called once by stop_after_fatal_error, before the power-off, to add what a subsystem knows about
+// the failure (kernel/process/Threads: which kernel thread ran, and whether its stack overflowed
+// into its guard page). Runs on whatever stack the report runs on: keep it small.
+using FatalErrorHook = void (*)();
+void set_fatal_error_hook(FatalErrorHook hook);
+
 } // namespace ath::debug

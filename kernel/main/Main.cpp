@@ -5,7 +5,7 @@
 //  3. kernel heap, global constructors
 //  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
 //  5. `athanor: ready`, then what the command line asks: selftest, panic-test, fault-test,
-//     stack-overflow-test, bench-boot
+//     stack-overflow-test, bench-boot; after threads: thread-stack-overflow-test
 #include <kernel/arch/Arch.h>
 #include <kernel/debug/Panic.h>
 #include <kernel/debug/Symbols.h>
@@ -156,6 +156,8 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
 
     // Modules as processes: threads, entropy and the initrd.
     must("threads", process::init_threads());
+    if (cmdline.has_word("thread-stack-overflow-test"))
+        process::run_thread_stack_overflow_test();
     if (auto random = sys::init_kernel_random(); random.is_error())
         println("athanor: random_get unavailable: {}", random.error().reason);
     else if (!sys::kernel_random_has_hardware_seed())

@@ -6,6 +6,7 @@
 //   0xFFFFC00000000000  kernel heap window (64 GiB, mapped on demand)
 //   0xFFFFD00000000000  linear-memory reservations (16 TiB: 4 GiB + 4 GiB guard each)
 //   0xFFFFE00000000000  scratch window for self-tests and temporary mappings (1 GiB)
+//   0xFFFFE80000000000  kernel thread stacks, each with an unmapped guard page below it (64 GiB)
 //   0xFFFFFFFF80000000  kernel image (boot contract)
 #include <boot/BootInfo.h>
 #include <kernel/lib/Address.h>
@@ -21,6 +22,8 @@ inline constexpr u64 linear_memory_reservation = 4ULL << 30;
 inline constexpr u64 linear_memory_guard = 4ULL << 30;
 inline constexpr u64 scratch_window_base = 0xFFFFE00000000000ULL;
 inline constexpr u64 scratch_window_size = 1ULL << 30;
+inline constexpr u64 kernel_stack_window_base = 0xFFFFE80000000000ULL;
+inline constexpr u64 kernel_stack_window_size = 64ULL << 30;
 
 inline VirtualAddress phys_to_virt(PhysicalAddress physical) { return VirtualAddress(direct_map_base + physical.get()); }
 template<typename T>

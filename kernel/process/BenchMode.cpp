@@ -46,6 +46,7 @@ Optional<u64> run_to_end(ReadonlyBytes bytes, Span<const StringView> arguments, 
         spec.name = arguments[0];
         spec.module_bytes = bytes;
         spec.arguments = arguments;
+        spec.may_use_console = true;
         auto process = Process::spawn(spec);
         if (process.is_error()) {
             println("bench-sched: spawn failed: {}", process.error().reason);

@@ -16,6 +16,12 @@ u64 g_dropped = 0;
 const Process* g_driver = nullptr;
 sched::WaitQueue g_readers;
 
+// Console input (raw bytes from the driver, read by the modules' stdin).
+u8 g_input[console_input_capacity];
+usize g_input_head = 0;
+usize g_input_count = 0;
+sched::WaitQueue g_input_readers;
+
 bool redirect(StringView text)
 {
     if (!g_driver || !Arch::interrupts_enabled())
@@ -86,5 +92,46 @@ usize console_read(Bytes buffer, Optional<u64> deadline_ns)
 }
 
 u64 console_dropped_bytes() { return g_dropped; }
+
+ErrorOr console_input(ReadonlyBytes bytes)
+{
+    if (bytes.size() > console_input_capacity - g_input_count)
+        return Error::from(ErrorCode::Exhausted, "the console input queue is full");
+    for (u8 byte : bytes) {
+        g_input[(g_input_head + g_input_count) % console_input_capacity] = byte;
+        ++g_input_count;
+    }
+    if (!bytes.is_empty())
+        wake_all(g_input_readers);
+    return {};
+}
+
+Result<usize> console_input_read(Bytes buffer)
+{
+    if (buffer.is_empty())
+        return usize(0);
+    while (g_input_count == 0) {
+        if (!block_on(g_input_readers))
+            return Error::from(ErrorCode::Busy, "killed while waiting for console input");
+    }
+    usize copied = 0;
+    while (copied < buffer.size() && g_input_count > 0) {
+        buffer[copied++] = g_input[g_input_head];
+        g_input_head = (g_input_head + 1) % console_input_capacity;
+        --g_input_count;
+    }
+    return copied;
+}
+
+Result<bool> console_input_wait(Optional<u64> deadline_ns)
+{
+    while (g_input_count == 0) {
+        if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
+            return false;
+        if (!block_on(g_input_readers, deadline_ns))
+            return Error::from(ErrorCode::Busy, "killed while waiting for console input");
+    }
+    return true;
+}
 
 } // namespace ath::process

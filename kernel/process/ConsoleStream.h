@@ -2,11 +2,18 @@
 
 // Console output through a driver module. Until a driver attaches, console text goes straight to
 // the arch's early console. The module holding the `serial-port` capability attaches (import
-// azoth_device.console_attach); from then on every console write — the kernel's and the modules'
+// azoth.console_attach); from then on every console write — the kernel's and the modules'
 // WASI stdout/stderr — is appended to a ring that the driver drains (console_read) and writes to
 // the UART itself. When the driver ends (exit, trap, kill) the stream detaches and the early
 // console takes over again, with whatever the ring still held, so no output is lost.
 // Writes are declined (printed directly) with interrupts disabled: a panic never waits for a driver.
+//
+// Console input goes the other way: the driver hands the bytes it received from the UART to
+// console_input (import azoth.console_input) and they wait in an input queue for the modules that
+// read their stdin (WASI fd_read on fd 0, which needs the `console` capability). Line discipline:
+// none in the kernel — the bytes are raw and shared first come, first served by every reader; the
+// driver (modules/uart) echoes what it receives and turns a typed CR into LF, so a terminal behaves
+// like a simple line-editing-free TTY. Input survives a driver restart (the queue is the kernel's).
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
@@ -26,5 +33,16 @@ usize console_read(Bytes buffer, Optional<u64> deadline_ns);
 
 // Bytes dropped because the ring was full (the driver fell behind).
 u64 console_dropped_bytes();
+
+// The driver: queues received bytes for the readers. Exhausted (and nothing queued) when they do
+// not all fit; the driver keeps them and retries.
+ErrorOr console_input(ReadonlyBytes bytes);
+// A reader: blocks until input is queued, then copies up to buffer.size() bytes. Busy when this
+// thread is being killed while it waits (nothing is taken).
+Result<usize> console_input_read(Bytes buffer);
+// Blocks until input is queued (true), the deadline passes (false) or this thread is being killed
+// (Busy). A deadline in the past only checks.
+Result<bool> console_input_wait(Optional<u64> deadline_ns);
+inline constexpr usize console_input_capacity = 4096;
 
 } // namespace ath::process

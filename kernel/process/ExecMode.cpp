@@ -92,6 +92,7 @@ u8 run_exec_mode(const initrd::TarArchive& initrd)
     spec.module_bytes = program->contents;
     spec.arguments = arguments.span();
     spec.environment = environment.span();
+    spec.may_use_console = true; // the program the command line names prints its output
     println("athanor: exec: {} ({} bytes, {} arguments)", arguments[0], program->contents.size(), arguments.size());
     println("athanor: exec: --- output ---");
     auto spawned = Process::spawn(spec);

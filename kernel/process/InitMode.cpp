@@ -42,6 +42,7 @@ Optional<u8> run_init_mode(const initrd::TarArchive& initrd)
     spec.cpu_limit_ns = manifest.cpu_limit_ns;
     spec.may_supervise = manifest.may_supervise;
     spec.may_use_serial_port = manifest.serial_port;
+    spec.may_use_console = manifest.console;
     spec.module_index = static_cast<u32>(*init_index);
     auto init = Process::spawn(spec);
     if (init.is_error()) {

@@ -96,6 +96,7 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     process->m_clock_granularity_ns = spec.clock_granularity_ns;
     process->m_may_supervise = spec.may_supervise;
     process->m_may_use_serial_port = spec.may_use_serial_port;
+    process->m_may_use_console = spec.may_use_console;
     process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));
     if (!process->m_module) {
@@ -167,6 +168,7 @@ void Process::run()
         wasi_config.arguments = Span<const StringView>(m_arguments, m_argument_count);
         wasi_config.environment = Span<const StringView>(m_environment, m_environment_count);
         wasi_config.clock_granularity_ns = m_clock_granularity_ns;
+        wasi_config.console = m_may_use_console;
         sys::WasiContext wasi(sys::KernelServices::instance(), wasi_config);
 
         FailurePhase phase = FailurePhase::Link;
@@ -183,10 +185,11 @@ void Process::run()
                     function = Error::from(ErrorCode::Unlinkable, "unknown import");
                 else if (import.module_name == sys::wasi_module_name)
                     function = wasi.resolve_import(store, import.field_name, import.type.function);
-                else if (import.module_name == process_imports_module_name || import.module_name == device_imports_module_name)
-                    function = resolve_process_import(store, *this, import.module_name, import.field_name, import.type.function);
-                else if (import.module_name == sys::azoth_module_name)
-                    function = m_ipc.resolve_import(import.field_name, import.type.function);
+                else if (import.module_name == sys::azoth_module_name) {
+                    function = resolve_process_import(store, *this, import.field_name, import.type.function);
+                    if (function.is_error())
+                        function = m_ipc.resolve_import(import.field_name, import.type.function);
+                }
                 if (function.is_error()) {
                     kfree(imports);
                     return function.release_error();

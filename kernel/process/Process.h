@@ -27,8 +27,9 @@ struct ProcessSpec {
     u8 priority { 4 };
     u64 clock_granularity_ns { 1 };
     class Process* parent { nullptr };   // notified (child_exited) when this process ends
-    bool may_supervise { false };        // may use the azoth_process imports (ProcessImports.h)
-    bool may_use_serial_port { false };  // may claim the console UART (azoth_device)
+    bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
+    bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
+    bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr reach the console
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles and `serves` come from this manifest; null: from global_modules() when the entry at
     // module_index has this name (kernel/process/ProcessIpc.h).
@@ -84,6 +85,7 @@ public:
     static constexpr usize max_children = 32;
     bool may_supervise() const { return m_may_supervise; }
     bool may_use_serial_port() const { return m_may_use_serial_port; }
+    bool may_use_console() const { return m_may_use_console; }
     Result<u32> adopt(Process& child);
     Process* child(u32 number) const;
     // Blocks until a child has ended (or the deadline passes: TimedOut, or this thread is being
@@ -121,6 +123,7 @@ private:
     Process* m_parent { nullptr };
     bool m_may_supervise { false };
     bool m_may_use_serial_port { false };
+    bool m_may_use_console { false };
     u32 m_module_index { 0 };
     Process* m_children[max_children] {};
     FixedVector<ChildExit, max_children> m_child_exits;

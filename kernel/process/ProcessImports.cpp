@@ -5,8 +5,10 @@
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
+#include <kernel/sys/AbiSignature.h>
 #include <kernel/sys/GuestMemory.h>
 #include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/sys/abi/AzothAbi.h>
 
 namespace ath::process {
 
@@ -15,83 +17,100 @@ namespace {
 using wasm::Value;
 using wasm::ValueType;
 
-enum Status : i32 {
-    ok = 0,
-    permission_denied = 2,
-    invalid_argument = 3,
-    fault = 4,
-    no_memory = 5,
-    exhausted = 6,
-    busy = 7,
-    timed_out = 8,
-    not_found = 10,
-    malformed = 14,
-};
+using namespace sys::abi;
+
+static_assert(RESTART_NEVER == static_cast<u32>(RestartPolicy::Never) && RESTART_ON_FAILURE == static_cast<u32>(RestartPolicy::OnFailure)
+    && RESTART_ALWAYS == static_cast<u32>(RestartPolicy::Always));
+static_assert(EXIT_EXITED == static_cast<u32>(ExitKind::Exited) && EXIT_TRAPPED == static_cast<u32>(ExitKind::Trapped)
+    && EXIT_KILLED == static_cast<u32>(ExitKind::Killed) && EXIT_FAILED == static_cast<u32>(ExitKind::Failed));
+static_assert(UART_NONE == static_cast<u32>(ConsoleUartKind::None) && UART_NS16550 == static_cast<u32>(ConsoleUartKind::Ns16550)
+    && UART_PL011 == static_cast<u32>(ConsoleUartKind::Pl011));
 
 i32 status_for(const Error& error)
 {
     switch (error.code) {
-    case ErrorCode::OutOfRange: return fault;
-    case ErrorCode::InvalidArgument: return fault; // misaligned guest pointer
-    case ErrorCode::OutOfMemory: return no_memory;
-    case ErrorCode::Exhausted: return exhausted;
-    case ErrorCode::TimedOut: return timed_out;
+    case ErrorCode::OutOfRange: return E_FAULT;
+    case ErrorCode::InvalidArgument: return E_FAULT; // misaligned guest pointer
+    case ErrorCode::OutOfMemory: return E_NO_MEMORY;
+    case ErrorCode::Exhausted: return E_EXHAUSTED;
+    case ErrorCode::TimedOut: return E_TIMED_OUT;
     case ErrorCode::Malformed:
-    case ErrorCode::Invalid: return malformed;
-    default: return invalid_argument;
+    case ErrorCode::Invalid: return E_MALFORMED;
+    default: return E_INVALID_ARGUMENT;
     }
 }
 
-Process& self(wasm::HostCall& call) { return *static_cast<Process*>(call.user_data); }
-sys::GuestMemory memory(wasm::HostCall& call) { return sys::GuestMemory(call.caller_memory); }
+// One call of a Booted table entry: the caller, its memory and the (type-checked) arguments.
+struct Call {
+    Process& process;
+    sys::GuestMemory memory;
+    Span<const Value> arguments;
 
-ErrorOr reply(Span<Value> results, i32 status)
+    u32 u32_at(usize index) const { return arguments[index].as_i32(); }
+    u64 u64_at(usize index) const { return arguments[index].as_i64(); }
+};
+
+// A deadline from a timeout in ns (~0: none).
+Optional<u64> deadline_after(u64 timeout)
 {
-    results[0] = Value::from_i32(static_cast<u32>(status));
-    return {};
+    if (timeout == ~0ull)
+        return {};
+    u64 now = Arch::clock_nanoseconds();
+    return timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
 }
 
-ErrorOr module_count(wasm::HostCall&, Span<const Value>, Span<Value> results)
+// Writes `value` to a caller's structure, checked (bounds and alignment) like every pointer.
+template<typename T>
+i32 store(Call& call, u32 address, const T& value)
 {
-    return reply(results, static_cast<i32>(global_modules().size()));
+    auto bytes = call.memory.bytes(address, sizeof(T));
+    if (bytes.is_error() || address % alignof(T) != 0)
+        return E_FAULT;
+    __builtin_memcpy(bytes.value().data(), &value, sizeof(T));
+    return OK;
 }
 
-ErrorOr module_info(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+// ---- The handlers, one per Booted entry of azoth.def (same names) ----
+
+namespace handlers {
+
+i32 module_count(Call& call)
 {
-    u32 index = arguments[0].as_i32();
-    u32 name_address = arguments[1].as_i32(), name_capacity = arguments[2].as_i32(), info_address = arguments[3].as_i32();
+    return store<u32>(call, call.u32_at(0), static_cast<u32>(global_modules().size()));
+}
+
+i32 module_info(Call& call)
+{
+    u32 index = call.u32_at(0);
+    u32 name_address = call.u32_at(1), name_capacity = call.u32_at(2), info_address = call.u32_at(3);
     auto& modules = global_modules();
     if (index >= modules.size())
-        return reply(results, not_found);
+        return E_NOT_FOUND;
     const ModuleManifest& manifest = modules.at(index);
-    auto guest = memory(call);
     // Validate both destinations before writing either.
     u32 name_length = static_cast<u32>(manifest.name_length);
-    auto name_bytes = guest.bytes(name_address, min(name_capacity, name_length));
-    auto info_bytes = guest.bytes(info_address, 16);
-    if (name_bytes.is_error() || info_bytes.is_error() || info_address % 4 != 0)
-        return reply(results, fault);
+    auto name_bytes = call.memory.bytes(name_address, min(name_capacity, name_length));
+    auto info_bytes = call.memory.bytes(info_address, sizeof(module_info_t));
+    if (name_bytes.is_error() || info_bytes.is_error() || info_address % alignof(module_info_t) != 0)
+        return E_FAULT;
     for (usize i = 0; i < name_bytes.value().size(); ++i)
         name_bytes.value()[i] = static_cast<u8>(manifest.name[i]);
-    u32 info[4] = { name_length, static_cast<u32>(manifest.restart), manifest.max_restarts,
-        StringView(manifest.name_view()) == self(call).name() ? 1u : 0u };
-    __builtin_memcpy(info_bytes.value().data(), info, sizeof(info));
-    return reply(results, ok);
+    module_info_t info { name_length, static_cast<u32>(manifest.restart), manifest.max_restarts,
+        StringView(manifest.name_view()) == call.process.name() ? 1u : 0u };
+    __builtin_memcpy(info_bytes.value().data(), &info, sizeof(info));
+    return OK;
 }
 
-ErrorOr spawn(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 spawn(Call& call)
 {
-    Process& parent = self(call);
-    if (!parent.may_supervise())
-        return reply(results, permission_denied);
-    u32 index = arguments[0].as_i32();
-    u32 child_address = arguments[1].as_i32();
-    auto guest = memory(call);
-    if (guest.bytes(child_address, 4).is_error() || child_address % 4 != 0)
-        return reply(results, fault);
+    Process& parent = call.process;
+    u32 index = call.u32_at(0);
+    u32 child_address = call.u32_at(1);
+    if (call.memory.bytes(child_address, 4).is_error() || child_address % 4 != 0)
+        return E_FAULT;
     auto& modules = global_modules();
     if (index >= modules.size())
-        return reply(results, not_found);
+        return E_NOT_FOUND;
     const ModuleManifest& manifest = modules.at(index);
     FixedVector<StringView, 32> argv;
     StringView line = manifest.argument_line();
@@ -100,7 +119,7 @@ ErrorOr spawn(wasm::HostCall& call, Span<const Value> arguments, Span<Value> res
         if (i < line.length() && line[i] != ' ')
             continue;
         if (i > start && argv.try_append(line.substring(start, i - start)).is_error())
-            return reply(results, invalid_argument);
+            return E_INVALID_ARGUMENT;
         start = i + 1;
     }
     ProcessSpec spec;
@@ -112,195 +131,175 @@ ErrorOr spawn(wasm::HostCall& call, Span<const Value> arguments, Span<Value> res
     spec.parent = &parent;
     spec.may_supervise = manifest.may_supervise;
     spec.may_use_serial_port = manifest.serial_port;
+    spec.may_use_console = manifest.console;
     spec.module_index = index;
     auto child = Process::spawn(spec);
     if (child.is_error())
-        return reply(results, status_for(child.error()));
+        return status_for(child.error());
     u32 number = 0;
     for (u32 n = 1; n <= Process::max_children; ++n) {
         if (parent.child(n) == child.value())
             number = n;
     }
     // Checked above and nothing ran in between: the write cannot fail.
-    VERIFY(!guest.write<u32>(child_address, number).is_error());
-    return reply(results, ok);
+    VERIFY(store<u32>(call, child_address, number) == OK);
+    return OK;
 }
 
-ErrorOr wait(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 wait(Call& call)
 {
-    u64 timeout = arguments[0].as_i64();
-    u32 event_address = arguments[1].as_i32();
-    auto guest = memory(call);
-    if (guest.bytes(event_address, 16).is_error() || event_address % 4 != 0)
-        return reply(results, fault);
-    Optional<u64> deadline;
-    if (timeout != ~0ull) {
-        u64 now = Arch::clock_nanoseconds();
-        deadline = timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
-    }
-    auto exit = self(call).wait_child(deadline);
+    u32 event_address = call.u32_at(1);
+    if (call.memory.bytes(event_address, sizeof(child_exit_t)).is_error() || event_address % alignof(child_exit_t) != 0)
+        return E_FAULT;
+    auto exit = call.process.wait_child(deadline_after(call.u64_at(0)));
     if (exit.is_error())
-        return reply(results, exit.error().code == ErrorCode::TimedOut ? timed_out : invalid_argument);
+        return exit.error().code == ErrorCode::TimedOut ? E_TIMED_OUT : E_INVALID_ARGUMENT;
     // The child's thread ran meanwhile and memory may have grown, never shrunk: still in bounds.
-    u32 event[4] = { exit.value().child, exit.value().module_index, static_cast<u32>(exit.value().kind), exit.value().code };
-    auto bytes = guest.bytes(event_address, 16);
-    if (bytes.is_error())
-        return reply(results, fault);
-    __builtin_memcpy(bytes.value().data(), event, sizeof(event));
-    return reply(results, ok);
+    child_exit_t event { exit.value().child, exit.value().module_index, static_cast<u32>(exit.value().kind), exit.value().code };
+    return store(call, event_address, event);
 }
 
-ErrorOr kill(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 kill(Call& call)
 {
-    Process* child = self(call).child(arguments[0].as_i32());
+    Process* child = call.process.child(call.u32_at(0));
     if (!child)
-        return reply(results, not_found);
+        return E_NOT_FOUND;
     child->kill();
-    return reply(results, ok);
+    return OK;
 }
 
-ErrorOr memory_stats(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 memory_stats(Call& call)
 {
-    u32 address = arguments[0].as_i32();
-    u64 stats[4] = { mm::physical_frames().free_count(), sys::KernelLinearMemory::committed_frames(),
+    memory_stats_t stats { mm::physical_frames().free_count(), sys::KernelLinearMemory::committed_frames(),
         Arch::Mmu::page_tables_in_use(), mm::kernel_heap_mapped_bytes() / page_size };
-    auto bytes = memory(call).bytes(address, sizeof(stats));
-    if (bytes.is_error() || address % 8 != 0)
-        return reply(results, fault);
-    __builtin_memcpy(bytes.value().data(), stats, sizeof(stats));
-    return reply(results, ok);
+    return store(call, call.u32_at(0), stats);
 }
 
-// ---- azoth_device: the console UART for the driver that holds `serial-port` ----
+// ---- The console UART, for the driver that holds `serial-port` (checked by the dispatch) ----
 
-ErrorOr console_attach_import(wasm::HostCall& call, Span<const Value>, Span<Value> results)
+i32 console_attach(Call& call)
 {
-    Process& process = self(call);
-    if (!process.may_use_serial_port())
-        return reply(results, permission_denied);
     if (Arch::console_uart_registers() == 0)
-        return reply(results, not_found);
-    auto attached = console_attach(process);
-    return reply(results, attached.is_error() ? busy : ok);
+        return E_NOT_FOUND;
+    return process::console_attach(call.process).is_error() ? E_BUSY : OK;
 }
 
-ErrorOr console_read_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 console_read(Call& call)
 {
-    Process& process = self(call);
-    if (!console_attached_to(process))
-        return reply(results, permission_denied);
-    u32 buffer_address = arguments[0].as_i32(), capacity = arguments[1].as_i32();
-    u64 timeout = arguments[2].as_i64();
-    u32 length_address = arguments[3].as_i32();
-    auto guest = memory(call);
-    if (guest.bytes(buffer_address, capacity).is_error() || guest.bytes(length_address, 4).is_error() || length_address % 4 != 0)
-        return reply(results, fault);
-    Optional<u64> deadline;
-    if (timeout != ~0ull) {
-        u64 now = Arch::clock_nanoseconds();
-        deadline = timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
-    }
+    if (!console_attached_to(call.process))
+        return E_PERMISSION_DENIED;
+    u32 buffer_address = call.u32_at(0), capacity = call.u32_at(1);
+    u32 length_address = call.u32_at(3);
+    if (call.memory.bytes(buffer_address, capacity).is_error() || call.memory.bytes(length_address, 4).is_error() || length_address % 4 != 0)
+        return E_FAULT;
     // Read into a kernel buffer: the guest's memory may grow while this thread waits.
     u8 chunk[512];
-    usize length = console_read(Bytes(chunk, min<usize>(capacity, sizeof(chunk))), deadline);
-    auto destination = guest.bytes(buffer_address, static_cast<u32>(length));
-    auto length_slot = guest.bytes(length_address, 4);
-    if (destination.is_error() || length_slot.is_error())
-        return reply(results, fault);
+    usize length = process::console_read(Bytes(chunk, min<usize>(capacity, sizeof(chunk))), deadline_after(call.u64_at(2)));
+    auto destination = call.memory.bytes(buffer_address, static_cast<u32>(length));
+    if (destination.is_error())
+        return E_FAULT;
     __builtin_memcpy(destination.value().data(), chunk, length);
-    u32 length32 = static_cast<u32>(length);
-    __builtin_memcpy(length_slot.value().data(), &length32, 4);
-    return reply(results, length == 0 ? timed_out : ok);
+    i32 stored = store<u32>(call, length_address, static_cast<u32>(length));
+    if (stored != OK)
+        return stored;
+    return length == 0 ? E_TIMED_OUT : OK;
 }
 
-ErrorOr uart_read_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 console_input(Call& call)
 {
-    Process& process = self(call);
-    if (!console_attached_to(process))
-        return reply(results, permission_denied);
-    u32 index = arguments[0].as_i32(), value_address = arguments[1].as_i32();
+    if (!console_attached_to(call.process))
+        return E_PERMISSION_DENIED;
+    auto bytes = call.memory.bytes(call.u32_at(0), call.u32_at(1));
+    if (bytes.is_error())
+        return E_FAULT;
+    auto queued = process::console_input(bytes.value());
+    return queued.is_error() ? E_EXHAUSTED : OK;
+}
+
+i32 uart_read(Call& call)
+{
+    if (!console_attached_to(call.process))
+        return E_PERMISSION_DENIED;
+    u32 index = call.u32_at(0), value_address = call.u32_at(1);
     if (index >= Arch::console_uart_registers())
-        return reply(results, invalid_argument);
-    auto slot = memory(call).bytes(value_address, 1);
+        return E_INVALID_ARGUMENT;
+    auto slot = call.memory.bytes(value_address, 1);
     if (slot.is_error())
-        return reply(results, fault);
+        return E_FAULT;
     slot.value()[0] = Arch::console_uart_read(index);
-    return reply(results, ok);
+    return OK;
 }
 
-ErrorOr uart_write_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 uart_write(Call& call)
 {
-    Process& process = self(call);
-    if (!console_attached_to(process))
-        return reply(results, permission_denied);
-    u32 index = arguments[0].as_i32(), value = arguments[1].as_i32();
+    if (!console_attached_to(call.process))
+        return E_PERMISSION_DENIED;
+    u32 index = call.u32_at(0), value = call.u32_at(1);
     if (index >= Arch::console_uart_registers() || value > 0xFF)
-        return reply(results, invalid_argument);
+        return E_INVALID_ARGUMENT;
     Arch::console_uart_write(index, static_cast<u8>(value));
-    return reply(results, ok);
+    return OK;
 }
 
-ErrorOr uart_kind_import(wasm::HostCall& call, Span<const Value> arguments, Span<Value> results)
+i32 uart_kind(Call& call)
 {
-    Process& process = self(call);
-    if (!process.may_use_serial_port())
-        return reply(results, permission_denied);
-    u32 kind_address = arguments[0].as_i32();
-    auto slot = memory(call).bytes(kind_address, 4);
-    if (slot.is_error() || kind_address % 4 != 0)
-        return reply(results, fault);
-    u32 kind = static_cast<u32>(Arch::console_uart_kind());
-    __builtin_memcpy(slot.value().data(), &kind, 4);
-    return reply(results, ok);
+    return store<u32>(call, call.u32_at(0), static_cast<u32>(Arch::console_uart_kind()));
 }
 
-struct ImportEntry {
+} // namespace handlers
+
+// ---- The dispatch, generated from azoth.def: every Booted entry, nothing listed by hand ----
+
+using Handler = i32 (*)(Call&);
+
+bool holds(const Process& process, Capability capability)
+{
+    switch (capability) {
+    case Capability::None: return true;
+    case Capability::Supervisor: return process.may_supervise();
+    case Capability::SerialPort: return process.may_use_serial_port();
+    case Capability::Console: return process.may_use_console();
+    }
+    return false;
+}
+
+template<Handler handler, Capability capability>
+ErrorOr trampoline(wasm::HostCall& host, Span<const Value> arguments, Span<Value> results)
+{
+    Call call { *static_cast<Process*>(host.user_data), sys::GuestMemory(host.caller_memory), arguments };
+    i32 status = holds(call.process, capability) ? handler(call) : i32(E_PERMISSION_DENIED);
+    results[0] = Value::from_i32(static_cast<u32>(status));
+    return {};
+}
+
+struct Entry {
     StringView name;
-    Span<const ValueType> parameters;
+    StringView signature;
     wasm::HostFunctionCallback callback;
 };
 
-constexpr ValueType no_values[] = { ValueType::I32 };
-constexpr ValueType one_i32[] = { ValueType::I32 };
-constexpr ValueType two_i32[] = { ValueType::I32, ValueType::I32 };
-constexpr ValueType four_i32[] = { ValueType::I32, ValueType::I32, ValueType::I32, ValueType::I32 };
-constexpr ValueType i64_i32[] = { ValueType::I64, ValueType::I32 };
-constexpr ValueType status_result[] = { ValueType::I32 };
-
-const ImportEntry entries[] = {
-    { "module_count", Span<const ValueType>(no_values, 0), module_count },
-    { "module_info", Span<const ValueType>(four_i32, 4), module_info },
-    { "spawn", Span<const ValueType>(two_i32, 2), spawn },
-    { "wait", Span<const ValueType>(i64_i32, 2), wait },
-    { "kill", Span<const ValueType>(one_i32, 1), kill },
-    { "memory_stats", Span<const ValueType>(one_i32, 1), memory_stats },
+#define ATH_BOOTED_ENTRY_Implemented(name, signature, capability)
+#define ATH_BOOTED_ENTRY_Unsupported(name, signature, capability)
+#define ATH_BOOTED_ENTRY_Booted(name, signature, capability) { #name, signature, &trampoline<&handlers::name, Capability::capability> },
+constexpr Entry entries[] = {
+#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) ATH_BOOTED_ENTRY_##status(name, signature, capability)
+#include <kernel/sys/abi/azoth.def>
 };
-
-constexpr ValueType read_parameters[] = { ValueType::I32, ValueType::I32, ValueType::I64, ValueType::I32 };
-
-const ImportEntry device_entries[] = {
-    { "console_attach", Span<const ValueType>(no_values, 0), console_attach_import },
-    { "console_read", Span<const ValueType>(read_parameters, 4), console_read_import },
-    { "uart_read", Span<const ValueType>(two_i32, 2), uart_read_import },
-    { "uart_write", Span<const ValueType>(two_i32, 2), uart_write_import },
-    { "uart_kind", Span<const ValueType>(one_i32, 1), uart_kind_import },
-};
+#undef ATH_BOOTED_ENTRY_Implemented
+#undef ATH_BOOTED_ENTRY_Unsupported
+#undef ATH_BOOTED_ENTRY_Booted
 
 } // namespace
 
-Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView module_name,
-    StringView field, const wasm::FunctionType& expected)
+Result<wasm::Function*> resolve_process_import(wasm::Store& store, Process& process, StringView field, const wasm::FunctionType& expected)
 {
-    Span<const ImportEntry> table = module_name == device_imports_module_name
-        ? Span<const ImportEntry>(device_entries, sizeof(device_entries) / sizeof(device_entries[0]))
-        : Span<const ImportEntry>(entries, sizeof(entries) / sizeof(entries[0]));
-    for (auto& entry : table) {
+    for (auto& entry : entries) {
         if (entry.name != field)
             continue;
-        wasm::FunctionType type { entry.parameters, Span<const ValueType>(status_result, 1) };
-        if (!(type == expected))
+        sys::AbiSignature signature = sys::AbiSignature::parse(entry.signature);
+        if (!(signature.type() == expected))
             return Error::from(ErrorCode::Unlinkable, "incompatible import type");
-        return store.create_host_function(type, entry.callback, &process);
+        return store.create_host_function(signature.type(), entry.callback, &process);
     }
     return Error::from(ErrorCode::Unlinkable, "unknown import");
 }

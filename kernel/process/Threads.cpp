@@ -1,7 +1,11 @@
 #include <kernel/arch/Arch.h>
+#include <kernel/debug/Panic.h>
 #include <kernel/lib/Format.h>
 #include <kernel/lib/Placement.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/MemoryLayout.h>
+#include <kernel/mm/PhysicalMemory.h>
+#include <kernel/mm/VirtualRangeAllocator.h>
 #include <kernel/process/Threads.h>
 #include <kernel/sys/KernelDevices.h>
 
@@ -19,6 +23,109 @@ u32 g_next_id = 1;
 u64 g_switches = 0;
 
 KernelThread* owner_of(sched::Thread* thread) { return static_cast<KernelThread*>(thread->owner); }
+
+// ---- Kernel stacks with guard pages ----
+//
+// Every thread stack is its own slot of the kernel stack window (mm/MemoryLayout.h):
+//
+//   [landing: 4 pages][guard: 1 page, never mapped][stack: thread_stack_size, own frames]
+//
+// An overflow runs into the guard and faults instead of overwriting whatever lies below. x86_64
+// reports that fault on its IST double-fault stack; aarch64 and riscv64 take exceptions on the
+// current stack, so their entry code keeps descending (each nested fault pushes its frame lower)
+// until it is past the guard — into the landing pages, which are the same four frames mapped in
+// every slot (written only by a report that ends in power-off). The frames of a stack go back to
+// the frame allocator when the thread is freed; the landing frames are taken once.
+constexpr u64 stack_landing_pages = 4;
+constexpr u64 stack_landing_size = stack_landing_pages * page_size;
+constexpr u64 stack_guard_size = page_size;
+constexpr u64 stack_pages = thread_stack_size / page_size;
+constexpr u64 stack_slot_size = stack_landing_size + stack_guard_size + thread_stack_size;
+static_assert(thread_stack_size % page_size == 0);
+// The lowest word of every stack: an overflow that reaches the guard has overwritten it.
+constexpr u64 stack_canary = 0x4154484753544b21ull;
+
+alignas(mm::VirtualRangeAllocator) u8 g_stack_window_storage[sizeof(mm::VirtualRangeAllocator)];
+mm::VirtualRangeAllocator* g_stack_window = nullptr;
+PhysicalAddress g_landing_frames[stack_landing_pages];
+
+ErrorOr init_stack_window()
+{
+    auto window = TRY(mm::VirtualRangeAllocator::create({ VirtualAddress(mm::kernel_stack_window_base), mm::kernel_stack_window_size }));
+    for (auto& frame : g_landing_frames)
+        frame = TRY(mm::physical_frames().allocate());
+    g_stack_window = new (g_stack_window_storage) mm::VirtualRangeAllocator(move(window));
+    return {};
+}
+
+u64 slot_of(const u8* stack) { return reinterpret_cast<u64>(stack) - stack_guard_size - stack_landing_size; }
+
+// Unmaps the first `stack_mapped` stack pages and `landing_mapped` landing pages of `slot`, frees
+// the stack pages' frames and the slot.
+void release_stack_slot(u64 slot, u64 landing_mapped, u64 stack_mapped)
+{
+    u64 stack = slot + stack_landing_size + stack_guard_size;
+    for (u64 i = 0; i < stack_mapped; ++i) {
+        VirtualAddress page(stack + i * page_size);
+        auto frame = Arch::Mmu::translate(page);
+        VERIFY(frame.has_value());
+        VERIFY(!Arch::Mmu::unmap(page, 1).is_error());
+        VERIFY(!mm::physical_frames().free(*frame).is_error());
+    }
+    if (landing_mapped)
+        VERIFY(!Arch::Mmu::unmap(VirtualAddress(slot), landing_mapped).is_error());
+    VERIFY(!g_stack_window->free({ VirtualAddress(slot), stack_slot_size }).is_error());
+}
+
+Result<u8*> allocate_stack()
+{
+    auto slot_range = TRY(g_stack_window->allocate(stack_slot_size));
+    u64 slot = slot_range.base.get();
+    u64 stack = slot + stack_landing_size + stack_guard_size;
+    u64 landing_mapped = 0, stack_mapped = 0;
+    auto fail = [&](Error error) -> Result<u8*> {
+        release_stack_slot(slot, landing_mapped, stack_mapped);
+        return error;
+    };
+    for (; landing_mapped < stack_landing_pages; ++landing_mapped) {
+        auto mapped = Arch::Mmu::map(VirtualAddress(slot + landing_mapped * page_size), g_landing_frames[landing_mapped], 1,
+            PageAccess::Read | PageAccess::Write);
+        if (mapped.is_error())
+            return fail(mapped.release_error());
+    }
+    for (; stack_mapped < stack_pages; ++stack_mapped) {
+        auto frame = mm::physical_frames().allocate();
+        if (frame.is_error())
+            return fail(frame.release_error());
+        auto mapped = Arch::Mmu::map(VirtualAddress(stack + stack_mapped * page_size), frame.value(), 1, PageAccess::Read | PageAccess::Write);
+        if (mapped.is_error()) {
+            VERIFY(!mm::physical_frames().free(frame.value()).is_error());
+            return fail(mapped.release_error());
+        }
+    }
+    *reinterpret_cast<volatile u64*>(stack) = stack_canary;
+    return reinterpret_cast<u8*>(stack);
+}
+
+void free_stack(u8* stack) { release_stack_slot(slot_of(stack), stack_landing_pages, stack_pages); }
+
+// The fatal-error hook: which thread was running and whether its stack overflowed.
+void report_thread_on_fatal_error()
+{
+    KernelThread* thread = g_current;
+    if (!thread || !thread->stack) {
+        println("athanor: on the boot thread (no kernel thread was running)");
+        return;
+    }
+    u64 bottom = reinterpret_cast<u64>(thread->stack);
+    u64 here = reinterpret_cast<u64>(__builtin_frame_address(0));
+    bool below_stack = here < bottom && here >= slot_of(thread->stack);
+    bool canary_gone = *reinterpret_cast<volatile u64*>(bottom) != stack_canary;
+    println("athanor: in kernel thread '{}' (id {}): stack {:#x}-{:#x}, guard page {:#x}-{:#x}", thread->scheduling.name,
+        thread->scheduling.id, bottom, bottom + thread_stack_size, bottom - stack_guard_size, bottom);
+    if (below_stack || canary_gone)
+        println("athanor: kernel stack overflow: thread '{}' ran into its guard page", thread->scheduling.name);
+}
 
 void on_tick(void*)
 {
@@ -57,7 +164,7 @@ void switch_to_loop()
 
 void free_thread(KernelThread* thread)
 {
-    kfree(thread->stack);
+    free_stack(thread->stack);
     delete thread;
 }
 
@@ -67,8 +174,10 @@ ErrorOr init_threads()
 {
     if (g_scheduler)
         return {};
+    TRY(init_stack_window());
     g_scheduler = new (g_scheduler_storage) sched::Scheduler(time_slice_ns);
     Arch::set_timer_tick_handler(on_tick, nullptr);
+    debug::set_fatal_error_hook(report_thread_on_fatal_error);
     return {};
 }
 
@@ -78,12 +187,12 @@ Result<KernelThread*> spawn_thread(StringView name, u8 priority, void (*entry)(v
     auto* thread = new (std::nothrow) KernelThread;
     if (!thread)
         return Error::from(ErrorCode::OutOfMemory, "no memory for a thread");
-    auto stack = kmalloc(thread_stack_size, 16);
+    auto stack = allocate_stack();
     if (stack.is_error()) {
         delete thread;
         return stack.release_error();
     }
-    thread->stack = static_cast<u8*>(stack.value());
+    thread->stack = stack.value();
     thread->entry = entry;
     thread->argument = argument;
     thread->scheduling.id = g_next_id++;
@@ -137,6 +246,30 @@ void run_threads()
 }
 
 usize live_thread_count() { return g_live; }
+
+namespace {
+// Unbounded recursion on a kernel thread (the depth limit only keeps the compiler from calling it
+// infinite; the stack holds a few hundred frames).
+[[gnu::noinline]] u64 recurse_forever(u64 depth)
+{
+    volatile u8 frame[512];
+    frame[0] = static_cast<u8>(depth);
+    if (depth > 1'000'000)
+        return frame[0];
+    return recurse_forever(depth + 1) + frame[0];
+}
+} // namespace
+
+void run_thread_stack_overflow_test()
+{
+    auto thread = spawn_thread("stack-overflow-test", 4, [](void*) { println("athanor: unreachable {}", recurse_forever(0)); }, nullptr);
+    if (thread.is_error()) {
+        println("athanor: thread-stack-overflow-test: cannot spawn the thread: {}", thread.error().reason);
+        return;
+    }
+    println("athanor: thread-stack-overflow-test: a kernel thread recurses until its guard page");
+    run_threads();
+}
 KernelThread* current_thread() { return g_current; }
 
 void yield()

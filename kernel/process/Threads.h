@@ -19,6 +19,8 @@
 namespace ath::process {
 
 inline constexpr u64 time_slice_ns = 10'000'000;
+// Each thread stack has an unmapped guard page below it (Threads.cpp): an overflow faults, and the
+// fatal report names the thread ("kernel stack overflow: thread 'NAME' ran into its guard page").
 inline constexpr usize thread_stack_size = 128 * 1024;
 
 struct KernelThread {
@@ -65,6 +67,10 @@ void request_kill(KernelThread& thread);
 volatile u32* preempt_flag();
 // Yields when the flag is up; returns false when the current thread should stop (killed).
 bool safepoint();
+
+// The `thread-stack-overflow-test` command word: a kernel thread recurses into its guard page; the
+// kernel reports the overflow and powers off with the panic status (never returns normally).
+void run_thread_stack_overflow_test();
 
 // Statistics for benchmarks and tests.
 u64 context_switch_count();

@@ -2,6 +2,7 @@
 
 // What the system-call layer needs from the machine it runs on. The kernel implements it with its
 // console driver, clocks and entropy source; the hosted build (./azoth exec) with libc.
+#include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 
@@ -14,6 +15,9 @@ public:
     virtual Result<usize> write_console(Stream stream, ReadonlyBytes bytes) = 0;
     // Blocks until at least one byte is available or the input ends (returns 0).
     virtual Result<usize> read_console(Bytes buffer) = 0;
+    // For poll_oneoff: blocks until read_console would not block (true), the monotonic deadline
+    // passes (false) or the caller must stop (an error). A deadline in the past only checks.
+    virtual Result<bool> wait_console_input(Optional<u64> deadline_ns) = 0;
 
     virtual u64 monotonic_ns() = 0;
     virtual u64 realtime_ns() = 0;

@@ -1,5 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
+#include <kernel/process/ConsoleStream.h>
 #include <kernel/process/Threads.h>
 #include <kernel/sys/KernelRandom.h>
 #include <kernel/sys/KernelServices.h>
@@ -19,11 +20,10 @@ Result<usize> KernelServices::write_console(Stream, ReadonlyBytes bytes)
     return bytes.size();
 }
 
-Result<usize> KernelServices::read_console(Bytes)
-{
-    // No console input driver yet: modules see the end of their input.
-    return usize(0);
-}
+// Console input comes from the UART driver module (azoth.console_input); a reader waits for it.
+Result<usize> KernelServices::read_console(Bytes buffer) { return process::console_input_read(buffer); }
+
+Result<bool> KernelServices::wait_console_input(Optional<u64> deadline_ns) { return process::console_input_wait(deadline_ns); }
 
 u64 KernelServices::monotonic_ns() { return Arch::clock_nanoseconds(); }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 // HostServices in the booted kernel (what WASI runs on):
-//   console   the kernel console (serial + framebuffer); input: none yet, reads see end of input
+//   console   the kernel console (serial + framebuffer, or the UART driver module once attached);
+//             input: the bytes the UART driver hands in (kernel/process/ConsoleStream.h); a read
+//             parks the thread until some arrive (a kill ends the wait)
 //   clocks    monotonic = Arch::clock_nanoseconds (HPET on x86_64); realtime = the RTC read at
 //             first use plus monotonic time since then (0 = the epoch when the platform has no RTC)
 //   random    kernel/sys/KernelRandom (ChaCha20 seeded from RDRAND + timing)
@@ -14,6 +16,7 @@ class KernelServices final : public HostServices {
 public:
     Result<usize> write_console(Stream stream, ReadonlyBytes bytes) override;
     Result<usize> read_console(Bytes buffer) override;
+    Result<bool> wait_console_input(Optional<u64> deadline_ns) override;
     u64 monotonic_ns() override;
     u64 realtime_ns() override;
     u64 clock_resolution_ns() override;

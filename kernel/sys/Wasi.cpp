@@ -331,6 +331,7 @@ Result<Errno> poll_oneoff(Call& call)
     u64 start = call.context.services().monotonic_ns();
     u64 earliest = ~u64(0);
     bool fd_ready = false;
+    bool waits_for_input = false;
     for (u32 i = 0; i < count; ++i) {
         const u8* s = subscriptions.data() + i * subscription_size;
         u8 tag = s[8];
@@ -340,16 +341,32 @@ Result<Errno> poll_oneoff(Call& call)
                 return Errno::Invalid;
             earliest = min(earliest, deadline.value());
         } else if (tag == event_fd_read || tag == event_fd_write) {
-            // Console streams are always ready (a read blocks in fd_read); a bad fd is reported
-            // as an event error, which also ends the wait.
-            fd_ready = true;
+            // Output streams are always ready, and a bad fd is reported at once as an event error.
+            // Reading stdin is ready when input is queued or the input has ended.
+            if (tag == event_fd_read && fd_subscription_valid(call.context, tag, load_le<u32>(s + 16)))
+                waits_for_input = true;
+            else
+                fd_ready = true;
         } else {
             return Errno::Invalid;
         }
     }
-    // Wait for the earliest deadline (sleeps may end early: check the clock, not the sleep).
+    auto input_ready = [&](Optional<u64> deadline) -> Result<bool> {
+        if (call.context.stdin_closed())
+            return true;
+        return call.context.services().wait_console_input(deadline);
+    };
+    // Wait for input or the earliest deadline (sleeps may end early: check the clock, not the sleep).
     u64 now = start;
-    while (!fd_ready && now < earliest) {
+    bool has_input = false;
+    if (waits_for_input) {
+        has_input = TRY(input_ready(now));
+        while (!fd_ready && !has_input && now < earliest) {
+            has_input = TRY(input_ready(earliest == ~u64(0) ? Optional<u64>() : Optional<u64>(earliest)));
+            now = call.context.services().monotonic_ns();
+        }
+    }
+    while (!fd_ready && !has_input && now < earliest) {
         call.context.services().sleep_ns(earliest - now);
         now = call.context.services().monotonic_ns();
     }
@@ -364,6 +381,8 @@ Result<Errno> poll_oneoff(Call& call)
                 continue;
         } else if (!fd_subscription_valid(call.context, tag, load_le<u32>(s + 16))) {
             error = static_cast<u16>(Errno::BadFileDescriptor);
+        } else if (tag == event_fd_read && !has_input) {
+            continue;
         }
         u8* e = events.data() + produced * event_size;
         __builtin_memset(e, 0, event_size);

@@ -25,6 +25,9 @@ struct WasiConfig {
     // Clock granularity the module may observe. Untrusted modules get a coarse value (privacy: no
     // fine-grained timers for side channels); 1 means full resolution.
     u64 clock_granularity_ns { 1 };
+    // The `console` capability: without it fd 0, 1 and 2 do not exist for the module — fd_read,
+    // fd_write, fd_fdstat_get, poll_oneoff, ... answer EBADF, exactly as for a closed descriptor.
+    bool console { true };
 };
 
 class WasiContext {
@@ -50,7 +53,7 @@ public:
     void record_exit(u32 code) { m_exit_code = code; }
     bool stdin_closed() const { return m_stdin_closed; }
     void close_stdin() { m_stdin_closed = true; }
-    bool is_stdio_open(u32 fd) const { return fd <= 2 && !m_closed[fd]; }
+    bool is_stdio_open(u32 fd) const { return m_config.console && fd <= 2 && !m_closed[fd]; }
     void close_stdio(u32 fd) { m_closed[fd] = true; }
 
 private:

@@ -1,5 +1,5 @@
 /* init: the first module. Starts every other module of the initrd and supervises them: when one
- * exits, traps or is killed, the kernel tells init (azoth_process.wait) and init restarts it as its
+ * exits, traps or is killed, the kernel tells init (azoth.wait) and init restarts it as its
  * manifest says (restart = never | on-failure | always, max-restarts), after a back-off that
  * doubles with each consecutive restart (--backoff-ms BASE, default 10; capped at 64 x BASE).
  * init ends when no child is left (then the kernel powers off with init's exit status):
@@ -12,13 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "azoth_process.h"
+#include <azoth.h>
 
 #define MAX_MODULES 32
 
 typedef struct {
     char name[48];
-    azp_module_info_t info;
+    azoth_module_info_t info;
     uint32_t child;       /* 0: not running */
     uint32_t restarts;
     uint32_t consecutive; /* restarts since the last clean run, for the back-off */
@@ -36,8 +36,8 @@ static void sleep_ms(uint64_t ms)
 
 static int start(uint32_t index)
 {
-    int32_t status = azp_spawn(index, &modules[index].child);
-    if (status != AZP_OK) {
+    int32_t status = azoth_spawn(index, &modules[index].child);
+    if (status != AZOTH_OK) {
         printf("init: cannot start %s (status %d)\n", modules[index].name, (int)status);
         modules[index].child = 0;
         return 0;
@@ -55,18 +55,21 @@ int main(int argc, char** argv)
         else if (strcmp(argv[i], "--expect-restarts") == 0)
             expect_restarts = strtoul(argv[i + 1], NULL, 10);
     }
-    int32_t count = azp_module_count();
-    if (count < 0 || count > MAX_MODULES)
-        count = MAX_MODULES;
-    azp_memory_stats_t before, after;
-    if (azp_memory_stats(&before) != AZP_OK) {
+    uint32_t table_size = 0;
+    if (azoth_module_count(&table_size) != AZOTH_OK) {
+        printf("init: module_count failed\n");
+        return 2;
+    }
+    int32_t count = table_size > MAX_MODULES ? MAX_MODULES : (int32_t)table_size;
+    azoth_memory_stats_t before, after;
+    if (azoth_memory_stats(&before) != AZOTH_OK) {
         printf("init: memory_stats failed\n");
         return 2;
     }
     uint32_t running = 0;
     for (int32_t i = 0; i < count; ++i) {
         supervised* module = &modules[i];
-        if (azp_module_info((uint32_t)i, module->name, sizeof module->name - 1, &module->info) != AZP_OK)
+        if (azoth_module_info((uint32_t)i, module->name, sizeof module->name - 1, &module->info) != AZOTH_OK)
             continue;
         module->name[module->info.name_length < sizeof module->name ? module->info.name_length : sizeof module->name - 1] = 0;
         if (module->info.is_self)
@@ -80,9 +83,9 @@ int main(int argc, char** argv)
 
     unsigned long total_restarts = 0;
     while (running > 0) {
-        azp_child_exit_t event;
-        int32_t status = azp_wait(UINT64_MAX, &event);
-        if (status != AZP_OK) {
+        azoth_child_exit_t event;
+        int32_t status = azoth_wait(UINT64_MAX, &event);
+        if (status != AZOTH_OK) {
             printf("init: wait failed (status %d)\n", (int)status);
             return 2;
         }
@@ -92,8 +95,8 @@ int main(int argc, char** argv)
         module->child = 0;
         --running;
         module->exits[event.kind]++;
-        int failed = !(event.kind == AZP_EXITED && event.exit_code == 0);
-        int restart = module->info.restart == AZP_RESTART_ALWAYS || (module->info.restart == AZP_RESTART_ON_FAILURE && failed);
+        int failed = !(event.kind == AZOTH_EXIT_EXITED && event.exit_code == 0);
+        int restart = module->info.restart == AZOTH_RESTART_ALWAYS || (module->info.restart == AZOTH_RESTART_ON_FAILURE && failed);
         if (!failed)
             module->consecutive = 0;
         if (restart && module->restarts >= module->info.max_restarts) {
@@ -121,7 +124,7 @@ int main(int argc, char** argv)
         fflush(stdout);
     }
 
-    if (azp_memory_stats(&after) != AZP_OK) {
+    if (azoth_memory_stats(&after) != AZOTH_OK) {
         printf("init: memory_stats failed\n");
         return 2;
     }
@@ -130,8 +133,8 @@ int main(int argc, char** argv)
         if (module->info.is_self || !module->name[0])
             continue;
         printf("init: summary %s: restarts=%u exited=%u trapped=%u killed=%u failed=%u\n", module->name,
-            (unsigned)module->restarts, (unsigned)module->exits[AZP_EXITED], (unsigned)module->exits[AZP_TRAPPED],
-            (unsigned)module->exits[AZP_KILLED], (unsigned)module->exits[AZP_FAILED]);
+            (unsigned)module->restarts, (unsigned)module->exits[AZOTH_EXIT_EXITED], (unsigned)module->exits[AZOTH_EXIT_TRAPPED],
+            (unsigned)module->exits[AZOTH_EXIT_KILLED], (unsigned)module->exits[AZOTH_EXIT_FAILED]);
     }
     /* Page-table frames and kernel-heap growth made while children ran stay with the kernel for
      * reuse (the heap's free lists, the reservation's tables): count them as returned. */

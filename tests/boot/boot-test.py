@@ -189,12 +189,26 @@ def scenario_panic(args):
         expect(again == status, f"fallback power-off path reported status {again}, the direct one {status}")
 
 
+def scenario_thread_stack_overflow(args):
+    """A kernel thread recurses: its guard page stops it, and the report names the thread."""
+    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
+    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="thread-stack-overflow-test")
+    expect("thread-stack-overflow-test: a kernel thread recurses" in log, "the test thread did not start")
+    expect(re.search(r"athanor: in kernel thread 'stack-overflow-test' \(id \d+\): stack 0x[0-9a-f]+-0x[0-9a-f]+, guard page", log)
+           is not None, "the fault report does not name the running kernel thread")
+    expect("athanor: kernel stack overflow: thread 'stack-overflow-test' ran into its guard page" in log,
+           "no 'kernel stack overflow' line")
+    expect("athanor: unreachable" not in log, "the recursion returned")
+    expect(status not in (0, TIMED_OUT, NO_STATUS), f"expected the panic status, got {status}")
+
+
 SCENARIOS = {
     "handoff": scenario_handoff,
     "bad-kernel": scenario_bad_kernel,
     "no-initrd": scenario_no_initrd,
     "selftest": scenario_selftest,
     "panic": scenario_panic,
+    "thread-stack-overflow": scenario_thread_stack_overflow,
 }
 
 

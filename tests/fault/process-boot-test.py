@@ -13,6 +13,11 @@ usage:
       boots the default esp.img: init starts the uart driver, which claims the console UART, and
       hello's greeting appears after the driver's banner; the system stays up (QEMU is stopped
       after --timeout, status 124 expected)
+  process-boot-test.py console --arch-build DIR [--timeout S]
+      boots esp-console.img (init + uart driver + readline): once the driver is attached and
+      readline prompts, types a line into QEMU's serial port; readline must report that stdin was
+      not readable before and readable after, and print the line reversed (console input through
+      the driver, azoth.console_input, WASI fd_read/poll_oneoff)
   process-boot-test.py run-exec --arch-build DIR [--status N] [--expect TEXT]... -- MODULE [ARGS...]
       runs `./azoth run --exec MODULE -- ARGS` (AZOTH_BUILD = DIR's parent) and checks its exit
       status and output
@@ -24,9 +29,11 @@ usage:
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -104,6 +111,8 @@ FAULT_EXPECTATIONS = [
     ("(d) fault-memory refused, restarted once", r"^init: summary fault-memory: restarts=1 exited=2 trapped=0 killed=0 failed=0$"),
     ("(e)+(f) hostile pointers and garbage arguments all refused", r"^fault-hostile: 22 passed, 0 failed$"),
     ("(e)+(f) fault-hostile exited cleanly once", r"^init: summary fault-hostile: restarts=0 exited=1 trapped=0 killed=0 failed=0$"),
+    ("(g) fault-noconsole (no `console`): EBADF for stdin/stdout/stderr, exit code 42 seen by init",
+     r"^init: fault-noconsole exited \(code 42\); not restarted$"),
     ("other modules keep running", r"^steady: done$"),
     ("steady exited 0", r"^init: summary steady: restarts=0 exited=1 trapped=0 killed=0 failed=0$"),
     # chaos runs while fault-memory holds nearly every frame: a chaos restart that falls in that
@@ -151,6 +160,9 @@ def fault(args, work):
         failed = True
     else:
         print(f"ok: fault-memory grew {grown[0]} MiB and {grown[1]} MiB (the first run's frames came back)")
+    if "THIS LINE MUST NOT REACH THE CONSOLE" in log:
+        print("FAIL: fault-noconsole printed without the console capability")
+        failed = True
     if status != 0:
         print(f"FAIL: power-off status {status}")
         failed = True
@@ -189,6 +201,106 @@ def uart(args, work):
         failed = True
     if failed:
         print(log[-3000:])
+        return 1
+    print("PASS")
+    return 0
+
+
+CONSOLE_LINE = "Azoth reads 42 lines"
+
+
+def console(args, work):
+    image = os.path.join(args.arch_build, "esp-console.img")
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch {ARCH})")
+        return 1
+    # The serial console is QEMU's stdio: read the guest's output from a pipe and type into another.
+    command = [QEMU_RUN, "--arch", ARCH, "--image", image, "--headless", "--timeout", str(args.timeout), "--cmdline", ""]
+    start = time.monotonic()
+    qemu = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    output = bytearray()
+    lock = threading.Lock()
+
+    def pump():
+        while True:
+            chunk = qemu.stdout.read1(4096)
+            if not chunk:
+                return
+            with lock:
+                output.extend(chunk)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+
+    def text():
+        with lock:
+            raw = output.decode("utf-8", "replace")
+        return re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", raw).replace("\r", "")
+
+    def wait_for(pattern, deadline):
+        while time.monotonic() < deadline:
+            if re.search(pattern, text(), re.M):
+                return True
+            if qemu.poll() is not None and not reader.is_alive():
+                return bool(re.search(pattern, text(), re.M))
+            time.sleep(0.1)
+        return False
+
+    deadline = start + args.timeout
+    failed = False
+    typed_at = None
+    try:
+        ready = wait_for(r"^uart: driver attached", deadline) and wait_for(r"^readline: type a line> $", deadline)
+        if not ready:
+            print("FAIL: no prompt from readline after the uart driver attached")
+            failed = True
+        else:
+            typed_at = time.monotonic()
+            # Typed slowly, like a person: the 16550/PL011 receive FIFOs are small and polled.
+            for character in CONSOLE_LINE + "\r":
+                qemu.stdin.write(character.encode())
+                qemu.stdin.flush()
+                time.sleep(0.02)
+            if not wait_for(r"^readline: got ", deadline):
+                print("FAIL: readline did not report the line")
+                failed = True
+    finally:
+        os.killpg(qemu.pid, signal.SIGTERM)
+        try:
+            qemu.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(qemu.pid, signal.SIGKILL)
+            qemu.wait()
+        reader.join(timeout=5)
+    log = text()
+    print("\n".join(line for line in log.splitlines() if line.startswith(("init:", "uart:", "readline:"))))
+    if typed_at is not None:
+        print(f"prompt after {typed_at - start:.1f}s of boot")
+    expected = [
+        r"^readline: poll before input: not ready \(ok\)$",
+        # The driver echoes the first typed characters as they arrive, so they may stand in front of
+        # this line on the console; it still has to end a line.
+        r"readline: poll after input: ready \(ok\)$",
+        r'^readline: got "' + re.escape(CONSOLE_LINE) + r'" \(' + str(len(CONSOLE_LINE)) + r' bytes\), reversed "'
+        + re.escape(CONSOLE_LINE[::-1]) + r'"$',
+        r"^init: readline exited \(code 0\); not restarted$",
+    ]
+    for pattern in expected:
+        if not re.search(pattern, log, re.M):
+            print(f"FAIL: no line matching {pattern}")
+            failed = True
+    # The driver echoes what was typed (readline's own lines may cut into the echo: take them out).
+    echo = re.sub(r"readline: poll after input: ready \(ok\)\n", "", log)
+    if echo.count(CONSOLE_LINE) < 2:
+        print("FAIL: the typed line was not echoed")
+        failed = True
+    if "readline: FAIL" in log:
+        print("FAIL: readline reported a failure")
+        failed = True
+    if failed:
+        print(log[-4000:])
+        print(qemu.stderr.read().decode("utf-8", "replace")[-2000:] if qemu.stderr else "")
         return 1
     print("PASS")
     return 0
@@ -266,7 +378,7 @@ def exec_compare(args, work):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "run-exec"])
+    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "console", "run-exec"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
     parser.add_argument("--timeout", type=int, default=240)
@@ -290,6 +402,8 @@ def main():
             return fault(args, work)
         if args.scenario == "uart":
             return uart(args, work)
+        if args.scenario == "console":
+            return console(args, work)
         if args.scenario == "run-exec":
             return run_exec(args, work)
         return exec_compare(args, work)

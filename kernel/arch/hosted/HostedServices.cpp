@@ -1,6 +1,7 @@
 #include "HostedServices.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/random.h>
 #include <time.h>
@@ -43,6 +44,26 @@ Result<usize> HostedServices::read_console(Bytes buffer)
             return static_cast<usize>(n);
         if (errno != EINTR)
             return Error::from(ErrorCode::Busy, "console read failed");
+    }
+}
+
+Result<bool> HostedServices::wait_console_input(Optional<u64> deadline_ns)
+{
+    while (true) {
+        int timeout_ms = -1;
+        if (deadline_ns.has_value()) {
+            u64 now = monotonic_ns();
+            u64 left = *deadline_ns > now ? *deadline_ns - now : 0;
+            timeout_ms = static_cast<int>(min<u64>((left + 999'999) / 1'000'000, 1u << 30));
+        }
+        pollfd descriptor { 0, POLLIN, 0 };
+        int ready = poll(&descriptor, 1, timeout_ms);
+        if (ready > 0)
+            return true; // data, end of input or an error: read_console will not block
+        if (ready == 0)
+            return false;
+        if (errno != EINTR)
+            return Error::from(ErrorCode::Busy, "console poll failed");
     }
 }
 

@@ -10,6 +10,7 @@ class HostedServices final : public sys::HostServices {
 public:
     Result<usize> write_console(Stream stream, ReadonlyBytes bytes) override;
     Result<usize> read_console(Bytes buffer) override;
+    Result<bool> wait_console_input(Optional<u64> deadline_ns) override;
     u64 monotonic_ns() override;
     u64 realtime_ns() override;
     u64 clock_resolution_ns() override;

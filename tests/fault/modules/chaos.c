@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <wasi/api.h>
 
-#include "azoth_process.h"
+#include <azoth.h>
 
 volatile unsigned long spins;
 
@@ -40,13 +40,13 @@ void _start(void)
         __wasi_ciovec_t wild = { (const uint8_t*)(uintptr_t)0xFFFFFF00u, 0x1000 };
         if (__wasi_fd_write(1, &wild, 1, &written) != __WASI_ERRNO_FAULT)
             __wasi_proc_exit(100);
-        if (azp_memory_stats((azp_memory_stats_t*)(uintptr_t)0xFFFFFFF8u) != AZP_E_FAULT)
+        if (azoth_memory_stats((azoth_memory_stats_t*)(uintptr_t)0xFFFFFFF8u) != AZOTH_E_FAULT)
             __wasi_proc_exit(101);
         __wasi_proc_exit(4);
         break;
     }
     case 5: /* garbage numbers */
-        if (azp_kill(choice) != AZP_E_NOT_FOUND || __wasi_fd_close(1000u + choice) != __WASI_ERRNO_BADF)
+        if (azoth_kill(choice) != AZOTH_E_NOT_FOUND || __wasi_fd_close(1000u + choice) != __WASI_ERRNO_BADF)
             __wasi_proc_exit(102);
         __wasi_proc_exit(5);
         break;

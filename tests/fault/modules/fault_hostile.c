@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wasi/api.h>
 
-#include "azoth_process.h"
+#include <azoth.h>
 
 static int passed, failed;
 
@@ -58,25 +58,25 @@ int main(void)
     expect(__wasi_clock_time_get(99, 1, &time) == __WASI_ERRNO_INVAL, "clock_time_get of clock 99");
     expect(__wasi_fd_close(123456) == __WASI_ERRNO_BADF, "fd_close of descriptor 123456");
 
-    /* azoth_process: hostile pointers */
-    azp_module_info_t info;
-    expect(azp_module_info(0, (char*)wild, 40, &info) == AZP_E_FAULT, "module_info name to a wild pointer");
-    expect(azp_module_info(0, canary, 8, (azp_module_info_t*)past_end) == AZP_E_FAULT, "module_info info past the end");
-    expect(azp_memory_stats((azp_memory_stats_t*)wild) == AZP_E_FAULT, "memory_stats to a wild pointer");
-    expect(azp_wait(0, (azp_child_exit_t*)wild) == AZP_E_FAULT, "wait with a wild event pointer");
+    /* azoth process imports: hostile pointers */
+    azoth_module_info_t info;
+    expect(azoth_module_info(0, (char*)wild, 40, &info) == AZOTH_E_FAULT, "module_info name to a wild pointer");
+    expect(azoth_module_info(0, canary, 8, (azoth_module_info_t*)past_end) == AZOTH_E_FAULT, "module_info info past the end");
+    expect(azoth_memory_stats((azoth_memory_stats_t*)wild) == AZOTH_E_FAULT, "memory_stats to a wild pointer");
+    expect(azoth_wait(0, (azoth_child_exit_t*)wild) == AZOTH_E_FAULT, "wait with a wild event pointer");
 
-    /* azoth_process: garbage numbers and missing rights */
-    expect(azp_module_info(0x7FFFFFFF, canary, 8, &info) == AZP_E_NOT_FOUND, "module_info of module 0x7FFFFFFF");
+    /* azoth process imports: garbage numbers and missing rights */
+    expect(azoth_module_info(0x7FFFFFFF, canary, 8, &info) == AZOTH_E_NOT_FOUND, "module_info of module 0x7FFFFFFF");
     uint32_t child = 0;
-    expect(azp_spawn(0, &child) == AZP_E_PERMISSION_DENIED, "spawn without the supervisor capability");
-    expect(azp_kill(0) == AZP_E_NOT_FOUND && azp_kill(0xFFFFFFFFu) == AZP_E_NOT_FOUND, "kill of children it does not have");
-    expect(azp_wait(0, (azp_child_exit_t*)(void*)&canary[0]) == AZP_E_TIMED_OUT, "wait without children");
+    expect(azoth_spawn(0, &child) == AZOTH_E_PERMISSION_DENIED, "spawn without the supervisor capability");
+    expect(azoth_kill(0) == AZOTH_E_NOT_FOUND && azoth_kill(0xFFFFFFFFu) == AZOTH_E_NOT_FOUND, "kill of children it does not have");
+    expect(azoth_wait(0, (azoth_child_exit_t*)(void*)&canary[0]) == AZOTH_E_TIMED_OUT, "wait without children");
 
-    /* azoth_device: the UART belongs to the module granted `serial-port` alone */
-    expect(azd_console_attach() == AZP_E_PERMISSION_DENIED, "console_attach without the serial-port capability");
-    expect(azd_uart_write(0, 'X') == AZP_E_PERMISSION_DENIED, "uart_write without owning the UART");
+    /* azoth device imports: the UART belongs to the module granted `serial-port` alone */
+    expect(azoth_console_attach() == AZOTH_E_PERMISSION_DENIED, "console_attach without the serial-port capability");
+    expect(azoth_uart_write(0, 'X') == AZOTH_E_PERMISSION_DENIED, "uart_write without owning the UART");
     uint32_t length = 0;
-    expect(azd_console_read(canary, 8, 0, &length) == AZP_E_PERMISSION_DENIED, "console_read without owning the console");
+    expect(azoth_console_read(canary, 8, 0, &length) == AZOTH_E_PERMISSION_DENIED, "console_read without owning the console");
 
     expect(canary_intact(), "no failed call wrote into memory");
     printf("fault-hostile: %d passed, %d failed\n", passed, failed);

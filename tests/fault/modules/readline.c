@@ -1,0 +1,64 @@
+/* Console input, booted: prompts, proves poll_oneoff does not claim stdin is readable before any
+ * input came, waits for a line on stdin (the boot test types it into QEMU's serial port; the
+ * UART driver module hands the bytes to the kernel), and prints something derived from it: its
+ * length and the line reversed. Exits 0 when it got a line, 1 on end of input, 2 on a failed
+ * check. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <wasi/api.h>
+
+/* poll_oneoff on stdin with a relative clock timeout: 1 when stdin was reported readable. */
+static int stdin_ready_within(uint64_t timeout_ns, int* error)
+{
+    __wasi_subscription_t subscriptions[2];
+    memset(subscriptions, 0, sizeof subscriptions);
+    subscriptions[0].userdata = 1;
+    subscriptions[0].u.tag = __WASI_EVENTTYPE_FD_READ;
+    subscriptions[0].u.u.fd_read.file_descriptor = 0;
+    subscriptions[1].userdata = 2;
+    subscriptions[1].u.tag = __WASI_EVENTTYPE_CLOCK;
+    subscriptions[1].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+    subscriptions[1].u.u.clock.timeout = timeout_ns;
+    __wasi_event_t events[2];
+    __wasi_size_t count = 0;
+    *error = __wasi_poll_oneoff(subscriptions, events, 2, &count);
+    int ready = 0;
+    for (__wasi_size_t i = 0; i < count; ++i) {
+        if (events[i].userdata == 1 && events[i].error == 0)
+            ready = 1;
+    }
+    return ready;
+}
+
+int main(void)
+{
+    int error = 0;
+    /* Nobody has typed anything yet: a 20 ms poll must time out, not claim input. */
+    if (stdin_ready_within(20 * 1000 * 1000ull, &error) || error) {
+        printf("readline: FAIL poll_oneoff reported stdin readable before any input (error %d)\n", error);
+        return 2;
+    }
+    printf("readline: poll before input: not ready (ok)\n");
+    printf("readline: type a line> \n");
+    fflush(stdout);
+    /* Now wait (up to 60 s) until poll_oneoff says there is input, then read the line. */
+    if (!stdin_ready_within(60ull * 1000 * 1000 * 1000, &error) || error) {
+        printf("readline: FAIL no input reported by poll_oneoff within 60 s (error %d)\n", error);
+        return 2;
+    }
+    printf("readline: poll after input: ready (ok)\n");
+    char line[256];
+    if (!fgets(line, sizeof line, stdin)) {
+        printf("readline: end of input\n");
+        return 1;
+    }
+    size_t length = strcspn(line, "\r\n");
+    line[length] = 0;
+    char reversed[256];
+    for (size_t i = 0; i < length; ++i)
+        reversed[i] = line[length - 1 - i];
+    reversed[length] = 0;
+    printf("readline: got \"%s\" (%zu bytes), reversed \"%s\"\n", line, length, reversed);
+    return 0;
+}
