@@ -30,7 +30,7 @@ constexpr PageAccess operator|(PageAccess a, PageAccess b) { return PageAccess(u
 constexpr bool has_access(PageAccess set, PageAccess bit) { return (u8(set) & u8(bit)) != 0; }
 
 // The register model of the console UART handed to the UART driver module: the driver asks for it
-// (azoth_device uart_kind) so one .wasm drives whichever UART the platform has.
+// (azoth.uart_kind) so one .wasm drives whichever UART the platform has.
 enum class ConsoleUartKind : u32 {
     None = 0,    // no UART a driver may claim
     Ns16550 = 1, // eight byte registers (x86_64 COM1 port I/O, riscv64 virt MMIO)
