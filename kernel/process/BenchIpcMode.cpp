@@ -185,16 +185,6 @@ ErrorOr kernel_figures()
     return {};
 }
 
-// The manifest's `console` capability for the bench modules' output. ProcessSpec gains its
-// console field with the capability work going on in parallel (docs/processes.md); this sets it
-// when it exists and compiles either way.
-template<typename Spec>
-void allow_console(Spec& spec, bool allowed)
-{
-    if constexpr (requires { spec.may_use_console = allowed; })
-        spec.may_use_console = allowed;
-}
-
 // The module pair from bench/ (not modules/, so init never starts them).
 struct BenchModule {
     StringView name;
@@ -225,7 +215,7 @@ ErrorOr module_figures(const initrd::TarArchive& initrd)
         spec.module_bytes = manifests[i]->module_bytes;
         spec.arguments = Span<const StringView>(argv[i], i == 0 ? 1 : 2);
         spec.manifest = manifests[i];
-        allow_console(spec, manifests[i]->console);
+        spec.may_use_console = manifests[i]->console; // the manifest's `console` capability
         auto process = Process::spawn(spec);
         if (process.is_error()) {
             if (i == 1) {
