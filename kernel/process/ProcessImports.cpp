@@ -59,15 +59,12 @@ Optional<u64> deadline_after(u64 timeout)
     return timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
 }
 
-// Writes `value` to a caller's structure, checked (bounds and alignment) like every pointer.
+// Writes `value` to a caller's structure through GuestMemory::write (bounds and alignment
+// checked); either failure answers E_FAULT, as every bad pointer of these calls does.
 template<typename T>
 i32 store(Call& call, u32 address, const T& value)
 {
-    auto bytes = call.memory.bytes(address, sizeof(T));
-    if (bytes.is_error() || address % alignof(T) != 0)
-        return E_FAULT;
-    __builtin_memcpy(bytes.value().data(), &value, sizeof(T));
-    return OK;
+    return call.memory.write(address, value).is_error() ? E_FAULT : OK;
 }
 
 // ---- The handlers, one per Booted entry of azoth.def (same names) ----
