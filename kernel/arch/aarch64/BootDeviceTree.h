@@ -1,17 +1,16 @@
 #pragma once
 
 // The device tree the loader handed over (BootInfo.device_tree), validated by DeviceTree::create.
-#include <boot/BootInfo.h>
-#include <kernel/firmware/DeviceTree.h>
+#include <kernel/arch/common/DeviceTreeBoot.h>
 
 namespace ath::aarch64 {
 
-// Checks the BootInfo at `info_address` enough to find the blob (the caller may run before
-// kernel_main validated it), bounds the blob by its header and validates all of it.
-Result<firmware::DeviceTree> boot_device_tree(u64 info_address);
-
-// The index-th big-endian cell of a property.
-Optional<u32> property_cell(ReadonlyBytes property, usize index);
+// boot_device_tree, property_cell, stdout_node, map_device_registers: shared with the other
+// device-tree port (kernel/arch/common/DeviceTreeBoot.h).
+using arch_common::boot_device_tree;
+using arch_common::map_device_registers;
+using arch_common::property_cell;
+using arch_common::stdout_node;
 
 // A node's `interrupts` entry `index` as a GIC INTID (<type number flags>: type 0 = SPI n ->
 // 32 + n, type 1 = PPI n -> 16 + n).

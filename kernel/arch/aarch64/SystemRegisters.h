@@ -1,6 +1,7 @@
 #pragma once
 
 // Reading and writing aarch64 system registers by name, and the barriers this folder needs.
+#include <kernel/arch/common/Mmio.h>
 #include <kernel/lib/Types.h>
 
 #define ATH_READ_SYSREG(name)                                                                                  \
@@ -16,16 +17,8 @@ namespace ath::aarch64 {
 inline void instruction_barrier() { asm volatile("isb" ::: "memory"); }
 inline void data_barrier() { asm volatile("dsb ish" ::: "memory"); }
 
-template<typename T>
-inline T mmio_read(u64 address)
-{
-    return *reinterpret_cast<volatile T*>(address);
-}
-template<typename T>
-inline void mmio_write(u64 address, T value)
-{
-    *reinterpret_cast<volatile T*>(address) = value;
-}
+using arch_common::mmio_read;
+using arch_common::mmio_write;
 
 // ESR_EL1 exception classes the kernel tells apart.
 namespace exception_class {

@@ -1,17 +1,16 @@
 #pragma once
 
 // The device tree the loader handed over (BootInfo.device_tree), validated by DeviceTree::create.
-#include <boot/BootInfo.h>
-#include <kernel/firmware/DeviceTree.h>
+#include <kernel/arch/common/DeviceTreeBoot.h>
 
 namespace ath::riscv64 {
 
-// Checks the BootInfo at `info_address` enough to find the blob (the caller may run before
-// kernel_main validated it), bounds the blob by its header and validates all of it.
-Result<firmware::DeviceTree> boot_device_tree(u64 info_address);
-
-// The index-th big-endian cell of a property.
-Optional<u32> property_cell(ReadonlyBytes property, usize index);
+// boot_device_tree, property_cell, stdout_node, map_device_registers: shared with the other
+// device-tree port (kernel/arch/common/DeviceTreeBoot.h).
+using arch_common::boot_device_tree;
+using arch_common::map_device_registers;
+using arch_common::property_cell;
+using arch_common::stdout_node;
 
 // The first cell of a node's `interrupts` (a PLIC source number on riscv64), none when absent.
 Optional<u32> plic_source(const firmware::DeviceTreeNode& node);

@@ -1,26 +1,12 @@
 // Devices a driver module may own through Device/Irq objects (kernel/object): on the virt board
 // the console NS16550A — eight registers `reg-shift` apart in MMIO, one PLIC source. Accesses go
-// through the kernel's uncached direct map of the UART page, and only to the window described
-// here (defence in depth: Device has checked offset and width already).
+// through kernel/arch/common/MmioDeviceWindow.h, only to the window described here.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/MmioDeviceWindow.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/arch/riscv64/Uart.h>
-#include <kernel/mm/MemoryLayout.h>
 
 namespace ath::riscv64 {
-
-namespace {
-
-Optional<u64> address_of(const DeviceRegisters& registers, u64 offset, u32 width)
-{
-    auto device = Arch::console_uart_device();
-    if (registers.port_io || !device.has_value() || registers.base != device->base || registers.length != device->length
-        || offset >= device->length || device->length - offset < width)
-        return {};
-    return mm::direct_map_base + registers.base + offset;
-}
-
-} // namespace
 
 Optional<DeviceRegisters> Arch::console_uart_device()
 {
@@ -34,31 +20,12 @@ Optional<DeviceRegisters> Arch::console_uart_device()
 
 u64 Arch::device_read(const DeviceRegisters& registers, u64 offset, u32 width)
 {
-    auto address = address_of(registers, offset, width);
-    if (!address.has_value())
-        return ~0ull;
-    if (width == 1)
-        return mmio_read<u8>(*address);
-    if (width == 2)
-        return mmio_read<u16>(*address);
-    if (width == 4)
-        return mmio_read<u32>(*address);
-    return mmio_read<u64>(*address);
+    return arch_common::mmio_device_read(registers, offset, width);
 }
 
 void Arch::device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value)
 {
-    auto address = address_of(registers, offset, width);
-    if (!address.has_value())
-        return;
-    if (width == 1)
-        mmio_write<u8>(*address, static_cast<u8>(value));
-    else if (width == 2)
-        mmio_write<u16>(*address, static_cast<u16>(value));
-    else if (width == 4)
-        mmio_write<u32>(*address, static_cast<u32>(value));
-    else
-        mmio_write<u64>(*address, value);
+    arch_common::mmio_device_write(registers, offset, width, value);
 }
 
 } // namespace ath::riscv64

@@ -4,6 +4,7 @@
 // integer registers and sepc: the stub restores them (a caught fault resumes somewhere else by
 // changing sepc and a0/a1). x[0] is unused; x[2] is the interrupted sp (read-only: the stub
 // returns to frame + size).
+#include <kernel/arch/common/Mmio.h>
 #include <kernel/lib/Types.h>
 
 namespace ath::riscv64 {
@@ -59,16 +60,8 @@ extern "C" u64 riscv64_boot_info;
 #define ATH_SET_CSR(name, bits) asm volatile("csrs " #name ", %0" : : "r"(::ath::u64(bits)) : "memory")
 #define ATH_CLEAR_CSR(name, bits) asm volatile("csrc " #name ", %0" : : "r"(::ath::u64(bits)) : "memory")
 
-template<typename T>
-inline T mmio_read(u64 address)
-{
-    return *reinterpret_cast<volatile T*>(address);
-}
-template<typename T>
-inline void mmio_write(u64 address, T value)
-{
-    *reinterpret_cast<volatile T*>(address) = value;
-}
+using arch_common::mmio_read;
+using arch_common::mmio_write;
 
 // A call into the SBI firmware (extension, function, up to three arguments): {error, value}.
 struct SbiResult {
