@@ -9,14 +9,6 @@ constexpr u64 pl011_base = 0x09000000; // QEMU virt
 constexpr u32 pl011_flags = 0x18;
 constexpr u32 pl011_transmit_full = 1u << 5;
 
-void put_serial(char character)
-{
-    auto* uart = reinterpret_cast<volatile u32*>(pl011_base);
-    // Bounded wait: a missing UART must not hang the loader.
-    for (int spin = 0; spin < 100000 && (uart[pl011_flags / 4] & pl011_transmit_full); ++spin) { }
-    uart[0] = static_cast<u8>(character);
-}
-
 // TCR_EL1 for 48-bit virtual addresses in both halves, 4 KiB granules, inner-shareable
 // write-back walks; IPS is the CPU's physical address size (ID_AA64MMFR0_EL1.PARange).
 u64 translation_control()
@@ -39,6 +31,14 @@ constexpr u64 system_control = 0x30D00800ULL | (1u << 0) | (1u << 2) | (1u << 3)
 
 } // namespace
 
+void put_serial(char character)
+{
+    auto* uart = reinterpret_cast<volatile u32*>(pl011_base);
+    // Bounded wait: a missing UART must not hang the loader.
+    for (int spin = 0; spin < 100000 && (uart[pl011_flags / 4] & pl011_transmit_full); ++spin) { }
+    uart[0] = static_cast<u8>(character);
+}
+
 u64 read_cycle_counter()
 {
     u64 value;
@@ -47,15 +47,6 @@ u64 read_cycle_counter()
 }
 
 PagingFeatures paging_features() { return { true, true }; }
-
-void write_serial(StringView text)
-{
-    for (char character : text) {
-        if (character == '\n')
-            put_serial('\r');
-        put_serial(character);
-    }
-}
 
 [[noreturn]] void enter_kernel(u64 page_table_root, u64 entry, u64 stack_top, u64 boot_info, PagingFeatures)
 {

@@ -8,6 +8,8 @@ constexpr u64 uart_base = 0x10000000; // QEMU virt NS16550A, registers one byte 
 constexpr u8 line_status_transmit_empty = 0x20;
 constexpr u64 satp_mode_sv48 = 9ULL << 60;
 
+} // namespace
+
 void put_serial(char character)
 {
     auto* uart = reinterpret_cast<volatile u8*>(uart_base);
@@ -15,8 +17,6 @@ void put_serial(char character)
     for (int spin = 0; spin < 100000 && !(uart[5] & line_status_transmit_empty); ++spin) { }
     uart[0] = static_cast<u8>(character);
 }
-
-} // namespace
 
 u64 read_cycle_counter()
 {
@@ -26,15 +26,6 @@ u64 read_cycle_counter()
 }
 
 PagingFeatures paging_features() { return { true, true }; }
-
-void write_serial(StringView text)
-{
-    for (char character : text) {
-        if (character == '\n')
-            put_serial('\r');
-        put_serial(character);
-    }
-}
 
 [[noreturn]] void enter_kernel(u64 page_table_root, u64 entry, u64 stack_top, u64 boot_info, PagingFeatures)
 {

@@ -29,14 +29,14 @@ constexpr u32 efer_msr = 0xC0000080;
 constexpr u32 efer_no_execute_enable = 1u << 11;
 constexpr u64 cr0_write_protect = 1ULL << 16;
 
+} // namespace
+
 void put_serial(char character)
 {
     // Bounded wait: a missing UART must not hang the loader.
     for (int spin = 0; spin < 100000 && !(in8(com1 + 5) & line_status_transmit_empty); ++spin) { }
     out8(com1, static_cast<u8>(character));
 }
-
-} // namespace
 
 u64 read_cycle_counter()
 {
@@ -52,15 +52,6 @@ PagingFeatures paging_features()
         return { false, false };
     u32 features = cpuid(0x80000001).edx;
     return { (features & (1u << 26)) != 0, (features & (1u << 20)) != 0 };
-}
-
-void write_serial(StringView text)
-{
-    for (char character : text) {
-        if (character == '\n')
-            put_serial('\r');
-        put_serial(character);
-    }
 }
 
 [[noreturn]] void enter_kernel(u64 page_table_root, u64 entry, u64 stack_top, u64 boot_info, PagingFeatures features)
