@@ -87,12 +87,8 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
     include(${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
 endif()
 
-# The spec suite: the same location rule as tests/spec ($AZOTH_WASM_SPEC_DIR or ../shared).
-if(DEFINED ENV{AZOTH_WASM_SPEC_DIR} AND NOT "$ENV{AZOTH_WASM_SPEC_DIR}" STREQUAL "")
-    set(azoth_spec_suite "$ENV{AZOTH_WASM_SPEC_DIR}")
-else()
-    get_filename_component(azoth_spec_suite "${PROJECT_SOURCE_DIR}/../shared/wasm-spec-2.0" ABSOLUTE)
-endif()
+# The spec suite (location rule: AZOTH_SPEC_SUITE_DIR in cmake/Options.cmake).
+set(azoth_spec_suite "${AZOTH_SPEC_SUITE_DIR}")
 if(EXISTS ${azoth_spec_suite})
     file(GLOB azoth_spec_scripts CONFIGURE_DEPENDS ${azoth_spec_suite}/*.wast)
     set(spec_initrd ${PROJECT_BINARY_DIR}/initrd-spectest.tar)
