@@ -2,6 +2,7 @@
 // (modules/device-driver.c) on the hosted engine, against fake registers, a fake interrupt
 // controller and a clock the test moves. Hostile arguments must fail cleanly and change nothing.
 #include "../../ipc/ModuleHarness.h"
+#include "FakeHardware.h"
 
 #include <gtest/gtest.h>
 #include <kernel/object/Device.h>
@@ -13,6 +14,7 @@
 
 using namespace ath;
 using namespace ath::object;
+using namespace ath::object::test_support;
 using ath::ipc_test::Loaded;
 using ath::ipc_test::ModuleHarness;
 
@@ -32,65 +34,21 @@ enum : i64 {
     invalid_state = -13,
 };
 
-class Registers final : public DeviceAccess {
-public:
-    u64 read(const DeviceWindow&, u64 offset, u32 width) override
-    {
-        ++accesses;
-        u64 value = 0;
-        std::memcpy(&value, bytes + offset, width);
-        return value;
-    }
-    void write(const DeviceWindow&, u64 offset, u32 width, u64 value) override
-    {
-        ++accesses;
-        std::memcpy(bytes + offset, &value, width);
-    }
-    u8 bytes[16] {};
-    int accesses { 0 };
-};
-
-class Controller final : public IrqController {
-public:
-    ErrorOr install(u32, Handler handler, void* context) override
-    {
-        m_handler = handler;
-        m_context = context;
-        return {};
-    }
-    void remove(u32) override { m_handler = nullptr; }
-    void mask(u32) override { masked = true; }
-    void unmask(u32) override { masked = false; }
-    void raise()
-    {
-        if (!masked && m_handler)
-            m_handler(m_context);
-    }
-    bool masked { true };
-
-private:
-    Handler m_handler { nullptr };
-    void* m_context { nullptr };
-};
-
-class TestClock final : public Clock {
-public:
-    u64 now_ns() override { return now; }
-    u64 now { 5'000'000 };
-};
-
 struct DeviceAbiTest : ::testing::Test {
     // The fakes outlive the harness: its processes' handles keep devices, irqs and timers that
     // point at them until the harness is destroyed (members go in reverse order).
-    Registers registers;
-    Controller controller;
-    TestClock clock;
+    FakeRegisters registers;
+    FakeController controller;
+    FakeClock clock;
     TimerQueue queue { clock };
     ModuleHarness harness;
     Loaded driver;
 
+    static constexpr u32 line = 7;
+
     void SetUp() override
     {
+        clock.now = 5'000'000;
         driver = harness.load("device-driver", "driver").release_value();
         sys::set_azoth_timer_queue(&queue);
     }
@@ -104,12 +62,12 @@ struct DeviceAbiTest : ::testing::Test {
     }
     Handle give_device(Rights rights)
     {
-        auto device = Device::create(harness.objects, registers, DeviceDescription { { DeviceSpace::Mmio, 0x1000, 16, 1 | 4 }, 7u });
+        auto device = Device::create(harness.objects, registers, DeviceDescription { { DeviceSpace::Mmio, 0x1000, 16, 1 | 4 }, line });
         return driver.process().handles().install(*device.value(), rights).release_value();
     }
     Handle give_irq(Rights rights)
     {
-        auto irq = Irq::create(harness.objects, controller, 7).release_value();
+        auto irq = Irq::create(harness.objects, controller, line).release_value();
         return driver.process().handles().install(*irq, rights).release_value();
     }
 };
@@ -150,14 +108,17 @@ TEST_F(DeviceAbiTest, IrqArrivesAsEventBitsAndNeedsAnAck)
     ASSERT_GT(event, 0);
     EXPECT_EQ(run("ack", { irq }), invalid_state); // nothing bound, nothing pending
     EXPECT_EQ(run("bind_irq", { irq, static_cast<u64>(event), 0x4 }), ok);
-    EXPECT_FALSE(controller.masked);
-    controller.raise();
-    EXPECT_TRUE(controller.masked);
+    EXPECT_FALSE(controller.lines[line].masked);
+    controller.raise(line, false);
+    EXPECT_TRUE(controller.lines[line].masked);
     EXPECT_EQ(run("poll", { static_cast<u64>(event), 0x4 }), 0x4);
-    controller.raise(); // masked: nothing
+    controller.raise(line, false); // masked: the controller holds it pending
     EXPECT_EQ(run("poll", { static_cast<u64>(event), 0x4 }), 0);
+    EXPECT_EQ(run("ack", { irq }), ok); // unmasking delivers the pending edge, which masks again
+    EXPECT_TRUE(controller.lines[line].masked);
+    EXPECT_EQ(run("poll", { static_cast<u64>(event), 0x4 }), 0x4);
     EXPECT_EQ(run("ack", { irq }), ok);
-    EXPECT_FALSE(controller.masked);
+    EXPECT_FALSE(controller.lines[line].masked);
     EXPECT_EQ(run("ack", { irq }), invalid_state);
 }
 
@@ -173,7 +134,7 @@ TEST_F(DeviceAbiTest, IrqBindingChecksRightsOnBothHandles)
     EXPECT_EQ(run("bind_irq", { irq, wait_only, 1 }), permission_denied); // may not signal that event
     EXPECT_EQ(run("bind_irq", { irq, static_cast<u64>(event), 0 }), invalid_argument);
     EXPECT_EQ(run("bind_irq", { irq, irq, 1 }), bad_handle); // an irq is no event
-    EXPECT_TRUE(controller.masked);                         // none of that bound or unmasked it
+    EXPECT_TRUE(controller.lines[line].masked); // none of that bound or unmasked it
 }
 
 TEST_F(DeviceAbiTest, TimersSignalTheirEventAndDieWithTheirHandle)
