@@ -8,15 +8,30 @@ void CallStack::enter(Process& root)
 {
     VERIFY(m_depth == 0);
     m_frames[m_depth++] = &root;
-    root.set_in_call(true);
+    // Booted: the root's own thread has taken its Store already (ProcessIpc::run), waiters included.
+    if (!root.is_in_call())
+        root.set_in_call(true);
+}
+
+bool CallStack::contains(const Process& process) const
+{
+    for (u32 i = 0; i < m_depth; ++i) {
+        if (m_frames[i] == &process)
+            return true;
+    }
+    return false;
 }
 
 void CallStack::leave()
 {
     VERIFY(m_depth == 1);
-    m_frames[0]->set_in_call(false);
+    Process& root = *m_frames[0];
     m_frames[0] = nullptr;
     m_depth = 0;
+    if (m_gate && root.has_store_waiters())
+        m_gate->hand_over(root);
+    else
+        root.set_in_call(false);
 }
 
 Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& message)
@@ -28,18 +43,25 @@ Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& messa
     Process& server = endpoint.object->server();
     if (server.refuses_calls())
         return Error::from(ErrorCode::NotFound, "server has exited or is being killed");
-    if (server.is_in_call())
+    bool busy = server.is_in_call();
+    // On this stack (or no gate, hosted): re-entry. Held by another thread: wait in its queue.
+    if (busy && (!m_gate || contains(server)))
         return Error::from(ErrorCode::Busy, "server is already on the call stack (re-entry refused)");
     if (m_depth == max_depth)
         return Error::from(ErrorCode::Exhausted, "call depth limit reached");
+    if (busy) {
+        TRY(m_gate->wait_turn(server, *this));
+    } else {
+        server.set_in_call(true);
+    }
 
     m_frames[m_depth++] = &server;
-    server.set_in_call(true);
     auto reply = endpoint.object->target().handle(server, message);
-    server.set_in_call(false);
     m_frames[--m_depth] = nullptr;
-    if (m_waker)
-        m_waker->wake_all(server.in_call_word());
+    if (m_gate && server.has_store_waiters())
+        m_gate->hand_over(server);
+    else
+        server.set_in_call(false);
 
     // Killed while its handler ran (booted): whatever the handler returned, the server is gone.
     if (!reply.is_error() && server.refuses_calls())

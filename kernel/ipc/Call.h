@@ -1,7 +1,8 @@
 #pragma once
 
 // The synchronous, migrating call. The caller's thread runs the server's handler directly: no
-// queue, no copy beyond the four argument and four result words, no allocation.
+// copy beyond the four argument and four result words, no allocation. (Booted, a caller may first
+// wait for a Store another thread holds: StoreGate.)
 //
 // Rules (docs/ipc.md):
 //  - The caller needs Rights::Call on the endpoint handle (BadHandle / PermissionDenied otherwise).
@@ -11,6 +12,9 @@
 //  - Re-entry is refused: calling into a process that is already on the call stack (including
 //    oneself) -> Busy. A server therefore never sees a second call while one is in progress, and
 //    call cycles cannot deadlock or recurse without bound.
+//  - A server busy on another thread (booted: its own thread runs Wasm, or another caller's call
+//    runs in its Store): with a StoreGate the caller waits its turn (FIFO) unless waiting would
+//    close a cycle (Busy); without one (hosted) -> Busy.
 //  - A server that traps gives the caller ErrorCode::Trap ("server trapped"); the caller keeps
 //    running. The server's trap count goes up; it stays callable (its supervisor decides).
 //  - A server process that has terminated -> NotFound.
@@ -20,6 +24,24 @@
 namespace ath::ipc {
 
 // Who is running on this thread, innermost last. One per thread that runs modules.
+class CallStack;
+
+// Booted (kernel/process/ProcessIpc.cpp): the queue of threads waiting for a busy Store.
+class StoreGate {
+public:
+    // `server` is held by another thread and is not on `calls`: wait until `calls`'s thread may
+    // run in it. On success the Store is this thread's (its in_call word stays set). Busy: waiting
+    // would close a cycle of waits, or the waiting thread is being killed; NotFound: the server
+    // is being killed or has ended.
+    virtual ErrorOr wait_turn(object::Process& server, CallStack& calls) = 0;
+    // A call leaves `server` and someone waits for it (server.has_store_waiters()): hand the Store
+    // to the first waiter.
+    virtual void hand_over(object::Process& server) = 0;
+
+protected:
+    ~StoreGate() = default;
+};
+
 class CallStack {
 public:
     static constexpr u32 max_depth = 16;
@@ -31,9 +53,12 @@ public:
 
     object::Process* current() const { return m_depth ? m_frames[m_depth - 1] : nullptr; }
     u32 depth() const { return m_depth; }
+    object::Process* frame(u32 index) const { return index < m_depth ? m_frames[index] : nullptr; }
+    bool contains(const object::Process& process) const;
 
-    // Booted: wakes whoever waits for a server's in_call word when a call leaves it.
-    void set_waker(object::WaitProvider* waker) { m_waker = waker; }
+    // Booted: callers of a busy server wait their turn through `gate` (null: Busy at once).
+    void set_gate(StoreGate* gate) { m_gate = gate; }
+    StoreGate* gate() const { return m_gate; }
 
     // Calls through `endpoint` (a handle in the current process's table).
     Result<object::CallWords> call(object::Handle endpoint, const object::CallWords& message);
@@ -41,7 +66,7 @@ public:
 private:
     object::Process* m_frames[max_depth] {};
     u32 m_depth { 0 };
-    object::WaitProvider* m_waker { nullptr };
+    StoreGate* m_gate { nullptr };
 };
 
 } // namespace ath::ipc

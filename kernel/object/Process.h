@@ -57,8 +57,11 @@ public:
     // IPC state (kernel/ipc/Call.cpp).
     bool is_in_call() const { return __atomic_load_n(&m_in_call, __ATOMIC_ACQUIRE) != 0; }
     void set_in_call(bool value) { __atomic_store_n(&m_in_call, value ? 1u : 0u, __ATOMIC_RELEASE); }
-    // The word behind is_in_call(), for a WaitProvider (booted: a process waits for its Store).
+    // The word behind is_in_call(): 0 free, 1 held, 2 held with threads queued for it (booted:
+    // kernel/process/ProcessIpc.cpp keeps the queue; the holder hands the Store over on leaving).
     const u32* in_call_word() const { return &m_in_call; }
+    bool has_store_waiters() const { return __atomic_load_n(&m_in_call, __ATOMIC_ACQUIRE) == 2; }
+    void set_store_waiters(bool waiting) { __atomic_store_n(&m_in_call, waiting ? 2u : 1u, __ATOMIC_RELEASE); }
     u64 trap_count() const { return m_traps; }
     void record_trap() { ++m_traps; }
 

@@ -3,7 +3,8 @@
 // on ipc-spinner's thread; a kernel thread waits until the call has been running for a while and
 // kills ipc-echo. The call must stop at its next safepoint (the Store's safepoint hook checks the
 // owner's kill request) and ipc-spinner must get E_SERVER_TRAPPED and exit 0 (it keeps running);
-// ipc-echo's own thread takes its Store back and ends as killed; every frame comes back.
+// ipc-echo's own thread takes its Store back and ends as killed; every frame comes back. Third
+// round: a second caller waits in ipc-echo's queue when it is killed and gets E_NOT_FOUND.
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/process/Manifest.h>
@@ -25,6 +26,7 @@ void allow_console(Spec& spec, bool allowed)
 struct Killer {
     Process* server { nullptr };
     Process* caller { nullptr };
+    Process* queued { nullptr }; // third round: a second caller waiting in the server's queue
     bool killed { false };
 };
 
@@ -35,9 +37,13 @@ void kill_during_call(void* raw)
     auto& killer = *static_cast<Killer*>(raw);
     u32 inside = 0;
     for (u32 poll = 0; poll < 20'000 && !killer.caller->has_exited(); ++poll) {
-        inside = killer.caller->ipc().calls().depth() >= 2 ? inside + 1 : 0;
+        bool queued = !killer.queued || killer.queued->ipc().waiting_for() == killer.server->ipc().object();
+        inside = killer.caller->ipc().calls().depth() >= 2 && queued ? inside + 1 : 0;
         if (inside == 20) {
-            println("ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo");
+            if (killer.queued)
+                println("ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing ipc-echo");
+            else
+                println("ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo");
             killer.server->kill();
             killer.killed = true;
             return;
@@ -64,10 +70,12 @@ Result<Process*> spawn_module(StringView name, Span<const StringView> arguments)
 }
 
 // One round: ipc-spinner's call spins (or blocks, `block`) in ipc-echo's Store and ipc-echo is
-// killed meanwhile.
-bool kill_round(bool block)
+// killed meanwhile; with `queued`, a second ipc-spinner waits in ipc-echo's queue meanwhile and
+// its wait must end with E_NOT_FOUND.
+bool kill_round(bool block, bool queued = false)
 {
-    println("ipc-kill: round: the handler {}", block ? "blocks in event_wait" : "spins");
+    println("ipc-kill: round: the handler {}{}", block ? "blocks in event_wait" : "spins",
+        queued ? ", a second caller waits in the queue" : "");
     u64 linear_before = sys::KernelLinearMemory::committed_frames();
     StringView server_argv[] = { "ipc-echo" };
     StringView caller_argv[] = { "ipc-spinner", "--expect-server-killed", block ? StringView("--block") : StringView("--spin") };
@@ -84,9 +92,30 @@ bool kill_round(bool block)
         server.value()->destroy();
         return false;
     }
-    Killer killer { server.value(), caller.value() };
+    Process* second = nullptr;
+    if (queued) {
+        StringView second_argv[] = { "ipc-spinner", "--queued" };
+        auto spawned = spawn_module("ipc-spinner", second_argv);
+        if (spawned.is_error()) {
+            println("ipc-kill: FAIL cannot start the second ipc-spinner: {}", spawned.error().reason);
+            server.value()->kill();
+            caller.value()->kill();
+            run_threads();
+            server.value()->destroy();
+            caller.value()->destroy();
+            return false;
+        }
+        second = spawned.value();
+    }
+    Killer killer { server.value(), caller.value(), second };
     bool ok = !spawn_thread("ipc-killer", 2, kill_during_call, &killer).is_error();
     run_threads();
+    if (second) {
+        const ExitStatus& second_status = second->status();
+        println("ipc-kill: the queued ipc-spinner {} (code {})", exit_kind_name(second_status.kind), second_status.code);
+        ok = ok && second_status.kind == ExitKind::Exited && second_status.code == 0;
+        second->destroy();
+    }
     const ExitStatus& server_status = killer.server->status();
     const ExitStatus& caller_status = killer.caller->status();
     println("ipc-kill: ipc-echo {} (code {}), ipc-spinner {} (code {})", exit_kind_name(server_status.kind), server_status.code,
@@ -107,9 +136,11 @@ u8 run_ipc_kill_test_mode(const initrd::TarArchive& initrd)
     load_global_modules(initrd);
     bool spin = kill_round(false);
     bool block = kill_round(true);
-    println("ipc-kill: spin round {}, block round {}", spin ? "ok" : "FAILED", block ? "ok" : "FAILED");
-    println("ipc-kill: {}", spin && block ? "PASS" : "FAIL");
-    return spin && block ? 0 : 1;
+    bool queued = kill_round(true, /* queued */ true);
+    println("ipc-kill: spin round {}, block round {}, queued round {}", spin ? "ok" : "FAILED", block ? "ok" : "FAILED",
+        queued ? "ok" : "FAILED");
+    println("ipc-kill: {}", spin && block && queued ? "PASS" : "FAIL");
+    return spin && block && queued ? 0 : 1;
 }
 
 } // namespace ath::process

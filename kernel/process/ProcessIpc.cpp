@@ -59,6 +59,185 @@ ProcessIpc* find_ipc(object::Process& process)
     return nullptr;
 }
 
+using StoreWaiter = ProcessIpc::StoreWaiter;
+using StoreQueue = ProcessIpc::StoreQueue;
+
+u32 state_of(const StoreWaiter& waiter) { return __atomic_load_n(&waiter.state, __ATOMIC_ACQUIRE); }
+
+// Granted or gone: the waiter no longer waits for anything (the deadlock walk must not follow it
+// even before it runs again).
+void set_state(StoreWaiter& waiter, u32 state)
+{
+    waiter.thread->set_waiting_for(nullptr);
+    __atomic_store_n(&waiter.state, state, __ATOMIC_RELEASE);
+    KernelWaitProvider::instance().wake_all(&waiter.state);
+}
+
+// The thread that holds `store` now: the one with it on its call stack above the root (a
+// migrating call runs in it), the one it was just handed to, or else its own thread (at its
+// root) unless that thread is itself queued for it. Null when nobody does.
+ProcessIpc* holder_of(object::Process& store)
+{
+    ProcessIpc* owner = find_ipc(store);
+    if (owner && owner->store_queue().handed)
+        return owner->store_queue().handed->thread;
+    for (auto* ipc : kernel_ipc().processes) {
+        if (!ipc)
+            continue;
+        ipc::CallStack& calls = ipc->calls();
+        for (u32 i = 1; i < calls.depth(); ++i) {
+            if (calls.frame(i) == &store)
+                return ipc;
+        }
+    }
+    if (owner && store.is_in_call() && owner->waiting_for() != &store)
+        return owner;
+    return nullptr;
+}
+
+// The deadlock rule: `me` may wait for `store` unless its holder is `me` or waits, directly or
+// through a chain of holders, for a Store `me` holds.
+bool would_close_a_cycle(ProcessIpc& me, object::Process& store)
+{
+    object::Process* wanted = &store;
+    for (usize step = 0; step <= max_processes; ++step) {
+        ProcessIpc* holder = holder_of(*wanted);
+        if (!holder)
+            return false;
+        if (holder == &me)
+            return true;
+        wanted = holder->waiting_for();
+        if (!wanted)
+            return false;
+    }
+    return true; // longer than any chain can be: refuse rather than risk it
+}
+
+void remove_waiter(StoreQueue& queue, object::Process& store, StoreWaiter& waiter)
+{
+    StoreWaiter* previous = nullptr;
+    for (StoreWaiter* entry = queue.head; entry; previous = entry, entry = entry->next) {
+        if (entry != &waiter)
+            continue;
+        if (previous)
+            previous->next = entry->next;
+        else
+            queue.head = entry->next;
+        if (queue.tail == entry)
+            queue.tail = previous;
+        break;
+    }
+    waiter.next = nullptr;
+    if (!queue.head && store.is_in_call())
+        store.set_store_waiters(false);
+}
+
+// Queues `me` for `store` (owned by `owner`) and waits until it is handed over. Interruptible
+// waits end when this thread is being killed (Busy) or the server refuses calls (NotFound);
+// every wait ends when the server ends (NotFound).
+ErrorOr queue_and_wait(ProcessIpc& owner, object::Process& store, ProcessIpc& me, bool interruptible)
+{
+    StoreQueue& queue = owner.store_queue();
+    StoreWaiter waiter;
+    waiter.thread = &me;
+    if (queue.tail)
+        queue.tail->next = &waiter;
+    else
+        queue.head = &waiter;
+    queue.tail = &waiter;
+    store.set_store_waiters(true);
+    me.set_waiting_for(&store);
+
+    ErrorOr result {};
+    for (;;) {
+        u32 state = state_of(waiter);
+        if (state == StoreWaiter::granted)
+            break;
+        if (state == StoreWaiter::gone) {
+            result = Error::from(ErrorCode::NotFound, "server ended while the call waited for it");
+            break;
+        }
+        if (!interruptible) {
+            KernelWaitProvider::instance().wait_uninterruptible(&waiter.state, StoreWaiter::waiting);
+            continue;
+        }
+        if (store.refuses_calls()) {
+            remove_waiter(queue, store, waiter);
+            result = Error::from(ErrorCode::NotFound, "server was killed while the call waited for it");
+            break;
+        }
+        auto outcome = KernelWaitProvider::instance().wait(&waiter.state, StoreWaiter::waiting, object::wait_forever);
+        if (outcome == object::WaitOutcome::Interrupted && state_of(waiter) == StoreWaiter::waiting) {
+            remove_waiter(queue, store, waiter);
+            result = Error::from(ErrorCode::Busy, "the waiting caller is being killed");
+            break;
+        }
+    }
+    me.set_waiting_for(nullptr);
+    if (state_of(waiter) == StoreWaiter::granted && queue.handed == &waiter)
+        queue.handed = nullptr;
+    return result;
+}
+
+// Hands `store` to its first waiter (it stays held), or frees it when nobody waits.
+void hand_over_store(object::Process& store)
+{
+    ProcessIpc* owner = find_ipc(store);
+    StoreWaiter* next = owner ? owner->store_queue().head : nullptr;
+    if (!next) {
+        store.set_in_call(false);
+        return;
+    }
+    StoreQueue& queue = owner->store_queue();
+    queue.head = next->next;
+    if (!queue.head)
+        queue.tail = nullptr;
+    next->next = nullptr;
+    store.set_store_waiters(queue.head != nullptr);
+    queue.handed = next;
+    set_state(*next, StoreWaiter::granted);
+}
+
+// Takes `root`'s Store back for its own thread (not interruptibly: a thread must hold its Store
+// before it may unwind), in turn with the callers queued for it.
+void take_own_store(object::Process& root)
+{
+    if (!root.is_in_call()) {
+        root.set_in_call(true);
+        return;
+    }
+    Process* running = Process::current();
+    VERIFY(running && running->ipc().object() == &root);
+    VERIFY(!queue_and_wait(running->ipc(), root, running->ipc(), /* interruptible */ false).is_error());
+}
+
+class KernelStoreGate final : public ipc::StoreGate {
+public:
+    ErrorOr wait_turn(object::Process& server, ipc::CallStack& calls) override
+    {
+        Process* running = Process::current();
+        VERIFY(running && &running->ipc().calls() == &calls);
+        ProcessIpc* owner = find_ipc(server);
+        if (!owner || server.refuses_calls())
+            return Error::from(ErrorCode::NotFound, "server has exited or is being killed");
+        if (would_close_a_cycle(running->ipc(), server))
+            return Error::from(ErrorCode::Busy, "waiting for the server would close a cycle of calls (deadlock refused)");
+        TRY(queue_and_wait(*owner, server, running->ipc(), /* interruptible */ true));
+        // Handed the Store, but killed meanwhile (either side): pass it on instead of running.
+        if (server.refuses_calls() || running->kill_requested()) {
+            hand_over_store(server);
+            if (server.refuses_calls())
+                return Error::from(ErrorCode::NotFound, "server was killed while the call waited for it");
+            return Error::from(ErrorCode::Busy, "the waiting caller is being killed");
+        }
+        return {};
+    }
+
+    void hand_over(object::Process& server) override { hand_over_store(server); }
+};
+
+KernelStoreGate g_gate;
+
 class BootedHost final : public sys::AzothHost {
 public:
     ipc::CallStack& current_calls() override
@@ -68,13 +247,15 @@ public:
         return running->ipc().calls();
     }
 
-    void release_store(object::Process& root) override { root.set_in_call(false); }
-
-    void reacquire_store(object::Process& root) override
+    void release_store(object::Process& root) override
     {
-        KernelWaitProvider::instance().wait_uninterruptible(root.in_call_word(), 1);
-        root.set_in_call(true);
+        if (root.has_store_waiters())
+            hand_over_store(root);
+        else
+            root.set_in_call(false);
     }
+
+    void reacquire_store(object::Process& root) override { take_own_store(root); }
 
     Result<Handle> regrant(object::Process& process, StringView name) override
     {
@@ -152,7 +333,7 @@ ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
         return Error::from(ErrorCode::InvalidArgument, "too many manifest handles");
     StringView object_name = process_object_name(spec.name);
     auto object = TRY(object::Process::create(state.allocator, state.space, object_name));
-    m_calls.set_waker(&KernelWaitProvider::instance());
+    m_calls.set_gate(&g_gate);
 
     // Every line is checked before anything is installed; unpublished names wait for handle_find.
     Handle granted[Manifest::max_handles] {};
@@ -221,6 +402,8 @@ ErrorOr ProcessIpc::run(wasm::Function& start)
 {
     if (!m_context)
         return Error::from(ErrorCode::Invalid, "no azoth context");
+    // A caller may have entered the Store since the endpoint was published: wait for our turn.
+    take_own_store(*m_object);
     return m_context->run(start, {}, {});
 }
 
@@ -247,6 +430,16 @@ void ProcessIpc::end()
     // Terminated first: from here calls to it answer E_NOT_FOUND and its mappings are undone
     // while its linear memory still exists.
     m_object->terminate();
+    // Callers queued for the Store (or handed it, not running yet) get E_NOT_FOUND.
+    for (StoreWaiter* waiter = m_queue.head; waiter;) {
+        StoreWaiter* next = waiter->next;
+        waiter->next = nullptr;
+        set_state(*waiter, StoreWaiter::gone);
+        waiter = next;
+    }
+    if (m_queue.handed)
+        set_state(*m_queue.handed, StoreWaiter::gone);
+    m_queue = {};
     withdraw();
     if (m_context) {
         sys::AzothContext::destroy(m_context);

@@ -14,7 +14,12 @@
 // the SERVER's Store. One thread at a time runs in a Store: the process's own thread holds it
 // while it runs Wasm (the server's in_call word); it lets go only while it blocks at its root in
 // azoth.event_wait / channel_send / channel_receive, and takes it back (waiting, not
-// interruptibly) before it returns to Wasm. A call into a Store someone else runs is E_BUSY.
+// interruptibly) before it returns to Wasm. A call into a Store another thread holds waits its
+// turn in the Store's FIFO queue (StoreGate, below): whoever leaves the Store hands it to the
+// first waiter. Deadlock rule: a call whose wait would close a cycle (the Store's holder waits,
+// directly or through a chain of holders, for a Store the caller holds) is E_BUSY at once.
+// A waiting caller that is killed stops waiting (E_BUSY); a server that is killed or ends wakes
+// its waiting callers with E_NOT_FOUND.
 // Killing a server aborts a call running in its Store at the next safepoint (the caller gets
 // E_SERVER_TRAPPED); its endpoint then answers E_NOT_FOUND until a restarted instance publishes
 // it again (handle_find gets the new one).
@@ -68,6 +73,24 @@ public:
     StringView serves() const { return StringView(m_serves, m_serves_length); }
     Span<const object::ManifestHandle> manifest_handles() const { return m_handles.span(); }
 
+    // A thread waiting for a busy Store (on its kernel stack while it waits).
+    struct StoreWaiter {
+        static constexpr u32 waiting = 0, granted = 1, gone = 2;
+        ProcessIpc* thread { nullptr }; // the waiting thread's process
+        StoreWaiter* next { nullptr };
+        u32 state { waiting };          // a WaitProvider word
+    };
+    // This process's Store, as the object of a queue (kernel/process/ProcessIpc.cpp, KernelStoreGate).
+    struct StoreQueue {
+        StoreWaiter* head { nullptr };
+        StoreWaiter* tail { nullptr };
+        StoreWaiter* handed { nullptr }; // granted the Store, not running yet
+    };
+    StoreQueue& store_queue() { return m_queue; }
+    // This process's thread, as a waiter: the Store it waits for (null: none).
+    object::Process* waiting_for() const { return m_waiting_for; }
+    void set_waiting_for(object::Process* store) { m_waiting_for = store; }
+
 private:
     void withdraw();
 
@@ -85,6 +108,8 @@ private:
     sys::AzothEnvironment* m_environment { nullptr };
     sys::AzothContext* m_context { nullptr };
     ipc::CallStack m_calls;
+    StoreQueue m_queue;
+    object::Process* m_waiting_for { nullptr };
 };
 
 } // namespace ath::process

@@ -139,7 +139,9 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     Process& server = endpoint.object->server();
     if (server.is_terminated())
         return status_of(ErrorCode::NotFound);
-    if (server.is_in_call())
+    // Busy on this thread (re-entry), or anywhere without a StoreGate: refused. Busy on another
+    // thread (booted): the call waits its turn; if that fails the copy below is taken back.
+    if (server.is_in_call() && (!stack.gate() || stack.contains(server)))
         return status_of(ErrorCode::Busy);
     if (stack.depth() == ipc::CallStack::max_depth)
         return status_of(ErrorCode::Exhausted);

@@ -113,24 +113,76 @@ TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
     kernel->terminate();
 }
 
-TEST_F(DirectoryTest, CallStackWakesWhoeverWaitsForTheServer)
+// The busy path of CallStack::call with a StoreGate (booted: kernel/process/ProcessIpc.cpp keeps
+// the real queue): a server held by another thread is waited for through the gate, re-entry is
+// refused without it, and the Store is handed over (not freed) when someone else waits for it.
+TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
 {
     struct Echo final : CallTarget {
         Result<CallWords> handle(Process&, const CallWords& message) override { return message; }
     } echo;
+    struct Gate final : ipc::StoreGate {
+        ErrorOr wait_turn(Process& server, ipc::CallStack&) override
+        {
+            ++waits;
+            if (refuse)
+                return Error::from(ErrorCode::Busy, "cycle");
+            if (another_waiter)
+                server.set_store_waiters(true); // a third thread queued behind us meanwhile
+            return {};
+        }
+        void hand_over(Process& server) override
+        {
+            ++hand_overs;
+            EXPECT_TRUE(server.is_in_call()); // still held: the next waiter gets it
+        }
+        int waits { 0 };
+        int hand_overs { 0 };
+        bool refuse { false };
+        bool another_waiter { false };
+    } gate;
     auto client = Process::create(allocator, space, "client").release_value();
     auto server = Process::create(allocator, space, "server").release_value();
     auto endpoint = Endpoint::create(allocator, *server, echo).release_value();
     Handle handle = client->handles().install(*endpoint, Rights::Call).release_value();
+    Handle to_self = client->handles().install(*Endpoint::create(allocator, *client, echo).release_value(), Rights::Call).release_value();
     ipc::CallStack calls;
-    calls.set_waker(&waiting);
-    calls.enter(*client);
     CallWords message { { 1, 2, 3, 4 } };
-    EXPECT_EQ(calls.call(handle, message).value().words[3], 4u);
-    EXPECT_EQ(waiting.woken, server->in_call_word());
-    EXPECT_FALSE(server->is_in_call());
-    server->set_in_call(true); // its own thread runs it: callers are refused, not queued
+    calls.enter(*client);
+
+    // No gate (hosted): a busy server is Busy at once.
+    server->set_in_call(true);
     EXPECT_EQ(calls.call(handle, message).error().code, ErrorCode::Busy);
+
+    calls.set_gate(&gate);
+    // Free: no waiting, and freed again afterwards.
+    server->set_in_call(false);
+    EXPECT_EQ(calls.call(handle, message).value().words[3], 4u);
+    EXPECT_EQ(gate.waits, 0);
+    EXPECT_FALSE(server->is_in_call());
+    // Held by another thread: the call waits through the gate, then runs; nobody else waits, so
+    // the Store is free afterwards.
+    server->set_in_call(true);
+    EXPECT_EQ(calls.call(handle, message).value().words[2], 3u);
+    EXPECT_EQ(gate.waits, 1);
+    EXPECT_EQ(gate.hand_overs, 0);
+    EXPECT_FALSE(server->is_in_call());
+    // Someone queued behind us: leaving hands the Store over instead of freeing it.
+    server->set_in_call(true);
+    gate.another_waiter = true;
+    EXPECT_EQ(calls.call(handle, message).value().words[1], 2u);
+    EXPECT_EQ(gate.waits, 2);
+    EXPECT_EQ(gate.hand_overs, 1);
+    EXPECT_TRUE(server->has_store_waiters());
+    // The gate refuses (the deadlock rule): the call fails, the server did not run.
+    server->set_in_call(true);
+    gate.refuse = true;
+    EXPECT_EQ(calls.call(handle, message).error().code, ErrorCode::Busy);
+    EXPECT_EQ(gate.waits, 3);
+    EXPECT_TRUE(server->is_in_call());
+    // Re-entry (the caller itself is on this stack) is refused without asking the gate.
+    EXPECT_EQ(calls.call(to_self, message).error().code, ErrorCode::Busy);
+    EXPECT_EQ(gate.waits, 3);
     server->set_in_call(false);
     calls.leave();
     client->terminate();

@@ -6,14 +6,17 @@ usage:
       boots esp-ipc.img (init + tests/ipc/booted): ipc-echo serves `echo`, ipc-client passes every
       case (calls, rights, derive, forged/stale handles, trapping server, zero-copy between two
       processes, revoke unmaps the other process's mapping, channel wrap-around, timeouts, server
-      exit, server restart: handle_find reaches the new instance), ipc-intruder (no handles)
+      exit, server restart: handle_find reaches the new instance), a call to a busy server waits
+      its turn (ipc-queue-first/-second), a call cycle is refused on one side only (ipc-peer-x/-y),
+      ipc-intruder (no handles)
       reaches nothing, ipc-spinner is killed by its watchdog inside a call that never returns and
       ipc-echo stays callable, every module ends as expected, the frame balance is exact and init
       exits 0
   ipc-boot-test.py kill --arch ARCH --arch-build DIR [--timeout S]
       boots esp-ipc.img with `ipc-kill-test`: ipc-echo is killed while ipc-spinner's call runs in
-      its Store (spinning, then blocked in event_wait); the call ends with E_SERVER_TRAPPED, ipc-spinner exits 0, ipc-echo ends killed,
-      the linear-memory frames come back
+      its Store (spinning, then blocked in event_wait, then blocked with a second caller waiting in
+      ipc-echo's queue); the call ends with E_SERVER_TRAPPED, the queued call with E_NOT_FOUND,
+      the ipc-spinners exit 0, ipc-echo ends killed, the linear-memory frames come back
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
 """
@@ -60,6 +63,15 @@ IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
     ("ipc-intruder exits 0", r"^init: ipc-intruder exited \(code 0\); not restarted$"),
     ("a caller killed in the middle of a call (its watchdog) ends, the server stays callable",
      r"^init: ipc-spinner killed \(code 0\); not restarted$"),
+    ("ipc-queue serves", r"^ipc-queue: serving$"),
+    ("queue: the first call holds the server", r"^ipc-queue-first: ok held the server 1000 ms as entry 0$"),
+    ("queue: a call to the busy server waits its turn (no E_BUSY) and is served second",
+     r"^ipc-queue-second: ok waited \d+ ms behind the first call, served second$"),
+    ("ipc-queue ends cleanly", r"^init: ipc-queue exited \(code 0\); not restarted$"),
+    ("ipc-queue-first exits 0", r"^init: ipc-queue-first exited \(code 0\); not restarted$"),
+    ("ipc-queue-second exits 0", r"^init: ipc-queue-second exited \(code 0\); not restarted$"),
+    ("ipc-peer-x exits 0", r"^init: ipc-peer-x exited \(code 0\); not restarted$"),
+    ("ipc-peer-y exits 0", r"^init: ipc-peer-y exited \(code 0\); not restarted$"),
     ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
     ("init exits 0", r"^athanor: init exited \(code 0\)"),
 ]
@@ -82,6 +94,15 @@ def ipc(args, work):
         else:
             print(f"FAIL: {what} (no line matching {pattern})")
             failed = True
+    # The call cycle (ipc-peer-x calls peer-y while ipc-peer-y calls peer-x): exactly one side is
+    # refused with E_BUSY at once, the other waits its turn and succeeds; neither hangs.
+    refused = re.findall(r"^ipc-peer-([xy]): call refused \(cycle\)", log, re.M)
+    waited = re.findall(r"^ipc-peer-([xy]): call waited and succeeded", log, re.M)
+    if len(refused) == 1 and len(waited) == 1 and refused != waited:
+        print(f"ok: call cycle: peer-{refused[0]} refused (E_BUSY), peer-{waited[0]} waited and succeeded")
+    else:
+        print(f"FAIL: call cycle: refused {refused}, waited {waited} (expected one of each)")
+        failed = True
     if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith("ipc-")):
         print("FAIL: a module reported a failure")
         failed = True
@@ -109,7 +130,10 @@ def kill(args, work):
     expected = [r"^ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo$",
                 r"^ipc-spinner: the call ended with status 9 \(server trapped, as expected\)$",
                 r"^ipc-kill: ipc-echo killed \(code 0\), ipc-spinner exited \(code 0\)$",
-                r"^ipc-kill: spin round ok, block round ok$",
+                r"^ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing ipc-echo$",
+                r"^ipc-spinner: queued call ended with status \d+ after \d+ pings \(server gone, as expected\)$",
+                r"^ipc-kill: the queued ipc-spinner exited \(code 0\)$",
+                r"^ipc-kill: spin round ok, block round ok, queued round ok$",
                 r"^ipc-kill: PASS$"]
     failed = status != 0
     for pattern in expected:

@@ -10,8 +10,39 @@
 
 /* With --expect-server-killed (kernel mode ipc-kill-test) the server is killed during the call
  * instead: the call must end with AZOTH_E_SERVER_TRAPPED and this module keeps running. */
+/* --queued (kernel mode ipc-kill-test, third round): another caller is blocked inside ipc-echo;
+ * this one pings until its call has to wait in the Store's queue, and ipc-echo is killed while it
+ * waits: the wait must end with E_NOT_FOUND (never hang). */
+static int queued_caller(void)
+{
+    azoth_handle_t echo = 0;
+    azoth_status_t status = AZOTH_E_NOT_FOUND;
+    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
+        status = azoth_handle_find("echo", 4, &echo);
+        if (status != AZOTH_OK) {
+            struct timespec pause = { 0, 5000000 };
+            nanosleep(&pause, NULL);
+        }
+    }
+    unsigned pings = 0;
+    while (status == AZOTH_OK && pings < 100000) {
+        status = azoth_call(echo, 0, 0, 0, 0, AZOTH_NO_RESULTS);
+        if (status == AZOTH_OK) {
+            ++pings;
+            struct timespec pause = { 0, 2000000 };
+            nanosleep(&pause, NULL);
+        }
+    }
+    printf("ipc-spinner: queued call ended with status %d after %u pings (%s)\n", (int)status, pings,
+        status == AZOTH_E_NOT_FOUND ? "server gone, as expected" : "FAIL");
+    fflush(stdout);
+    return status == AZOTH_E_NOT_FOUND ? 0 : 1;
+}
+
 int main(int argc, char** argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--queued") == 0)
+        return queued_caller();
     int expect_server_killed = argc > 1 && strcmp(argv[1], "--expect-server-killed") == 0;
     /* --block (with --expect-server-killed): the handler blocks in event_wait instead of spinning. */
     int block = argc > 2 && strcmp(argv[2], "--block") == 0;

@@ -1,5 +1,6 @@
 # The booted IPC image (included by modules/initrd.cmake in arch builds): init with the modules of
-# tests/ipc/booted, as initrd-ipc.tar and esp-ipc.img (test boot.<arch>.ipc, label ipc;boot).
+# tests/ipc/booted, as initrd-ipc.tar and esp-ipc.img (tests boot.<arch>.ipc and .ipc-kill, label
+# ipc;boot).
 set(ipc_booted_source ${CMAKE_CURRENT_LIST_DIR})
 # The modules use the generated <azoth.h> (kernel/sys/abi/azoth.def via tools/abi-gen).
 set(ipc_sdk_include ${PROJECT_BINARY_DIR}/ipc-sdk/include)
@@ -11,7 +12,8 @@ add_custom_command(OUTPUT ${ipc_sdk_include}/azoth.h
     COMMENT "abi-gen: azoth.h for the booted IPC modules"
     VERBATIM)
 # ipc-bench is bench-ipc's client (bench/ipc/booted); it goes into the default initrd under bench/.
-foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-bench)
+# ipc-queuer (ipc-queue-first/-second) and ipc-peer (ipc-peer-x/-y): one module, two manifests.
+foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-bench ipc-queue ipc-queuer ipc-peer)
     string(REPLACE "-" "_" source_name ${module})
     set(source ${ipc_booted_source}/${source_name}.c)
     if(module STREQUAL "ipc-bench")
@@ -26,8 +28,14 @@ endforeach()
 
 set(ipc_initrd ${PROJECT_BINARY_DIR}/initrd-ipc.tar)
 set(ipc_entries init=${AZOTH_MODULES_OUT}/init.wasm:${ipc_booted_source}/init.manifest)
-foreach(module ipc-echo ipc-spinner ipc-client ipc-intruder)
+foreach(module ipc-echo ipc-spinner ipc-client ipc-intruder ipc-queue)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/${module}.wasm:${ipc_booted_source}/${module}.manifest)
+endforeach()
+foreach(module ipc-queue-first ipc-queue-second)
+    list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/ipc-queuer.wasm:${ipc_booted_source}/${module}.manifest)
+endforeach()
+foreach(module ipc-peer-x ipc-peer-y)
+    list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/ipc-peer.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
 azoth_initrd(${ipc_initrd} ${ipc_entries})
 add_custom_target(initrd_ipc ALL DEPENDS ${ipc_initrd})

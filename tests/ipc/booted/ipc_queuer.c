@@ -1,0 +1,91 @@
+/* ipc-queue-first / ipc-queue-second: the two clients of the booted queue test (one source, the
+ * role is argv[1]). The first calls OP_HOLD, which holds ipc-queue's Store for 1 s; the second is
+ * told (through its event) that the first is inside and calls at once: its call must wait in the
+ * queue (no E_BUSY, no retry), come back after the first one's and be entry 1. Prints
+ * "ipc-queue-ROLE: ok ..." or "ipc-queue-ROLE: FAIL ...". */
+#include <azoth.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { OP_PING, OP_GIVE, OP_HOLD, OP_ORDER, OP_QUIT };
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec d = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    nanosleep(&d, NULL);
+}
+
+static int fail(const char* role, const char* what, int status, long long value)
+{
+    printf("ipc-queue-%s: FAIL %s (status %d, value %lld)\n", role, what, status, value);
+    fflush(stdout);
+    return 1;
+}
+
+int main(int argc, char** argv)
+{
+    const char* role = argc > 1 && strcmp(argv[1], "--second") == 0 ? "second" : "first";
+    azoth_handle_t queue = 0;
+    azoth_status_t status = AZOTH_E_NOT_FOUND;
+    /* Published once ipc-queue is instantiated: until then handle_find is E_NOT_FOUND. */
+    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
+        status = azoth_handle_find("queue", 5, &queue);
+        if (status != AZOTH_OK)
+            sleep_ms(5);
+    }
+    if (status != AZOTH_OK)
+        return fail(role, "no queue endpoint", status, 0);
+    uint64_t words[4] = { 0 };
+    if (role[0] == 'f') {
+        /* Retried only until the second client has given its event (-2 before). */
+        int64_t entry = -2;
+        for (int attempt = 0; attempt < 2000 && entry == -2; ++attempt) {
+            status = azoth_call(queue, OP_HOLD, 'A', 1000, 0, words);
+            if (status != AZOTH_OK)
+                return fail(role, "OP_HOLD", status, 0);
+            entry = (int64_t)words[0];
+            if (entry == -2)
+                sleep_ms(5);
+        }
+        if (entry != 0)
+            return fail(role, "the first call is not entry 0", status, entry);
+        printf("ipc-queue-first: ok held the server 1000 ms as entry 0\n");
+        fflush(stdout);
+        return 0;
+    }
+    azoth_handle_t event = 0;
+    if ((status = azoth_event_create(&event)) != AZOTH_OK)
+        return fail(role, "event_create", status, 0);
+    status = azoth_call_with_handle(queue, event, AZOTH_RIGHT_WRITE, 1, OP_GIVE, 0, 0, AZOTH_NO_RESULTS);
+    if (status != AZOTH_OK)
+        return fail(role, "OP_GIVE", status, 0);
+    uint32_t bits = 0;
+    if ((status = azoth_event_wait(event, 1, 60000000000ull, &bits)) != AZOTH_OK)
+        return fail(role, "the first call never entered", status, 0);
+    /* The first call is inside OP_HOLD now: this one must queue behind it. */
+    uint64_t start = now_ns();
+    status = azoth_call(queue, OP_HOLD, 'B', 0, 0, words);
+    uint64_t waited_ms = (now_ns() - start) / 1000000ull;
+    if (status != AZOTH_OK)
+        return fail(role, "the call to a busy server did not wait", status, 0);
+    if ((int64_t)words[0] != 1)
+        return fail(role, "the queued call is not entry 1", status, (long long)words[0]);
+    if (waited_ms < 100)
+        return fail(role, "the queued call came back too early (ms)", status, (long long)waited_ms);
+    if ((status = azoth_call(queue, OP_ORDER, 0, 0, 0, words)) != AZOTH_OK || words[0] != ('A' | ('B' << 8)))
+        return fail(role, "entry order", status, (long long)words[0]);
+    printf("ipc-queue-second: ok waited %llu ms behind the first call, served second\n", (unsigned long long)waited_ms);
+    fflush(stdout);
+    if ((status = azoth_call(queue, OP_QUIT, 0, 0, 0, AZOTH_NO_RESULTS)) != AZOTH_OK)
+        return fail(role, "OP_QUIT", status, 0);
+    return 0;
+}
