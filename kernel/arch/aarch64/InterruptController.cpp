@@ -3,6 +3,8 @@
 // timer's virtual channel (CNTV) as a periodic 1 kHz tick; CNTVCT scaled by CNTFRQ is the
 // monotonic clock.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/InterruptsDisabled.h>
+#include <kernel/arch/common/IrqSlot.h>
 #include <kernel/arch/aarch64/InterruptLines.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
@@ -18,14 +20,6 @@ constexpr u64 tick_hz = 1000;
 constexpr u32 max_interrupts = 256; // INTIDs the kernel routes (SGIs, PPIs, the first 224 SPIs)
 constexpr u32 spurious_interrupt = 1020;
 constexpr u8 default_priority = 0xA0;
-
-struct IrqSlot {
-    IrqHandler handler;
-    void* context;
-    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
-    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
-    void* displaced_context;
-};
 
 namespace gicd {
 constexpr u64 control = 0x000;
@@ -53,7 +47,7 @@ u32 g_gic_version = 0;
 u64 g_distributor = 0;
 u64 g_redistributor = 0; // v3: this CPU's RD frame
 u64 g_cpu_interface = 0; // v2
-IrqSlot g_irq_slots[max_interrupts] {};
+arch_common::IrqSlot g_irq_slots[max_interrupts] {};
 u64 g_counter_frequency = 0;
 u64 g_timer_period = 0;
 u32 g_timer_interrupt = 0;
@@ -202,7 +196,7 @@ void handle_irq()
     if (intid >= spurious_interrupt)
         return;
     if (intid < max_interrupts && g_irq_slots[intid].handler)
-        g_irq_slots[intid].handler(g_irq_slots[intid].context);
+        g_irq_slots[intid].dispatch();
     else
         ++g_unexpected_interrupts;
     end_of_interrupt(intid);
@@ -241,21 +235,10 @@ ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
         return Error::from(ErrorCode::InvalidArgument, "null IRQ handler");
     if (g_gic_version == 0)
         return Error::from(ErrorCode::Invalid, "the interrupt controller is not initialised");
-    bool were_enabled = Arch::interrupts_enabled();
-    Arch::disable_interrupts();
-    auto& slot = g_irq_slots[irq];
-    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
-        if (were_enabled)
-            Arch::enable_interrupts();
+    InterruptsDisabled no_interrupts;
+    if (!g_irq_slots[irq].claim(handler, context, yields))
         return Error::from(ErrorCode::AlreadyExists, "the interrupt already has a handler");
-    }
-    if (slot.handler)
-        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
-    else
-        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
     enable_interrupt(irq);
-    if (were_enabled)
-        Arch::enable_interrupts();
     return {};
 }
 
@@ -302,18 +285,10 @@ void Arch::remove_irq_handler(u32 irq)
 {
     if (!routable(irq))
         return;
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     write_enable_bit(irq, gicd::clear_enable);
-    auto& slot = g_irq_slots[irq];
-    if (slot.displaced_handler) {
-        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+    if (g_irq_slots[irq].release())
         write_enable_bit(irq, gicd::set_enable); // the kernel's handler had the line enabled
-    } else {
-        slot = IrqSlot {};
-    }
-    if (were_enabled)
-        enable_interrupts();
 }
 
 u64 Arch::clock_nanoseconds()

@@ -2,6 +2,8 @@
 // context) for device interrupts, the SBI TIME extension as a periodic 1 kHz tick, and the
 // `time` CSR scaled by /cpus timebase-frequency as the monotonic clock.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/InterruptsDisabled.h>
+#include <kernel/arch/common/IrqSlot.h>
 #include <kernel/arch/riscv64/InterruptLines.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
@@ -28,18 +30,10 @@ constexpr u64 context_stride = 0x1000;
 constexpr u64 claim = 4;
 }
 
-struct IrqSlot {
-    IrqHandler handler;
-    void* context;
-    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
-    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
-    void* displaced_context;
-};
-
 u64 g_plic = 0;          // direct-map address
 u64 g_plic_physical = 0;
 u32 g_plic_context = 0;
-IrqSlot g_irq_slots[max_sources] {};
+arch_common::IrqSlot g_irq_slots[max_sources] {};
 u64 g_timebase = 0;
 u64 g_timer_period = 0;
 u64 g_next_deadline = 0;
@@ -151,7 +145,7 @@ void handle_external_interrupt()
     if (source == 0)
         return; // already claimed elsewhere
     if (source < max_sources && g_irq_slots[source].handler)
-        g_irq_slots[source].handler(g_irq_slots[source].context);
+        g_irq_slots[source].dispatch();
     else
         ++g_unexpected_interrupts;
     mmio_write<u32>(claim, source);
@@ -194,22 +188,11 @@ ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
         return Error::from(ErrorCode::InvalidArgument, "null IRQ handler");
     if (g_plic == 0)
         return Error::from(ErrorCode::Invalid, "the interrupt controller is not initialised");
-    bool were_enabled = Arch::interrupts_enabled();
-    Arch::disable_interrupts();
-    auto& slot = g_irq_slots[irq];
-    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
-        if (were_enabled)
-            Arch::enable_interrupts();
+    InterruptsDisabled no_interrupts;
+    if (!g_irq_slots[irq].claim(handler, context, yields))
         return Error::from(ErrorCode::AlreadyExists, "the interrupt already has a handler");
-    }
-    if (slot.handler)
-        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
-    else
-        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
     mmio_write<u32>(g_plic + plic::priority + 4 * irq, 1);
     set_source_enabled(irq, true);
-    if (were_enabled)
-        Arch::enable_interrupts();
     return {};
 }
 
@@ -241,18 +224,10 @@ void Arch::remove_irq_handler(u32 irq)
 {
     if (!routable(irq))
         return;
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     set_source_enabled(irq, false);
-    auto& slot = g_irq_slots[irq];
-    if (slot.displaced_handler) {
-        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+    if (g_irq_slots[irq].release())
         set_source_enabled(irq, true); // the kernel's handler had the source enabled
-    } else {
-        slot = IrqSlot {};
-    }
-    if (were_enabled)
-        enable_interrupts();
 }
 
 void Arch::set_timer_tick_handler(IrqHandler handler, void* context)

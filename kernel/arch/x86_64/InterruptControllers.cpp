@@ -4,6 +4,8 @@
 #include <kernel/acpi/Acpi.h>
 #include <kernel/acpi/DirectMapReader.h>
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/InterruptsDisabled.h>
+#include <kernel/arch/common/IrqSlot.h>
 #include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
@@ -16,14 +18,6 @@ namespace {
 
 constexpr u64 tick_hz = 1000;
 
-struct IrqSlot {
-    IrqHandler handler;
-    void* context;
-    bool yields; // a kernel handler that gives the line to a claimant (install_yielding_irq_handler)
-    IrqHandler displaced_handler; // the yielding handler a claimant displaced, restored on remove
-    void* displaced_context;
-};
-
 volatile u32* g_lapic = nullptr;
 volatile u32* g_ioapic = nullptr;
 u32 g_ioapic_gsi_base = 0;
@@ -31,7 +25,7 @@ u32 g_ioapic_inputs = 0;
 volatile u64* g_hpet = nullptr;
 u64 g_hpet_period_fs = 0;
 acpi::MadtInfo g_madt {};
-IrqSlot g_irq_slots[vector::irq_count] {};
+arch_common::IrqSlot g_irq_slots[vector::irq_count] {};
 volatile u64 g_ticks = 0;
 u64 g_unexpected_interrupts = 0;
 
@@ -219,7 +213,7 @@ void dispatch_irq(u64 vector_number)
     } else if (vector_number >= vector::first_irq && vector_number < vector::first_irq + vector::irq_count) {
         auto& slot = g_irq_slots[vector_number - vector::first_irq];
         if (slot.handler)
-            slot.handler(slot.context);
+            slot.dispatch();
         else
             ++g_unexpected_interrupts;
     } else {
@@ -292,18 +286,9 @@ ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yie
     if (handler == nullptr)
         return Error::from(ErrorCode::InvalidArgument, "no IRQ handler");
     IrqRoute route = TRY(route_irq(isa_irq));
-    bool were_enabled = Arch::interrupts_enabled();
-    Arch::disable_interrupts();
-    auto& slot = g_irq_slots[route.gsi];
-    if (slot.handler && (!slot.yields || yields || slot.displaced_handler)) {
-        if (were_enabled)
-            Arch::enable_interrupts();
+    InterruptsDisabled no_interrupts;
+    if (!g_irq_slots[route.gsi].claim(handler, context, yields))
         return Error::from(ErrorCode::Busy, "IRQ already has a handler");
-    }
-    if (slot.handler)
-        slot = IrqSlot { handler, context, false, slot.handler, slot.context }; // the kernel's handler yields
-    else
-        slot = IrqSlot { handler, context, yields, nullptr, nullptr };
 
     u32 low = u32(vector::first_irq + route.gsi);
     // ISA defaults are active-high, edge-triggered; an override may say otherwise.
@@ -314,8 +299,6 @@ ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yie
     u32 destination = lapic_read(lapic_reg::id) >> 24;
     ioapic_write(0x11 + 2 * route.input, destination << 24);
     ioapic_write(0x10 + 2 * route.input, low);
-    if (were_enabled)
-        Arch::enable_interrupts();
     return {};
 }
 
@@ -350,18 +333,10 @@ void Arch::remove_irq_handler(u32 isa_irq)
     auto route = route_irq(isa_irq);
     if (route.is_error())
         return;
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     set_line_masked(route.value(), true);
-    auto& slot = g_irq_slots[route.value().gsi];
-    if (slot.displaced_handler) {
-        slot = IrqSlot { slot.displaced_handler, slot.displaced_context, true, nullptr, nullptr };
+    if (g_irq_slots[route.value().gsi].release())
         set_line_masked(route.value(), false); // the kernel's handler had the line enabled
-    } else {
-        slot = IrqSlot {};
-    }
-    if (were_enabled)
-        enable_interrupts();
 }
 
 u64 Arch::clock_nanoseconds()
