@@ -10,6 +10,16 @@
 
 namespace ath::object {
 
+// Who pays for a store into a read-only mapping. The arch's fault handler gives the writing
+// linear memory a private copy of that one page (the region never changes), then calls
+// notify(context), which makes the Store that owns the memory trap at its next safepoint
+// (wasm::Store::request_trap, TrapKind::ReadOnlyWrite). notify runs in fault context (hosted: a
+// SIGSEGV handler; kernel: the page-fault handler): no locks, no allocation.
+struct ReadOnlyWriteSink {
+    void (*notify)(void* context) { nullptr };
+    void* context { nullptr };
+};
+
 struct RegionPages {
     u64 token { 0 };              // the arch's name for the pages (hosted: a memfd)
     u64 size { 0 };               // bytes, a multiple of page_size
@@ -21,10 +31,19 @@ public:
     virtual Result<RegionPages> create_pages(u64 size) = 0;
     virtual void destroy_pages(RegionPages& pages) = 0;
     // Replaces [destination, destination + length) with pages [offset, offset + length) of
-    // `pages`. Both page aligned. Read-only mappings must fault on write (see docs/ipc.md).
-    virtual ErrorOr map(const RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable) = 0;
-    // Puts private, zeroed, writable pages back at [destination, destination + length).
+    // `pages`. Both page aligned. A read-only mapping (writable false) needs a `sink` that outlives
+    // it: a store into one of its pages gets a private copy of the page and `sink` is told (see
+    // ReadOnlyWriteSink, docs/ipc.md); without a sink such a store is a fatal fault, as any other.
+    virtual ErrorOr map(const RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
+                        const ReadOnlyWriteSink* sink = nullptr)
+        = 0;
+    // Puts private, zeroed, writable pages back at [destination, destination + length) (the
+    // private copies made by writes into a read-only mapping go too).
     virtual ErrorOr unmap(u8* destination, u64 length) = 0;
+    // Puts the region's read-only pages back under a read-only mapping starting at `destination`
+    // wherever a store gave the memory a private copy (after the writer trapped), so it sees the
+    // region again. Nothing happens for other addresses.
+    virtual void revert_read_only_copies(u8* destination) = 0;
 
 protected:
     ~PageMapper() = default;

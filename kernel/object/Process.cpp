@@ -67,10 +67,13 @@ ErrorOr Process::map_region(Handle handle, u64 offset, bool writable)
         record->address = memory.data() + offset;
         record->offset = offset;
         record->length = region.size();
+        record->writable = writable;
     }
 
     // Everything is checked; from here the mapping either happens completely or not at all.
-    if (auto mapped = m_mapper->map(region.pages(), 0, record->address, region.size(), writable); mapped.is_error()) {
+    if (auto mapped = m_mapper->map(region.pages(), 0, record->address, region.size(), writable,
+                                   m_write_sink.notify ? &m_write_sink : nullptr);
+        mapped.is_error()) {
         SpaceGuard guard(m_handles.space());
         record->in_use = false;
         record->address = nullptr;
@@ -110,6 +113,21 @@ ErrorOr Process::unmap_region(u64 offset)
         }
     }
     return Error::from(ErrorCode::NotFound, "no mapping starts at that offset");
+}
+
+void Process::record_trap()
+{
+    ++m_traps;
+    revert_read_only_copies();
+}
+
+void Process::revert_read_only_copies()
+{
+    SpaceGuard guard(m_handles.space());
+    for (auto& mapping : m_mappings) {
+        if (mapping.in_use && !mapping.writable && mapping.region)
+            m_mapper->revert_read_only_copies(mapping.address);
+    }
 }
 
 void Process::terminate()

@@ -31,10 +31,13 @@ public:
     StringView name() const { return StringView(m_name, m_name_length); }
     HandleTable& handles() { return m_handles; }
 
-    void attach_memory(LinearMemoryAccess* memory, PageMapper* mapper)
+    // `write_sink`: told when a store hits one of this process's read-only mappings (the
+    // embedder makes the Store trap). Without one, read-only mappings are made without a sink.
+    void attach_memory(LinearMemoryAccess* memory, PageMapper* mapper, ReadOnlyWriteSink write_sink = {})
     {
         m_memory = memory;
         m_mapper = mapper;
+        m_write_sink = write_sink;
     }
 
     // Maps the region behind `handle` at byte `offset` of the linear memory, replacing those
@@ -63,7 +66,10 @@ public:
     bool has_store_waiters() const { return __atomic_load_n(&m_in_call, __ATOMIC_ACQUIRE) == 2; }
     void set_store_waiters(bool waiting) { __atomic_store_n(&m_in_call, waiting ? 2u : 1u, __ATOMIC_RELEASE); }
     u64 trap_count() const { return m_traps; }
-    void record_trap() { ++m_traps; }
+    // A trap of this process's Store: counts it and puts the region pages back under its
+    // read-only mappings where a store had made private copies (the trapped store never shows).
+    void record_trap();
+    void revert_read_only_copies();
 
     Process(CapabilitySpace& space, StringView name);
     ~Process() override { terminate(); }
@@ -76,6 +82,7 @@ private:
         u64 offset { 0 };
         u64 length { 0 };
         bool in_use { false };
+        bool writable { false };
     };
     static void unmap_hook(MappingRecord&);
 
@@ -84,6 +91,7 @@ private:
     usize m_name_length { 0 };
     LinearMemoryAccess* m_memory { nullptr };
     PageMapper* m_mapper { nullptr };
+    ReadOnlyWriteSink m_write_sink;
     Mapping m_mappings[max_mappings];
     u32 m_in_call { 0 };
     bool m_terminated { false };

@@ -414,7 +414,10 @@ Result<wasm::Function*> AzothContext::resolve_import(StringView field, const was
 ErrorOr AzothContext::attach_instance(wasm::Instance& instance)
 {
     m_memory = instance.default_memory();
-    m_process->attach_memory(this, m_environment.mapper);
+    // A store into a read-only region mapping traps the Store that runs this instance.
+    object::ReadOnlyWriteSink sink { [](void* store) { static_cast<wasm::Store*>(store)->request_trap(wasm::TrapKind::ReadOnlyWrite); },
+                                     &m_environment.store };
+    m_process->attach_memory(this, m_environment.mapper, sink);
     auto exported = instance.find_export("azoth_handle");
     if (!exported.has_value())
         return {};
@@ -515,6 +518,9 @@ ErrorOr AzothContext::run(wasm::Function& function, Span<const Value> arguments,
     stack.enter(*m_process);
     auto outcome = m_environment.store.invoke(function, arguments, results);
     stack.leave();
+    // A store into a read-only mapping made a private copy of the page; the trap ends that store.
+    if (outcome.is_error() && outcome.error().code == ErrorCode::Trap && wasm::trap_kind(outcome.error()) == wasm::TrapKind::ReadOnlyWrite)
+        m_process->revert_read_only_copies();
     return outcome;
 }
 

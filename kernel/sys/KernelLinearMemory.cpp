@@ -1,4 +1,5 @@
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/lib/Bits.h>
 #include <kernel/lib/SpinLock.h>
 #include <kernel/mm/LinearMemoryReservations.h>
@@ -86,6 +87,56 @@ ErrorOr commit(u8* base, u64 first_page, u64 count)
     return {};
 }
 
+// Read-only region mappings, for the write-fault hook. Under g_lock.
+struct ReadOnlyMapping {
+    u64 base { 0 };
+    u64 count { 0 };             // pages
+    u64 region_first { 0 };      // physical address of the region frame under the first page
+    const object::ReadOnlyWriteSink* sink { nullptr };
+};
+ReadOnlyMapping g_read_only[KernelPageMapper::max_read_only_mappings];
+u64 g_read_only_copies = 0;
+
+bool is_region_frame(const ReadOnlyMapping& mapping, PhysicalAddress frame)
+{
+    return frame.get() >= mapping.region_first && frame.get() - mapping.region_first < mapping.count * page_size;
+}
+
+// The write-fault hook (kernel/arch/common/WriteFaultHook.h): a store into a page of a read-only
+// mapping. The page gets a private copy, made in one of the parked private frames (the mapping
+// parked one per page, so there is always one and nothing is allocated in fault context), and
+// the mapping's sink makes the writing Store trap. try_lock: the fault may interrupt this file's
+// own code only through a bug; then the fault stays fatal rather than deadlocking.
+bool resolve_read_only_write(u64 address)
+{
+    if (!g_lock.try_lock())
+        return false;
+    u64 page = align_down(address, page_size);
+    const object::ReadOnlyWriteSink* sink = nullptr;
+    for (auto& mapping : g_read_only) {
+        if (mapping.count == 0 || page < mapping.base || page - mapping.base >= mapping.count * page_size)
+            continue;
+        auto frame = Arch::Mmu::translate(VirtualAddress(page));
+        if (!frame.has_value() || !is_region_frame(mapping, *frame) || g_parked_count == 0)
+            break; // already a private copy, or not ours: a real fault
+        PhysicalAddress copy = g_parked;
+        g_parked = PhysicalAddress(*mm::phys_to_ptr<u64>(copy));
+        --g_parked_count;
+        __builtin_memcpy(mm::phys_to_ptr<u8>(copy), mm::phys_to_ptr<u8>(*frame), page_size);
+        VERIFY(!Arch::Mmu::unmap(VirtualAddress(page), 1).is_error());
+        VERIFY(!Arch::Mmu::map(VirtualAddress(page), copy, 1, PageAccess::Write).is_error());
+        Arch::Mmu::flush(VirtualAddress(page), 1);
+        ++g_read_only_copies;
+        sink = mapping.sink;
+        break;
+    }
+    g_lock.unlock();
+    if (!sink)
+        return false;
+    sink->notify(sink->context);
+    return true;
+}
+
 } // namespace
 
 Result<u8*> KernelLinearMemory::resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes)
@@ -162,10 +213,11 @@ void KernelPageMapper::destroy_pages(object::RegionPages& pages)
     pages = {};
 }
 
-ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable)
+ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
+                              const object::ReadOnlyWriteSink* sink)
 {
-    if (!writable)
-        return Error::from(ErrorCode::Unsupported, "read-only region mappings are not supported in the kernel yet");
+    if (!writable && (!sink || !sink->notify))
+        return Error::from(ErrorCode::Unsupported, "a read-only region mapping needs a write sink in the kernel");
     u64 base = reinterpret_cast<u64>(destination);
     if (length == 0 || !is_aligned(base, page_size) || !is_aligned(offset, page_size) || !is_aligned(length, page_size)
         || !range_within<u64>(offset, length, pages.size))
@@ -177,13 +229,28 @@ ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
         if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
             return Error::from(ErrorCode::InvalidArgument, "mapping target is not committed linear memory");
     }
+    ReadOnlyMapping* entry = nullptr;
+    if (!writable) {
+        for (auto& mapping : g_read_only) {
+            if (mapping.count == 0) {
+                entry = &mapping;
+                break;
+            }
+        }
+        if (!entry)
+            return Error::from(ErrorCode::Exhausted, "too many read-only region mappings");
+        *entry = ReadOnlyMapping { base, count, pages.token + offset, sink };
+        set_write_fault_hook(&resolve_read_only_write);
+    }
     // Park the private frames (in page order: the last page's frame on top), replace the whole
     // range's entries with one unmap (one TLB flush) and one map of the region's contiguous frames.
     for (u64 page = 0; page < count; ++page)
         park(*Arch::Mmu::translate(VirtualAddress(base + page * page_size)));
     VERIFY(!Arch::Mmu::unmap(VirtualAddress(base), count).is_error());
     // The range's page tables exist (it was mapped a moment ago), so this cannot run out of memory.
-    VERIFY(!Arch::Mmu::map(VirtualAddress(base), PhysicalAddress(pages.token + offset), count, PageAccess::Write).is_error());
+    VERIFY(!Arch::Mmu::map(VirtualAddress(base), PhysicalAddress(pages.token + offset), count,
+                           writable ? PageAccess::Write : PageAccess::Read)
+                .is_error());
     Arch::Mmu::flush(VirtualAddress(base), count);
     return {};
 }
@@ -195,14 +262,56 @@ ErrorOr KernelPageMapper::unmap(u8* destination, u64 length)
         return Error::from(ErrorCode::InvalidArgument, "region unmapping must be whole pages");
     u64 count = length / page_size;
     ScopedLock lock(g_lock);
-    if (g_parked_count < count)
-        return Error::from(ErrorCode::Invalid, "more pages to unmap than were mapped");
     for (u64 page = 0; page < count; ++page) {
         if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
             return Error::from(ErrorCode::InvalidArgument, "unmapping a page that is not mapped");
     }
+    // A read-only mapping's pages that were written hold private copies (parked frames): they go
+    // back to the parked list first, so the range's pages are all replaced the same way.
+    ReadOnlyMapping* entry = nullptr;
+    u64 copies = 0;
+    for (auto& mapping : g_read_only) {
+        if (mapping.count != 0 && mapping.base == base) {
+            entry = &mapping;
+            break;
+        }
+    }
+    if (entry) {
+        for (u64 page = 0; page < count && page < entry->count; ++page)
+            copies += is_region_frame(*entry, *Arch::Mmu::translate(VirtualAddress(base + page * page_size))) ? 0 : 1;
+    }
+    if (g_parked_count + copies < count)
+        return Error::from(ErrorCode::Invalid, "more pages to unmap than were mapped");
+    if (entry) {
+        for (u64 page = 0; page < count && page < entry->count; ++page) {
+            PhysicalAddress frame = *Arch::Mmu::translate(VirtualAddress(base + page * page_size));
+            if (!is_region_frame(*entry, frame))
+                park(frame);
+        }
+        *entry = {};
+    }
     restore_private(base, count);
     return {};
+}
+
+void KernelPageMapper::revert_read_only_copies(u8* destination)
+{
+    u64 base = reinterpret_cast<u64>(destination);
+    ScopedLock lock(g_lock);
+    for (auto& mapping : g_read_only) {
+        if (mapping.count == 0 || mapping.base != base)
+            continue;
+        for (u64 page = 0; page < mapping.count; ++page) {
+            VirtualAddress address(base + page * page_size);
+            PhysicalAddress frame = *Arch::Mmu::translate(address);
+            if (is_region_frame(mapping, frame))
+                continue;
+            park(frame);
+            VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
+            VERIFY(!Arch::Mmu::map(address, PhysicalAddress(mapping.region_first + page * page_size), 1, PageAccess::Read).is_error());
+            Arch::Mmu::flush(address, 1);
+        }
+    }
 }
 
 KernelPageMapper& KernelPageMapper::instance()
@@ -215,6 +324,12 @@ u64 KernelPageMapper::region_frames()
 {
     ScopedLock lock(g_lock);
     return g_region_frames;
+}
+
+u64 KernelPageMapper::read_only_copies()
+{
+    ScopedLock lock(g_lock);
+    return g_read_only_copies;
 }
 
 u64 KernelPageMapper::parked_frames()

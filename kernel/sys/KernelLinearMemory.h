@@ -32,15 +32,26 @@ public:
 // after. Every PTE change is followed by a TLB flush of the range on every arch (Arch::Mmu::unmap
 // flushes and calls the shoot-down hook; map is flushed explicitly).
 //
-// Read-only mappings are refused (Unsupported): the engine has no path yet that turns a write
-// fault on a present read-only page into a trap of the writing instance, and a page fault in the
-// kernel would otherwise panic it. See docs/ipc.md.
+// Read-only mappings map the region's frames without write permission and need a
+// ReadOnlyWriteSink (Unsupported without one). A store into one (Wasm code, or the kernel writing
+// on the module's behalf: supervisor writes obey read-only PTEs on every arch) page-faults; the
+// write-fault hook (kernel/arch/common/WriteFaultHook.h) moves one parked private frame under that
+// page holding a copy of the region page, so the store completes into the copy and the region never
+// changes, and tells the sink (the Store traps at its next safepoint). unmap() parks the copies
+// again, so the frame balance is the same as for writable mappings. See docs/ipc.md.
 class KernelPageMapper final : public object::PageMapper {
 public:
+    // Read-only mappings that can exist at once (all processes).
+    static constexpr usize max_read_only_mappings = 128;
+
     Result<object::RegionPages> create_pages(u64 size) override;
     void destroy_pages(object::RegionPages& pages) override;
-    ErrorOr map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable) override;
+    ErrorOr map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
+                const object::ReadOnlyWriteSink* sink = nullptr) override;
     ErrorOr unmap(u8* destination, u64 length) override;
+    void revert_read_only_copies(u8* destination) override;
+    // Pages given a private copy by a store into a read-only mapping since boot.
+    static u64 read_only_copies();
 
     static KernelPageMapper& instance();
     // Frames held by regions, and private linear-memory frames parked under a mapped region.

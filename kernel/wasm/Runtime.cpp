@@ -47,6 +47,7 @@ constexpr const char* trap_messages[] = {
     "call stack exhausted",
     "out of fuel",
     "interrupted",
+    "write to read-only region",
     "host trap",
 };
 constexpr usize trap_kind_count = sizeof(trap_messages) / sizeof(trap_messages[0]);
@@ -366,6 +367,11 @@ Memory* Instance::default_memory() const { return as_instance(this)->memory0; }
 struct Engine {
     static bool poll(Store& store, Machine* machine)
     {
+        if (u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED); request != 0) [[unlikely]] {
+            machine->trap_kind = static_cast<TrapKind>(request - 1);
+            machine->trapped = true;
+            return false;
+        }
         if (store.m_interrupt_flag && __atomic_load_n(store.m_interrupt_flag, __ATOMIC_RELAXED) != 0
             && !(store.m_safepoint_hook && store.m_safepoint_hook(store.m_safepoint_context) == SafepointAction::Continue)) {
             machine->trap_kind = TrapKind::Interrupted;
@@ -382,10 +388,29 @@ struct Engine {
         }
         return true;
     }
-    static bool wants_poll(const Store& store) { return store.m_fuel_enabled || store.m_interrupt_flag; }
+    static bool wants_poll(const Store& store)
+    {
+        return store.m_fuel_enabled || store.m_interrupt_flag || __atomic_load_n(&store.m_trap_request, __ATOMIC_RELAXED) != 0;
+    }
+    // A requested trap no safepoint delivered before the code returned: the call traps anyway.
+    static bool take_trap_request(Store& store, Machine& machine)
+    {
+        u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED);
+        if (request == 0)
+            return false;
+        machine.trap_kind = static_cast<TrapKind>(request - 1);
+        return true;
+    }
 };
 
 bool poll_budget(Machine* machine) { return Engine::poll(*machine->store, machine); }
+
+void Store::request_trap(TrapKind kind)
+{
+    __atomic_store_n(&m_trap_request, static_cast<u32>(kind) + 1, __ATOMIC_RELAXED);
+    if (m_internals)
+        __atomic_store_n(&m_internals->machine.poll, true, __ATOMIC_RELAXED);
+}
 
 template<typename T>
 static void destroy_store_object(StoreObject* object, Allocator& allocator)
@@ -871,6 +896,8 @@ ErrorOr Store::invoke(Function& function_handle, Span<const Value> arguments, Sp
     m.instance = saved_instance;
     m.memory = saved_memory;
     m.frame = saved_frame;
+    if (ok && Engine::take_trap_request(*this, m))
+        ok = false;
     if (!ok) {
         m.trapped = false;
         if (m.trap_kind == TrapKind::HostTrap)

@@ -191,6 +191,7 @@ enum class TrapKind : u8 {
     CallStackExhausted,
     OutOfFuel,
     Interrupted,
+    ReadOnlyWrite, // a store hit a read-only region mapping (Store::request_trap)
     HostTrap,
 };
 
@@ -388,6 +389,13 @@ public:
         m_safepoint_context = context;
     }
 
+    // Makes the Wasm code running in this Store trap with `kind` at its next safepoint (loop
+    // back-edge, call, host call: checked before the host function runs) or, if none comes, when
+    // the invoke() running it returns. Async-signal safe (two atomic stores): a fault handler on the
+    // running thread calls it (read-only region mappings, kernel/object/PageMapper.h).
+    void request_trap(TrapKind kind);
+    bool trap_requested() const { return __atomic_load_n(&m_trap_request, __ATOMIC_RELAXED) != 0; }
+
     struct Internals;
     Internals& internals() { return *m_internals; }
 
@@ -400,6 +408,7 @@ private:
     const volatile u32* m_interrupt_flag { nullptr };
     SafepointHook m_safepoint_hook { nullptr };
     void* m_safepoint_context { nullptr };
+    u32 m_trap_request { 0 }; // TrapKind + 1, 0 = none
 
     friend struct Engine;
 };

@@ -10,8 +10,10 @@ usage:
       its turn (ipc-queue-first/-second), a call cycle is refused on one side only (ipc-peer-x/-y),
       ipc-intruder (no handles)
       reaches nothing, ipc-spinner is killed by its watchdog inside a call that never returns and
-      ipc-echo stays callable, every module ends as expected, the frame balance is exact and init
-      exits 0
+      ipc-echo stays callable, ipc-reader maps a region read-only and reads what ipc-echo wrote,
+      ipc-echo's store into its own read-only mapping traps only its call, ipc-reader's store into
+      its read-only window traps ipc-reader, every module ends as expected, the frame balance is
+      exact and init exits 0
   ipc-boot-test.py kill --arch ARCH --arch-build DIR [--timeout S]
       boots esp-ipc.img with `ipc-kill-test`: ipc-echo is killed while ipc-spinner's call runs in
       its Store (spinning, then blocked in event_wait, then blocked with a second caller waiting in
@@ -57,6 +59,11 @@ IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
     (f"client case {case}", rf"^ipc-client: {re.escape(case)} ok$") for case in CLIENT_CASES] + [
     ("client: every case passed", r"^ipc-client: all passed \(0 failed\)$"),
     ("intruder reaches nothing", r"^ipc-intruder: no-handle-no-access ok$"),
+    ("reader maps read-only and reads the server's bytes", r"^ipc-reader: read-only-map ok$"),
+    ("a server's store into its read-only mapping traps its call; it keeps serving",
+     r"^ipc-reader: server-read-only-trap ok$"),
+    ("reader reaches its store into the read-only window", r"^ipc-reader: storing into the read-only window"),
+    ("that store traps ipc-reader (not the kernel)", r"^init: ipc-reader trapped \(code 0\); not restarted$"),
     ("ipc-echo ends cleanly after OP_QUIT and is restarted once", r"^init: ipc-echo exited \(code 0\); restart 1$"),
     ("the restarted ipc-echo ends cleanly", r"^init: ipc-echo exited \(code 0\); gave up after 1 restarts$"),
     ("ipc-client exits 0", r"^init: ipc-client exited \(code 0\); not restarted$"),

@@ -3,6 +3,7 @@
 // backtrace, then stops the kernel (later: kills the offending module instead). IRQs go to the
 // interrupt controller.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/SystemRegisters.h>
 #include <kernel/debug/Backtrace.h>
@@ -169,6 +170,11 @@ extern "C" void aarch64_exception_dispatch(ExceptionFrame* frame)
         handle_irq();
         return;
     }
+    // A store (WnR, bit 6) refused by a permission fault on a present page: maybe a read-only
+    // region mapping's page (kernel/arch/common/WriteFaultHook.h).
+    if (type == ExceptionType::synchronous && exception_class_of(frame->esr) == exception_class::data_abort
+        && (frame->esr & (1u << 6)) != 0 && (frame->esr & 0x3C) == 0x0C && resolve_write_fault(frame->far))
+        return;
     if (type == ExceptionType::synchronous && g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
         resume_from_catch(*frame, *g_active_catch);
         return;

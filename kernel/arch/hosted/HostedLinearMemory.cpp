@@ -2,10 +2,85 @@
 
 #include <kernel/lib/Bits.h>
 
+#include <mutex>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 namespace ath::hosted {
+
+namespace {
+
+// The read-only mappings a SIGSEGV may hit. Writers (map/unmap) take g_table_lock; the signal
+// handler reads without locking: an entry is filled, then published with a release store of
+// `live`, and unpublished before its pages are unmapped.
+struct ReadOnlyRange {
+    u8* base { nullptr };
+    u64 length { 0 };
+    int fd { -1 };
+    u64 offset { 0 };
+    const object::ReadOnlyWriteSink* sink { nullptr };
+    u32 live { 0 };
+};
+
+ReadOnlyRange g_ranges[HostedPageMapper::max_read_only_mappings];
+std::mutex g_table_lock;
+bool g_handler_installed = false;
+struct sigaction g_previous_handler;
+u64 g_copies = 0;
+
+// Gives the page at `address` a private copy if it lies in a live read-only range. Signal context.
+bool resolve_read_only_write(uptr address)
+{
+    for (auto& range : g_ranges) {
+        if (__atomic_load_n(&range.live, __ATOMIC_ACQUIRE) == 0)
+            continue;
+        uptr base = reinterpret_cast<uptr>(range.base);
+        if (address < base || address - base >= range.length)
+            continue;
+        uptr page = address & ~(uptr(page_size) - 1);
+        void* copy = mmap(reinterpret_cast<void*>(page), page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, range.fd,
+                          static_cast<off_t>(range.offset + (page - base)));
+        if (copy != reinterpret_cast<void*>(page))
+            return false;
+        __atomic_add_fetch(&g_copies, 1, __ATOMIC_RELAXED);
+        range.sink->notify(range.sink->context);
+        return true;
+    }
+    return false;
+}
+
+void on_segv(int signal_number, siginfo_t* info, void* context)
+{
+    // Only a protection fault (a present page) can be a store into a PROT_READ mapping.
+    if (info->si_code == SEGV_ACCERR && resolve_read_only_write(reinterpret_cast<uptr>(info->si_addr)))
+        return; // the store runs again, into the private copy
+    if (g_previous_handler.sa_flags & SA_SIGINFO) {
+        g_previous_handler.sa_sigaction(signal_number, info, context);
+        return;
+    }
+    if (g_previous_handler.sa_handler == SIG_DFL || g_previous_handler.sa_handler == SIG_IGN) {
+        // Back to the default action; returning re-runs the faulting instruction, which kills us.
+        signal(SIGSEGV, SIG_DFL);
+        return;
+    }
+    g_previous_handler.sa_handler(signal_number);
+}
+
+// Under g_table_lock.
+void install_handler()
+{
+    if (g_handler_installed)
+        return;
+    struct sigaction action {};
+    action.sa_sigaction = on_segv;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    VERIFY(sigaction(SIGSEGV, &action, &g_previous_handler) == 0);
+    g_handler_installed = true;
+}
+
+} // namespace
 
 Result<LinearMemoryReservation> LinearMemoryReservation::create(u64 maximum_bytes)
 {
@@ -102,25 +177,74 @@ void HostedPageMapper::destroy_pages(object::RegionPages& pages)
     pages = {};
 }
 
-ErrorOr HostedPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable)
+ErrorOr HostedPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
+                              const object::ReadOnlyWriteSink* sink)
 {
     if (!is_aligned(reinterpret_cast<uptr>(destination), page_size) || !is_aligned(offset, page_size) || !is_aligned(length, page_size))
         return Error::from(ErrorCode::InvalidArgument, "mapping must be page aligned");
     if (!range_within<u64>(offset, length, pages.size))
         return Error::from(ErrorCode::OutOfRange, "mapping runs past the region");
+    ReadOnlyRange* entry = nullptr;
+    if (!writable && sink && sink->notify) {
+        std::lock_guard guard(g_table_lock);
+        for (auto& range : g_ranges) {
+            if (range.live == 0 && range.length == 0) {
+                entry = &range;
+                break;
+            }
+        }
+        if (!entry)
+            return Error::from(ErrorCode::Exhausted, "too many read-only region mappings");
+        install_handler();
+        entry->base = destination;
+        entry->length = length; // reserved: live stays 0 until the pages are in place
+        entry->fd = static_cast<int>(pages.token);
+        entry->offset = offset;
+        entry->sink = sink;
+    }
     int protection = writable ? PROT_READ | PROT_WRITE : PROT_READ;
     void* mapped = mmap(destination, length, protection, MAP_SHARED | MAP_FIXED, static_cast<int>(pages.token), static_cast<off_t>(offset));
-    if (mapped != destination)
+    if (mapped != destination) {
+        if (entry) {
+            std::lock_guard guard(g_table_lock);
+            *entry = {};
+        }
         return Error::from(ErrorCode::OutOfMemory, "mmap of the region failed");
+    }
+    if (entry)
+        __atomic_store_n(&entry->live, 1u, __ATOMIC_RELEASE);
     return {};
 }
 
 ErrorOr HostedPageMapper::unmap(u8* destination, u64 length)
 {
+    {
+        std::lock_guard guard(g_table_lock);
+        for (auto& range : g_ranges) {
+            if (range.length != 0 && range.base >= destination && range.base < destination + length) {
+                __atomic_store_n(&range.live, 0u, __ATOMIC_RELEASE);
+                range = {};
+            }
+        }
+    }
     void* mapped = mmap(destination, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (mapped != destination)
         return Error::from(ErrorCode::OutOfMemory, "cannot put private pages back");
     return {};
 }
+
+void HostedPageMapper::revert_read_only_copies(u8* destination)
+{
+    std::lock_guard guard(g_table_lock);
+    for (auto& range : g_ranges) {
+        if (range.length == 0 || range.base != destination)
+            continue;
+        // The shared read-only pages again, over the private copies (which are dropped).
+        void* mapped = mmap(destination, range.length, PROT_READ, MAP_SHARED | MAP_FIXED, range.fd, static_cast<off_t>(range.offset));
+        VERIFY(mapped == destination);
+    }
+}
+
+u64 HostedPageMapper::read_only_copies() { return __atomic_load_n(&g_copies, __ATOMIC_RELAXED); }
 
 } // namespace ath::hosted

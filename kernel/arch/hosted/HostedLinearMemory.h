@@ -7,9 +7,12 @@
 // mapped into it (set StoreConfig::memory_provider). HostedPageMapper backs each Region with a
 // memfd and maps it with mmap(MAP_FIXED | MAP_SHARED); unmapping puts anonymous zero pages back.
 //
-// Read-only mappings use PROT_READ. A guest store into one raises SIGSEGV in the host process: the
-// hosted build does not turn that fault into a Wasm trap (see docs/ipc.md), so the azoth ABI only
-// maps read-only when the module asked for read-only access.
+// Read-only mappings use PROT_READ. A read-only mapping made with a ReadOnlyWriteSink is entered in
+// a fixed table that a SIGSEGV handler (installed on the first such mapping, chaining to the one
+// before it) consults: a store into one of its pages replaces that page with
+// mmap(MAP_PRIVATE | MAP_FIXED) of the same memfd page (copy-on-write: the store lands in a private
+// copy, the region never changes) and tells the sink, which makes the Store trap. Any other fault
+// goes to the previous handler (ASan's report, or the default: the process dies). See docs/ipc.md.
 #include <kernel/lib/Result.h>
 #include <kernel/object/PageMapper.h>
 #include <kernel/object/Process.h>
@@ -51,8 +54,15 @@ class HostedPageMapper final : public object::PageMapper {
 public:
     Result<object::RegionPages> create_pages(u64 size) override;
     void destroy_pages(object::RegionPages& pages) override;
-    ErrorOr map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable) override;
+    ErrorOr map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
+                const object::ReadOnlyWriteSink* sink = nullptr) override;
     ErrorOr unmap(u8* destination, u64 length) override;
+    void revert_read_only_copies(u8* destination) override;
+
+    // Read-only mappings with a sink that can exist at once (all mappers of the process).
+    static constexpr usize max_read_only_mappings = 256;
+    // Pages given a private copy by a store into a read-only mapping since the process started.
+    static u64 read_only_copies();
 };
 
 } // namespace ath::hosted

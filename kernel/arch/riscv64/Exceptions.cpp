@@ -2,6 +2,7 @@
 // prints the cause, stval, every register and a symbolised backtrace, then stops the kernel
 // (later: kills the offending module instead). Interrupts go to the PLIC or the timer.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/debug/Backtrace.h>
 #include <kernel/debug/Panic.h>
@@ -155,6 +156,10 @@ extern "C" void riscv64_trap_dispatch(TrapFrame* frame)
             handle_external_interrupt();
         return;
     }
+    // A store page fault on a page our tables map: maybe a read-only region mapping's page
+    // (kernel/arch/common/WriteFaultHook.h checks it is one).
+    if (frame->scause == cause::store_page_fault && resolve_write_fault(frame->stval))
+        return;
     if (g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
         resume_from_catch(*frame, *g_active_catch);
         return;

@@ -2,6 +2,7 @@
 // run_catching_faults; any other exception prints vector, error code, CR2, the registers and a
 // symbolised backtrace, then stops the kernel (later: kills the offending module instead).
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/debug/Backtrace.h>
@@ -139,6 +140,9 @@ void print_interrupt_frame(const InterruptFrame& frame)
 extern "C" void x86_64_interrupt_dispatch(InterruptFrame* frame)
 {
     if (frame->vector < 32) {
+        // Error code bits: 0 present, 1 write. A store into a read-only region mapping.
+        if (frame->vector == vector::page_fault && (frame->error_code & 3) == 3 && resolve_write_fault(read_cr2()))
+            return;
         if (g_active_catch && is_catchable(frame->vector) && on_catching_stack(*frame, *g_active_catch)) {
             resume_from_catch(*frame, *g_active_catch);
             return;

@@ -21,10 +21,16 @@ enum {
     OP_QUIT = 10,     /* the server's _start returns */
     OP_SPIN = 11,     /* never returns: the caller's watchdog must end the call */
     OP_BLOCK = 12,    /* blocks in event_wait on the caller's thread until the server is killed */
+    /* A second window, for ipc-reader (read-only mappings) so it never meets ipc-client's. */
+    OP_MAP2 = 13,     /* maps region handle w1 over `window2`, writable if w2 -> status */
+    OP_READ2 = 14,    /* -> window2[w1] */
+    OP_WRITE2 = 15,   /* window2[w1 .. w1 + w3) = w2 -> 0 (traps when window2 is mapped read-only) */
+    OP_UNMAP2 = 16,   /* -> status of azoth_region_unmap(window2) */
 };
 
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
+static _Alignas(65536) volatile unsigned char window2[WINDOW_SIZE];
 static uint64_t counter;
 static volatile uint64_t spins;
 static azoth_handle_t quit_event;
@@ -61,6 +67,13 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, in
         reply.r0 = status == AZOTH_OK ? (int64_t)rights : -(int64_t)status;
         break;
     }
+    case OP_MAP2: reply.r0 = azoth_region_map((azoth_handle_t)a, (uint32_t)(uintptr_t)window2, b != 0); break;
+    case OP_READ2: reply.r0 = window2[(uint64_t)a % WINDOW_SIZE]; break;
+    case OP_WRITE2:
+        for (uint64_t i = 0; i < (uint64_t)c && (uint64_t)a + i < WINDOW_SIZE; ++i)
+            window2[(uint64_t)a + i] = (unsigned char)b;
+        break;
+    case OP_UNMAP2: reply.r0 = azoth_region_unmap((uint32_t)(uintptr_t)window2); break;
     case OP_QUIT: reply.r0 = azoth_event_signal(quit_event, 1); break;
     case OP_SPIN:
         for (;;)

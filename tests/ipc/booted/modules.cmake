@@ -13,7 +13,7 @@ add_custom_command(OUTPUT ${ipc_sdk_include}/azoth.h
     VERBATIM)
 # ipc-bench is bench-ipc's client (bench/ipc/booted); it goes into the default initrd under bench/.
 # ipc-queuer (ipc-queue-first/-second) and ipc-peer (ipc-peer-x/-y): one module, two manifests.
-foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-bench ipc-queue ipc-queuer ipc-peer)
+foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-reader ipc-bench ipc-queue ipc-queuer ipc-peer)
     string(REPLACE "-" "_" source_name ${module})
     set(source ${ipc_booted_source}/${source_name}.c)
     if(module STREQUAL "ipc-bench")
@@ -28,7 +28,7 @@ endforeach()
 
 set(ipc_initrd ${PROJECT_BINARY_DIR}/initrd-ipc.tar)
 set(ipc_entries init=${AZOTH_MODULES_OUT}/init.wasm:${ipc_booted_source}/init.manifest)
-foreach(module ipc-echo ipc-spinner ipc-client ipc-intruder ipc-queue)
+foreach(module ipc-echo ipc-reader ipc-spinner ipc-client ipc-intruder ipc-queue)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/${module}.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
 foreach(module ipc-queue-first ipc-queue-second)
