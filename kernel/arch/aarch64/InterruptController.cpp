@@ -159,8 +159,14 @@ void end_of_interrupt(u32 intid)
 void timer_tick(void*)
 {
     g_ticks = g_ticks + 1;
-    // Next deadline from the previous one (not from now), so late ticks do not drift the rate.
-    ATH_WRITE_SYSREG(cntv_cval_el0, ATH_READ_SYSREG(cntv_cval_el0) + g_timer_period);
+    // Next deadline from the previous one (not from now), so late ticks do not drift the rate;
+    // periods missed entirely (the emulator or hypervisor did not run us) are dropped, not
+    // delivered back to back, as a periodic timer coalesces them.
+    u64 deadline = ATH_READ_SYSREG(cntv_cval_el0) + g_timer_period;
+    u64 now = ATH_READ_SYSREG(cntvct_el0);
+    if (deadline <= now)
+        deadline = now + g_timer_period;
+    ATH_WRITE_SYSREG(cntv_cval_el0, deadline);
     instruction_barrier();
     if (g_tick_handler)
         g_tick_handler(g_tick_context);

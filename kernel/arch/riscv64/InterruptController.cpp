@@ -131,8 +131,13 @@ ErrorOr init_timer(const firmware::DeviceTree& tree)
 void handle_timer_interrupt()
 {
     g_ticks = g_ticks + 1;
-    // Next deadline from the previous one (not from now), so late ticks do not drift the rate.
+    // Next deadline from the previous one (not from now), so late ticks do not drift the rate;
+    // periods missed entirely (the emulator or hypervisor did not run us) are dropped, not
+    // delivered back to back, as a periodic timer coalesces them.
     g_next_deadline += g_timer_period;
+    u64 now = read_time();
+    if (g_next_deadline <= now)
+        g_next_deadline = now + g_timer_period;
     program_timer(g_next_deadline);
     if (g_tick_handler)
         g_tick_handler(g_tick_context);
