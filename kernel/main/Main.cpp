@@ -171,13 +171,14 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     else
         println("athanor: initrd: {} entries, {} KiB", initrd.value().entry_count(), initrd_bytes.size() >> 10);
     if (cmdline.has_word("exec") || cmdline.has_word("spectest") || cmdline.has_word("bench-sched")
-        || cmdline.has_word("bench-ipc") || cmdline.has_word("ipc-kill-test")) {
+        || cmdline.has_word("bench-ipc") || cmdline.has_word("ipc-kill-test") || cmdline.has_word("console-kill-test")) {
         if (initrd.is_error())
             Arch::power_off(status_boot_failed);
         u8 status = cmdline.has_word("exec") ? process::run_exec_mode(initrd.value())
             : cmdline.has_word("spectest")   ? process::run_spectest_mode(initrd.value())
             : cmdline.has_word("bench-ipc")  ? process::run_bench_ipc_mode(initrd.value())
             : cmdline.has_word("ipc-kill-test") ? process::run_ipc_kill_test_mode(initrd.value())
+            : cmdline.has_word("console-kill-test") ? process::run_console_kill_test_mode(initrd.value())
                                              : process::run_bench_sched_mode(initrd.value());
         Arch::power_off(status);
     }

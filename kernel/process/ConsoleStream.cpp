@@ -15,6 +15,10 @@ usize g_count = 0;
 u64 g_dropped = 0;
 const Process* g_driver = nullptr;
 sched::WaitQueue g_readers;
+// The driver's output event and bits: signalled when text is queued. One reference is held
+// (taken with leak(), dropped at detach); a raw pointer, so no global destructor is needed.
+object::Event* g_output_event = nullptr;
+u32 g_output_bits = 0;
 
 // Console input (raw bytes from the driver, read by the modules' stdin).
 u8 g_input[console_input_capacity];
@@ -35,6 +39,8 @@ bool redirect(StringView text)
         ++g_count;
     }
     wake_all(g_readers);
+    if (g_output_event)
+        g_output_event->signal(g_output_bits);
     return true;
 }
 
@@ -53,12 +59,21 @@ void flush_to_early_console()
 
 } // namespace
 
-ErrorOr console_attach(Process& driver)
+ErrorOr console_attach(Process& driver, object::RefPtr<object::Event> output, u32 output_bits)
 {
     if (g_driver && g_driver != &driver)
         return Error::from(ErrorCode::Busy, "another driver owns the console");
+    if (!output || output_bits == 0)
+        return Error::from(ErrorCode::InvalidArgument, "the console driver attaches with an event and at least one bit");
+    object::Event* previous = g_output_event;
+    g_output_event = output.leak();
+    g_output_bits = output_bits;
+    if (previous)
+        previous->unref();
     g_driver = &driver;
     set_console_redirect(redirect);
+    if (g_count > 0)
+        g_output_event->signal(g_output_bits);
     return {};
 }
 
@@ -68,6 +83,11 @@ void console_detach(Process& driver)
         return;
     set_console_redirect(nullptr);
     g_driver = nullptr;
+    object::Event* output = g_output_event;
+    g_output_event = nullptr;
+    g_output_bits = 0;
+    if (output)
+        output->unref();
     flush_to_early_console();
     wake_all(g_readers);
 }

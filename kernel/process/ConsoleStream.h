@@ -2,9 +2,10 @@
 
 // Console output through a driver module. Until a driver attaches, console text goes straight to
 // the arch's early console. The module holding the `serial-port` capability attaches (import
-// azoth.console_attach); from then on every console write — the kernel's and the modules'
-// WASI stdout/stderr — is appended to a ring that the driver drains (console_read) and writes to
-// the UART itself. When the driver ends (exit, trap, kill) the stream detaches and the early
+// azoth.console_attach) with an Event and bits; from then on every console write — the kernel's
+// and the modules' WASI stdout/stderr — is appended to a ring and signals those bits, and the
+// driver, which sleeps in event_wait (on them and on its UART's Irq bits), drains the ring
+// (console_read) and writes it to the UART itself. When the driver ends (exit, trap, kill) the stream detaches and the early
 // console takes over again, with whatever the ring still held, so no output is lost.
 // Writes are declined (printed directly) with interrupts disabled: a panic never waits for a driver.
 //
@@ -17,13 +18,17 @@
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
+#include <kernel/object/Event.h>
 
 namespace ath::process {
 
 class Process;
 
-// Errors: Busy when another process is attached.
-ErrorOr console_attach(Process& driver);
+// `output` gets `output_bits` signalled whenever console text is queued (and once at attach when
+// text is already waiting); the stream keeps a reference until the driver detaches. Attaching
+// again replaces the event. Errors: Busy when another process is attached, InvalidArgument for no
+// event or no bits (nothing changes).
+ErrorOr console_attach(Process& driver, object::RefPtr<object::Event> output, u32 output_bits);
 void console_detach(Process& driver);
 bool console_attached_to(const Process& process);
 

@@ -19,6 +19,8 @@ u8 run_bench_sched_mode(const initrd::TarArchive& initrd);
 u8 run_bench_ipc_mode(const initrd::TarArchive& initrd);
 // ipc-kill-test: a server killed while a call runs in its Store (tests/ipc/ipc-boot-test.py kill).
 u8 run_ipc_kill_test_mode(const initrd::TarArchive& initrd);
+// console-kill-test: a process killed in poll_oneoff ends promptly (process-boot-test.py console-kill).
+u8 run_console_kill_test_mode(const initrd::TarArchive& initrd);
 // The normal boot: init from the initrd; its exit status, or none when there is no init.
 Optional<u8> run_init_mode(const initrd::TarArchive& initrd);
 

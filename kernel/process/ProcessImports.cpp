@@ -1,10 +1,13 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
+#include <kernel/object/HandleTable.h>
 #include <kernel/process/ConsoleStream.h>
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
+#include <kernel/process/ProcessIpc.h>
+#include <kernel/sys/Azoth.h>
 #include <kernel/sys/AbiSignature.h>
 #include <kernel/sys/GuestMemory.h>
 #include <kernel/sys/KernelLinearMemory.h>
@@ -178,7 +181,20 @@ i32 console_attach(Call& call)
 {
     if (Arch::console_uart_registers() == 0)
         return E_NOT_FOUND;
-    return process::console_attach(call.process).is_error() ? E_BUSY : OK;
+    u32 bits = call.u32_at(1);
+    if (bits == 0)
+        return E_INVALID_ARGUMENT;
+    // The event the stream signals when output is queued: one the caller may signal itself.
+    object::Process* table_owner = call.process.ipc().object();
+    if (!table_owner)
+        return E_BAD_HANDLE;
+    auto event = table_owner->handles().lookup<object::Event>(call.u32_at(0), object::Rights::Write);
+    if (event.is_error())
+        return sys::azoth_status_for(event.error());
+    auto attached = process::console_attach(call.process, move(event.value().object), bits);
+    if (attached.is_error())
+        return attached.error().code == ErrorCode::Busy ? E_BUSY : E_INVALID_ARGUMENT;
+    return OK;
 }
 
 i32 console_read(Call& call)
@@ -211,31 +227,6 @@ i32 console_input(Call& call)
         return E_FAULT;
     auto queued = process::console_input(bytes.value());
     return queued.is_error() ? E_EXHAUSTED : OK;
-}
-
-i32 uart_read(Call& call)
-{
-    if (!console_attached_to(call.process))
-        return E_PERMISSION_DENIED;
-    u32 index = call.u32_at(0), value_address = call.u32_at(1);
-    if (index >= Arch::console_uart_registers())
-        return E_INVALID_ARGUMENT;
-    auto slot = call.memory.bytes(value_address, 1);
-    if (slot.is_error())
-        return E_FAULT;
-    slot.value()[0] = Arch::console_uart_read(index);
-    return OK;
-}
-
-i32 uart_write(Call& call)
-{
-    if (!console_attached_to(call.process))
-        return E_PERMISSION_DENIED;
-    u32 index = call.u32_at(0), value = call.u32_at(1);
-    if (index >= Arch::console_uart_registers() || value > 0xFF)
-        return E_INVALID_ARGUMENT;
-    Arch::console_uart_write(index, static_cast<u8>(value));
-    return OK;
 }
 
 i32 uart_kind(Call& call)

@@ -3,7 +3,7 @@
 // The `azoth` imports a booted process gets from the kernel/process layer: the entries of
 // kernel/sys/abi/azoth.def whose status is Booted (process supervision: module_count, module_info,
 // spawn, wait, kill, memory_stats; the console UART driver: console_attach, console_read,
-// console_input, uart_read, uart_write, uart_kind). The dispatch is generated from that table:
+// console_input, uart_kind; the UART registers are a Device object). The dispatch is generated from that table:
 // names, Wasm signatures and the capability each call needs (checked before the call runs,
 // E_PERMISSION_DENIED without it) come from there, not from a second list. Statuses are
 // azoth.def's; every pointer is checked through GuestMemory (a bad one answers E_FAULT and writes

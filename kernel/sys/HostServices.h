@@ -25,7 +25,9 @@ public:
 
     virtual ErrorOr fill_random(Bytes buffer) = 0;
 
-    virtual void sleep_ns(u64 duration) = 0;
+    // Sleeps about `duration` (may end early: callers check the clock). An error when the caller
+    // must stop instead (booted: its process is being killed), so a sleep loop does not spin.
+    virtual ErrorOr sleep_ns(u64 duration) = 0;
     virtual void yield() = 0;
 
 protected:

@@ -1,6 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/process/ConsoleStream.h>
+#include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
 #include <kernel/sys/KernelRandom.h>
 #include <kernel/sys/KernelServices.h>
@@ -46,7 +47,17 @@ u64 KernelServices::clock_resolution_ns()
 
 ErrorOr KernelServices::fill_random(Bytes buffer) { return kernel_random(buffer); }
 
-void KernelServices::sleep_ns(u64 duration) { process::sleep_for(duration); }
+ErrorOr KernelServices::sleep_ns(u64 duration)
+{
+    // sleep_for returns at once for a thread being killed: say so, or a sleep loop would spin.
+    process::Process* running = process::Process::current();
+    if (running && running->kill_requested())
+        return Error::from(ErrorCode::Busy, "killed while sleeping");
+    process::sleep_for(duration);
+    if (running && running->kill_requested())
+        return Error::from(ErrorCode::Busy, "killed while sleeping");
+    return {};
+}
 
 void KernelServices::yield() { process::yield(); }
 

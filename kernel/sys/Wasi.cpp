@@ -359,15 +359,22 @@ Result<Errno> poll_oneoff(Call& call)
     // Wait for input or the earliest deadline (sleeps may end early: check the clock, not the sleep).
     u64 now = start;
     bool has_input = false;
+    // A wait that fails (booted: the process is being killed) ends the call with an errno, as
+    // fd_read does, and reports nothing; the kill takes effect when the call returns.
     if (waits_for_input) {
-        has_input = TRY(input_ready(now));
-        while (!fd_ready && !has_input && now < earliest) {
-            has_input = TRY(input_ready(earliest == ~u64(0) ? Optional<u64>() : Optional<u64>(earliest)));
+        auto ready = input_ready(now);
+        while (!ready.is_error() && !fd_ready && !ready.value() && now < earliest) {
+            ready = input_ready(earliest == ~u64(0) ? Optional<u64>() : Optional<u64>(earliest));
             now = call.context.services().monotonic_ns();
         }
+        if (ready.is_error())
+            return errno_from(ready.error());
+        has_input = ready.value();
     }
     while (!fd_ready && !has_input && now < earliest) {
-        call.context.services().sleep_ns(earliest - now);
+        auto slept = call.context.services().sleep_ns(earliest - now);
+        if (slept.is_error())
+            return errno_from(slept.error());
         now = call.context.services().monotonic_ns();
     }
 

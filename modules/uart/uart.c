@@ -1,36 +1,74 @@
-/* uart: the "Hello World" driver. It owns the console UART through the `serial-port` capability,
- * prints every line the kernel and the other modules write to the console, and hands what is
- * typed on the UART to the kernel as console input (stdin of the modules holding `console`). Register access
- * goes through the azoth imports (console_attach, uart_read, ...), and the capability says which register model the UART follows
- * (uart_kind: a 16550 by port I/O on x86_64 or MMIO on riscv64 virt, a PL011 on aarch64 virt),
- * so the same .wasm drives the console UART on every arch. */
+/* uart: the "Hello World" driver. It owns the console UART, prints every line the kernel and the
+ * other modules write to the console, and hands what is typed on the UART to the kernel as console
+ * input (stdin of the modules holding `console`).
+ *
+ * It holds exactly what its manifest grants: the UART's registers as a Device handle ("uart",
+ * register_read/register_write), its interrupt line as an Irq handle ("uart-irq", irq_bind/irq_ack)
+ * and the `serial-port` capability (console_attach, console_read, console_input, uart_kind). The
+ * receive interrupt and "console output queued" are two bits of one Event, so the driver sleeps in
+ * a single event_wait until there is work: no timer, no polling while idle. Transmitting polls the
+ * transmitter's status per byte (bounded). uart_kind says which register model the UART follows (a
+ * 16550 by port I/O on x86_64 or MMIO on riscv64 virt, a PL011 on aarch64 virt), so the same .wasm
+ * drives the console UART on every arch.
+ *
+ * Ctrl-T typed on the console prints the driver's wake-up counts ("uart: status: ..."), which the
+ * boot test uses to check that an idle driver does not wake. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <azoth.h>
 
-/* 16550: data register 0, interrupt enable 1, line status register 5 with "data ready" (bit 0)
- * and "transmit holding empty" (bit 5).
- * PL011: register indexes are offsets / 4: DR (0x00) is 0, FR (0x18) is 6 with RXFE (bit 4) and
- * TXFF (bit 5), IMSC (0x38) is 14. */
-enum { NS16550_DATA = 0, NS16550_INTERRUPT_ENABLE = 1, NS16550_LINE_STATUS = 5, NS16550_DATA_READY = 0x01,
-    NS16550_TRANSMIT_EMPTY = 0x20 };
-enum { PL011_DATA = 0, PL011_FLAGS = 6, PL011_INTERRUPT_MASK = 14, PL011_RECEIVE_EMPTY = 0x10, PL011_TRANSMIT_FULL = 0x20 };
+/* Register indexes. 16550: data 0, interrupt enable 1, modem control 4, line status 5 with "data
+ * ready" (bit 0) and "transmit holding empty" (bit 5). PL011 (32-bit registers, offset = 4 x index):
+ * DR (0x00) 0, FR (0x18) 6 with RXFE (bit 4) and TXFF (bit 5), IMSC (0x38) 14, ICR (0x44) 17. */
+enum { NS16550_DATA = 0, NS16550_INTERRUPT_ENABLE = 1, NS16550_MODEM_CONTROL = 4, NS16550_LINE_STATUS = 5,
+    NS16550_DATA_READY = 0x01, NS16550_TRANSMIT_EMPTY = 0x20, NS16550_RECEIVE_INTERRUPT = 0x01, NS16550_OUT2 = 0x08 };
+enum { PL011_DATA = 0, PL011_FLAGS = 6, PL011_INTERRUPT_MASK = 14, PL011_INTERRUPT_CLEAR = 17, PL011_RECEIVE_EMPTY = 0x10,
+    PL011_TRANSMIT_FULL = 0x20, PL011_RECEIVE_INTERRUPTS = 0x50 /* RXIM | RTIM */ };
 
-/* How long the loop waits for console output before it looks at the receiver again. */
-#define RECEIVE_POLL_NS (10ull * 1000 * 1000)
+/* The two bits of the driver's event. */
+enum { RECEIVE_BIT = 1u << 0, OUTPUT_BIT = 1u << 1 };
 
-static unsigned long long bytes_written;
+/* Ctrl-T: print the wake-up counts (not passed on as input). */
+enum { STATUS_KEY = 0x14 };
+
+/* Only when received bytes wait for room in the kernel's input queue (nothing signals that room
+ * appeared) does the driver wake on a timeout, to retry. */
+#define INPUT_RETRY_NS (10ull * 1000 * 1000)
+
+static azoth_handle_t device, irq, events;
 static uint32_t uart_kind = AZOTH_UART_NONE;
+
+static struct {
+    unsigned long long wakeups, output, receive, retries;
+} stats;
+
+static uint32_t register_width(void) { return uart_kind == AZOTH_UART_PL011 ? 4 : 1; }
+
+static int read_register(uint32_t index, uint32_t* value)
+{
+    uint32_t width = register_width();
+    uint64_t raw = 0;
+    if (azoth_register_read(device, index * width, width, &raw) != AZOTH_OK)
+        return 0;
+    *value = (uint32_t)raw;
+    return 1;
+}
+
+static azoth_status_t write_register(uint32_t index, uint32_t value)
+{
+    uint32_t width = register_width();
+    return azoth_register_write(device, index * width, width, value);
+}
 
 /* True when the transmitter can take a byte now (or the status cannot be read: then write anyway). */
 static int transmitter_ready(void)
 {
-    uint8_t status = 0;
+    uint32_t status = 0;
     if (uart_kind == AZOTH_UART_PL011)
-        return azoth_uart_read(PL011_FLAGS, &status) != AZOTH_OK || !(status & PL011_TRANSMIT_FULL);
-    return azoth_uart_read(NS16550_LINE_STATUS, &status) != AZOTH_OK || (status & NS16550_TRANSMIT_EMPTY);
+        return !read_register(PL011_FLAGS, &status) || !(status & PL011_TRANSMIT_FULL);
+    return !read_register(NS16550_LINE_STATUS, &status) || (status & NS16550_TRANSMIT_EMPTY);
 }
 
 static void put_byte(uint8_t byte)
@@ -38,8 +76,7 @@ static void put_byte(uint8_t byte)
     /* Bounded wait, like the kernel's early console: a stuck UART drops the byte. */
     for (int spins = 0; spins < 100000 && !transmitter_ready(); ++spins) {
     }
-    azoth_uart_write(uart_kind == AZOTH_UART_PL011 ? PL011_DATA : NS16550_DATA, byte);
-    bytes_written++;
+    write_register(uart_kind == AZOTH_UART_PL011 ? PL011_DATA : NS16550_DATA, byte);
 }
 
 static void put_text(const char* text, size_t length)
@@ -54,29 +91,50 @@ static void put_text(const char* text, size_t length)
 /* One received byte, if the receiver holds one. */
 static int receive_byte(uint8_t* byte)
 {
-    uint8_t status = 0;
+    uint32_t status = 0, value = 0;
     if (uart_kind == AZOTH_UART_PL011) {
-        if (azoth_uart_read(PL011_FLAGS, &status) != AZOTH_OK || (status & PL011_RECEIVE_EMPTY))
+        if (!read_register(PL011_FLAGS, &status) || (status & PL011_RECEIVE_EMPTY))
             return 0;
-        return azoth_uart_read(PL011_DATA, byte) == AZOTH_OK;
-    }
-    if (azoth_uart_read(NS16550_LINE_STATUS, &status) != AZOTH_OK || !(status & NS16550_DATA_READY))
+    } else if (!read_register(NS16550_LINE_STATUS, &status) || !(status & NS16550_DATA_READY)) {
         return 0;
-    return azoth_uart_read(NS16550_DATA, byte) == AZOTH_OK;
+    }
+    if (!read_register(uart_kind == AZOTH_UART_PL011 ? PL011_DATA : NS16550_DATA, &value))
+        return 0;
+    *byte = (uint8_t)value;
+    return 1;
 }
 
-/* Console input, all of it in this one function (an IRQ-driven driver would call it from its
- * interrupt event instead of the polling loop): drains the receiver, echoes what was typed, turns
+static void print_status(void)
+{
+    char line[160];
+    int length = snprintf(line, sizeof line, "\nuart: status: %llu wake-ups (%llu output, %llu receive, %llu input retries)\n",
+                          stats.wakeups, stats.output, stats.receive, stats.retries);
+    if (length > 0)
+        put_text(line, (size_t)length < sizeof line ? (size_t)length : sizeof line - 1);
+}
+
+/* Console input, all of it in this one function: drains the receiver, echoes what was typed, turns
  * a typed CR into LF (the terminal sends CR for Enter) and hands the bytes to the kernel, which
  * queues them for the modules reading stdin. When the kernel's queue is full the bytes wait here
- * and the receiver is left alone until they are taken. */
+ * and the receiver is left alone until they are taken. True when the receiver is empty. */
 static uint8_t pending[256];
 static uint32_t pending_length;
 
-static void receive(void)
+static int receive(void)
 {
     uint8_t byte;
-    while (pending_length < sizeof pending && receive_byte(&byte)) {
+    int drained = 0;
+    for (;;) {
+        if (pending_length == sizeof pending)
+            break;
+        if (!receive_byte(&byte)) {
+            drained = 1;
+            break;
+        }
+        if (byte == STATUS_KEY) {
+            print_status();
+            continue;
+        }
         if (byte == '\r')
             byte = '\n';
         if (byte == '\n')
@@ -86,36 +144,86 @@ static void receive(void)
     }
     if (pending_length > 0 && azoth_console_input(pending, pending_length) == AZOTH_OK)
         pending_length = 0;
+    return drained;
+}
+
+/* Console output: everything queued, a chunk at a time, looking at the receiver between chunks so
+ * a long burst of output does not overrun the small receive FIFO. */
+static void transmit(void)
+{
+    char buffer[512];
+    uint32_t length = 0;
+    while (azoth_console_read(buffer, sizeof buffer, 0, &length) == AZOTH_OK && length > 0) {
+        put_text(buffer, length);
+        (void)receive();
+    }
+}
+
+static int claim(void)
+{
+    azoth_status_t status = azoth_uart_kind(&uart_kind);
+    if (status == AZOTH_OK && uart_kind != AZOTH_UART_NS16550 && uart_kind != AZOTH_UART_PL011) {
+        printf("uart: the console UART's register model (%u) is not one this driver knows\n", (unsigned)uart_kind);
+        return 0;
+    }
+    const char* step = "uart_kind";
+    if (status == AZOTH_OK && (step = "the uart device handle", status = azoth_handle_find("uart", 4, &device)) == AZOTH_OK
+        && (step = "the uart-irq handle", status = azoth_handle_find("uart-irq", 8, &irq)) == AZOTH_OK
+        && (step = "event_create", status = azoth_event_create(&events)) == AZOTH_OK
+        && (step = "irq_bind", status = azoth_irq_bind(irq, events, RECEIVE_BIT)) == AZOTH_OK)
+        step = "console_attach", status = azoth_console_attach(events, OUTPUT_BIT);
+    if (status != AZOTH_OK) {
+        /* Not ours: the early console still works, so say why on stdout. */
+        printf("uart: cannot claim the console UART (%s: status %d)\n", step, (int)status);
+        return 0;
+    }
+    /* Drop what arrived before the driver ran, then let the receiver interrupt. */
+    uint8_t byte;
+    for (int i = 0; i < 64 && receive_byte(&byte); ++i) {
+    }
+    if (uart_kind == AZOTH_UART_PL011) {
+        write_register(PL011_INTERRUPT_CLEAR, 0x7FF);
+        write_register(PL011_INTERRUPT_MASK, PL011_RECEIVE_INTERRUPTS);
+    } else {
+        uint32_t modem = 0;
+        if (read_register(NS16550_MODEM_CONTROL, &modem)) /* OUT2 gates the IRQ on PC hardware */
+            write_register(NS16550_MODEM_CONTROL, modem | NS16550_OUT2);
+        write_register(NS16550_INTERRUPT_ENABLE, NS16550_RECEIVE_INTERRUPT);
+    }
+    return 1;
 }
 
 int main(void)
 {
-    int32_t status = azoth_uart_kind(&uart_kind);
-    if (status == AZOTH_OK && uart_kind != AZOTH_UART_NS16550 && uart_kind != AZOTH_UART_PL011) {
-        printf("uart: the console UART's register model (%u) is not one this driver knows\n", (unsigned)uart_kind);
+    if (!claim())
         return 1;
-    }
-    if (status == AZOTH_OK)
-        status = azoth_console_attach();
-    if (status != AZOTH_OK) {
-        /* Not ours: the early console still works, so say why on stdout. */
-        printf("uart: cannot claim the console UART (status %d)\n", (int)status);
-        return 1;
-    }
-    /* The receiver is polled (receive() below): mask its interrupt, so the kernel's own handler
-     * (if the arch installed one for its early console) does not take the bytes first. */
-    if (uart_kind == AZOTH_UART_PL011)
-        azoth_uart_write(PL011_INTERRUPT_MASK, 0);
-    else
-        azoth_uart_write(NS16550_INTERRUPT_ENABLE, 0);
     static const char banner[] = "uart: driver attached; console output now goes through this module\n";
     put_text(banner, sizeof banner - 1);
-    char buffer[512];
+    int receive_owed = 0; /* an interrupt came and is not acknowledged yet (the line is masked) */
     for (;;) {
-        uint32_t length = 0;
-        status = azoth_console_read(buffer, sizeof buffer, RECEIVE_POLL_NS, &length);
-        if (status == AZOTH_OK)
-            put_text(buffer, length);
-        receive();
+        uint32_t bits = 0;
+        azoth_status_t status = azoth_event_wait(events, RECEIVE_BIT | OUTPUT_BIT,
+                                                 pending_length > 0 ? INPUT_RETRY_NS : AZOTH_WAIT_FOREVER, &bits);
+        stats.wakeups++;
+        if (status == AZOTH_E_TIMED_OUT)
+            stats.retries++;
+        else if (status != AZOTH_OK)
+            return 1; /* killed while waiting, or the event is gone: the supervisor decides */
+        if (bits & OUTPUT_BIT) {
+            stats.output++;
+            transmit();
+        }
+        if (bits & RECEIVE_BIT) {
+            stats.receive++;
+            receive_owed = 1;
+        }
+        /* Acknowledge only once the receiver is empty: a level-triggered line would fire again at
+         * once otherwise. After the ack look again: on an edge-triggered line (x86 ISA IRQ 4) a
+         * byte that came while the line was masked raises no new edge. */
+        if (receive() && receive_owed) {
+            azoth_irq_ack(irq);
+            receive_owed = 0;
+            (void)receive();
+        }
     }
 }

@@ -17,7 +17,13 @@ usage:
       boots esp-console.img (init + uart driver + readline): once the driver is attached and
       readline prompts, types a line into QEMU's serial port; readline must report that stdin was
       not readable before and readable after, and print the line reversed (console input through
-      the driver, azoth.console_input, WASI fd_read/poll_oneoff)
+      the driver, azoth.console_input, WASI fd_read/poll_oneoff); then, with readline gone, Ctrl-T
+      twice 3 s apart: the uart driver's wake-up counts must not have grown by more than a few (it
+      sleeps in one event_wait on its Irq and output bits; a polling driver fails here)
+  process-boot-test.py console-kill --arch-build DIR [--timeout S]
+      boots esp-console.img with `console-kill-test`: the kernel starts `readline --wait clock`
+      (60 s in a clock-only poll_oneoff), then `readline --wait input` (60 s in poll_oneoff on
+      stdin), and kills each while it waits: both must end as killed within 5 s of the kill
   process-boot-test.py run-exec --arch-build DIR [--status N] [--expect TEXT]... -- MODULE [ARGS...]
       runs `./azoth run --exec MODULE -- ARGS` (AZOTH_BUILD = DIR's parent) and checks its exit
       status and output
@@ -109,7 +115,7 @@ FAULT_EXPECTATIONS = [
     ("(b) fault-loop killed by the watchdog, restarted twice", r"^init: summary fault-loop: restarts=2 exited=0 trapped=0 killed=3 failed=0$"),
     ("(c) fault-recursion trapped (call stack exhausted)", r"^init: summary fault-recursion: restarts=2 exited=0 trapped=3 killed=0 failed=0$"),
     ("(d) fault-memory refused, restarted once", r"^init: summary fault-memory: restarts=1 exited=2 trapped=0 killed=0 failed=0$"),
-    ("(e)+(f) hostile pointers and garbage arguments all refused", r"^fault-hostile: 22 passed, 0 failed$"),
+    ("(e)+(f) hostile pointers and garbage arguments all refused", r"^fault-hostile: 23 passed, 0 failed$"),
     ("(e)+(f) fault-hostile exited cleanly once", r"^init: summary fault-hostile: restarts=0 exited=1 trapped=0 killed=0 failed=0$"),
     ("(g) fault-noconsole (no `console`): EBADF for stdin/stdout/stderr, exit code 42 seen by init",
      r"^init: fault-noconsole exited \(code 42\); not restarted$"),
@@ -209,6 +215,39 @@ def uart(args, work):
 CONSOLE_LINE = "Azoth reads 42 lines"
 
 
+STATUS_LINE = re.compile(r"^uart: status: (\d+) wake-ups \((\d+) output, (\d+) receive, (\d+) input retries\)$", re.M)
+IDLE_SECONDS = 3.0
+# Wake-ups allowed across one Ctrl-T and the idle period: the key's receive interrupt (twice if
+# the byte lands while the driver is awake) and output someone queued meanwhile. A driver that
+# polls on a timer wakes hundreds of times in IDLE_SECONDS.
+IDLE_WAKEUP_LIMIT = 6
+
+
+def idle_wakeups(qemu, text, wait_for, deadline):
+    """Ctrl-T makes the uart driver print its wake-up counts: ask twice, IDLE_SECONDS apart, with
+    nothing else running, and require (almost) no wake-ups in between. An error string, or None."""
+    counts = []
+    for probe in (1, 2):
+        if probe == 2:
+            time.sleep(IDLE_SECONDS)
+        qemu.stdin.write(b"\x14")
+        qemu.stdin.flush()
+        probe_deadline = min(deadline, time.monotonic() + 30)
+        while len(STATUS_LINE.findall(text())) < probe and time.monotonic() < probe_deadline:
+            time.sleep(0.1)
+        found = STATUS_LINE.findall(text())
+        if len(found) < probe:
+            return f"no 'uart: status:' line after Ctrl-T number {probe}"
+        counts.append([int(value) for value in found[probe - 1]])
+    wakeups = counts[1][0] - counts[0][0]
+    retries = counts[1][3] - counts[0][3]
+    print(f"idle driver: {wakeups} wake-ups ({counts[1][1] - counts[0][1]} output, {counts[1][2] - counts[0][2]} receive, "
+          f"{retries} input retries) across {IDLE_SECONDS:.0f} s idle and one Ctrl-T")
+    if wakeups > IDLE_WAKEUP_LIMIT or retries != 0:
+        return f"the idle uart driver woke {wakeups} times ({retries} timed retries): it is polling"
+    return None
+
+
 def console(args, work):
     image = os.path.join(args.arch_build, "esp-console.img")
     if not os.path.isfile(image):
@@ -265,6 +304,14 @@ def console(args, work):
             if not wait_for(r"^readline: got ", deadline):
                 print("FAIL: readline did not report the line")
                 failed = True
+            elif not wait_for(r"^init: readline exited", deadline):
+                print("FAIL: readline did not exit")
+                failed = True
+            else:
+                idle = idle_wakeups(qemu, text, wait_for, deadline)
+                if isinstance(idle, str):
+                    print(f"FAIL: {idle}")
+                    failed = True
     finally:
         os.killpg(qemu.pid, signal.SIGTERM)
         try:
@@ -301,6 +348,39 @@ def console(args, work):
     if failed:
         print(log[-4000:])
         print(qemu.stderr.read().decode("utf-8", "replace")[-2000:] if qemu.stderr else "")
+        return 1
+    print("PASS")
+    return 0
+
+
+def console_kill(args, work):
+    image = os.path.join(args.arch_build, "esp-console.img")
+    status, log, seconds, stderr = boot(image, "console-kill-test", args.timeout, work, "console-kill")
+    print("\n".join(line for line in log.splitlines() if line.startswith(("console-kill:", "readline:"))))
+    failed = False
+    for kind in ("clock", "input"):
+        # The kill comes after readline is waiting, and ends it (readline never says its wait returned).
+        pattern = (r"^readline: waiting 60 s in poll_oneoff \(" + kind + r"\)\n(?:.*\n)*?console-kill: killing readline\n"
+                   r"(?:.*\n)*?console-kill: round " + kind + r": readline killed \(code \d+\) (\d+) us after the kill$")
+        match = re.search(pattern, log, re.M)
+        if not match:
+            print(f"FAIL: round {kind}: no 'waiting' line, kill and 'killed' report in that order")
+            failed = True
+        else:
+            latency_ms = int(match.group(1)) / 1000
+            print(f"round {kind}: killed {latency_ms:.1f} ms after the kill (guest clock)")
+            if latency_ms > 5000:
+                print(f"FAIL: round {kind}: the kill took {latency_ms:.0f} ms")
+                failed = True
+    if re.search(r"^readline: the \w+ wait returned", log, re.M):
+        print("FAIL: a wait returned to readline: the kill did not end the process")
+        failed = True
+    if not re.search(r"^console-kill: PASS$", log, re.M) or status != 0:
+        print(f"FAIL: console-kill did not pass (status {status})")
+        failed = True
+    if failed:
+        print(log[-3000:])
+        print(stderr)
         return 1
     print("PASS")
     return 0
@@ -378,7 +458,7 @@ def exec_compare(args, work):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "console", "run-exec"])
+    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "console", "console-kill", "run-exec"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
     parser.add_argument("--timeout", type=int, default=240)
@@ -402,6 +482,8 @@ def main():
             return fault(args, work)
         if args.scenario == "uart":
             return uart(args, work)
+        if args.scenario == "console-kill":
+            return console_kill(args, work)
         if args.scenario == "console":
             return console(args, work)
         if args.scenario == "run-exec":

@@ -92,10 +92,11 @@ ErrorOr HostedServices::fill_random(Bytes buffer)
     return {};
 }
 
-void HostedServices::sleep_ns(u64 duration)
+ErrorOr HostedServices::sleep_ns(u64 duration)
 {
     timespec request { static_cast<time_t>(duration / 1'000'000'000ull), static_cast<long>(duration % 1'000'000'000ull) };
     while (nanosleep(&request, &request) != 0 && errno == EINTR) { }
+    return {};
 }
 
 void HostedServices::yield() { sched_yield(); }

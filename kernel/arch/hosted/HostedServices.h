@@ -15,7 +15,7 @@ public:
     u64 realtime_ns() override;
     u64 clock_resolution_ns() override;
     ErrorOr fill_random(Bytes buffer) override;
-    void sleep_ns(u64 duration) override;
+    ErrorOr sleep_ns(u64 duration) override;
     void yield() override;
 };
 

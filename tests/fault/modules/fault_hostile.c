@@ -72,9 +72,13 @@ int main(void)
     expect(azoth_kill(0) == AZOTH_E_NOT_FOUND && azoth_kill(0xFFFFFFFFu) == AZOTH_E_NOT_FOUND, "kill of children it does not have");
     expect(azoth_wait(0, (azoth_child_exit_t*)(void*)&canary[0]) == AZOTH_E_TIMED_OUT, "wait without children");
 
-    /* azoth device imports: the UART belongs to the module granted `serial-port` alone */
-    expect(azoth_console_attach() == AZOTH_E_PERMISSION_DENIED, "console_attach without the serial-port capability");
-    expect(azoth_uart_write(0, 'X') == AZOTH_E_PERMISSION_DENIED, "uart_write without owning the UART");
+    /* azoth device imports: the console belongs to the module granted `serial-port` alone (and the
+     * UART's registers to the one whose manifest names the `uart` device) */
+    azoth_handle_t event = 0;
+    expect(azoth_event_create(&event) == AZOTH_OK, "event_create");
+    expect(azoth_console_attach(event, 1) == AZOTH_E_PERMISSION_DENIED, "console_attach without the serial-port capability");
+    azoth_handle_t device = 0;
+    expect(azoth_handle_find("uart", 4, &device) == AZOTH_E_NOT_FOUND, "a uart device handle its manifest does not name");
     uint32_t length = 0;
     expect(azoth_console_read(canary, 8, 0, &length) == AZOTH_E_PERMISSION_DENIED, "console_read without owning the console");
 

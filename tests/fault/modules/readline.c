@@ -2,7 +2,11 @@
  * input came, waits for a line on stdin (the boot test types it into QEMU's serial port; the
  * UART driver module hands the bytes to the kernel), and prints something derived from it: its
  * length and the line reversed. Exits 0 when it got a line, 1 on end of input, 2 on a failed
- * check. */
+ * check.
+ *
+ * `readline --wait clock` / `--wait input` (the kernel's console-kill-test mode) only waits 60 s in
+ * one poll_oneoff, clock-only or on stdin, to be killed meanwhile: the kill must end the wait
+ * (exit 3 if the wait ever returns, so a kill that came too late is seen). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,8 +35,32 @@ static int stdin_ready_within(uint64_t timeout_ns, int* error)
     return ready;
 }
 
-int main(void)
+/* One 60 s wait in poll_oneoff: clock-only, or on stdin with a clock timeout. */
+static int wait_to_be_killed(const char* kind)
 {
+    int error = 0;
+    printf("readline: waiting 60 s in poll_oneoff (%s)\n", kind);
+    fflush(stdout);
+    if (strcmp(kind, "clock") == 0) {
+        __wasi_subscription_t subscription;
+        memset(&subscription, 0, sizeof subscription);
+        subscription.u.tag = __WASI_EVENTTYPE_CLOCK;
+        subscription.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+        subscription.u.u.clock.timeout = 60ull * 1000 * 1000 * 1000;
+        __wasi_event_t event;
+        __wasi_size_t count = 0;
+        error = __wasi_poll_oneoff(&subscription, &event, 1, &count);
+    } else {
+        (void)stdin_ready_within(60ull * 1000 * 1000 * 1000, &error);
+    }
+    printf("readline: the %s wait returned (error %d)\n", kind, error);
+    return 3;
+}
+
+int main(int argc, char** argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--wait") == 0)
+        return wait_to_be_killed(argv[2]);
     int error = 0;
     /* Nobody has typed anything yet: a 20 ms poll must time out, not claim input. */
     if (stdin_ready_within(20 * 1000 * 1000ull, &error) || error) {
