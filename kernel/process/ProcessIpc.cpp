@@ -207,8 +207,9 @@ void take_own_store(object::Process& root)
         return;
     }
     Process* running = Process::current();
-    VERIFY(running && running->ipc().object() == &root);
-    VERIFY(!queue_and_wait(running->ipc(), root, running->ipc(), /* interruptible */ false).is_error());
+    VERIFY(running && running->ipc().object() == &root); // only a process's own thread takes its Store
+    // Not interruptible, so it only fails when the process has ended meanwhile (nothing to take).
+    (void)queue_and_wait(running->ipc(), root, running->ipc(), /* interruptible */ false);
 }
 
 class KernelStoreGate final : public ipc::StoreGate {
@@ -216,7 +217,8 @@ public:
     ErrorOr wait_turn(object::Process& server, ipc::CallStack& calls) override
     {
         Process* running = Process::current();
-        VERIFY(running && &running->ipc().calls() == &calls);
+        if (!running || &running->ipc().calls() != &calls)
+            return Error::from(ErrorCode::Busy, "server is busy and this thread cannot wait for it");
         ProcessIpc* owner = find_ipc(server);
         if (!owner || server.refuses_calls())
             return Error::from(ErrorCode::NotFound, "server has exited or is being killed");

@@ -7,7 +7,7 @@ usage:
       case (calls, rights, derive, forged/stale handles, trapping server, zero-copy between two
       processes, revoke unmaps the other process's mapping, channel wrap-around, timeouts, server
       exit, server restart: handle_find reaches the new instance), a call to a busy server waits
-      its turn (ipc-queue-first/-second), a call cycle is refused on one side only (ipc-peer-x/-y),
+      its turn and calls are served in arrival order (ipc-queue-first/-second/-third), a call cycle is refused on one side only (ipc-peer-x/-y),
       ipc-intruder (no handles)
       reaches nothing, ipc-spinner is killed by its watchdog inside a call that never returns and
       ipc-echo stays callable, ipc-reader maps a region read-only and reads what ipc-echo wrote,
@@ -76,7 +76,10 @@ IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
      r"^ipc-queue-second: ok waited \d+ ms behind the first call, served second$"),
     ("ipc-queue ends cleanly", r"^init: ipc-queue exited \(code 0\); not restarted$"),
     ("ipc-queue-first exits 0", r"^init: ipc-queue-first exited \(code 0\); not restarted$"),
+    ("queue: a later call waits behind it and is served third (arrival order)",
+     r"^ipc-queue-third: ok waited \d+ ms behind the first call, served third$"),
     ("ipc-queue-second exits 0", r"^init: ipc-queue-second exited \(code 0\); not restarted$"),
+    ("ipc-queue-third exits 0", r"^init: ipc-queue-third exited \(code 0\); not restarted$"),
     ("ipc-peer-x exits 0", r"^init: ipc-peer-x exited \(code 0\); not restarted$"),
     ("ipc-peer-y exits 0", r"^init: ipc-peer-y exited \(code 0\); not restarted$"),
     ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),

@@ -1,8 +1,9 @@
 /* ipc-queue: the server of the booted queue test (tests/ipc/booted, docs/ipc.md "Booted
  * processes"). Its manifest says `serves = queue`. OP_HOLD keeps the Store busy on the caller's
  * thread (a timed event_wait inside the handler, which does not let go of the Store) after telling
- * the second client (through the event it gave with OP_GIVE) that the first call is inside: the
- * second client's call must then wait its turn in the Store's queue, not get E_BUSY. */
+ * the other clients (through the events they gave with OP_GIVE) that the first call is inside:
+ * their calls must then wait their turn in the Store's queue, not get E_BUSY, and be served in
+ * the order they arrived. */
 #include <azoth.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,26 +11,34 @@
 enum {
     OP_PING = 0,
     OP_GIVE = 1,  /* w3 = an event handle (call_with_handle): signalled when a call enters OP_HOLD */
-    OP_HOLD = 2,  /* w1 = tag, w2 = milliseconds to hold the Store -> entry number, -2 before OP_GIVE */
+    OP_HOLD = 2,  /* w1 = tag, w2 = milliseconds to hold the Store -> entry number; -2 until both
+                     other clients have given their events */
     OP_ORDER = 3, /* -> the tags of the OP_HOLD entries, first in the low byte */
     OP_QUIT = 4,
 };
 
-static azoth_handle_t notify, hold_event, quit_event;
+#define WATCHERS 2 /* the second and third clients */
+static azoth_handle_t notify[WATCHERS], hold_event, quit_event;
+static unsigned watchers;
 static uint64_t entries, order;
 
 __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, int64_t a, int64_t b, int64_t c)
 {
     switch (op) {
     case OP_PING: return 0;
-    case OP_GIVE: notify = (azoth_handle_t)c; return 0;
+    case OP_GIVE:
+        if (watchers == WATCHERS)
+            return -1;
+        notify[watchers++] = (azoth_handle_t)c;
+        return 0;
     case OP_HOLD: {
-        if (!notify)
+        if (watchers < WATCHERS)
             return -2;
         uint64_t entry = entries++;
         if (entry < 8)
             order |= ((uint64_t)a & 0xFF) << (8 * entry);
-        azoth_event_signal(notify, 1);
+        for (unsigned i = 0; i < WATCHERS; ++i)
+            azoth_event_signal(notify[i], 1);
         if (b > 0) {
             uint32_t bits = 0;
             /* Nobody signals hold_event: the wait times out, the Store stays this call's meanwhile. */

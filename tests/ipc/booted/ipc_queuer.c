@@ -1,8 +1,9 @@
-/* ipc-queue-first / ipc-queue-second: the two clients of the booted queue test (one source, the
- * role is argv[1]). The first calls OP_HOLD, which holds ipc-queue's Store for 1 s; the second is
- * told (through its event) that the first is inside and calls at once: its call must wait in the
- * queue (no E_BUSY, no retry), come back after the first one's and be entry 1. Prints
- * "ipc-queue-ROLE: ok ..." or "ipc-queue-ROLE: FAIL ...". */
+/* ipc-queue-first / -second / -third: the clients of the booted queue test (one source, the role
+ * is argv[1]). The first calls OP_HOLD, which holds ipc-queue's Store for 1 s; the second and third
+ * are told (through their events) that the first is inside; the second calls at once, the third
+ * 100 ms later. Their calls must wait in the queue (no E_BUSY, no retry), come back after the
+ * first one's and be served in arrival order: entries 1 and 2 (a LIFO queue would swap them).
+ * Prints "ipc-queue-ROLE: ok ..." or "ipc-queue-ROLE: FAIL ...". */
 #include <azoth.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +34,11 @@ static int fail(const char* role, const char* what, int status, long long value)
 
 int main(int argc, char** argv)
 {
-    const char* role = argc > 1 && strcmp(argv[1], "--second") == 0 ? "second" : "first";
+    const char* role = "first";
+    if (argc > 1 && strcmp(argv[1], "--second") == 0)
+        role = "second";
+    else if (argc > 1 && strcmp(argv[1], "--third") == 0)
+        role = "third";
     azoth_handle_t queue = 0;
     azoth_status_t status = AZOTH_E_NOT_FOUND;
     /* Published once ipc-queue is instantiated: until then handle_find is E_NOT_FOUND. */
@@ -46,7 +51,7 @@ int main(int argc, char** argv)
         return fail(role, "no queue endpoint", status, 0);
     uint64_t words[4] = { 0 };
     if (role[0] == 'f') {
-        /* Retried only until the second client has given its event (-2 before). */
+        /* Retried only until the other two clients have given their events (-2 before). */
         int64_t entry = -2;
         for (int attempt = 0; attempt < 2000 && entry == -2; ++attempt) {
             status = azoth_call(queue, OP_HOLD, 'A', 1000, 0, words);
@@ -62,30 +67,38 @@ int main(int argc, char** argv)
         fflush(stdout);
         return 0;
     }
+    int third = role[0] == 't';
     azoth_handle_t event = 0;
     if ((status = azoth_event_create(&event)) != AZOTH_OK)
         return fail(role, "event_create", status, 0);
-    status = azoth_call_with_handle(queue, event, AZOTH_RIGHT_WRITE, 1, OP_GIVE, 0, 0, AZOTH_NO_RESULTS);
-    if (status != AZOTH_OK)
-        return fail(role, "OP_GIVE", status, 0);
+    status = azoth_call_with_handle(queue, event, AZOTH_RIGHT_WRITE, 1, OP_GIVE, 0, 0, words);
+    if (status != AZOTH_OK || words[0] != 0)
+        return fail(role, "OP_GIVE", status, (long long)words[0]);
     uint32_t bits = 0;
     if ((status = azoth_event_wait(event, 1, 60000000000ull, &bits)) != AZOTH_OK)
         return fail(role, "the first call never entered", status, 0);
-    /* The first call is inside OP_HOLD now: this one must queue behind it. */
+    /* The first call is inside OP_HOLD now: this one must queue behind it (the third one also
+     * behind the second, which calls 100 ms earlier). */
+    if (third)
+        sleep_ms(100);
     uint64_t start = now_ns();
-    status = azoth_call(queue, OP_HOLD, 'B', 0, 0, words);
+    status = azoth_call(queue, OP_HOLD, third ? 'C' : 'B', 0, 0, words);
     uint64_t waited_ms = (now_ns() - start) / 1000000ull;
     if (status != AZOTH_OK)
         return fail(role, "the call to a busy server did not wait", status, 0);
-    if ((int64_t)words[0] != 1)
-        return fail(role, "the queued call is not entry 1", status, (long long)words[0]);
+    int64_t expected_entry = third ? 2 : 1;
+    if ((int64_t)words[0] != expected_entry)
+        return fail(role, third ? "the third call is not entry 2" : "the second call is not entry 1", status,
+            (long long)words[0]);
     if (waited_ms < 100)
         return fail(role, "the queued call came back too early (ms)", status, (long long)waited_ms);
-    if ((status = azoth_call(queue, OP_ORDER, 0, 0, 0, words)) != AZOTH_OK || words[0] != ('A' | ('B' << 8)))
+    uint64_t expected_order = 'A' | ('B' << 8) | (third ? ('C' << 16) : 0);
+    uint64_t mask = third ? 0xFFFFFF : 0xFFFF;
+    if ((status = azoth_call(queue, OP_ORDER, 0, 0, 0, words)) != AZOTH_OK || (words[0] & mask) != expected_order)
         return fail(role, "entry order", status, (long long)words[0]);
-    printf("ipc-queue-second: ok waited %llu ms behind the first call, served second\n", (unsigned long long)waited_ms);
+    printf("ipc-queue-%s: ok waited %llu ms behind the first call, served %s\n", role, (unsigned long long)waited_ms, role);
     fflush(stdout);
-    if ((status = azoth_call(queue, OP_QUIT, 0, 0, 0, AZOTH_NO_RESULTS)) != AZOTH_OK)
+    if (third && (status = azoth_call(queue, OP_QUIT, 0, 0, 0, AZOTH_NO_RESULTS)) != AZOTH_OK)
         return fail(role, "OP_QUIT", status, 0);
     return 0;
 }

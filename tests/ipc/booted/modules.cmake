@@ -12,7 +12,8 @@ add_custom_command(OUTPUT ${ipc_sdk_include}/azoth.h
     COMMENT "abi-gen: azoth.h for the booted IPC modules"
     VERBATIM)
 # ipc-bench is bench-ipc's client (bench/ipc/booted); it goes into the default initrd under bench/.
-# ipc-queuer (ipc-queue-first/-second) and ipc-peer (ipc-peer-x/-y): one module, two manifests.
+# ipc-queuer (ipc-queue-first/-second/-third) and ipc-peer (ipc-peer-x/-y): one module, several
+# manifests.
 foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-reader ipc-bench ipc-queue ipc-queuer ipc-peer)
     string(REPLACE "-" "_" source_name ${module})
     set(source ${ipc_booted_source}/${source_name}.c)
@@ -31,7 +32,7 @@ set(ipc_entries init=${AZOTH_MODULES_OUT}/init.wasm:${ipc_booted_source}/init.ma
 foreach(module ipc-echo ipc-reader ipc-spinner ipc-client ipc-intruder ipc-queue)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/${module}.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
-foreach(module ipc-queue-first ipc-queue-second)
+foreach(module ipc-queue-first ipc-queue-second ipc-queue-third)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/ipc-queuer.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
 foreach(module ipc-peer-x ipc-peer-y)
