@@ -325,6 +325,7 @@ def console(args, work):
     if typed_at is not None:
         print(f"prompt after {typed_at - start:.1f}s of boot")
     expected = [
+        r"^readline: console_attach refuses a forged handle, a read-only event and no bits \(ok\)$",
         r"^readline: poll before input: not ready \(ok\)$",
         # The driver echoes the first typed characters as they arrive, so they may stand in front of
         # this line on the console; it still has to end a line.

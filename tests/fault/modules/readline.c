@@ -12,6 +12,8 @@
 #include <string.h>
 #include <wasi/api.h>
 
+#include <azoth.h>
+
 /* poll_oneoff on stdin with a relative clock timeout: 1 when stdin was reported readable. */
 static int stdin_ready_within(uint64_t timeout_ns, int* error)
 {
@@ -57,10 +59,36 @@ static int wait_to_be_killed(const char* kind)
     return 3;
 }
 
+/* readline holds `serial-port` only to check that console_attach refuses bad arguments and changes
+ * nothing: a forged event handle, one without the write right, no bits. (Each check fails before
+ * the stream is touched, so it cannot take the console from the driver.) 1 when all held. */
+static int console_attach_refusals(void)
+{
+    azoth_handle_t event = 0, read_only = 0;
+    if (azoth_event_create(&event) != AZOTH_OK || azoth_handle_derive(event, AZOTH_RIGHT_READ, &read_only) != AZOTH_OK) {
+        printf("readline: FAIL cannot make the events for the console_attach checks\n");
+        return 0;
+    }
+    azoth_status_t forged = azoth_console_attach(0x7FFF1234u, 1);
+    azoth_status_t no_write = azoth_console_attach(read_only, 1);
+    azoth_status_t no_bits = azoth_console_attach(event, 0);
+    azoth_handle_close(read_only);
+    azoth_handle_close(event);
+    if (forged != AZOTH_E_BAD_HANDLE || no_write != AZOTH_E_PERMISSION_DENIED || no_bits != AZOTH_E_INVALID_ARGUMENT) {
+        printf("readline: FAIL console_attach: forged handle %d, no write right %d, no bits %d\n", (int)forged, (int)no_write,
+               (int)no_bits);
+        return 0;
+    }
+    printf("readline: console_attach refuses a forged handle, a read-only event and no bits (ok)\n");
+    return 1;
+}
+
 int main(int argc, char** argv)
 {
     if (argc == 3 && strcmp(argv[1], "--wait") == 0)
         return wait_to_be_killed(argv[2]);
+    if (!console_attach_refusals())
+        return 2;
     int error = 0;
     /* Nobody has typed anything yet: a 20 ms poll must time out, not claim input. */
     if (stdin_ready_within(20 * 1000 * 1000ull, &error) || error) {
