@@ -4,7 +4,8 @@
 // kills ipc-echo. The call must stop at its next safepoint (the Store's safepoint hook checks the
 // owner's kill request) and ipc-spinner must get E_SERVER_TRAPPED and exit 0 (it keeps running);
 // ipc-echo's own thread takes its Store back and ends as killed; every frame comes back. Third
-// round: a second caller waits in ipc-echo's queue when it is killed and gets E_NOT_FOUND.
+// round: a second caller waits in ipc-echo's queue when it is killed and gets E_NOT_FOUND. Fourth
+// round: the waiting caller itself is killed and ends at once (then ipc-echo is killed).
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/process/Manifest.h>
@@ -23,11 +24,17 @@ void allow_console(Spec& spec, bool allowed)
         spec.may_use_console = allowed;
 }
 
+// Rounds 3 and 4: a second caller waits in the server's queue, and the server (3) or that waiting
+// caller (4, before the server) is killed.
+enum class Queued { None, ServerKilled, WaiterKilled };
+
 struct Killer {
     Process* server { nullptr };
     Process* caller { nullptr };
-    Process* queued { nullptr }; // third round: a second caller waiting in the server's queue
+    Process* queued { nullptr }; // the second caller of rounds 3 and 4
+    Queued mode { Queued::None };
     bool killed { false };
+    bool waiter_ended { false };  // round 4: the killed waiter ended within 1 s
 };
 
 // Kills the server once the caller has been inside a call (call depth 2) for 20 consecutive
@@ -40,10 +47,20 @@ void kill_during_call(void* raw)
         bool queued = !killer.queued || killer.queued->ipc().waiting_for() == killer.server->ipc().object();
         inside = killer.caller->ipc().calls().depth() >= 2 && queued ? inside + 1 : 0;
         if (inside == 20) {
-            if (killer.queued)
+            if (killer.mode == Queued::WaiterKilled) {
+                println("ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing that waiter");
+                u64 start = Arch::clock_nanoseconds();
+                killer.queued->kill();
+                for (u32 wait = 0; wait < 1'000 && !killer.queued->has_exited(); ++wait)
+                    sleep_for(1'000'000);
+                killer.waiter_ended = killer.queued->has_exited();
+                println("ipc-kill: the waiter {} after {} us; killing ipc-echo", killer.waiter_ended ? "ended" : "is still waiting",
+                    (Arch::clock_nanoseconds() - start) / 1'000);
+            } else if (killer.queued) {
                 println("ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing ipc-echo");
-            else
+            } else {
                 println("ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo");
+            }
             killer.server->kill();
             killer.killed = true;
             return;
@@ -70,12 +87,15 @@ Result<Process*> spawn_module(StringView name, Span<const StringView> arguments)
 }
 
 // One round: ipc-spinner's call spins (or blocks, `block`) in ipc-echo's Store and ipc-echo is
-// killed meanwhile; with `queued`, a second ipc-spinner waits in ipc-echo's queue meanwhile and
-// its wait must end with E_NOT_FOUND.
-bool kill_round(bool block, bool queued = false)
+// killed meanwhile. With `queued`, a second ipc-spinner waits in ipc-echo's queue meanwhile: its
+// wait must end with E_NOT_FOUND when ipc-echo is killed (ServerKilled), or end at once when it
+// is killed itself (WaiterKilled, before ipc-echo is).
+bool kill_round(bool block, Queued queued = Queued::None)
 {
     println("ipc-kill: round: the handler {}{}", block ? "blocks in event_wait" : "spins",
-        queued ? ", a second caller waits in the queue" : "");
+        queued == Queued::ServerKilled   ? ", a second caller waits in the queue"
+            : queued == Queued::WaiterKilled ? ", a second caller waits in the queue and is killed"
+                                             : "");
     u64 linear_before = sys::KernelLinearMemory::committed_frames();
     StringView server_argv[] = { "ipc-echo" };
     StringView caller_argv[] = { "ipc-spinner", "--expect-server-killed", block ? StringView("--block") : StringView("--spin") };
@@ -93,7 +113,7 @@ bool kill_round(bool block, bool queued = false)
         return false;
     }
     Process* second = nullptr;
-    if (queued) {
+    if (queued != Queued::None) {
         StringView second_argv[] = { "ipc-spinner", "--queued" };
         auto spawned = spawn_module("ipc-spinner", second_argv);
         if (spawned.is_error()) {
@@ -107,13 +127,16 @@ bool kill_round(bool block, bool queued = false)
         }
         second = spawned.value();
     }
-    Killer killer { server.value(), caller.value(), second };
+    Killer killer { server.value(), caller.value(), second, queued };
     bool ok = !spawn_thread("ipc-killer", 2, kill_during_call, &killer).is_error();
     run_threads();
     if (second) {
         const ExitStatus& second_status = second->status();
         println("ipc-kill: the queued ipc-spinner {} (code {})", exit_kind_name(second_status.kind), second_status.code);
-        ok = ok && second_status.kind == ExitKind::Exited && second_status.code == 0;
+        if (queued == Queued::WaiterKilled)
+            ok = ok && killer.waiter_ended && second_status.kind == ExitKind::Killed;
+        else
+            ok = ok && second_status.kind == ExitKind::Exited && second_status.code == 0;
         second->destroy();
     }
     const ExitStatus& server_status = killer.server->status();
@@ -136,11 +159,13 @@ u8 run_ipc_kill_test_mode(const initrd::TarArchive& initrd)
     load_global_modules(initrd);
     bool spin = kill_round(false);
     bool block = kill_round(true);
-    bool queued = kill_round(true, /* queued */ true);
-    println("ipc-kill: spin round {}, block round {}, queued round {}", spin ? "ok" : "FAILED", block ? "ok" : "FAILED",
-        queued ? "ok" : "FAILED");
-    println("ipc-kill: {}", spin && block && queued ? "PASS" : "FAIL");
-    return spin && block && queued ? 0 : 1;
+    bool queued = kill_round(true, Queued::ServerKilled);
+    bool waiter = kill_round(true, Queued::WaiterKilled);
+    println("ipc-kill: spin round {}, block round {}, queued round {}, killed-waiter round {}", spin ? "ok" : "FAILED",
+        block ? "ok" : "FAILED", queued ? "ok" : "FAILED", waiter ? "ok" : "FAILED");
+    bool all = spin && block && queued && waiter;
+    println("ipc-kill: {}", all ? "PASS" : "FAIL");
+    return all ? 0 : 1;
 }
 
 } // namespace ath::process

@@ -17,8 +17,9 @@ usage:
   ipc-boot-test.py kill --arch ARCH --arch-build DIR [--timeout S]
       boots esp-ipc.img with `ipc-kill-test`: ipc-echo is killed while ipc-spinner's call runs in
       its Store (spinning, then blocked in event_wait, then blocked with a second caller waiting in
-      ipc-echo's queue); the call ends with E_SERVER_TRAPPED, the queued call with E_NOT_FOUND,
-      the ipc-spinners exit 0, ipc-echo ends killed, the linear-memory frames come back
+      ipc-echo's queue, then with that waiter killed first); the call ends with E_SERVER_TRAPPED,
+      the queued call with E_NOT_FOUND (or the killed waiter ends at once), the ipc-spinners exit
+      0, ipc-echo ends killed, the linear-memory frames come back
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
       boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
 """
@@ -143,7 +144,10 @@ def kill(args, work):
                 r"^ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing ipc-echo$",
                 r"^ipc-spinner: queued call ended with status \d+ after \d+ pings \(server gone, as expected\)$",
                 r"^ipc-kill: the queued ipc-spinner exited \(code 0\)$",
-                r"^ipc-kill: spin round ok, block round ok, queued round ok$",
+                r"^ipc-kill: a second ipc-spinner waits in ipc-echo's queue; killing that waiter$",
+                r"^ipc-kill: the waiter ended after \d+ us; killing ipc-echo$",
+                r"^ipc-kill: the queued ipc-spinner killed \(code \d+\)$",
+                r"^ipc-kill: spin round ok, block round ok, queued round ok, killed-waiter round ok$",
                 r"^ipc-kill: PASS$"]
     failed = status != 0
     for pattern in expected:
