@@ -17,34 +17,12 @@ namespace {
 u64 g_uart_physical = 0;
 u32 g_uart_interrupt = 0;
 
-Optional<firmware::DeviceTreeNode> stdout_node(const firmware::DeviceTree& tree)
-{
-    auto chosen = tree.find_path("/chosen");
-    if (chosen.has_value()) {
-        auto path = chosen->property_string("stdout-path");
-        if (path.has_value()) {
-            // "stdout-path" may carry options after ':' ("/pl011@9000000:115200n8").
-            StringView text = *path;
-            for (usize i = 0; i < text.length(); ++i) {
-                if (text[i] == ':') {
-                    text = text.substring(0, i);
-                    break;
-                }
-            }
-            auto node = tree.find_path(text);
-            if (node.has_value() && node->is_compatible("arm,pl011"))
-                return node;
-        }
-    }
-    return tree.find_compatible("arm,pl011");
-}
-
 void discover_uart()
 {
     auto tree = boot_device_tree(aarch64_boot_info);
     if (tree.is_error())
         return;
-    auto node = stdout_node(tree.value());
+    auto node = stdout_node(tree.value(), "arm,pl011");
     if (!node.has_value())
         return;
     auto reg = node->reg(0);

@@ -19,27 +19,6 @@ u32 g_uart_shift = 0;
 u32 g_uart_source = 0;
 u64 g_finisher = 0;
 
-Optional<firmware::DeviceTreeNode> stdout_node(const firmware::DeviceTree& tree)
-{
-    auto chosen = tree.find_path("/chosen");
-    if (chosen.has_value()) {
-        auto path = chosen->property_string("stdout-path");
-        if (path.has_value()) {
-            StringView text = *path;
-            for (usize i = 0; i < text.length(); ++i) {
-                if (text[i] == ':') {
-                    text = text.substring(0, i);
-                    break;
-                }
-            }
-            auto node = tree.find_path(text);
-            if (node.has_value() && node->is_compatible("ns16550a"))
-                return node;
-        }
-    }
-    return tree.find_compatible("ns16550a");
-}
-
 void discover_devices()
 {
     auto tree = boot_device_tree(riscv64_boot_info);
@@ -53,7 +32,7 @@ void discover_devices()
         if (reg.has_value() && reg->address < boot::direct_map_max_size)
             g_finisher = reg->address;
     }
-    auto node = stdout_node(tree.value());
+    auto node = stdout_node(tree.value(), "ns16550a");
     if (!node.has_value())
         return;
     auto reg = node->reg(0);
