@@ -20,6 +20,19 @@ struct ReadOnlyWriteSink {
     void* context { nullptr };
 };
 
+// Does [address, address + length) touch a read-only mapping (with a sink)? The mapper that makes
+// them installs the answer (one per build: hosted or kernel); GuestMemory asks before the kernel
+// writes a syscall's out-parameter into a module's memory, so such a write is E_FAULT and changes
+// nothing instead of a fault. Lock-free for the caller when no read-only mapping exists.
+using ReadOnlyQuery = bool (*)(const u8* address, u64 length);
+inline ReadOnlyQuery g_read_only_query = nullptr;
+inline void set_read_only_query(ReadOnlyQuery query) { __atomic_store_n(&g_read_only_query, query, __ATOMIC_RELEASE); }
+inline bool touches_read_only_mapping(const u8* address, u64 length)
+{
+    ReadOnlyQuery query = __atomic_load_n(&g_read_only_query, __ATOMIC_ACQUIRE);
+    return query && length != 0 && query(address, length);
+}
+
 struct RegionPages {
     u64 token { 0 };              // the arch's name for the pages (hosted: a memfd)
     u64 size { 0 };               // bytes, a multiple of page_size

@@ -62,12 +62,12 @@ constexpr i32 unsupported_status = static_cast<i32>(AzothStatus::E_UNSUPPORTED);
         status_result_.release_value();                              \
     })
 
-// Checks that a T can be written at `address` before anything changes (validate, then commit).
+// Checks that a T can be written at `address` before anything changes (validate, then commit):
+// in bounds, aligned, not in a read-only region mapping.
 template<typename T>
 ErrorOr check_out(const GuestMemory& memory, u32 address)
 {
-    TRY(memory.read<T>(address));
-    return {};
+    return memory.check_writable<T>(address);
 }
 
 constexpr Rights creator_rights = Rights::All;

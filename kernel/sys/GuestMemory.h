@@ -6,9 +6,15 @@
 //
 // Views handed out by `bytes()` stay valid only until the guest's memory grows; the syscall that
 // asks for them must finish with them before it can run guest code again.
+//
+// Writes (write, write_bytes, writable_bytes, check_writable) also refuse a range that touches a
+// read-only region mapping (OutOfRange, i.e. E_FAULT): the kernel never stores into one. A store
+// through a plain `bytes()` view into one is the module's store: the page gets a private copy and
+// the module traps (docs/ipc.md, "Regions").
 #include <kernel/lib/Bits.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
+#include <kernel/object/PageMapper.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::sys {
@@ -40,13 +46,34 @@ public:
         return value;
     }
 
+    // bytes() for a range the kernel is about to write: also refused when it touches a read-only
+    // region mapping.
+    Result<Bytes> writable_bytes(u32 address, u32 length) const
+    {
+        auto span = TRY(bytes(address, length));
+        if (object::touches_read_only_mapping(span.data(), span.size()))
+            return Error::from(ErrorCode::OutOfRange, "guest range is a read-only region mapping");
+        return span;
+    }
+
+    // Checks that a T can be written at `address` (validate before anything changes, then write).
+    template<typename T>
+    ErrorOr check_writable(u32 address) const
+    {
+        static_assert(IsTriviallyCopyable<T>);
+        if (address % alignof(T) != 0)
+            return Error::from(ErrorCode::InvalidArgument, "misaligned guest pointer");
+        TRY(writable_bytes(address, sizeof(T)));
+        return {};
+    }
+
     template<typename T>
     ErrorOr write(u32 address, const T& value) const
     {
         static_assert(IsTriviallyCopyable<T>);
         if (address % alignof(T) != 0)
             return Error::from(ErrorCode::InvalidArgument, "misaligned guest pointer");
-        auto span = TRY(bytes(address, sizeof(T)));
+        auto span = TRY(writable_bytes(address, sizeof(T)));
         __builtin_memcpy(span.data(), &value, sizeof(T));
         return {};
     }
@@ -55,7 +82,7 @@ public:
     {
         if (source.size() > 0xFFFFFFFFu)
             return Error::from(ErrorCode::OutOfRange, "copy larger than linear memory");
-        auto span = TRY(bytes(address, static_cast<u32>(source.size())));
+        auto span = TRY(writable_bytes(address, static_cast<u32>(source.size())));
         __builtin_memcpy(span.data(), source.data(), source.size());
         return {};
     }

@@ -102,6 +102,23 @@ bool is_region_frame(const ReadOnlyMapping& mapping, PhysicalAddress frame)
     return frame.get() >= mapping.region_first && frame.get() - mapping.region_first < mapping.count * page_size;
 }
 
+u32 g_read_only_count = 0;
+
+// object::touches_read_only_mapping for kernel linear memories (GuestMemory asks before the kernel
+// writes an out-parameter). No lock taken while no read-only mapping exists.
+bool touches_read_only(const u8* address, u64 length)
+{
+    if (__atomic_load_n(&g_read_only_count, __ATOMIC_ACQUIRE) == 0)
+        return false;
+    u64 first = reinterpret_cast<u64>(address);
+    ScopedLock lock(g_lock);
+    for (auto& mapping : g_read_only) {
+        if (mapping.count != 0 && first < mapping.base + mapping.count * page_size && mapping.base < first + length)
+            return true;
+    }
+    return false;
+}
+
 // The write-fault hook (kernel/arch/common/WriteFaultHook.h): a store into a page of a read-only
 // mapping. The page gets a private copy, made in one of the parked private frames (the mapping
 // parked one per page, so there is always one and nothing is allocated in fault context), and
@@ -240,7 +257,9 @@ ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
         if (!entry)
             return Error::from(ErrorCode::Exhausted, "too many read-only region mappings");
         *entry = ReadOnlyMapping { base, count, pages.token + offset, sink };
+        __atomic_add_fetch(&g_read_only_count, 1, __ATOMIC_RELEASE);
         set_write_fault_hook(&resolve_read_only_write);
+        object::set_read_only_query(&touches_read_only);
     }
     // Park the private frames (in page order: the last page's frame on top), replace the whole
     // range's entries with one unmap (one TLB flush) and one map of the region's contiguous frames.
@@ -289,6 +308,7 @@ ErrorOr KernelPageMapper::unmap(u8* destination, u64 length)
                 park(frame);
         }
         *entry = {};
+        __atomic_sub_fetch(&g_read_only_count, 1, __ATOMIC_RELEASE);
     }
     restore_private(base, count);
     return {};

@@ -38,7 +38,8 @@ public:
 // write-fault hook (kernel/arch/common/WriteFaultHook.h) moves one parked private frame under that
 // page holding a copy of the region page, so the store completes into the copy and the region never
 // changes, and tells the sink (the Store traps at its next safepoint). unmap() parks the copies
-// again, so the frame balance is the same as for writable mappings. See docs/ipc.md.
+// again, so the frame balance is the same as for writable mappings. GuestMemory asks the mapper
+// (object::touches_read_only_mapping) before writing out-parameters: E_FAULT there. See docs/ipc.md.
 class KernelPageMapper final : public object::PageMapper {
 public:
     // Read-only mappings that can exist at once (all processes).

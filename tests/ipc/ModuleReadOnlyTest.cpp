@@ -91,18 +91,34 @@ TEST_F(ModuleReadOnlyTest, StoreIntoReadOnlyMappingTrapsAndLeavesTheRegionUnchan
     EXPECT_TRUE(region_intact());
 }
 
-TEST_F(ModuleReadOnlyTest, KernelWriteOnTheModulesBehalfTrapsTheModule)
+TEST_F(ModuleReadOnlyTest, AnOutParameterInAReadOnlyMappingIsEFaultAndWritesNothing)
 {
-    // azoth_handle_rights writes its answer through GuestMemory into the read-only window: that is
-    // the module's store, so the module traps, and the region stays as it was.
+    // azoth_handle_rights writes its answer through GuestMemory: a pointer into the read-only
+    // window is refused before anything changes, like any bad pointer; the module runs on.
     ASSERT_EQ(run(client, "map", { in_client, 0 }), status_ok);
     u32 window = static_cast<u32>(run(client, "window_offset", {}));
-    Error error = trap_of(client, "rights_at", { in_client, window + 8 });
-    EXPECT_EQ(wasm::trap_kind(error), wasm::TrapKind::ReadOnlyWrite) << error.reason;
+    u64 copies_before = hosted::HostedPageMapper::read_only_copies();
+    EXPECT_EQ(run(client, "rights_at", { in_client, window + 8 }), status_fault);
+    EXPECT_EQ(run(client, "rights_at", { in_client, window + 65532 }), status_fault); // last word
+    EXPECT_EQ(hosted::HostedPageMapper::read_only_copies(), copies_before); // not even a fault
     EXPECT_TRUE(region_intact());
     EXPECT_EQ(run(client, "peek", { 8 }), expected(8));
-    // Outside the window the same call works.
-    EXPECT_EQ(run(client, "rights", { in_client }), status_ok);
+    // Just below the window the same call works.
+    EXPECT_EQ(run(client, "rights_at", { in_client, window - 4 }), status_ok);
+}
+
+TEST_F(ModuleReadOnlyTest, AKernelStoreThroughAViewIntoAReadOnlyMappingTrapsTheModule)
+{
+    // Call results are written through a bytes() view after the server ran: that store faults, gets
+    // a private copy, and the calling module traps when the host function returns to it.
+    ASSERT_EQ(run(client, "map", { in_client, 0 }), status_ok);
+    u32 window = static_cast<u32>(run(client, "window_offset", {}));
+    i64 counter_before = run(client, "call4", { endpoint, 2, 0, 0, 0 });
+    Error error = trap_of(client, "call_results_at", { endpoint, window + 64 });
+    EXPECT_EQ(wasm::trap_kind(error), wasm::TrapKind::ReadOnlyWrite) << error.reason;
+    EXPECT_EQ(run(client, "call4", { endpoint, 2, 0, 0, 0 }), counter_before + 1); // the server did run
+    EXPECT_TRUE(region_intact());
+    EXPECT_EQ(run(client, "peek", { 64 }), expected(64)); // the trap reverted the copy
 }
 
 TEST_F(ModuleReadOnlyTest, AServerStoringIntoItsReadOnlyMappingTrapsTheCallNotTheCaller)

@@ -67,6 +67,24 @@ void on_segv(int signal_number, siginfo_t* info, void* context)
     g_previous_handler.sa_handler(signal_number);
 }
 
+u32 g_live_ranges = 0;
+
+// object::touches_read_only_mapping for hosted memories. Lock-free, like the signal handler.
+bool touches_read_only(const u8* address, u64 length)
+{
+    if (__atomic_load_n(&g_live_ranges, __ATOMIC_ACQUIRE) == 0)
+        return false;
+    uptr first = reinterpret_cast<uptr>(address);
+    for (auto& range : g_ranges) {
+        if (__atomic_load_n(&range.live, __ATOMIC_ACQUIRE) == 0)
+            continue;
+        uptr base = reinterpret_cast<uptr>(range.base);
+        if (first < base + range.length && base < first + length)
+            return true;
+    }
+    return false;
+}
+
 // Under g_table_lock.
 void install_handler()
 {
@@ -77,6 +95,7 @@ void install_handler()
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     VERIFY(sigaction(SIGSEGV, &action, &g_previous_handler) == 0);
+    object::set_read_only_query(&touches_read_only);
     g_handler_installed = true;
 }
 
@@ -211,8 +230,10 @@ ErrorOr HostedPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
         }
         return Error::from(ErrorCode::OutOfMemory, "mmap of the region failed");
     }
-    if (entry)
+    if (entry) {
         __atomic_store_n(&entry->live, 1u, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&g_live_ranges, 1, __ATOMIC_RELEASE);
+    }
     return {};
 }
 
@@ -222,6 +243,8 @@ ErrorOr HostedPageMapper::unmap(u8* destination, u64 length)
         std::lock_guard guard(g_table_lock);
         for (auto& range : g_ranges) {
             if (range.length != 0 && range.base >= destination && range.base < destination + length) {
+                if (__atomic_load_n(&range.live, __ATOMIC_RELAXED) != 0)
+                    __atomic_sub_fetch(&g_live_ranges, 1, __ATOMIC_RELEASE);
                 __atomic_store_n(&range.live, 0u, __ATOMIC_RELEASE);
                 range = {};
             }

@@ -1,7 +1,8 @@
 /* ipc-reader: read-only region mappings in a booted process (issue #8; tests/ipc/booted). Its
  * manifest grants the echo endpoint (call) and ipc-echo's process (write, to give it handles).
  *   read-only-map          ipc-echo writes bytes into a region we made; we map it read-only
- *                          through a handle without the write right and read them
+ *                          through a handle without the write right and read them; a syscall
+ *                          out-parameter pointing into it is E_FAULT
  *   server-read-only-trap  ipc-echo maps it read-only too and stores into it: ITS call traps
  *                          (E_SERVER_TRAPPED), the region is unchanged, ipc-echo keeps serving
  *   last                   we store into our read-only window: this process must trap (init
@@ -95,6 +96,11 @@ static void read_only_map(void)
     CHECK(name, status == AZOTH_OK, "read-only map gave status %d", (int)status);
     CHECK(name, window[PAGE + 10] == 0x5A && window[PAGE + 13] == 0x5A && window[PAGE + 14] == 0 && window[0] == 0,
         "read %#x %#x %#x", window[PAGE + 10], window[PAGE + 13], window[PAGE + 14]);
+    /* The kernel does not store an out-parameter into a read-only mapping: E_FAULT, nothing written. */
+    uint32_t* out = (uint32_t*)(uintptr_t)&window[PAGE + 8];
+    status = azoth_handle_rights(read_only, out);
+    CHECK(name, status == AZOTH_E_FAULT && window[PAGE + 8] == 0 && window[PAGE + 10] == 0x5A,
+        "rights into the read-only window gave %d", (int)status);
     ok(name);
 }
 
