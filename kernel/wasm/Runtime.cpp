@@ -367,7 +367,9 @@ Memory* Instance::default_memory() const { return as_instance(this)->memory0; }
 struct Engine {
     static bool poll(Store& store, Machine* machine)
     {
-        if (u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED); request != 0) [[unlikely]] {
+        // A plain load first: the exchange (a locked instruction) only when a trap was requested.
+        if (__atomic_load_n(&store.m_trap_request, __ATOMIC_RELAXED) != 0) [[unlikely]] {
+            u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED);
             machine->trap_kind = static_cast<TrapKind>(request - 1);
             machine->trapped = true;
             return false;
@@ -395,9 +397,9 @@ struct Engine {
     // A requested trap no safepoint delivered before the code returned: the call traps anyway.
     static bool take_trap_request(Store& store, Machine& machine)
     {
-        u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED);
-        if (request == 0)
+        if (__atomic_load_n(&store.m_trap_request, __ATOMIC_RELAXED) == 0) [[likely]]
             return false;
+        u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED);
         machine.trap_kind = static_cast<TrapKind>(request - 1);
         return true;
     }
