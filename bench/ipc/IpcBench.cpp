@@ -16,6 +16,7 @@
 #include <kernel/wasm/hosted/HostedSupport.h>
 
 #include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -140,14 +141,18 @@ struct Modules {
         return config;
     }
 
-    std::pair<sys::AzothContext*, wasm::Instance*> load(const std::string& path, const char* name)
+    // `call_stand_in`: link azoth.call to this function instead of the kernel's (for the breakdown).
+    std::pair<sys::AzothContext*, wasm::Instance*> load(const std::string& path, const char* name, wasm::Function* call_stand_in = nullptr)
     {
         auto module = must(wasm::hosted::load_module_file(wasm_allocator, path.c_str()), "load module");
         auto* context = must(sys::AzothContext::create(environment, StringView(name, std::strlen(name))), "context");
         std::vector<wasm::Extern> imports(module.import_count());
         for (usize i = 0; i < module.import_count(); ++i) {
             auto import = module.import_at(i);
-            imports[i] = wasm::Extern::from(must(context->resolve_import(import.field_name, import.type.function), "link"));
+            if (call_stand_in && import.field_name == "call")
+                imports[i] = wasm::Extern::from(call_stand_in);
+            else
+                imports[i] = wasm::Extern::from(must(context->resolve_import(import.field_name, import.type.function), "link"));
         }
         auto* instance = must(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())), "instantiate");
         modules.push_back(std::move(module));
@@ -166,6 +171,28 @@ Measurement measure_module_loop(Modules& modules, sys::AzothContext& client, was
         must(client.run(*function, arguments, result), loop);
         if (result[0].type() == wasm::ValueType::I32 && result[0].as_i32() != 0)
             die(loop, Error::from(ErrorCode::Invalid, "a call failed"));
+    });
+}
+
+// The breakdown of a module->module call into its engine halves (the kernel half is kernel_call):
+//   host_exit   the client's ping_loop with azoth.call linked to a slot host function that only
+//               answers OK: the client's loop + leaving Wasm for a host function and coming back
+//   invoke_i64  Store::invoke_i64 of the server's azoth_handle(0,0,0,0) from C++: entering the
+//               server's Wasm, its handler, and leaving it
+ErrorOr answer_ok(wasm::HostCall&, const u64*, u64* results)
+{
+    results[0] = 0;
+    return {};
+}
+
+Measurement measure_invoke_handler(Modules& modules, wasm::Instance& server, u64 iterations)
+{
+    wasm::Function* handler = server.find_export("azoth_handle")->as_function();
+    return best_of(batches, iterations, [&](u64 n) {
+        u64 arguments[4] = { 0, 0, 0, 0 };
+        u64 result[1];
+        for (u64 i = 0; i < n; ++i)
+            must(modules.store.invoke_i64(*handler, Span<const u64>(arguments, 4), Span<u64>(result, 1)), "invoke_i64");
     });
 }
 
@@ -366,6 +393,77 @@ ZeroCopy measure_zero_copy(Modules& modules)
     return result;
 }
 
+// Anchors for the map: the bare Linux calls on this machine, in the same run. A 1 MiB memfd
+// (pages already in the page cache, as a region's are) mapped MAP_SHARED|MAP_FIXED over
+//   - private anonymous pages never touched (what HostedPageMapper maps over after an unmap),
+//   - a PROT_NONE reservation (a hole kept free for mappings),
+// and put back with a MAP_FIXED private anonymous mapping (what the unmap does).
+struct BareMaps {
+    Measurement null_syscall; // getppid: the floor of any kernel entry on this machine
+    Measurement over_private;
+    Measurement over_prot_none;
+    Measurement private_back;
+};
+
+BareMaps measure_bare_maps()
+{
+    int fd = memfd_create("ipc-bench-anchor", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, mib) != 0)
+        std::abort();
+    u8* view = static_cast<u8*>(mmap(nullptr, mib, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    if (view == MAP_FAILED)
+        std::abort();
+    std::memset(view, 9, mib);
+    u8* area = static_cast<u8*>(mmap(nullptr, 4 * mib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+    if (area == MAP_FAILED)
+        std::abort();
+    u8* destination = area + mib;
+    auto timed = [](Measurement& best, std::vector<double>& all, auto&& body) {
+        auto start = Clock::now();
+        auto cycles = read_cycles();
+        body();
+        double c = static_cast<double>(read_cycles() - cycles);
+        double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        all.push_back(ns);
+        if (ns < best.ns)
+            best = { ns, c, 0 };
+    };
+    auto must_map = [](void* result, void* where) {
+        if (result != where)
+            std::abort();
+    };
+    BareMaps result { {}, { 1e300, 1e300, 0 }, { 1e300, 1e300, 0 }, { 1e300, 1e300, 0 } };
+    result.null_syscall = best_of(batches / 4, 1000, [](u64 n) {
+        for (u64 i = 0; i < n; ++i)
+            syscall(SYS_getppid);
+    });
+    std::vector<double> over_private, over_prot_none, back;
+    for (int round = 0; round < 200; ++round) {
+        timed(result.over_private, over_private,
+            [&] { must_map(mmap(destination, mib, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0), destination); });
+        if (destination[mib - 1] != 9)
+            std::abort();
+        timed(result.private_back, back, [&] {
+            must_map(mmap(destination, mib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), destination);
+        });
+        must_map(mmap(destination, mib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0), destination);
+        timed(result.over_prot_none, over_prot_none,
+            [&] { must_map(mmap(destination, mib, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0), destination); });
+        must_map(mmap(destination, mib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), destination);
+    }
+    auto median = [](std::vector<double>& values) {
+        std::sort(values.begin(), values.end());
+        return values[values.size() / 2];
+    };
+    result.over_private.median_ns = median(over_private);
+    result.over_prot_none.median_ns = median(over_prot_none);
+    result.private_back.median_ns = median(back);
+    munmap(area, 4 * mib);
+    munmap(view, mib);
+    close(fd);
+    return result;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -383,18 +481,36 @@ int main(int argc, char** argv)
     Modules modules;
     auto [client, client_instance] = modules.load(module_dir + "/ipc-client.wasm", "client");
     auto [server, server_instance] = modules.load(module_dir + "/ipc-server.wasm", "server");
-    (void)server_instance;
     auto endpoint = must(server->create_endpoint(), "endpoint");
     object::Handle handle = must(client->process().handles().install(*endpoint, object::Rights::Call), "install");
+    if (const char* profile = std::getenv("AZOTH_BENCH_PROFILE_CALLS")) {
+        // Profiling aid (perf record): only the module->module loop, for `profile` seconds' worth.
+        auto until = Clock::now() + std::chrono::seconds(std::atoi(profile));
+        while (Clock::now() < until) {
+            if (std::getenv("AZOTH_BENCH_PROFILE_INVOKE"))
+                (void)measure_invoke_handler(modules, *server_instance, 2'000);
+            else
+                (void)measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 2'000);
+        }
+        return 0;
+    }
     Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 2'000);
     Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 2'000);
     Measurement kernel_call = measure_kernel_call(modules, 20'000);
+    using wasm::ValueType;
+    static constexpr ValueType call_parameters[] = { ValueType::I32, ValueType::I64, ValueType::I64, ValueType::I64, ValueType::I64, ValueType::I32 };
+    static constexpr ValueType call_results[] = { ValueType::I32 };
+    wasm::Function* stand_in = must(modules.store.create_slot_host_function(wasm::FunctionType { call_parameters, call_results }, &answer_ok, nullptr), "stand-in");
+    auto [bare_client, bare_client_instance] = modules.load(module_dir + "/ipc-client.wasm", "bare-client", stand_in);
+    Measurement host_exit = measure_module_loop(modules, *bare_client, *bare_client_instance, "ping_loop", handle, 2'000);
+    Measurement invoke_handler = measure_invoke_handler(modules, *server_instance, 20'000);
 
     Measurement pipe_trip = measure_pipe(200);
     Measurement socket_trip = measure_unix_socket(200);
     Measurement futex_trip = measure_futex(200);
     Measurement copy = measure_memcpy(4);
     ZeroCopy zero_copy = measure_zero_copy(modules);
+    BareMaps bare = measure_bare_maps();
 
     std::printf("{\n");
     std::printf("  \"cycles_available\": %s,\n", have_cycles ? "true" : "false");
@@ -406,14 +522,21 @@ int main(int argc, char** argv)
     emit("azoth_call", azoth_empty);
     emit("azoth_call_4words", azoth_words);
     emit("kernel_call_native_handler", kernel_call);
+    emit("breakdown_client_loop_and_host_exit", host_exit);
+    emit("breakdown_invoke_server_handler", invoke_handler);
     emit("pipe", pipe_trip);
     emit("futex", futex_trip);
     emit("unix_socket", socket_trip);
     emit("memcpy_1mib", copy);
     emit("zero_copy_1mib", zero_copy.map);
     emit("zero_copy_1mib_unmap", zero_copy.unmap);
-    emit("zero_copy_1mib_map_and_touch", zero_copy.map_and_touch, true);
+    emit("zero_copy_1mib_map_and_touch", zero_copy.map_and_touch);
+    emit("bare_null_syscall", bare.null_syscall);
+    emit("bare_mmap_fixed_memfd_over_private", bare.over_private);
+    emit("bare_mmap_fixed_memfd_over_prot_none", bare.over_prot_none);
+    emit("bare_mmap_fixed_private_back", bare.private_back, true);
     std::printf("}\n");
+    sys::AzothContext::destroy(bare_client);
     sys::AzothContext::destroy(client);
     sys::AzothContext::destroy(server);
     return 0;

@@ -32,31 +32,68 @@ void CallStack::leave()
         m_gate->hand_over(root);
     else
         root.set_in_call(false);
+    forget_cached();
 }
 
-Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& message)
+// The slow path of call(): looks the handle up (the fast path takes the cached entry).
+ErrorOr CallStack::resolve(Process& caller, Handle endpoint_handle, CachedEndpoint& resolved)
+{
+    HandleTable& table = caller.handles();
+    // The epoch is read before the lookup: a change racing with it makes the entry stale, not wrong.
+    u64 epoch = table.epoch();
+    auto endpoint = TRY(table.lookup<Endpoint>(endpoint_handle, Rights::Call));
+    resolved.table = &table;
+    resolved.handle = endpoint_handle;
+    resolved.epoch = epoch;
+    resolved.endpoint = move(endpoint.object);
+    return {};
+}
+
+// Puts a resolved entry back in the cache unless a nested call has filled it meanwhile (then the
+// entry's reference is dropped with it).
+void CallStack::give_back(CachedEndpoint& resolved)
+{
+    if (!m_cached.endpoint)
+        m_cached = move(resolved);
+}
+
+ErrorOr CallStack::call(Handle endpoint_handle, const CallWords& message, CallWords& reply)
 {
     Process* caller = current();
     if (!caller)
         return Error::from(ErrorCode::Invalid, "no process is running on this thread");
-    auto endpoint = TRY(caller->handles().lookup<Endpoint>(endpoint_handle, Rights::Call));
-    Process& server = endpoint.object->server();
-    if (server.refuses_calls())
-        return Error::from(ErrorCode::NotFound, "server has exited or is being killed");
+    CachedEndpoint resolved;
+    HandleTable& table = caller->handles();
+    if (m_cached.table == &table && m_cached.handle == endpoint_handle && m_cached.epoch == table.epoch()) [[likely]] {
+        resolved = move(m_cached);
+        m_cached.table = nullptr;
+    } else {
+        forget_cached(); // the entry of another handle (frames in progress hold their own)
+        TRY(resolve(*caller, endpoint_handle, resolved));
+    }
+    Endpoint& endpoint = *resolved.endpoint;
+    Process& server = endpoint.server();
     bool busy = server.is_in_call();
-    // On this stack (or no gate, hosted): re-entry. Held by another thread: wait in its queue.
-    if (busy && (!m_gate || contains(server)))
-        return Error::from(ErrorCode::Busy, "server is already on the call stack (re-entry refused)");
-    if (m_depth == max_depth)
-        return Error::from(ErrorCode::Exhausted, "call depth limit reached");
-    if (busy) {
-        TRY(m_gate->wait_turn(server, *this));
+    if (server.refuses_calls() || busy || m_depth == max_depth) [[unlikely]] {
+        // On this stack (or no gate, hosted): re-entry. Held by another thread: wait in its queue.
+        Error refusal = Error::from(ErrorCode::Invalid, nullptr);
+        if (server.refuses_calls())
+            refusal = Error::from(ErrorCode::NotFound, "server has exited or is being killed");
+        else if (busy && (!m_gate || contains(server)))
+            refusal = Error::from(ErrorCode::Busy, "server is already on the call stack (re-entry refused)");
+        else if (m_depth == max_depth)
+            refusal = Error::from(ErrorCode::Exhausted, "call depth limit reached");
+        if (refusal.reason) {
+            give_back(resolved);
+            return refusal;
+        }
+        TRY(m_gate->wait_turn(server, *this)); // busy on another thread: our turn, or an error
     } else {
         server.set_in_call(true);
     }
 
     m_frames[m_depth++] = &server;
-    auto reply = endpoint.object->target().handle(server, message);
+    auto outcome = endpoint.target().handle_into(server, message, reply);
     m_frames[--m_depth] = nullptr;
     if (m_gate && server.has_store_waiters())
         m_gate->hand_over(server);
@@ -64,16 +101,19 @@ Result<CallWords> CallStack::call(Handle endpoint_handle, const CallWords& messa
         server.set_in_call(false);
 
     // Killed while its handler ran (booted): whatever the handler returned, the server is gone.
-    if (!reply.is_error() && server.refuses_calls())
-        reply = Error::from(ErrorCode::Trap, "server was killed during the call");
-    if (reply.is_error()) {
-        if (reply.error().code == ErrorCode::Trap) {
+    if (!outcome.is_error() && server.refuses_calls())
+        outcome = Error::from(ErrorCode::Trap, "server was killed during the call");
+    if (outcome.is_error()) [[unlikely]] {
+        bool trapped = outcome.error().code == ErrorCode::Trap;
+        if (trapped)
             server.record_trap();
+        give_back(resolved);
+        if (trapped)
             return Error::from(ErrorCode::Trap, "server trapped");
-        }
-        return reply.release_error();
+        return outcome.release_error();
     }
-    return reply.release_value();
+    give_back(resolved);
+    return {};
 }
 
 } // namespace ath::ipc

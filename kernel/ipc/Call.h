@@ -60,13 +60,37 @@ public:
     void set_gate(StoreGate* gate) { m_gate = gate; }
     StoreGate* gate() const { return m_gate; }
 
-    // Calls through `endpoint` (a handle in the current process's table).
-    Result<object::CallWords> call(object::Handle endpoint, const object::CallWords& message);
+    // Calls through `endpoint` (a handle in the current process's table); the reply goes to `reply`.
+    ErrorOr call(object::Handle endpoint, const object::CallWords& message, object::CallWords& reply);
+    Result<object::CallWords> call(object::Handle endpoint, const object::CallWords& message)
+    {
+        object::CallWords reply;
+        TRY(call(endpoint, message, reply));
+        return reply;
+    }
 
 private:
+    // The last endpoint handle resolved on this thread. It holds a reference, so the endpoint
+    // stays alive while cached; it is used only while the caller's table has the epoch it had
+    // when the handle was looked up (any close, revoke, move or narrowing there changes the
+    // epoch, and epochs are never reused), so it answers exactly what a fresh lookup would.
+    // During a call the entry (and its reference) moves to the call's frame and comes back after
+    // it, so the endpoint stays pinned without reference count traffic. Dropped when the root
+    // leaves, so nothing is pinned after a run.
+    struct CachedEndpoint {
+        const object::HandleTable* table { nullptr };
+        object::Handle handle { object::invalid_handle };
+        u64 epoch { 0 };
+        object::RefPtr<object::Endpoint> endpoint;
+    };
+    ErrorOr resolve(object::Process& caller, object::Handle endpoint, CachedEndpoint& resolved);
+    void give_back(CachedEndpoint& resolved);
+    void forget_cached() { m_cached = {}; }
+
     object::Process* m_frames[max_depth] {};
     u32 m_depth { 0 };
     StoreGate* m_gate { nullptr };
+    CachedEndpoint m_cached;
 };
 
 } // namespace ath::ipc

@@ -17,6 +17,16 @@ public:
     // Runs on the caller's thread with `server` as the current process. A Trap error means the
     // server trapped; the caller gets an error, never the trap.
     virtual Result<CallWords> handle(Process& server, const CallWords& message) = 0;
+    // The same with the reply written into `reply` (what the call path uses: no Result copy of
+    // the words). The default forwards to handle().
+    virtual ErrorOr handle_into(Process& server, const CallWords& message, CallWords& reply)
+    {
+        auto result = handle(server, message);
+        if (result.is_error())
+            return result.release_error();
+        reply = result.value();
+        return {};
+    }
 
 protected:
     ~CallTarget() = default;

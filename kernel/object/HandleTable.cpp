@@ -2,6 +2,12 @@
 
 namespace ath::object {
 
+u64 HandleTable::next_epoch()
+{
+    static u64 counter = 0;
+    return __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
 Result<HandleEntry*> HandleTable::find_live(Handle handle)
 {
     u32 index = handle & ((1u << index_bits) - 1);
@@ -26,6 +32,7 @@ Result<HandleEntry*> HandleTable::allocate_slot()
 void HandleTable::free_slot(HandleEntry& entry)
 {
     VERIFY(entry.first_child == nullptr && entry.parent == nullptr && entry.mappings == nullptr);
+    touch();
     Object* object = exchange(entry.object, nullptr);
     entry.live = false;
     entry.rights = Rights::None;
@@ -130,6 +137,7 @@ Result<Handle> HandleTable::install_under(Handle parent_handle, Object& object, 
 
 void HandleTable::move_entry(HandleEntry& from, HandleEntry& to)
 {
+    from.table->touch();
     to.object = exchange(from.object, nullptr);
     to.rights = from.rights;
     to.live = true;
@@ -163,6 +171,7 @@ Result<Handle> HandleTable::transfer(Handle handle, HandleTable& target, Rights 
         return Error::from(ErrorCode::PermissionDenied, "handle lacks the transfer right");
     if (mode == TransferMode::Move && &target == this) {
         source->rights = source->rights & mask;
+        touch();
         return handle;
     }
     HandleEntry* entry = TRY(target.allocate_slot());

@@ -133,6 +133,11 @@ public:
 
     CapabilitySpace& space() { return m_space; }
 
+    // Changes, to a value no table has had before, whenever a handle of this table stops being
+    // what it was (freed, moved out, rights narrowed). A lookup cached with the epoch of its time
+    // is still exact while the epoch is unchanged (ipc::CallStack's fast path).
+    u64 epoch() const { return __atomic_load_n(&m_epoch, __ATOMIC_ACQUIRE); }
+
     // A new root handle (no parent) to `object`. Exhausted when the table is full.
     Result<Handle> install(Object& object, Rights rights);
 
@@ -189,8 +194,11 @@ private:
     static void unlink_from_parent(HandleEntry& entry);
     static void release_mappings(HandleEntry& entry);
     static void move_entry(HandleEntry& from, HandleEntry& to);
+    static u64 next_epoch();
+    void touch() { __atomic_store_n(&m_epoch, next_epoch(), __ATOMIC_RELEASE); }
 
     CapabilitySpace& m_space;
+    u64 m_epoch { next_epoch() };
     HandleEntry m_entries[capacity];
 };
 

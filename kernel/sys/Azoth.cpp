@@ -117,28 +117,44 @@ i32 handle_revoke(Call& call)
     return ok;
 }
 
-i32 call(Call& call)
+// azoth.call's body, shared by the Value handler and the slot fast path (call_slots below).
+[[gnu::always_inline]] inline i32 call_endpoint(AzothContext& context, const GuestMemory& memory, Handle endpoint, const CallWords& message, u32 results_address)
 {
     // The result words' place is checked before the server runs: a bad pointer never costs a call.
-    u32 results_address = call.u32_at(5);
     bool wants_results = results_address != azoth_no_results;
     if (wants_results) {
         if (results_address % alignof(u64) != 0)
             return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-        TRY_STATUS(call.memory.bytes(results_address, sizeof(CallWords)));
+        TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
     }
-    ipc::CallStack& stack = call.context.environment().current_calls();
-    if (stack.current() != &call.process())
+    ipc::CallStack& stack = context.environment().current_calls();
+    if (stack.current() != &context.process())
         return static_cast<i32>(AzothStatus::E_INVALID_STATE);
-    CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
-    CallWords reply = TRY_STATUS(stack.call(call.u32_at(0), message));
+    CallWords reply;
+    TRY_STATUS(stack.call(endpoint, message, reply));
     if (wants_results) {
         // The caller's memory cannot have shrunk or moved while it waited (only its owner grows
         // it), but fetch the span again rather than keep a pointer across the server's run.
-        Bytes destination = TRY_STATUS(call.memory.bytes(results_address, sizeof(CallWords)));
+        Bytes destination = TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
         __builtin_memcpy(destination.data(), reply.words, sizeof(CallWords));
     }
     return ok;
+}
+
+i32 call(Call& call)
+{
+    CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
+    return call_endpoint(call.context, call.memory, call.u32_at(0), message, call.u32_at(5));
+}
+
+// azoth.call as a slot host function: its arguments straight from the engine's value slots, no
+// Value vectors (the hot path of a module->module call).
+ErrorOr call_slots(wasm::HostCall& host, const u64* arguments, u64* results)
+{
+    CallWords message { { arguments[1], arguments[2], arguments[3], arguments[4] } };
+    results[0] = static_cast<u32>(call_endpoint(*static_cast<AzothContext*>(host.user_data), GuestMemory(host.caller_memory),
+        static_cast<u32>(arguments[0]), message, static_cast<u32>(arguments[5])));
+    return {};
 }
 
 i32 endpoint_create(Call& call)
@@ -404,8 +420,12 @@ Result<wasm::Function*> AzothContext::resolve_import(StringView field, const was
         AbiSignature signature = AbiSignature::parse(table[i].signature);
         if (!(signature.type() == expected))
             return Error::from(ErrorCode::Unlinkable, "incompatible import type");
-        if (!m_functions[i])
-            m_functions[i] = TRY(m_environment.store.create_host_function(signature.type(), trampolines[i], this));
+        if (!m_functions[i]) {
+            if (i == static_cast<usize>(AzothFunction::call))
+                m_functions[i] = TRY(m_environment.store.create_slot_host_function(signature.type(), &call_slots, this));
+            else
+                m_functions[i] = TRY(m_environment.store.create_host_function(signature.type(), trampolines[i], this));
+        }
         return m_functions[i];
     }
     return Error::from(ErrorCode::Unlinkable, "unknown import");
@@ -490,17 +510,19 @@ Result<Handle> AzothContext::find_handle(StringView name)
     return Error::from(ErrorCode::NotFound, "no handle of that name");
 }
 
-Result<CallWords> AzothContext::handle(Process&, const CallWords& message)
+Result<CallWords> AzothContext::handle(Process& server, const CallWords& message)
 {
-    Value arguments[4] = { Value::from_i64(message.words[0]), Value::from_i64(message.words[1]), Value::from_i64(message.words[2]),
-        Value::from_i64(message.words[3]) };
-    Value results[4];
-    usize result_count = m_handler_returns_four ? 4 : 1;
-    TRY(m_environment.store.invoke(*m_handler, arguments, Span<Value>(results, result_count)));
     CallWords reply;
-    for (usize i = 0; i < result_count; ++i)
-        reply.words[i] = results[i].as_i64();
+    TRY(handle_into(server, message, reply));
     return reply;
+}
+
+ErrorOr AzothContext::handle_into(Process&, const CallWords& message, CallWords& reply)
+{
+    // attach_instance checked the handler's type: (i64 x4) -> i64 or (i64 x4) -> (i64 x4).
+    reply = CallWords {};
+    usize result_count = m_handler_returns_four ? 4 : 1;
+    return m_environment.store.invoke_i64(*m_handler, Span<const u64>(message.words, 4), Span<u64>(reply.words, result_count));
 }
 
 Bytes AzothContext::linear_memory()

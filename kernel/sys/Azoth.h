@@ -99,6 +99,7 @@ public:
 
 private:
     Result<object::CallWords> handle(object::Process& server, const object::CallWords& message) override;
+    ErrorOr handle_into(object::Process& server, const object::CallWords& message, object::CallWords& reply) override;
     Bytes linear_memory() override;
 
     static constexpr usize function_count = 0

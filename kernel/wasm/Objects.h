@@ -23,6 +23,7 @@ struct FunctionInstance final : Function, StoreObject {
     const FunctionData* data { nullptr };
     const Instr* code { nullptr };
     HostFunctionCallback callback { nullptr };
+    SlotHostFunctionCallback slot_callback { nullptr }; // instead of `callback`
     void* user_data { nullptr };
     u32 parameter_slots { 0 };
     u32 result_slots { 0 };

@@ -546,6 +546,34 @@ Result<Function*> Store::create_host_function(FunctionType type, HostFunctionCal
     return static_cast<Function*>(function);
 }
 
+// Stands in for `callback` in slot host functions: call_host never calls it.
+static ErrorOr slot_function_placeholder(HostCall&, Span<const Value>, Span<Value>)
+{
+    return Error::from(ErrorCode::Trap, "slot host function called through the Value path");
+}
+
+static bool is_plain_number(ValueType type)
+{
+    return type == ValueType::I32 || type == ValueType::I64 || type == ValueType::F32 || type == ValueType::F64;
+}
+
+Result<Function*> Store::create_slot_host_function(FunctionType type, SlotHostFunctionCallback callback, void* user_data)
+{
+    if (!callback)
+        return Error::from(ErrorCode::InvalidArgument, "host function needs a callback");
+    for (auto t : type.parameters) {
+        if (!is_plain_number(t))
+            return Error::from(ErrorCode::InvalidArgument, "slot host functions take only i32, i64, f32 and f64");
+    }
+    for (auto t : type.results) {
+        if (!is_plain_number(t))
+            return Error::from(ErrorCode::InvalidArgument, "slot host functions return only i32, i64, f32 and f64");
+    }
+    Function* function = TRY(create_host_function(type, &slot_function_placeholder, user_data));
+    as_instance(function)->slot_callback = callback;
+    return function;
+}
+
 Result<Table*> Store::create_table(TableType type, Value initial)
 {
     ATH_REQUIRE_INTERNALS();
@@ -805,8 +833,49 @@ Value load_value(const u64* slots, ValueType type, u32& used)
 
 } // namespace
 
+// A slot host function: arguments stay where they are, results go to scratch first (the callback
+// may read every argument after writing a result), then over the arguments.
+static bool call_slot_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Machine* m)
+{
+    usize result_count = function.signature.results.size();
+    Store& store = *m->store;
+    if (m->host_depth >= store.config().max_host_reentry || scratch_top > m->stack_end
+        || static_cast<usize>(m->stack_end - scratch_top) < result_count + 2) {
+        m->trap_kind = TrapKind::CallStackExhausted;
+        m->trapped = true;
+        return false;
+    }
+    u64* results = scratch_top;
+    for (usize i = 0; i < result_count; ++i)
+        results[i] = 0;
+    InstanceData* caller = m->instance;
+    HostCall call { store, caller, caller ? caller->memory0 : nullptr, function.user_data };
+    u64* saved_host_sp = m->host_sp;
+    MemoryInstance* saved_memory = m->memory;
+    m->host_sp = scratch_top + result_count;
+    ++m->host_depth;
+    ErrorOr outcome = function.slot_callback(call, arguments, results);
+    --m->host_depth;
+    m->host_sp = saved_host_sp;
+    m->instance = caller;
+    m->memory = saved_memory;
+    if (outcome.is_error()) [[unlikely]] {
+        m->host_error = outcome.error();
+        m->trap_kind = TrapKind::HostTrap;
+        m->trapped = true;
+        return false;
+    }
+    for (usize i = 0; i < result_count; ++i) {
+        ValueType type = function.signature.results[i];
+        arguments[i] = type == ValueType::I32 || type == ValueType::F32 ? static_cast<u32>(results[i]) : results[i];
+    }
+    return true;
+}
+
 bool call_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Machine* m)
 {
+    if (function.slot_callback)
+        return call_slot_host(function, arguments, scratch_top, m);
     usize parameter_count = function.signature.parameters.size();
     usize result_count = function.signature.results.size();
     usize value_slots = (parameter_count + result_count) * (sizeof(Value) / sizeof(u64) + 1);
@@ -881,7 +950,21 @@ ErrorOr Store::invoke(Function& function_handle, Span<const Value> arguments, Sp
     u32 slot = 0;
     for (const auto& argument : arguments)
         slot += store_value(base + slot, argument);
+    TRY(run_at_base(function_handle, base));
+    slot = 0;
+    for (usize i = 0; i < results.size(); ++i) {
+        u32 used;
+        results[i] = load_value(base + slot, type.results[i], used);
+        slot += used;
+    }
+    return {};
+}
 
+// Runs `function` with its arguments already in slots at `base`; its results land at `base`.
+ErrorOr Store::run_at_base(Function& function_handle, u64* base)
+{
+    FunctionInstance& function = *as_instance(&function_handle);
+    Machine& m = m_internals->machine;
     InstanceData* saved_instance = m.instance;
     MemoryInstance* saved_memory = m.memory;
     CallFrame* saved_frame = m.frame;
@@ -898,20 +981,44 @@ ErrorOr Store::invoke(Function& function_handle, Span<const Value> arguments, Sp
     m.instance = saved_instance;
     m.memory = saved_memory;
     m.frame = saved_frame;
-    if (ok && Engine::take_trap_request(*this, m))
+    if (ok && Engine::take_trap_request(*this, m)) [[unlikely]]
         ok = false;
-    if (!ok) {
+    if (!ok) [[unlikely]] {
         m.trapped = false;
         if (m.trap_kind == TrapKind::HostTrap)
             return m.host_error;
         return make_trap(m.trap_kind);
     }
-    slot = 0;
-    for (usize i = 0; i < results.size(); ++i) {
-        u32 used;
-        results[i] = load_value(base + slot, type.results[i], used);
-        slot += used;
+    return {};
+}
+
+ErrorOr Store::invoke_i64(Function& function_handle, Span<const u64> arguments, Span<u64> results)
+{
+    ATH_REQUIRE_INTERNALS();
+    FunctionInstance& function = *as_instance(&function_handle);
+    const FunctionType& type = function.signature;
+    if (arguments.size() != type.parameters.size() || results.size() != type.results.size())
+        return Error::from(ErrorCode::Invalid, "wrong number of arguments or results");
+    for (auto t : type.parameters) {
+        if (t != ValueType::I64)
+            return Error::from(ErrorCode::Invalid, "invoke_i64 needs i64 parameters");
     }
+    for (auto t : type.results) {
+        if (t != ValueType::I64)
+            return Error::from(ErrorCode::Invalid, "invoke_i64 needs i64 results");
+    }
+    TRY(StoreAccess::ensure_stacks(*this));
+
+    Machine& m = m_internals->machine;
+    u64* base = m.host_depth == 0 ? m.stack_begin : m.host_sp;
+    usize needed = static_cast<usize>(function.parameter_slots) + function.result_slots + 4;
+    if (base > m.stack_end || static_cast<usize>(m.stack_end - base) < needed)
+        return make_trap(TrapKind::CallStackExhausted);
+    for (usize i = 0; i < arguments.size(); ++i)
+        base[i] = arguments[i];
+    TRY(run_at_base(function_handle, base));
+    for (usize i = 0; i < results.size(); ++i)
+        results[i] = base[i];
     return {};
 }
 

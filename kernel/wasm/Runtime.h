@@ -262,6 +262,13 @@ struct HostCall {
 // Return an Error with ErrorCode::Trap (any reason) to trap; the caller sees TrapKind::HostTrap.
 using HostFunctionCallback = ErrorOr (*)(HostCall& call, Span<const Value> arguments, Span<Value> results);
 
+// A host function that works on the engine's value slots directly (no Value vectors): the kernel's
+// hot imports (azoth.call) use it. arguments[i] holds parameter i (i32/f32 in the low 32 bits,
+// i64/f64 whole); the callback writes result i to results[i] the same way (the engine clears the
+// high half of i32/f32 results). Only i32, i64, f32 and f64 parameters and results are allowed: a
+// host could otherwise forge a reference. Errors as for HostFunctionCallback.
+using SlotHostFunctionCallback = ErrorOr (*)(HostCall& call, const u64* arguments, u64* results);
+
 class Function {
 public:
     FunctionType type() const;
@@ -364,6 +371,9 @@ public:
 
     // Host externs. The type's spans are copied.
     Result<Function*> create_host_function(FunctionType type, HostFunctionCallback callback, void* user_data);
+    // The same with a slot callback (see SlotHostFunctionCallback); InvalidArgument for a type
+    // with a V128 or reference parameter or result.
+    Result<Function*> create_slot_host_function(FunctionType type, SlotHostFunctionCallback callback, void* user_data);
     Result<Table*> create_table(TableType type, Value initial);
     Result<Memory*> create_memory(MemoryType type);
     Result<Global*> create_global(GlobalType type, Value initial);
@@ -376,6 +386,10 @@ public:
     // Calls `function` with `arguments` (types checked -> Invalid) and writes `results`
     // (results.size() must equal the function's result count).
     ErrorOr invoke(Function& function, Span<const Value> arguments, Span<Value> results);
+    // The kernel's re-entry path (an endpoint's `azoth_handle`): the same call for a function whose
+    // parameters and results are all i64, with raw words instead of Values (Invalid otherwise, or
+    // when the counts do not match). Same stack, fuel, interrupt and trap handling as invoke().
+    ErrorOr invoke_i64(Function& function, Span<const u64> arguments, Span<u64> results);
 
     void set_fuel(Optional<u64> fuel) { m_fuel = fuel.value_or(~0ull); m_fuel_enabled = fuel.has_value(); }
     Optional<u64> fuel() const { return m_fuel_enabled ? Optional<u64>(m_fuel) : Optional<u64>(); }
@@ -400,6 +414,8 @@ public:
     Internals& internals() { return *m_internals; }
 
 private:
+    ErrorOr run_at_base(Function& function, u64* base);
+
     Allocator& m_allocator;
     StoreConfig m_config;
     Internals* m_internals { nullptr };

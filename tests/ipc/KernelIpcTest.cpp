@@ -248,6 +248,97 @@ TEST_F(CallStackTest, RightsAndTrapsAndReentry)
     stack.leave();
 }
 
+// The call path caches the last endpoint it resolved (CallStack, table epochs): every change to
+// the caller's table must be seen by the very next call, exactly as a fresh lookup would.
+TEST_F(CallStackTest, CachedEndpointFollowsCloseRevokeAndNarrowing)
+{
+    stack.enter(*client);
+    Handle closed = connect(*client, *a, server_a);
+    ASSERT_FALSE(stack.call(closed, {}).is_error()); // cached now
+    ASSERT_FALSE(client->handles().close(closed).is_error());
+    EXPECT_EQ(stack.call(closed, {}).error().code, ErrorCode::BadHandle);
+
+    Handle narrowed = connect(*client, *a, server_a, Rights::Call | Rights::Transfer);
+    ASSERT_FALSE(stack.call(narrowed, {}).is_error());
+    // A move into the own table narrows the rights in place (same handle number).
+    ASSERT_EQ(client->handles().transfer(narrowed, client->handles(), Rights::Transfer, TransferMode::Move).value(), narrowed);
+    EXPECT_EQ(stack.call(narrowed, {}).error().code, ErrorCode::PermissionDenied);
+
+    Handle root = connect(*client, *a, server_a, Rights::Call | Rights::Derive | Rights::Revoke);
+    Handle child = client->handles().derive(root, Rights::Call).release_value();
+    ASSERT_FALSE(stack.call(child, {}).is_error());
+    ASSERT_EQ(client->handles().revoke(root).value(), 2u);
+    EXPECT_EQ(stack.call(child, {}).error().code, ErrorCode::BadHandle);
+    EXPECT_EQ(stack.call(root, {}).error().code, ErrorCode::BadHandle);
+
+    stack.leave();
+
+    // The same handle number in another table is another handle: after the server's own call
+    // through its number has filled the cache, the caller's equal number must not hit it.
+    auto p1 = Process::create(allocator, space, "p1").release_value();
+    auto p2 = Process::create(allocator, space, "p2").release_value();
+    NativeServer forwarding;
+    Handle to_p2 = connect(*p1, *p2, forwarding);
+    Handle read_only = connect(*p1, *b, server_b, Rights::Read);
+    (void)connect(*p2, *a, server_a, Rights::Read); // takes the slot that to_p2 has in p1
+    Handle callable = connect(*p2, *b, server_b);
+    ASSERT_EQ(read_only, callable);
+    forwarding.stack = &stack;
+    forwarding.forward_to = callable;
+    stack.enter(*p1);
+    EXPECT_EQ(stack.call(to_p2, CallWords { { 1, 1, 1, 1 } }).value().words[0], 4u); // p1 -> p2 -> b
+    EXPECT_EQ(stack.call(read_only, {}).error().code, ErrorCode::PermissionDenied);
+    stack.leave();
+    p1->terminate();
+    p2->terminate();
+}
+
+TEST_F(CallStackTest, CacheKeepsNoEndpointAliveAfterTheRun)
+{
+    int before = allocator.live;
+    stack.enter(*client);
+    Handle to_a = connect(*client, *a, server_a);
+    ASSERT_FALSE(stack.call(to_a, {}).is_error());
+    ASSERT_FALSE(client->handles().close(to_a).is_error());
+    EXPECT_EQ(allocator.live, before + 1); // the cache still holds the endpoint...
+    stack.leave();
+    EXPECT_EQ(allocator.live, before); // ...until the root leaves
+}
+
+// The server drops the caller's only handle to it while its handler runs, and makes a nested call
+// that takes over the cache: the endpoint (and the server) must stay alive until the call returns.
+struct ClosingServer final : CallTarget {
+    CallStack* stack { nullptr };
+    Process* caller { nullptr };
+    Handle close_this { invalid_handle };
+    Handle nested { invalid_handle };
+
+    Result<CallWords> handle(Process&, const CallWords&) override
+    {
+        EXPECT_FALSE(caller->handles().close(close_this).is_error());
+        auto reply = stack->call(nested, CallWords { { 1, 2, 3, 4 } });
+        EXPECT_FALSE(reply.is_error());
+        return reply;
+    }
+};
+
+TEST_F(CallStackTest, EndpointStaysPinnedWhileANestedCallReplacesTheCache)
+{
+    ClosingServer closing;
+    stack.enter(*client);
+    Handle to_a = connect(*client, *a, closing);
+    closing.stack = &stack;
+    closing.caller = client.get();
+    closing.close_this = to_a;
+    closing.nested = connect(*a, *b, server_b);
+    auto reply = stack.call(to_a, {});
+    ASSERT_FALSE(reply.is_error());
+    EXPECT_EQ(reply.value().words[0], 10u);
+    EXPECT_FALSE(a->is_in_call());
+    EXPECT_EQ(stack.call(to_a, {}).error().code, ErrorCode::BadHandle);
+    stack.leave();
+}
+
 TEST(HostedRegion, MappingSharesPagesAndUnmapRestoresZeros)
 {
     hosted::HostedPageMapper mapper;

@@ -67,6 +67,60 @@ TEST(WasmRuntime, HostFunctionReadsCallerMemory)
     EXPECT_EQ(allocator.live_allocations(), 0u);
 }
 
+// Slot host functions (the kernel's azoth.call) and invoke_i64 (its way back into a server).
+TEST(WasmRuntime, SlotHostFunctionsAndInvokeI64)
+{
+    hosted::MallocAllocator allocator;
+    {
+        Store store(allocator);
+        auto module = make_module(allocator, caller_memory_module());
+        ASSERT_FALSE(module.is_error());
+        auto read = [](HostCall& call, const u64* arguments, u64* results) -> ErrorOr {
+            u8 byte = 0;
+            TRY(call.caller_memory->read(static_cast<u32>(arguments[0]), Span<u8>(&byte, 1)));
+            results[0] = 0xFFFF'FFFF'0000'0000ull | (byte + 1u); // the engine must drop the high half
+            return {};
+        };
+        auto host = store.create_slot_host_function({ i32_type, i32_type }, read, nullptr);
+        ASSERT_FALSE(host.is_error());
+        Extern imports[] = { Extern::from(host.value()) };
+        auto instance = store.instantiate(module.value(), imports);
+        ASSERT_FALSE(instance.is_error());
+        Value result[1];
+        ASSERT_FALSE(store.invoke(*instance.value()->find_export("f")->as_function(), {}, result).is_error());
+        EXPECT_EQ(result[0].raw_low(), 0x2Bu);
+
+        // A host that cannot be given a reference to forge.
+        constexpr ValueType funcref[] = { ValueType::FuncRef };
+        constexpr ValueType v128[] = { ValueType::V128 };
+        EXPECT_EQ(store.create_slot_host_function({ {}, funcref }, read, nullptr).error().code, ErrorCode::InvalidArgument);
+        EXPECT_EQ(store.create_slot_host_function({ v128, {} }, read, nullptr).error().code, ErrorCode::InvalidArgument);
+        EXPECT_EQ(store.create_slot_host_function({ i32_type, i32_type }, nullptr, nullptr).error().code, ErrorCode::InvalidArgument);
+
+        constexpr ValueType two_i64[] = { ValueType::I64, ValueType::I64 };
+        auto add = store.create_slot_host_function({ two_i64, Span<const ValueType>(two_i64, 1) },
+            [](HostCall&, const u64* arguments, u64* results) -> ErrorOr {
+                results[0] = arguments[0] + arguments[1];
+                return {};
+            },
+            nullptr);
+        ASSERT_FALSE(add.is_error());
+        u64 in[2] = { 40, 2 };
+        u64 out[2] = { 0, 0 };
+        ASSERT_FALSE(store.invoke_i64(*add.value(), Span<const u64>(in, 2), Span<u64>(out, 1)).is_error());
+        EXPECT_EQ(out[0], 42u);
+        // Through the Value path too.
+        Value values[2] = { Value::from_i64(5), Value::from_i64(6) };
+        ASSERT_FALSE(store.invoke(*add.value(), values, result).is_error());
+        EXPECT_EQ(result[0].as_i64(), 11u);
+        // Wrong counts and non-i64 functions are refused.
+        EXPECT_EQ(store.invoke_i64(*add.value(), Span<const u64>(in, 1), Span<u64>(out, 1)).error().code, ErrorCode::Invalid);
+        EXPECT_EQ(store.invoke_i64(*add.value(), Span<const u64>(in, 2), Span<u64>(out, 2)).error().code, ErrorCode::Invalid);
+        EXPECT_EQ(store.invoke_i64(*host.value(), Span<const u64>(in, 1), Span<u64>(out, 1)).error().code, ErrorCode::Invalid);
+    }
+    EXPECT_EQ(allocator.live_allocations(), 0u);
+}
+
 TEST(WasmRuntime, LinkErrors)
 {
     hosted::MallocAllocator allocator;
