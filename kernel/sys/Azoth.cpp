@@ -540,8 +540,9 @@ ErrorOr AzothContext::run(wasm::Function& function, Span<const Value> arguments,
     stack.enter(*m_process);
     auto outcome = m_environment.store.invoke(function, arguments, results);
     stack.leave();
-    // A store into a read-only mapping made a private copy of the page; the trap ends that store.
-    if (outcome.is_error() && outcome.error().code == ErrorCode::Trap && wasm::trap_kind(outcome.error()) == wasm::TrapKind::ReadOnlyWrite)
+    // A store into a read-only mapping made a private copy of the page; the trap (of that kind, or
+    // any other that came first) ends that store: the region's page goes back.
+    if (outcome.is_error() && outcome.error().code == ErrorCode::Trap)
         m_process->revert_read_only_copies();
     return outcome;
 }

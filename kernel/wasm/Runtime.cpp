@@ -985,6 +985,10 @@ ErrorOr Store::run_at_base(Function& function_handle, u64* base)
         ok = false;
     if (!ok) [[unlikely]] {
         m.trapped = false;
+        // A trap requested by code this call ran but beaten by another trap is moot: it must not
+        // hit the next call.
+        if (__atomic_load_n(&m_trap_request, __ATOMIC_RELAXED) != 0) [[unlikely]]
+            __atomic_store_n(&m_trap_request, 0u, __ATOMIC_RELAXED);
         if (m.trap_kind == TrapKind::HostTrap)
             return m.host_error;
         return make_trap(m.trap_kind);

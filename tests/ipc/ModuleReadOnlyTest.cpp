@@ -91,6 +91,18 @@ TEST_F(ModuleReadOnlyTest, StoreIntoReadOnlyMappingTrapsAndLeavesTheRegionUnchan
     EXPECT_TRUE(region_intact());
 }
 
+TEST_F(ModuleReadOnlyTest, AnotherTrapFirstStillRevertsAndLeavesNoTrapForTheNextCall)
+{
+    ASSERT_EQ(run(client, "map", { in_client, 0 }), status_ok);
+    Error error = trap_of(client, "poke_then_trap", { 200, 0x66 });
+    EXPECT_EQ(wasm::trap_kind(error), wasm::TrapKind::Unreachable) << error.reason;
+    EXPECT_TRUE(region_intact());
+    // The request the store made is dropped with the call: the next calls run normally and see the
+    // region's bytes again.
+    EXPECT_EQ(run(client, "peek", { 200 }), expected(200));
+    EXPECT_EQ(run(client, "peek", { 201 }), expected(201));
+}
+
 TEST_F(ModuleReadOnlyTest, AnOutParameterInAReadOnlyMappingIsEFaultAndWritesNothing)
 {
     // azoth_handle_rights writes its answer through GuestMemory: a pointer into the read-only

@@ -41,6 +41,12 @@ __attribute__((export_name("map"))) int32_t map(uint32_t region, uint32_t writab
 __attribute__((export_name("unmap"))) int32_t unmap(void) { return azoth_region_unmap(window_offset()); }
 __attribute__((export_name("peek"))) uint32_t peek(uint32_t index) { return window[index % sizeof window]; }
 __attribute__((export_name("poke"))) void poke(uint32_t index, uint32_t value) { window[index % sizeof window] = (unsigned char)value; }
+// A store, then a trap of another kind before any safepoint (read-only mapping tests).
+__attribute__((export_name("poke_then_trap"))) void poke_then_trap(uint32_t index, uint32_t value)
+{
+    window[index % sizeof window] = (unsigned char)value;
+    __builtin_trap();
+}
 
 // Handle operations, each -> status (outputs through a static cell read by `last_output`).
 static uint32_t output;
