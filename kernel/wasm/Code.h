@@ -38,6 +38,7 @@ static_assert(sizeof(Instr) == 8);
     X(BrMove)     /* {target, destination height, slots} */ \
     X(BrIfMove)   /* {target, destination height, slots} */ \
     X(BrTable)    /* {count, slots, (target, destination height) * (count + 1)} */ \
+    X(BrTableJump) /* {count, target * (count + 1)}: nothing to move, every target at this height */ \
     X(Return)     /* {result slots} */ \
     X(Call)       /* {function index} */ \
     X(CallIndirect) /* {type index, table index} */ \
@@ -57,6 +58,13 @@ static_assert(sizeof(Instr) == 8);
     X(RefFunc)    /* {function index} */ \
     X(LocalSetConstant) /* {slot, value} */ \
     X(LocalCopy)  /* {source slot, destination slot} */
+
+// i32 operations that take their second operand shifted or rotated (a barrel-shifter operand):
+// NameWith<Shift> {a, c}: top = top Operator shift(local a, c), from `(...) ; local.get a;
+// i32.const c; i32.<shift>; i32.<op>` (the shift in its LC form, the shift order as listed); with
+// the result stored to a local (suffix S, extra {local}, nothing pushed) or teed (T). The 16 push
+// forms come first, then the 16 S forms, then the 16 T forms, in the same order.
+#define ATH_WASM_SHIFTED_OPERAND_OPS(X) X(I32Add, +) X(I32And, &) X(I32Or, |) X(I32Xor, ^)
 
 enum class Op : u16 {
 #define ATH_OP_NAME(Name) Name,
@@ -94,7 +102,18 @@ enum class Op : u16 {
 #define ATH_OP_STEP(opcode, Name, ...) Name##StepLCC, Name##StepLCL, Name##StepLLC, Name##StepLLL,
     ATH_WASM_I32_COMPARE_OPS(ATH_OP_STEP)
 #undef ATH_OP_STEP
-    I32AddLCSB, I32SubLCSB,
+    I32AddLCSB,
+    F32MulAddLLW, F32MulAddSLW, F32MulAddSCW, F32MulAddLCW, F32MulAddSSW, F32MulAddLSW,
+    F64MulAddLLW, F64MulAddSLW, F64MulAddSCW, F64MulAddLCW, F64MulAddSSW, F64MulAddLSW,
+#define ATH_OP_SHIFTED(Name, Operator) Name##WithShl, Name##WithShrU, Name##WithRotl, Name##WithRotr,
+#define ATH_OP_SHIFTED_S(Name, Operator) Name##WithShlS, Name##WithShrUS, Name##WithRotlS, Name##WithRotrS,
+#define ATH_OP_SHIFTED_T(Name, Operator) Name##WithShlT, Name##WithShrUT, Name##WithRotlT, Name##WithRotrT,
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_OP_SHIFTED)
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_OP_SHIFTED_S)
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_OP_SHIFTED_T)
+#undef ATH_OP_SHIFTED
+#undef ATH_OP_SHIFTED_S
+#undef ATH_OP_SHIFTED_T
 #undef ATH_OP_FUSED
 #undef ATH_OP_NAME
 #undef ATH_OP_FROM_LIST
@@ -132,8 +151,11 @@ enum class FusedGroup : u32 { Push = 0, Store = 7, Tee = 14, Branch = 21 };
 // the full-width load and store of the operand type (`x[i] += v`).
 // Loop steps: `local.get i; (i32.const c | local.get c); i32.add; local.tee t;
 // (i32.const n | local.get n); i32.<compare>; br_if` -> CompareStep<add form LC|LL><n: C|L>
-// {i, c, t, n, target}: t = i + c, branch if compare(t, n). `i op c; local.tee t; br_if` for
-// op = add/sub with a constant: I32AddLCSB / I32SubLCSB {i, c, t, target}: branch if t != 0.
+// {i, c, t, n, target}: t = i + c, branch if compare(t, n). `i + c; local.tee t; br_if` (a
+// subtracted constant is added negated): I32AddLCSB {i, c, t, target}: branch if t != 0.
+// Multiply-add updates (`x[i] += a * b` in f32/f64): <T>MulAdd<form>W {the multiply's operands as
+// in its fused form (LL SL SC LC SS LS), a, offset}: store(local a + offset, a * b + load(local a
+// + offset)), the product rounded before the add, as the two Wasm instructions do.
 // Immediates the operands of each form use (LL SL SC LC SS LS SM).
 constexpr u32 fused_operand_words[fused_forms_per_group] = { 2, 1, 1, 2, 0, 1, 2 };
 // Offsets of the fused store forms from NameLL.

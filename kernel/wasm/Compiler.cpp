@@ -64,7 +64,26 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
     usize end = m_code.size();
     bool last_is_local = absorbable(last, Op::LocalGet1, end);
     bool last_is_constant = absorbable(last, Op::Const1, end);
+    // `x - c` is `x + (-c)` in wrapping integer arithmetic: subtracting a constant becomes an add,
+    // so every add fusion (address forms, loop steps) applies to it too.
+    if (last_is_constant && (plain == Op::I32Sub || plain == Op::I64Sub)) {
+        u64 constant = m_code[last.position + 1].value;
+        bool wide = plain == Op::I64Sub;
+        m_code[last.position + 1].value = wide ? 0 - constant : static_cast<u32>(0u - static_cast<u32>(constant));
+        plain = wide ? Op::I64Add : Op::I32Add;
+        locals = wide ? Op::I64AddLL : Op::I32AddLL;
+        stack_local = wide ? Op::I64AddSL : Op::I32AddSL;
+        stack_constant = wide ? Op::I64AddSC : Op::I32AddSC;
+        local_constant = wide ? Op::I64AddLC : Op::I32AddLC;
+    }
     if (!last_is_local && !last_is_constant) {
+        // b is `local.get x; i32.const c; i32.<shift>` (its LC form, just before): a barrel-shifter
+        // operand, the same immediates. Not when a is a removable local.get or tee: LS does as
+        // well then, and an add in LS form may still become a scaled-index load.
+        if (auto shifted = shifted_operand_form(plain, last, end); shifted.has_value() && !origin_removable(0)) {
+            rewrite_newest(shifted.value());
+            return;
+        }
         // b is on the stack. SM: b is the newest instruction, a full-width load of the operand
         // type from a local address; LS: a came from a removable local.get or tee.
         u32 group_base = static_cast<u32>(Op::FirstFused) + 1 + (static_cast<u32>(plain) - static_cast<u32>(Op::I32Eq)) * fused_forms;
@@ -103,12 +122,52 @@ void FunctionCompiler::emit_binary(Op plain, Op locals, Op stack_local, Op stack
         emit_value(last_immediate);
         return;
     }
+    // a from a removable local.get further back (see StackOrigin): both operands come from
+    // locals or constants after all. (A tee is left alone: turning it into a set saves nothing
+    // and would hide a loop step's add from emit_loop_step.)
+    if (m_popped[0].kind == OriginGet && origin_removable(0)) {
+        u64 first_slot = remove_origin(0); // may move `last` down
+        const EmittedInstruction moved = m_recent[0];
+        m_code.shrink(moved.position);
+        m_recent[0] = m_recent[1];
+        m_recent[1] = EmittedInstruction {};
+        emit(last_is_local ? locals : local_constant);
+        emit_value(first_slot);
+        emit_value(last_immediate);
+        return;
+    }
     // `before` stays the instruction just before the fused one (a scaled-index load looks at it).
     m_recent[0] = before;
     m_recent[1] = EmittedInstruction {};
     m_code.shrink(last.position);
     emit(last_is_local ? stack_local : stack_constant);
     emit_value(last_immediate);
+}
+
+// remove_origin relies on the shifted-operand T forms being the last operations.
+static_assert(static_cast<u32>(Op::I32XorWithRotrT) + 1 == static_cast<u32>(Op::Count));
+
+// The NameWith<Shift> operation for `plain` if `last` is a shift or rotate in LC form that ends
+// at `end` after the last branch target.
+Optional<Op> FunctionCompiler::shifted_operand_form(Op plain, const EmittedInstruction& last, usize end) const
+{
+    constexpr Op shifts[] = { Op::I32ShlLC, Op::I32ShrULC, Op::I32RotlLC, Op::I32RotrLC };
+    constexpr Op operations[] = {
+#define ATH_SHIFTED_OPERATION(Name, Operator) Op::Name,
+        ATH_WASM_SHIFTED_OPERAND_OPS(ATH_SHIFTED_OPERATION)
+#undef ATH_SHIFTED_OPERATION
+    };
+    if (last.position < m_barrier || last.position + 3 != end)
+        return {};
+    for (u32 operation = 0; operation < sizeof(operations) / sizeof(operations[0]); ++operation) {
+        if (operations[operation] != plain)
+            continue;
+        for (u32 shift = 0; shift < 4; ++shift) {
+            if (last.op == shifts[shift])
+                return static_cast<Op>(static_cast<u32>(Op::I32AddWithShl) + operation * 4 + shift);
+        }
+    }
+    return {};
 }
 
 #define ATH_COUNT_ONE(...) +1
@@ -210,7 +269,9 @@ void FunctionCompiler::emit_memory_access(Op plain, Op single, Op pair, Op local
     u64 last_slot = m_code[last.position + 1].value;
     bool before_is_local = pair != Op::Count && before.op == Op::LocalGet1 && before.position >= m_barrier
         && before.position + 2 == last.position;
-    m_recent[0] = m_recent[1] = EmittedInstruction {};
+    // `before` stays the instruction just before the new one (a multiply-add looks at it).
+    m_recent[0] = before_is_local ? EmittedInstruction {} : before;
+    m_recent[1] = EmittedInstruction {};
     if (before_is_local) {
         u64 address_slot = m_code[before.position + 1].value;
         m_code.shrink(before.position);
@@ -277,6 +338,7 @@ void FunctionCompiler::emit_store(Op plain, Op fused, u64 offset)
                 if (operation >= compare_operation_count && arithmetic_operand_types[operation - compare_operation_count] == stored
                     && m_code[newest.position + 1].value == slot && m_code[newest.position + 2].value == offset) {
                     rewrite_newest(static_cast<Op>(static_cast<u32>(Op::FusedEnd) + 1 + operation - compare_operation_count));
+                    join_multiply_add();
                     return;
                 }
             }
@@ -312,6 +374,46 @@ void FunctionCompiler::emit_store(Op plain, Op fused, u64 offset)
     emit(form(value_local ? StoreForm::SL : StoreForm::SC));
     emit_value(value);
     emit_value(offset);
+}
+
+// `x[i] += a * b` in floats: an in-place add (F32AddSMW / F64AddSMW, the newest instruction) whose
+// pushed operand is the product the instruction just before computes (a multiply in any operand
+// form but SM) becomes one multiply-add update: <T>MulAdd<form>W {the multiply's operands, slot,
+// offset}. Both roundings stay (the product is rounded before the add: no fused multiply-add).
+void FunctionCompiler::join_multiply_add()
+{
+    const EmittedInstruction update = m_recent[0];
+    const EmittedInstruction product = m_recent[1];
+    Op first;
+    Op multiply;
+    if (update.op == Op::F64AddSMW) {
+        first = Op::F64MulAddLLW;
+        multiply = Op::F64Mul;
+    } else if (update.op == Op::F32AddSMW) {
+        first = Op::F32MulAddLLW;
+        multiply = Op::F32Mul;
+    } else {
+        return;
+    }
+    if (product.position < m_barrier)
+        return;
+    u32 first_fused = static_cast<u32>(Op::FirstFused) + 1;
+    u32 group = first_fused + (static_cast<u32>(multiply) - static_cast<u32>(Op::I32Eq)) * fused_forms;
+    u32 value = static_cast<u32>(product.op);
+    Optional<u32> form;
+    if (product.op == multiply)
+        form = static_cast<u32>(FusedForm::SS);
+    else if (value >= group && value < group + fused_forms_per_group && value != group + static_cast<u32>(FusedForm::SM))
+        form = value - group;
+    if (!form.has_value() || product.position + 1 + fused_operand_words[form.value()] != update.position)
+        return;
+    // Drop the update's handler word: its {slot, offset} follow the multiply's operands.
+    m_code[update.position] = m_code[update.position + 1];
+    m_code[update.position + 1] = m_code[update.position + 2];
+    m_code.shrink(update.position + 2);
+    m_code[product.position].handler = handler_of(static_cast<Op>(static_cast<u32>(first) + form.value()));
+    m_recent[0] = EmittedInstruction { static_cast<Op>(static_cast<u32>(first) + form.value()), product.position };
+    m_recent[1] = EmittedInstruction {};
 }
 
 void FunctionCompiler::note_local_write(u64 slot, bool wide)
@@ -366,9 +468,11 @@ u64 FunctionCompiler::remove_origin(usize popped_index)
         }
         return origin.slot;
     }
-    Op stored = origin.op == Op::LocalTee1
-        ? Op::LocalSet1
-        : static_cast<Op>(static_cast<u32>(origin.op) - static_cast<u32>(FusedGroup::Tee) + static_cast<u32>(FusedGroup::Store));
+    // The tee forms: LocalTee1, a shifted-operand T form (16 after its S form) or a fused T form.
+    u32 tee_op = static_cast<u32>(origin.op);
+    Op stored = origin.op == Op::LocalTee1            ? Op::LocalSet1
+        : tee_op >= static_cast<u32>(Op::I32AddWithShlT) ? static_cast<Op>(tee_op - (static_cast<u32>(Op::I32AddWithShlT) - static_cast<u32>(Op::I32AddWithShlS)))
+                                                        : static_cast<Op>(tee_op - static_cast<u32>(FusedGroup::Tee) + static_cast<u32>(FusedGroup::Store));
     m_code[at].handler = handler_of(stored);
     for (auto& recent : m_recent) {
         if (recent.position == at)
@@ -377,10 +481,34 @@ u64 FunctionCompiler::remove_origin(usize popped_index)
     return origin.slot;
 }
 
-void FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
+// Returns how the value a tee leaves on the stack may be found later (StackOrigin kind).
+u8 FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
 {
+    if (tee && !wide && m_live) {
+        // `local.get y; local.tee x` is `local.get y; local.set x; local.get x` and `i32.const c;
+        // local.tee x` is `local.set x = c; i32.const c`: the value left behind is then a plain
+        // local.get or constant, which later consumers can fold into their operands.
+        const EmittedInstruction last = m_recent[0];
+        bool joinable = last.position >= m_barrier && last.position + 2 == m_code.size();
+        if (joinable && (last.op == Op::Const1 || last.op == Op::LocalGet1)) {
+            u64 immediate = m_code[last.position + 1].value;
+            if (last.op == Op::LocalGet1 && immediate == slot)
+                return OriginGet; // the local already holds the value
+            m_code.shrink(last.position);
+            m_recent[0] = m_recent[1];
+            m_recent[1] = EmittedInstruction {};
+            emit(last.op == Op::Const1 ? Op::LocalSetConstant : Op::LocalCopy);
+            emit_value(last.op == Op::Const1 ? slot : immediate);
+            emit_value(last.op == Op::Const1 ? immediate : slot);
+            note_local_write(slot, false);
+            emit(last.op);
+            emit_value(last.op == Op::Const1 ? immediate : slot);
+            return last.op == Op::Const1 ? OriginNone : OriginGet;
+        }
+    }
     emit_local_store_code(tee, wide, slot);
     note_local_write(slot, wide);
+    return tee && !wide ? OriginTee : OriginNone;
 }
 
 void FunctionCompiler::emit_local_store_code(bool tee, bool wide, u64 slot)
@@ -407,21 +535,38 @@ void FunctionCompiler::emit_local_store_code(bool tee, bool wide, u64 slot)
             emit_value(slot);
             return;
         }
+        // A shifted-operand operation (push form, just before) stores or tees its result itself.
+        constexpr u32 shifted_forms = 4 * (0 ATH_WASM_SHIFTED_OPERAND_OPS(ATH_COUNT_ONE));
+        const EmittedInstruction last = m_recent[0];
+        u32 value = static_cast<u32>(last.op) - static_cast<u32>(Op::I32AddWithShl);
+        if (m_live && value < shifted_forms && last.position >= m_barrier && last.position + 3 == m_code.size()) {
+            rewrite_newest(static_cast<Op>(static_cast<u32>(last.op) + (tee ? 2 : 1) * shifted_forms));
+            emit_value(slot);
+            return;
+        }
     }
     emit(tee ? (wide ? Op::LocalTee2 : Op::LocalTee1) : (wide ? Op::LocalSet2 : Op::LocalSet1));
     emit_value(slot);
 }
 
 // `local.get i; (i32.const c | local.get c); i32.add; local.tee t; (i32.const n | local.get n);
-// i32.<compare>; br_if`: the add (teed) and the compare (pushed, SC or SL form, as `compare`) are
-// the two newest instructions; they become one loop step (its target word follows).
+// i32.<compare>; br_if`: the add (teed) and the compare (pushed, SC or SL form, as `compare`; or
+// LS when `local.get n` came first) are the two newest instructions; they become one loop step
+// (its target word follows).
 bool FunctionCompiler::emit_loop_step(Op compare)
 {
     u32 first_fused = static_cast<u32>(Op::FirstFused) + 1;
     u32 value = static_cast<u32>(compare) - first_fused;
     u32 operation = value / fused_forms, form = value % fused_forms;
     constexpr u32 i32_compare_count = 0 ATH_WASM_I32_COMPARE_OPS(ATH_COUNT_ONE);
-    if (operation >= i32_compare_count || (form != static_cast<u32>(FusedForm::SC) && form != static_cast<u32>(FusedForm::SL)))
+    // LS: the bound is the compare's first operand (`n < i + c`): the same test with the operands
+    // swapped (eq, ne stay; lt <-> gt, le <-> ge, in the opcode order eq ne lt_s lt_u gt_s gt_u
+    // le_s le_u ge_s ge_u).
+    constexpr u32 swapped[] = { 0, 1, 4, 5, 2, 3, 8, 9, 6, 7 };
+    static_assert(sizeof(swapped) / sizeof(swapped[0]) == i32_compare_count);
+    bool reversed = form == static_cast<u32>(FusedForm::LS);
+    if (operation >= i32_compare_count
+        || (form != static_cast<u32>(FusedForm::SC) && form != static_cast<u32>(FusedForm::SL) && !reversed))
         return false;
     const EmittedInstruction step = m_recent[1];
     const EmittedInstruction test = m_recent[0];
@@ -434,7 +579,9 @@ bool FunctionCompiler::emit_loop_step(Op compare)
     u64 bound = m_code[test.position + 1].value;
     m_code.shrink(step.position);
     m_recent[0] = m_recent[1] = EmittedInstruction {};
-    u32 variant = (step.op == Op::I32AddLLT ? 2 : 0) + (form == static_cast<u32>(FusedForm::SL) ? 1 : 0);
+    u32 variant = (step.op == Op::I32AddLLT ? 2 : 0) + (form == static_cast<u32>(FusedForm::SC) ? 0 : 1);
+    if (reversed)
+        operation = swapped[operation];
     emit(static_cast<Op>(static_cast<u32>(Op::I32EqStepLCC) + operation * 4 + variant));
     emit_value(index);
     emit_value(increment);
@@ -456,11 +603,11 @@ void FunctionCompiler::emit_conditional_jump(bool jump_if_true)
             m_fence = m_recent[0].position;
             return;
         }
-        // `i op c; local.tee t; br_if` (add or sub): store and branch on the new value.
+        // `i + c; local.tee t; br_if` (also `i - c`, emitted as an add): store and branch on the
+        // new value.
         const EmittedInstruction newest = m_recent[0];
-        if (m_live && (newest.op == Op::I32AddLCT || newest.op == Op::I32SubLCT) && newest.position >= m_barrier
-            && newest.position + 4 == m_code.size()) {
-            rewrite_newest(newest.op == Op::I32AddLCT ? Op::I32AddLCSB : Op::I32SubLCSB);
+        if (m_live && newest.op == Op::I32AddLCT && newest.position >= m_barrier && newest.position + 4 == m_code.size()) {
+            rewrite_newest(Op::I32AddLCSB);
             m_fence = newest.position;
             return;
         }
@@ -957,9 +1104,9 @@ ErrorOr FunctionCompiler::compile_instruction()
             TRY(pop(type));
             if (opcode == 0x22)
                 push(type);
-            emit_local_store(opcode == 0x22, wide, m_local_slots[index]);
-            if (opcode == 0x22 && !wide)
-                set_top_origin(OriginTee, m_local_slots[index]);
+            u8 origin = emit_local_store(opcode == 0x22, wide, m_local_slots[index]);
+            if (opcode == 0x22 && origin != OriginNone)
+                set_top_origin(origin, m_local_slots[index]);
         }
         return {};
     }
@@ -1159,9 +1306,20 @@ ErrorOr FunctionCompiler::compile_br_table()
 
     if (m_live) {
         u32 arity_slots = slots_of(default_types);
-        emit(Op::BrTable);
+        // Without values to carry and with every target at the current height, the branch moves
+        // nothing: BrTableJump keeps only the targets.
+        bool moves = arity_slots != 0;
+        Reader second(m_reader.bytes(), 0);
+        (void)TRY(second.read_bytes(depths_at));
+        for (u32 i = 0; i <= count && !moves; ++i) {
+            u32 depth = TRY(second.read_u32());
+            auto* target = TRY(label(depth));
+            moves = target->base_slots != m_slots;
+        }
+        emit(moves ? Op::BrTable : Op::BrTableJump);
         emit_value(count);
-        emit_value(arity_slots);
+        if (moves)
+            emit_value(arity_slots);
         Reader third(m_reader.bytes(), 0);
         (void)TRY(third.read_bytes(depths_at));
         for (u32 i = 0; i <= count; ++i) {
@@ -1171,7 +1329,8 @@ ErrorOr FunctionCompiler::compile_br_table()
                 emit_backward_target(target->start);
             else
                 emit_forward_target(*target);
-            emit_value(m_local_slot_total + target->base_slots);
+            if (moves)
+                emit_value(m_local_slot_total + target->base_slots);
         }
     }
     mark_unreachable();

@@ -69,13 +69,14 @@ private:
     void emit_value(u64);
     Optional<Op> joinable_fused_operation() const;
     void rewrite_newest(Op);
-    void emit_local_store(bool tee, bool wide, u64 slot);
+    u8 emit_local_store(bool tee, bool wide, u64 slot);
     void emit_local_store_code(bool tee, bool wide, u64 slot);
     void emit_memory_access(Op plain, Op single, Op pair, Op local_stack, u64 offset);
     void emit_store(Op plain, Op fused, u64 offset);
     void emit_conditional_jump(bool jump_if_true);
     bool emit_loop_step(Op compare);
     void emit_binary(Op plain, Op locals, Op stack_local, Op stack_constant, Op local_constant, ValueType operand);
+    void join_multiply_add();
     void note_local_write(u64 slot, bool wide);
     void set_top_origin(u8 kind, u64 slot);
     bool origin_removable(usize popped_index) const;
@@ -126,6 +127,7 @@ private:
     };
     EmittedInstruction m_recent[2] {}; // the last two instructions emitted, newest first
     Optional<u32> address_add_form(const EmittedInstruction&, usize end) const;
+    Optional<Op> shifted_operand_form(Op plain, const EmittedInstruction& last, usize end) const;
     usize m_barrier { 0 };             // no fusion may absorb code before this branch target
 };
 

@@ -136,6 +136,15 @@ HANDLER(BrTable)
     BRANCH(target_of(entry));
 }
 
+HANDLER(BrTableJump)
+{
+    u32 index = static_cast<u32>(*--sp);
+    u64 count = ip[1].value;
+    if (index > count)
+        index = static_cast<u32>(count);
+    BRANCH(target_of(ip + 2 + index));
+}
+
 HANDLER(Return)
 {
     u64 results = ip[1].value;
@@ -462,14 +471,59 @@ HANDLER(I32AddLCSB)
     NEXT(5);
 }
 
-HANDLER(I32SubLCSB)
-{
-    u32 value = static_cast<u32>(fp[ip[1].value]) - static_cast<u32>(ip[2].value);
-    fp[ip[3].value] = value;
-    if (value)
-        BRANCH(target_of(ip + 4));
-    NEXT(5);
-}
+
+#define ATH_MULTIPLY_ADD_FORM(Name, Form, words, CType)                          \
+    HANDLER(Name##MulAdd##Form##W)                                               \
+    {                                                                            \
+        ATH_FUSED_OPERANDS_##Form(CType)                                         \
+        CType product = a * b;                                                   \
+        u64 address_ = static_cast<u32>(fp[ip[1 + words].value]) + ip[2 + words].value; \
+        if (address_ + sizeof(CType) > mem_size)                                 \
+            TRAP(OutOfBoundsMemoryAccess);                                       \
+        CType loaded;                                                            \
+        __builtin_memcpy(&loaded, mem + address_, sizeof(CType));                \
+        CType sum = product + loaded;                                            \
+        __builtin_memcpy(mem + address_, &sum, sizeof(CType));                   \
+        NEXT(3 + words);                                                         \
+    }
+#define ATH_MULTIPLY_ADD_HANDLERS(Name, CType)         \
+    ATH_MULTIPLY_ADD_FORM(Name, LL, 2, CType)          \
+    ATH_MULTIPLY_ADD_FORM(Name, SL, 1, CType)          \
+    ATH_MULTIPLY_ADD_FORM(Name, SC, 1, CType)          \
+    ATH_MULTIPLY_ADD_FORM(Name, LC, 2, CType)          \
+    ATH_MULTIPLY_ADD_FORM(Name, SS, 0, CType)          \
+    ATH_MULTIPLY_ADD_FORM(Name, LS, 1, CType)
+ATH_MULTIPLY_ADD_HANDLERS(F32, f32)
+ATH_MULTIPLY_ADD_HANDLERS(F64, f64)
+
+#define ATH_SHIFTED_FORM(Name, Operator, Shift, expression)                       \
+    HANDLER(Name##With##Shift)                                                   \
+    {                                                                            \
+        u32 value = static_cast<u32>(fp[ip[1].value]);                           \
+        u32 count = static_cast<u32>(ip[2].value) & 31;                          \
+        sp[-1] = static_cast<u32>(static_cast<u32>(sp[-1]) Operator (expression)); \
+        NEXT(3);                                                                 \
+    }                                                                            \
+    HANDLER(Name##With##Shift##S)                                                \
+    {                                                                            \
+        u32 value = static_cast<u32>(fp[ip[1].value]);                           \
+        u32 count = static_cast<u32>(ip[2].value) & 31;                          \
+        fp[ip[3].value] = static_cast<u32>(static_cast<u32>(*--sp) Operator (expression)); \
+        NEXT(4);                                                                 \
+    }                                                                            \
+    HANDLER(Name##With##Shift##T)                                                \
+    {                                                                            \
+        u32 value = static_cast<u32>(fp[ip[1].value]);                           \
+        u32 count = static_cast<u32>(ip[2].value) & 31;                          \
+        fp[ip[3].value] = sp[-1] = static_cast<u32>(static_cast<u32>(sp[-1]) Operator (expression)); \
+        NEXT(4);                                                                 \
+    }
+#define ATH_SHIFTED_HANDLERS(Name, Operator)                                     \
+    ATH_SHIFTED_FORM(Name, Operator, Shl, value << count)                        \
+    ATH_SHIFTED_FORM(Name, Operator, ShrU, value >> count)                       \
+    ATH_SHIFTED_FORM(Name, Operator, Rotl, rotate_left(value, count))            \
+    ATH_SHIFTED_FORM(Name, Operator, Rotr, rotate_right(value, count))
+ATH_WASM_SHIFTED_OPERAND_OPS(ATH_SHIFTED_HANDLERS)
 
 // ---- memory ---------------------------------------------------------------------------------
 
@@ -883,7 +937,18 @@ constexpr Handler handlers[] = {
 #define ATH_HANDLER_STEP(opcode, Name, ...) op_##Name##StepLCC, op_##Name##StepLCL, op_##Name##StepLLC, op_##Name##StepLLL,
     ATH_WASM_I32_COMPARE_OPS(ATH_HANDLER_STEP)
 #undef ATH_HANDLER_STEP
-    op_I32AddLCSB, op_I32SubLCSB,
+    op_I32AddLCSB,
+    op_F32MulAddLLW, op_F32MulAddSLW, op_F32MulAddSCW, op_F32MulAddLCW, op_F32MulAddSSW, op_F32MulAddLSW,
+    op_F64MulAddLLW, op_F64MulAddSLW, op_F64MulAddSCW, op_F64MulAddLCW, op_F64MulAddSSW, op_F64MulAddLSW,
+#define ATH_HANDLER_SHIFTED(Name, Operator) op_##Name##WithShl, op_##Name##WithShrU, op_##Name##WithRotl, op_##Name##WithRotr,
+#define ATH_HANDLER_SHIFTED_S(Name, Operator) op_##Name##WithShlS, op_##Name##WithShrUS, op_##Name##WithRotlS, op_##Name##WithRotrS,
+#define ATH_HANDLER_SHIFTED_T(Name, Operator) op_##Name##WithShlT, op_##Name##WithShrUT, op_##Name##WithRotlT, op_##Name##WithRotrT,
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_HANDLER_SHIFTED)
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_HANDLER_SHIFTED_S)
+    ATH_WASM_SHIFTED_OPERAND_OPS(ATH_HANDLER_SHIFTED_T)
+#undef ATH_HANDLER_SHIFTED
+#undef ATH_HANDLER_SHIFTED_S
+#undef ATH_HANDLER_SHIFTED_T
 #undef ATH_HANDLER_FUSED
 #undef ATH_HANDLER_NAME
 #undef ATH_HANDLER_FROM_LIST

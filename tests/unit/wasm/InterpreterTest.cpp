@@ -502,3 +502,128 @@ TEST(WasmInterpreter, LoopStepsCountAndPoll)
 }
 
 } // namespace
+
+namespace {
+
+// A tee of a local.get or constant becomes a copy/constant store plus a fresh local.get/constant
+// that later operations fold in; `x - c` runs as `x + (-c)` (i32 and i64, wrapping).
+TEST(WasmInterpreter, TeesOfLocalsAndConstantsAndSubtractedConstants)
+{
+    // (func (param $a i32) (param $b i32) (result i32) (local $t i32) (local $u i32)
+    //   (i32.sub (local.tee $t (local.get $a)) (i32.const 5))
+    //   (i32.sub (local.tee $u (i32.const 7)) (local.get $b)) i32.add
+    //   (local.set $a (i32.const 1000))
+    //   (i32.sub (local.get $t) (i32.const -3)) i32.add
+    //   (i32.mul (local.get $t) (local.get $u)) i32.add
+    //   (i32.wrap_i64 (i64.sub (i64.extend_i32_u (local.get $b)) (i64.const 9))) i32.add
+    //   (i32.add (local.get $a)))
+    ByteList code = { 0x20, 0x00, 0x22, 0x02, 0x41, 0x05, 0x6B, 0x41, 0x07, 0x22, 0x03, 0x20, 0x01, 0x6B, 0x6A,
+        0x41, 0xE8, 0x07, 0x21, 0x00, 0x20, 0x02, 0x41, 0x7D, 0x6B, 0x6A, 0x20, 0x02, 0x20, 0x03, 0x6C, 0x6A,
+        0x20, 0x01, 0xAD, 0x42, 0x09, 0x7D, 0xA7, 0x6A, 0x20, 0x00, 0x6A };
+    Harness h(single_function_module({ I32, I32 }, { I32 }, code, { 0x01, 0x02, I32 }));
+    Value result[1];
+    auto expected = [](u32 a, u32 b) {
+        u32 t = a, u = 7;
+        return (t - 5) + (u - b) + (t + 3) + t * u + static_cast<u32>(static_cast<u64>(b) - 9) + 1000;
+    };
+    ASSERT_FALSE(h.call({ Value::from_i32(100), Value::from_i32(7) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), expected(100, 7));
+    ASSERT_FALSE(h.call({ Value::from_i32(5), Value::from_i32(20) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), expected(5, 20));
+}
+
+// `x[i] += a * b` in f64 and f32 runs as one multiply-add update (multiply operands from the
+// stack, a local and a load, or two locals); the product is rounded before the add.
+TEST(WasmInterpreter, MultiplyAddUpdatesOfMemory)
+{
+    // (func (param $p i32) (param $x f64) (param $y f64) (param $fx f32) (result f64)
+    //   m0 = 1.5; m8 = 0.25; m16 = 3.0f
+    //   (f64.store $p (f64.add (f64.mul $x (f64.load (i32.add $p 8))) (f64.load $p)))
+    //   (f64.store offset=8 $p (f64.add (f64.mul (f64.add $x $y) (f64.sub $x $y)) (f64.load offset=8 $p)))
+    //   (f32.store offset=16 $p (f32.add (f32.mul $fx $fx) (f32.load offset=16 $p)))
+    //   (f64.add (f64.add (f64.load $p) (f64.load offset=8 $p)) (f64.promote_f32 (f32.load offset=16 $p))))
+    ByteList code = { 0x20, 0x00, 0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF8, 0x3F, 0x39, 0x03, 0x00,
+        0x20, 0x00, 0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xD0, 0x3F, 0x39, 0x03, 0x08,
+        0x20, 0x00, 0x43, 0x00, 0x00, 0x40, 0x40, 0x38, 0x02, 0x10,
+        0x20, 0x00, 0x20, 0x01, 0x20, 0x00, 0x41, 0x08, 0x6A, 0x2B, 0x03, 0x00, 0xA2, 0x20, 0x00, 0x2B, 0x03, 0x00, 0xA0, 0x39, 0x03, 0x00,
+        0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xA0, 0x20, 0x01, 0x20, 0x02, 0xA1, 0xA2, 0x20, 0x00, 0x2B, 0x03, 0x08, 0xA0, 0x39, 0x03, 0x08,
+        0x20, 0x00, 0x20, 0x03, 0x20, 0x03, 0x94, 0x20, 0x00, 0x2A, 0x02, 0x10, 0x92, 0x38, 0x02, 0x10,
+        0x20, 0x00, 0x2B, 0x03, 0x00, 0x20, 0x00, 0x2B, 0x03, 0x08, 0xA0, 0x20, 0x00, 0x2A, 0x02, 0x10, 0xBB, 0xA0 };
+    Harness h(memory_module({ I32, F64, F64, F32 }, { F64 }, code));
+    Value result[1];
+    auto bits = [](f64 value) { return __builtin_bit_cast(u64, value); };
+    auto run = [&](f64 x, f64 y, f32 fx) {
+        return h.call({ Value::from_i32(64), Value::from_f64_bits(bits(x)), Value::from_f64_bits(bits(y)),
+                          Value::from_f32_bits(__builtin_bit_cast(u32, fx)) },
+            result);
+    };
+    auto expected = [](f64 x, f64 y, f32 fx) {
+        volatile f64 m0 = 1.5, m8 = 0.25;
+        volatile f32 m16 = 3.0f;
+        volatile f64 p0 = x * 0.25;
+        m0 = p0 + m0;
+        volatile f64 p8 = (x + y) * (x - y);
+        m8 = p8 + m8;
+        volatile f32 p16 = fx * fx;
+        m16 = p16 + m16;
+        return (m0 + m8) + static_cast<f64>(m16);
+    };
+    ASSERT_FALSE(run(2.0, 0.5, 1.5f).is_error());
+    EXPECT_EQ(result[0].as_f64_bits(), bits(expected(2.0, 0.5, 1.5f)));
+    // Values whose products round.
+    ASSERT_FALSE(run(1.0 + 0x1p-30, 0x1p-31, 1.0f + 0x1p-12f).is_error());
+    EXPECT_EQ(result[0].as_f64_bits(), bits(expected(1.0 + 0x1p-30, 0x1p-31, 1.0f + 0x1p-12f)));
+}
+
+// Bitwise operations and adds whose second operand is a shifted or rotated local (count masked
+// to 5 bits), pushed, stored to a local or teed.
+TEST(WasmInterpreter, ShiftedOperands)
+{
+    // (func (param $a i32) (param $b i32) (result i32) (local $t i32)
+    //   (i32.xor (i32.add $a 1) (i32.rotl $b 7)) (i32.shr_u $b 35) i32.add
+    //   (i32.shl $b 4) i32.or (i32.rotr $b 9) i32.and
+    //   (local.set $t (i32.xor (i32.mul $a 3) (i32.shr_u $b 8)))
+    //   (i32.add (local.get $t))
+    //   (i32.add (local.tee $a (i32.or (i32.mul $a 5) (i32.shl $b 2))) (local.get $a)) i32.add)
+    ByteList code = { 0x20, 0x00, 0x41, 0x01, 0x6A, 0x20, 0x01, 0x41, 0x07, 0x77, 0x73, 0x20, 0x01, 0x41, 0x23, 0x76, 0x6A,
+        0x20, 0x01, 0x41, 0x04, 0x74, 0x72, 0x20, 0x01, 0x41, 0x09, 0x78, 0x71,
+        0x20, 0x00, 0x41, 0x03, 0x6C, 0x20, 0x01, 0x41, 0x08, 0x76, 0x73, 0x21, 0x02,
+        0x20, 0x02, 0x6A,
+        0x20, 0x00, 0x41, 0x05, 0x6C, 0x20, 0x01, 0x41, 0x02, 0x74, 0x72, 0x22, 0x00, 0x20, 0x00, 0x6A, 0x6A };
+    Harness h(single_function_module({ I32, I32 }, { I32 }, code, { 0x01, 0x01, I32 }));
+    auto rotl = [](u32 v, u32 c) { return (v << (c & 31)) | (v >> ((32 - (c & 31)) & 31)); };
+    auto expected = [&](u32 a, u32 b) {
+        u32 value = (((a + 1) ^ rotl(b, 7)) + (b >> 3) | (b << 4)) & rotl(b, 32 - 9);
+        u32 t = (a * 3) ^ (b >> 8);
+        u32 teed = (a * 5) | (b << 2);
+        return value + t + (teed + teed);
+    };
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(0x12345678u), Value::from_i32(0x9ABCDEF1u) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), expected(0x12345678u, 0x9ABCDEF1u));
+    ASSERT_FALSE(h.call({ Value::from_i32(0xFFFFFFFFu), Value::from_i32(0x80000001u) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), expected(0xFFFFFFFFu, 0x80000001u));
+}
+
+// Loop steps whose bound is the compare's first operand (`n > (i += 3)`, `m < (j += -1)`): the
+// compare is swapped, keeping its signedness.
+TEST(WasmInterpreter, LoopStepsWithTheBoundFirst)
+{
+    // (func (param $n i32) (param $m i32) (result i32) (local $i i32) (local $j i32) (local $count i32)
+    //   (loop (count++) (br_if 0 (i32.gt_u $n (local.tee $i (i32.add $i 3)))))
+    //   (loop (count++) (br_if 0 (i32.lt_s $m (local.tee $j (i32.add $j -1)))))
+    //   (i32.add (i32.mul $count 1000) (i32.add $i (i32.sub 0 $j))))
+    ByteList code = { 0x03, 0x40, 0x20, 0x04, 0x41, 0x01, 0x6A, 0x21, 0x04, 0x20, 0x00, 0x20, 0x02, 0x41, 0x03, 0x6A, 0x22, 0x02,
+        0x4B, 0x0D, 0x00, 0x0B, 0x03, 0x40, 0x20, 0x04, 0x41, 0x01, 0x6A, 0x21, 0x04, 0x20, 0x01, 0x20, 0x03, 0x41, 0x7F, 0x6A,
+        0x22, 0x03, 0x48, 0x0D, 0x00, 0x0B, 0x20, 0x04, 0x41, 0xE8, 0x07, 0x6C, 0x20, 0x02, 0x41, 0x00, 0x20, 0x03, 0x6B, 0x6A, 0x6A };
+    Harness h(single_function_module({ I32, I32 }, { I32 }, code, { 0x01, 0x03, I32 }));
+    h.store.set_fuel(1000000); // a wrong compare may loop about 2^31 times: stop it early
+    Value result[1];
+    ASSERT_FALSE(h.call({ Value::from_i32(10), Value::from_i32(static_cast<u32>(-5)) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 9u * 1000u + 12u + 5u);
+    // Signed: 2 < -1 is false at once (unsigned, it would run until j = 2).
+    ASSERT_FALSE(h.call({ Value::from_i32(10), Value::from_i32(2) }, result).is_error());
+    EXPECT_EQ(result[0].as_i32(), 5u * 1000u + 12u + 1u);
+}
+
+} // namespace
