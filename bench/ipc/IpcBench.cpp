@@ -205,6 +205,47 @@ struct EmptyTarget final : object::CallTarget {
     }
 };
 
+// The same handler in the form azoth.call's path uses (the reply written in place).
+struct InPlaceTarget final : object::CallTarget {
+    Result<object::CallWords> handle(object::Process&, const object::CallWords& message) override
+    {
+        object::CallWords reply;
+        reply.words[0] = message.words[0] + message.words[1];
+        return reply;
+    }
+    ErrorOr handle_into(object::Process&, const object::CallWords& message, object::CallWords& reply) override
+    {
+        reply.words[0] = message.words[0] + message.words[1];
+        return {};
+    }
+};
+
+// The kernel path as azoth.call runs it: CallStack::call with the reply by reference, the
+// handler writing it in place (kernel_call above goes through the Result-returning forms).
+Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
+{
+    auto client = must(object::Process::create(modules.objects, modules.space, "bench-client"), "process");
+    auto server = must(object::Process::create(modules.objects, modules.space, "bench-server"), "process");
+    InPlaceTarget target;
+    auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
+    object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
+    modules.calls.enter(*client);
+    auto result = best_of(batches, iterations, [&](u64 n) {
+        u64 sum = 0;
+        object::CallWords reply;
+        for (u64 i = 0; i < n; ++i) {
+            if (modules.calls.call(handle, object::CallWords { { i, 1, 2, 3 } }, reply).is_error()) [[unlikely]]
+                std::abort();
+            sum += reply.words[0];
+        }
+        asm volatile("" : : "r"(sum));
+    });
+    modules.calls.leave();
+    client->terminate();
+    server->terminate();
+    return result;
+}
+
 Measurement measure_kernel_call(Modules& modules, u64 iterations)
 {
     auto client = must(object::Process::create(modules.objects, modules.space, "bench-client"), "process");
@@ -497,6 +538,7 @@ int main(int argc, char** argv)
     Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 2'000);
     Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 2'000);
     Measurement kernel_call = measure_kernel_call(modules, 20'000);
+    Measurement kernel_call_in_place = measure_kernel_call_in_place(modules, 20'000);
     using wasm::ValueType;
     static constexpr ValueType call_parameters[] = { ValueType::I32, ValueType::I64, ValueType::I64, ValueType::I64, ValueType::I64, ValueType::I32 };
     static constexpr ValueType call_results[] = { ValueType::I32 };
@@ -522,6 +564,7 @@ int main(int argc, char** argv)
     emit("azoth_call", azoth_empty);
     emit("azoth_call_4words", azoth_words);
     emit("kernel_call_native_handler", kernel_call);
+    emit("kernel_call_in_place", kernel_call_in_place);
     emit("breakdown_client_loop_and_host_exit", host_exit);
     emit("breakdown_invoke_server_handler", invoke_handler);
     emit("pipe", pipe_trip);
