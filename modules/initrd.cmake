@@ -27,15 +27,28 @@ set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror
 set(AZOTH_MODULES_OUT ${PROJECT_BINARY_DIR}/modules)
 file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
 
-# azoth_wasm_module(NAME SOURCE [HEADERS...]): ${AZOTH_MODULES_OUT}/NAME.wasm
+# azoth_wasm_module(NAME SOURCE [HEADERS...] [INCLUDE DIRS...] [FLAGS FLAGS...]):
+# ${AZOTH_MODULES_OUT}/NAME.wasm from one C file; HEADERS are extra dependencies, INCLUDE extra -I
+# directories (their headers also become dependencies), FLAGS extra compiler/linker flags.
 function(azoth_wasm_module name source)
+    cmake_parse_arguments(PARSE_ARGV 2 module "" "" "INCLUDE;FLAGS")
     set(output ${AZOTH_MODULES_OUT}/${name}.wasm)
+    set(includes)
+    set(headers ${module_UNPARSED_ARGUMENTS})
+    foreach(directory IN LISTS module_INCLUDE)
+        list(APPEND includes -I${directory})
+        file(GLOB directory_headers ${directory}/*.h)
+        list(APPEND headers ${directory_headers})
+    endforeach()
     add_custom_command(OUTPUT ${output}
-        COMMAND ${AZOTH_WASM_CC} ${source} -o ${output}
-        DEPENDS ${source} ${AZOTH_SDK_HEADER} ${ARGN}
+        COMMAND ${AZOTH_WASM_CC} ${includes} ${module_FLAGS} ${source} -o ${output}
+        DEPENDS ${source} ${AZOTH_SDK_HEADER} ${headers}
         COMMENT "wasm32-wasi module ${name}"
         VERBATIM)
 endfunction()
+
+# The booted test modules' shared check/print helpers (tests/support/booted_check.h).
+set(AZOTH_TEST_SUPPORT_INCLUDE ${PROJECT_SOURCE_DIR}/tests/support)
 
 # azoth_initrd(OUTPUT NAME=WASM:MANIFEST...)
 function(azoth_initrd output)
@@ -53,6 +66,34 @@ function(azoth_initrd output)
         DEPENDS ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py ${files}
         COMMENT "Packing ${output}"
         VERBATIM)
+endfunction()
+
+# azoth_esp_image(NAME INITRD [DEPENDS TARGETS...]): ${PROJECT_BINARY_DIR}/esp-NAME.img (target
+# esp_NAME_image) with the loader, the kernel and INITRD; nothing until the kernel target exists.
+# Uses `loader` and `make_esp` of boot/uefi/CMakeLists.txt, which includes this file.
+function(azoth_esp_image name initrd)
+    cmake_parse_arguments(PARSE_ARGV 2 image "" "" "DEPENDS")
+    if(NOT TARGET athanor)
+        return()
+    endif()
+    set(output ${PROJECT_BINARY_DIR}/esp-${name}.img)
+    add_custom_command(OUTPUT ${output}
+        COMMAND ${make_esp} --output ${output} --loader ${loader} --boot-name ${AZOTH_UEFI_BOOT_NAME}
+                --kernel $<TARGET_FILE:athanor> --initrd ${initrd}
+        DEPENDS ${make_esp} ${loader} ${initrd} athanor
+        COMMENT "Building the ESP image esp-${name}.img"
+        VERBATIM)
+    add_custom_target(esp_${name}_image ALL DEPENDS ${output})
+    add_dependencies(esp_${name}_image azboot ${image_DEPENDS})
+endfunction()
+
+# azoth_booted_image(NAME NAME=WASM:MANIFEST...): a booted test's initrd-NAME.tar (target
+# initrd_NAME, entries as for azoth_initrd) and its esp-NAME.img.
+function(azoth_booted_image name)
+    set(initrd ${PROJECT_BINARY_DIR}/initrd-${name}.tar)
+    azoth_initrd(${initrd} ${ARGN})
+    add_custom_target(initrd_${name} ALL DEPENDS ${initrd})
+    azoth_esp_image(${name} ${initrd} DEPENDS initrd_${name})
 endfunction()
 
 set(modules_source ${CMAKE_CURRENT_LIST_DIR})

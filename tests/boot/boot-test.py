@@ -18,13 +18,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import azoth_boot  # noqa: E402  (QEMU launch and serial log, shared by the booted-test drivers)
+
+ROOT = azoth_boot.ROOT
 IMAGE_ESP = os.path.join(ROOT, "tools", "image-esp")
 NO_STATUS = 125
-TIMED_OUT = 124
+TIMED_OUT = azoth_boot.TIMED_OUT
 
 # Per arch: the loader's removable-media name, an ELF machine number that is NOT this arch's,
 # and the register names a panic's register dump must show (program counter, stack pointer).
@@ -55,31 +56,20 @@ def require_file(path, what):
 
 def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None, extra=()):
     """Runs qemu-run headless on `image`; returns (status, serial log text, seconds)."""
-    log_path = os.path.join(args.work, f"{label}.log")
-    command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless",
-               "--timeout", str(args.timeout), "--serial-log", log_path]
-    if cmdline is not None:
-        command += ["--cmdline", cmdline]
+    extra = list(extra)
     if cpu is not None:
-        command += ["--cpu", cpu]
+        extra = ["--cpu", cpu] + extra
     if gic is not None:
-        command += ["--gic", str(gic)]
-    command += list(extra)
-    start = time.monotonic()
-    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.monotonic() - start
-    log = ""
-    if os.path.exists(log_path):
-        with open(log_path, "rb") as file:
-            log = file.read().decode("utf-8", "replace")
+        extra = ["--gic", str(gic)] + extra
+    run = azoth_boot.boot(args.arch, image, args.timeout, args.work, label, cmdline=cmdline, extra=extra)
     # Keep a copy next to the test's output for post-mortems.
-    print(f"--- {label}: status {completed.returncode} after {seconds:.1f}s, serial log:")
-    print(re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", ""))
-    if completed.stderr:
-        print(completed.stderr.decode("utf-8", "replace"), end="")
-    if completed.returncode == TIMED_OUT:
+    print(f"--- {label}: status {run.status} after {run.seconds:.1f}s, serial log:")
+    print(run.log)
+    if run.stderr:
+        print(run.stderr, end="")
+    if run.status == TIMED_OUT:
         raise Failure(f"{label}: QEMU hung until the {args.timeout}s timeout")
-    return completed.returncode, log, seconds
+    return run.status, run.raw, run.seconds
 
 
 def make_image(args, name, kernel=None, initrd=None, cmdline=""):

@@ -27,30 +27,11 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
-
-
-def boot(arch, image, cmdline, timeout, work, label):
-    log_path = os.path.join(work, f"{label}.log")
-    command = [QEMU_RUN, "--arch", arch, "--image", image, "--headless", "--timeout", str(timeout),
-               "--serial-log", log_path]
-    if cmdline:
-        command += ["--cmdline", cmdline]
-    start = time.monotonic()
-    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.monotonic() - start
-    log = ""
-    if os.path.exists(log_path):
-        with open(log_path, "rb") as file:
-            log = file.read().decode("utf-8", "replace")
-    log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
-    return done.returncode, log, seconds, done.stderr.decode("utf-8", "replace")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
+import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py: QEMU launch, log, checks)
 
 
 CLIENT_CASES = ["connect", "calls", "rights", "derive", "forged-handles", "server-trap", "zero-copy", "revoke-unmaps",
@@ -90,21 +71,13 @@ IPC_EXPECTATIONS = [("ipc-echo serves", r"^ipc-echo: serving$")] + [
 
 def ipc(args, work):
     image = os.path.join(args.arch_build, "esp-ipc.img")
-    if not os.path.isfile(image):
-        print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
+    if not azoth_boot.image_present(image, args.arch):
         return 1
-    status, log, seconds, stderr = boot(args.arch, image, "", args.timeout, work, "ipc")
-    for line in log.splitlines():
-        if line.startswith(("ipc-", "init: ", "athanor: init")):
-            print(line)
-    print(f"boot took {seconds:.1f}s, status {status}")
-    failed = False
-    for what, pattern in IPC_EXPECTATIONS:
-        if re.search(pattern, log, re.M):
-            print(f"ok: {what}")
-        else:
-            print(f"FAIL: {what} (no line matching {pattern})")
-            failed = True
+    run = azoth_boot.boot(args.arch, image, args.timeout, work, "ipc", cmdline=None)
+    log = run.log
+    azoth_boot.print_lines(log, ("ipc-", "init: ", "athanor: init"))
+    print(f"boot took {run.seconds:.1f}s, status {run.status}")
+    failed = azoth_boot.check_expectations(log, IPC_EXPECTATIONS)
     # The call cycle (ipc-peer-x calls peer-y while ipc-peer-y calls peer-x): exactly one side is
     # refused with E_BUSY at once, the other waits its turn and succeeds; neither hangs.
     refused = re.findall(r"^ipc-peer-([xy]): call refused \(cycle\)", log, re.M)
@@ -114,30 +87,18 @@ def ipc(args, work):
     else:
         print(f"FAIL: call cycle: refused {refused}, waited {waited} (expected one of each)")
         failed = True
-    if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith("ipc-")):
-        print("FAIL: a module reported a failure")
-        failed = True
-    if status != 0:
-        print(f"FAIL: power-off status {status}")
-        failed = True
-    if failed:
-        print(log[-6000:])
-        print(stderr[-2000:])
-        return 1
-    print("PASS")
-    return 0
+    failed = azoth_boot.module_failed(log, ("ipc-",)) or failed
+    failed = azoth_boot.status_failed(run.status) or failed
+    return azoth_boot.verdict(failed, log, run.stderr)
 
 
 def kill(args, work):
     image = os.path.join(args.arch_build, "esp-ipc.img")
-    if not os.path.isfile(image):
-        print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
+    if not azoth_boot.image_present(image, args.arch):
         return 1
-    status, log, seconds, stderr = boot(args.arch, image, "ipc-kill-test", args.timeout, work, "ipc-kill")
-    for line in log.splitlines():
-        if line.startswith(("ipc-", "athanor: power")):
-            print(line)
-    print(f"boot took {seconds:.1f}s, status {status}")
+    run = azoth_boot.boot(args.arch, image, args.timeout, work, "ipc-kill", cmdline="ipc-kill-test")
+    azoth_boot.print_lines(run.log, ("ipc-", "athanor: power"))
+    print(f"boot took {run.seconds:.1f}s, status {run.status}")
     expected = [r"^ipc-kill: ipc-spinner is inside a call into ipc-echo; killing ipc-echo$",
                 r"^ipc-spinner: the call ended with status 9 \(server trapped, as expected\)$",
                 r"^ipc-kill: ipc-echo killed \(code 0\), ipc-spinner exited \(code 0\)$",
@@ -149,17 +110,9 @@ def kill(args, work):
                 r"^ipc-kill: the queued ipc-spinner killed \(code \d+\)$",
                 r"^ipc-kill: spin round ok, block round ok, queued round ok, killed-waiter round ok$",
                 r"^ipc-kill: PASS$"]
-    failed = status != 0
-    for pattern in expected:
-        if not re.search(pattern, log, re.M):
-            print(f"FAIL: no line matching {pattern}")
-            failed = True
-    if failed:
-        print(log[-4000:])
-        print(stderr[-2000:])
-        return 1
-    print("PASS")
-    return 0
+    failed = run.status != 0
+    failed = azoth_boot.check_patterns(run.log, expected) or failed
+    return azoth_boot.verdict(failed, run.log, run.stderr, log_tail=4000)
 
 
 # "bench-ipc: NAME VALUE UNIT" lines (kernel/process/BenchMode.cpp, bench_ipc).
@@ -168,7 +121,8 @@ BENCH_LINE = re.compile(r"^bench-ipc: ([a-z0-9_]+) ([0-9.]+) ([a-z/]+)$", re.M)
 
 def bench(args, work):
     image = os.path.join(args.arch_build, "esp.img")
-    status, log, seconds, stderr = boot(args.arch, image, "bench-ipc", args.timeout, work, "bench-ipc")
+    run = azoth_boot.boot(args.arch, image, args.timeout, work, "bench-ipc", cmdline="bench-ipc")
+    status, log, stderr = run.status, run.log, run.stderr
     figures = {name: float(value) for name, value, _ in BENCH_LINE.findall(log)}
     for line in log.splitlines():
         if line.startswith("bench-ipc:"):

@@ -4,6 +4,8 @@
  * Every case prints "ipc-client: CASE ok" or "ipc-client: FAIL CASE: detail"; the boot test
  * (tests/ipc/ipc-boot-test.py) checks each line. Exit status 0 only when every case passed. */
 #include <azoth.h>
+#define BOOTED_MODULE "ipc-client"
+#include "booted_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,39 +17,7 @@ enum { OP_PING, OP_SUM, OP_COUNTER, OP_TRAP, OP_MAP, OP_READ, OP_WRITE, OP_SUM_B
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
 static unsigned char buffer[512];
-static int failures;
 static azoth_handle_t echo, echo_process;
-
-#define CHECK(name, condition, ...)                                              \
-    do {                                                                         \
-        if (!(condition)) {                                                      \
-            printf("ipc-client: FAIL %s: ", name);                               \
-            printf(__VA_ARGS__);                                                 \
-            printf("\n");                                                        \
-            fflush(stdout);                                                      \
-            ++failures;                                                          \
-            return;                                                              \
-        }                                                                        \
-    } while (0)
-
-static void ok(const char* name)
-{
-    printf("ipc-client: %s ok\n", name);
-    fflush(stdout);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec d = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
 
 /* ipc-echo takes one call at a time: while ipc-spinner is inside it (until its watchdog kills
  * it) a call waits its turn in the Store's queue (docs/ipc.md, "Booted processes"): no E_BUSY,

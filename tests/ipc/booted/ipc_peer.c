@@ -6,6 +6,8 @@
  * must wait its turn and succeed once the refused side lets go of its Store (event_wait).
  * Prints "ipc-peer-ROLE: call waited and succeeded" or "ipc-peer-ROLE: call refused (cycle)". */
 #include <azoth.h>
+#define BOOTED_MODULE "ipc-peer"
+#include "booted_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,19 +22,6 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, in
     if (op == OP_GO)
         return azoth_event_signal(own_event, 1);
     return 0;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec d = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
 int main(int argc, char** argv)

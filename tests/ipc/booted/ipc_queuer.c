@@ -5,25 +5,14 @@
  * first one's and be served in arrival order: entries 1 and 2 (a LIFO queue would swap them).
  * Prints "ipc-queue-ROLE: ok ..." or "ipc-queue-ROLE: FAIL ...". */
 #include <azoth.h>
+#define BOOTED_MODULE "ipc-queue"
+#include "booted_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 enum { OP_PING, OP_GIVE, OP_HOLD, OP_ORDER, OP_QUIT };
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec d = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
 
 static int fail(const char* role, const char* what, int status, long long value)
 {

@@ -13,13 +13,12 @@ usage: device-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
 import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py: QEMU launch, console, checks)
 
 EXPECTATIONS = [(f"probe case {case}", rf"^device-probe: {re.escape(case)} ok$") for case in ("timer", "uart-irq", "uart-receive", "handle-in-call")] + [
     ("the typed line arrived through the receive interrupt", r'^device-probe: received "azoth" in \d+ interrupts$'),
@@ -38,53 +37,25 @@ def main():
     parser.add_argument("--timeout", type=int, default=240)
     args = parser.parse_args()
     image = os.path.join(args.arch_build, "esp-device.img")
-    if not os.path.isfile(image):
-        print(f"FAIL: {image} is missing (./azoth build --arch {args.arch})")
+    if not azoth_boot.image_present(image, args.arch):
         return 1
     # The serial console is qemu-run's stdio: read it as it comes and type the line at the prompt.
-    command = [QEMU_RUN, "--arch", args.arch, "--image", image, "--headless", "--timeout", str(args.timeout)]
-    start = time.monotonic()
-    errors = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
-    chunks = []
-    typed = False
-    for raw in iter(process.stdout.readline, b""):
-        chunks.append(raw)
-        if not typed and b"device-probe: type a line" in raw:
+    console = azoth_boot.Console(args.arch, image, args.timeout)
+    try:
+        if console.wait_for(r"device-probe: type a line"):
             time.sleep(0.2)
-            process.stdin.write(b"azoth\r")
-            process.stdin.flush()
-            typed = True
-    returncode = process.wait()
-    seconds = time.monotonic() - start
-    errors.seek(0)
-    stderr = errors.read().decode("utf-8", "replace")
-    log = b"".join(chunks).decode("utf-8", "replace")
-    log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
-    for line in log.splitlines():
-        if line.startswith(("device-", "init: ", "athanor: init")):
-            print(line)
+            console.type("azoth\r")
+        returncode = console.wait_exit()
+    finally:
+        console.close()
+    seconds = time.monotonic() - console.start
+    log = console.text()
+    azoth_boot.print_lines(log, ("device-", "init: ", "athanor: init"))
     print(f"boot took {seconds:.1f}s, status {returncode}")
-    failed = False
-    for what, pattern in EXPECTATIONS:
-        if re.search(pattern, log, re.M):
-            print(f"ok: {what}")
-        else:
-            print(f"FAIL: {what} (no line matching {pattern})")
-            failed = True
-    if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith("device-")):
-        print("FAIL: a module reported a failure")
-        failed = True
-    if returncode != 0:
-        print(f"FAIL: power-off status {returncode}")
-        failed = True
-    if failed:
-        print(log[-6000:])
-        print(stderr[-2000:])
-        return 1
-    print("PASS")
-    return 0
-
+    failed = azoth_boot.check_expectations(log, EXPECTATIONS)
+    failed = azoth_boot.module_failed(log, ("device-",)) or failed
+    failed = azoth_boot.status_failed(returncode) or failed
+    return azoth_boot.verdict(failed, log, console.stderr())
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,43 +8,13 @@
  * the prompt), runs a periodic timer, and hands an event to device-peer with call_with_handle.
  * Every case prints "device-probe: CASE ok" or "device-probe: FAIL CASE: detail". */
 #include <azoth.h>
+#define BOOTED_MODULE "device-probe"
+#include "booted_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static int failures;
-
-#define CHECK(name, condition, ...)                    \
-    do {                                               \
-        if (!(condition)) {                            \
-            printf("device-probe: FAIL %s: ", name);   \
-            printf(__VA_ARGS__);                       \
-            printf("\n");                              \
-            fflush(stdout);                            \
-            ++failures;                                \
-            return;                                    \
-        }                                              \
-    } while (0)
-
-static void ok(const char* name)
-{
-    printf("device-probe: %s ok\n", name);
-    fflush(stdout);
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec time;
-    clock_gettime(CLOCK_MONOTONIC, &time);
-    return (uint64_t)time.tv_sec * 1000000000ull + (uint64_t)time.tv_nsec;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec time = { 0, (long)ms * 1000000L };
-    nanosleep(&time, NULL);
-}
 
 static void timer(void)
 {

@@ -1,0 +1,196 @@
+"""Shared support of the booted-test drivers (boot-test.py, process-boot-test.py, ipc-boot-test.py,
+device-boot-test.py): QEMU launch through tools/qemu-run, serial-log reading and cleaning, an
+interactive console (type into the guest, wait for lines, stop QEMU on time-out) and the ordered
+"ok:/FAIL:" checks of expected log lines.
+
+The scripts import it from their own location:
+    sys.path.insert(0, os.path.join(<repo root>, "tests", "boot")); import azoth_boot
+"""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+TIMED_OUT = 124  # qemu-run's status when it stopped QEMU at --timeout
+
+_ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+
+def clean(text):
+    """Serial text without terminal escapes and carriage returns."""
+    return _ESCAPES.sub("", text).replace("\r", "")
+
+
+def qemu_command(arch, image, timeout, cmdline=None, log_path=None, extra=()):
+    command = [QEMU_RUN, "--arch", arch, "--image", image, "--headless", "--timeout", str(timeout)]
+    if log_path is not None:
+        command += ["--serial-log", log_path]
+    if cmdline is not None:
+        command += ["--cmdline", cmdline]
+    return command + list(extra)
+
+
+class Boot:
+    """One finished headless boot: status, serial log (raw and cleaned), seconds, QEMU's stderr."""
+
+    def __init__(self, status, raw, seconds, stderr):
+        self.status = status
+        self.raw = raw
+        self.log = clean(raw)
+        self.seconds = seconds
+        self.stderr = stderr
+
+
+def boot(arch, image, timeout, work, label, cmdline=None, extra=()):
+    """Boots `image` headless (no input) until power-off or `timeout`; the serial log goes through a
+    file in `work` named after `label`."""
+    log_path = os.path.join(work, f"{label}.log")
+    start = time.monotonic()
+    done = subprocess.run(qemu_command(arch, image, timeout, cmdline, log_path, extra), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.monotonic() - start
+    raw = ""
+    if os.path.exists(log_path):
+        with open(log_path, "rb") as file:
+            raw = file.read().decode("utf-8", "replace")
+    return Boot(done.returncode, raw, seconds, done.stderr.decode("utf-8", "replace"))
+
+
+class Console:
+    """QEMU with the guest's serial console on pipes: read the output as it comes (a reader thread),
+    type into it, wait for lines; close() stops QEMU (its whole process group) if still running."""
+
+    def __init__(self, arch, image, timeout, cmdline=None):
+        self.start = time.monotonic()
+        self.deadline = self.start + timeout
+        self._errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(qemu_command(arch, image, timeout, cmdline), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self._errors, start_new_session=True)
+        self._output = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def _pump(self):
+        while True:
+            chunk = self.process.stdout.read1(4096)
+            if not chunk:
+                return
+            with self._lock:
+                self._output.extend(chunk)
+
+    def text(self):
+        with self._lock:
+            raw = self._output.decode("utf-8", "replace")
+        return clean(raw)
+
+    def wait_for(self, pattern, deadline=None):
+        """True once a line matches `pattern` (re.M), False at the deadline or when QEMU has ended without it."""
+        deadline = self.deadline if deadline is None else deadline
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.text(), re.M):
+                return True
+            if self.process.poll() is not None and not self._reader.is_alive():
+                return bool(re.search(pattern, self.text(), re.M))
+            time.sleep(0.1)
+        return False
+
+    def type(self, data, pause=0.0):
+        """Writes `data` (str or bytes) to the serial port; with `pause`, one byte at a time."""
+        data = data.encode() if isinstance(data, str) else data
+        chunks = [data[i:i + 1] for i in range(len(data))] if pause else [data]
+        for chunk in chunks:
+            self.process.stdin.write(chunk)
+            self.process.stdin.flush()
+            if pause:
+                time.sleep(pause)
+
+    def wait_exit(self):
+        """Waits for QEMU to power off (qemu-run stops it at its own --timeout); returns its status."""
+        status = self.process.wait()
+        self._reader.join(timeout=5)
+        return status
+
+    def close(self):
+        """Stops whatever is left of QEMU's process group (SIGTERM, SIGKILL after 10 s)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self._reader.join(timeout=5)
+
+    def stderr(self):
+        self._errors.seek(0)
+        return self._errors.read().decode("utf-8", "replace")
+
+
+def image_present(image, arch):
+    """False (with a FAIL line) when the build did not make `image`."""
+    if not os.path.isfile(image):
+        print(f"FAIL: {image} is missing (./azoth build --arch {arch})")
+        return False
+    return True
+
+
+def print_lines(log, prefixes):
+    for line in log.splitlines():
+        if line.startswith(prefixes):
+            print(line)
+
+
+def check_expectations(log, expectations):
+    """(what, pattern) pairs, each matched over the whole log (re.M): prints ok/FAIL per pair,
+    returns True when one failed."""
+    failed = False
+    for what, pattern in expectations:
+        if re.search(pattern, log, re.M):
+            print(f"ok: {what}")
+        else:
+            print(f"FAIL: {what} (no line matching {pattern})")
+            failed = True
+    return failed
+
+
+def check_patterns(log, patterns):
+    """Bare patterns: prints a FAIL line per missing one, returns True when one is missing."""
+    failed = False
+    for pattern in patterns:
+        if not re.search(pattern, log, re.M):
+            print(f"FAIL: no line matching {pattern}")
+            failed = True
+    return failed
+
+
+def module_failed(log, prefixes):
+    """True (with a FAIL line) when a line of the modules named by `prefixes` says FAIL."""
+    if "FAIL" in "\n".join(line for line in log.splitlines() if line.startswith(prefixes)):
+        print("FAIL: a module reported a failure")
+        return True
+    return False
+
+
+def status_failed(status, expected=0):
+    if status != expected:
+        print(f"FAIL: power-off status {status}")
+        return True
+    return False
+
+
+def verdict(failed, log="", stderr="", log_tail=6000, stderr_tail=2000):
+    """Prints the log's tail and QEMU's stderr on failure, PASS otherwise; the exit code."""
+    if failed:
+        print(log[-log_tail:])
+        print(stderr[-stderr_tail:] if stderr_tail else stderr)
+        return 1
+    print("PASS")
+    return 0
