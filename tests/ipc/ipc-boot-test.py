@@ -30,6 +30,7 @@ import re
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
 import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py: QEMU launch, log, checks)
 
