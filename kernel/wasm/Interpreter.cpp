@@ -19,12 +19,13 @@ namespace {
     } while (0)
 #define NEXT(words) NEXT_AT(ip + (words))
 // Taken branches that go backwards are loop back-edges: the fuel / interrupt poll happens there.
+// The poll is a tail call too (poll_then_continue), so the branch handlers stay leaves: a call in
+// them would make every run of the handler save and restore the callee-saved registers.
 #define BRANCH(target_expression)                                          \
     do {                                                                   \
         const Instr* branch_target_ = (target_expression);                 \
         if (branch_target_ <= ip && m->poll) [[unlikely]] {                 \
-            if (!poll_budget(m))                                           \
-                return;                                                    \
+            [[clang::musttail]] return poll_then_continue(branch_target_, sp, fp, m, mem, mem_size); \
         }                                                                  \
         NEXT_AT(branch_target_);                                           \
     } while (0)
@@ -39,6 +40,15 @@ namespace {
         m->trapped = true;                      \
         return;                                 \
     } while (0)
+
+// Polls fuel / interrupts / trap requests at a loop back-edge, then goes on at `ip` (the branch
+// target) or ends the run with the trap.
+[[gnu::noinline]] void poll_then_continue(const Instr* ip, u64* sp, u64* fp, Machine* m, u8* mem, u64 mem_size)
+{
+    if (!poll_budget(m))
+        return;
+    NEXT_AT(ip);
+}
 
 template<typename T> inline T from_slot(u64 slot)
 {
