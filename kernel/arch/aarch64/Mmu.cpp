@@ -61,6 +61,9 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
     return {};
 }
 
+// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
+constexpr u64 whole_flush_threshold_pages = 32;
+
 void invalidate_page(u64 virtual_address)
 {
     asm volatile("tlbi vaae1is, %0" : : "r"((virtual_address >> 12) & 0xFFFFFFFFFFFULL) : "memory");
@@ -135,8 +138,13 @@ Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return 
 void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
 {
     asm volatile("dsb ishst" ::: "memory"); // the table writes before the invalidation
-    for (u64 i = 0; i < page_count; ++i)
-        invalidate_page(base.get() + i * page_size);
+    // A large range costs less as one whole flush (all EL1 entries, inner shareable) than as one
+    // TLBI per page.
+    if (page_count > whole_flush_threshold_pages)
+        asm volatile("tlbi vmalle1is" ::: "memory");
+    else
+        for (u64 i = 0; i < page_count; ++i)
+            invalidate_page(base.get() + i * page_size);
     asm volatile("dsb ish\n isb" ::: "memory");
     if (g_shootdown_hook)
         g_shootdown_hook(base, page_count);

@@ -60,6 +60,9 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
 
 void invalidate_page(u64 virtual_address) { asm volatile("sfence.vma %0, zero" : : "r"(virtual_address) : "memory"); }
 
+// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
+constexpr u64 whole_flush_threshold_pages = 32;
+
 // What paging::CheckedMmu needs from this arch.
 struct Port {
     using Format = Pte;
@@ -119,8 +122,12 @@ Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return 
 
 void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
 {
-    for (u64 i = 0; i < page_count; ++i)
-        invalidate_page(base.get() + i * page_size);
+    // A large range costs less as one whole flush (global entries too) than as one fence per page.
+    if (page_count > whole_flush_threshold_pages)
+        asm volatile("sfence.vma zero, zero" ::: "memory");
+    else
+        for (u64 i = 0; i < page_count; ++i)
+            invalidate_page(base.get() + i * page_size);
     if (g_shootdown_hook)
         g_shootdown_hook(base, page_count);
 }

@@ -9,6 +9,7 @@
 // are the generic ones (kernel/arch/common/PageTable.h); this file keeps the entry bits it
 // chooses, the canonical-address rules, CR3 and INVLPG.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/InterruptsDisabled.h>
 #include <kernel/arch/common/KernelPageTables.h>
 #include <kernel/arch/x86_64/PageTableFormat.h>
 #include <kernel/arch/x86_64/Registers.h>
@@ -19,6 +20,10 @@ extern "C" const ath::u8 x86_64_boot_stack_guard[];
 namespace ath::x86_64 {
 
 namespace {
+
+// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
+constexpr u64 whole_flush_threshold_pages = 32;
+constexpr u64 cr4_global_pages = u64(1) << 7; // CR4.PGE
 
 using Pte = PageTableFormat;
 using Tables = paging::KernelPageTable<Pte>;
@@ -110,9 +115,22 @@ Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return 
 
 void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
 {
-    // Kernel mappings are global, which a CR3 reload would not flush: invalidate page by page.
-    for (u64 i = 0; i < page_count; ++i)
-        invlpg(base.get() + i * page_size);
+    // Kernel mappings are global, which a CR3 reload would not flush: page by page, or for a large
+    // range one whole flush by toggling CR4.PGE (which drops global entries too), interrupts off
+    // so nothing runs between the two writes.
+    if (page_count > whole_flush_threshold_pages) {
+        InterruptsDisabled no_interrupts;
+        u64 cr4 = read_cr4();
+        if (cr4 & cr4_global_pages) {
+            write_cr4(cr4 & ~cr4_global_pages);
+            write_cr4(cr4);
+        } else {
+            write_cr3(read_cr3()); // without PGE no entry is global: a CR3 reload drops them all
+        }
+    } else {
+        for (u64 i = 0; i < page_count; ++i)
+            invlpg(base.get() + i * page_size);
+    }
     if (g_shootdown_hook)
         g_shootdown_hook(base, page_count);
 }
