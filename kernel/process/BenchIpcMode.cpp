@@ -247,6 +247,8 @@ u8 run_bench_ipc_mode(const initrd::TarArchive& initrd)
 {
     println("bench-ipc: {} at {} Hz tick; figures under emulation are emulation time", Arch::name(), Arch::timer_frequency_hz());
     u64 free_before = mm::physical_frames().free_count();
+    u64 tables_before = Arch::Mmu::page_tables_in_use();
+    u64 heap_before = mm::kernel_heap_mapped_bytes() / page_size;
     if (auto done = kernel_figures(); done.is_error()) {
         println("bench-ipc: FAIL kernel figures: {}", done.error().reason);
         return 1;
@@ -255,7 +257,11 @@ u8 run_bench_ipc_mode(const initrd::TarArchive& initrd)
         println("bench-ipc: FAIL module calls: {}", done.error().reason);
         return 1;
     }
-    println("bench-ipc: free frames before {}, after {}", free_before, mm::physical_frames().free_count());
+    // Frames the run kept: page-table frames (tables built for the linear-memory reservations are
+    // kept for reuse) and kernel-heap pages (the heap does not shrink) account for them.
+    println("bench-ipc: free frames before {}, after {}; of the difference, page tables {} and kernel heap {}", free_before,
+        mm::physical_frames().free_count(), Arch::Mmu::page_tables_in_use() - tables_before,
+        mm::kernel_heap_mapped_bytes() / page_size - heap_before);
     println("bench-ipc: done");
     return 0;
 }
