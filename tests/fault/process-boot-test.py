@@ -35,15 +35,16 @@ usage:
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QEMU_RUN = os.path.join(ROOT, "tools", "qemu-run")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
+import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py: QEMU launch, console, checks)
+
+ROOT = azoth_boot.ROOT
 MAKE_EXEC_IMAGE = os.path.join(ROOT, "modules", "build", "make-exec-image")
 
 
@@ -51,18 +52,8 @@ ARCH = "x86_64"
 
 
 def boot(image, cmdline, timeout, work, label):
-    log_path = os.path.join(work, f"{label}.log")
-    command = [QEMU_RUN, "--arch", ARCH, "--image", image, "--headless", "--timeout", str(timeout),
-               "--serial-log", log_path, "--cmdline", cmdline]
-    start = time.monotonic()
-    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.monotonic() - start
-    log = ""
-    if os.path.exists(log_path):
-        with open(log_path, "rb") as file:
-            log = file.read().decode("utf-8", "replace")
-    log = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", log).replace("\r", "")
-    return done.returncode, log, seconds, done.stderr.decode("utf-8", "replace")
+    run = azoth_boot.boot(ARCH, image, timeout, work, label, cmdline=cmdline)
+    return run.status, run.log, run.seconds, run.stderr
 
 
 SKIPPED = 77  # ctest SKIP_RETURN_CODE of the spectest boots
@@ -73,8 +64,7 @@ def spec_suite_dir():
     configured = os.environ.get("AZOTH_WASM_SPEC_DIR", "")
     if configured:
         return configured
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.normpath(os.path.join(root, "..", "shared", "wasm-spec-2.0"))
+    return os.path.normpath(os.path.join(ROOT, "..", "shared", "wasm-spec-2.0"))
 
 
 def spectest(args, work):
@@ -133,21 +123,12 @@ FAULT_EXPECTATIONS = [
 
 def fault(args, work):
     image = os.path.join(args.arch_build, "esp-fault.img")
-    if not os.path.isfile(image):
-        print(f"FAIL: {image} is missing (./azoth build --arch x86_64)")
+    if not azoth_boot.image_present(image, ARCH):
         return 1
     status, log, seconds, stderr = boot(image, "", args.timeout, work, "fault")
-    for line in log.splitlines():
-        if line.startswith(("init: summary", "init: frame", "fault-memory:", "fault-hostile:", "athanor: init")):
-            print(line)
+    azoth_boot.print_lines(log, ("init: summary", "init: frame", "fault-memory:", "fault-hostile:", "athanor: init"))
     print(f"boot took {seconds:.1f}s, status {status}")
-    failed = False
-    for what, pattern in FAULT_EXPECTATIONS:
-        if re.search(pattern, log, re.M):
-            print(f"ok: {what}")
-        else:
-            print(f"FAIL: {what} (no line matching {pattern})")
-            failed = True
+    failed = azoth_boot.check_expectations(log, FAULT_EXPECTATIONS)
     # Preemption: while fault-loop spins (no system calls) steady still gets the CPU.
     spins = [m.end() for m in re.finditer(r"^fault-loop: spinning forever$", log, re.M)]
     preempted = 0
@@ -169,15 +150,8 @@ def fault(args, work):
     if "THIS LINE MUST NOT REACH THE CONSOLE" in log:
         print("FAIL: fault-noconsole printed without the console capability")
         failed = True
-    if status != 0:
-        print(f"FAIL: power-off status {status}")
-        failed = True
-    if failed:
-        print(log[-6000:])
-        print(stderr)
-        return 1
-    print("PASS")
-    return 0
+    failed = azoth_boot.status_failed(status) or failed
+    return azoth_boot.verdict(failed, log, stderr, stderr_tail=0)
 
 
 def uart(args, work):
@@ -223,19 +197,18 @@ IDLE_SECONDS = 3.0
 IDLE_WAKEUP_LIMIT = 6
 
 
-def idle_wakeups(qemu, text, wait_for, deadline):
+def idle_wakeups(console, deadline):
     """Ctrl-T makes the uart driver print its wake-up counts: ask twice, IDLE_SECONDS apart, with
     nothing else running, and require (almost) no wake-ups in between. An error string, or None."""
     counts = []
     for probe in (1, 2):
         if probe == 2:
             time.sleep(IDLE_SECONDS)
-        qemu.stdin.write(b"\x14")
-        qemu.stdin.flush()
+        console.type(b"\x14")
         probe_deadline = min(deadline, time.monotonic() + 30)
-        while len(STATUS_LINE.findall(text())) < probe and time.monotonic() < probe_deadline:
+        while len(STATUS_LINE.findall(console.text())) < probe and time.monotonic() < probe_deadline:
             time.sleep(0.1)
-        found = STATUS_LINE.findall(text())
+        found = STATUS_LINE.findall(console.text())
         if len(found) < probe:
             return f"no 'uart: status:' line after Ctrl-T number {probe}"
         counts.append([int(value) for value in found[probe - 1]])
@@ -250,77 +223,36 @@ def idle_wakeups(qemu, text, wait_for, deadline):
 
 def console(args, work):
     image = os.path.join(args.arch_build, "esp-console.img")
-    if not os.path.isfile(image):
-        print(f"FAIL: {image} is missing (./azoth build --arch {ARCH})")
+    if not azoth_boot.image_present(image, ARCH):
         return 1
     # The serial console is QEMU's stdio: read the guest's output from a pipe and type into another.
-    command = [QEMU_RUN, "--arch", ARCH, "--image", image, "--headless", "--timeout", str(args.timeout), "--cmdline", ""]
-    start = time.monotonic()
-    qemu = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    output = bytearray()
-    lock = threading.Lock()
-
-    def pump():
-        while True:
-            chunk = qemu.stdout.read1(4096)
-            if not chunk:
-                return
-            with lock:
-                output.extend(chunk)
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-
-    def text():
-        with lock:
-            raw = output.decode("utf-8", "replace")
-        return re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", raw).replace("\r", "")
-
-    def wait_for(pattern, deadline):
-        while time.monotonic() < deadline:
-            if re.search(pattern, text(), re.M):
-                return True
-            if qemu.poll() is not None and not reader.is_alive():
-                return bool(re.search(pattern, text(), re.M))
-            time.sleep(0.1)
-        return False
-
-    deadline = start + args.timeout
+    console = azoth_boot.Console(ARCH, image, args.timeout, cmdline="")
+    start, deadline = console.start, console.deadline
     failed = False
     typed_at = None
     try:
-        ready = wait_for(r"^uart: driver attached", deadline) and wait_for(r"^readline: type a line> $", deadline)
+        ready = console.wait_for(r"^uart: driver attached") and console.wait_for(r"^readline: type a line> $")
         if not ready:
             print("FAIL: no prompt from readline after the uart driver attached")
             failed = True
         else:
             typed_at = time.monotonic()
             # Typed slowly, like a person: the 16550/PL011 receive FIFOs are small and polled.
-            for character in CONSOLE_LINE + "\r":
-                qemu.stdin.write(character.encode())
-                qemu.stdin.flush()
-                time.sleep(0.02)
-            if not wait_for(r"^readline: got ", deadline):
+            console.type(CONSOLE_LINE + "\r", pause=0.02)
+            if not console.wait_for(r"^readline: got "):
                 print("FAIL: readline did not report the line")
                 failed = True
-            elif not wait_for(r"^init: readline exited", deadline):
+            elif not console.wait_for(r"^init: readline exited"):
                 print("FAIL: readline did not exit")
                 failed = True
             else:
-                idle = idle_wakeups(qemu, text, wait_for, deadline)
+                idle = idle_wakeups(console, deadline)
                 if isinstance(idle, str):
                     print(f"FAIL: {idle}")
                     failed = True
     finally:
-        os.killpg(qemu.pid, signal.SIGTERM)
-        try:
-            qemu.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(qemu.pid, signal.SIGKILL)
-            qemu.wait()
-        reader.join(timeout=5)
-    log = text()
+        console.close()
+    log = console.text()
     print("\n".join(line for line in log.splitlines() if line.startswith(("init:", "uart:", "readline:"))))
     if typed_at is not None:
         print(f"prompt after {typed_at - start:.1f}s of boot")
@@ -334,10 +266,7 @@ def console(args, work):
         + re.escape(CONSOLE_LINE[::-1]) + r'"$',
         r"^init: readline exited \(code 0\); not restarted$",
     ]
-    for pattern in expected:
-        if not re.search(pattern, log, re.M):
-            print(f"FAIL: no line matching {pattern}")
-            failed = True
+    failed = azoth_boot.check_patterns(log, expected) or failed
     # The driver echoes what was typed (readline's own lines may cut into the echo: take them out).
     echo = re.sub(r"readline: poll after input: ready \(ok\)\n", "", log)
     if echo.count(CONSOLE_LINE) < 2:
@@ -346,12 +275,7 @@ def console(args, work):
     if "readline: FAIL" in log:
         print("FAIL: readline reported a failure")
         failed = True
-    if failed:
-        print(log[-4000:])
-        print(qemu.stderr.read().decode("utf-8", "replace")[-2000:] if qemu.stderr else "")
-        return 1
-    print("PASS")
-    return 0
+    return azoth_boot.verdict(failed, log, console.stderr(), log_tail=4000)
 
 
 def console_kill(args, work):
@@ -394,7 +318,7 @@ def run_exec(args, work):
     done = subprocess.run([os.path.join(ROOT, "azoth"), "run", "--exec", module, "--"] + module_args,
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                           timeout=args.timeout)
-    output = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", done.stdout.decode("utf-8", "replace")).replace("\r", "")
+    output = azoth_boot.clean(done.stdout.decode("utf-8", "replace"))
     print(output[-2500:])
     failed = False
     if args.status is not None and done.returncode != args.status:

@@ -10,6 +10,8 @@
  * Every case prints "ipc-reader: CASE ok" or "ipc-reader: FAIL CASE: detail"
  * (tests/ipc/ipc-boot-test.py checks them). */
 #include <azoth.h>
+#define BOOTED_MODULE "ipc-reader"
+#include "booted_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -21,31 +23,6 @@ enum { OP_PING = 0, OP_MAP2 = 13, OP_READ2 = 14, OP_WRITE2 = 15, OP_UNMAP2 = 16 
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
 static azoth_handle_t echo, echo_process;
-static int failures;
-
-#define CHECK(name, condition, ...)                                              \
-    do {                                                                         \
-        if (!(condition)) {                                                      \
-            printf("ipc-reader: FAIL %s: ", name);                               \
-            printf(__VA_ARGS__);                                                 \
-            printf("\n");                                                        \
-            fflush(stdout);                                                      \
-            ++failures;                                                          \
-            return;                                                              \
-        }                                                                        \
-    } while (0)
-
-static void ok(const char* name)
-{
-    printf("ipc-reader: %s ok\n", name);
-    fflush(stdout);
-}
-
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec d = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
-}
 
 /* ipc-echo takes one call at a time (ipc-spinner or ipc-client may be inside): retry E_BUSY. */
 static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int64_t* result)
