@@ -381,9 +381,13 @@ def exec_compare(args, work):
     return 0
 
 
+SCENARIOS = {"spectest": spectest, "exec-compare": exec_compare, "fault": fault, "uart": uart, "console": console,
+             "console-kill": console_kill, "run-exec": run_exec}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spectest", "exec-compare", "fault", "uart", "console", "console-kill", "run-exec"])
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
     parser.add_argument("--timeout", type=int, default=240)
@@ -401,19 +405,7 @@ def main():
     global ARCH
     ARCH = args.arch
     with tempfile.TemporaryDirectory(prefix="process-boot-test.") as work:
-        if args.scenario == "spectest":
-            return spectest(args, work)
-        if args.scenario == "fault":
-            return fault(args, work)
-        if args.scenario == "uart":
-            return uart(args, work)
-        if args.scenario == "console-kill":
-            return console_kill(args, work)
-        if args.scenario == "console":
-            return console(args, work)
-        if args.scenario == "run-exec":
-            return run_exec(args, work)
-        return exec_compare(args, work)
+        return SCENARIOS[args.scenario](args, work)
 
 
 if __name__ == "__main__":
