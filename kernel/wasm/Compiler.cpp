@@ -484,26 +484,29 @@ u64 FunctionCompiler::remove_origin(usize popped_index)
 // Returns how the value a tee leaves on the stack may be found later (StackOrigin kind).
 u8 FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
 {
-    if (tee && !wide && m_live) {
-        // `local.get y; local.tee x` is `local.get y; local.set x; local.get x` and `i32.const c;
-        // local.tee x` is `local.set x = c; i32.const c`: the value left behind is then a plain
-        // local.get or constant, which later consumers can fold into their operands.
+    if (!wide && m_live) {
+        // `i32.const c; local.set x` and `local.get y; local.set x` become one instruction. A tee
+        // of them is that plus `i32.const c` again or a fresh `local.get x`, which later consumers
+        // can fold into their operands.
         const EmittedInstruction last = m_recent[0];
         bool joinable = last.position >= m_barrier && last.position + 2 == m_code.size();
         if (joinable && (last.op == Op::Const1 || last.op == Op::LocalGet1)) {
             u64 immediate = m_code[last.position + 1].value;
-            if (last.op == Op::LocalGet1 && immediate == slot)
+            bool constant = last.op == Op::Const1;
+            if (tee && !constant && immediate == slot)
                 return OriginGet; // the local already holds the value
             m_code.shrink(last.position);
             m_recent[0] = m_recent[1];
             m_recent[1] = EmittedInstruction {};
-            emit(last.op == Op::Const1 ? Op::LocalSetConstant : Op::LocalCopy);
-            emit_value(last.op == Op::Const1 ? slot : immediate);
-            emit_value(last.op == Op::Const1 ? immediate : slot);
+            emit(constant ? Op::LocalSetConstant : Op::LocalCopy);
+            emit_value(constant ? slot : immediate);
+            emit_value(constant ? immediate : slot);
             note_local_write(slot, false);
+            if (!tee)
+                return OriginNone;
             emit(last.op);
-            emit_value(last.op == Op::Const1 ? immediate : slot);
-            return last.op == Op::Const1 ? OriginNone : OriginGet;
+            emit_value(constant ? immediate : slot);
+            return constant ? OriginNone : OriginGet;
         }
     }
     emit_local_store_code(tee, wide, slot);
@@ -513,21 +516,6 @@ u8 FunctionCompiler::emit_local_store(bool tee, bool wide, u64 slot)
 
 void FunctionCompiler::emit_local_store_code(bool tee, bool wide, u64 slot)
 {
-    if (!wide && !tee && m_live) {
-        // `i32.const c; local.set x` and `local.get y; local.set x` become one instruction.
-        const EmittedInstruction last = m_recent[0];
-        bool joinable = last.position >= m_barrier && last.position + 2 == m_code.size();
-        if (joinable && (last.op == Op::Const1 || last.op == Op::LocalGet1)) {
-            u64 immediate = m_code[last.position + 1].value;
-            m_code.shrink(last.position);
-            m_recent[0] = m_recent[1];
-            m_recent[1] = EmittedInstruction {};
-            emit(last.op == Op::Const1 ? Op::LocalSetConstant : Op::LocalCopy);
-            emit_value(last.op == Op::Const1 ? slot : immediate);
-            emit_value(last.op == Op::Const1 ? immediate : slot);
-            return;
-        }
-    }
     if (!wide) {
         if (auto fused = joinable_fused_operation(); fused.has_value()) {
             auto group = tee ? FusedGroup::Tee : FusedGroup::Store;
