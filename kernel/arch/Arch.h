@@ -146,15 +146,9 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // the DTB) names what this arch's init_platform relies on.
     { A::self_test_firmware_tables() } -> SameAs<ErrorOr>;
 
-    // The console UART as a device for a driver module: the number of 16550-compatible byte
-    // registers (0 when the console UART is not a 16550, e.g. a PL011), and access to register
-    // `index` < that number (x86_64: port I/O at COM1; riscv64 virt: MMIO at 0x10000000). The
-    // same driver .wasm runs wherever this is non-zero: the arch difference stays behind it.
-    { A::console_uart_registers() } -> SameAs<u32>;
-    { A::console_uart_read(irq) } -> SameAs<u8>;
-    { A::console_uart_write(irq, status) } -> SameAs<void>;
-    // Which register model those registers follow (None exactly when console_uart_registers() is 0).
-    // For Pl011, register `index` is the 32-bit register at offset 4 * index (DR = 0, FR = 6).
+    // The register model of the console UART a driver module may own (None when there is none):
+    // the driver learns it through azoth.uart_kind and reaches the registers through the Device
+    // object console_uart_device() describes (Ns16550: byte registers; Pl011: 32-bit registers).
     { A::console_uart_kind() } -> SameAs<ConsoleUartKind>;
     // The same UART as a register window plus its interrupt line, for a Device/Irq object (none
     // when the platform has no UART a driver may claim, or it has no interrupt line). device_read

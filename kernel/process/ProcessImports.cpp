@@ -179,7 +179,7 @@ i32 memory_stats(Call& call)
 
 i32 console_attach(Call& call)
 {
-    if (Arch::console_uart_registers() == 0)
+    if (Arch::console_uart_kind() == ConsoleUartKind::None)
         return E_NOT_FOUND;
     u32 bits = call.u32_at(1);
     if (bits == 0)

@@ -64,10 +64,7 @@ struct Arch {
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables();
 
-    // Console.cpp: the PL011 is not 16550-compatible, so no registers are offered to a driver.
-    static u32 console_uart_registers();
-    static u8 console_uart_read(u32 index);
-    static void console_uart_write(u32 index, u8 value);
+    // Console.cpp: Pl011 (the driver reaches it through console_uart_device()).
     static ConsoleUartKind console_uart_kind();
     // InterruptDevices.cpp: the console UART as a Device window (MMIO) with its interrupt line.
     static Optional<DeviceRegisters> console_uart_device();

@@ -63,23 +63,6 @@ void Arch::console_putc(char character)
     mmio_write<u32>(base + pl011::data, static_cast<u8>(character));
 }
 
-// The driver module sees the PL011's registers up to the interrupt clear register (0x44), each as
-// its low byte: enough for DR and FR (TXFF is bit 5), which is all a polled transmitter needs.
-u32 Arch::console_uart_registers() { return g_uart_physical ? static_cast<u32>(pl011::interrupt_clear / 4 + 1) : 0; }
-
 ConsoleUartKind Arch::console_uart_kind() { return g_uart_physical ? ConsoleUartKind::Pl011 : ConsoleUartKind::None; }
-
-u8 Arch::console_uart_read(u32 index)
-{
-    if (index >= console_uart_registers())
-        return 0xFF;
-    return static_cast<u8>(mmio_read<u32>(pl011::console_virtual_base() + 4ull * index));
-}
-
-void Arch::console_uart_write(u32 index, u8 value)
-{
-    if (index < console_uart_registers())
-        mmio_write<u32>(pl011::console_virtual_base() + 4ull * index, value);
-}
 
 } // namespace ath::aarch64

@@ -65,9 +65,6 @@ struct Arch {
     static ErrorOr self_test_firmware_tables();
 
     // Console.cpp: the console NS16550A's eight byte registers (reg-shift applied).
-    static u32 console_uart_registers();
-    static u8 console_uart_read(u32 index);
-    static void console_uart_write(u32 index, u8 value);
     static ConsoleUartKind console_uart_kind();
     // InterruptDevices.cpp: the console UART as a Device window (MMIO) with its interrupt line.
     static Optional<DeviceRegisters> console_uart_device();

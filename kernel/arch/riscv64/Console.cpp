@@ -79,21 +79,6 @@ void Arch::console_putc(char character)
     uart::write(uart::data, static_cast<u8>(character));
 }
 
-u32 Arch::console_uart_registers() { return g_uart_virtual ? 8 : 0; }
-
 ConsoleUartKind Arch::console_uart_kind() { return g_uart_virtual ? ConsoleUartKind::Ns16550 : ConsoleUartKind::None; }
-
-u8 Arch::console_uart_read(u32 index)
-{
-    if (index >= console_uart_registers())
-        return 0xFF;
-    return uart::read(index);
-}
-
-void Arch::console_uart_write(u32 index, u8 value)
-{
-    if (index < console_uart_registers())
-        uart::write(index, value);
-}
 
 } // namespace ath::riscv64

@@ -67,12 +67,8 @@ struct Arch {
     static ErrorOr self_test_fp_state_across_interrupts();
     static ErrorOr self_test_firmware_tables(); // FirmwareTablesSelfTest.cpp: ACPI MADT + HPET
 
-    // ConsoleUart.cpp: COM1's 16550 registers for a driver module (port I/O).
-    static u32 console_uart_registers();
-    static u8 console_uart_read(u32 index);
-    static void console_uart_write(u32 index, u8 value);
+    // InterruptDevices.cpp: COM1 (a 16550) as a Device window (ports 0x3F8..0x3FF, IRQ 4); port I/O only.
     static ConsoleUartKind console_uart_kind();
-    // InterruptDevices.cpp: COM1 as a Device window (ports 0x3F8..0x3FF, IRQ 4); port I/O only.
     static Optional<DeviceRegisters> console_uart_device();
     static u64 device_read(const DeviceRegisters& registers, u64 offset, u32 width);
     static void device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value);

@@ -37,6 +37,8 @@ void out_width(u16 port, u32 width, u32 value)
 
 } // namespace
 
+ConsoleUartKind Arch::console_uart_kind() { return ConsoleUartKind::Ns16550; }
+
 Optional<DeviceRegisters> Arch::console_uart_device()
 {
     return DeviceRegisters { true, com1, 8, 1, com1_isa_irq };
