@@ -940,13 +940,7 @@ ErrorOr Store::invoke(Function& function_handle, Span<const Value> arguments, Sp
     }
     if (results.size() != type.results.size())
         return Error::from(ErrorCode::Invalid, "wrong number of results");
-    TRY(StoreAccess::ensure_stacks(*this));
-
-    Machine& m = m_internals->machine;
-    u64* base = m.host_depth == 0 ? m.stack_begin : m.host_sp;
-    usize needed = static_cast<usize>(function.parameter_slots) + function.result_slots + 4;
-    if (base > m.stack_end || static_cast<usize>(m.stack_end - base) < needed)
-        return make_trap(TrapKind::CallStackExhausted);
+    u64* base = TRY(argument_base(function_handle));
     u32 slot = 0;
     for (const auto& argument : arguments)
         slot += store_value(base + slot, argument);
@@ -958,6 +952,20 @@ ErrorOr Store::invoke(Function& function_handle, Span<const Value> arguments, Sp
         slot += used;
     }
     return {};
+}
+
+// Where an entry from the host puts `function`'s argument slots: the stack's base, or above the
+// host call that re-enters (a trap when the stack has no room for its parameters and results).
+Result<u64*> Store::argument_base(Function& function_handle)
+{
+    FunctionInstance& function = *as_instance(&function_handle);
+    TRY(StoreAccess::ensure_stacks(*this));
+    Machine& m = m_internals->machine;
+    u64* base = m.host_depth == 0 ? m.stack_begin : m.host_sp;
+    usize needed = static_cast<usize>(function.parameter_slots) + function.result_slots + 4;
+    if (base > m.stack_end || static_cast<usize>(m.stack_end - base) < needed)
+        return make_trap(TrapKind::CallStackExhausted);
+    return base;
 }
 
 // Runs `function` with its arguments already in slots at `base`; its results land at `base`.
@@ -1011,13 +1019,7 @@ ErrorOr Store::invoke_i64(Function& function_handle, Span<const u64> arguments, 
         if (t != ValueType::I64)
             return Error::from(ErrorCode::Invalid, "invoke_i64 needs i64 results");
     }
-    TRY(StoreAccess::ensure_stacks(*this));
-
-    Machine& m = m_internals->machine;
-    u64* base = m.host_depth == 0 ? m.stack_begin : m.host_sp;
-    usize needed = static_cast<usize>(function.parameter_slots) + function.result_slots + 4;
-    if (base > m.stack_end || static_cast<usize>(m.stack_end - base) < needed)
-        return make_trap(TrapKind::CallStackExhausted);
+    u64* base = TRY(argument_base(function_handle));
     for (usize i = 0; i < arguments.size(); ++i)
         base[i] = arguments[i];
     TRY(run_at_base(function_handle, base));

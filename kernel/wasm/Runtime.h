@@ -414,6 +414,7 @@ public:
     Internals& internals() { return *m_internals; }
 
 private:
+    Result<u64*> argument_base(Function& function);
     ErrorOr run_at_base(Function& function, u64* base);
 
     Allocator& m_allocator;
