@@ -60,19 +60,6 @@ void must(StringView step, ErrorOr&& result)
 }
 
 // An unhandled CPU exception (no catcher armed): shows the exception report path end to end.
-// Unbounded recursion into the boot stack's guard page: the page fault cannot be delivered on the
-// overflowed stack, so the CPU raises a double fault, which runs on its own IST stack.
-// The depth limit is far beyond what the 64 KiB stack holds; it only keeps the compiler from
-// calling the recursion infinite.
-[[gnu::noinline]] u64 overflow_stack(u64 depth)
-{
-    volatile u8 frame[512];
-    frame[0] = static_cast<u8>(depth);
-    if (depth > 1'000'000)
-        return frame[0];
-    return overflow_stack(depth + 1) + frame[0];
-}
-
 [[gnu::noinline]] void fault_on_purpose()
 {
     println("athanor: fault-test: reading from an unmapped address");
@@ -146,8 +133,10 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     if (cmdline.has_word("fault-test"))
         fault_on_purpose();
     if (cmdline.has_word("stack-overflow-test")) {
+        // Unbounded recursion into the boot stack's guard page: the page fault cannot be delivered
+        // on the overflowed stack, so the CPU raises a double fault (x86_64: on its own IST stack).
         println("athanor: stack-overflow-test: recursing until the guard page");
-        println("athanor: unreachable {}", overflow_stack(0));
+        println("athanor: unreachable {}", debug::overflow_stack_on_purpose(0));
     }
     if (cmdline.has_word("selftest")) {
         usize failed = selftest::run_all();

@@ -247,22 +247,9 @@ void run_threads()
 
 usize live_thread_count() { return g_live; }
 
-namespace {
-// Unbounded recursion on a kernel thread (the depth limit only keeps the compiler from calling it
-// infinite; the stack holds a few hundred frames).
-[[gnu::noinline]] u64 recurse_forever(u64 depth)
-{
-    volatile u8 frame[512];
-    frame[0] = static_cast<u8>(depth);
-    if (depth > 1'000'000)
-        return frame[0];
-    return recurse_forever(depth + 1) + frame[0];
-}
-} // namespace
-
 void run_thread_stack_overflow_test()
 {
-    auto thread = spawn_thread("stack-overflow-test", 4, [](void*) { println("athanor: unreachable {}", recurse_forever(0)); }, nullptr);
+    auto thread = spawn_thread("stack-overflow-test", 4, [](void*) { println("athanor: unreachable {}", debug::overflow_stack_on_purpose(0)); }, nullptr);
     if (thread.is_error()) {
         println("athanor: thread-stack-overflow-test: cannot spawn the thread: {}", thread.error().reason);
         return;
