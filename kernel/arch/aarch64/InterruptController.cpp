@@ -310,12 +310,9 @@ u64 Arch::clock_nanoseconds()
 void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
 {
     // Interrupts off so the tick never sees a handler without its context.
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     g_tick_context = context;
     g_tick_handler = handler;
-    if (were_enabled)
-        enable_interrupts();
 }
 
 u64 Arch::timer_ticks() { return g_ticks; }

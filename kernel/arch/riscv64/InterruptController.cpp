@@ -173,14 +173,11 @@ namespace {
 // interrupts off; a handler already runs with them off).
 void set_source_enabled(u32 source, bool enabled)
 {
-    bool were_enabled = Arch::interrupts_enabled();
-    Arch::disable_interrupts();
+    InterruptsDisabled no_interrupts;
     u64 enable = g_plic + plic::enable + plic::enable_stride * g_plic_context + 4 * (source / 32);
     u32 bit = 1u << (source % 32);
     u32 word = mmio_read<u32>(enable);
     mmio_write<u32>(enable, enabled ? (word | bit) : (word & ~bit));
-    if (were_enabled)
-        Arch::enable_interrupts();
 }
 
 bool routable(u32 source) { return g_plic != 0 && source != 0 && source < max_sources; }
@@ -237,12 +234,9 @@ void Arch::remove_irq_handler(u32 irq)
 
 void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
 {
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     g_tick_context = context;
     g_tick_handler = handler;
-    if (were_enabled)
-        enable_interrupts();
 }
 
 u64 Arch::clock_nanoseconds()

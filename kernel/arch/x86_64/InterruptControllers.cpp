@@ -155,12 +155,9 @@ void* g_tick_context = nullptr;
 void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
 {
     // Interrupts off so the tick never sees a handler without its context.
-    bool were_enabled = interrupts_enabled();
-    disable_interrupts();
+    InterruptsDisabled no_interrupts;
     g_tick_context = context;
     g_tick_handler = handler;
-    if (were_enabled)
-        enable_interrupts();
 }
 
 Result<u64> Arch::measure_timer_hz(u64 window_ns)
@@ -272,13 +269,10 @@ Result<IrqRoute> route_irq(u32 isa_irq)
 // index/data register pair, so the sequence runs with interrupts off (a handler may do the same).
 void set_line_masked(const IrqRoute& route, bool masked)
 {
-    bool were_enabled = Arch::interrupts_enabled();
-    Arch::disable_interrupts();
+    InterruptsDisabled no_interrupts;
     u32 low = ioapic_read(0x10 + 2 * route.input);
     low = masked ? (low | (1u << 16)) : (low & ~(1u << 16));
     ioapic_write(0x10 + 2 * route.input, low);
-    if (were_enabled)
-        Arch::enable_interrupts();
 }
 
 ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yields)
