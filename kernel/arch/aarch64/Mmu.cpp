@@ -61,9 +61,6 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
     return {};
 }
 
-// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
-constexpr u64 whole_flush_threshold_pages = 32;
-
 void invalidate_page(u64 virtual_address)
 {
     asm volatile("tlbi vaae1is, %0" : : "r"((virtual_address >> 12) & 0xFFFFFFFFFFFULL) : "memory");
@@ -140,7 +137,7 @@ void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
     asm volatile("dsb ishst" ::: "memory"); // the table writes before the invalidation
     // A large range costs less as one whole flush (all EL1 entries, inner shareable) than as one
     // TLBI per page.
-    if (page_count > whole_flush_threshold_pages)
+    if (page_count > paging::whole_tlb_flush_threshold_pages)
         asm volatile("tlbi vmalle1is" ::: "memory");
     else
         for (u64 i = 0; i < page_count; ++i)

@@ -16,6 +16,9 @@ extern "C" const ath::u8 __kernel_start[], __text_start[], __text_end[], __rodat
 
 namespace ath::paging {
 
+// Above this many pages an arch's Mmu::flush invalidates the whole TLB instead of page by page.
+inline constexpr u64 whole_tlb_flush_threshold_pages = 32;
+
 // Table frames of the kernel's own tables: zeroed frames from the frame allocator, reached
 // through the direct map, counted for Arch::Mmu::page_tables_in_use.
 struct KernelTableMemory {

@@ -60,9 +60,6 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
 
 void invalidate_page(u64 virtual_address) { asm volatile("sfence.vma %0, zero" : : "r"(virtual_address) : "memory"); }
 
-// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
-constexpr u64 whole_flush_threshold_pages = 32;
-
 // What paging::CheckedMmu needs from this arch.
 struct Port {
     using Format = Pte;
@@ -123,7 +120,7 @@ Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return 
 void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
 {
     // A large range costs less as one whole flush (global entries too) than as one fence per page.
-    if (page_count > whole_flush_threshold_pages)
+    if (page_count > paging::whole_tlb_flush_threshold_pages)
         asm volatile("sfence.vma zero, zero" ::: "memory");
     else
         for (u64 i = 0; i < page_count; ++i)

@@ -21,8 +21,6 @@ namespace ath::x86_64 {
 
 namespace {
 
-// Above this many pages Mmu::flush invalidates the whole TLB instead of page by page.
-constexpr u64 whole_flush_threshold_pages = 32;
 constexpr u64 cr4_global_pages = u64(1) << 7; // CR4.PGE
 
 using Pte = PageTableFormat;
@@ -118,7 +116,7 @@ void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
     // Kernel mappings are global, which a CR3 reload would not flush: page by page, or for a large
     // range one whole flush by toggling CR4.PGE (which drops global entries too), interrupts off
     // so nothing runs between the two writes.
-    if (page_count > whole_flush_threshold_pages) {
+    if (page_count > paging::whole_tlb_flush_threshold_pages) {
         InterruptsDisabled no_interrupts;
         u64 cr4 = read_cr4();
         if (cr4 & cr4_global_pages) {
