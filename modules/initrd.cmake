@@ -128,6 +128,11 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
     include(${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
 endif()
 
+# Hardening against hostile modules (tests/hardening): each topic's modules and images.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
+    include(${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
+endif()
+
 # The spec suite (location rule: AZOTH_SPEC_SUITE_DIR in cmake/Options.cmake).
 set(azoth_spec_suite "${AZOTH_SPEC_SUITE_DIR}")
 if(EXISTS ${azoth_spec_suite})
