@@ -89,16 +89,14 @@ i32 module_info(Call& call)
     const ModuleManifest& manifest = modules.at(index);
     // Validate both destinations before writing either.
     u32 name_length = static_cast<u32>(manifest.name_length);
-    auto name_bytes = call.memory.bytes(name_address, min(name_capacity, name_length));
-    auto info_bytes = call.memory.bytes(info_address, sizeof(module_info_t));
-    if (name_bytes.is_error() || info_bytes.is_error() || info_address % alignof(module_info_t) != 0)
+    u32 name_copied = min(name_capacity, name_length);
+    if (call.memory.writable_bytes(name_address, name_copied).is_error() || call.memory.check_writable<module_info_t>(info_address).is_error())
         return E_FAULT;
-    for (usize i = 0; i < name_bytes.value().size(); ++i)
-        name_bytes.value()[i] = static_cast<u8>(manifest.name[i]);
     module_info_t info { name_length, static_cast<u32>(manifest.restart), manifest.max_restarts,
         StringView(manifest.name_view()) == call.process.name() ? 1u : 0u };
-    __builtin_memcpy(info_bytes.value().data(), &info, sizeof(info));
-    return OK;
+    if (call.memory.write_bytes(name_address, ReadonlyBytes(reinterpret_cast<const u8*>(manifest.name), name_copied)).is_error())
+        return E_FAULT;
+    return store(call, info_address, info);
 }
 
 i32 spawn(Call& call)
@@ -106,7 +104,9 @@ i32 spawn(Call& call)
     Process& parent = call.process;
     u32 index = call.u32_at(0);
     u32 child_address = call.u32_at(1);
-    if (call.memory.bytes(child_address, 4).is_error() || child_address % 4 != 0)
+    // Checked as the kernel will write it (bounds, alignment, not a read-only mapping) before the
+    // child exists: a bad pointer starts nothing.
+    if (call.memory.check_writable<u32>(child_address).is_error())
         return E_FAULT;
     auto& modules = global_modules();
     if (index >= modules.size())
@@ -141,15 +141,17 @@ i32 spawn(Call& call)
         if (parent.child(n) == child.value())
             number = n;
     }
-    // Checked above and nothing ran in between: the write cannot fail.
-    VERIFY(store<u32>(call, child_address, number) == OK);
-    return OK;
+    // Checked above, but the child has already run (Process::spawn may switch threads), and a
+    // handler of the parent may have mapped a region over the destination meanwhile: a write that
+    // fails now is the caller's E_FAULT, the child stays (the supervisor learns its number from
+    // `wait`, and it is killed with the parent).
+    return store<u32>(call, child_address, number);
 }
 
 i32 wait(Call& call)
 {
     u32 event_address = call.u32_at(1);
-    if (call.memory.bytes(event_address, sizeof(child_exit_t)).is_error() || event_address % alignof(child_exit_t) != 0)
+    if (call.memory.check_writable<child_exit_t>(event_address).is_error())
         return E_FAULT;
     auto exit = call.process.wait_child(deadline_after(call.u64_at(0)));
     if (exit.is_error())
@@ -203,15 +205,13 @@ i32 console_read(Call& call)
         return E_PERMISSION_DENIED;
     u32 buffer_address = call.u32_at(0), capacity = call.u32_at(1);
     u32 length_address = call.u32_at(3);
-    if (call.memory.bytes(buffer_address, capacity).is_error() || call.memory.bytes(length_address, 4).is_error() || length_address % 4 != 0)
+    if (call.memory.writable_bytes(buffer_address, capacity).is_error() || call.memory.check_writable<u32>(length_address).is_error())
         return E_FAULT;
     // Read into a kernel buffer: the guest's memory may grow while this thread waits.
     u8 chunk[512];
     usize length = process::console_read(Bytes(chunk, min<usize>(capacity, sizeof(chunk))), deadline_after(call.u64_at(2)));
-    auto destination = call.memory.bytes(buffer_address, static_cast<u32>(length));
-    if (destination.is_error())
+    if (call.memory.write_bytes(buffer_address, ReadonlyBytes(chunk, length)).is_error())
         return E_FAULT;
-    __builtin_memcpy(destination.value().data(), chunk, length);
     i32 stored = store<u32>(call, length_address, static_cast<u32>(length));
     if (stored != OK)
         return stored;
@@ -222,7 +222,7 @@ i32 console_input(Call& call)
 {
     if (!console_attached_to(call.process))
         return E_PERMISSION_DENIED;
-    auto bytes = call.memory.bytes(call.u32_at(0), call.u32_at(1));
+    auto bytes = call.memory.readable(call.u32_at(0), call.u32_at(1)); // read once, into the queue
     if (bytes.is_error())
         return E_FAULT;
     auto queued = process::console_input(bytes.value());

@@ -125,7 +125,7 @@ i32 handle_revoke(Call& call)
     if (wants_results) {
         if (results_address % alignof(u64) != 0)
             return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-        TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
+        TRY_STATUS(memory.writable_bytes(results_address, sizeof(CallWords)));
     }
     ipc::CallStack& stack = context.environment().current_calls();
     if (stack.current() != &context.process())
@@ -133,10 +133,9 @@ i32 handle_revoke(Call& call)
     CallWords reply;
     TRY_STATUS(stack.call(endpoint, message, reply));
     if (wants_results) {
-        // The caller's memory cannot have shrunk or moved while it waited (only its owner grows
-        // it), but fetch the span again rather than keep a pointer across the server's run.
-        Bytes destination = TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
-        __builtin_memcpy(destination.data(), reply.words, sizeof(CallWords));
+        // Copied out through a fresh check, not a pointer kept across the server's run (which
+        // may have mapped a region over the destination meanwhile).
+        TRY_STATUS(memory.write_bytes(results_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.words), sizeof(CallWords))));
     }
     return ok;
 }
@@ -224,10 +223,9 @@ i32 handle_find(Call& call)
     u32 length = call.u32_at(1);
     if (length == 0 || length > AzothContext::max_handle_name)
         return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-    Bytes name = TRY_STATUS(call.memory.bytes(call.u32_at(0), length));
-    // The name is copied out of guest memory before anything else can run.
+    // The name is copied in before anything else can run.
     char copy[AzothContext::max_handle_name];
-    __builtin_memcpy(copy, name.data(), length);
+    TRY_STATUS(call.memory.copy_in(call.u32_at(0), Bytes(reinterpret_cast<u8*>(copy), length)));
     Handle handle = TRY_STATUS(call.context.find_handle(StringView(copy, length)));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(2), handle));
     return ok;
@@ -280,10 +278,10 @@ i32 channel_create(Call& call)
 i32 channel_send(Call& call)
 {
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Write));
-    Bytes message = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
-    // While released, a caller may run this process's handler in this Store (and even grow its
-    // memory), but only booted processes release, and kernel linear memories never move: `message`
-    // stays valid.
+    // Read once, by the ring's copy into its slot. While released, a caller may run this
+    // process's handler in this Store (and even grow its memory), but only booted processes
+    // release, and kernel linear memories never move: `message` stays valid.
+    ReadonlyBytes message = TRY_STATUS(call.memory.readable(call.u32_at(1), call.u32_at(2)));
     auto sent = [&] {
         StoreRelease release(call);
         return channel.object->send(message, call.u64_at(3));
@@ -296,7 +294,8 @@ i32 channel_receive(Call& call)
 {
     TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Read));
-    Bytes buffer = TRY_STATUS(call.memory.bytes(call.u32_at(1), call.u32_at(2)));
+    // Written once, by the ring's copy out of its slot (refused over a read-only mapping).
+    Bytes buffer = TRY_STATUS(call.memory.writable_bytes(call.u32_at(1), call.u32_at(2)));
     auto received = [&] {
         StoreRelease release(call);
         return channel.object->receive(buffer, call.u64_at(3));
@@ -310,7 +309,11 @@ i32 channel_region(Call& call)
 {
     TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Map));
-    Handle handle = TRY_STATUS(call.handles().install_under(call.u32_at(0), channel.object->region(), Rights::Read | Rights::Write | Rights::Map));
+    // The ring's region carries no more than the channel handle does: a receive-only party (Read)
+    // may map the ring but not write into it (a read-only mapping), so it cannot forge messages
+    // or move head and tail.
+    Rights rights = channel.rights & (Rights::Read | Rights::Write | Rights::Map | Rights::Transfer | Rights::Derive);
+    Handle handle = TRY_STATUS(call.handles().install_under(call.u32_at(0), channel.object->region(), rights));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(1), handle));
     return ok;
 }

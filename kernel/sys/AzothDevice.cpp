@@ -45,7 +45,7 @@ i32 register_read(AzothContext& context, const GuestMemory& memory, Span<const V
     u32 out = arguments[3].as_i32();
     if (out % alignof(u64) != 0)
         return status_of(ErrorCode::InvalidArgument);
-    TRY_STATUS(memory.bytes(out, sizeof(u64))); // checked before the device is touched
+    TRY_STATUS(memory.check_writable<u64>(out)); // checked before the device is touched
     auto device = TRY_STATUS(handles_of(context).lookup<Device>(arguments[0].as_i32(), Rights::Read));
     u64 value = TRY_STATUS(device.object->read(arguments[1].as_i32(), arguments[2].as_i32()));
     TRY_STATUS(memory.write<u64>(out, value));
@@ -79,7 +79,7 @@ i32 timer_create(AzothContext& context, const GuestMemory& memory, Span<const Va
     u32 out = arguments[0].as_i32();
     if (out % alignof(u32) != 0)
         return status_of(ErrorCode::InvalidArgument);
-    TRY_STATUS(memory.bytes(out, sizeof(u32)));
+    TRY_STATUS(memory.check_writable<u32>(out));
     TimerQueue* queue = __atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE);
     if (!queue)
         return status_of(ErrorCode::Unsupported);
@@ -128,7 +128,7 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     if (wants_results) {
         if (results_address % alignof(u64) != 0)
             return status_of(ErrorCode::InvalidArgument);
-        TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
+        TRY_STATUS(memory.writable_bytes(results_address, sizeof(CallWords)));
     }
     ipc::CallStack& stack = context.environment().current_calls(); // booted: the running thread's stack
     if (stack.current() != &context.process())
@@ -163,8 +163,7 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     if (reply.is_error())
         return status(reply.error());
     if (wants_results) {
-        Bytes destination = TRY_STATUS(memory.bytes(results_address, sizeof(CallWords)));
-        __builtin_memcpy(destination.data(), reply.value().words, sizeof(CallWords));
+        TRY_STATUS(memory.write_bytes(results_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.value().words), sizeof(CallWords))));
     }
     return ok;
 }

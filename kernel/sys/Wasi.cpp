@@ -41,6 +41,11 @@ constexpr u32 filestat_size = 64;
 constexpr u32 subscription_size = 48;
 constexpr u32 event_size = 32;
 constexpr u32 max_iovecs = 1024;        // IOV_MAX
+// poll_oneoff copies its subscriptions into kernel memory first (copy in, copy out): at most this
+// many per call (E2BIG beyond; wasi-libc's poll() uses at most two per descriptor plus a clock).
+constexpr u32 max_subscriptions = 256;
+// fd_read reads stdin into a kernel buffer of this size and copies it out after the wait.
+constexpr u32 read_chunk_size = 1024;
 constexpr u8 filetype_character_device = 2;
 constexpr u64 right_fd_read = u64(1) << 1;
 constexpr u64 right_fd_write = u64(1) << 6;
@@ -70,13 +75,18 @@ Errno fault_or_invalid(const Error& error) { return error.code == ErrorCode::Inv
         guest_result_.release_value();                               \
     })
 
-// A validated list of guest buffers (iovecs). Every buffer is checked before any byte moves.
+// A validated list of guest buffers (iovecs), copied in once: every buffer is checked before any
+// byte moves, and the iovec array is never read again. View is ReadonlyBytes for buffers the
+// kernel reads (fd_write), Bytes for buffers it fills (fd_read: refused over a read-only mapping).
+template<typename View>
 struct IoVectors {
-    Bytes buffers[max_iovecs];
+    View buffers[max_iovecs];
+    u32 addresses[max_iovecs]; // each buffer's guest address
     u32 count { 0 };
 };
 
-Result<Errno> load_iovecs(Call& call, u32 address, u32 count, IoVectors& out)
+template<typename View>
+Result<Errno> load_iovecs(Call& call, u32 address, u32 count, IoVectors<View>& out)
 {
     if (count > max_iovecs)
         return Errno::Invalid;
@@ -85,11 +95,15 @@ Result<Errno> load_iovecs(Call& call, u32 address, u32 count, IoVectors& out)
         return Errno::Fault;
     if (address % 4 != 0)
         return Errno::Invalid;
-    TRY_GUEST(call.memory.bytes(address, *total));
+    TRY_GUEST(call.memory.readable(address, *total));
     for (u32 i = 0; i < count; ++i) {
         u32 base = TRY_GUEST(call.memory.read<u32>(address + i * iovec_size));
         u32 length = TRY_GUEST(call.memory.read<u32>(address + i * iovec_size + 4));
-        out.buffers[i] = TRY_GUEST(call.memory.bytes(base, length));
+        if constexpr (IsSame<View, Bytes>)
+            out.buffers[i] = TRY_GUEST(call.memory.writable_bytes(base, length));
+        else
+            out.buffers[i] = TRY_GUEST(call.memory.readable(base, length));
+        out.addresses[i] = base;
     }
     out.count = count;
     return Errno::Success;
@@ -109,8 +123,8 @@ Result<Errno> sizes_get(Call& call, Span<const StringView> strings)
     usize size = strings_buffer_size(strings);
     if (size > 0xFFFFFFFFu)
         return Errno::Overflow;
-    TRY_GUEST(call.memory.read<u32>(call.u32_at(0))); // both pointers checked before either write
-    TRY_GUEST(call.memory.read<u32>(call.u32_at(1)));
+    TRY_GUEST(call.memory.check_writable<u32>(call.u32_at(0))); // both checked before either write
+    TRY_GUEST(call.memory.check_writable<u32>(call.u32_at(1)));
     TRY_GUEST(call.memory.write<u32>(call.u32_at(0), static_cast<u32>(strings.size())));
     TRY_GUEST(call.memory.write<u32>(call.u32_at(1), static_cast<u32>(size)));
     return Errno::Success;
@@ -125,11 +139,11 @@ Result<Errno> strings_get(Call& call, Span<const StringView> strings)
         return Errno::Invalid;
     if (size > 0xFFFFFFFFu || strings.size() > 0x3FFFFFFFu)
         return Errno::Overflow;
-    TRY_GUEST(call.memory.bytes(pointers, static_cast<u32>(strings.size() * 4)));
-    auto destination = TRY_GUEST(call.memory.bytes(buffer, static_cast<u32>(size)));
+    auto pointer_slots = TRY_GUEST(call.memory.writable_bytes(pointers, static_cast<u32>(strings.size() * 4)));
+    auto destination = TRY_GUEST(call.memory.writable_bytes(buffer, static_cast<u32>(size)));
     usize offset = 0;
     for (usize i = 0; i < strings.size(); ++i) {
-        TRY_GUEST(call.memory.write<u32>(pointers + static_cast<u32>(i * 4), buffer + static_cast<u32>(offset)));
+        store_le<u32>(pointer_slots.data() + i * 4, buffer + static_cast<u32>(offset));
         for (char c : strings[i])
             destination[offset++] = static_cast<u8>(c);
         destination[offset++] = 0;
@@ -195,7 +209,7 @@ Result<Errno> describe_stdio(Call& call, u32 size, u32 filetype_offset, Bytes& o
     u32 address = call.u32_at(1);
     if (address % 8 != 0)
         return Errno::Invalid;
-    out = TRY_GUEST(call.memory.bytes(address, size));
+    out = TRY_GUEST(call.memory.writable_bytes(address, size));
     out.fill(0);
     out[filetype_offset] = filetype_character_device;
     return Errno::Success;
@@ -227,27 +241,33 @@ Result<Errno> fd_read(Call& call)
     u32 fd = call.u32_at(0);
     if (fd != 0 || !call.context.is_stdio_open(fd))
         return Errno::BadFileDescriptor;
-    IoVectors vectors;
+    IoVectors<Bytes> vectors;
     Errno status = TRY(load_iovecs(call, call.u32_at(1), call.u32_at(2), vectors));
     if (status != Errno::Success)
         return status;
-    TRY_GUEST(call.memory.read<u32>(call.u32_at(3)));
+    u32 result_address = call.u32_at(3);
+    TRY_GUEST(call.memory.check_writable<u32>(result_address));
+    // One blocking read into a kernel buffer, copied out into the first non-empty guest buffer
+    // after the wait (the module's memory may have changed meanwhile: the copy-out checks again).
+    // A short read is allowed by the ABI.
+    u8 chunk[read_chunk_size];
     usize total = 0;
-    // One blocking read into the first non-empty buffer: a short read is allowed by the ABI.
-    for (u32 i = 0; i < vectors.count; ++i) {
-        if (vectors.buffers[i].is_empty())
-            continue;
-        if (!call.context.stdin_closed()) {
-            auto count = call.context.services().read_console(vectors.buffers[i]);
-            if (count.is_error())
-                return errno_from(count.error());
-            total = count.value();
-            if (total == 0)
-                call.context.close_stdin();
-        }
-        break;
+    u32 target = 0;
+    while (target < vectors.count && vectors.buffers[target].is_empty())
+        ++target;
+    u32 base = 0;
+    if (target < vectors.count && !call.context.stdin_closed()) {
+        base = vectors.addresses[target];
+        auto count = call.context.services().read_console(Bytes(chunk, min<usize>(sizeof(chunk), vectors.buffers[target].size())));
+        if (count.is_error())
+            return errno_from(count.error());
+        total = count.value();
+        if (total == 0)
+            call.context.close_stdin();
     }
-    TRY_GUEST(call.memory.write<u32>(call.u32_at(3), static_cast<u32>(total)));
+    if (total > 0)
+        TRY_GUEST(call.memory.write_bytes(base, ReadonlyBytes(chunk, total)));
+    TRY_GUEST(call.memory.write<u32>(result_address, static_cast<u32>(total)));
     return Errno::Success;
 }
 
@@ -266,11 +286,11 @@ Result<Errno> fd_write(Call& call)
     u32 fd = call.u32_at(0);
     if ((fd != 1 && fd != 2) || !call.context.is_stdio_open(fd))
         return Errno::BadFileDescriptor;
-    IoVectors vectors;
+    IoVectors<ReadonlyBytes> vectors;
     Errno status = TRY(load_iovecs(call, call.u32_at(1), call.u32_at(2), vectors));
     if (status != Errno::Success)
         return status;
-    TRY_GUEST(call.memory.read<u32>(call.u32_at(3)));
+    TRY_GUEST(call.memory.check_writable<u32>(call.u32_at(3)));
     auto stream = fd == 1 ? HostServices::Stream::Output : HostServices::Stream::Error;
     u64 total = 0;
     for (u32 i = 0; i < vectors.count; ++i) {
@@ -289,15 +309,23 @@ Result<Errno> fd_write(Call& call)
     return Errno::Success;
 }
 
+// One poll_oneoff subscription as copied into kernel memory: nothing is read from the guest's
+// subscription array after this (the event array may overlap it, and another module sharing a
+// Region, or the module itself while this call waits, may change it).
+struct Subscription {
+    u64 userdata;
+    u64 deadline;   // clock: the monotonic deadline
+    u32 fd;
+    u8 tag;
+    bool fd_valid;  // fd_read/fd_write: a stream this subscription can wait on
+};
+
 // The monotonic deadline of a clock subscription, measured from `start` (monotonic now).
-Result<u64> clock_deadline(WasiContext& context, const u8* subscription, u64 start)
+Result<u64> clock_deadline(WasiContext& context, u32 id, u64 timeout, u16 flags, u64 start)
 {
-    u32 id = load_le<u32>(subscription + 16);
-    u64 timeout = load_le<u64>(subscription + 24);
-    bool absolute = load_le<u16>(subscription + 40) & subscription_clock_abstime;
     if (id != clock_realtime && id != clock_monotonic)
         return Error::from(ErrorCode::InvalidArgument, "unknown clock");
-    if (!absolute)
+    if (!(flags & subscription_clock_abstime))
         return checked_add(start, timeout).value_or(~u64(0));
     u64 clock_now = id == clock_monotonic ? start : context.services().realtime_ns();
     return start + (timeout > clock_now ? timeout - clock_now : 0);
@@ -309,6 +337,28 @@ bool fd_subscription_valid(WasiContext& context, u8 tag, u32 fd)
     return right_stream && context.is_stdio_open(fd);
 }
 
+// Copies subscription `raw` (48 guest bytes already copied in) into `out`, validating it.
+Result<Errno> parse_subscription(WasiContext& context, const u8* raw, u64 start, Subscription& out)
+{
+    out.userdata = load_le<u64>(raw);
+    out.tag = raw[8];
+    out.deadline = ~u64(0);
+    out.fd = 0;
+    out.fd_valid = false;
+    if (out.tag == event_clock) {
+        auto deadline = clock_deadline(context, load_le<u32>(raw + 16), load_le<u64>(raw + 24), load_le<u16>(raw + 40), start);
+        if (deadline.is_error())
+            return Errno::Invalid;
+        out.deadline = deadline.value();
+    } else if (out.tag == event_fd_read || out.tag == event_fd_write) {
+        out.fd = load_le<u32>(raw + 16);
+        out.fd_valid = fd_subscription_valid(context, out.tag, out.fd);
+    } else {
+        return Errno::Invalid;
+    }
+    return Errno::Success;
+}
+
 Result<Errno> poll_oneoff(Call& call)
 {
     u32 in = call.u32_at(0);
@@ -317,39 +367,34 @@ Result<Errno> poll_oneoff(Call& call)
     u32 result_address = call.u32_at(3);
     if (count == 0)
         return Errno::Invalid;
+    if (count > max_subscriptions)
+        return Errno::TooBig;
     if (in % 8 != 0 || out % 8 != 0)
         return Errno::Invalid;
-    auto in_size = checked_mul<u32>(count, subscription_size);
-    auto out_size = checked_mul<u32>(count, event_size);
-    if (!in_size.has_value() || !out_size.has_value())
-        return Errno::Fault;
-    auto subscriptions = TRY_GUEST(call.memory.bytes(in, *in_size));
-    auto events = TRY_GUEST(call.memory.bytes(out, *out_size));
-    TRY_GUEST(call.memory.read<u32>(result_address));
-
-    // Validate everything and find the earliest clock deadline before waiting or writing.
+    // Every pointer is checked before anything happens; the subscriptions are copied in once.
+    TRY_GUEST(call.memory.readable(in, count * subscription_size));
+    TRY_GUEST(call.memory.writable_bytes(out, count * event_size));
+    TRY_GUEST(call.memory.check_writable<u32>(result_address));
     u64 start = call.context.services().monotonic_ns();
+    Subscription subscriptions[max_subscriptions];
     u64 earliest = ~u64(0);
     bool fd_ready = false;
     bool waits_for_input = false;
     for (u32 i = 0; i < count; ++i) {
-        const u8* s = subscriptions.data() + i * subscription_size;
-        u8 tag = s[8];
-        if (tag == event_clock) {
-            auto deadline = clock_deadline(call.context, s, start);
-            if (deadline.is_error())
-                return Errno::Invalid;
-            earliest = min(earliest, deadline.value());
-        } else if (tag == event_fd_read || tag == event_fd_write) {
-            // Output streams are always ready, and a bad fd is reported at once as an event error.
-            // Reading stdin is ready when input is queued or the input has ended.
-            if (tag == event_fd_read && fd_subscription_valid(call.context, tag, load_le<u32>(s + 16)))
-                waits_for_input = true;
-            else
-                fd_ready = true;
-        } else {
-            return Errno::Invalid;
-        }
+        u8 raw[subscription_size];
+        TRY_GUEST(call.memory.copy_in(in + i * subscription_size, Bytes(raw, subscription_size)));
+        Subscription& subscription = subscriptions[i];
+        Errno status = TRY(parse_subscription(call.context, raw, start, subscription));
+        if (status != Errno::Success)
+            return status;
+        if (subscription.tag == event_clock)
+            earliest = min(earliest, subscription.deadline);
+        // Output streams are always ready, and a bad fd is reported at once as an event error.
+        // Reading stdin is ready when input is queued or the input has ended.
+        else if (subscription.tag == event_fd_read && subscription.fd_valid)
+            waits_for_input = true;
+        else
+            fd_ready = true;
     }
     auto input_ready = [&](Optional<u64> deadline) -> Result<bool> {
         if (call.context.stdin_closed())
@@ -378,24 +423,25 @@ Result<Errno> poll_oneoff(Call& call)
         now = call.context.services().monotonic_ns();
     }
 
+    // Copy out: the events from the kernel's copy, written once each, then the count. The
+    // destination is checked again (the module's memory may have changed while this call waited).
     u32 produced = 0;
     for (u32 i = 0; i < count; ++i) {
-        const u8* s = subscriptions.data() + i * subscription_size;
-        u8 tag = s[8];
+        const Subscription& subscription = subscriptions[i];
         u16 error = 0;
-        if (tag == event_clock) {
-            if (now < clock_deadline(call.context, s, start).value())
+        if (subscription.tag == event_clock) {
+            if (now < subscription.deadline)
                 continue;
-        } else if (!fd_subscription_valid(call.context, tag, load_le<u32>(s + 16))) {
+        } else if (!fd_subscription_valid(call.context, subscription.tag, subscription.fd)) {
             error = static_cast<u16>(Errno::BadFileDescriptor);
-        } else if (tag == event_fd_read && !has_input) {
+        } else if (subscription.tag == event_fd_read && !has_input) {
             continue;
         }
-        u8* e = events.data() + produced * event_size;
-        __builtin_memset(e, 0, event_size);
-        __builtin_memcpy(e, s, 8); // userdata
-        store_le<u16>(e + 8, error);
-        e[10] = tag;
+        u8 event[event_size] = {};
+        store_le<u64>(event, subscription.userdata);
+        store_le<u16>(event + 8, error);
+        event[10] = subscription.tag;
+        TRY_GUEST(call.memory.write_bytes(out + produced * event_size, ReadonlyBytes(event, event_size)));
         ++produced;
     }
     TRY_GUEST(call.memory.write<u32>(result_address, produced));
@@ -416,7 +462,7 @@ Result<Errno> sched_yield(Call& call)
 
 Result<Errno> random_get(Call& call)
 {
-    auto buffer = TRY_GUEST(call.memory.bytes(call.u32_at(0), call.u32_at(1)));
+    auto buffer = TRY_GUEST(call.memory.writable_bytes(call.u32_at(0), call.u32_at(1)));
     auto filled = call.context.services().fill_random(buffer);
     if (filled.is_error())
         return errno_from(filled.error());
