@@ -1,0 +1,72 @@
+/* soak-echo: the well-behaved service of the soak (tests/hardening/soak). Its manifest says
+ * `serves = echo`; calls run azoth_handle below on the caller's thread in this Store while
+ * _start sleeps in event_wait (docs/ipc.md, "Booted processes").
+ *
+ *   OP_ECHO     -> echo_answer(w1, w2, w3): soak-client checks every answer
+ *   OP_REPORT   w1 = REPORT_MAGIC: soak-hostile adds w2 calls to its counter
+ *   OP_CONTROL  w1 = CONTROL_MAGIC, w2 = what, w3 = value: the supervisor and the client (stop,
+ *               quit, results; see soak_protocol.h)
+ *   anything else -> ~w0 (soak-hostile calls with random words)
+ * Every call's w3 is also closed as a handle of this table (unless it is the quit event): a
+ * call_with_handle from soak-hostile leaves its handle here as w3, and a server that kept them
+ * would fill its table and pin their objects (frames). */
+#include <azoth.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "soak_protocol.h"
+
+static azoth_handle_t quit_event;
+static uint64_t hostile_calls, client_answered, client_failed, echo_calls, other_calls;
+static int stopping;
+
+__attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, int64_t w1, int64_t w2, int64_t w3)
+{
+    int64_t reply = ~w0;
+    if (w0 == OP_ECHO) {
+        ++echo_calls;
+        reply = (int64_t)echo_answer((uint64_t)w1, (uint64_t)w2, (uint64_t)w3);
+    } else if (w0 == OP_REPORT && (uint64_t)w1 == REPORT_MAGIC) {
+        if ((uint64_t)w2 <= 1u << 20) /* a report is ~128 calls; more is a module's own garbage */
+            hostile_calls += (uint64_t)w2;
+        reply = 0;
+    } else if (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) {
+        switch (w2) {
+        case CONTROL_STOP: stopping = 1; reply = 0; break;
+        case CONTROL_IS_STOPPING: reply = stopping; break;
+        case CONTROL_QUIT: reply = azoth_event_signal(quit_event, 1); break;
+        case CONTROL_CLIENT_ANSWERED: client_answered = (uint64_t)w3; reply = 0; break;
+        case CONTROL_CLIENT_FAILED: client_failed = (uint64_t)w3; reply = 0; break;
+        case CONTROL_GET_HOSTILE_CALLS: reply = (int64_t)hostile_calls; break;
+        case CONTROL_GET_CLIENT_ANSWERED: reply = (int64_t)client_answered; break;
+        case CONTROL_GET_CLIENT_FAILED: reply = (int64_t)client_failed; break;
+        case CONTROL_GET_ECHO_CALLS: reply = (int64_t)echo_calls; break;
+        case CONTROL_GET_OTHER_CALLS: reply = (int64_t)other_calls; break;
+        default: reply = -1; break;
+        }
+        return reply;
+    } else {
+        ++other_calls;
+    }
+    if ((azoth_handle_t)w3 != quit_event)
+        (void)azoth_handle_close((azoth_handle_t)w3);
+    return reply;
+}
+
+int main(void)
+{
+    if (azoth_event_create(&quit_event) != AZOTH_OK) {
+        printf("soak-echo: FAIL cannot create its event\n");
+        return 1;
+    }
+    printf("soak-echo: serving\n");
+    fflush(stdout);
+    uint32_t bits = 0;
+    azoth_status_t status;
+    do {
+        status = azoth_event_wait(quit_event, 1, AZOTH_WAIT_FOREVER, &bits);
+    } while (status == AZOTH_E_TIMED_OUT);
+    printf("soak-echo: quit (status %d): %llu echo calls, %llu hostile calls reported, %llu other calls\n", (int)status,
+        (unsigned long long)echo_calls, (unsigned long long)hostile_calls, (unsigned long long)other_calls);
+    return status == AZOTH_OK ? 0 : 1;
+}
