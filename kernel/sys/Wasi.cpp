@@ -367,14 +367,19 @@ Result<Errno> poll_oneoff(Call& call)
     u32 result_address = call.u32_at(3);
     if (count == 0)
         return Errno::Invalid;
-    if (count > max_subscriptions)
-        return Errno::TooBig;
     if (in % 8 != 0 || out % 8 != 0)
         return Errno::Invalid;
-    // Every pointer is checked before anything happens; the subscriptions are copied in once.
-    TRY_GUEST(call.memory.readable(in, count * subscription_size));
-    TRY_GUEST(call.memory.writable_bytes(out, count * event_size));
+    // Every pointer is checked before anything happens (a bad one is EFAULT whatever the count);
+    // then the subscriptions are copied in once.
+    auto in_size = checked_mul<u32>(count, subscription_size);
+    auto out_size = checked_mul<u32>(count, event_size);
+    if (!in_size.has_value() || !out_size.has_value())
+        return Errno::Fault;
+    TRY_GUEST(call.memory.readable(in, *in_size));
+    TRY_GUEST(call.memory.writable_bytes(out, *out_size));
     TRY_GUEST(call.memory.check_writable<u32>(result_address));
+    if (count > max_subscriptions)
+        return Errno::TooBig;
     u64 start = call.context.services().monotonic_ns();
     Subscription subscriptions[max_subscriptions];
     u64 earliest = ~u64(0);
