@@ -97,9 +97,7 @@ bool console_attached_to(const Process& process) { return g_driver == &process; 
 usize console_read(Bytes buffer, Optional<u64> deadline_ns)
 {
     while (g_count == 0) {
-        if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
-            return 0;
-        if (!block_on(g_readers, deadline_ns))
+        if (wait_until(&g_readers, deadline_ns) != WaitEnd::Woken)
             return 0;
     }
     usize copied = 0;
@@ -131,7 +129,7 @@ Result<usize> console_input_read(Bytes buffer)
     if (buffer.is_empty())
         return usize(0);
     while (g_input_count == 0) {
-        if (!block_on(g_input_readers))
+        if (wait_until(&g_input_readers, {}) == WaitEnd::Stopped)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
     }
     usize copied = 0;
@@ -146,10 +144,11 @@ Result<usize> console_input_read(Bytes buffer)
 Result<bool> console_input_wait(Optional<u64> deadline_ns)
 {
     while (g_input_count == 0) {
-        if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
-            return false;
-        if (!block_on(g_input_readers, deadline_ns))
+        WaitEnd end = wait_until(&g_input_readers, deadline_ns);
+        if (end == WaitEnd::Stopped)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
+        if (end == WaitEnd::TimedOut && g_input_count == 0)
+            return false;
     }
     return true;
 }

@@ -33,7 +33,7 @@ void console_detach(Process& driver);
 bool console_attached_to(const Process& process);
 
 // The driver: blocks until text is queued (or the deadline passes: returns 0), copies up to
-// buffer.size() bytes. Returns 0 immediately when the driver is being killed.
+// buffer.size() bytes. Returns 0 immediately when the thread must stop (process::must_stop_waiting).
 usize console_read(Bytes buffer, Optional<u64> deadline_ns);
 
 // Bytes dropped because the ring was full (the driver fell behind).
@@ -43,10 +43,11 @@ u64 console_dropped_bytes();
 // not all fit; the driver keeps them and retries.
 ErrorOr console_input(ReadonlyBytes bytes);
 // A reader: blocks until input is queued, then copies up to buffer.size() bytes. Busy when this
-// thread is being killed while it waits (nothing is taken).
+// thread must stop while it waits (killed, or it runs a handler of a server that is being killed:
+// process::must_stop_waiting); nothing is taken.
 Result<usize> console_input_read(Bytes buffer);
-// Blocks until input is queued (true), the deadline passes (false) or this thread is being killed
-// (Busy). A deadline in the past only checks.
+// Blocks until input is queued (true), the deadline passes (false) or this thread must stop
+// (Busy, as above). A deadline in the past only checks.
 Result<bool> console_input_wait(Optional<u64> deadline_ns);
 inline constexpr usize console_input_capacity = 4096;
 

@@ -16,8 +16,24 @@ sched::WaitQueue& bucket_for(const u32* word)
     return g_buckets[((address >> 2) ^ (address >> 12)) % bucket_count];
 }
 
-// This thread runs a handler in the Store of another process that is being killed.
-bool in_dying_store()
+} // namespace
+
+bool current_store_is_dying()
+{
+    Process* running = Process::current();
+    if (!running)
+        return false;
+    ipc::CallStack& calls = running->ipc().calls();
+    // Frame 0 is the thread's own process: its kill is the thread's kill request.
+    for (u32 i = 1; i < calls.depth(); ++i) {
+        object::Process* store = calls.frame(i);
+        if (store && store->refuses_calls())
+            return true;
+    }
+    return false;
+}
+
+bool innermost_store_is_dying()
 {
     Process* running = Process::current();
     if (!running)
@@ -26,40 +42,30 @@ bool in_dying_store()
     return innermost && innermost != running->ipc().object() && innermost->refuses_calls();
 }
 
-} // namespace
-
 object::WaitOutcome KernelWaitProvider::wait(const u32* word, u32 expected, u64 deadline_ns)
 {
-    if (in_dying_store())
+    if (must_stop_waiting())
         return object::WaitOutcome::Interrupted;
     if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected)
         return object::WaitOutcome::ValueChanged;
     Optional<u64> deadline;
-    if (deadline_ns != object::wait_forever) {
-        if (Arch::clock_nanoseconds() >= deadline_ns)
-            return object::WaitOutcome::TimedOut;
+    if (deadline_ns != object::wait_forever)
         deadline = deadline_ns;
+    switch (wait_until(&bucket_for(word), deadline)) {
+    case WaitEnd::Stopped: return object::WaitOutcome::Interrupted;
+    case WaitEnd::TimedOut: return object::WaitOutcome::TimedOut;
+    case WaitEnd::Woken: return object::WaitOutcome::Woken;
     }
-    if (!block_on(bucket_for(word), deadline) || in_dying_store())
-        return object::WaitOutcome::Interrupted;
-    if (deadline.has_value() && Arch::clock_nanoseconds() >= *deadline)
-        return object::WaitOutcome::TimedOut;
     return object::WaitOutcome::Woken;
 }
 
 void KernelWaitProvider::wait_uninterruptible(const u32* word, u32 expected)
 {
     while (__atomic_load_n(word, __ATOMIC_SEQ_CST) == expected)
-        (void)block_on(bucket_for(word), {}, /* interruptible */ false);
+        (void)wait_until(&bucket_for(word), {}, Interruptible::No);
 }
 
 void KernelWaitProvider::wake_all(const u32* word) { process::wake_all(bucket_for(word)); }
-
-void KernelWaitProvider::wake_everyone()
-{
-    for (auto& bucket : g_buckets)
-        process::wake_all(bucket);
-}
 
 u64 KernelWaitProvider::now_ns() { return Arch::clock_nanoseconds(); }
 

@@ -282,7 +282,7 @@ Result<ChildExit> Process::wait_child(Optional<u64> deadline_ns)
     while (m_child_exits.is_empty()) {
         if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
             return Error::from(ErrorCode::TimedOut, "no child ended in time");
-        if (!block_on(m_child_waiters, deadline_ns))
+        if (wait_until(&m_child_waiters, deadline_ns) == WaitEnd::Stopped)
             return Error::from(ErrorCode::Busy, "the waiting process is being killed");
     }
     ChildExit exit = m_child_exits[0];
@@ -327,8 +327,10 @@ void Process::kill()
     // its next safepoint: on_safepoint checks kill_requested of the Store's owner).
     if (m_ipc.object()) {
         m_ipc.object()->refuse_calls();
-        // A handler of this process blocked on a caller's thread wakes and stops waiting.
-        KernelWaitProvider::instance().wake_everyone();
+        // Whatever a handler of this process is blocked in on a caller's thread (sleep, console
+        // input, event, Store queue, child wait) wakes and stops waiting (the stop rule, Threads.h),
+        // and callers queued for its Store leave with E_NOT_FOUND.
+        interrupt_waits_in(*m_ipc.object());
     }
     if (!has_exited() && m_thread)
         request_kill(*m_thread);
@@ -337,7 +339,7 @@ void Process::kill()
 void Process::wait()
 {
     while (!has_exited() || m_module)
-        block_on(m_exit_waiters, {}, /* interruptible */ false);
+        (void)wait_until(&m_exit_waiters, {}, Interruptible::No);
 }
 
 void Process::destroy_unstarted()

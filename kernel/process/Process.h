@@ -73,6 +73,7 @@ public:
 
     void kill();
     bool kill_requested() const { return m_thread && m_thread->kill_requested; }
+    KernelThread* thread() const { return m_thread; }
     // The process whose thread is running now (null on other kernel threads).
     static Process* current();
     // Its handles, azoth context and call stack (kernel/process/ProcessIpc.h).

@@ -315,6 +315,27 @@ StringView process_object_name(StringView name)
 
 } // namespace
 
+void interrupt_waits_in(object::Process& store)
+{
+    for (auto* ipc : kernel_ipc().processes) {
+        if (!ipc || !ipc->owner() || !ipc->owner()->thread())
+            continue;
+        ipc::CallStack& calls = ipc->calls();
+        for (u32 i = 1; i < calls.depth(); ++i) {
+            if (calls.frame(i) == &store) {
+                interrupt_wait(*ipc->owner()->thread());
+                break;
+            }
+        }
+    }
+    if (ProcessIpc* owner = find_ipc(store)) {
+        for (StoreWaiter* waiter = owner->store_queue().head; waiter; waiter = waiter->next) {
+            if (waiter->thread && waiter->thread->owner() && waiter->thread->owner()->thread())
+                interrupt_wait(*waiter->thread->owner()->thread());
+        }
+    }
+}
+
 ObjectAllocator& kernel_object_allocator() { return kernel_ipc().allocator; }
 CapabilitySpace& kernel_capability_space() { return kernel_ipc().space; }
 

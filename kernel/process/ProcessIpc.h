@@ -36,6 +36,11 @@ class Process;
 object::ObjectAllocator& kernel_object_allocator();
 object::CapabilitySpace& kernel_capability_space();
 
+// `store`'s process is being killed: wakes every thread whose wait the stop rule now ends (those
+// running a migrating call in `store`, whatever they are blocked in: Threads.h must_stop_waiting)
+// and every caller queued for `store` (it leaves with E_NOT_FOUND). Other threads are not woken.
+void interrupt_waits_in(object::Process& store);
+
 struct IpcSpec {
     StringView name;                                   // the module's name (published as a process)
     Span<const object::ManifestHandle> handles;        // views must outlive the process (initrd)

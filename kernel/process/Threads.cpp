@@ -6,6 +6,7 @@
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/mm/VirtualRangeAllocator.h>
+#include <kernel/process/KernelWait.h>
 #include <kernel/process/Threads.h>
 #include <kernel/sys/KernelDevices.h>
 
@@ -135,7 +136,7 @@ void on_tick(void*)
     g_scheduler->tick(now);
     sys::kernel_devices_tick(); // Timer objects (kernel/object/Timer.h): due deadlines signal their events
     // The watchdog: a thread that must stop gets the flag even when nobody else wants the CPU.
-    if (g_current && (g_current->kill_requested || g_current->over_cpu_limit(now)))
+    if (g_current && (g_current->kill_requested || g_current->over_cpu_limit(now) || innermost_store_is_dying()))
         *g_scheduler->preempt_flag() = 1;
 }
 
@@ -232,7 +233,7 @@ void run_threads()
         }
         g_scheduler->clear_preempt_flag();
         g_current = owner_of(next);
-        if (g_current->kill_requested)
+        if (g_current->kill_requested || innermost_store_is_dying())
             *g_scheduler->preempt_flag() = 1;
         ++g_switches;
         Arch::switch_stack(&g_loop_stack_pointer, g_current->saved_stack_pointer);
@@ -265,35 +266,50 @@ void yield()
         switch_to_loop();
 }
 
-void sleep_for(u64 duration_ns)
+bool must_stop_waiting()
 {
-    if (!g_current) {
-        // Boot thread (no scheduler loop running): idle until the deadline.
-        u64 deadline = Arch::clock_nanoseconds() + duration_ns;
-        while (Arch::clock_nanoseconds() < deadline)
-            Arch::wait_for_interrupt();
-        return;
-    }
-    if (g_current->kill_requested)
-        return;
-    Arch::disable_interrupts();
-    auto slept = g_scheduler->sleep_until(g_current->scheduling, Arch::clock_nanoseconds() + duration_ns);
-    Arch::enable_interrupts();
-    if (!slept.is_error())
-        switch_to_loop();
+    return g_current && (g_current->kill_requested || current_store_is_dying());
 }
 
-bool block_on(sched::WaitQueue& queue, Optional<u64> deadline_ns, bool interruptible)
+WaitEnd wait_until(sched::WaitQueue* queue, Optional<u64> deadline_ns, Interruptible interruptible)
 {
-    VERIFY(g_current);
-    if (g_current->kill_requested && interruptible)
-        return false;
+    bool stoppable = interruptible == Interruptible::Yes;
+    if (!g_current) {
+        // Boot thread (no scheduler loop running): only a pure sleep makes sense here.
+        VERIFY(!queue && deadline_ns.has_value());
+        while (Arch::clock_nanoseconds() < *deadline_ns)
+            Arch::wait_for_interrupt();
+        return WaitEnd::TimedOut;
+    }
+    if (stoppable && must_stop_waiting())
+        return WaitEnd::Stopped;
+    if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
+        return WaitEnd::TimedOut;
+    VERIFY(queue || deadline_ns.has_value()); // a wait on nothing until never is a kernel bug
     Arch::disable_interrupts();
-    auto blocked = g_scheduler->block(g_current->scheduling, queue, deadline_ns);
+    auto parked = queue ? g_scheduler->block(g_current->scheduling, *queue, deadline_ns)
+                        : g_scheduler->sleep_until(g_current->scheduling, *deadline_ns);
     Arch::enable_interrupts();
-    if (!blocked.is_error())
+    if (!parked.is_error())
         switch_to_loop();
-    return !g_current->kill_requested;
+    if (stoppable && must_stop_waiting())
+        return WaitEnd::Stopped;
+    if (deadline_ns.has_value() && Arch::clock_nanoseconds() >= *deadline_ns)
+        return WaitEnd::TimedOut;
+    return WaitEnd::Woken;
+}
+
+bool sleep_for(u64 duration_ns)
+{
+    u64 now = Arch::clock_nanoseconds();
+    u64 deadline = duration_ns > ~0ull - now ? ~0ull : now + duration_ns;
+    for (;;) {
+        WaitEnd end = wait_until(nullptr, deadline);
+        if (end == WaitEnd::Stopped)
+            return false;
+        if (end == WaitEnd::TimedOut)
+            return true;
+    }
 }
 
 void wake_all(sched::WaitQueue& queue)
@@ -305,16 +321,22 @@ void wake_all(sched::WaitQueue& queue)
         Arch::enable_interrupts();
 }
 
-void request_kill(KernelThread& thread)
+void interrupt_wait(KernelThread& thread)
 {
     bool were_enabled = Arch::interrupts_enabled();
     Arch::disable_interrupts();
-    thread.kill_requested = true;
-    // A sleeper or waiter wakes now; a runnable thread notices at its next safepoint.
-    if (thread.scheduling.state == sched::ThreadState::Sleeping || thread.scheduling.state == sched::ThreadState::Blocked)
-        g_scheduler->cancel_wait(thread.scheduling);
+    // cancel_wait changes nothing for a thread that is not sleeping or blocked.
+    (void)g_scheduler->cancel_wait(thread.scheduling);
     if (were_enabled)
         Arch::enable_interrupts();
+}
+
+void request_kill(KernelThread& thread)
+{
+    // A sleeper or waiter wakes now and its wait answers Stopped; a runnable thread notices at its
+    // next safepoint or wait.
+    thread.kill_requested = true;
+    interrupt_wait(thread);
 }
 
 volatile u32* preempt_flag()
@@ -331,6 +353,18 @@ bool safepoint()
         return false;
     yield();
     return !g_current->kill_requested;
+}
+
+bool checkpoint()
+{
+    if (!g_current)
+        return true;
+    auto must_stop = [] { return must_stop_waiting() || g_current->over_cpu_limit(Arch::clock_nanoseconds()); };
+    if (must_stop())
+        return false;
+    if (*g_scheduler->preempt_flag())
+        yield();
+    return !must_stop();
 }
 
 u64 context_switch_count() { return g_switches; }

@@ -55,13 +55,38 @@ usize live_thread_count();
 // On a spawned thread.
 KernelThread* current_thread();
 void yield();
-void sleep_for(u64 duration_ns);
-// Blocks on `queue` until woken, the deadline passes or (when interruptible) a kill request
-// arrives. Returns false when this thread is being killed.
-bool block_on(sched::WaitQueue& queue, Optional<u64> deadline_ns = {}, bool interruptible = true);
+
+// ---- Waiting: the one primitive every blocking path of the kernel uses ----
+//
+// wait_until parks the current thread on `queue` (null: on nothing, a pure sleep) until someone
+// wakes the queue, the monotonic deadline passes, or — when interruptible — the thread must stop
+// (must_stop_waiting below). Sleeps, console reads, the Store queues of migrating calls (through
+// KernelWaitProvider), event waits, child waits and calls all block here and nowhere else, so a
+// kill reaches every one of them the same way (interrupt_wait / request_kill).
+//
+// Returns Stopped at once when the thread must stop already (nothing is waited for), TimedOut when
+// the deadline has passed, else Woken (possibly spuriously: callers re-check their condition).
+enum class WaitEnd : u8 { Woken, TimedOut, Stopped };
+enum class Interruptible : bool { No, Yes };
+WaitEnd wait_until(sched::WaitQueue* queue, Optional<u64> deadline_ns, Interruptible interruptible = Interruptible::Yes);
+// The stop rule, checked by every interruptible wait before it blocks and after it wakes: this
+// thread is being killed, or a Store on its call stack above its root belongs to a process that is
+// being killed (a migrating call's handler must let go of the dying server; KernelWait.cpp).
+bool must_stop_waiting();
+// Sleeps until `duration_ns` has passed or the thread must stop (returns false then). On the boot
+// thread (no scheduler loop): idles until the deadline.
+bool sleep_for(u64 duration_ns);
 void wake_all(sched::WaitQueue& queue);
+// Wakes `thread` if it is in wait_until (as if its queue woke it): it re-checks its condition and
+// the stop rule. Used when something the rule looks at changed (a server is being killed).
+void interrupt_wait(KernelThread& thread);
 // Marks `thread` killed and wakes it if it waits; it dies at its next safepoint.
 void request_kill(KernelThread& thread);
+
+// The safepoint of a long host call (sys::HostServices::checkpoint): yields when the scheduler
+// raised the preempt word; false when the current thread must stop (killed, over its CPU limit, or
+// the stop rule's dying Store).
+bool checkpoint();
 
 // The engine's interrupt word for every Store, and the safepoint hook behind it.
 volatile u32* preempt_flag();

@@ -1,7 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/process/ConsoleStream.h>
-#include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
 #include <kernel/sys/KernelRandom.h>
 #include <kernel/sys/KernelServices.h>
@@ -16,9 +15,11 @@ u64 g_monotonic_base_ns = 0;
 
 Result<usize> KernelServices::write_console(Stream, ReadonlyBytes bytes)
 {
-    // Both streams share the console, as on a serial terminal.
-    console_write(StringView(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    return bytes.size();
+    // Both streams share the console, as on a serial terminal. A bounded piece per call: the
+    // caller (fd_write) reports a short write and the module writes the rest after its safepoint.
+    usize length = min(bytes.size(), max_console_write);
+    console_write(StringView(reinterpret_cast<const char*>(bytes.data()), length));
+    return length;
 }
 
 // Console input comes from the UART driver module (azoth.console_input); a reader waits for it.
@@ -45,21 +46,34 @@ u64 KernelServices::clock_resolution_ns()
     return 1000;
 }
 
-ErrorOr KernelServices::fill_random(Bytes buffer) { return kernel_random(buffer); }
+ErrorOr KernelServices::fill_random(Bytes buffer)
+{
+    for (usize done = 0; done < buffer.size();) {
+        TRY(checkpoint());
+        usize length = min(buffer.size() - done, random_chunk);
+        TRY(kernel_random(buffer.slice(done, length)));
+        done += length;
+    }
+    return {};
+}
 
 ErrorOr KernelServices::sleep_ns(u64 duration)
 {
-    // sleep_for returns at once for a thread being killed: say so, or a sleep loop would spin.
-    process::Process* running = process::Process::current();
-    if (running && running->kill_requested())
-        return Error::from(ErrorCode::Busy, "killed while sleeping");
-    process::sleep_for(duration);
-    if (running && running->kill_requested())
+    // Ends early (an error, so a sleep loop does not spin) when the thread must stop: killed, or
+    // a handler of a server that is being killed (the stop rule of process::wait_until).
+    if (!process::sleep_for(duration))
         return Error::from(ErrorCode::Busy, "killed while sleeping");
     return {};
 }
 
 void KernelServices::yield() { process::yield(); }
+
+ErrorOr KernelServices::checkpoint()
+{
+    if (!process::checkpoint())
+        return Error::from(ErrorCode::Busy, "the calling thread must stop (killed or over its CPU limit)");
+    return {};
+}
 
 KernelServices& KernelServices::instance()
 {

@@ -7,7 +7,11 @@
 //   clocks    monotonic = Arch::clock_nanoseconds (HPET on x86_64); realtime = the RTC read at
 //             first use plus monotonic time since then (0 = the epoch when the platform has no RTC)
 //   random    kernel/sys/KernelRandom (ChaCha20 seeded from RDRAND + timing)
-//   sleep     parks the calling kernel thread (kernel/process/Threads); yield gives up the slice
+//   sleep     parks the calling kernel thread (kernel/process/Threads wait_until); yield gives up the slice
+// Every wait here ends early with an error when the thread must stop (process::must_stop_waiting:
+// killed, or running a handler of a server that is being killed). Long calls are bounded:
+// write_console takes at most max_console_write bytes, fill_random checks checkpoint() between
+// chunks of random_chunk bytes.
 #include <kernel/sys/HostServices.h>
 
 namespace ath::sys {
@@ -23,6 +27,7 @@ public:
     ErrorOr fill_random(Bytes buffer) override;
     ErrorOr sleep_ns(u64 duration) override;
     void yield() override;
+    ErrorOr checkpoint() override;
 
     static KernelServices& instance();
 };

@@ -17,6 +17,7 @@ public:
     ErrorOr fill_random(Bytes buffer) override;
     ErrorOr sleep_ns(u64 duration) override;
     void yield() override;
+    ErrorOr checkpoint() override;
 };
 
 } // namespace ath::hosted

@@ -1,0 +1,23 @@
+# Waits and long calls (docs/security.md): every blocking wait is killable, long host calls are
+# bounded, deadlines cost O(log n). Included by tests/hardening/CMakeLists.txt (hosted build).
+#
+# boot.<arch>.hardening-waits (labels fault;boot): esp-waits.img, whose init (waits-supervisor)
+# kills a module blocked in each kind of wait — sleep, stdin read, stdin poll, event_wait,
+# random_get of 32 MiB, child wait, a call whose server handler sleeps, a call queued behind a busy
+# server — and a server whose handler sleeps 2^63 ns / reads stdin on a caller's thread (finding
+# 4); each kill must complete in under 50 ms (guest monotonic clock).
+file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json waits_presets)
+set(waits_driver ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/waits-boot-test.py)
+foreach(arch x86_64 aarch64 riscv64)
+    if(NOT waits_presets MATCHES "\"name\": \"${arch}\"")
+        continue()
+    endif()
+    if(arch STREQUAL "x86_64")
+        set(waits_timeout 90)
+    else()
+        set(waits_timeout 150)
+    endif()
+    add_test(NAME boot.${arch}.hardening-waits
+        COMMAND ${waits_driver} --arch ${arch} --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout ${waits_timeout})
+    set_tests_properties(boot.${arch}.hardening-waits PROPERTIES LABELS "fault;boot" TIMEOUT 250)
+endforeach()

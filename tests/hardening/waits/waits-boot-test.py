@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""boot.<arch>.hardening-waits: kill during every kind of blocking call (tests/hardening/waits).
+
+usage: waits-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
+
+Boots esp-waits.img. Its init, waits-supervisor, starts a waits-victim per blocking kind, kills it
+once it blocks and measures (guest monotonic clock) until azoth.wait reports the exit. Checks, per
+scenario: the victim said it was blocking before the kill, the supervisor's "ok" line with the
+latency under 50 ms, and at the end "waits: N scenarios, 0 failed" and power-off status 0. Prints
+the measured figures.
+"""
+import argparse
+import os
+import re
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "boot"))
+import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py)
+
+# (scenario as the supervisor names it, the victim's "blocking" text that must come before the kill)
+SCENARIOS = [
+    ("sleep (poll_oneoff clock 2^63 ns)", "sleep blocking (poll_oneoff clock"),
+    ("stdin read (fd_read 0)", "stdin blocking (fd_read stdin)"),
+    ("stdin poll (poll_oneoff fd_read 0)", "poll-stdin blocking (poll_oneoff fd_read stdin)"),
+    ("event_wait", "event blocking (event_wait)"),
+    ("random_get of 32 MiB", "random blocking (random_get"),
+    ("child wait (azoth.wait, its child sleeping)", "child blocking (azoth.wait"),
+    ("caller killed while the server's handler sleeps on its thread", "server blocking (handler: poll_oneoff"),
+    ("server killed while its handler sleeps 2^63 ns (finding 4)", "server blocking (handler: poll_oneoff"),
+    ("server killed while its handler reads stdin (finding 4)", "server blocking (handler: fd_read stdin)"),
+    ("caller queued behind a busy server", "client blocking (azoth.call queued"),
+    ("server killed while one caller's handler sleeps (finding 4)", "server blocking (handler: poll_oneoff"),
+]
+LIMIT_MS = 50.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--arch", default="x86_64")
+    parser.add_argument("--arch-build", required=True)
+    parser.add_argument("--timeout", type=int, default=90)
+    args = parser.parse_args()
+    image = os.path.join(args.arch_build, "esp-waits.img")
+    if not azoth_boot.image_present(image, args.arch):
+        return 1
+    with tempfile.TemporaryDirectory(prefix="azoth-waits-") as work:
+        booted = azoth_boot.boot(args.arch, image, args.timeout, work, "waits")
+    log = booted.log
+    azoth_boot.print_lines(log, ("waits:", "waits-victim:"))
+    failed = False
+    for scenario, blocking in SCENARIOS:
+        kill = "waits: " + scenario + ": killing child"
+        done = re.search(r"^waits: (ok|FAIL) " + re.escape(scenario) + r": ended (\w+) .*?([\d.]+) ms after the kill was due "
+                         r"\(([\d.]+) ms after the kill call", log, re.M)
+        kill_at = log.find(kill)
+        block_at = log.rfind(blocking, 0, kill_at if kill_at >= 0 else 0)
+        if kill_at < 0 or not done:
+            print(f"FAIL: {scenario}: no kill and result lines")
+            failed = True
+            continue
+        if block_at < 0:
+            print(f"FAIL: {scenario}: the victim did not say '{blocking}' before the kill")
+            failed = True
+        due_ms, call_ms = float(done.group(3)), float(done.group(4))
+        print(f"{args.arch}: {scenario}: {due_ms:.3f} ms from the due kill ({call_ms:.3f} ms from the kill call), ended {done.group(2)}")
+        if done.group(1) != "ok" or due_ms >= LIMIT_MS:
+            print(f"FAIL: {scenario}: {due_ms:.3f} ms (limit {LIMIT_MS:.0f} ms) or not killed")
+            failed = True
+    failed |= azoth_boot.check_expectations(log, [
+        ("every scenario passed", r"^waits: \d+ scenarios, 0 failed$"),
+        ("no module reported a failure", r"\A(?![\s\S]*^waits(?:-victim)?: FAIL)"),
+    ])
+    failed |= azoth_boot.check_patterns(log, [r"athanor: ready"])
+    failed |= azoth_boot.status_failed(booted.status)
+    return azoth_boot.verdict(failed, log, booted.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

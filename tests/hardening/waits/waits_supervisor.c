@@ -1,0 +1,209 @@
+/* waits-supervisor: the init of the waits image (tests/hardening/waits). For every kind of
+ * blocking call it starts a module that blocks there (waits-victim roles), kills it 300 ms later
+ * and measures, with the monotonic clock, how long it takes until azoth.wait reports that child's
+ * exit — from the moment the kill was due (so a victim holding the CPU also counts), and from the
+ * kill call itself. Every figure must be under 50 ms; a teardown that does not complete in 5 s is
+ * reported as hung. Prints one line per scenario, then "waits: N scenarios, F failed" and exits
+ * with F != 0. docs/security.md, "Waits and long calls". */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <azoth.h>
+
+#define LIMIT_NS 50000000ull
+#define HUNG_NS 5000000000ull
+#define SETTLE_MS 300
+
+static int failures, scenarios;
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* Sleeps until `deadline` (monotonic ns); returns when the supervisor actually runs again. */
+static void sleep_until(uint64_t deadline)
+{
+    uint64_t now = now_ns();
+    if (deadline <= now)
+        return;
+    struct timespec d = { (time_t)((deadline - now) / 1000000000ull), (long)((deadline - now) % 1000000000ull) };
+    nanosleep(&d, NULL);
+}
+
+static uint32_t index_of(const char* name)
+{
+    uint32_t count = 0;
+    azoth_module_count(&count);
+    for (uint32_t i = 0; i < count; ++i) {
+        char module[48] = { 0 };
+        azoth_module_info_t info;
+        if (azoth_module_info(i, module, sizeof module - 1, &info) == AZOTH_OK && strcmp(module, name) == 0)
+            return i;
+    }
+    printf("waits: FAIL no module %s in the initrd\n", name);
+    fflush(stdout);
+    return UINT32_MAX;
+}
+
+static uint32_t start(const char* name)
+{
+    uint32_t index = index_of(name), child = 0;
+    if (index == UINT32_MAX)
+        return 0;
+    int32_t status = azoth_spawn(index, &child);
+    if (status != AZOTH_OK) {
+        printf("waits: FAIL cannot start %s (status %d)\n", name, (int)status);
+        fflush(stdout);
+        return 0;
+    }
+    return child;
+}
+
+/* Waits until `child` has ended (other children's exits are reported and dropped). Returns its
+ * exit, or kind 0 when it did not end before `deadline`. */
+static azoth_child_exit_t wait_for(uint32_t child, uint64_t deadline)
+{
+    azoth_child_exit_t exit = { 0, 0, 0, 0 };
+    for (;;) {
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return (azoth_child_exit_t) { 0, 0, 0, 0 };
+        int32_t status = azoth_wait(deadline - now, &exit);
+        if (status != AZOTH_OK)
+            return (azoth_child_exit_t) { 0, 0, 0, 0 };
+        if (exit.child == child)
+            return exit;
+        printf("waits: (child %u ended: kind %u code %u)\n", (unsigned)exit.child, (unsigned)exit.kind, (unsigned)exit.exit_code);
+    }
+}
+
+static const char* kind_name(uint32_t kind)
+{
+    static const char* names[] = { "running", "exited", "trapped", "killed", "failed" };
+    return kind < 5 ? names[kind] : "?";
+}
+
+/* The supervisor's sleep is due at `due`; it then kills `victim` and waits for its exit. */
+static void kill_and_measure(const char* scenario, uint32_t victim, uint64_t due, uint32_t expected_kind)
+{
+    ++scenarios;
+    sleep_until(due);
+    uint64_t killed_at = now_ns();
+    printf("waits: %s: killing child %u\n", scenario, (unsigned)victim);
+    fflush(stdout);
+    killed_at = now_ns();
+    int32_t status = azoth_kill(victim);
+    azoth_child_exit_t exit = wait_for(victim, killed_at + HUNG_NS);
+    uint64_t ended_at = now_ns();
+    if (status != AZOTH_OK || exit.kind == 0) {
+        printf("waits: FAIL %s: kill status %d, the child did not end within %llu ms (teardown hung)\n", scenario, (int)status,
+            (unsigned long long)(HUNG_NS / 1000000));
+        fflush(stdout);
+        ++failures;
+        return;
+    }
+    uint64_t from_due = ended_at - due, from_kill = ended_at - killed_at;
+    int fast = from_due < LIMIT_NS;
+    int right_kind = exit.kind == expected_kind;
+    printf("waits: %s %s: ended %s (code %u) %llu.%03llu ms after the kill was due (%llu.%03llu ms after the kill call, limit %llu ms)\n",
+        fast && right_kind ? "ok" : "FAIL", scenario, kind_name(exit.kind), (unsigned)exit.exit_code,
+        (unsigned long long)(from_due / 1000000), (unsigned long long)(from_due / 1000 % 1000),
+        (unsigned long long)(from_kill / 1000000), (unsigned long long)(from_kill / 1000 % 1000),
+        (unsigned long long)(LIMIT_NS / 1000000));
+    fflush(stdout);
+    if (!fast || !right_kind)
+        ++failures;
+}
+
+/* A victim alone: started, given SETTLE_MS to block, killed. */
+static void alone(const char* scenario, const char* module)
+{
+    uint32_t victim = start(module);
+    if (!victim) {
+        ++scenarios, ++failures;
+        return;
+    }
+    kill_and_measure(scenario, victim, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+}
+
+/* Ends a helper child that must already be ending (or be killable at once). */
+static void reap(const char* what, uint32_t child, int kill_it, uint32_t expected_kind, uint32_t expected_code)
+{
+    if (!child)
+        return;
+    if (kill_it)
+        azoth_kill(child);
+    azoth_child_exit_t exit = wait_for(child, now_ns() + HUNG_NS);
+    int good = exit.kind == expected_kind && exit.exit_code == expected_code;
+    printf("waits: %s %s: %s (code %u)\n", good ? "ok" : "FAIL", what, exit.kind ? kind_name(exit.kind) : "did not end",
+        (unsigned)exit.exit_code);
+    fflush(stdout);
+    if (!good)
+        ++failures;
+}
+
+int main(void)
+{
+    printf("waits: kill during every kind of blocking call (limit %llu ms)\n", (unsigned long long)(LIMIT_NS / 1000000));
+    fflush(stdout);
+    alone("sleep (poll_oneoff clock 2^63 ns)", "waits-sleep");
+    alone("stdin read (fd_read 0)", "waits-stdin");
+    alone("stdin poll (poll_oneoff fd_read 0)", "waits-poll-stdin");
+    alone("event_wait", "waits-event");
+    alone("random_get of 32 MiB", "waits-random");
+    alone("child wait (azoth.wait, its child sleeping)", "waits-child");
+
+    /* A call whose server handler blocks: the caller is killed. */
+    {
+        uint32_t server = start("waits-server");
+        sleep_until(now_ns() + 100000000ull);
+        uint32_t caller = start("waits-client-sleep");
+        if (server && caller)
+            kill_and_measure("caller killed while the server's handler sleeps on its thread", caller, now_ns() + SETTLE_MS * 1000000ull,
+                AZOTH_EXIT_KILLED);
+        reap("server after its caller was killed", server, 1, AZOTH_EXIT_KILLED, 0);
+    }
+    /* Finding 4: the server is killed while its handler sleeps 2^63 ns / reads stdin on a
+     * caller's thread; the caller's call ends E_SERVER_TRAPPED and it exits 0. */
+    {
+        uint32_t server = start("waits-server");
+        sleep_until(now_ns() + 100000000ull);
+        uint32_t caller = start("waits-client-sleep");
+        if (server && caller)
+            kill_and_measure("server killed while its handler sleeps 2^63 ns (finding 4)", server, now_ns() + SETTLE_MS * 1000000ull,
+                AZOTH_EXIT_KILLED);
+        reap("caller of the killed sleeping handler", caller, 0, AZOTH_EXIT_EXITED, 0);
+    }
+    {
+        uint32_t server = start("waits-server");
+        sleep_until(now_ns() + 100000000ull);
+        uint32_t caller = start("waits-client-stdin");
+        if (server && caller)
+            kill_and_measure("server killed while its handler reads stdin (finding 4)", server, now_ns() + SETTLE_MS * 1000000ull,
+                AZOTH_EXIT_KILLED);
+        reap("caller of the killed reading handler", caller, 0, AZOTH_EXIT_EXITED, 0);
+    }
+    /* A call queued behind a busy server (its Store held by a sleeping handler): the queued
+     * caller is killed; then the server (finding 4 again), whose sleeping caller then exits 0. */
+    {
+        uint32_t server = start("waits-server");
+        sleep_until(now_ns() + 100000000ull);
+        uint32_t holder = start("waits-client-sleep");
+        sleep_until(now_ns() + 100000000ull);
+        uint32_t queued = start("waits-client-queued");
+        if (server && holder && queued)
+            kill_and_measure("caller queued behind a busy server", queued, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+        if (server && holder)
+            kill_and_measure("server killed while one caller's handler sleeps (finding 4)", server, now_ns() + 10000000ull,
+                AZOTH_EXIT_KILLED);
+        reap("caller that held the server's Store", holder, 0, AZOTH_EXIT_EXITED, 0);
+    }
+    printf("waits: %d scenarios, %d failed\n", scenarios, failures);
+    fflush(stdout);
+    return failures ? 1 : 0;
+}
