@@ -59,6 +59,30 @@ def rewrite_initrd(source, output, seconds, live, seed, skip_known):
             tar_out.addfile(member, io.BytesIO(data))
 
 
+def import_names():
+    """The hostile module's import indexes (soak_imports.h: the WASI table, then the azoth table)."""
+    names = []
+    for table, pattern in (("wasi_snapshot_preview1.def", r'^WASI_FUNCTION\((\w+),'), ("azoth.def", r'^AZOTH_FUNCTION\((\w+),')):
+        prefix = "wasi" if table.startswith("wasi") else "azoth"
+        with open(os.path.join(azoth_boot.ROOT, "kernel", "sys", "abi", table)) as file:
+            names += [f"{prefix}.{m.group(1)}" for m in (re.match(pattern, line.strip()) for line in file) if m]
+    return names
+
+
+def describe_slowest(log):
+    match = re.search(r"^soak: slowest hostile call: index (\d+), (\d+) us, arguments (0x[0-9a-f]+|0); slowest kill (\d+) us$", log, re.M)
+    if not match:
+        return
+    index, microseconds, detail, kill = int(match.group(1)), int(match.group(2)), int(match.group(3), 16), int(match.group(4))
+    names = import_names()
+    name = {1000: "memory.grow", 1001: "table.grow"}.get(index, names[index] if index < len(names) else f"import {index}")
+    if microseconds:
+        print(f"slowest non-blocking hostile call: {name} took {microseconds / 1000:.1f} ms "
+              f"(first arguments {detail >> 32:#x}, {detail & 0xFFFFFFFF:#x}); slowest kill-to-exit {kill / 1000:.1f} ms")
+    else:
+        print(f"no non-blocking hostile call took over 20 ms; slowest kill-to-exit {kill / 1000:.1f} ms")
+
+
 def summary_fields(line):
     return dict(re.findall(r"([\w-]+)=\+?([\d/]+)", line))
 
@@ -97,6 +121,7 @@ def main():
             file.write(log)
     azoth_boot.print_lines(log, ("soak:", "soak-client: done", "soak-client: progress", "soak-echo: quit", "athanor: init"))
     print(f"boot took {run.seconds:.1f}s, status {run.status}")
+    describe_slowest(log)
     failed = False
     panic = PANIC.search(log)
     if panic:
@@ -112,6 +137,7 @@ def main():
         number = lambda key: int(fields.get(key, "0").split("/")[0])  # noqa: E731
         print(f"result: {args.arch}: calls={fields.get('calls')} spawns={fields.get('spawns')} kills={fields.get('kills')} "
               f"echo-answered={fields.get('echo-answered')} echo-failed={fields.get('echo-failed')} "
+              f"echo-slowest-us={fields.get('echo-slowest-us')} "
               f"frames-start={fields.get('frames-start')} frames-end={fields.get('frames-end')} "
               f"page-tables=+{fields.get('page-tables')} kernel-heap=+{fields.get('kernel-heap')}")
         for key in ("calls", "spawns", "kills", "echo-answered"):

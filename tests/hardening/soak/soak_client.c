@@ -88,7 +88,8 @@ int main(void)
         }
     }
     uint64_t ignored = 0;
-    if (control(CONTROL_CLIENT_ANSWERED, answered, &ignored) != AZOTH_OK || control(CONTROL_CLIENT_FAILED, failed, &ignored) != AZOTH_OK)
+    if (control(CONTROL_CLIENT_ANSWERED, answered, &ignored) != AZOTH_OK || control(CONTROL_CLIENT_FAILED, failed, &ignored) != AZOTH_OK
+        || control(CONTROL_CLIENT_SLOWEST, slowest / 1000, &ignored) != AZOTH_OK)
         printf("soak-client: FAIL could not report its counts\n");
     printf("soak-client: done: %llu calls, %llu answered, %llu failed, slowest call %llu us\n", (unsigned long long)sequence,
         (unsigned long long)answered, (unsigned long long)failed, (unsigned long long)(slowest / 1000));

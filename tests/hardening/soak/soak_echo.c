@@ -17,7 +17,8 @@
 #include "soak_protocol.h"
 
 static azoth_handle_t quit_event;
-static uint64_t hostile_calls, client_answered, client_failed, echo_calls, other_calls;
+static uint64_t slow_call, slow_detail;
+static uint64_t hostile_calls, client_answered, client_failed, client_slowest_us, echo_calls, other_calls;
 static int stopping;
 
 __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, int64_t w1, int64_t w2, int64_t w3)
@@ -30,6 +31,12 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
         if ((uint64_t)w2 <= 1u << 20) /* a report is ~128 calls; more is a module's own garbage */
             hostile_calls += (uint64_t)w2;
         reply = 0;
+    } else if (w0 == OP_SLOW && (uint64_t)w1 == REPORT_MAGIC) {
+        if (((uint64_t)w2 & 0xFFFFFFFFFFFFull) > (slow_call & 0xFFFFFFFFFFFFull)) {
+            slow_call = (uint64_t)w2;
+            slow_detail = (uint64_t)w3;
+        }
+        return 0;
     } else if (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) {
         switch (w2) {
         case CONTROL_STOP: stopping = 1; reply = 0; break;
@@ -42,6 +49,10 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
         case CONTROL_GET_CLIENT_FAILED: reply = (int64_t)client_failed; break;
         case CONTROL_GET_ECHO_CALLS: reply = (int64_t)echo_calls; break;
         case CONTROL_GET_OTHER_CALLS: reply = (int64_t)other_calls; break;
+        case CONTROL_CLIENT_SLOWEST: client_slowest_us = (uint64_t)w3; reply = 0; break;
+        case CONTROL_GET_CLIENT_SLOWEST: reply = (int64_t)client_slowest_us; break;
+        case CONTROL_GET_SLOW_CALL: reply = (int64_t)slow_call; break;
+        case CONTROL_GET_SLOW_DETAIL: reply = (int64_t)slow_detail; break;
         default: reply = -1; break;
         }
         return reply;

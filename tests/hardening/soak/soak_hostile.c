@@ -30,7 +30,7 @@
 #define RIGHT_MAP 4u
 #define RIGHTS_ALL 0x7Fu
 
-#define REPORT_EVERY 128
+#define REPORT_EVERY 32
 
 /* ---- randomness: xorshift64*, seeded from random_get ---- */
 static uint64_t rng_state;
@@ -166,7 +166,15 @@ static uint32_t any_i32(void)
     }
 }
 
-static uint64_t small_timeout(void) { return below(4) == 0 ? 0 : below(3000000); /* 0 .. 3 ms */ }
+/* Timeouts of blocking calls: mostly 0 .. 3 ms, so the module keeps calling; now and then forever,
+ * so that the kill storm also meets modules asleep in every kind of wait (each must end at the
+ * kill). */
+static uint64_t small_timeout(void)
+{
+    if (below(64) == 0)
+        return below(2) ? ~0ull : 10000000000ull;
+    return below(4) == 0 ? 0 : below(3000000);
+}
 
 static uint64_t any_i64(void)
 {
@@ -206,10 +214,51 @@ static const soak_import_t* find(const char* module, const char* name)
     return 0;
 }
 
+/* The slowest non-blocking call so far goes to soak-echo (OP_SLOW), which keeps the slowest of
+ * all: one host call that holds the CPU for long stalls every other module (docs/security.md,
+ * "Waits and long calls"). Pseudo-indexes: SLOW_MEMORY_GROW, SLOW_TABLE_GROW. */
+#define SLOW_MEMORY_GROW 1000
+#define SLOW_TABLE_GROW 1001
+#define SLOW_REPORT_NS 20000000ull /* 20 ms */
+static void report_slow(uint32_t index, uint64_t nanoseconds, uint64_t detail);
+
+static uint64_t clock_ns(void)
+{
+    uint64_t now = 0;
+    soak_wasi_clock_time_get(1, 1, (int32_t)(uintptr_t)&now);
+    return now;
+}
+
+static int blocks(const soak_import_t* import)
+{
+    static const char* const blocking[] = { "poll_oneoff", "fd_read", "sched_yield", "proc_exit", "event_wait", "channel_send",
+        "channel_receive", "wait", "console_read", "call", "call_with_handle" };
+    for (uint32_t i = 0; i < sizeof blocking / sizeof blocking[0]; ++i)
+        if (strcmp(import->name, blocking[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static uint64_t slowest_reported;
+
+static void timed(uint32_t index, uint64_t started, uint64_t detail)
+{
+    uint64_t took = clock_ns() - started;
+    if (took > SLOW_REPORT_NS && took > slowest_reported) {
+        slowest_reported = took;
+        report_slow(index, took, detail);
+    }
+}
+
 static int32_t invoke(const soak_import_t* import, const uint64_t* words)
 {
     ++calls;
-    return import->call(words);
+    if (blocks(import))
+        return import->call(words);
+    uint64_t started = clock_ns();
+    int32_t status = import->call(words);
+    timed((uint32_t)(import - soak_imports), started, (words[0] << 32) | (uint32_t)words[1]);
+    return status;
 }
 
 /* poll_oneoff: subscriptions built from random parts (clock timeouts kept small; fds and tags
@@ -372,19 +421,28 @@ static void flood(void)
             if (limit != 0xFFFFFFFFu && delta > limit - table_elements)
                 delta = limit - table_elements;
             ++calls;
-            if (grow_table(below(8), delta) < 0)
+            uint64_t started = clock_ns();
+            int32_t grown = grow_table(below(8), delta);
+            timed(SLOW_TABLE_GROW, started, delta);
+            if (grown < 0)
                 break;
             table_elements += delta;
         }
         break;
     }
-    case 1: /* linear memory, until refused */
-        for (int i = 0; i < 256; ++i) {
+    case 1: { /* linear memory: a few pages, or (one time in four) until refused */
+        int until_refused = chance(4);
+        for (int i = 0; i < (until_refused ? 4096 : 1 + (int)below(8)); ++i) {
             ++calls;
-            if (__builtin_wasm_memory_grow(0, 1 + below(256)) == (__SIZE_TYPE__)-1)
+            uint32_t pages = until_refused ? 1 + below(256) : 1 + below(16);
+            uint64_t started = clock_ns();
+            __SIZE_TYPE__ grown = __builtin_wasm_memory_grow(0, pages);
+            timed(SLOW_MEMORY_GROW, started, pages);
+            if (grown == (__SIZE_TYPE__)-1)
                 break;
         }
         break;
+    }
     case 2: /* regions, each mapped somewhere if it fits */
         for (int i = 0; i < 64; ++i) {
             uint64_t words[2] = { (uint64_t)4096 * (1 + below(chance(8) ? 65536 : 64)), out };
@@ -475,6 +533,17 @@ static void report(void)
     }
     if (status == OK)
         reported = calls;
+}
+
+static void report_slow(uint32_t index, uint64_t nanoseconds, uint64_t detail)
+{
+    static const soak_import_t* call;
+    if (!call)
+        call = find("azoth", "call");
+    uint64_t microseconds = nanoseconds / 1000;
+    uint64_t words[6] = { echo_handle, OP_SLOW, REPORT_MAGIC, ((uint64_t)index << 48) | (microseconds & 0xFFFFFFFFFFFFull), detail,
+        0xFFFFFFFFu };
+    call->call(words);
 }
 
 static int starts_with(const char* text, const char* prefix)

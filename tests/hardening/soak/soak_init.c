@@ -9,7 +9,8 @@
  *    (soak-hostile, and now and then soak-hostile-spawner, which spawns soak-hostile children of
  *    its own), each for a random 5 ms .. 1 s before it kills it; now and then a kill storm: a burst
  *    of spawns killed at once. Hostile modules that exit or trap meanwhile are replaced.
- * 3. Kills every hostile module and waits for all of them to end, reads memory_stats again (the
+ * 3. Kills every hostile module and waits for all of them to end (20 s at most: a module asleep
+ *    in a wait the kill does not reach is a failure), reads memory_stats again (the
  *    end level, with uart, soak-echo and soak-client still running as at the start), stops the
  *    client, quits soak-echo, and prints
  *      soak: summary seconds=.. calls=.. spawns=.. kills=.. storms=.. exits=../../../.. spawn-failures=..
@@ -39,7 +40,9 @@ static const char* kind_names[] = { "?", "exited", "trapped", "killed", "failed"
 typedef struct {
     enum role role;
     uint64_t kill_at; /* 0: not to be killed (yet); ~0: killed, waiting for its exit */
+    uint64_t killed_at;
 } child_t;
+static uint64_t slowest_kill_ns; /* from azoth_kill to its exit event */
 
 static child_t children[MAX_CHILDREN + 1];
 static uint32_t index_of[6] = { ~0u, ~0u, ~0u, ~0u, ~0u, ~0u };
@@ -106,6 +109,8 @@ static void ended(const azoth_child_exit_t* event, int expected_end)
     uint32_t kind = event->kind <= 4 ? event->kind : 0;
     if (child->role == HOSTILE || child->role == SPAWNER) {
         exits[kind]++;
+        if (child->kill_at == ~0ull && now_ns() - child->killed_at > slowest_kill_ns)
+            slowest_kill_ns = now_ns() - child->killed_at;
         --live_hostiles;
     } else if (!expected_end) {
         FAIL("%s ended during the soak: %s (code %u)", role_names[child->role], kind_names[kind], (unsigned)event->exit_code);
@@ -124,6 +129,7 @@ static void kill_child(uint32_t number)
     else
         ++kills;
     children[number].kill_at = ~0ull;
+    children[number].killed_at = now_ns();
 }
 
 /* Waits up to timeout_ns for one child to end; 1 if one did. */
@@ -297,7 +303,7 @@ int main(int argc, char** argv)
     if (azoth_memory_stats(&after) != AZOTH_OK)
         FAIL("memory_stats at the end");
 
-    uint64_t hostile_calls = 0, answered = 0, failed = 0, other_calls = 0;
+    uint64_t hostile_calls = 0, answered = 0, failed = 0, other_calls = 0, slowest_us = 0;
     if (control(CONTROL_GET_HOSTILE_CALLS, 0, &hostile_calls) != AZOTH_OK || control(CONTROL_GET_OTHER_CALLS, 0, &other_calls) != AZOTH_OK)
         FAIL("soak-echo does not answer the supervisor");
     if (control(CONTROL_STOP, 0, NULL) != AZOTH_OK)
@@ -320,6 +326,14 @@ int main(int argc, char** argv)
         FAIL("soak-client ended with %d (0: every call answered correctly)", client_code);
     control(CONTROL_GET_CLIENT_ANSWERED, 0, &answered);
     control(CONTROL_GET_CLIENT_FAILED, 0, &failed);
+    control(CONTROL_GET_CLIENT_SLOWEST, 0, &slowest_us);
+    uint64_t slow_call = 0, slow_detail = 0;
+    control(CONTROL_GET_SLOW_CALL, 0, &slow_call);
+    control(CONTROL_GET_SLOW_DETAIL, 0, &slow_detail);
+    /* the import's name: soak-boot-test.py maps the index (WASI table, then azoth table) */
+    printf("soak: slowest hostile call: index %llu, %llu us, arguments %#llx; slowest kill %llu us\n",
+        (unsigned long long)(slow_call >> 48), (unsigned long long)(slow_call & 0xFFFFFFFFFFFFull), (unsigned long long)slow_detail,
+        (unsigned long long)(slowest_kill_ns / 1000));
     if (control(CONTROL_QUIT, 0, NULL) != AZOTH_OK)
         FAIL("soak-echo refused to quit");
     while (echo_child && now_ns() < stop_deadline) {
@@ -339,12 +353,12 @@ int main(int argc, char** argv)
     unsigned long long new_tables = after.page_table_frames - before.page_table_frames;
     unsigned long long new_heap = after.kernel_heap_frames - before.kernel_heap_frames;
     printf("soak: summary seconds=%llu calls=%llu spawns=%llu kills=%llu storms=%llu exits=%llu/%llu/%llu/%llu spawn-failures=%llu "
-           "echo-answered=%llu echo-failed=%llu hostile-echo-calls=%llu frames-start=%llu frames-end=%llu page-tables=+%llu "
+           "echo-answered=%llu echo-failed=%llu echo-slowest-us=%llu hostile-echo-calls=%llu frames-start=%llu frames-end=%llu page-tables=+%llu "
            "kernel-heap=+%llu linear-start=%llu linear-end=%llu\n",
         (unsigned long long)seconds, (unsigned long long)hostile_calls, (unsigned long long)spawns, (unsigned long long)kills,
         (unsigned long long)storms, (unsigned long long)exits[AZOTH_EXIT_EXITED], (unsigned long long)exits[AZOTH_EXIT_TRAPPED],
         (unsigned long long)exits[AZOTH_EXIT_KILLED], (unsigned long long)exits[AZOTH_EXIT_FAILED], (unsigned long long)spawn_failures,
-        (unsigned long long)answered, (unsigned long long)failed, (unsigned long long)other_calls,
+        (unsigned long long)answered, (unsigned long long)failed, (unsigned long long)slowest_us, (unsigned long long)other_calls,
         (unsigned long long)before.free_frames, (unsigned long long)after.free_frames, new_tables, new_heap,
         (unsigned long long)before.linear_memory_frames, (unsigned long long)after.linear_memory_frames);
     int balanced = after.free_frames + new_tables + new_heap == before.free_frames

@@ -10,6 +10,8 @@ enum {
     OP_ECHO = 1,
     OP_REPORT = 3,  /* w1 = REPORT_MAGIC, w2 = calls made since the last report */
     OP_CONTROL = 4, /* w1 = CONTROL_MAGIC, w2 = one of below, w3 = its value */
+    OP_SLOW = 5,    /* w1 = REPORT_MAGIC, w2 = import index << 48 | microseconds, w3 = its first two
+                       arguments (a0 << 32 | a1 low bits): a slow non-blocking hostile call */
 };
 #define REPORT_MAGIC 0x534F414B484F5354ull  /* "SOAKHOST" */
 #define CONTROL_MAGIC 0x534F414B43544C21ull /* "SOAKCTL!" */
@@ -25,6 +27,10 @@ enum {
     CONTROL_GET_CLIENT_FAILED = 8,
     CONTROL_GET_ECHO_CALLS = 9,
     CONTROL_GET_OTHER_CALLS = 10,
+    CONTROL_CLIENT_SLOWEST = 11, /* the client's slowest call, in us */
+    CONTROL_GET_CLIENT_SLOWEST = 12,
+    CONTROL_GET_SLOW_CALL = 13,   /* -> the slowest OP_SLOW's w2 */
+    CONTROL_GET_SLOW_DETAIL = 14, /* -> its w3 */
 };
 
 /* What soak-echo answers to OP_ECHO (w1, w2, w3); the client computes the same. */
