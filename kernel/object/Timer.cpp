@@ -7,16 +7,12 @@ namespace ath::object {
 TimerQueue::~TimerQueue()
 {
     // Timers outlive their queue only by a kernel bug: they would point at freed memory.
-    VERIFY(m_head == nullptr);
+    VERIFY(m_armed.is_empty());
 }
 
 void TimerQueue::insert_locked(Timer& timer)
 {
-    Timer** link = &m_head;
-    while (*link && (*link)->m_deadline <= timer.m_deadline)
-        link = &(*link)->m_next;
-    timer.m_next = *link;
-    *link = &timer;
+    m_armed.insert(timer.m_node, &timer, timer.m_deadline);
     timer.m_armed = true;
 }
 
@@ -24,13 +20,7 @@ bool TimerQueue::remove_locked(Timer& timer)
 {
     if (!timer.m_armed)
         return false;
-    for (Timer** link = &m_head; *link; link = &(*link)->m_next) {
-        if (*link == &timer) {
-            *link = timer.m_next;
-            break;
-        }
-    }
-    timer.m_next = nullptr;
+    m_armed.remove(timer.m_node);
     timer.m_armed = false;
     return true;
 }
@@ -40,10 +30,8 @@ bool TimerQueue::tick()
     if (!m_lock.try_lock())
         return false;
     u64 now = m_clock.now_ns();
-    while (m_head && m_head->m_deadline <= now) {
-        Timer& timer = *m_head;
-        m_head = timer.m_next;
-        timer.m_next = nullptr;
+    while (!m_armed.is_empty() && m_armed.first_deadline() <= now) {
+        Timer& timer = *static_cast<Timer*>(m_armed.take_first());
         timer.m_armed = false;
         __atomic_add_fetch(&timer.m_fires, 1, __ATOMIC_RELAXED);
         if (timer.m_event)
@@ -67,16 +55,19 @@ bool TimerQueue::tick()
 u64 TimerQueue::next_deadline()
 {
     ScopedLock guard(m_lock);
-    return m_head ? m_head->m_deadline : wait_forever;
+    return m_armed.is_empty() ? wait_forever : m_armed.first_deadline();
 }
 
 usize TimerQueue::armed_count()
 {
     ScopedLock guard(m_lock);
-    usize count = 0;
-    for (Timer* timer = m_head; timer; timer = timer->m_next)
-        ++count;
-    return count;
+    return m_armed.size();
+}
+
+u64 TimerQueue::comparisons()
+{
+    ScopedLock guard(m_lock);
+    return m_armed.comparisons();
 }
 
 Result<RefPtr<Timer>> Timer::create(ObjectAllocator& allocator, TimerQueue& queue)

@@ -1,7 +1,9 @@
 #pragma once
 
 // A Timer signals event bits at a deadline: once, or periodically until cancelled. Timers wait in
-// a TimerQueue sorted by deadline; the kernel calls TimerQueue::tick from its timer interrupt (the
+// a TimerQueue's deadline heap (kernel/sched/DeadlineHeap.h: O(1) to arm, O(log n) amortized to
+// fire or cancel, so n periodic timers due in one tick cost O(n log n), not a list's O(n^2)); the
+// kernel calls TimerQueue::tick from its timer interrupt (the
 // scheduler tick), so a deadline is met at the first tick at or after it (1 ms granularity with a
 // 1 kHz tick). Hosted tests drive tick themselves with a fake clock.
 //
@@ -10,6 +12,7 @@
 // interrupt never spins on a lock the interrupted thread holds.
 #include <kernel/lib/SpinLock.h>
 #include <kernel/object/Event.h>
+#include <kernel/sched/DeadlineHeap.h>
 
 namespace ath::object {
 
@@ -36,6 +39,8 @@ public:
     u64 next_deadline();
     usize armed_count();
     Clock& clock() { return m_clock; }
+    // Deadline comparisons made so far (tests check the cost stays O(n log n)).
+    u64 comparisons();
 
 private:
     friend class Timer;
@@ -44,7 +49,7 @@ private:
 
     Clock& m_clock;
     SpinLock m_lock;
-    Timer* m_head { nullptr };
+    sched::DeadlineNodeHeap m_armed; // of Timers (declared below)
 };
 
 class Timer final : public Object {
@@ -83,7 +88,7 @@ private:
     u64 m_period { 0 };
     u64 m_fires { 0 };
     u64 m_overruns { 0 };
-    Timer* m_next { nullptr };
+    sched::DeadlineNode m_node; // in the queue's heap while armed
 };
 
 } // namespace ath::object

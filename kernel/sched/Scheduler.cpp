@@ -72,7 +72,7 @@ Thread* Scheduler::pick_next(u64 now_ns)
 bool Scheduler::tick(u64 now_ns)
 {
     while (Thread* first = m_deadlines.first()) {
-        if (first->wake_deadline_ns > now_ns)
+        if (m_deadlines.first_deadline() > now_ns)
             break;
         wake(*first, true);
     }
@@ -89,14 +89,8 @@ bool Scheduler::tick(u64 now_ns)
 
 void Scheduler::insert_deadline(Thread& thread)
 {
-    // Sorted insert (sleepers are few); equal deadlines keep their arrival order.
-    for (auto& other : m_deadlines) {
-        if (other.wake_deadline_ns > thread.wake_deadline_ns) {
-            m_deadlines.insert_before(other, thread);
-            return;
-        }
-    }
-    m_deadlines.append(thread);
+    // O(1); equal deadlines keep their arrival order (DeadlineHeap).
+    m_deadlines.insert(thread, thread.wake_deadline_ns);
 }
 
 ErrorOr Scheduler::sleep_until(Thread& thread, u64 deadline_ns)
@@ -177,8 +171,8 @@ void Scheduler::exit(Thread& thread)
 
 Optional<u64> Scheduler::next_deadline() const
 {
-    if (Thread* first = m_deadlines.first())
-        return first->wake_deadline_ns;
+    if (!m_deadlines.is_empty())
+        return m_deadlines.first_deadline();
     return none;
 }
 

@@ -9,6 +9,7 @@
 // `preempt_flag()` when the running thread should give up the CPU; the Wasm engine polls that word
 // at loop back-edges and calls and yields to the scheduler there.
 #include <kernel/lib/IntrusiveList.h>
+#include <kernel/sched/DeadlineHeap.h>
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/StringView.h>
@@ -36,7 +37,7 @@ struct Thread {
     void* owner { nullptr };        // the process this thread runs
 
     IntrusiveListNode queue_link; // in at most one of: a run queue, a wait queue
-    IntrusiveListNode timer_link; // in the deadline list while sleeping or waiting with a timeout
+    DeadlineNode timer_link;      // in the deadline heap while sleeping or waiting with a timeout
     class WaitQueue* waiting_on { nullptr };
 };
 
@@ -92,6 +93,9 @@ public:
 
     // When the timer should fire next (earliest sleeper or timed waiter), if any.
     Optional<u64> next_deadline() const;
+    // Sleepers and timed waiters, and the deadline heap's comparisons so far (tests).
+    usize deadline_count() const { return m_deadlines.size(); }
+    u64 deadline_comparisons() const { return m_deadlines.comparisons(); }
 
     volatile u32* preempt_flag() { return &m_preempt_flag; }
     void clear_preempt_flag() { m_preempt_flag = 0; }
@@ -104,9 +108,9 @@ private:
     void wake(Thread& thread, bool timed_out);
 
     using ThreadList = IntrusiveList<Thread, &Thread::queue_link>;
-    using DeadlineList = IntrusiveList<Thread, &Thread::timer_link>;
+    using Deadlines = DeadlineHeap<Thread, &Thread::timer_link>;
     ThreadList m_run_queues[priority_levels];
-    DeadlineList m_deadlines; // sleepers and timed waiters, sorted by wake_deadline_ns
+    Deadlines m_deadlines; // sleepers and timed waiters by wake_deadline_ns (O(log n) per wake-up)
     Thread* m_current { nullptr };
     u64 m_time_slice_ns;
     volatile u32 m_preempt_flag { 0 };

@@ -21,3 +21,16 @@ foreach(arch x86_64 aarch64 riscv64)
         COMMAND ${waits_driver} --arch ${arch} --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout ${waits_timeout})
     set_tests_properties(boot.${arch}.hardening-waits PROPERTIES LABELS "fault;boot" TIMEOUT 250)
 endforeach()
+
+# Hosted (labels unit;fault): the deadline heap of the scheduler's sleepers and the TimerQueue
+# (kernel/sched/DeadlineHeap.h) — order, removal, and O(n log n) comparisons for n sleepers / n
+# periodic timers due in one tick (a sorted list needs ~n^2/2).
+if(TARGET ath_sched AND TARGET ath_object)
+    find_package(GTest REQUIRED)
+    include(GoogleTest)
+    add_executable(waits_unit_tests ${CMAKE_CURRENT_LIST_DIR}/DeadlineHeapTest.cpp)
+    target_link_libraries(waits_unit_tests PRIVATE ath_sched ath_object ath_hosted GTest::gtest GTest::gtest_main)
+    # gtest_add_tests (sources scanned at configure time) so both labels can be set on the list.
+    gtest_add_tests(TARGET waits_unit_tests TEST_PREFIX hardening.waits. TEST_LIST waits_unit_test_names)
+    set_tests_properties(${waits_unit_test_names} PROPERTIES LABELS "unit;fault")
+endif()
