@@ -75,6 +75,12 @@ def describe_slowest(log):
         return
     index, microseconds, detail, kill = int(match.group(1)), int(match.group(2)), int(match.group(3), 16), int(match.group(4))
     names = import_names()
+    heap = re.search(r"^soak: most kernel heap in one hostile call: index (\d+), (\d+) frames, arguments (0x[0-9a-f]+|0)$", log, re.M)
+    if heap and int(heap.group(2)):
+        heap_index, heap_detail = int(heap.group(1)), int(heap.group(3), 16)
+        heap_name = {1000: "memory.grow", 1001: "table.grow"}.get(heap_index, names[heap_index] if heap_index < len(names) else "?")
+        print(f"most kernel heap taken by one hostile call: {heap_name}, {heap.group(2)} frames "
+              f"(first arguments {heap_detail >> 32:#x}, {heap_detail & 0xFFFFFFFF:#x})")
     name = {1000: "memory.grow", 1001: "table.grow"}.get(index, names[index] if index < len(names) else f"import {index}")
     if microseconds:
         print(f"slowest non-blocking hostile call: {name} took {microseconds / 1000:.1f} ms "

@@ -17,7 +17,7 @@
 #include "soak_protocol.h"
 
 static azoth_handle_t quit_event;
-static uint64_t slow_call, slow_detail;
+static uint64_t slow_call, slow_detail, heap_call, heap_detail;
 static uint64_t hostile_calls, client_answered, client_failed, client_slowest_us, echo_calls, other_calls;
 static int stopping;
 
@@ -37,6 +37,12 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
             slow_detail = (uint64_t)w3;
         }
         return 0;
+    } else if (w0 == OP_HEAP && (uint64_t)w1 == REPORT_MAGIC) {
+        if (((uint64_t)w2 & 0xFFFFFFFFFFFFull) > (heap_call & 0xFFFFFFFFFFFFull)) {
+            heap_call = (uint64_t)w2;
+            heap_detail = (uint64_t)w3;
+        }
+        return 0;
     } else if (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) {
         switch (w2) {
         case CONTROL_STOP: stopping = 1; reply = 0; break;
@@ -53,6 +59,8 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
         case CONTROL_GET_CLIENT_SLOWEST: reply = (int64_t)client_slowest_us; break;
         case CONTROL_GET_SLOW_CALL: reply = (int64_t)slow_call; break;
         case CONTROL_GET_SLOW_DETAIL: reply = (int64_t)slow_detail; break;
+        case CONTROL_GET_HEAP_CALL: reply = (int64_t)heap_call; break;
+        case CONTROL_GET_HEAP_DETAIL: reply = (int64_t)heap_detail; break;
         default: reply = -1; break;
         }
         return reply;

@@ -239,14 +239,30 @@ static int blocks(const soak_import_t* import)
     return 0;
 }
 
-static uint64_t slowest_reported;
+static uint64_t slowest_reported, most_heap_reported;
+static void report_heap(uint32_t index, uint64_t frames, uint64_t detail);
 
-static void timed(uint32_t index, uint64_t started, uint64_t detail)
+/* The kernel heap's mapped frames (memory_stats): growth during one non-blocking call is that
+ * call's (one CPU, no preemption inside a host call). */
+static uint64_t heap_frames(void)
+{
+    static uint64_t stats[4];
+    if (soak_azoth_memory_stats((int32_t)(uintptr_t)stats) != OK)
+        return 0;
+    return stats[3];
+}
+
+static void timed(uint32_t index, uint64_t started, uint64_t heap_before, uint64_t detail)
 {
     uint64_t took = clock_ns() - started;
     if (took > SLOW_REPORT_NS && took > slowest_reported) {
         slowest_reported = took;
         report_slow(index, took, detail);
+    }
+    uint64_t heap_after = heap_frames();
+    if (heap_before && heap_after > heap_before && heap_after - heap_before > most_heap_reported) {
+        most_heap_reported = heap_after - heap_before;
+        report_heap(index, most_heap_reported, detail);
     }
 }
 
@@ -255,9 +271,10 @@ static int32_t invoke(const soak_import_t* import, const uint64_t* words)
     ++calls;
     if (blocks(import))
         return import->call(words);
+    uint64_t heap_before = heap_frames();
     uint64_t started = clock_ns();
     int32_t status = import->call(words);
-    timed((uint32_t)(import - soak_imports), started, (words[0] << 32) | (uint32_t)words[1]);
+    timed((uint32_t)(import - soak_imports), started, heap_before, (words[0] << 32) | (uint32_t)words[1]);
     return status;
 }
 
@@ -421,9 +438,10 @@ static void flood(void)
             if (limit != 0xFFFFFFFFu && delta > limit - table_elements)
                 delta = limit - table_elements;
             ++calls;
+            uint64_t heap_before = heap_frames();
             uint64_t started = clock_ns();
             int32_t grown = grow_table(below(8), delta);
-            timed(SLOW_TABLE_GROW, started, delta);
+            timed(SLOW_TABLE_GROW, started, heap_before, delta);
             if (grown < 0)
                 break;
             table_elements += delta;
@@ -435,9 +453,10 @@ static void flood(void)
         for (int i = 0; i < (until_refused ? 4096 : 1 + (int)below(8)); ++i) {
             ++calls;
             uint32_t pages = until_refused ? 1 + below(256) : 1 + below(16);
+            uint64_t heap_before = heap_frames();
             uint64_t started = clock_ns();
             __SIZE_TYPE__ grown = __builtin_wasm_memory_grow(0, pages);
-            timed(SLOW_MEMORY_GROW, started, pages);
+            timed(SLOW_MEMORY_GROW, started, heap_before, pages);
             if (grown == (__SIZE_TYPE__)-1)
                 break;
         }
@@ -542,6 +561,16 @@ static void report_slow(uint32_t index, uint64_t nanoseconds, uint64_t detail)
         call = find("azoth", "call");
     uint64_t microseconds = nanoseconds / 1000;
     uint64_t words[6] = { echo_handle, OP_SLOW, REPORT_MAGIC, ((uint64_t)index << 48) | (microseconds & 0xFFFFFFFFFFFFull), detail,
+        0xFFFFFFFFu };
+    call->call(words);
+}
+
+static void report_heap(uint32_t index, uint64_t frames, uint64_t detail)
+{
+    static const soak_import_t* call;
+    if (!call)
+        call = find("azoth", "call");
+    uint64_t words[6] = { echo_handle, OP_HEAP, REPORT_MAGIC, ((uint64_t)index << 48) | (frames & 0xFFFFFFFFFFFFull), detail,
         0xFFFFFFFFu };
     call->call(words);
 }

@@ -279,9 +279,9 @@ int main(int argc, char** argv)
             azoth_memory_stats(&stats);
             uint64_t answered = 0;
             control(CONTROL_GET_ECHO_CALLS, 0, &answered);
-            printf("soak: %llu s: %llu spawns, %llu kills, %llu echo calls, %llu free frames\n",
+            printf("soak: %llu s: %llu spawns, %llu kills, %llu echo calls, %llu free frames, kernel heap %llu frames\n",
                 (unsigned long long)((now_ns() - start) / (1000 * MS)), (unsigned long long)spawns, (unsigned long long)kills,
-                (unsigned long long)answered, (unsigned long long)stats.free_frames);
+                (unsigned long long)answered, (unsigned long long)stats.free_frames, (unsigned long long)stats.kernel_heap_frames);
             fflush(stdout);
         }
     }
@@ -330,6 +330,11 @@ int main(int argc, char** argv)
     uint64_t slow_call = 0, slow_detail = 0;
     control(CONTROL_GET_SLOW_CALL, 0, &slow_call);
     control(CONTROL_GET_SLOW_DETAIL, 0, &slow_detail);
+    uint64_t heap_call = 0, heap_detail = 0;
+    control(CONTROL_GET_HEAP_CALL, 0, &heap_call);
+    control(CONTROL_GET_HEAP_DETAIL, 0, &heap_detail);
+    printf("soak: most kernel heap in one hostile call: index %llu, %llu frames, arguments %#llx\n", (unsigned long long)(heap_call >> 48),
+        (unsigned long long)(heap_call & 0xFFFFFFFFFFFFull), (unsigned long long)heap_detail);
     /* the import's name: soak-boot-test.py maps the index (WASI table, then azoth table) */
     printf("soak: slowest hostile call: index %llu, %llu us, arguments %#llx; slowest kill %llu us\n",
         (unsigned long long)(slow_call >> 48), (unsigned long long)(slow_call & 0xFFFFFFFFFFFFull), (unsigned long long)slow_detail,

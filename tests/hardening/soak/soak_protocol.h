@@ -12,6 +12,7 @@ enum {
     OP_CONTROL = 4, /* w1 = CONTROL_MAGIC, w2 = one of below, w3 = its value */
     OP_SLOW = 5,    /* w1 = REPORT_MAGIC, w2 = import index << 48 | microseconds, w3 = its first two
                        arguments (a0 << 32 | a1 low bits): a slow non-blocking hostile call */
+    OP_HEAP = 6,    /* the same for the call that grew the kernel heap most: w2 = index << 48 | frames */
 };
 #define REPORT_MAGIC 0x534F414B484F5354ull  /* "SOAKHOST" */
 #define CONTROL_MAGIC 0x534F414B43544C21ull /* "SOAKCTL!" */
@@ -31,6 +32,8 @@ enum {
     CONTROL_GET_CLIENT_SLOWEST = 12,
     CONTROL_GET_SLOW_CALL = 13,   /* -> the slowest OP_SLOW's w2 */
     CONTROL_GET_SLOW_DETAIL = 14, /* -> its w3 */
+    CONTROL_GET_HEAP_CALL = 15,
+    CONTROL_GET_HEAP_DETAIL = 16,
 };
 
 /* What soak-echo answers to OP_ECHO (w1, w2, w3); the client computes the same. */
