@@ -4,10 +4,10 @@
 usage: waits-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
 
 Boots esp-waits.img. Its init, waits-supervisor, starts a waits-victim per blocking kind, kills it
-once it blocks and measures (guest monotonic clock) until azoth.wait reports the exit. Checks, per
-scenario: the victim said it was blocking before the kill, the supervisor's "ok" line with the
-latency under 50 ms, and at the end "waits: N scenarios, 0 failed" and power-off status 0. Prints
-the measured figures.
+once it blocks and measures (guest monotonic clock) until azoth.wait reports the exit, three times
+per scenario. Checks, per scenario: the victim said it was blocking before each kill, the
+supervisor's "ok" verdict (median under 50 ms, no attempt over 500 ms), and at the end "waits: N
+scenarios, 0 failed" and power-off status 0. Prints the measured figures.
 """
 import argparse
 import os
@@ -52,21 +52,24 @@ def main():
     failed = False
     for scenario, blocking in SCENARIOS:
         kill = "waits: " + scenario + ": killing child"
-        done = re.search(r"^waits: (ok|FAIL) " + re.escape(scenario) + r": ended (\w+) .*?([\d.]+) ms after the kill was due "
-                         r"\(([\d.]+) ms after the kill call", log, re.M)
-        kill_at = log.find(kill)
-        block_at = log.rfind(blocking, 0, kill_at if kill_at >= 0 else 0)
-        if kill_at < 0 or not done:
-            print(f"FAIL: {scenario}: no kill and result lines")
+        verdict = re.search(r"^waits: (ok|FAIL) " + re.escape(scenario) + r": median ([\d.-]+) ms after the kill was due "
+                            r"\(median ([\d.-]+) ms after the kill call; attempts ([\d., ]*) ms", log, re.M)
+        kills = [m.start() for m in re.finditer(re.escape(kill), log)]
+        if not kills or not verdict:
+            print(f"FAIL: {scenario}: no kill and verdict lines")
             failed = True
             continue
-        if block_at < 0:
-            print(f"FAIL: {scenario}: the victim did not say '{blocking}' before the kill")
-            failed = True
-        due_ms, call_ms = float(done.group(3)), float(done.group(4))
-        print(f"{args.arch}: {scenario}: {due_ms:.3f} ms from the due kill ({call_ms:.3f} ms from the kill call), ended {done.group(2)}")
-        if done.group(1) != "ok" or due_ms >= LIMIT_MS:
-            print(f"FAIL: {scenario}: {due_ms:.3f} ms (limit {LIMIT_MS:.0f} ms) or not killed")
+        # Every kill comes after the victim said it was blocking (since the previous kill of this scenario).
+        previous = 0
+        for at in kills:
+            if log.find(blocking, previous, at) < 0:
+                print(f"FAIL: {scenario}: the victim did not say '{blocking}' before a kill")
+                failed = True
+            previous = at
+        print(f"{args.arch}: {scenario}: median {verdict.group(2)} ms from the due kill (median {verdict.group(3)} ms from the kill "
+              f"call; attempts {verdict.group(4)} ms)")
+        if verdict.group(1) != "ok":
+            print(f"FAIL: {scenario}: over the limit ({LIMIT_MS:.0f} ms median, 500 ms each), hung or not killed")
             failed = True
     failed |= azoth_boot.check_expectations(log, [
         ("every scenario passed", r"^waits: \d+ scenarios, 0 failed$"),

@@ -1,9 +1,10 @@
 /* waits-supervisor: the init of the waits image (tests/hardening/waits). For every kind of
- * blocking call it starts a module that blocks there (waits-victim roles), kills it 300 ms later
- * and measures, with the monotonic clock, how long it takes until azoth.wait reports that child's
- * exit — from the moment the kill was due (so a victim holding the CPU also counts), and from the
- * kill call itself. Every figure must be under 50 ms; a teardown that does not complete in 5 s is
- * reported as hung. Prints one line per scenario, then "waits: N scenarios, F failed" and exits
+ * blocking call it starts a module that blocks there (waits-victim roles), kills it once it has
+ * blocked and measures, with the monotonic clock, how long it takes until azoth.wait reports that
+ * child's exit — from the moment the kill was due (so a victim holding the CPU counts too), and
+ * from the kill call itself. Each scenario runs three times: the median must be under 50 ms and
+ * no attempt over 500 ms; a teardown that does not complete in 5 s is reported as hung. Prints
+ * every attempt, one verdict line per scenario, then "waits: N scenarios, F failed", and exits
  * with F != 0. docs/security.md, "Waits and long calls". */
 #include <stdint.h>
 #include <stdio.h>
@@ -88,47 +89,108 @@ static const char* kind_name(uint32_t kind)
     return kind < 5 ? names[kind] : "?";
 }
 
-/* The supervisor's sleep is due at `due`; it then kills `victim` and waits for its exit. */
-static void kill_and_measure(const char* scenario, uint32_t victim, uint64_t due, uint32_t expected_kind)
+/* Each scenario runs ATTEMPTS times; its figures are judged together: the median must be under
+ * the limit and none over MAX_NS (TCG's guest clock runs on host time, so a loaded host can stretch
+ * one attempt; a real regression — a wait the kill does not reach, a long call without
+ * checkpoints — is slow every time). */
+#define ATTEMPTS 3
+#define MAX_NS 500000000ull
+
+typedef struct {
+    const char* scenario;
+    uint64_t from_due[ATTEMPTS], from_kill[ATTEMPTS];
+    int count, bad;
+} figures;
+
+static void ms(char* out, size_t size, uint64_t ns)
 {
-    ++scenarios;
+    snprintf(out, size, "%llu.%03llu", (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
+}
+
+/* The supervisor's sleep is due at `due`; it then kills `victim` and waits for its exit. */
+static void kill_and_measure(figures* f, uint32_t victim, uint64_t due, uint32_t expected_kind)
+{
     sleep_until(due);
-    uint64_t killed_at = now_ns();
-    printf("waits: %s: killing child %u\n", scenario, (unsigned)victim);
+    printf("waits: %s: killing child %u\n", f->scenario, (unsigned)victim);
     fflush(stdout);
-    killed_at = now_ns();
+    uint64_t killed_at = now_ns();
     int32_t status = azoth_kill(victim);
     azoth_child_exit_t exit = wait_for(victim, killed_at + HUNG_NS);
     uint64_t ended_at = now_ns();
     if (status != AZOTH_OK || exit.kind == 0) {
-        printf("waits: FAIL %s: kill status %d, the child did not end within %llu ms (teardown hung)\n", scenario, (int)status,
+        printf("waits: FAIL %s: kill status %d, the child did not end within %llu ms (teardown hung)\n", f->scenario, (int)status,
             (unsigned long long)(HUNG_NS / 1000000));
         fflush(stdout);
-        ++failures;
+        ++f->bad;
         return;
     }
-    uint64_t from_due = ended_at - due, from_kill = ended_at - killed_at;
-    int fast = from_due < LIMIT_NS;
-    int right_kind = exit.kind == expected_kind;
-    printf("waits: %s %s: ended %s (code %u) %llu.%03llu ms after the kill was due (%llu.%03llu ms after the kill call, limit %llu ms)\n",
-        fast && right_kind ? "ok" : "FAIL", scenario, kind_name(exit.kind), (unsigned)exit.exit_code,
-        (unsigned long long)(from_due / 1000000), (unsigned long long)(from_due / 1000 % 1000),
-        (unsigned long long)(from_kill / 1000000), (unsigned long long)(from_kill / 1000 % 1000),
-        (unsigned long long)(LIMIT_NS / 1000000));
+    char due_text[32], kill_text[32];
+    ms(due_text, sizeof due_text, ended_at - due);
+    ms(kill_text, sizeof kill_text, ended_at - killed_at);
+    printf("waits: %s: attempt %d: ended %s (code %u) %s ms after the kill was due (%s ms after the kill call)\n", f->scenario,
+        f->count + 1, kind_name(exit.kind), (unsigned)exit.exit_code, due_text, kill_text);
     fflush(stdout);
-    if (!fast || !right_kind)
+    if (exit.kind != expected_kind)
+        ++f->bad;
+    if (f->count < ATTEMPTS) {
+        f->from_due[f->count] = ended_at - due;
+        f->from_kill[f->count] = ended_at - killed_at;
+        ++f->count;
+    }
+}
+
+static void sort3(uint64_t* v, int n)
+{
+    for (int i = 1; i < n; ++i)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; --j) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/* One line per scenario: "waits: ok|FAIL SCENARIO: median M ms after the kill was due (median K ms
+ * after the kill call; attempts a, b, c ms; limit 50 ms)". */
+static void judge(figures* f)
+{
+    ++scenarios;
+    uint64_t due[ATTEMPTS], kill[ATTEMPTS];
+    for (int i = 0; i < f->count; ++i)
+        due[i] = f->from_due[i], kill[i] = f->from_kill[i];
+    sort3(due, f->count);
+    sort3(kill, f->count);
+    int good = !f->bad && f->count == ATTEMPTS && due[ATTEMPTS / 2] < LIMIT_NS && due[ATTEMPTS - 1] < MAX_NS;
+    char median[32] = "-", median_kill[32] = "-", all[128] = "";
+    if (f->count == ATTEMPTS) {
+        ms(median, sizeof median, due[ATTEMPTS / 2]);
+        ms(median_kill, sizeof median_kill, kill[ATTEMPTS / 2]);
+    }
+    for (int i = 0; i < f->count; ++i) {
+        char one[32];
+        ms(one, sizeof one, f->from_due[i]);
+        strncat(all, i ? ", " : "", sizeof all - strlen(all) - 1);
+        strncat(all, one, sizeof all - strlen(all) - 1);
+    }
+    printf("waits: %s %s: median %s ms after the kill was due (median %s ms after the kill call; attempts %s ms; limit %llu ms)\n",
+        good ? "ok" : "FAIL", f->scenario, median, median_kill, all, (unsigned long long)(LIMIT_NS / 1000000));
+    fflush(stdout);
+    if (!good)
         ++failures;
 }
 
-/* A victim alone: started, given SETTLE_MS to block, killed. */
-static void alone(const char* scenario, const char* module)
+/* A victim alone: started, given `settle_ms` to block, killed. */
+static void alone(const char* scenario, const char* module, uint64_t settle_ms)
 {
-    uint32_t victim = start(module);
-    if (!victim) {
-        ++scenarios, ++failures;
-        return;
+    figures f = { scenario, { 0 }, { 0 }, 0, 0 };
+    for (int attempt = 0; attempt < ATTEMPTS; ++attempt) {
+        uint32_t victim = start(module);
+        if (!victim) {
+            ++f.bad;
+            break;
+        }
+        kill_and_measure(&f, victim, now_ns() + settle_ms * 1000000ull, AZOTH_EXIT_KILLED);
     }
-    kill_and_measure(scenario, victim, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+    judge(&f);
 }
 
 /* Ends a helper child that must already be ending (or be killable at once). */
@@ -149,60 +211,71 @@ static void reap(const char* what, uint32_t child, int kill_it, uint32_t expecte
 
 int main(void)
 {
-    printf("waits: kill during every kind of blocking call (limit %llu ms)\n", (unsigned long long)(LIMIT_NS / 1000000));
+    printf("waits: kill during every kind of blocking call (limit %llu ms, median of %d attempts)\n", (unsigned long long)(LIMIT_NS / 1000000),
+        ATTEMPTS);
     fflush(stdout);
-    alone("sleep (poll_oneoff clock 2^63 ns)", "waits-sleep");
-    alone("stdin read (fd_read 0)", "waits-stdin");
-    alone("stdin poll (poll_oneoff fd_read 0)", "waits-poll-stdin");
-    alone("event_wait", "waits-event");
-    alone("random_get of 32 MiB", "waits-random");
-    alone("child wait (azoth.wait, its child sleeping)", "waits-child");
+    alone("sleep (poll_oneoff clock 2^63 ns)", "waits-sleep", SETTLE_MS);
+    alone("stdin read (fd_read 0)", "waits-stdin", SETTLE_MS);
+    alone("stdin poll (poll_oneoff fd_read 0)", "waits-poll-stdin", SETTLE_MS);
+    alone("event_wait", "waits-event", SETTLE_MS);
+    /* Its 32 MiB buffer takes a while to grow on the slower TCG arches (memory.grow zeroes frames):
+     * it must be in its random_get loop when the kill comes. */
+    alone("random_get of 32 MiB", "waits-random", 2000);
+    alone("child wait (azoth.wait, its child sleeping)", "waits-child", SETTLE_MS);
 
-    /* A call whose server handler blocks: the caller is killed. */
-    {
-        uint32_t server = start("waits-server");
-        sleep_until(now_ns() + 100000000ull);
-        uint32_t caller = start("waits-client-sleep");
-        if (server && caller)
-            kill_and_measure("caller killed while the server's handler sleeps on its thread", caller, now_ns() + SETTLE_MS * 1000000ull,
-                AZOTH_EXIT_KILLED);
-        reap("server after its caller was killed", server, 1, AZOTH_EXIT_KILLED, 0);
+    figures caller_killed = { "caller killed while the server's handler sleeps on its thread", { 0 }, { 0 }, 0, 0 };
+    figures server_sleep = { "server killed while its handler sleeps 2^63 ns (finding 4)", { 0 }, { 0 }, 0, 0 };
+    figures server_stdin = { "server killed while its handler reads stdin (finding 4)", { 0 }, { 0 }, 0, 0 };
+    figures queued = { "caller queued behind a busy server", { 0 }, { 0 }, 0, 0 };
+    figures server_queue = { "server killed while one caller's handler sleeps (finding 4)", { 0 }, { 0 }, 0, 0 };
+    for (int attempt = 0; attempt < ATTEMPTS; ++attempt) {
+        /* A call whose server handler blocks: the caller is killed. */
+        {
+            uint32_t server = start("waits-server");
+            sleep_until(now_ns() + 100000000ull);
+            uint32_t caller = start("waits-client-sleep");
+            if (server && caller)
+                kill_and_measure(&caller_killed, caller, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+            reap("server after its caller was killed", server, 1, AZOTH_EXIT_KILLED, 0);
+        }
+        /* Finding 4: the server is killed while its handler sleeps 2^63 ns / reads stdin on a
+         * caller's thread; the caller's call ends E_SERVER_TRAPPED and it exits 0. */
+        {
+            uint32_t server = start("waits-server");
+            sleep_until(now_ns() + 100000000ull);
+            uint32_t caller = start("waits-client-sleep");
+            if (server && caller)
+                kill_and_measure(&server_sleep, server, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+            reap("caller of the killed sleeping handler", caller, 0, AZOTH_EXIT_EXITED, 0);
+        }
+        {
+            uint32_t server = start("waits-server");
+            sleep_until(now_ns() + 100000000ull);
+            uint32_t caller = start("waits-client-stdin");
+            if (server && caller)
+                kill_and_measure(&server_stdin, server, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+            reap("caller of the killed reading handler", caller, 0, AZOTH_EXIT_EXITED, 0);
+        }
+        /* A call queued behind a busy server (its Store held by a sleeping handler): the queued
+         * caller is killed; then the server (finding 4 again), whose sleeping caller then exits 0. */
+        {
+            uint32_t server = start("waits-server");
+            sleep_until(now_ns() + 100000000ull);
+            uint32_t holder = start("waits-client-sleep");
+            sleep_until(now_ns() + 100000000ull);
+            uint32_t waiting = start("waits-client-queued");
+            if (server && holder && waiting)
+                kill_and_measure(&queued, waiting, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+            if (server && holder)
+                kill_and_measure(&server_queue, server, now_ns() + 10000000ull, AZOTH_EXIT_KILLED);
+            reap("caller that held the server's Store", holder, 0, AZOTH_EXIT_EXITED, 0);
+        }
     }
-    /* Finding 4: the server is killed while its handler sleeps 2^63 ns / reads stdin on a
-     * caller's thread; the caller's call ends E_SERVER_TRAPPED and it exits 0. */
-    {
-        uint32_t server = start("waits-server");
-        sleep_until(now_ns() + 100000000ull);
-        uint32_t caller = start("waits-client-sleep");
-        if (server && caller)
-            kill_and_measure("server killed while its handler sleeps 2^63 ns (finding 4)", server, now_ns() + SETTLE_MS * 1000000ull,
-                AZOTH_EXIT_KILLED);
-        reap("caller of the killed sleeping handler", caller, 0, AZOTH_EXIT_EXITED, 0);
-    }
-    {
-        uint32_t server = start("waits-server");
-        sleep_until(now_ns() + 100000000ull);
-        uint32_t caller = start("waits-client-stdin");
-        if (server && caller)
-            kill_and_measure("server killed while its handler reads stdin (finding 4)", server, now_ns() + SETTLE_MS * 1000000ull,
-                AZOTH_EXIT_KILLED);
-        reap("caller of the killed reading handler", caller, 0, AZOTH_EXIT_EXITED, 0);
-    }
-    /* A call queued behind a busy server (its Store held by a sleeping handler): the queued
-     * caller is killed; then the server (finding 4 again), whose sleeping caller then exits 0. */
-    {
-        uint32_t server = start("waits-server");
-        sleep_until(now_ns() + 100000000ull);
-        uint32_t holder = start("waits-client-sleep");
-        sleep_until(now_ns() + 100000000ull);
-        uint32_t queued = start("waits-client-queued");
-        if (server && holder && queued)
-            kill_and_measure("caller queued behind a busy server", queued, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
-        if (server && holder)
-            kill_and_measure("server killed while one caller's handler sleeps (finding 4)", server, now_ns() + 10000000ull,
-                AZOTH_EXIT_KILLED);
-        reap("caller that held the server's Store", holder, 0, AZOTH_EXIT_EXITED, 0);
-    }
+    judge(&caller_killed);
+    judge(&server_sleep);
+    judge(&server_stdin);
+    judge(&queued);
+    judge(&server_queue);
     printf("waits: %d scenarios, %d failed\n", scenarios, failures);
     fflush(stdout);
     return failures ? 1 : 0;
