@@ -4,12 +4,16 @@ namespace ath::ipc {
 
 using namespace object;
 
-Result<RefPtr<Channel>> Channel::create(ObjectAllocator& allocator, PageMapper& mapper, WaitProvider& waiter, u64 region_size, u32 slot_size)
+Result<RefPtr<Channel>> Channel::create(ObjectAllocator& allocator, PageMapper& mapper, WaitProvider& waiter, u64 region_size,
+    u32 slot_size, ResourceAccount* account)
 {
-    auto region = TRY(Region::create(allocator, mapper, region_size));
+    auto charge = TRY(ResourceCharge::take(account, Resource::Channels, 1));
+    auto region = TRY(Region::create(allocator, mapper, region_size, account));
     auto event = TRY(Event::create(allocator, waiter));
     auto ring = TRY(RingView::format(region->kernel_bytes(), slot_size));
-    return make_object<Channel>(allocator, move(region), move(event), ring, waiter);
+    auto channel = TRY(make_object<Channel>(allocator, move(region), move(event), ring, waiter));
+    channel->m_charge = move(charge);
+    return channel;
 }
 
 ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns)

@@ -16,9 +16,10 @@ public:
     static constexpr u32 readable_bit = 1u << 0;
     static constexpr u32 writable_bit = 1u << 1;
 
-    // A ring of `slot_size`-byte slots in a fresh region of `region_size` bytes.
+    // A ring of `slot_size`-byte slots in a fresh region of `region_size` bytes. The channel is
+    // charged to `account` (Resource::Channels; its region as a Region) while it exists.
     static Result<object::RefPtr<Channel>> create(object::ObjectAllocator&, object::PageMapper&, object::WaitProvider&,
-        u64 region_size, u32 slot_size);
+        u64 region_size, u32 slot_size, object::ResourceAccount* account = object::current_resource_account());
 
     // Waits up to `timeout_ns` (object::wait_forever, or 0 to poll) for room; TimedOut if none.
     ErrorOr send(ReadonlyBytes message, u64 timeout_ns);
@@ -43,6 +44,7 @@ private:
     object::RefPtr<object::Event> m_event;
     RingView m_ring;
     object::WaitProvider& m_waiter;
+    object::ResourceCharge m_charge;
 };
 
 } // namespace ath::ipc

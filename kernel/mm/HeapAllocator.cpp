@@ -34,7 +34,7 @@ namespace {
 constexpr usize minimum_block = HeapAllocator::header_size + HeapAllocator::minimum_alignment;
 }
 
-ErrorOr HeapAllocator::add_region(Bytes memory)
+ErrorOr HeapAllocator::add_region(Bytes memory, bool releasable)
 {
     if (m_region_count == max_regions)
         return Error::from(ErrorCode::Exhausted, "heap region table is full");
@@ -58,8 +58,29 @@ ErrorOr HeapAllocator::add_region(Bytes memory)
     end->next_free = nullptr;
     poison(first->payload(), first->payload_size());
     insert_free(first);
-    m_regions[m_region_count++] = Region { memory.data(), size };
+    m_regions[m_region_count++] = Region { memory.data(), size, releasable };
     return {};
+}
+
+Optional<Bytes> HeapAllocator::release_if_empty(const void* address)
+{
+    auto where = reinterpret_cast<uptr>(address);
+    for (usize i = 0; i < m_region_count; ++i) {
+        Region region = m_regions[i];
+        auto base = reinterpret_cast<uptr>(region.base);
+        if (where < base || where - base >= region.size)
+            continue;
+        auto* first = reinterpret_cast<Block*>(region.base);
+        // Empty: one free block spanning the region, followed by the region's end sentinel.
+        if (!region.releasable || first->state != BlockState::Free || first->next()->state != BlockState::End)
+            return none;
+        remove_free(first);
+        for (usize j = i + 1; j < m_region_count; ++j)
+            m_regions[j - 1] = m_regions[j];
+        m_regions[--m_region_count] = Region {};
+        return Bytes(region.base, region.size);
+    }
+    return none;
 }
 
 void HeapAllocator::insert_free(Block* block)

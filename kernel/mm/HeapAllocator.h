@@ -7,6 +7,7 @@
 // freed twice, is recognised instead of corrupting the heap. Free blocks sit on one list, linked
 // through their payload. With poisoning on, freed payloads are filled with poison_byte and checked
 // again when reused, which catches writes after free.
+#include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 
@@ -31,8 +32,13 @@ public:
     HeapAllocator(const HeapAllocator&) = delete;
     HeapAllocator& operator=(const HeapAllocator&) = delete;
 
-    // Hands `memory` to the heap. It must be 16-byte aligned and big enough for a block.
-    ErrorOr add_region(Bytes memory);
+    // Hands `memory` to the heap. It must be 16-byte aligned and big enough for a block. A
+    // `releasable` region is given back by release_if_empty() once nothing in it is allocated.
+    ErrorOr add_region(Bytes memory, bool releasable = false);
+    // If the releasable region holding `address` (a pointer just freed) has no live allocation
+    // left, takes it out of the heap and returns its bytes (the caller unmaps them); none otherwise.
+    Optional<Bytes> release_if_empty(const void* address);
+    usize region_count() const { return m_region_count; }
 
     // `alignment` is a power of two; sizes and alignments below 16 are rounded up.
     Result<void*> allocate(usize size, usize alignment = minimum_alignment);
@@ -59,6 +65,7 @@ private:
     struct Region {
         u8* base;
         usize size;
+        bool releasable;
     };
     Region m_regions[max_regions] {};
     usize m_region_count { 0 };

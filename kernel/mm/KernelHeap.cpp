@@ -5,6 +5,7 @@
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
+#include <kernel/mm/VirtualRangeAllocator.h>
 
 namespace ath {
 
@@ -17,17 +18,33 @@ constexpr u64 growth_step_bytes = 4ULL << 20;
 
 alignas(HeapAllocator) u8 g_heap_storage[sizeof(HeapAllocator)];
 HeapAllocator* g_heap = nullptr;
+alignas(VirtualRangeAllocator) u8 g_window_storage[sizeof(VirtualRangeAllocator)];
+VirtualRangeAllocator* g_window = nullptr; // which parts of the heap window are in use
 u64 g_mapped_bytes = 0;
+u64 g_released_bytes = 0;
 SpinLock g_heap_lock;
 
+// Unmaps `bytes` at `base` and frees their frames.
+void unmap_and_free(VirtualAddress base, u64 bytes)
+{
+    for (u64 offset = 0; offset < bytes; offset += page_size) {
+        auto physical = Arch::Mmu::translate(base.offset(offset));
+        (void)Arch::Mmu::unmap(base.offset(offset), 1);
+        if (physical.has_value())
+            (void)physical_frames().free(*physical);
+    }
+}
+
 // Maps `bytes` more of the heap window (fresh frames, one at a time: the heap need not be
-// physically contiguous) and gives them to the allocator as a region.
+// physically contiguous) and gives them to the allocator as a region. Every region but the first
+// is releasable: when its last allocation is freed, kfree gives its frames back (release_region).
 ErrorOr grow_heap(u64 bytes)
 {
     bytes = align_up(bytes, page_size);
-    if (bytes > heap_window_size - g_mapped_bytes)
+    auto range = g_window->allocate(bytes);
+    if (range.is_error())
         return Error::from(ErrorCode::OutOfMemory, "kernel heap window is full");
-    VirtualAddress base(heap_window_base + g_mapped_bytes);
+    VirtualAddress base = range.value().base;
     for (u64 offset = 0; offset < bytes; offset += page_size) {
         auto frame = physical_frames().allocate();
         ErrorOr mapped = frame.is_error() ? ErrorOr(frame.error())
@@ -36,18 +53,28 @@ ErrorOr grow_heap(u64 bytes)
             // Give back what this attempt took so a failed growth leaves no trace.
             if (frame.has_value())
                 (void)physical_frames().free(frame.value());
-            for (u64 undo = 0; undo < offset; undo += page_size) {
-                auto physical = Arch::Mmu::translate(base.offset(undo));
-                (void)Arch::Mmu::unmap(base.offset(undo), 1);
-                if (physical.has_value())
-                    (void)physical_frames().free(*physical);
-            }
+            unmap_and_free(base, offset);
+            (void)g_window->free(range.value());
             return mapped.release_error();
         }
     }
-    TRY(g_heap->add_region(Bytes(base.as_ptr<u8>(), bytes)));
+    if (auto added = g_heap->add_region(Bytes(base.as_ptr<u8>(), bytes), /* releasable */ g_mapped_bytes != 0); added.is_error()) {
+        unmap_and_free(base, bytes);
+        (void)g_window->free(range.value());
+        return added.release_error();
+    }
     g_mapped_bytes += bytes;
     return {};
+}
+
+// A region the heap gave back (release_if_empty): its frames go back to the frame allocator.
+void release_region(Bytes region)
+{
+    VirtualAddress base(reinterpret_cast<uptr>(region.data()));
+    unmap_and_free(base, region.size());
+    VERIFY(!g_window->free(VirtualRange { base, region.size() }).is_error());
+    g_mapped_bytes -= region.size();
+    g_released_bytes += region.size();
 }
 
 } // namespace
@@ -55,6 +82,8 @@ ErrorOr grow_heap(u64 bytes)
 ErrorOr init_kernel_heap()
 {
     g_heap = new (g_heap_storage) HeapAllocator(ATH_HEAP_POISON != 0);
+    auto window = TRY(VirtualRangeAllocator::create(VirtualRange { VirtualAddress(heap_window_base), heap_window_size }));
+    g_window = new (g_window_storage) VirtualRangeAllocator(move(window));
     TRY(grow_heap(initial_heap_bytes));
     println("athanor: heap: {} KiB mapped at {:#x}, freed-memory poisoning {}", g_mapped_bytes >> 10,
             heap_window_base, g_heap->poisons_freed_memory() ? "on" : "off");
@@ -68,6 +97,7 @@ HeapAllocator& kernel_heap()
 }
 
 u64 kernel_heap_mapped_bytes() { return g_mapped_bytes; }
+u64 kernel_heap_released_bytes() { return g_released_bytes; }
 
 } // namespace mm
 
@@ -100,6 +130,16 @@ void kfree(void* pointer)
     auto freed = mm::kernel_heap().free(pointer);
     if (freed.is_error())
         PANIC(freed.error().reason);
+    // A growth region with nothing left in it goes back to the frame allocator.
+    if (auto empty = mm::kernel_heap().release_if_empty(pointer); empty.has_value())
+        mm::release_region(*empty);
+}
+
+Result<usize> kmalloc_size(const void* pointer)
+{
+    InterruptsDisabled no_interrupts;
+    ScopedLock lock(mm::g_heap_lock);
+    return mm::kernel_heap().allocation_size(pointer);
 }
 
 } // namespace ath

@@ -11,7 +11,11 @@ namespace ath {
 
 Result<void*> kmalloc(usize size, usize alignment = mm::HeapAllocator::minimum_alignment);
 // Freeing something that is not a live allocation is a kernel bug: it panics with the reason.
+// A growth region of the heap whose last allocation is freed is unmapped and its frames freed, so
+// the frames a module's Store took come back when it ends (the first 4 MiB stay mapped).
 void kfree(void* pointer);
+// The usable size of a live kmalloc allocation (what accounting charges).
+Result<usize> kmalloc_size(const void* pointer);
 
 namespace mm {
 
@@ -19,6 +23,8 @@ ErrorOr init_kernel_heap();
 HeapAllocator& kernel_heap();
 // Bytes of the heap window currently mapped.
 u64 kernel_heap_mapped_bytes();
+// Bytes of growth regions given back to the frame allocator since boot.
+u64 kernel_heap_released_bytes();
 
 } // namespace mm
 

@@ -22,6 +22,10 @@ Result<HandleEntry*> HandleTable::find_live(Handle handle)
 
 Result<HandleEntry*> HandleTable::allocate_slot()
 {
+    // The process's max-handles limit (kernel/object/ResourceAccount.h): counted only when it is
+    // below the table's capacity.
+    if (m_limit < capacity && live_count() >= m_limit)
+        return Error::from(ErrorCode::Exhausted, "resource limit: the process holds as many handles as its manifest allows");
     for (auto& entry : m_entries) {
         if (!entry.live && !entry.retired && !entry.pending_release)
             return &entry;

@@ -174,6 +174,10 @@ public:
     void close_all();
 
     u32 live_count() const;
+    // At most `limit` live handles from now on (the process's max-handles; capacity and above: no
+    // limit but the capacity). Handles already live stay; new ones are refused with Exhausted.
+    void set_limit(u64 limit) { m_limit = limit < capacity ? static_cast<u32>(limit) : capacity; }
+    u32 limit() const { return m_limit; }
 
     // For mapping code: attach a record to the live handle (under the space lock).
     ErrorOr attach_mapping(Handle handle, MappingRecord& record);
@@ -199,6 +203,7 @@ private:
 
     CapabilitySpace& m_space;
     u64 m_epoch { next_epoch() };
+    u32 m_limit { capacity };
     HandleEntry m_entries[capacity];
 };
 

@@ -146,6 +146,17 @@ ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
         if (bad)
             return Error::from(ErrorCode::Malformed, "manifest: unknown capability");
     } else {
+        for (usize i = 0; i < resource_kind_count; ++i) {
+            const ResourceKindInfo& kind = resource_kinds[i];
+            if (key != kind.manifest_key)
+                continue;
+            if (manifest.has_limit(static_cast<Resource>(i)))
+                return Error::from(ErrorCode::Malformed, "manifest: names a resource limit twice");
+            u64 number = TRY(parse_number(value, kind.manifest_maximum));
+            manifest.limits.limits[i] = number * kind.manifest_unit;
+            manifest.limits_set |= 1u << i;
+            return {};
+        }
         return Error::from(ErrorCode::Malformed, "manifest: unknown key");
     }
     return {};

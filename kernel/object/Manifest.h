@@ -12,6 +12,10 @@
 //   capabilities = a b c            supervisor, console, serial-port (docs/processes.md)
 //   handle = kind:object-name:rights    a handle the module gets (repeatable, up to 16)
 //   serves = NAME                   the module serves endpoint NAME (its azoth_handle export)
+//   max-memory-mb = N               resource limits (kernel/object/ResourceAccount.h lists each key,
+//   max-kernel-heap-mb = N          its unit and what it counts; docs/security.md their defaults):
+//   max-table-elements = N          a key left out gets the default, ResourceLimits::defaults()
+//   max-handles = N, max-regions = N, max-channels = N, max-read-only-mappings = N, max-timers = N
 // Least privilege: a module gets the handles its manifest names and nothing else. A handle line
 // is kind:object-name:rights (kinds endpoint, region, channel, event, process), rights joined by
 // '+' from read, write, map, call, transfer, derive, revoke. The publisher (the kernel for booted
@@ -23,6 +27,7 @@
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/object/Process.h>
+#include <kernel/object/ResourceAccount.h>
 
 namespace ath::object {
 
@@ -49,6 +54,11 @@ struct Manifest {
     bool supervisor { false };
     bool console { false };
     bool serial_port { false };
+    // Resource limits the manifest names (bit i of limits_set: Resource i has a line); the others
+    // are left to the defaults.
+    ResourceLimits limits;
+    u32 limits_set { 0 };
+    bool has_limit(Resource kind) const { return (limits_set >> static_cast<u32>(kind)) & 1; }
 
     // Views point into `text` (and `default_name`), which must outlive the manifest. Without a
     // `name` line the name is `default_name`; with both they must agree; with neither: Malformed.

@@ -5,6 +5,7 @@
 #include <kernel/object/Object.h>
 #include <kernel/lib/Span.h>
 #include <kernel/object/PageMapper.h>
+#include <kernel/object/ResourceAccount.h>
 
 namespace ath::object {
 
@@ -13,8 +14,11 @@ public:
     static constexpr ObjectType type_tag = ObjectType::Region;
     static constexpr u64 max_size = 1ull << 30;
 
-    // `size` is rounded up to whole pages; 0 or more than max_size -> InvalidArgument.
-    static Result<RefPtr<Region>> create(ObjectAllocator&, PageMapper&, u64 size);
+    // `size` is rounded up to whole pages; 0 or more than max_size -> InvalidArgument. The region
+    // and its pages are charged to `account` (Resource::Regions, Resource::MemoryBytes) until it
+    // goes: over a limit -> Exhausted / OutOfMemory and nothing is made.
+    static Result<RefPtr<Region>> create(ObjectAllocator&, PageMapper&, u64 size,
+        ResourceAccount* account = current_resource_account());
 
     u64 size() const { return m_pages.size; }
     const RegionPages& pages() const { return m_pages; }
@@ -28,6 +32,8 @@ public:
 private:
     PageMapper& m_mapper;
     RegionPages m_pages;
+    ResourceCharge m_count_charge;
+    ResourceCharge m_memory_charge;
 };
 
 } // namespace ath::object

@@ -70,9 +70,12 @@ u64 TimerQueue::comparisons()
     return m_armed.comparisons();
 }
 
-Result<RefPtr<Timer>> Timer::create(ObjectAllocator& allocator, TimerQueue& queue)
+Result<RefPtr<Timer>> Timer::create(ObjectAllocator& allocator, TimerQueue& queue, ResourceAccount* account)
 {
-    return make_object<Timer>(allocator, queue);
+    auto charge = TRY(ResourceCharge::take(account, Resource::Timers, 1));
+    auto timer = TRY(make_object<Timer>(allocator, queue));
+    timer->m_charge = move(charge);
+    return timer;
 }
 
 Timer::~Timer()

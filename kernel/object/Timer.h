@@ -13,6 +13,7 @@
 #include <kernel/lib/SpinLock.h>
 #include <kernel/object/Event.h>
 #include <kernel/sched/DeadlineHeap.h>
+#include <kernel/object/ResourceAccount.h>
 
 namespace ath::object {
 
@@ -58,7 +59,8 @@ public:
     // Shortest period: a periodic timer cannot ask for more than 10 000 signals per second.
     static constexpr u64 min_period_ns = 100'000;
 
-    static Result<RefPtr<Timer>> create(ObjectAllocator&, TimerQueue&);
+    // Charged to `account` (Resource::Timers) while it exists: Exhausted over the limit.
+    static Result<RefPtr<Timer>> create(ObjectAllocator&, TimerQueue&, ResourceAccount* account = current_resource_account());
 
     // Signals `bits` of `event` from now on. InvalidArgument for no bits.
     ErrorOr bind(RefPtr<Event> event, u32 bits);
@@ -89,6 +91,7 @@ private:
     u64 m_fires { 0 };
     u64 m_overruns { 0 };
     sched::DeadlineNode m_node; // in the queue's heap while armed
+    ResourceCharge m_charge;
 };
 
 } // namespace ath::object

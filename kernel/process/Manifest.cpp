@@ -35,6 +35,8 @@ Result<ModuleManifest> ModuleTable::parse(StringView name, StringView text, Read
     manifest.serial_port = parsed.serial_port;
     manifest.handles = parsed.handles;
     manifest.serves = parsed.serves;
+    manifest.limits = parsed.limits;
+    manifest.limits_set = parsed.limits_set;
     return manifest;
 }
 

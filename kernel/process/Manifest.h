@@ -2,7 +2,7 @@
 
 // Module manifests in the initrd: modules/NAME.manifest next to modules/NAME.wasm, in the one
 // manifest format (kernel/object/Manifest.h lists every key: args, restart, max-restarts,
-// cpu-limit-ms, priority, capabilities, handle, serves). Capabilities: `supervisor` (may spawn and
+// cpu-limit-ms, priority, capabilities, handle, serves, and the resource limits max-*). Capabilities: `supervisor` (may spawn and
 // supervise the other modules), `console` (WASI stdin/stdout/stderr reach the console),
 // `serial-port` (may claim the console UART: the UART driver, kernel/process/ConsoleStream.h).
 // `handle` lines are granted when the module is spawned (kernel/process/ProcessIpc.h).
@@ -32,6 +32,19 @@ struct ModuleManifest {
     // Handles granted at spawn (views into the initrd) and the endpoint it serves (empty: none).
     FixedVector<object::ManifestHandle, object::Manifest::max_handles> handles;
     StringView serves { };
+    // Resource limits named by the manifest (object::Manifest::limits / limits_set).
+    object::ResourceLimits limits;
+    u32 limits_set { 0 };
+    // The limits a process of this module runs with: the manifest's, the defaults for the rest.
+    object::ResourceLimits effective_limits(const object::ResourceLimits& defaults) const
+    {
+        object::ResourceLimits result = defaults;
+        for (usize i = 0; i < object::resource_kind_count; ++i) {
+            if ((limits_set >> i) & 1)
+                result.limits[i] = limits.limits[i];
+        }
+        return result;
+    }
 
     StringView name_view() const { return StringView(name, name_length); }
     // argv as one line. Never stores a view of `name`: manifests are copied around.

@@ -1,6 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/PhysicalMemory.h>
 #include <kernel/process/ConsoleStream.h>
 #include <kernel/process/KernelWait.h>
 #include <kernel/process/Manifest.h>
@@ -29,6 +30,23 @@ wasm::SafepointAction on_safepoint(void* owner)
     if (!safepoint() || static_cast<Process*>(owner)->kill_requested())
         return wasm::SafepointAction::Abort;
     return wasm::SafepointAction::Continue;
+}
+
+// Resource accounts (kernel/object/ResourceAccount.h): the defaults are shares of the memory that
+// was free when the first process started; kernel objects made now are charged to the running
+// process.
+u64 g_usable_bytes = 0;
+object::ResourceLimits default_resource_limits()
+{
+    if (g_usable_bytes == 0)
+        g_usable_bytes = mm::physical_frames().free_count() * page_size;
+    return object::ResourceLimits::defaults(g_usable_bytes);
+}
+void free_account(object::ResourceAccount* account) { delete account; }
+object::ResourceAccount* running_process_account()
+{
+    Process* process = Process::current();
+    return process ? &process->account() : nullptr;
 }
 
 } // namespace
@@ -125,12 +143,25 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
         ipc_spec.handles = manifest->handles.span();
         ipc_spec.serves = manifest->serves;
     }
+    object::ResourceLimits limits = default_resource_limits();
+    if (manifest)
+        limits = manifest->effective_limits(limits);
+    object::set_resource_account_source(&running_process_account);
+    process->m_account = new (std::nothrow) object::ResourceAccount(limits, &free_account);
+    if (!process->m_account) {
+        if (spec.parent)
+            spec.parent->forget_child(*process);
+        process->destroy_unstarted();
+        return Error::from(ErrorCode::OutOfMemory, "no memory for a process");
+    }
     if (auto prepared = process->m_ipc.prepare(ipc_spec, *process); prepared.is_error()) {
         if (spec.parent)
             spec.parent->forget_child(*process);
         process->destroy_unstarted();
         return prepared.release_error();
     }
+    if (process->m_ipc.object())
+        process->m_ipc.object()->handles().set_limit(limits[object::Resource::Handles]);
     auto thread = spawn_thread(process->name(), spec.priority, thread_entry, process);
     if (thread.is_error()) {
         if (spec.parent)
@@ -160,7 +191,11 @@ void Process::run()
         config.memory_provider = &sys::KernelLinearMemory::instance();
         config.max_call_depth = process_call_depth;
         config.value_stack_slots = process_value_stack_slots;
-        wasm::Store store(sys::KernelAllocator::instance(), config);
+        // Everything the Store takes is charged to this process (declared first: they outlive it).
+        sys::AccountedAllocator allocator(*m_account);
+        sys::AccountLimiter limiter(*m_account);
+        config.limiter = &limiter;
+        wasm::Store store(allocator, config);
         store.set_interrupt_flag(preempt_flag());
         store.set_safepoint_hook(on_safepoint, this);
 
@@ -227,6 +262,12 @@ void Process::run()
                 finish(ExitKind::Failed, 0, error.reason, phase, error.code);
         }
         // The Store (and with it every linear-memory frame) goes here, on the process's thread.
+    }
+    for (usize i = 0; i < object::resource_kind_count; ++i) {
+        auto kind = static_cast<object::Resource>(i);
+        if (m_account->refusals(kind))
+            println("athanor: {}: resource limit reached: {} (limit {}, refused {} times)", name(),
+                object::resource_info(kind).name, m_account->limit(kind), m_account->refusals(kind));
     }
     // A driver that ends gives the console back; a supervisor takes its children with it.
     console_detach(*this);
@@ -344,6 +385,8 @@ void Process::wait()
 
 void Process::destroy_unstarted()
 {
+    if (m_account)
+        m_account->unref();
     delete m_module;
     if (m_string_storage)
         kfree(m_string_storage);
@@ -356,6 +399,7 @@ void Process::destroy()
     VERIFY(!m_module);
     if (m_string_storage)
         kfree(m_string_storage);
+    m_account->unref();
     delete this;
 }
 

@@ -12,6 +12,7 @@
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
+#include <kernel/object/ResourceAccount.h>
 #include <kernel/process/ProcessIpc.h>
 #include <kernel/process/Threads.h>
 #include <kernel/wasm/Runtime.h>
@@ -78,6 +79,8 @@ public:
     static Process* current();
     // Its handles, azoth context and call stack (kernel/process/ProcessIpc.h).
     ProcessIpc& ipc() { return m_ipc; }
+    // What it may spend and has spent (kernel/object/ResourceAccount.h): limits from its manifest.
+    object::ResourceAccount& account() const { return *m_account; }
     // From a kernel thread: blocks until the process has exited (even when that thread is being
     // killed: a parent must not free a child that still runs).
     void wait();
@@ -119,6 +122,7 @@ private:
     u64 m_spawned_at_ns { 0 };
     u64 m_start_latency_ns { 0 };
     ExitStatus m_status;
+    object::ResourceAccount* m_account { nullptr };
     ProcessIpc m_ipc;
     sched::WaitQueue m_exit_waiters;
     Process* m_parent { nullptr };

@@ -1,4 +1,5 @@
 #include <kernel/mm/KernelHeap.h>
+#include <kernel/mm/PhysicalMemory.h>
 #include <kernel/sys/KernelAllocator.h>
 
 namespace ath::sys {
@@ -21,6 +22,34 @@ KernelAllocator& KernelAllocator::instance()
     // No state: a function-local object needs no constructor to run at boot.
     static KernelAllocator allocator;
     return allocator;
+}
+
+void* AccountedAllocator::allocate(usize size, usize alignment)
+{
+    // A module-driven allocation never takes the last frames (the heap would have to grow into them).
+    u64 pages = (static_cast<u64>(size) + page_size - 1) / page_size;
+    if (mm::physical_frames().free_count() < module_reserved_frames + pages)
+        return nullptr;
+    auto memory = kmalloc(size == 0 ? 1 : size, max(alignment, mm::HeapAllocator::minimum_alignment));
+    if (memory.is_error())
+        return nullptr;
+    // Charged by what the heap really handed out, so deallocate gives back exactly the same.
+    usize charged = kmalloc_size(memory.value()).value_or(size);
+    if (m_account.charge(object::Resource::KernelHeapBytes, charged).is_error()) {
+        kfree(memory.value());
+        return nullptr;
+    }
+    return memory.value();
+}
+
+void AccountedAllocator::deallocate(void* pointer, usize, usize)
+{
+    if (!pointer)
+        return;
+    auto size = kmalloc_size(pointer);
+    VERIFY(size.has_value()); // the engine frees only what it allocated
+    m_account.release(object::Resource::KernelHeapBytes, size.value());
+    kfree(pointer);
 }
 
 } // namespace ath::sys

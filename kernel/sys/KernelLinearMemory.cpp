@@ -5,6 +5,7 @@
 #include <kernel/mm/LinearMemoryReservations.h>
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
+#include <kernel/object/ResourceAccount.h>
 #include <kernel/sys/KernelLinearMemory.h>
 
 namespace ath::sys {
@@ -93,6 +94,7 @@ struct ReadOnlyMapping {
     u64 count { 0 };             // pages
     u64 region_first { 0 };      // physical address of the region frame under the first page
     const object::ReadOnlyWriteSink* sink { nullptr };
+    object::ResourceCharge charge; // Resource::ReadOnlyMappings of the process that mapped it
 };
 ReadOnlyMapping g_read_only[KernelPageMapper::max_read_only_mappings];
 u64 g_read_only_copies = 0;
@@ -256,7 +258,8 @@ ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
         }
         if (!entry)
             return Error::from(ErrorCode::Exhausted, "too many read-only region mappings");
-        *entry = ReadOnlyMapping { base, count, pages.token + offset, sink };
+        auto charge = TRY(object::ResourceCharge::take(object::current_resource_account(), object::Resource::ReadOnlyMappings, 1));
+        *entry = ReadOnlyMapping { base, count, pages.token + offset, sink, move(charge) };
         __atomic_add_fetch(&g_read_only_count, 1, __ATOMIC_RELEASE);
         set_write_fault_hook(&resolve_read_only_write);
         object::set_read_only_query(&touches_read_only);

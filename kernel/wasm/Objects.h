@@ -34,6 +34,7 @@ struct FunctionInstance final : Function, StoreObject {
 struct TableInstance final : Table, StoreObject {
     TableType table_type;
     Vector<u64> elements; // encoded references, 0 = null
+    ResourceLimiter* limiter { nullptr }; // the creating Store's (StoreConfig::limiter)
 };
 
 struct MemoryInstance final : Memory, StoreObject {

@@ -258,7 +258,15 @@ Result<u32> Table::grow(u32 delta, Value initial)
     u64 maximum = table->table_type.limits.maximum.has_value() ? table->table_type.limits.maximum.value() : 0xFFFFFFFFull;
     if (new_size > maximum || new_size > implementation_limit)
         return Error::from(ErrorCode::OutOfRange, "table limit exceeded");
-    TRY(table->elements.resize(new_size, initial.raw_low()));
+    if (delta == 0)
+        return static_cast<u32>(old_size);
+    if (table->limiter && !table->limiter->table_growing(old_size, new_size))
+        return Error::from(ErrorCode::OutOfMemory, "table elements: resource limit reached");
+    if (auto resized = table->elements.resize(new_size, initial.raw_low()); resized.is_error()) {
+        if (table->limiter)
+            table->limiter->table_released(delta);
+        return resized.release_error();
+    }
     return static_cast<u32>(old_size);
 }
 
@@ -306,14 +314,25 @@ Result<u32> MemoryInstance::grow_pages(u32 delta)
     u64 new_bytes = new_pages * Memory::page_size;
     u64 maximum_bytes = static_cast<u64>(maximum_pages) * Memory::page_size;
     LinearMemoryProvider* provider = store->config().memory_provider;
+    ResourceLimiter* limiter = store->config().limiter;
+    if (limiter && !limiter->memory_growing(byte_size, new_bytes))
+        return Error::from(ErrorCode::OutOfMemory, "linear memory: resource limit reached");
+    auto refuse = [&](Error error) {
+        if (limiter)
+            limiter->memory_released(new_bytes - byte_size);
+        return error;
+    };
     if (provider) {
-        base = TRY(provider->resize(base, byte_size, new_bytes, maximum_bytes));
+        auto resized = provider->resize(base, byte_size, new_bytes, maximum_bytes);
+        if (resized.is_error())
+            return refuse(resized.release_error());
+        base = resized.value();
     } else {
         if (new_bytes > static_cast<usize>(-1))
-            return out_of_memory();
+            return refuse(out_of_memory());
         u8* fresh = static_cast<u8*>(store->allocator().allocate(static_cast<usize>(new_bytes), 16));
         if (!fresh)
-            return out_of_memory();
+            return refuse(out_of_memory());
         if (byte_size)
             __builtin_memcpy(fresh, base, byte_size);
         __builtin_memset(fresh + byte_size, 0, new_bytes - byte_size);
@@ -420,9 +439,19 @@ static void destroy_store_object(StoreObject* object, Allocator& allocator)
     free_object(allocator, static_cast<T*>(object));
 }
 
+static void destroy_table(StoreObject* object, Allocator& allocator)
+{
+    auto* table = static_cast<TableInstance*>(object);
+    if (table->limiter && table->elements.size())
+        table->limiter->table_released(table->elements.size());
+    free_object(allocator, table);
+}
+
 static void destroy_memory(StoreObject* object, Allocator& allocator)
 {
     auto* memory = static_cast<MemoryInstance*>(object);
+    if (ResourceLimiter* limiter = memory->store->config().limiter; limiter && memory->byte_size)
+        limiter->memory_released(memory->byte_size);
     if (memory->base) {
         if (LinearMemoryProvider* provider = memory->store->config().memory_provider)
             provider->release(memory->base, memory->byte_size, static_cast<u64>(memory->maximum_pages) * Memory::page_size);
@@ -586,8 +615,17 @@ Result<Table*> Store::create_table(TableType type, Value initial)
         return out_of_memory();
     table->elements.set_allocator(m_allocator);
     table->table_type = type;
-    link_object(*m_internals, table, destroy_store_object<TableInstance>);
-    TRY(table->elements.resize(type.limits.minimum, initial.raw_low()));
+    table->limiter = m_config.limiter;
+    link_object(*m_internals, table, destroy_table);
+    if (type.limits.minimum == 0)
+        return static_cast<Table*>(table);
+    if (table->limiter && !table->limiter->table_growing(0, type.limits.minimum))
+        return Error::from(ErrorCode::OutOfMemory, "table elements: resource limit reached");
+    if (auto resized = table->elements.resize(type.limits.minimum, initial.raw_low()); resized.is_error()) {
+        if (table->limiter)
+            table->limiter->table_released(type.limits.minimum);
+        return resized.release_error();
+    }
     return static_cast<Table*>(table);
 }
 

@@ -52,6 +52,22 @@ protected:
     ~LinearMemoryProvider() = default;
 };
 
+// Per-Store limits on what a module makes the embedder spend (the kernel charges its per-process
+// resource account, kernel/object/ResourceAccount.h). Asked before a table or a linear memory of
+// the Store grows (creation counts as growing from 0); `false` refuses: table.grow / memory.grow
+// answer -1, Store::create_table / create_memory and instantiation fail with OutOfMemory, and
+// nothing changes. What was granted is given back when the object goes (or a growth fails later).
+class ResourceLimiter {
+public:
+    virtual bool table_growing(u64 current_elements, u64 desired_elements) = 0;
+    virtual void table_released(u64 elements) = 0;
+    virtual bool memory_growing(u64 current_bytes, u64 desired_bytes) = 0;
+    virtual void memory_released(u64 bytes) = 0;
+
+protected:
+    ~ResourceLimiter() = default;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Types
 
@@ -341,6 +357,7 @@ protected:
 
 struct StoreConfig {
     LinearMemoryProvider* memory_provider { nullptr }; // null: allocator-backed memories
+    ResourceLimiter* limiter { nullptr };             // null: only the allocator limits tables and memories
     u32 max_call_depth { 10000 };                     // Wasm frames; deeper -> CallStackExhausted
     u32 value_stack_slots { 1u << 20 };               // 8-byte slots for locals + operands
     u32 max_host_reentry { 64 };                      // nested invoke() from host functions

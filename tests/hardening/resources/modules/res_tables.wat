@@ -1,0 +1,48 @@
+;; res-tables: finding 2 as a module. Eight growable funcref tables, each grown by 64 Ki elements
+;; per round until no table grows any more (table.grow answers -1), then one huge grow (128 Mi
+;; elements, the original attack's size) that must be refused too. Exit code: the number of
+;; successful grows (255: the huge grow succeeded). With max-table-elements = 1048576 that is 16;
+;; as res-heap (a small max-kernel-heap-mb, no element limit) the kernel heap limit stops it.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (table $t0 0 funcref)
+  (table $t1 0 funcref)
+  (table $t2 0 funcref)
+  (table $t3 0 funcref)
+  (table $t4 0 funcref)
+  (table $t5 0 funcref)
+  (table $t6 0 funcref)
+  (table $t7 0 funcref)
+  (func $grow_all (param $delta i32) (result i32)
+    (local $ok i32)
+    (if (i32.ne (table.grow $t0 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t1 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t2 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t3 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t4 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t5 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t6 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (if (i32.ne (table.grow $t7 (ref.null func) (local.get $delta)) (i32.const -1))
+      (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+    (local.get $ok))
+  (func (export "_start")
+    (local $total i32)
+    (local $n i32)
+    (block $done
+      (loop $again
+        (local.set $n (call $grow_all (i32.const 65536)))
+        (local.set $total (i32.add (local.get $total) (local.get $n)))
+        (br_if $done (i32.eqz (local.get $n)))
+        (br_if $done (i32.ge_u (local.get $total) (i32.const 250)))
+        (br $again)))
+    (if (i32.ne (table.grow $t0 (ref.null func) (i32.const 0x8000000)) (i32.const -1))
+      (then (call $exit (i32.const 255))))
+    (call $exit (local.get $total))))
