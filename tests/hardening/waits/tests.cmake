@@ -3,7 +3,7 @@
 #
 # boot.<arch>.hardening-waits (labels fault;boot): esp-waits.img, whose init (waits-supervisor)
 # kills a module blocked in each kind of wait — sleep, stdin read, stdin poll, event_wait,
-# random_get of 32 MiB, child wait, a call whose server handler sleeps, a call queued behind a busy
+# random_get of 2 MiB, child wait, a call whose server handler sleeps, a call queued behind a busy
 # server — and a server whose handler sleeps 2^63 ns / reads stdin on a caller's thread (finding
 # 4); each kill must complete in under 50 ms (guest monotonic clock).
 file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json waits_presets)

@@ -5,8 +5,9 @@
  *   stdin        fd_read(0) (no console driver: no input ever comes)
  *   poll-stdin   poll_oneoff on an fd_read subscription of stdin, no clock
  *   event        azoth.event_wait on a fresh event, no timeout
- *   random       random_get of 32 MiB in a loop (a long host call, not a wait)
- *   child NAME   spawns module NAME and waits for it (azoth.wait, no timeout)
+ *   random       random_get of 2 MiB in a loop (a long host call, not a wait)
+ *   child        azoth.wait for a child exit, no timeout, with no child running (a child's own
+ *                teardown would add a second process teardown to the figure)
  *   server       serves `waits-endpoint`: _start blocks in event_wait; its handler (run on the
  *                caller's thread) does op 1 = sleep 2^63 ns, op 2 = read stdin, op 0 = ping
  *   client OP    calls waits-endpoint's op OP (0: ping in a loop, so it queues behind a busy Store)
@@ -112,26 +113,12 @@ static int client(int op)
     return status == AZOTH_E_SERVER_TRAPPED ? 0 : 1;
 }
 
-static int spawn_and_wait(const char* name)
+static int wait_for_a_child(void)
 {
-    uint32_t count = 0;
-    if (azoth_module_count(&count) != AZOTH_OK)
-        return 1;
-    for (uint32_t i = 0; i < count; ++i) {
-        char module[48] = { 0 };
-        azoth_module_info_t info;
-        if (azoth_module_info(i, module, sizeof module - 1, &info) != AZOTH_OK || strcmp(module, name) != 0)
-            continue;
-        uint32_t child = 0;
-        if (azoth_spawn(i, &child) != AZOTH_OK)
-            return 1;
-        blocking("azoth.wait for a sleeping child");
-        azoth_child_exit_t exit;
-        azoth_status_t status = azoth_wait(UINT64_MAX, &exit);
-        printf("waits-victim: FAIL %s: wait returned %d\n", role, (int)status);
-        return 1;
-    }
-    printf("waits-victim: FAIL %s: no module %s\n", role, name);
+    blocking("azoth.wait for a child exit");
+    azoth_child_exit_t exit;
+    azoth_status_t status = azoth_wait(UINT64_MAX, &exit);
+    printf("waits-victim: FAIL %s: wait returned %d\n", role, (int)status);
     return 1;
 }
 
@@ -158,15 +145,15 @@ int main(int argc, char** argv)
         blocking("event_wait");
         result = azoth_event_wait(event, 1, UINT64_MAX, &bits);
     } else if (strcmp(role, "random") == 0) {
-        size_t size = 32u << 20;
+        size_t size = 2u << 20;
         uint8_t* buffer = malloc(size);
         if (!buffer)
             return 1;
-        blocking("random_get of 32 MiB in a loop");
+        blocking("random_get of 2 MiB in a loop");
         for (;;)
             (void)__wasi_random_get(buffer, size); /* an errno when killed mid-call: the loop's safepoint ends it */
-    } else if (strcmp(role, "child") == 0 && argc > 2) {
-        return spawn_and_wait(argv[2]);
+    } else if (strcmp(role, "child") == 0) {
+        return wait_for_a_child();
     } else if (strcmp(role, "server") == 0) {
         azoth_handle_t event = 0;
         if (azoth_event_create(&event) != AZOTH_OK)
