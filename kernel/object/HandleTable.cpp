@@ -26,11 +26,18 @@ Result<HandleEntry*> HandleTable::allocate_slot()
     // below the table's capacity.
     if (m_limit < capacity && live_count() >= m_limit)
         return Error::from(ErrorCode::Exhausted, "resource limit: the process holds as many handles as its manifest allows");
+    // The free slot freed longest ago (never-used slots first, lowest index first): a number just
+    // closed comes back last, and churn ages every free slot alike (HandleTable.h).
+    HandleEntry* oldest = nullptr;
     for (auto& entry : m_entries) {
-        if (!entry.live && !entry.retired && !entry.pending_release)
-            return &entry;
+        if (entry.live || entry.pending_release)
+            continue;
+        if (!oldest || entry.freed_stamp < oldest->freed_stamp)
+            oldest = &entry;
     }
-    return Error::from(ErrorCode::Exhausted, "handle table is full");
+    if (!oldest)
+        return Error::from(ErrorCode::Exhausted, "handle table is full");
+    return oldest;
 }
 
 void HandleTable::free_slot(HandleEntry& entry)
@@ -40,11 +47,16 @@ void HandleTable::free_slot(HandleEntry& entry)
     Object* object = exchange(entry.object, nullptr);
     entry.live = false;
     entry.rights = Rights::None;
-    if (entry.generation == max_generation)
-        entry.retired = true; // never hand this number out again
-    else
-        ++entry.generation;
+    retire_number(entry);
     m_space.defer_release(entry, *object);
+}
+
+void HandleTable::retire_number(HandleEntry& entry)
+{
+    // Wraps to 1 (0 is never a handle) instead of retiring the slot for good: a peer that makes
+    // this table take and drop handles over and over cannot use up its slots.
+    entry.generation = entry.generation == max_generation ? 1 : entry.generation + 1;
+    entry.freed_stamp = ++entry.table->m_frees;
 }
 
 void HandleTable::link_child(HandleEntry& parent, HandleEntry& child)
@@ -157,10 +169,7 @@ void HandleTable::move_entry(HandleEntry& from, HandleEntry& to)
     }
     from.live = false;
     from.rights = Rights::None;
-    if (from.generation == max_generation)
-        from.retired = true;
-    else
-        ++from.generation;
+    retire_number(from);
 }
 
 Result<Handle> HandleTable::transfer(Handle handle, HandleTable& target, Rights mask, TransferMode mode)

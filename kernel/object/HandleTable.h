@@ -4,8 +4,13 @@
 //
 // A handle is a 31-bit number: (generation << index_bits) | slot index. Lookup is one array index
 // plus a generation compare (O(1), no allocation). A slot's generation changes every time it is
-// freed, so a stale number stops working; a slot whose generation would wrap is retired for good,
-// so a number can never come back to life. Handle 0 is never valid (generations start at 1).
+// freed, so a stale number stops working. A new handle takes the free slot that was freed longest
+// ago, so a number just closed is handed out again only after every other free slot was used, and
+// churn ages all free slots alike. A generation wraps to 1 after 2^21 - 1 rather than retiring the
+// slot: a peer that makes a table take and drop handles (transfers, calls with a handle, revokes)
+// cannot use up its slots for good (hardening issue, class 6). A number can come back only after
+// every free slot of the table went round 2^21 generations, and a handle number only ever names
+// something in the same table. Handle 0 is never valid (generations start at 1).
 //
 // Every handle remembers the handle it was derived or copied from. Revoking a handle invalidates
 // it and its whole subtree in every table at once, and runs the unmap hook of every mapping made
@@ -41,7 +46,7 @@ struct HandleEntry {
     Rights rights { Rights::None };
     u32 generation { 1 };
     bool live { false };
-    bool retired { false };
+    u64 freed_stamp { 0 }; // the table's free count when this slot was last freed (0: never used)
     HandleTable* table { nullptr };
     u32 index { 0 };
     HandleEntry* parent { nullptr };
@@ -198,12 +203,15 @@ private:
     static void unlink_from_parent(HandleEntry& entry);
     static void release_mappings(HandleEntry& entry);
     static void move_entry(HandleEntry& from, HandleEntry& to);
+    // A freed slot's next number (generation + 1, wrapping to 1) and its place in the reuse order.
+    static void retire_number(HandleEntry& entry);
     static u64 next_epoch();
     void touch() { __atomic_store_n(&m_epoch, next_epoch(), __ATOMIC_RELEASE); }
 
     CapabilitySpace& m_space;
     u64 m_epoch { next_epoch() };
     u32 m_limit { capacity };
+    u64 m_frees { 0 }; // slots freed so far (the reuse order's clock)
     HandleEntry m_entries[capacity];
 };
 

@@ -241,3 +241,55 @@ TEST(Rights, SubsetLogic)
 }
 
 } // namespace
+
+namespace {
+
+// Class 6 of the hardening issue: a peer that makes a server's table install and drop handles
+// over and over (transfers it then revokes, calls with a handle) cannot retire the server's slots
+// for good. Each new handle goes to the free slot whose number was used least, so all slots age
+// together, and a generation wraps (to 1) instead of retiring the slot: a number comes back only
+// after every free slot of the table went round 2^21 generations, and it can only ever name
+// something the same table holds.
+TEST_F(HandleTableTest, BurningGenerationsNeverRetiresSlots)
+{
+    // The worst case: one free slot, churned through more than all its generations (before: the
+    // slot was retired after max_generation rounds and the table lost it until the process ended).
+    HandleTable table(space);
+    auto event = make_event();
+    Handle kept[HandleTable::capacity - 1];
+    for (auto& handle : kept)
+        handle = table.install(*event, Rights::All).release_value();
+    Handle first = 0;
+    for (u64 i = 0; i <= HandleTable::max_generation + 1; ++i) {
+        auto handle = table.install(*event, Rights::Read);
+        ASSERT_FALSE(handle.is_error()) << "install failed after " << i << " rounds: " << handle.error().reason;
+        if (i == 0)
+            first = handle.value();
+        else if (i < HandleTable::max_generation)
+            ASSERT_NE(handle.value(), first) << "a closed number came back after " << i << " rounds";
+        ASSERT_FALSE(table.close(handle.value()).is_error());
+    }
+    for (Handle handle : kept)
+        EXPECT_FALSE(table.lookup<Event>(handle, Rights::Read).is_error());
+    EXPECT_FALSE(table.install(*event, Rights::Read).is_error()); // the slot still works
+}
+
+TEST_F(HandleTableTest, AClosedSlotIsReusedLast)
+{
+    // Least-recently-freed allocation: after a close, every other free slot is used before the
+    // closed one, so churn ages all slots alike (before: the lowest free slot was always reused).
+    HandleTable table(space);
+    auto event = make_event();
+    constexpr u32 index_mask = (1u << HandleTable::index_bits) - 1;
+    Handle first = table.install(*event, Rights::All).release_value();
+    ASSERT_FALSE(table.close(first).is_error());
+    for (u32 i = 0; i < HandleTable::capacity - 1; ++i) {
+        Handle handle = table.install(*event, Rights::Read).release_value(); // kept: fills the table
+        ASSERT_NE(handle & index_mask, first & index_mask) << "the closed slot was reused after " << i << " installs";
+    }
+    Handle last = table.install(*event, Rights::Read).release_value();
+    EXPECT_EQ(last & index_mask, first & index_mask);
+    EXPECT_NE(last, first); // with a new generation
+}
+
+} // namespace
