@@ -167,6 +167,10 @@ void Scheduler::exit(Thread& thread)
         m_run_queues[thread.priority].remove(thread);
     }
     thread.state = ThreadState::Exited;
+    // The loop frees an exited thread before it picks the next one: forget it now, so pick_next
+    // does not write its CPU time into freed memory (which the kernel heap may have unmapped).
+    if (m_current == &thread)
+        m_current = nullptr;
 }
 
 Optional<u64> Scheduler::next_deadline() const
