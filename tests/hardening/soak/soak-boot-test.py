@@ -18,9 +18,11 @@ Checks, from the serial log:
   * no kernel panic (no "PANIC", no "athanor: fatal"/"double fault"), power-off status 0
   * the soak ran: a summary line with calls > 0, spawns > 0, kills > 0
   * soak-echo answered every call of soak-client (echo-failed=0, no "soak-client: FAIL")
-  * free frames back at the start level: init's frame balance is ok (free end + page tables kept
-    for reuse + kernel-heap growth = free start, same linear-memory frames) and the kernel heap
-    grew by at most --heap-slack frames (default 0: the heap must give its empty pages back)
+  * free frames back at the start level: init's frame balance is ok (measured with uart alone
+    before the pair starts and after it ended: free end + page tables kept for reuse + kernel-heap
+    growth = free start, same linear-memory frames) and the kernel heap grew by at most
+    --heap-slack frames (default 0: the heap must give its empty pages back); frames the pair
+    held while it still ran (objects left in soak-echo's table by killed callers) are printed
   * "soak: PASS" from init
 --timeout defaults to the soak's length plus the arch's boot and wind-down allowance.
 """
@@ -91,7 +93,7 @@ def describe_slowest(log):
 
 
 def summary_fields(line):
-    return dict(re.findall(r"([\w-]+)=\+?([\d/]+)", line))
+    return dict(re.findall(r"([\w-]+)=\+?(-?[\d/]+)", line))
 
 
 def main():
@@ -147,7 +149,8 @@ def main():
               f"echo-answered={fields.get('echo-answered')} echo-failed={fields.get('echo-failed')} "
               f"echo-slowest-us={fields.get('echo-slowest-us')} "
               f"frames-start={fields.get('frames-start')} frames-end={fields.get('frames-end')} "
-              f"page-tables=+{fields.get('page-tables')} kernel-heap=+{fields.get('kernel-heap')}")
+              f"page-tables=+{fields.get('page-tables')} kernel-heap=+{fields.get('kernel-heap')} "
+              f"held-by-pair={fields.get('held-by-pair')}")
         for key in ("calls", "spawns", "kills", "echo-answered"):
             if number(key) == 0:
                 print(f"FAIL: {key} is 0: the soak did not run")

@@ -7,7 +7,7 @@
  *   OP_CONTROL  w1 = CONTROL_MAGIC, w2 = what, w3 = value: the supervisor and the client (stop,
  *               quit, results; see soak_protocol.h)
  *   anything else -> ~w0 (soak-hostile calls with random words)
- * Every call's w3 is also closed as a handle of this table (unless it is the quit event): a
+ * Every call's w3 (but a control call's) is first closed as a handle of this table (unless it is the quit event): a
  * call_with_handle from soak-hostile leaves its handle here as w3, and a server that kept them
  * would fill its table and pin their objects (frames). */
 #include <azoth.h>
@@ -24,6 +24,11 @@ static int stopping;
 __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, int64_t w1, int64_t w2, int64_t w3)
 {
     int64_t reply = ~w0;
+    int control = (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) || ((w0 == OP_SLOW || w0 == OP_HEAP) && (uint64_t)w1 == REPORT_MAGIC);
+    /* first thing, so a caller killed later in the handler leaves nothing behind (one killed at
+     * this very call still does: see soak_init.c, "held by the pair") */
+    if (!control && (azoth_handle_t)w3 != quit_event)
+        (void)azoth_handle_close((azoth_handle_t)w3);
     if (w0 == OP_ECHO) {
         ++echo_calls;
         reply = (int64_t)echo_answer((uint64_t)w1, (uint64_t)w2, (uint64_t)w3);
@@ -67,8 +72,6 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
     } else {
         ++other_calls;
     }
-    if ((azoth_handle_t)w3 != quit_event)
-        (void)azoth_handle_close((azoth_handle_t)w3);
     return reply;
 }
 

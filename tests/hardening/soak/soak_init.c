@@ -3,20 +3,22 @@
  *
  *   init [--seconds N] [--live N] [--seed N]
  *
- * 1. Starts the UART driver (uart), the well-behaved pair soak-echo + soak-client, and waits until
- *    soak-echo answers; then reads the free frames (memory_stats): the start level.
+ * 1. Starts the UART driver (uart) and reads the free frames (memory_stats): the base level. Then
+ *    starts the well-behaved pair soak-echo + soak-client, waits until soak-echo answers and reads
+ *    them again: the start level with the pair running.
  * 2. For N seconds (default 60) keeps up to --live (default 4) hostile modules running
  *    (soak-hostile, and now and then soak-hostile-spawner, which spawns soak-hostile children of
  *    its own), each for a random 5 ms .. 1 s before it kills it; now and then a kill storm: a burst
  *    of spawns killed at once. Hostile modules that exit or trap meanwhile are replaced.
  * 3. Kills every hostile module and waits for all of them to end (20 s at most: a module asleep
- *    in a wait the kill does not reach is a failure), reads memory_stats again (the
- *    end level, with uart, soak-echo and soak-client still running as at the start), stops the
- *    client, quits soak-echo, and prints
+ *    in a wait the kill does not reach is a failure) and reads memory_stats (the pair still
+ *    running: reported as "held by the pair"); stops the client, quits soak-echo, reads
+ *    memory_stats once more (uart alone again, as at the base level) and prints
  *      soak: summary seconds=.. calls=.. spawns=.. kills=.. storms=.. exits=../../../.. spawn-failures=..
- *            echo-answered=.. echo-failed=.. frames-start=.. frames-end=.. page-tables=+.. kernel-heap=+..
- *            linear-start=.. linear-end=..
- *      soak: frame balance ok|LEAK (free end + new page tables + kernel heap growth = free start)
+ *            echo-answered=.. echo-failed=.. echo-slowest-us=.. hostile-echo-calls=.. frames-start=..
+ *            frames-end=.. page-tables=+.. kernel-heap=+.. linear-start=.. linear-end=.. held-by-pair=..
+ *      soak: frame balance ok|LEAK (base vs. the end, uart alone: free end + new page tables +
+ *            kernel heap growth = free start, same linear-memory frames)
  *      soak: PASS | soak: FAIL ...
  *    Exits 0 on PASS; the kernel then powers off with that status.
  * Any unexpected exit of uart, soak-echo or soak-client is a failure ("soak: FAIL ..."). */
@@ -210,10 +212,15 @@ int main(int argc, char** argv)
         (unsigned long long)max_live, (unsigned long long)seed);
     fflush(stdout);
 
-    /* 1. The driver, then the well-behaved pair. */
+    /* 1. The driver, then (after the base level) the well-behaved pair. */
     if (!start_child(UART))
         return 2;
     sleep_ms(500);
+    azoth_memory_stats_t base, before, after, final;
+    if (azoth_memory_stats(&base) != AZOTH_OK) {
+        printf("soak: FAIL memory_stats\n");
+        return 2;
+    }
     if (!start_child(ECHO) || !start_child(CLIENT))
         return 2;
     uint64_t deadline = now_ns() + 30000 * MS;
@@ -227,13 +234,13 @@ int main(int argc, char** argv)
         return 2;
     }
     sleep_ms(200);
-    azoth_memory_stats_t before, after;
     if (azoth_memory_stats(&before) != AZOTH_OK) {
         printf("soak: FAIL memory_stats\n");
         return 2;
     }
-    printf("soak: start level: %llu free frames (page tables %llu, kernel heap %llu, linear memory %llu)\n",
-        (unsigned long long)before.free_frames, (unsigned long long)before.page_table_frames,
+    printf("soak: start level: %llu free frames with uart alone, %llu with soak-echo and soak-client running too "
+           "(page tables %llu, kernel heap %llu, linear memory %llu)\n",
+        (unsigned long long)base.free_frames, (unsigned long long)before.free_frames, (unsigned long long)before.page_table_frames,
         (unsigned long long)before.kernel_heap_frames, (unsigned long long)before.linear_memory_frames);
     fflush(stdout);
 
@@ -354,21 +361,40 @@ int main(int argc, char** argv)
     }
     if (echo_child)
         FAIL("soak-echo did not quit");
+    sleep_ms(200);
+    if (azoth_memory_stats(&final) != AZOTH_OK)
+        FAIL("memory_stats after the pair ended");
+
+    /* With the pair still running (hostile modules gone), the level can only differ by what the
+     * pair holds: objects a hostile module left in soak-echo's table through call_with_handle when
+     * it was killed (or trapped) inside the handler before the handler closed them. Reported, not
+     * failed: the hard check is below, with only uart left, as at the base level. */
+    long long held = (long long)before.free_frames
+        - (long long)(after.free_frames + (after.page_table_frames - before.page_table_frames)
+                      + (after.kernel_heap_frames - before.kernel_heap_frames));
+    printf("soak: with the pair still running: %llu free frames at the start, %llu at the end (+%llu page tables, +%llu kernel heap): "
+           "%lld frames held by soak-echo/soak-client\n",
+        (unsigned long long)before.free_frames, (unsigned long long)after.free_frames,
+        (unsigned long long)(after.page_table_frames - before.page_table_frames),
+        (unsigned long long)(after.kernel_heap_frames - before.kernel_heap_frames), held);
+    before = base;
+    after = final;
 
     unsigned long long new_tables = after.page_table_frames - before.page_table_frames;
     unsigned long long new_heap = after.kernel_heap_frames - before.kernel_heap_frames;
     printf("soak: summary seconds=%llu calls=%llu spawns=%llu kills=%llu storms=%llu exits=%llu/%llu/%llu/%llu spawn-failures=%llu "
            "echo-answered=%llu echo-failed=%llu echo-slowest-us=%llu hostile-echo-calls=%llu frames-start=%llu frames-end=%llu page-tables=+%llu "
-           "kernel-heap=+%llu linear-start=%llu linear-end=%llu\n",
+           "kernel-heap=+%llu linear-start=%llu linear-end=%llu held-by-pair=%lld\n",
         (unsigned long long)seconds, (unsigned long long)hostile_calls, (unsigned long long)spawns, (unsigned long long)kills,
         (unsigned long long)storms, (unsigned long long)exits[AZOTH_EXIT_EXITED], (unsigned long long)exits[AZOTH_EXIT_TRAPPED],
         (unsigned long long)exits[AZOTH_EXIT_KILLED], (unsigned long long)exits[AZOTH_EXIT_FAILED], (unsigned long long)spawn_failures,
         (unsigned long long)answered, (unsigned long long)failed, (unsigned long long)slowest_us, (unsigned long long)other_calls,
         (unsigned long long)before.free_frames, (unsigned long long)after.free_frames, new_tables, new_heap,
-        (unsigned long long)before.linear_memory_frames, (unsigned long long)after.linear_memory_frames);
+        (unsigned long long)before.linear_memory_frames, (unsigned long long)after.linear_memory_frames, held);
     int balanced = after.free_frames + new_tables + new_heap == before.free_frames
         && after.linear_memory_frames == before.linear_memory_frames;
-    printf("soak: frame balance %s (free end + new page tables + kernel heap growth = free start, same linear memory)\n",
+    printf("soak: frame balance %s (uart alone again: free end + new page tables + kernel heap growth = free start, same linear "
+           "memory)\n",
         balanced ? "ok" : "LEAK");
     if (!balanced)
         ++failures;
