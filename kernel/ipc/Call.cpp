@@ -28,11 +28,17 @@ void CallStack::leave()
     Process& root = *m_frames[0];
     m_frames[0] = nullptr;
     m_depth = 0;
-    if (m_gate && root.has_store_waiters())
-        m_gate->hand_over(root);
-    else
-        root.set_in_call(false);
+    release_store(root);
     forget_cached();
+}
+
+// Lets go of a Store this thread holds: to the next queued caller, or free.
+void CallStack::release_store(Process& store)
+{
+    if (m_gate && store.has_store_waiters())
+        m_gate->hand_over(store);
+    else
+        store.set_in_call(false);
 }
 
 // The slow path of call(): looks the handle up (the fast path takes the cached entry).
@@ -88,6 +94,20 @@ ErrorOr CallStack::call(Handle endpoint_handle, const CallWords& message, CallWo
             return refusal;
         }
         TRY(m_gate->wait_turn(server, *this)); // busy on another thread: our turn, or an error
+        // The capability is checked again after the wait: a handle revoked or closed while its
+        // call waited its turn does not get to call (revocation takes effect at once).
+        if (table.epoch() != resolved.epoch) {
+            CachedEndpoint again;
+            auto still = resolve(*caller, endpoint_handle, again);
+            if (still.is_error() || again.endpoint.get() != resolved.endpoint.get()) {
+                release_store(server);
+                give_back(resolved);
+                if (still.is_error())
+                    return still.release_error();
+                return Error::from(ErrorCode::BadHandle, "the endpoint handle changed while the call waited");
+            }
+            resolved.epoch = again.epoch;
+        }
     } else {
         server.set_in_call(true);
     }
@@ -95,10 +115,7 @@ ErrorOr CallStack::call(Handle endpoint_handle, const CallWords& message, CallWo
     m_frames[m_depth++] = &server;
     auto outcome = endpoint.target().handle_into(server, message, reply);
     m_frames[--m_depth] = nullptr;
-    if (m_gate && server.has_store_waiters())
-        m_gate->hand_over(server);
-    else
-        server.set_in_call(false);
+    release_store(server);
 
     // Killed while its handler ran (booted): whatever the handler returned, the server is gone.
     if (!outcome.is_error() && server.refuses_calls())

@@ -85,6 +85,7 @@ private:
     };
     ErrorOr resolve(object::Process& caller, object::Handle endpoint, CachedEndpoint& resolved);
     void give_back(CachedEndpoint& resolved);
+    void release_store(object::Process& store);
     void forget_cached() { m_cached = {}; }
 
     object::Process* m_frames[max_depth] {};

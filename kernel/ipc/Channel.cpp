@@ -16,10 +16,12 @@ Result<RefPtr<Channel>> Channel::create(ObjectAllocator& allocator, PageMapper& 
     return channel;
 }
 
-ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns)
+ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns, WaitCondition condition)
 {
     u64 start = m_waiter.now_ns();
-    while (true) {
+    for (bool waited = false;; waited = true) {
+        if (waited && condition.broken()) // revoked while waiting: nothing goes through it now
+            return Error::from(ErrorCode::BadHandle, "the handle was revoked or closed while waiting");
         if (TRY(m_ring.try_send(message))) {
             m_event->signal(readable_bit);
             return {};
@@ -27,16 +29,18 @@ ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns)
         u64 elapsed = m_waiter.now_ns() - start;
         if (timeout_ns != wait_forever && elapsed >= timeout_ns)
             return Error::from(ErrorCode::TimedOut, "channel stayed full");
-        auto woken = m_event->wait(writable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed);
+        auto woken = m_event->wait(writable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed, condition);
         if (woken.is_error() && woken.error().code != ErrorCode::TimedOut)
             return woken.release_error();
     }
 }
 
-Result<u32> Channel::receive(Bytes destination, u64 timeout_ns)
+Result<u32> Channel::receive(Bytes destination, u64 timeout_ns, WaitCondition condition)
 {
     u64 start = m_waiter.now_ns();
-    while (true) {
+    for (bool waited = false;; waited = true) {
+        if (waited && condition.broken()) // revoked while waiting: nothing comes through it now
+            return Error::from(ErrorCode::BadHandle, "the handle was revoked or closed while waiting");
         auto received = TRY(m_ring.try_receive(destination));
         if (received.has_value()) {
             m_event->signal(writable_bit);
@@ -45,7 +49,7 @@ Result<u32> Channel::receive(Bytes destination, u64 timeout_ns)
         u64 elapsed = m_waiter.now_ns() - start;
         if (timeout_ns != wait_forever && elapsed >= timeout_ns)
             return Error::from(ErrorCode::TimedOut, "no message arrived in time");
-        auto woken = m_event->wait(readable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed);
+        auto woken = m_event->wait(readable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed, condition);
         if (woken.is_error() && woken.error().code != ErrorCode::TimedOut)
             return woken.release_error();
     }

@@ -22,9 +22,12 @@ public:
         u64 region_size, u32 slot_size, object::ResourceAccount* account = object::current_resource_account());
 
     // Waits up to `timeout_ns` (object::wait_forever, or 0 to poll) for room; TimedOut if none.
-    ErrorOr send(ReadonlyBytes message, u64 timeout_ns);
+    // A wait made through a handle ends (BadHandle) when `condition` breaks (object::WaitCondition).
+    ErrorOr send(ReadonlyBytes message, u64 timeout_ns, object::WaitCondition condition = {});
     // Waits up to `timeout_ns` for a message; returns its length. TimedOut if none arrived.
-    Result<u32> receive(Bytes destination, u64 timeout_ns);
+    Result<u32> receive(Bytes destination, u64 timeout_ns, object::WaitCondition condition = {});
+    // Senders and receivers waiting in the kernel re-check the handle they came through.
+    void handle_dropped() override { m_event->wake_waiters(); }
 
     object::Region& region() const { return *m_region; }
     object::Event& event() const { return *m_event; }

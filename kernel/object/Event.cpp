@@ -20,7 +20,13 @@ void Event::signal(u32 bits)
         m_waiter.wake_all(&m_bits);
 }
 
-Result<u32> Event::wait(u32 mask, u64 timeout_ns)
+void Event::wake_waiters()
+{
+    if (__atomic_load_n(&m_waiters, __ATOMIC_SEQ_CST) != 0)
+        m_waiter.wake_all(&m_bits);
+}
+
+Result<u32> Event::wait(u32 mask, u64 timeout_ns, WaitCondition condition)
 {
     if (mask == 0)
         return Error::from(ErrorCode::InvalidArgument, "wait mask is empty");
@@ -29,7 +35,11 @@ Result<u32> Event::wait(u32 mask, u64 timeout_ns)
         auto sum = checked_add<u64>(m_waiter.now_ns(), timeout_ns);
         deadline = sum.has_value() ? *sum : wait_forever;
     }
-    while (true) {
+    for (bool woken = false;; woken = true) {
+        // After a wake-up the handle the wait came through is checked first: once it is revoked,
+        // nothing more is delivered through it, not even bits that arrived meanwhile.
+        if (woken && condition.broken())
+            return Error::from(ErrorCode::BadHandle, "the handle was revoked or closed while waiting");
         u32 current = __atomic_load_n(&m_bits, __ATOMIC_ACQUIRE);
         if (u32 ready = current & mask) {
             // Claim exactly the bits we saw; a concurrent signal or waiter makes us retry.

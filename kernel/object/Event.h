@@ -18,7 +18,11 @@ public:
     void signal(u32 bits);
     // Bits of `mask` that were set (now cleared). TimedOut after `timeout_ns` (wait_forever:
     // none; 0: poll). InvalidArgument for an empty mask.
-    Result<u32> wait(u32 mask, u64 timeout_ns);
+    // BadHandle when `condition` breaks while waiting (the handle the wait came through went).
+    Result<u32> wait(u32 mask, u64 timeout_ns, WaitCondition condition = {});
+    // Wakes the waiters so they re-check their conditions (not a signal: no bits change).
+    void wake_waiters();
+    void handle_dropped() override { wake_waiters(); }
     u32 peek() const { return __atomic_load_n(&m_bits, __ATOMIC_ACQUIRE); }
 
     explicit Event(WaitProvider& waiter) : Object(ObjectType::Event), m_waiter(waiter) { }

@@ -20,6 +20,19 @@ Result<HandleEntry*> HandleTable::find_live(Handle handle)
     return &entry;
 }
 
+bool HandleTable::still_names(Handle handle, const Object& object, Rights needed)
+{
+    SpaceGuard guard(m_space);
+    auto entry = find_live(handle);
+    return !entry.is_error() && entry.value()->object == &object && has_all(entry.value()->rights, needed);
+}
+
+bool HeldHandle::holds(const void* self)
+{
+    auto& held = *static_cast<const HeldHandle*>(self);
+    return held.table->still_names(held.handle, *held.object, held.needed);
+}
+
 Result<HandleEntry*> HandleTable::allocate_slot()
 {
     // The process's max-handles limit (kernel/object/ResourceAccount.h): counted only when it is
@@ -45,6 +58,7 @@ void HandleTable::free_slot(HandleEntry& entry)
     VERIFY(entry.first_child == nullptr && entry.parent == nullptr && entry.mappings == nullptr);
     touch();
     Object* object = exchange(entry.object, nullptr);
+    object->handle_dropped();
     entry.live = false;
     entry.rights = Rights::None;
     retire_number(entry);

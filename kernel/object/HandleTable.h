@@ -23,6 +23,7 @@
 #include <kernel/lib/SpinLock.h>
 #include <kernel/object/Object.h>
 #include <kernel/object/Rights.h>
+#include <kernel/object/Waiting.h>
 
 namespace ath::object {
 
@@ -106,6 +107,17 @@ private:
     CapabilitySpace& m_space;
 };
 
+// The condition of a wait made through a handle (WaitCondition, Waiting.h): the wait ends when the
+// handle no longer names the object with the rights the wait needed (revoked, closed, moved out).
+struct HeldHandle {
+    HandleTable* table;
+    Handle handle;
+    const Object* object;
+    Rights needed;
+    WaitCondition condition() const { return { &holds, this }; }
+    static bool holds(const void* self);
+};
+
 enum class TransferMode : u8 {
     Move, // the handle leaves the source table (its place in the revocation tree is kept)
     Copy, // the target gets a new handle derived from the source (revoking the source revokes it)
@@ -162,6 +174,8 @@ public:
     }
 
     Result<Rights> rights_of(Handle handle);
+    // Whether `handle` is live, names `object` and carries `needed` (a wait's re-check).
+    bool still_names(Handle handle, const Object& object, Rights needed);
     Result<ObjectType> type_of(Handle handle);
 
     // A handle to the same object with `rights` (a subset of the source's). Needs Derive.

@@ -56,6 +56,11 @@ public:
     }
     u32 reference_count() const { return __atomic_load_n(&m_references, __ATOMIC_RELAXED); }
 
+    // A handle to this object went away (closed, revoked, moved out; called under the capability
+    // space's lock). Objects that threads wait on wake them so each re-checks the handle it waits
+    // through (object::WaitCondition): revoking a handle ends the waits made through it.
+    virtual void handle_dropped() { }
+
 protected:
     explicit Object(ObjectType type) : m_type(type) { }
     virtual ~Object() = default;

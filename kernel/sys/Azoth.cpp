@@ -254,9 +254,10 @@ i32 event_wait(Call& call)
 {
     TRY_STATUS(check_out<u32>(call.memory, call.u32_at(3)));
     auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Read));
+    HeldHandle held { &call.handles(), call.u32_at(0), event.object.get(), Rights::Read };
     auto bits_or_error = [&] {
         StoreRelease release(call);
-        return event.object->wait(call.u32_at(1), call.u64_at(2));
+        return event.object->wait(call.u32_at(1), call.u64_at(2), held.condition());
     }();
     u32 bits = TRY_STATUS(move(bits_or_error));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(3), bits));
@@ -282,9 +283,10 @@ i32 channel_send(Call& call)
     // process's handler in this Store (and even grow its memory), but only booted processes
     // release, and kernel linear memories never move: `message` stays valid.
     ReadonlyBytes message = TRY_STATUS(call.memory.readable(call.u32_at(1), call.u32_at(2)));
+    HeldHandle held { &call.handles(), call.u32_at(0), channel.object.get(), Rights::Write };
     auto sent = [&] {
         StoreRelease release(call);
-        return channel.object->send(message, call.u64_at(3));
+        return channel.object->send(message, call.u64_at(3), held.condition());
     }();
     TRY_STATUS(move(sent));
     return ok;
@@ -296,9 +298,10 @@ i32 channel_receive(Call& call)
     auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Read));
     // Written once, by the ring's copy out of its slot (refused over a read-only mapping).
     Bytes buffer = TRY_STATUS(call.memory.writable_bytes(call.u32_at(1), call.u32_at(2)));
+    HeldHandle held { &call.handles(), call.u32_at(0), channel.object.get(), Rights::Read };
     auto received = [&] {
         StoreRelease release(call);
-        return channel.object->receive(buffer, call.u64_at(3));
+        return channel.object->receive(buffer, call.u64_at(3), held.condition());
     }();
     u32 length = TRY_STATUS(move(received));
     TRY_STATUS(call.memory.write<u32>(call.u32_at(4), length));

@@ -296,9 +296,18 @@ Result<Errno> fd_write(Call& call)
     for (u32 i = 0; i < vectors.count; ++i) {
         if (vectors.buffers[i].is_empty())
             continue;
+        // A long write passes through a safepoint between buffers (each console write is bounded:
+        // HostServices::max_console_write); a caller that must stop ends with what it wrote.
+        if (total > 0) {
+            if (auto stop = call.context.services().checkpoint(); stop.is_error())
+                break;
+        }
         auto written = call.context.services().write_console(stream, vectors.buffers[i]);
-        if (written.is_error())
-            return total > 0 ? Errno::Success : errno_from(written.error());
+        if (written.is_error()) {
+            if (total == 0)
+                return errno_from(written.error());
+            break;
+        }
         total += written.value();
         if (written.value() < vectors.buffers[i].size())
             break;
