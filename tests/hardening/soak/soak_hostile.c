@@ -91,6 +91,10 @@ enum {
     KNOWN_TABLE_GROW = 1u << 1,   /* SOAK-KNOWN: issue 14 finding 2, table.grow takes unlimited kernel heap, never returned */
     KNOWN_SPAWN_RO = 1u << 2,     /* issue 14 finding 5 (fixed): spawn's output in a read-only mapping panicked */
 };
+/* Parsed into this global once; the loop keeps its own copy in a Wasm local and passes it down by
+ * value: the module's random calls (random_get, fd_read, region_map...) write over its own linear
+ * memory, and a SOAK-KNOWN skip must not be switched off by that (a 10-minute soak once lost
+ * 192 MiB of kernel heap to a table flood whose skip flag had been overwritten). */
 static uint32_t skip_known;
 
 static const struct {
@@ -284,7 +288,7 @@ static int32_t invoke(const soak_import_t* import, const uint64_t* words)
 
 /* poll_oneoff: subscriptions built from random parts (clock timeouts kept small; fds and tags
  * random), output anywhere, including over the subscriptions. */
-static void poll_oneoff_call(void)
+static void poll_oneoff_call(uint32_t skip)
 {
     static const soak_import_t* poll;
     if (!poll)
@@ -326,7 +330,7 @@ static void poll_oneoff_call(void)
     case 1: out = in + 32 * below(4); break; /* over the subscriptions */
     default: out = scratch_at(SCRATCH_SIZE / 2 + (below(SCRATCH_SIZE / 2) & ~7u)); break;
     }
-    if (skip_known & KNOWN_POLL_OVERLAP) {
+    if (skip & KNOWN_POLL_OVERLAP) {
         /* SOAK-KNOWN poll-overlap: keep the events away from the subscriptions */
         uint64_t in_end = (uint64_t)in + 48ull * count, out_end = (uint64_t)out + 32ull * count;
         if (out < in_end && in < out_end)
@@ -357,7 +361,7 @@ static void echo_call(void)
     }
 }
 
-static void random_call(void)
+static void random_call(uint32_t skip, uint32_t spawn_index)
 {
     const soak_import_t* import = &soak_imports[below(SOAK_IMPORT_COUNT)];
     const char* name = import->name;
@@ -367,7 +371,7 @@ static void random_call(void)
             return;
     }
     if (wasi && strcmp(name, "poll_oneoff") == 0) {
-        poll_oneoff_call();
+        poll_oneoff_call(skip);
         return;
     }
     uint64_t words[16] = { 0 };
@@ -382,12 +386,14 @@ static void random_call(void)
         if (strcmp(name, "wait") == 0)
             words[0] = small_timeout();
         if (strcmp(name, "spawn") == 0) {
-            if (!may_spawn || chance(2))
-                words[0] = chance(2) ? (uint32_t)next() : 1000 + below(1000);
+            /* spawn_index comes by value like skip: a corrupted index could start any module of
+             * the initrd (a second init, uart...) */
+            if (spawn_index == 0xFFFFFFFFu || chance(2))
+                words[0] = chance(2) ? (uint32_t)next() | 0x80000000u : 1000 + below(1000);
             else
-                words[0] = own_index;
+                words[0] = spawn_index;
             /* SOAK-KNOWN spawn-ro: never the read-only mapping as spawn's output */
-            if ((skip_known & KNOWN_SPAWN_RO) && words[1] >= (uint32_t)(uintptr_t)read_only_window
+            if ((skip & KNOWN_SPAWN_RO) && words[1] >= (uint32_t)(uintptr_t)read_only_window
                 && words[1] < (uint32_t)(uintptr_t)read_only_window + 65536)
                 words[1] = scratch_at(8);
         }
@@ -415,9 +421,15 @@ static void random_call(void)
 }
 
 /* ---- floods ---- */
-static uint32_t table_elements; /* grown so far, for SOAK-KNOWN table-grow */
+/* Elements in the eight tables, from table.size (the engine's count, which no store can change). */
+static uint32_t table_elements(void)
+{
+    return (uint32_t)(__builtin_wasm_table_size(table0) + __builtin_wasm_table_size(table1) + __builtin_wasm_table_size(table2)
+        + __builtin_wasm_table_size(table3) + __builtin_wasm_table_size(table4) + __builtin_wasm_table_size(table5)
+        + __builtin_wasm_table_size(table6) + __builtin_wasm_table_size(table7));
+}
 
-static void flood(void)
+static void flood(uint32_t skip)
 {
     static const soak_import_t *region_create, *region_map, *channel_create, *timer_create, *timer_bind, *timer_set,
         *event_create, *handle_derive, *handle_close;
@@ -436,11 +448,11 @@ static void flood(void)
     volatile uint32_t* made = (volatile uint32_t*)(uintptr_t)out;
     switch (below(8)) {
     case 0: { /* tables */
-        uint32_t limit = (skip_known & KNOWN_TABLE_GROW) ? 4096 : 0xFFFFFFFFu; /* SOAK-KNOWN table-grow */
-        for (int i = 0; i < 64 && table_elements < limit; ++i) {
+        uint32_t limit = (skip & KNOWN_TABLE_GROW) ? 4096 : 0xFFFFFFFFu; /* SOAK-KNOWN table-grow */
+        for (int i = 0; i < 64 && table_elements() < limit; ++i) {
             uint32_t delta = chance(4) ? 1u << below(24) : 1 + below(4096);
-            if (limit != 0xFFFFFFFFu && delta > limit - table_elements)
-                delta = limit - table_elements;
+            if (limit != 0xFFFFFFFFu && delta > limit - table_elements())
+                delta = limit - table_elements();
             ++calls;
             uint64_t heap_before = heap_frames();
             uint64_t started = clock_ns();
@@ -448,7 +460,6 @@ static void flood(void)
             timed(SLOW_TABLE_GROW, started, heap_before, delta);
             if (grown < 0)
                 break;
-            table_elements += delta;
         }
         break;
     }
@@ -652,15 +663,17 @@ static void set_up(void)
 void _start(void)
 {
     set_up();
+    const uint32_t skip = skip_known; /* a Wasm local from here on (see skip_known) */
+    const uint32_t spawn_index = may_spawn ? own_index : 0xFFFFFFFFu;
     for (;;) {
         if (chance(16))
             scramble();
         if (chance(64))
-            flood();
+            flood(skip);
         else if (chance(16))
             echo_call();
         else
-            random_call();
+            random_call(skip, spawn_index);
         if (calls >= next_report)
             report();
     }
