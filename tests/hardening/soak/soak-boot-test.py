@@ -86,7 +86,7 @@ def describe_slowest(log):
               f"(first arguments {heap_detail >> 32:#x}, {heap_detail & 0xFFFFFFFF:#x})")
     name = {1000: "memory.grow", 1001: "table.grow"}.get(index, names[index] if index < len(names) else f"import {index}")
     if microseconds:
-        print(f"slowest non-blocking hostile call: {name} took {microseconds / 1000:.1f} ms "
+        print(f"slowest non-blocking hostile call (timed by the module, preemption included): {name} took {microseconds / 1000:.1f} ms "
               f"(first arguments {detail >> 32:#x}, {detail & 0xFFFFFFFF:#x}); slowest kill-to-exit {kill / 1000:.1f} ms")
     else:
         print(f"no non-blocking hostile call took over 20 ms; slowest kill-to-exit {kill / 1000:.1f} ms")
