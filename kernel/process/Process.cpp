@@ -43,9 +43,11 @@ object::ResourceLimits default_resource_limits()
     return object::ResourceLimits::defaults(g_usable_bytes);
 }
 void free_account(object::ResourceAccount* account) { delete account; }
+// Objects a server's handler creates on a client's thread are the server's: the account of the
+// Store in control (ProcessIpc.h), not of the thread's process.
 object::ResourceAccount* running_process_account()
 {
-    Process* process = Process::current();
+    Process* process = process_in_control();
     return process ? &process->account() : nullptr;
 }
 

@@ -315,6 +315,19 @@ StringView process_object_name(StringView name)
 
 } // namespace
 
+Process* process_in_control()
+{
+    Process* running = Process::current();
+    if (!running)
+        return nullptr;
+    object::Process* innermost = running->ipc().calls().current();
+    if (innermost && innermost != running->ipc().object()) {
+        if (ProcessIpc* server = find_ipc(*innermost); server && server->owner())
+            return server->owner();
+    }
+    return running;
+}
+
 void interrupt_waits_in(object::Process& store)
 {
     for (auto* ipc : kernel_ipc().processes) {

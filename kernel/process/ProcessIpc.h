@@ -41,6 +41,11 @@ object::CapabilitySpace& kernel_capability_space();
 // and every caller queued for `store` (it leaves with E_NOT_FOUND). Other threads are not woken.
 void interrupt_waits_in(object::Process& store);
 
+// The running process whose Store this thread is executing in: the innermost frame of its call
+// stack (a server's handler on a client's thread is the server), else the thread's own process.
+// What the kernel does on a module's behalf is charged to this one (ResourceAccount).
+Process* process_in_control();
+
 struct IpcSpec {
     StringView name;                                   // the module's name (published as a process)
     Span<const object::ManifestHandle> handles;        // views must outlive the process (initrd)

@@ -293,14 +293,18 @@ Result<Errno> fd_write(Call& call)
     TRY_GUEST(call.memory.check_writable<u32>(call.u32_at(3)));
     auto stream = fd == 1 ? HostServices::Stream::Output : HostServices::Stream::Error;
     u64 total = 0;
+    u64 checkpointed = 0;
     for (u32 i = 0; i < vectors.count; ++i) {
         if (vectors.buffers[i].is_empty())
             continue;
-        // A long write passes through a safepoint between buffers (each console write is bounded:
-        // HostServices::max_console_write); a caller that must stop ends with what it wrote.
-        if (total > 0) {
+        // A long write passes through a safepoint between buffers once it has written a console
+        // write's worth (HostServices::max_console_write) since the last one; a caller that must
+        // stop ends with what it wrote. Shorter writes (a printf's line in two iovecs) stay in one
+        // piece on the console: no other module's output lands in the middle.
+        if (total - checkpointed >= HostServices::max_console_write) {
             if (auto stop = call.context.services().checkpoint(); stop.is_error())
                 break;
+            checkpointed = total;
         }
         auto written = call.context.services().write_console(stream, vectors.buffers[i]);
         if (written.is_error()) {

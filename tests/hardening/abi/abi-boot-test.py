@@ -6,7 +6,9 @@ usage:
       boots esp-abi.img (init + abi-findings): poll_oneoff with overlapping subscription and event
       buffers answers from the kernel's copy (finding 1), a Read|Map channel handle yields a ring
       region without Write (finding 3), spawn aimed at a read-only mapping is E_FAULT and starts no
-      child (finding 5); the kernel never panics, abi-findings exits 0, the frame balance is exact
+      child (finding 5), a region made by a server's handler on the client's thread is charged to
+      the server (abi-server's max-regions refuses its third); the kernel never panics,
+      abi-findings exits 0, the frame balance is exact
 """
 import argparse
 import os
@@ -17,10 +19,11 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "boot"))
 import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py)
 
-CASES = ["poll-overlap", "poll-same-buffer", "channel-rights", "spawn-read-only"]
+CASES = ["poll-overlap", "poll-same-buffer", "channel-rights", "spawn-read-only", "server-charges"]
 EXPECTATIONS = [(f"case {case}", rf"^abi-findings: {case} ok$") for case in CASES] + [
     ("every case passed", r"^abi-findings: all passed \(0 failed\)$"),
     ("abi-findings exits 0", r"^init: abi-findings exited \(code 0\); not restarted$"),
+    ("abi-server ends when asked", r"^init: abi-server exited \(code 0\); not restarted$"),
     ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
     ("init exits 0", r"^athanor: init exited \(code 0\)"),
 ]

@@ -12,6 +12,8 @@
  *                      boot.<arch>.ipc's reader) while the handle says Read|Map
  *   spawn-read-only    finding 5: spawn's child number aimed at a read-only mapped region is
  *                      E_FAULT and starts no child
+ *   server-charges     a region created by a server's handler on this thread is charged to the
+ *                      server (abi-server, max-regions = 2: its third is refused), not to us
  * Prints "abi-findings: all passed (N failed)" and exits with the number of failures. */
 #define BOOTED_MODULE "abi-findings"
 #include "booted_check.h"
@@ -117,6 +119,33 @@ static void spawn_read_only(void)
     ok(name);
 }
 
+static void server_charges(void)
+{
+    const char* name = "server-charges";
+    azoth_handle_t server = 0;
+    azoth_status_t status = AZOTH_E_NOT_FOUND;
+    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
+        status = azoth_handle_find("abi-regions", 11, &server);
+        if (status != AZOTH_OK)
+            sleep_ms(5);
+    }
+    CHECK(name, status == AZOTH_OK, "abi-regions never appeared (status %d)", (int)status);
+    uint64_t words[4];
+    int32_t answers[3];
+    for (int i = 0; i < 3; ++i) {
+        status = azoth_call(server, 1 /* OP_MAKE_REGION */, 0, 0, 0, words);
+        CHECK(name, status == AZOTH_OK, "call %d failed (status %d)", i, (int)status);
+        answers[i] = (int32_t)words[0];
+    }
+    CHECK(name, answers[0] == AZOTH_OK && answers[1] == AZOTH_OK, "the server's first two regions: %d %d", answers[0], answers[1]);
+    CHECK(name, answers[2] == AZOTH_E_EXHAUSTED, "the server's third region gave %d (charged to the caller?)", answers[2]);
+    /* Our own account was not charged: we can still make regions. */
+    azoth_handle_t mine;
+    CHECK(name, azoth_region_create(4096, &mine) == AZOTH_OK, "region_create of our own");
+    azoth_handle_close(mine);
+    CHECK(name, azoth_call(server, 2 /* OP_QUIT */, 0, 0, 0, words) == AZOTH_OK, "quit");
+    ok(name);
+}
 #endif
 
 int main(void)
@@ -126,6 +155,7 @@ int main(void)
 #ifndef ABI_FINDINGS_WASI_ONLY
     channel_rights();
     spawn_read_only();
+    server_charges();
 #endif
     printf("abi-findings: all passed (%d failed)\n", failures);
     fflush(stdout);
