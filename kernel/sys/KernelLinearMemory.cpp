@@ -6,6 +6,7 @@
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/ResourceAccount.h>
+#include <kernel/process/Threads.h>
 #include <kernel/sys/KernelLinearMemory.h>
 
 namespace ath::sys {
@@ -210,15 +211,32 @@ Result<object::RegionPages> KernelPageMapper::create_pages(u64 size)
     if (size == 0 || !is_aligned(size, page_size))
         return Error::from(ErrorCode::InvalidArgument, "region size must be whole pages");
     u64 count = size / page_size;
-    ScopedLock lock(g_lock);
-    auto& frames = mm::physical_frames();
-    if (frames.free_count() < count || frames.free_count() - count < KernelLinearMemory::reserved_frames)
-        return Error::from(ErrorCode::OutOfMemory, "not enough free memory for the region");
-    PhysicalAddress first = TRY(frames.allocate_contiguous(count));
-    u8* view = mm::phys_to_ptr<u8>(first);
-    __builtin_memset(view, 0, size);
-    g_region_frames += count;
-    return object::RegionPages { first.get(), size, view };
+    auto first = [&]() -> Result<PhysicalAddress> {
+        ScopedLock lock(g_lock);
+        auto& frames = mm::physical_frames();
+        if (frames.free_count() < count || frames.free_count() - count < KernelLinearMemory::reserved_frames)
+            return Error::from(ErrorCode::OutOfMemory, "not enough free memory for the region");
+        PhysicalAddress address = TRY(frames.allocate_contiguous(count));
+        g_region_frames += count;
+        return address;
+    }();
+    if (first.is_error())
+        return first.release_error();
+    // Zeroed outside the lock, a chunk at a time with a safepoint between chunks: creating a large
+    // region neither holds the CPU from other threads nor delays a kill (docs/security.md, "Long
+    // host calls"). A caller that must stop gets the frames back and an error.
+    u8* view = mm::phys_to_ptr<u8>(first.value());
+    constexpr u64 zero_chunk = 1024 * 1024;
+    for (u64 done = 0; done < size; done += zero_chunk) {
+        if (done != 0 && !process::checkpoint()) {
+            ScopedLock lock(g_lock);
+            VERIFY(!mm::physical_frames().free_contiguous(first.value(), count).is_error());
+            g_region_frames -= count;
+            return Error::from(ErrorCode::Busy, "stopped while the region was being zeroed");
+        }
+        __builtin_memset(view + done, 0, min(zero_chunk, size - done));
+    }
+    return object::RegionPages { first.value().get(), size, view };
 }
 
 void KernelPageMapper::destroy_pages(object::RegionPages& pages)
