@@ -113,8 +113,11 @@ i32 timer_cancel(AzothContext& context, const GuestMemory&, Span<const Value> ar
 
 // call_with_handle(endpoint, handle, rights_mask, mode, w0, w1, w2, results_out): a call whose
 // fourth word is the number of `handle` in the server's table. Everything that can refuse the
-// call is checked before the handle moves, so a refused call changes nothing; once the server
-// has run (even if it trapped), the handle is the server's.
+// call is checked before the handle moves, so a refused call changes nothing. Only a call whose
+// handler returned normally gives the handle away: when the handler traps or is stopped (its
+// caller or the server killed), the server's copy is taken back and a moved handle stays the
+// sender's. Otherwise a caller killed inside the handler would leave a handle in the server's table
+// that nobody knows the number of, and enough such calls would fill it (hardening issue, class 6).
 i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<const Value> arguments)
 {
     Handle endpoint_handle = arguments[0].as_i32();
@@ -152,16 +155,16 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     Handle given = TRY_STATUS(handles.transfer(handle, server.handles(), mask, TransferMode::Copy));
     CallWords message { { arguments[4].as_i64(), arguments[5].as_i64(), arguments[6].as_i64(), given } };
     auto reply = stack.call(endpoint_handle, message);
-    if (reply.is_error() && reply.error().code != ErrorCode::Trap) {
+    if (reply.is_error()) {
         // Not delivered after all (booted: another thread entered the server between the checks
-        // and the call): take the copy back, the source is untouched.
+        // and the call), or the handler did not return normally: take the copy back (if the
+        // handler moved or closed it meanwhile, there is nothing left to take); the source is
+        // untouched.
         (void)server.handles().close(given);
         return status(reply.error());
     }
     if (mode == 0)
         (void)handles.close(handle);
-    if (reply.is_error())
-        return status(reply.error());
     if (wants_results) {
         TRY_STATUS(memory.write_bytes(results_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.value().words), sizeof(CallWords))));
     }
