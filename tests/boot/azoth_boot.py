@@ -6,6 +6,7 @@ interactive console (type into the guest, wait for lines, stop QEMU on time-out)
 The scripts import it from their own location:
     sys.path.insert(0, os.path.join(<repo root>, "tests", "boot")); import azoth_boot
 """
+import argparse
 import os
 import re
 import signal
@@ -140,6 +141,34 @@ def image_present(image, arch):
         print(f"FAIL: {image} is missing (./azoth build --arch {arch})")
         return False
     return True
+
+
+def image_test_arguments(description=None, timeout=90):
+    """The options of a driver that boots one image of an arch build: --arch, --arch-build,
+    --timeout (seconds)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", default="x86_64")
+    parser.add_argument("--arch-build", required=True)
+    parser.add_argument("--timeout", type=int, default=timeout)
+    return parser.parse_args()
+
+
+def boot_image(args, image_name, label, cmdline=None):
+    """Boots ARCH_BUILD/image_name headless (image_test_arguments' options); None, with a FAIL line,
+    when the build did not make the image."""
+    image = os.path.join(args.arch_build, image_name)
+    if not image_present(image, args.arch):
+        return None
+    with tempfile.TemporaryDirectory(prefix=f"azoth-{label}-") as work:
+        return boot(args.arch, image, args.timeout, work, label, cmdline)
+
+
+def panicked(log):
+    """True (with a FAIL line) when the kernel panicked."""
+    if "PANIC" in log:
+        print("FAIL: the kernel panicked")
+        return True
+    return False
 
 
 def print_lines(log, prefixes):

@@ -10,10 +10,8 @@ usage:
       the server (abi-server's max-regions refuses its third); the kernel never panics,
       abi-findings exits 0, the frame balance is exact
 """
-import argparse
 import os
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "boot"))
@@ -30,22 +28,14 @@ EXPECTATIONS = [(f"case {case}", rf"^abi-findings: {case} ok$") for case in CASE
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--arch", default="x86_64")
-    parser.add_argument("--arch-build", required=True)
-    parser.add_argument("--timeout", type=int, default=90)
-    args = parser.parse_args()
-    image = os.path.join(args.arch_build, "esp-abi.img")
-    if not azoth_boot.image_present(image, args.arch):
+    args = azoth_boot.image_test_arguments(__doc__)
+    run = azoth_boot.boot_image(args, "esp-abi.img", "abi")
+    if run is None:
         return 1
-    with tempfile.TemporaryDirectory(prefix="abi-boot-test.") as work:
-        run = azoth_boot.boot(args.arch, image, args.timeout, work, "abi")
     azoth_boot.print_lines(run.log, ("abi-findings", "init: ", "athanor: init", "PANIC", "athanor: panic"))
     print(f"boot took {run.seconds:.1f}s, status {run.status}")
     failed = azoth_boot.check_expectations(run.log, EXPECTATIONS)
-    if "PANIC" in run.log:
-        print("FAIL: the kernel panicked")
-        failed = True
+    failed |= azoth_boot.panicked(run.log)
     failed |= azoth_boot.module_failed(run.log, ("abi-findings",))
     failed |= azoth_boot.status_failed(run.status)
     return azoth_boot.verdict(failed, run.log, run.stderr)

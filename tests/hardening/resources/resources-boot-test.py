@@ -7,11 +7,9 @@ and end alone, with every frame back after it (second run: free frames after == 
 
   resources-boot-test.py --arch ARCH --arch-build DIR [--timeout SECONDS]
 """
-import argparse
 import os
 import re
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -36,16 +34,10 @@ OBJECT_KINDS = ["memory", "regions", "region-memory", "channels", "handles", "ti
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--arch", default="x86_64")
-    parser.add_argument("--arch-build", required=True)
-    parser.add_argument("--timeout", type=int, default=90)
-    args = parser.parse_args()
-    image = os.path.join(args.arch_build, "esp-resources.img")
-    if not azoth_boot.image_present(image, args.arch):
+    args = azoth_boot.image_test_arguments(__doc__)
+    run = azoth_boot.boot_image(args, "esp-resources.img", "resources")
+    if run is None:
         return 1
-    with tempfile.TemporaryDirectory() as work:
-        run = azoth_boot.boot(args.arch, image, args.timeout, work, "resources")
     log = run.log
     azoth_boot.print_lines(log, ("res-init:", "res-objects:", "athanor: res-", "PANIC", "athanor: init"))
     print(f"boot took {run.seconds:.1f}s, status {run.status}")
@@ -74,9 +66,7 @@ def main():
         failed = True
     else:
         print(f"ok: res-steady ticked {ticks} times")
-    if "PANIC" in log:
-        print("FAIL: the kernel panicked")
-        failed = True
+    failed = azoth_boot.panicked(log) or failed
     failed = azoth_boot.module_failed(log, ("res-init:", "res-objects:")) or failed
     failed = azoth_boot.status_failed(run.status) or failed
     return azoth_boot.verdict(failed, log, run.stderr, stderr_tail=0)

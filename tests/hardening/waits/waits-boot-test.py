@@ -9,11 +9,9 @@ per scenario. Checks, per scenario: the victim said it was blocking before each 
 supervisor's "ok" verdict (median under 50 ms, no attempt over 500 ms), and at the end "waits: N
 scenarios, 0 failed" and power-off status 0. Prints the measured figures.
 """
-import argparse
 import os
 import re
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "boot"))
@@ -37,16 +35,10 @@ LIMIT_MS = 50.0
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--arch", default="x86_64")
-    parser.add_argument("--arch-build", required=True)
-    parser.add_argument("--timeout", type=int, default=90)
-    args = parser.parse_args()
-    image = os.path.join(args.arch_build, "esp-waits.img")
-    if not azoth_boot.image_present(image, args.arch):
+    args = azoth_boot.image_test_arguments(__doc__)
+    booted = azoth_boot.boot_image(args, "esp-waits.img", "waits")
+    if booted is None:
         return 1
-    with tempfile.TemporaryDirectory(prefix="azoth-waits-") as work:
-        booted = azoth_boot.boot(args.arch, image, args.timeout, work, "waits")
     log = booted.log
     azoth_boot.print_lines(log, ("waits:", "waits-victim:"))
     failed = False
