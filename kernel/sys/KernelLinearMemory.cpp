@@ -163,24 +163,46 @@ Result<u8*> KernelLinearMemory::resize(u8* current, u64 old_bytes, u64 new_bytes
 {
     if (new_bytes > mm::linear_memory_reservation || maximum_bytes > mm::linear_memory_reservation)
         return Error::from(ErrorCode::OutOfRange, "linear memory larger than its reservation");
-    ScopedLock lock(g_lock);
     u8* base = current;
     if (base == nullptr) {
+        ScopedLock lock(g_lock);
         auto reservation = TRY(mm::reserve_linear_memory());
         base = reservation.base.as_ptr<u8>();
     }
     // Wasm pages are 64 KiB, so both sizes are whole kernel pages.
     u64 old_pages = align_up(old_bytes, page_size) / page_size;
     u64 new_pages = align_up(new_bytes, page_size) / page_size;
-    if (new_pages > old_pages) {
-        auto committed = commit(base, old_pages, new_pages - old_pages);
-        if (committed.is_error()) {
+    if (new_pages < old_pages) {
+        ScopedLock lock(g_lock);
+        decommit(base, new_pages, old_pages - new_pages);
+        return base;
+    }
+    // A large grow commits (and zeroes) grow_chunk_pages at a time and passes a safepoint between
+    // chunks, with the lock let go: one memory.grow neither holds the CPU from other threads nor
+    // delays a kill (docs/security.md, "Long host calls"). The new pages are not part of the memory
+    // until resize returns, so nobody else looks at them meanwhile. A grow that fails or must stop
+    // takes back what it committed.
+    constexpr u64 grow_chunk_pages = 256; // 1 MiB
+    for (u64 done = old_pages; done < new_pages;) {
+        u64 step = min(new_pages - done, grow_chunk_pages);
+        Optional<Error> failed;
+        {
+            ScopedLock lock(g_lock);
+            if (auto committed = commit(base, done, step); committed.is_error())
+                failed = committed.release_error();
+        }
+        if (!failed.has_value()) {
+            done += step;
+            if (done < new_pages && !process::checkpoint())
+                failed = Error::from(ErrorCode::Busy, "stopped while the linear memory was growing");
+        }
+        if (failed.has_value()) {
+            ScopedLock lock(g_lock);
+            decommit(base, old_pages, done - old_pages);
             if (current == nullptr)
                 VERIFY(!mm::release_linear_memory({ VirtualAddress(reinterpret_cast<u64>(base)), mm::linear_memory_reservation }).is_error());
-            return committed.release_error();
+            return *failed;
         }
-    } else if (new_pages < old_pages) {
-        decommit(base, new_pages, old_pages - new_pages);
     }
     return base;
 }
