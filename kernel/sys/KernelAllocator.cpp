@@ -1,6 +1,6 @@
 #include <kernel/mm/KernelHeap.h>
-#include <kernel/mm/PhysicalMemory.h>
 #include <kernel/sys/KernelAllocator.h>
+#include <kernel/sys/KernelLinearMemory.h>
 
 namespace ath::sys {
 
@@ -26,9 +26,10 @@ KernelAllocator& KernelAllocator::instance()
 
 void* AccountedAllocator::allocate(usize size, usize alignment)
 {
-    // A module-driven allocation never takes the last frames (the heap would have to grow into them).
+    // A module-driven allocation never takes the last frames (the heap would have to grow into them):
+    // the floor linear memories and regions keep too.
     u64 pages = (static_cast<u64>(size) + page_size - 1) / page_size;
-    if (mm::physical_frames().free_count() < module_reserved_frames + pages)
+    if (!KernelLinearMemory::leaves_reserve(pages))
         return nullptr;
     auto memory = kmalloc(size == 0 ? 1 : size, max(alignment, mm::HeapAllocator::minimum_alignment));
     if (memory.is_error())

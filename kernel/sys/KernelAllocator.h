@@ -20,10 +20,6 @@ public:
     static KernelAllocator& instance();
 };
 
-// Frames that allocations made for modules (linear memory, regions, kernel heap for a Store) always
-// leave free for the kernel and the other processes.
-inline constexpr u64 module_reserved_frames = (16ull << 20) / 4096;
-
 class AccountedAllocator final : public wasm::Allocator {
 public:
     explicit AccountedAllocator(object::ResourceAccount& account) : m_account(account) { }

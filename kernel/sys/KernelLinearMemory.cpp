@@ -69,7 +69,7 @@ void decommit(u8* base, u64 first_page, u64 count)
 ErrorOr commit(u8* base, u64 first_page, u64 count)
 {
     auto& frames = mm::physical_frames();
-    if (frames.free_count() < count || frames.free_count() - count < KernelLinearMemory::reserved_frames)
+    if (!KernelLinearMemory::leaves_reserve(count))
         return Error::from(ErrorCode::OutOfMemory, "not enough free memory to grow the linear memory");
     for (u64 page = first_page; page < first_page + count; ++page) {
         auto frame = mm::allocate_zeroed_frame();
@@ -222,6 +222,12 @@ KernelLinearMemory& KernelLinearMemory::instance()
     return provider;
 }
 
+bool KernelLinearMemory::leaves_reserve(u64 frames)
+{
+    u64 free = mm::physical_frames().free_count();
+    return free >= frames && free - frames >= reserved_frames;
+}
+
 u64 KernelLinearMemory::committed_frames()
 {
     ScopedLock lock(g_lock);
@@ -235,10 +241,9 @@ Result<object::RegionPages> KernelPageMapper::create_pages(u64 size)
     u64 count = size / page_size;
     auto first = [&]() -> Result<PhysicalAddress> {
         ScopedLock lock(g_lock);
-        auto& frames = mm::physical_frames();
-        if (frames.free_count() < count || frames.free_count() - count < KernelLinearMemory::reserved_frames)
+        if (!KernelLinearMemory::leaves_reserve(count))
             return Error::from(ErrorCode::OutOfMemory, "not enough free memory for the region");
-        PhysicalAddress address = TRY(frames.allocate_contiguous(count));
+        PhysicalAddress address = TRY(mm::physical_frames().allocate_contiguous(count));
         g_region_frames += count;
         return address;
     }();

@@ -14,7 +14,11 @@ class KernelLinearMemory final : public wasm::LinearMemoryProvider {
 public:
     // Growing is refused (like an allocator that said no) when it would leave fewer free frames than
     // this: a module that grows until refused must not starve the kernel heap or page tables.
+    // The same floor holds for everything the kernel takes on a module's behalf: region pages
+    // (KernelPageMapper) and the kernel heap of its Store (AccountedAllocator).
     static constexpr u64 reserved_frames = (16ull << 20) / 4096;
+    // Whether `frames` more can be taken for a module and still leave reserved_frames free.
+    static bool leaves_reserve(u64 frames);
 
     Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) override;
     void release(u8* base, u64 bytes, u64 maximum_bytes) override;
