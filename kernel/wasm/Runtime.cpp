@@ -249,6 +249,23 @@ ErrorOr Table::set(u32 index, Value value)
     return {};
 }
 
+// Grows `table` to `new_size` elements filled with `fill`, asking the Store's limiter first and
+// giving its charge back when the allocation fails (table.grow and table creation alike).
+static ErrorOr grow_elements(TableInstance& table, u64 new_size, u64 fill)
+{
+    u64 old_size = table.elements.size();
+    if (new_size == old_size)
+        return {};
+    if (table.limiter && !table.limiter->table_growing(old_size, new_size))
+        return Error::from(ErrorCode::OutOfMemory, "table elements: resource limit reached");
+    if (auto resized = table.elements.resize(new_size, fill); resized.is_error()) {
+        if (table.limiter)
+            table.limiter->table_released(new_size - old_size);
+        return resized.release_error();
+    }
+    return {};
+}
+
 Result<u32> Table::grow(u32 delta, Value initial)
 {
     constexpr u64 implementation_limit = 1u << 24;
@@ -258,15 +275,7 @@ Result<u32> Table::grow(u32 delta, Value initial)
     u64 maximum = table->table_type.limits.maximum.has_value() ? table->table_type.limits.maximum.value() : 0xFFFFFFFFull;
     if (new_size > maximum || new_size > implementation_limit)
         return Error::from(ErrorCode::OutOfRange, "table limit exceeded");
-    if (delta == 0)
-        return static_cast<u32>(old_size);
-    if (table->limiter && !table->limiter->table_growing(old_size, new_size))
-        return Error::from(ErrorCode::OutOfMemory, "table elements: resource limit reached");
-    if (auto resized = table->elements.resize(new_size, initial.raw_low()); resized.is_error()) {
-        if (table->limiter)
-            table->limiter->table_released(delta);
-        return resized.release_error();
-    }
+    TRY(grow_elements(*table, new_size, initial.raw_low()));
     return static_cast<u32>(old_size);
 }
 
@@ -617,15 +626,7 @@ Result<Table*> Store::create_table(TableType type, Value initial)
     table->table_type = type;
     table->limiter = m_config.limiter;
     link_object(*m_internals, table, destroy_table);
-    if (type.limits.minimum == 0)
-        return static_cast<Table*>(table);
-    if (table->limiter && !table->limiter->table_growing(0, type.limits.minimum))
-        return Error::from(ErrorCode::OutOfMemory, "table elements: resource limit reached");
-    if (auto resized = table->elements.resize(type.limits.minimum, initial.raw_low()); resized.is_error()) {
-        if (table->limiter)
-            table->limiter->table_released(type.limits.minimum);
-        return resized.release_error();
-    }
+    TRY(grow_elements(*table, type.limits.minimum, initial.raw_low()));
     return static_cast<Table*>(table);
 }
 
