@@ -328,9 +328,8 @@ Result<Errno> fd_write(Call& call)
 struct Subscription {
     u64 userdata;
     u64 deadline;   // clock: the monotonic deadline
-    u32 fd;
+    u32 fd;         // fd_read/fd_write
     u8 tag;
-    bool fd_valid;  // fd_read/fd_write: a stream this subscription can wait on
 };
 
 // The monotonic deadline of a clock subscription, measured from `start` (monotonic now).
@@ -357,7 +356,6 @@ Result<Errno> parse_subscription(WasiContext& context, const u8* raw, u64 start,
     out.tag = raw[8];
     out.deadline = ~u64(0);
     out.fd = 0;
-    out.fd_valid = false;
     if (out.tag == event_clock) {
         auto deadline = clock_deadline(context, load_le<u32>(raw + 16), load_le<u64>(raw + 24), load_le<u16>(raw + 40), start);
         if (deadline.is_error())
@@ -365,7 +363,6 @@ Result<Errno> parse_subscription(WasiContext& context, const u8* raw, u64 start,
         out.deadline = deadline.value();
     } else if (out.tag == event_fd_read || out.tag == event_fd_write) {
         out.fd = load_le<u32>(raw + 16);
-        out.fd_valid = fd_subscription_valid(context, out.tag, out.fd);
     } else {
         return Errno::Invalid;
     }
@@ -409,7 +406,7 @@ Result<Errno> poll_oneoff(Call& call)
             earliest = min(earliest, subscription.deadline);
         // Output streams are always ready, and a bad fd is reported at once as an event error.
         // Reading stdin is ready when input is queued or the input has ended.
-        else if (subscription.tag == event_fd_read && subscription.fd_valid)
+        else if (subscription.tag == event_fd_read && fd_subscription_valid(call.context, subscription.tag, subscription.fd))
             waits_for_input = true;
         else
             fd_ready = true;
