@@ -120,23 +120,13 @@ i32 handle_revoke(Call& call)
 // azoth.call's body, shared by the Value handler and the slot fast path (call_slots below).
 [[gnu::always_inline]] inline i32 call_endpoint(AzothContext& context, const GuestMemory& memory, Handle endpoint, const CallWords& message, u32 results_address)
 {
-    // The result words' place is checked before the server runs: a bad pointer never costs a call.
-    bool wants_results = results_address != azoth_no_results;
-    if (wants_results) {
-        if (results_address % alignof(u64) != 0)
-            return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-        TRY_STATUS(memory.writable_bytes(results_address, sizeof(CallWords)));
-    }
+    TRY_STATUS(check_call_results(memory, results_address));
     ipc::CallStack& stack = context.environment().current_calls();
     if (stack.current() != &context.process())
         return static_cast<i32>(AzothStatus::E_INVALID_STATE);
     CallWords reply;
     TRY_STATUS(stack.call(endpoint, message, reply));
-    if (wants_results) {
-        // Copied out through a fresh check, not a pointer kept across the server's run (which
-        // may have mapped a region over the destination meanwhile).
-        TRY_STATUS(memory.write_bytes(results_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.words), sizeof(CallWords))));
-    }
+    TRY_STATUS(store_call_results(memory, results_address, reply));
     return ok;
 }
 

@@ -12,12 +12,33 @@
 #include <kernel/ipc/Call.h>
 #include <kernel/object/Endpoint.h>
 #include <kernel/object/Waiting.h>
+#include <kernel/sys/GuestMemory.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::sys {
 
 inline constexpr StringView azoth_module_name = "azoth";
 inline constexpr u32 azoth_no_results = 0xFFFFFFFFu;
+
+// The result words of a call (azoth.call, call_with_handle) at `address` (azoth_no_results: none).
+// Checked before the server runs, so a bad pointer never costs a call (InvalidArgument when
+// misaligned, OutOfRange out of bounds or over a read-only mapping), and written after it through a
+// fresh check, not a view kept across the server's run (which may have mapped a region over them).
+inline ErrorOr check_call_results(const GuestMemory& memory, u32 address)
+{
+    if (address == azoth_no_results)
+        return {};
+    if (address % alignof(u64) != 0)
+        return Error::from(ErrorCode::InvalidArgument, "misaligned call results");
+    TRY(memory.writable_bytes(address, sizeof(object::CallWords)));
+    return {};
+}
+inline ErrorOr store_call_results(const GuestMemory& memory, u32 address, const object::CallWords& reply)
+{
+    if (address == azoth_no_results)
+        return {};
+    return memory.write_bytes(address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.words), sizeof(object::CallWords)));
+}
 
 // What a booted kernel adds: every process has its own Store and thread, and a call runs the
 // server's handler on the caller's thread in the server's Store (docs/ipc.md, "Booted

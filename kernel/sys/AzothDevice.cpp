@@ -127,12 +127,7 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     u32 results_address = arguments[7].as_i32();
     if (mode > 1 || !is_known(mask))
         return status_of(ErrorCode::InvalidArgument);
-    bool wants_results = results_address != azoth_no_results;
-    if (wants_results) {
-        if (results_address % alignof(u64) != 0)
-            return status_of(ErrorCode::InvalidArgument);
-        TRY_STATUS(memory.writable_bytes(results_address, sizeof(CallWords)));
-    }
+    TRY_STATUS(check_call_results(memory, results_address));
     ipc::CallStack& stack = context.environment().current_calls(); // booted: the running thread's stack
     if (stack.current() != &context.process())
         return status_of(ErrorCode::Invalid);
@@ -165,9 +160,7 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
     }
     if (mode == 0)
         (void)handles.close(handle);
-    if (wants_results) {
-        TRY_STATUS(memory.write_bytes(results_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.value().words), sizeof(CallWords))));
-    }
+    TRY_STATUS(store_call_results(memory, results_address, reply.value()));
     return ok;
 }
 
