@@ -2,19 +2,18 @@
 
 // The one interface between generic kernel code and an architecture.
 //
-// Generic code (kernel/mm, kernel/main, kernel/selftest, ...) only ever talks to `ath::Arch`,
-// which names the implementation of the arch being built. Each arch implements it in
-// kernel/arch/<arch>/ArchImpl.h (declarations) plus same-named .cpp/.S files, and the
-// `ArchInterface` concept below checks at compile time that nothing is missing or mistyped.
-// The build selects the arch with -DATH_ARCH_IMPL_HEADER=<kernel/arch/<arch>/ArchImpl.h>; no
-// generic file tests an architecture macro.
+// Generic code (kernel/mm, kernel/main, kernel/selftest, ...) only ever talks to `ath::Arch`.
+// `struct Arch` is declared here and nowhere else; each port only defines its members, in
+// kernel/arch/<arch>/*.cpp (plus .S), and what the ports share is defined once in
+// kernel/arch/common/. The struct lives in the port's namespace (ath::<arch>, named by the build
+// with -DATH_ARCH_NAMESPACE=<arch>) so that a port's definitions see that port's own helpers;
+// `ath::Arch` names it for everyone else. No generic file tests an architecture macro.
 #include <boot/BootInfo.h>
 #include <kernel/lib/Address.h>
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
-#include <kernel/lib/Traits.h>
 
 namespace ath {
 
@@ -80,87 +79,97 @@ using IrqHandler = void (*)(void* context);
 // Called by the MMU after it changed a mapping other CPUs may have cached (SMP later).
 using TlbShootdownHook = void (*)(VirtualAddress base, u64 page_count);
 
-template<typename A>
-concept ArchInterface = requires(const boot::BootInfo& info, char character, StringView text, u8 status,
-                                 VirtualAddress virtual_address, PhysicalAddress physical_address,
-                                 PageAccess access, u64 count, u32 irq, IrqHandler handler, void* context,
-                                 TlbShootdownHook hook, void (*body)(void*), StackFrame frame, FaultKind kind,
-                                 Bytes stack, uptr* saved_stack_pointer, uptr stack_pointer,
-                                 const DeviceRegisters& registers, u64 offset, u32 width, u64 value) {
+#ifndef ATH_ARCH_NAMESPACE
+#    error "the build names the arch being built with -DATH_ARCH_NAMESPACE=<arch>"
+#endif
+
+namespace ATH_ARCH_NAMESPACE {
+
+struct Arch {
     // Early console and machine control.
-    { A::name() } -> SameAs<StringView>;
-    { A::console_init() } -> SameAs<void>;
-    { A::console_putc(character) } -> SameAs<void>;
-    { A::halt_forever() } -> SameAs<void>;
-    { A::power_off(status) } -> SameAs<void>;
-    { A::cycle_counter() } -> SameAs<u64>;
-    { A::wait_for_interrupt() } -> SameAs<void>;
+    static StringView name(); // "x86_64", "aarch64", "riscv64"
+    static void console_init();
+    static void console_putc(char character);
+    [[noreturn]] static void halt_forever();
+    [[noreturn]] static void power_off(u8 status);
+    static u64 cycle_counter();
+    static void wait_for_interrupt();
 
     // CPU: descriptor tables, exception vectors, FP state.
-    { A::init_cpu() } -> SameAs<void>;
-    { A::interrupts_enabled() } -> SameAs<bool>;
-    { A::enable_interrupts() } -> SameAs<void>;
-    { A::disable_interrupts() } -> SameAs<void>;
-    // Runs body(context); a CPU fault inside it is caught and returned instead of panicking.
-    { A::run_catching_faults(body, context) } -> SameAs<Optional<FaultInfo>>;
+    static void init_cpu();
+    static bool interrupts_enabled();
+    static void enable_interrupts();
+    static void disable_interrupts();
+    // Runs body(context); a CPU fault inside it is caught and returned instead of panicking
+    // (kernel/arch/common/FaultCatch.cpp).
+    static Optional<FaultInfo> run_catching_faults(void (*body)(void*), void* context);
 
-    // MMU on the kernel address space.
-    { A::Mmu::init(info) } -> SameAs<ErrorOr>;
-    { A::Mmu::map(virtual_address, physical_address, count, access) } -> SameAs<ErrorOr>;
-    { A::Mmu::unmap(virtual_address, count) } -> SameAs<ErrorOr>;
-    { A::Mmu::protect(virtual_address, count, access) } -> SameAs<ErrorOr>;
-    { A::Mmu::translate(virtual_address) } -> SameAs<Optional<PhysicalAddress>>;
-    { A::Mmu::flush(virtual_address, count) } -> SameAs<void>;
-    { A::Mmu::set_tlb_shootdown_hook(hook) } -> SameAs<void>;
-    { A::Mmu::page_tables_in_use() } -> SameAs<u64>;
+    // MMU on the kernel address space. init is the port's (its Mmu.cpp); the rest is
+    // kernel/arch/common/KernelMmu.cpp over the port's page-table format.
+    struct Mmu {
+        static ErrorOr init(const boot::BootInfo& info);
+        static ErrorOr map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access);
+        static ErrorOr unmap(VirtualAddress base, u64 page_count);
+        static ErrorOr protect(VirtualAddress base, u64 page_count, PageAccess access);
+        static Optional<PhysicalAddress> translate(VirtualAddress address);
+        static void flush(VirtualAddress base, u64 page_count);
+        static void set_tlb_shootdown_hook(TlbShootdownHook hook);
+        static u64 page_tables_in_use();
+    };
 
-    // Platform interrupts and time.
-    { A::init_platform(info) } -> SameAs<ErrorOr>;
-    { A::install_irq_handler(irq, handler, context) } -> SameAs<ErrorOr>;
+    // Platform interrupts and time. `irq` numbers are the port's: x86_64 legacy ISA IRQs routed
+    // through the MADT's overrides (COM1 = 4), aarch64 GIC INTIDs (SPI n = 32 + n), riscv64 PLIC
+    // sources (QEMU virt UART0 = 10).
+    static ErrorOr init_platform(const boot::BootInfo& info);
+    static ErrorOr install_irq_handler(u32 irq, IrqHandler handler, void* context);
     // Interrupt lines for Irq objects (kernel/object/Irq.h). mask/unmask stop and restart delivery
     // of `irq` at the interrupt controller and are callable from that line's own handler (and with
     // interrupts enabled). remove_irq_handler masks the line and forgets its handler; a kernel
     // handler that the claimant displaced gets the line back (x86_64: the COM1 input buffer).
     // install_irq_handler over such a kernel handler displaces it instead of answering busy.
-    { A::mask_irq(irq) } -> SameAs<void>;
-    { A::unmask_irq(irq) } -> SameAs<void>;
-    { A::remove_irq_handler(irq) } -> SameAs<void>;
-    { A::clock_nanoseconds() } -> SameAs<u64>;
-    { A::timer_ticks() } -> SameAs<u64>;
-    { A::timer_frequency_hz() } -> SameAs<u64>;
+    static void mask_irq(u32 irq);
+    static void unmask_irq(u32 irq);
+    static void remove_irq_handler(u32 irq);
+    static u64 clock_nanoseconds();
+    static u64 timer_ticks();
+    static u64 timer_frequency_hz();
+    // The tick rate the programmed timer actually runs at, measured against the clock over about
+    // window_ns without relying on interrupt delivery (which an emulator under host load
+    // coalesces). None on ports whose tick and clock share one counter (nothing to measure).
+    static Result<Optional<u64>> measure_timer_hz(u64 window_ns);
     // Called on every timer tick in interrupt context (the scheduler's tick); null removes it.
-    { A::set_timer_tick_handler(handler, context) } -> SameAs<void>;
+    static void set_timer_tick_handler(IrqHandler handler, void* context);
     // Seconds since the Unix epoch from the platform's real-time clock, none when there is none.
-    { A::wall_clock_seconds() } -> SameAs<Optional<u64>>;
+    static Optional<u64> wall_clock_seconds();
 
     // Self-test support: make the CPU raise `kind` (false when the arch cannot, e.g. no trapping
     // integer division), and make a real device raise one interrupt through the interrupt
     // controller and wait for its handler (x86_64: COM1 in loopback via the I/O APIC).
-    { A::trigger_fault(kind) } -> SameAs<bool>;
-    { A::return_instruction() } -> SameAs<ReadonlyBytes>; // machine code of a bare `return`
-    { A::self_test_device_interrupt() } -> SameAs<ErrorOr>;
+    static bool trigger_fault(FaultKind kind);
+    static ReadonlyBytes return_instruction(); // machine code of a bare `return`
+    static ErrorOr self_test_device_interrupt();
     // Loads known values into every FP/vector register, takes an interrupt whose handler
     // overwrites them all, and checks the interrupted code sees its values unchanged.
-    { A::self_test_fp_state_across_interrupts() } -> SameAs<ErrorOr>;
+    static ErrorOr self_test_fp_state_across_interrupts();
     // Checks that the firmware's description of the machine (x86_64: ACPI, device-tree arches:
     // the DTB) names what this arch's init_platform relies on.
-    { A::self_test_firmware_tables() } -> SameAs<ErrorOr>;
+    static ErrorOr self_test_firmware_tables();
 
     // The register model of the console UART a driver module may own (None when there is none):
     // the driver learns it through azoth.uart_kind and reaches the registers through the Device
     // object console_uart_device() describes (Ns16550: byte registers; Pl011: 32-bit registers).
-    { A::console_uart_kind() } -> SameAs<ConsoleUartKind>;
+    static ConsoleUartKind console_uart_kind();
     // The same UART as a register window plus its interrupt line, for a Device/Irq object (none
     // when the platform has no UART a driver may claim, or it has no interrupt line). device_read
     // and device_write perform one access of `width` bytes at byte `offset` of a window this arch
     // described (the caller, Device, has checked offset, width and value against it).
-    { A::console_uart_device() } -> SameAs<Optional<DeviceRegisters>>;
-    { A::device_read(registers, offset, width) } -> SameAs<u64>;
-    { A::device_write(registers, offset, width, value) } -> SameAs<void>;
+    static Optional<DeviceRegisters> console_uart_device();
+    static u64 device_read(const DeviceRegisters& registers, u64 offset, u32 width);
+    static void device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value);
 
     // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
     // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).
-    { A::hardware_random() } -> SameAs<Optional<u64>>;
+    static Optional<u64> hardware_random();
 
     // Kernel threads (kernel/process). initial_thread_stack prepares `stack` so that the first
     // switch_stack to the returned stack pointer calls entry(argument) on it (entry never returns).
@@ -168,19 +177,23 @@ concept ArchInterface = requires(const boot::BootInfo& info, char character, Str
     // in *saved_stack_pointer, loads next and restores its registers: a thread resumes where it
     // last called switch_stack. Called with interrupts disabled; the interrupt state is per thread
     // from the caller's point of view (the scheduler restores it).
-    { A::initial_thread_stack(stack, body, context) } -> SameAs<uptr>;
-    { A::switch_stack(saved_stack_pointer, stack_pointer) } -> SameAs<void>;
+    static uptr initial_thread_stack(Bytes stack, void (*entry)(void*), void* argument);
+    static void switch_stack(uptr* saved_stack_pointer, uptr next_stack_pointer);
 
-    // Debugging: where this function was called from, and one step up a frame-pointer chain.
-    { A::current_frame() } -> SameAs<StackFrame>;
-    { A::next_frame(frame) } -> SameAs<Optional<StackFrame>>;
-    { A::dump_current_registers() } -> SameAs<void>;
+    // Debugging: where this function was called from, and one step up a frame-pointer chain
+    // (kernel/arch/common/FrameWalk.cpp). A StackFrame is {frame pointer, the return address
+    // stored in that frame}; every port builds with frame pointers.
+    [[gnu::always_inline]] static inline StackFrame current_frame()
+    {
+        u64 frame_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
+        return StackFrame { frame_pointer, reinterpret_cast<u64>(__builtin_return_address(0)) };
+    }
+    static Optional<StackFrame> next_frame(StackFrame frame);
+    static void dump_current_registers();
 };
 
+} // namespace ATH_ARCH_NAMESPACE
+
+using Arch = ATH_ARCH_NAMESPACE::Arch;
+
 } // namespace ath
-
-#include ATH_ARCH_IMPL_HEADER
-
-namespace ath {
-static_assert(ArchInterface<Arch>, "the arch implementation does not provide the arch interface");
-}

@@ -3,11 +3,11 @@
 // backtrace, then stops the kernel (later: kills the offending module instead). IRQs go to the
 // interrupt controller.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/FaultCatch.h>
+#include <kernel/arch/common/FrameWalk.h>
 #include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/SystemRegisters.h>
-#include <kernel/debug/Backtrace.h>
-#include <kernel/debug/Panic.h>
 #include <kernel/lib/Format.h>
 
 extern "C" const ath::u8 aarch64_catch_resume[];
@@ -15,18 +15,6 @@ extern "C" const ath::u8 aarch64_catch_resume[];
 namespace ath::aarch64 {
 
 namespace {
-
-// What aarch64_catch_call saves; the offsets are fixed by Vectors.S.
-struct CatchContext {
-    u64 x19_to_x30[12];
-    u64 sp;
-    u64 d8_to_d15[8];
-};
-static_assert(sizeof(CatchContext) == 168);
-
-// The armed catch on this CPU (single CPU for now; per-CPU data when SMP arrives).
-CatchContext* g_active_catch = nullptr;
-FaultInfo g_caught_fault {};
 
 u64 exception_class_of(u64 esr) { return (esr >> 26) & 0x3F; }
 
@@ -79,24 +67,13 @@ StringView class_name(u64 ec)
     }
 }
 
-// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
-// the arming call, may resume there. A fault on another stack (another thread) is not this
-// catch's business and is reported as unhandled instead of jumping into someone else's frame.
-bool on_catching_stack(const ExceptionFrame& frame, const CatchContext& context)
-{
-    constexpr u64 max_catch_depth = 1ULL << 20;
-    // `<=`: calls push nothing here, so a body that tail-calls into faulting code faults with
-    // exactly the stack pointer the catch saved.
-    return frame.sp <= context.sp && context.sp - frame.sp < max_catch_depth;
-}
-
 void resume_from_catch(ExceptionFrame& frame, CatchContext& context)
 {
     u64 ec = exception_class_of(frame.esr);
     bool abort = is_abort(ec);
     u64 status = frame.esr & 0x3F;
     bool instruction = ec == exception_class::instruction_abort || ec == exception_class::instruction_abort_lower;
-    g_caught_fault = FaultInfo {
+    resume_caught_fault(FaultInfo {
         .kind = classify(frame.esr),
         .vector = ec,
         .error_code = frame.esr,
@@ -106,25 +83,12 @@ void resume_from_catch(ExceptionFrame& frame, CatchContext& context)
         .was_write = abort && !instruction && (frame.esr & (1u << 6)) != 0,
         .was_execute = abort && instruction,
         .was_present = abort && is_access_or_permission_fault(status),
-    };
+    });
     frame.elr = reinterpret_cast<u64>(aarch64_catch_resume);
     frame.x[0] = 1;
     frame.x[1] = reinterpret_cast<u64>(&context);
     // Return to EL1h with interrupts as they were when the catch was armed is not tracked: the
     // resumed code runs with the interrupted PSTATE, which is the body's (same EL, same masks).
-    g_active_catch = nullptr;
-}
-
-// Only aligned, mapped kernel addresses are followed, so a corrupt chain ends the walk instead
-// of faulting inside a fault report.
-Optional<StackFrame> frame_at(u64 fp)
-{
-    if (fp < boot::direct_map_base || (fp & 7) != 0 || (fp & (page_size - 1)) > page_size - 16)
-        return none;
-    if (!Arch::Mmu::translate(VirtualAddress(fp)).has_value())
-        return none;
-    auto* slots = reinterpret_cast<const u64*>(fp);
-    return StackFrame { fp, slots[1] };
 }
 
 [[noreturn]] void report_unhandled_exception(const ExceptionFrame& frame)
@@ -142,12 +106,7 @@ Optional<StackFrame> frame_at(u64 fp)
                 is_translation_fault(status) ? "on an unmapped page" : "refused", status);
     }
     print_exception_frame(frame);
-    println("backtrace:");
-    debug::print_code_address(0, frame.elr);
-    auto interrupted = frame_at(frame.x[29]);
-    if (interrupted.has_value())
-        debug::print_backtrace(*interrupted, 1);
-    debug::stop_after_fatal_error();
+    arch_common::print_backtrace_and_stop(frame.elr, frame.x[29]);
 }
 
 } // namespace
@@ -175,36 +134,12 @@ extern "C" void aarch64_exception_dispatch(ExceptionFrame* frame)
     if (type == ExceptionType::synchronous && exception_class_of(frame->esr) == exception_class::data_abort
         && (frame->esr & (1u << 6)) != 0 && (frame->esr & 0x3C) == 0x0C && resolve_write_fault(frame->far))
         return;
-    if (type == ExceptionType::synchronous && g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
-        resume_from_catch(*frame, *g_active_catch);
+    CatchContext* context = type == ExceptionType::synchronous ? catch_for_fault(frame->sp) : nullptr;
+    if (context) {
+        resume_from_catch(*frame, *context);
         return;
     }
     report_unhandled_exception(*frame);
-}
-
-extern "C" u64 aarch64_catch_call(CatchContext* context, void (*body)(void*), void* argument);
-
-Optional<FaultInfo> Arch::run_catching_faults(void (*body)(void*), void* context)
-{
-    CatchContext catch_context {};
-    CatchContext* outer = g_active_catch;
-    g_active_catch = &catch_context;
-    u64 faulted = aarch64_catch_call(&catch_context, body, context);
-    g_active_catch = outer;
-    if (faulted)
-        return g_caught_fault;
-    return none;
-}
-
-Optional<StackFrame> Arch::next_frame(StackFrame frame)
-{
-    auto current = frame_at(frame.frame_pointer);
-    if (!current.has_value())
-        return none;
-    u64 caller_fp = reinterpret_cast<const u64*>(frame.frame_pointer)[0];
-    if (caller_fp <= frame.frame_pointer)
-        return none; // stacks grow down: a caller's frame is always higher (0 ends the chain)
-    return frame_at(caller_fp);
 }
 
 void Arch::dump_current_registers()

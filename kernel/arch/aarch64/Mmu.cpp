@@ -14,10 +14,9 @@
 // Not done (QEMU TCG does not need it; real cores do): break-before-make when a live 2 MiB block
 // is split into pages.
 #include <kernel/arch/Arch.h>
-#include <kernel/arch/aarch64/PageTableFormat.h>
 #include <kernel/arch/aarch64/Pl011.h>
 #include <kernel/arch/aarch64/SystemRegisters.h>
-#include <kernel/arch/common/KernelPageTables.h>
+#include <kernel/arch/common/KernelMmu.h>
 #include <kernel/lib/Format.h>
 
 extern "C" const ath::u8 aarch64_boot_stack_guard[];
@@ -35,14 +34,22 @@ constexpr u64 tcr_disable_ttbr0_walks = 1ULL << 7; // EPD0
 
 u64 g_root = 0; // physical address of our TTBR1 root (0 until init)
 paging::KernelTableMemory g_memory { 0, [] { data_barrier(); } };
-TlbShootdownHook g_shootdown_hook = nullptr;
-
-// Our tables once init built them; the loader's (TTBR1) before.
-Tables tables() { return Tables(g_memory, g_root ? g_root : (ATH_READ_SYSREG(ttbr1_el1) & Pte::address_mask)); }
 
 constexpr u64 leaf_common = Pte::valid | Pte::access_flag | Pte::inner_shareable | Pte::unprivileged_no_execute;
 
-u64 leaf_flags(PageAccess access)
+void invalidate_page(u64 virtual_address)
+{
+    asm volatile("tlbi vaae1is, %0" : : "r"((virtual_address >> 12) & 0xFFFFFFFFFFFULL) : "memory");
+}
+
+} // namespace
+
+// Our tables once init built them; the loader's (TTBR1) before.
+Tables MmuPort::tables() { return Tables(g_memory, g_root ? g_root : (ATH_READ_SYSREG(ttbr1_el1) & Pte::address_mask)); }
+
+u64 MmuPort::table_frames_in_use() { return g_memory.frames_in_use; }
+
+u64 MmuPort::leaf_flags(PageAccess access)
 {
     u64 flags = leaf_common;
     flags |= has_access(access, PageAccess::Uncached) ? Pte::attribute_device : Pte::attribute_normal;
@@ -53,7 +60,7 @@ u64 leaf_flags(PageAccess access)
     return flags;
 }
 
-ErrorOr check_range(VirtualAddress base, u64 page_count)
+ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count)
 {
     TRY(paging::check_page_range(base.get(), page_count, page_size));
     if (base.get() < Pte::upper_half)
@@ -61,29 +68,14 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
     return {};
 }
 
-void invalidate_page(u64 virtual_address)
+bool MmuPort::translatable(u64 address) { return address >= Pte::upper_half; }
+
+// Invalid entries are never cached in the TLB: new mappings need only the barrier.
+void MmuPort::published()
 {
-    asm volatile("tlbi vaae1is, %0" : : "r"((virtual_address >> 12) & 0xFFFFFFFFFFFULL) : "memory");
+    data_barrier();
+    instruction_barrier();
 }
-
-// What paging::CheckedMmu needs from this arch.
-struct Port {
-    using Format = Pte;
-    static Tables tables() { return aarch64::tables(); }
-    static ErrorOr check_range(VirtualAddress base, u64 page_count) { return aarch64::check_range(base, page_count); }
-    static bool translatable(u64 address) { return address >= Pte::upper_half; }
-    static u64 leaf_flags(PageAccess access) { return aarch64::leaf_flags(access); }
-    static void flush(VirtualAddress base, u64 page_count) { Arch::Mmu::flush(base, page_count); }
-    // Invalid entries are never cached in the TLB: new mappings need only the barrier.
-    static void published()
-    {
-        data_barrier();
-        instruction_barrier();
-    }
-};
-using Checked = paging::CheckedMmu<Port>;
-
-} // namespace
 
 ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 {
@@ -118,21 +110,7 @@ ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::Mmu::map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access)
-{
-    return Checked::map(base, physical, page_count, access);
-}
-
-ErrorOr Arch::Mmu::unmap(VirtualAddress base, u64 page_count) { return Checked::unmap(base, page_count); }
-
-ErrorOr Arch::Mmu::protect(VirtualAddress base, u64 page_count, PageAccess access)
-{
-    return Checked::protect(base, page_count, access);
-}
-
-Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return Checked::translate(address); }
-
-void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
+void MmuPort::invalidate_tlb(VirtualAddress base, u64 page_count)
 {
     asm volatile("dsb ishst" ::: "memory"); // the table writes before the invalidation
     // A large range costs less as one whole flush (all EL1 entries, inner shareable) than as one
@@ -143,12 +121,6 @@ void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
         for (u64 i = 0; i < page_count; ++i)
             invalidate_page(base.get() + i * page_size);
     asm volatile("dsb ish\n isb" ::: "memory");
-    if (g_shootdown_hook)
-        g_shootdown_hook(base, page_count);
 }
-
-void Arch::Mmu::set_tlb_shootdown_hook(TlbShootdownHook hook) { g_shootdown_hook = hook; }
-
-u64 Arch::Mmu::page_tables_in_use() { return g_memory.frames_in_use; }
 
 } // namespace ath::aarch64

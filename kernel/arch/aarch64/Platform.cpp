@@ -15,6 +15,8 @@
 
 namespace ath::aarch64 {
 
+StringView Arch::name() { return "aarch64"; }
+
 namespace {
 
 constexpr u64 semihosting_exit = 0x18;

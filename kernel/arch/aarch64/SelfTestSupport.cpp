@@ -195,4 +195,10 @@ ErrorOr Arch::self_test_firmware_tables()
     return {};
 }
 
+ReadonlyBytes Arch::return_instruction()
+{
+    static constexpr u8 instruction[] = { 0xC0, 0x03, 0x5F, 0xD6 }; // ret (x30)
+    return ReadonlyBytes(instruction, sizeof(instruction));
+}
+
 } // namespace ath::aarch64

@@ -129,13 +129,13 @@ aarch64_exception_common:
     add sp, sp, #FRAME_SIZE
     eret
 
-// u64 aarch64_catch_call(CatchContext* context, void (*body)(void*), void* argument)
+// u64 arch_catch_call(CatchContext* context, void (*body)(void*), void* argument)
 // Saves the callee-saved state (x19-x30, sp, d8-d15) in the context, calls body(argument) and
 // returns 0. When a fault is caught inside body, the dispatcher resumes at
 // aarch64_catch_resume with x0 = 1 and x1 = the context: the saved state comes back and the
 // call returns 1.
-.global aarch64_catch_call
-aarch64_catch_call:
+.global arch_catch_call
+arch_catch_call:
     stp x19, x20, [x0, #0]
     stp x21, x22, [x0, #16]
     stp x23, x24, [x0, #32]

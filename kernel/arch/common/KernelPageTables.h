@@ -1,9 +1,10 @@
 #pragma once
 
-// What the three kernel Mmu implementations share around the generic walker
-// (kernel/arch/common/PageTable.h): where table frames come from, the boot-time direct map, the
-// kernel image with per-section permissions, and the checked Arch::Mmu operations. Each arch's
-// Mmu.cpp keeps its entry bits (PageTableFormat.h), its range rules and its register / TLB work.
+// What the three kernel Mmu::init implementations share around the generic walker
+// (kernel/arch/common/PageTable.h): where table frames come from, the boot-time direct map and
+// the kernel image with per-section permissions. The checked Arch::Mmu operations are
+// kernel/arch/common/KernelMmu.cpp. Each arch's Mmu.cpp keeps its entry bits (PageTableFormat.h),
+// its range rules and its register / TLB work.
 #include <boot/BootInfo.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/common/PageTable.h>
@@ -116,62 +117,5 @@ ErrorOr map_kernel_image(KernelPageTable<Format>& tables, u64 guard_page, Kernel
     }
     return {};
 }
-
-// Arch::Mmu's map/unmap/protect/translate, the same on every arch once `Port` says how:
-//   using Format = ...;                           the arch's entry format
-//   static KernelPageTable<Format> tables();       the live tables
-//   static ErrorOr check_range(VirtualAddress, u64 page_count)   alignment, count, valid halves
-//   static bool translatable(u64 address)          addresses translate() may walk at all
-//   static u64 leaf_flags(PageAccess)              the arch's leaf bits for an access
-//   static void flush(VirtualAddress, u64 page_count)   TLB invalidation and shootdown
-//   static void published()                        what new mappings need to be seen (a barrier)
-// Every request is checked completely before the first entry changes.
-template<typename Port>
-struct CheckedMmu {
-    using Format = typename Port::Format;
-
-    static ErrorOr map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access)
-    {
-        TRY(Port::check_range(base, page_count));
-        if (!physical.is_aligned(page_size))
-            return Error::from(ErrorCode::InvalidArgument, "physical address is not page-aligned");
-        auto end = checked_add(physical.get(), page_count * page_size);
-        if (!end.has_value() || *end > Format::physical_limit)
-            return Error::from(ErrorCode::InvalidArgument, "physical range exceeds what a page-table entry holds");
-        auto result = Port::tables().map_pages(base.get(), physical.get(), page_count, Port::leaf_flags(access));
-        if (result.is_error()) {
-            Port::flush(base, page_count); // out of table frames halfway: what this call mapped is undone
-            return result;
-        }
-        Port::published();
-        return {};
-    }
-
-    static ErrorOr unmap(VirtualAddress base, u64 page_count)
-    {
-        TRY(Port::check_range(base, page_count));
-        TRY(Port::tables().unmap_pages(base.get(), page_count));
-        Port::flush(base, page_count);
-        return {};
-    }
-
-    static ErrorOr protect(VirtualAddress base, u64 page_count, PageAccess access)
-    {
-        TRY(Port::check_range(base, page_count));
-        TRY(Port::tables().protect_pages(base.get(), page_count, Port::leaf_flags(access)));
-        Port::flush(base, page_count);
-        return {};
-    }
-
-    static Optional<PhysicalAddress> translate(VirtualAddress address)
-    {
-        if (!Port::translatable(address.get()))
-            return none;
-        auto leaf = Port::tables().lookup(address.get());
-        if (!leaf.has_value())
-            return none;
-        return PhysicalAddress(leaf->physical);
-    }
-};
 
 } // namespace ath::paging

@@ -2,10 +2,10 @@
 // prints the cause, stval, every register and a symbolised backtrace, then stops the kernel
 // (later: kills the offending module instead). Interrupts go to the PLIC or the timer.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/FaultCatch.h>
+#include <kernel/arch/common/FrameWalk.h>
 #include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
-#include <kernel/debug/Backtrace.h>
-#include <kernel/debug/Panic.h>
 #include <kernel/lib/Format.h>
 
 extern "C" const ath::u8 riscv64_catch_resume[];
@@ -13,19 +13,6 @@ extern "C" const ath::u8 riscv64_catch_resume[];
 namespace ath::riscv64 {
 
 namespace {
-
-// What riscv64_catch_call saves; the offsets are fixed by Trap.S.
-struct CatchContext {
-    u64 s0_to_s11[12];
-    u64 ra;
-    u64 sp;
-    u64 fs0_to_fs11[12];
-};
-static_assert(sizeof(CatchContext) == 208);
-
-// The armed catch on this CPU (single hart for now; per-CPU data when SMP arrives).
-CatchContext* g_active_catch = nullptr;
-FaultInfo g_caught_fault {};
 
 bool is_page_fault(u64 code)
 {
@@ -68,22 +55,11 @@ StringView cause_name(u64 code)
     }
 }
 
-// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
-// the arming call, may resume there. A fault on another stack (another thread) is not this
-// catch's business and is reported as unhandled instead of jumping into someone else's frame.
-bool on_catching_stack(const TrapFrame& frame, const CatchContext& context)
-{
-    constexpr u64 max_catch_depth = 1ULL << 20;
-    // `<=`: calls push nothing here, so a body that tail-calls into faulting code faults with
-    // exactly the stack pointer the catch saved.
-    return frame.x[2] <= context.sp && context.sp - frame.x[2] < max_catch_depth;
-}
-
 void resume_from_catch(TrapFrame& frame, CatchContext& context)
 {
     u64 code = frame.scause;
     bool page_fault = is_page_fault(code);
-    g_caught_fault = FaultInfo {
+    resume_caught_fault(FaultInfo {
         .kind = classify(code),
         .vector = code,
         .error_code = code,
@@ -93,25 +69,10 @@ void resume_from_catch(TrapFrame& frame, CatchContext& context)
         .was_execute = code == cause::instruction_page_fault,
         // RISC-V does not say whether the page was mapped: our own tables do.
         .was_present = page_fault && Arch::Mmu::translate(VirtualAddress(frame.stval)).has_value(),
-    };
+    });
     frame.sepc = reinterpret_cast<u64>(riscv64_catch_resume);
     frame.x[10] = 1;                                // a0
     frame.x[11] = reinterpret_cast<u64>(&context);  // a1
-    g_active_catch = nullptr;
-}
-
-// Only aligned, mapped kernel addresses are followed, so a corrupt chain ends the walk instead
-// of faulting inside a fault report. The record sits just below the frame pointer.
-Optional<StackFrame> frame_at(u64 fp)
-{
-    if (fp < boot::direct_map_base + 16 || (fp & 7) != 0)
-        return none;
-    u64 record = fp - 16;
-    if (!Arch::Mmu::translate(VirtualAddress(record)).has_value()
-        || !Arch::Mmu::translate(VirtualAddress(record + 8)).has_value())
-        return none;
-    auto* slots = reinterpret_cast<const u64*>(record);
-    return StackFrame { fp, slots[1] };
 }
 
 [[noreturn]] void report_unhandled_exception(const TrapFrame& frame)
@@ -121,12 +82,7 @@ Optional<StackFrame> frame_at(u64 fp)
     println("athanor: unhandled exception: {} (scause {:#x}) stval={:#x}", cause_name(frame.scause), frame.scause,
             frame.stval);
     print_trap_frame(frame);
-    println("backtrace:");
-    debug::print_code_address(0, frame.sepc);
-    auto interrupted = frame_at(frame.x[8]);
-    if (interrupted.has_value())
-        debug::print_backtrace(*interrupted, 1);
-    debug::stop_after_fatal_error();
+    arch_common::print_backtrace_and_stop(frame.sepc, frame.x[8]);
 }
 
 const char* const register_names[32] = { "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
@@ -160,36 +116,11 @@ extern "C" void riscv64_trap_dispatch(TrapFrame* frame)
     // (kernel/arch/common/WriteFaultHook.h checks it is one).
     if (frame->scause == cause::store_page_fault && resolve_write_fault(frame->stval))
         return;
-    if (g_active_catch && on_catching_stack(*frame, *g_active_catch)) {
-        resume_from_catch(*frame, *g_active_catch);
+    if (CatchContext* context = catch_for_fault(frame->x[2])) {
+        resume_from_catch(*frame, *context);
         return;
     }
     report_unhandled_exception(*frame);
-}
-
-extern "C" u64 riscv64_catch_call(CatchContext* context, void (*body)(void*), void* argument);
-
-Optional<FaultInfo> Arch::run_catching_faults(void (*body)(void*), void* context)
-{
-    CatchContext catch_context {};
-    CatchContext* outer = g_active_catch;
-    g_active_catch = &catch_context;
-    u64 faulted = riscv64_catch_call(&catch_context, body, context);
-    g_active_catch = outer;
-    if (faulted)
-        return g_caught_fault;
-    return none;
-}
-
-Optional<StackFrame> Arch::next_frame(StackFrame frame)
-{
-    auto current = frame_at(frame.frame_pointer);
-    if (!current.has_value())
-        return none;
-    u64 caller_fp = reinterpret_cast<const u64*>(frame.frame_pointer - 16)[0];
-    if (caller_fp <= frame.frame_pointer)
-        return none; // stacks grow down: a caller's frame is always higher (0 ends the chain)
-    return frame_at(caller_fp);
 }
 
 void Arch::dump_current_registers()

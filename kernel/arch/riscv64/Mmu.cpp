@@ -13,8 +13,7 @@
 // Base RISC-V page tables carry no memory type: PageAccess::Uncached is accepted and ignored
 // (the platform's PMAs make device ranges uncached; Svpbmt is not assumed).
 #include <kernel/arch/Arch.h>
-#include <kernel/arch/common/KernelPageTables.h>
-#include <kernel/arch/riscv64/PageTableFormat.h>
+#include <kernel/arch/common/KernelMmu.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/arch/riscv64/Uart.h>
 #include <kernel/lib/Format.h>
@@ -32,15 +31,21 @@ constexpr u64 satp_mode_sv48 = 9ULL << 60;
 
 u64 g_root = 0; // physical address of our root table (0 until init)
 paging::KernelTableMemory g_memory;
-TlbShootdownHook g_shootdown_hook = nullptr;
 
 u64 satp_root() { return (ATH_READ_CSR(satp) & Pte::ppn_mask) << 12; }
-// Our tables once init built them; the loader's (satp) before.
-Tables tables() { return Tables(g_memory, g_root ? g_root : satp_root()); }
 
 constexpr u64 leaf_common = Pte::valid | Pte::readable | Pte::accessed | Pte::dirty | Pte::global;
 
-u64 leaf_flags(PageAccess access)
+void invalidate_page(u64 virtual_address) { asm volatile("sfence.vma %0, zero" : : "r"(virtual_address) : "memory"); }
+
+} // namespace
+
+// Our tables once init built them; the loader's (satp) before.
+Tables MmuPort::tables() { return Tables(g_memory, g_root ? g_root : satp_root()); }
+
+u64 MmuPort::table_frames_in_use() { return g_memory.frames_in_use; }
+
+u64 MmuPort::leaf_flags(PageAccess access)
 {
     u64 flags = leaf_common;
     if (has_access(access, PageAccess::Write))
@@ -50,7 +55,7 @@ u64 leaf_flags(PageAccess access)
     return flags;
 }
 
-ErrorOr check_range(VirtualAddress base, u64 page_count)
+ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count)
 {
     u64 last = TRY(paging::check_page_range(base.get(), page_count, page_size));
     if (!Pte::same_half(base.get(), last))
@@ -58,22 +63,10 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
     return {};
 }
 
-void invalidate_page(u64 virtual_address) { asm volatile("sfence.vma %0, zero" : : "r"(virtual_address) : "memory"); }
+bool MmuPort::translatable(u64 address) { return Pte::is_canonical(address); }
 
-// What paging::CheckedMmu needs from this arch.
-struct Port {
-    using Format = Pte;
-    static Tables tables() { return riscv64::tables(); }
-    static ErrorOr check_range(VirtualAddress base, u64 page_count) { return riscv64::check_range(base, page_count); }
-    static bool translatable(u64 address) { return Pte::is_canonical(address); }
-    static u64 leaf_flags(PageAccess access) { return riscv64::leaf_flags(access); }
-    static void flush(VirtualAddress base, u64 page_count) { Arch::Mmu::flush(base, page_count); }
-    // Implementations may cache invalid entries: make the new ones visible.
-    static void published() { asm volatile("sfence.vma" ::: "memory"); }
-};
-using Checked = paging::CheckedMmu<Port>;
-
-} // namespace
+// Implementations may cache invalid entries: make the new ones visible.
+void MmuPort::published() { asm volatile("sfence.vma" ::: "memory"); }
 
 ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 {
@@ -103,21 +96,7 @@ ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::Mmu::map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access)
-{
-    return Checked::map(base, physical, page_count, access);
-}
-
-ErrorOr Arch::Mmu::unmap(VirtualAddress base, u64 page_count) { return Checked::unmap(base, page_count); }
-
-ErrorOr Arch::Mmu::protect(VirtualAddress base, u64 page_count, PageAccess access)
-{
-    return Checked::protect(base, page_count, access);
-}
-
-Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return Checked::translate(address); }
-
-void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
+void MmuPort::invalidate_tlb(VirtualAddress base, u64 page_count)
 {
     // A large range costs less as one whole flush (global entries too) than as one fence per page.
     if (page_count > paging::whole_tlb_flush_threshold_pages)
@@ -125,12 +104,6 @@ void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
     else
         for (u64 i = 0; i < page_count; ++i)
             invalidate_page(base.get() + i * page_size);
-    if (g_shootdown_hook)
-        g_shootdown_hook(base, page_count);
 }
-
-void Arch::Mmu::set_tlb_shootdown_hook(TlbShootdownHook hook) { g_shootdown_hook = hook; }
-
-u64 Arch::Mmu::page_tables_in_use() { return g_memory.frames_in_use; }
 
 } // namespace ath::riscv64

@@ -13,6 +13,8 @@
 
 namespace ath::riscv64 {
 
+StringView Arch::name() { return "riscv64"; }
+
 namespace {
 constexpr u32 finisher_fail = 0x3333;
 constexpr u64 sbi_system_reset = 0x53525354; // "SRST"

@@ -207,4 +207,10 @@ ErrorOr Arch::self_test_firmware_tables()
     return {};
 }
 
+ReadonlyBytes Arch::return_instruction()
+{
+    static constexpr u8 instruction[] = { 0x67, 0x80, 0x00, 0x00 }; // jalr x0, 0(ra)
+    return ReadonlyBytes(instruction, sizeof(instruction));
+}
+
 } // namespace ath::riscv64

@@ -165,13 +165,13 @@ riscv64_trap_entry:
     addi sp, sp, FRAME_SIZE
     sret
 
-// u64 riscv64_catch_call(CatchContext* context, void (*body)(void*), void* argument)
+// u64 arch_catch_call(CatchContext* context, void (*body)(void*), void* argument)
 // Saves the callee-saved state (s0-s11, ra, sp, fs0-fs11) in the context, calls body(argument)
 // and returns 0. When a fault is caught inside body, the dispatcher resumes at
 // riscv64_catch_resume with a0 = 1 and a1 = the context: the saved state comes back and the
 // call returns 1.
-.global riscv64_catch_call
-riscv64_catch_call:
+.global arch_catch_call
+arch_catch_call:
     sd s0, 0(a0)
     sd s1, 8(a0)
     sd s2, 16(a0)

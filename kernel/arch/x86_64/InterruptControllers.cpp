@@ -160,7 +160,7 @@ void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
     g_tick_handler = handler;
 }
 
-Result<u64> Arch::measure_timer_hz(u64 window_ns)
+Result<Optional<u64>> Arch::measure_timer_hz(u64 window_ns)
 {
     if (!g_lapic || !g_hpet || g_timer_counts_per_tick == 0)
         return Error::from(ErrorCode::Invalid, "the timer is not running");
@@ -194,7 +194,7 @@ Result<u64> Arch::measure_timer_hz(u64 window_ns)
         enable_interrupts();
     if (!measured.has_value())
         return Error::from(ErrorCode::TimedOut, "could not read the timer without being held up");
-    return *measured;
+    return measured;
 }
 
 void lapic_end_of_interrupt() { lapic_write(lapic_reg::end_of_interrupt, 0); }

@@ -71,14 +71,14 @@ interrupt_common:
     iretq
 
 .text
-// u64 x86_64_catch_call(CatchContext* context, void (*body)(void*), void* argument)
+// u64 arch_catch_call(CatchContext* context, void (*body)(void*), void* argument)
 // Saves what a fault needs to resume as if this call returned (callee-saved registers, the
 // caller's stack pointer and return address), then runs body(argument) and returns 0. When a
 // fault is caught, Interrupts.cpp rewrites the interrupt frame from the context so that iretq
 // "returns" from this function with rax = 1.
 .text
-.global x86_64_catch_call
-x86_64_catch_call:
+.global arch_catch_call
+arch_catch_call:
     mov [rdi + 0], rbx
     mov [rdi + 8], rbp
     mov [rdi + 16], r12

@@ -2,28 +2,16 @@
 // run_catching_faults; any other exception prints vector, error code, CR2, the registers and a
 // symbolised backtrace, then stops the kernel (later: kills the offending module instead).
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/FaultCatch.h>
+#include <kernel/arch/common/FrameWalk.h>
 #include <kernel/arch/common/WriteFaultHook.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
-#include <kernel/debug/Backtrace.h>
-#include <kernel/debug/Panic.h>
 #include <kernel/lib/Format.h>
 
 namespace ath::x86_64 {
 
 namespace {
-
-// What x86_64_catch_call saved; the offsets are fixed by InterruptStubs.S.
-struct CatchContext {
-    u64 rbx, rbp, r12, r13, r14, r15;
-    u64 resume_rsp;
-    u64 resume_rip;
-};
-static_assert(sizeof(CatchContext) == 64);
-
-// The armed catch on this CPU (single CPU for now; per-CPU data when SMP arrives).
-CatchContext* g_active_catch = nullptr;
-FaultInfo g_caught_fault {};
 
 const char* const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded", "invalid opcode",
@@ -56,19 +44,10 @@ bool is_catchable(u64 vector_number)
         && vector_number != vector::machine_check;
 }
 
-// The catch is armed per CPU, not per thread: only a fault on the stack that armed it, deeper than
-// the arming call, may resume there. A fault on another stack (another thread) is not this
-// catch's business and is reported as unhandled instead of jumping into someone else's frame.
-bool on_catching_stack(const InterruptFrame& frame, const CatchContext& context)
-{
-    constexpr u64 max_catch_depth = 1ULL << 20;
-    return frame.rsp < context.resume_rsp && context.resume_rsp - frame.rsp < max_catch_depth;
-}
-
 void resume_from_catch(InterruptFrame& frame, CatchContext& context)
 {
     bool page_fault = frame.vector == vector::page_fault;
-    g_caught_fault = FaultInfo {
+    resume_caught_fault(FaultInfo {
         .kind = classify(frame.vector),
         .vector = frame.vector,
         .error_code = frame.error_code,
@@ -77,8 +56,8 @@ void resume_from_catch(InterruptFrame& frame, CatchContext& context)
         .was_write = page_fault && (frame.error_code & 2) != 0,
         .was_execute = page_fault && (frame.error_code & 16) != 0,
         .was_present = page_fault && (frame.error_code & 1) != 0,
-    };
-    // Make iretq behave like `return 1` from x86_64_catch_call.
+    });
+    // Make iretq behave like `return 1` from arch_catch_call.
     frame.rbx = context.rbx;
     frame.rbp = context.rbp;
     frame.r12 = context.r12;
@@ -88,20 +67,6 @@ void resume_from_catch(InterruptFrame& frame, CatchContext& context)
     frame.rsp = context.resume_rsp;
     frame.rip = context.resume_rip;
     frame.rax = 1;
-    g_active_catch = nullptr;
-}
-
-// The frame whose frame pointer is `fp`: x86_64 with frame pointers keeps [fp] = the caller's
-// frame pointer and [fp + 8] = the return address. Only aligned, mapped kernel addresses are
-// followed, so a corrupt chain ends the walk instead of faulting inside a fault report.
-Optional<StackFrame> frame_at(u64 fp)
-{
-    if (fp < boot::direct_map_base || (fp & 7) != 0 || (fp & (page_size - 1)) > page_size - 16)
-        return none;
-    if (!Arch::Mmu::translate(VirtualAddress(fp)).has_value())
-        return none;
-    auto* slots = reinterpret_cast<const u64*>(fp);
-    return StackFrame { fp, slots[1] };
 }
 
 [[noreturn]] void report_unhandled_exception(const InterruptFrame& frame)
@@ -115,13 +80,7 @@ Optional<StackFrame> frame_at(u64 fp)
                 (frame.error_code & 2) ? "(write)" : "(read)", (frame.error_code & 1) ? "present" : "non-present");
     }
     print_interrupt_frame(frame);
-    println("backtrace:");
-    debug::print_code_address(0, frame.rip);
-    // The interrupted function's own frame (rbp) holds where it returns to.
-    auto interrupted = frame_at(frame.rbp);
-    if (interrupted.has_value())
-        debug::print_backtrace(*interrupted, 1);
-    debug::stop_after_fatal_error();
+    arch_common::print_backtrace_and_stop(frame.rip, frame.rbp);
 }
 
 } // namespace
@@ -143,38 +102,14 @@ extern "C" void x86_64_interrupt_dispatch(InterruptFrame* frame)
         // Error code bits: 0 present, 1 write. A store into a read-only region mapping.
         if (frame->vector == vector::page_fault && (frame->error_code & 3) == 3 && resolve_write_fault(read_cr2()))
             return;
-        if (g_active_catch && is_catchable(frame->vector) && on_catching_stack(*frame, *g_active_catch)) {
-            resume_from_catch(*frame, *g_active_catch);
+        CatchContext* context = is_catchable(frame->vector) ? catch_for_fault(frame->rsp) : nullptr;
+        if (context) {
+            resume_from_catch(*frame, *context);
             return;
         }
         report_unhandled_exception(*frame);
     }
     dispatch_irq(frame->vector);
-}
-
-extern "C" u64 x86_64_catch_call(CatchContext* context, void (*body)(void*), void* argument);
-
-Optional<FaultInfo> Arch::run_catching_faults(void (*body)(void*), void* context)
-{
-    CatchContext catch_context {};
-    CatchContext* outer = g_active_catch;
-    g_active_catch = &catch_context;
-    u64 faulted = x86_64_catch_call(&catch_context, body, context);
-    g_active_catch = outer;
-    if (faulted)
-        return g_caught_fault;
-    return none;
-}
-
-Optional<StackFrame> Arch::next_frame(StackFrame frame)
-{
-    auto current = frame_at(frame.frame_pointer);
-    if (!current.has_value())
-        return none;
-    u64 caller_fp = reinterpret_cast<const u64*>(frame.frame_pointer)[0];
-    if (caller_fp <= frame.frame_pointer)
-        return none; // stacks grow down: a caller's frame is always higher (0 ends the chain)
-    return frame_at(caller_fp);
 }
 
 void Arch::dump_current_registers()

@@ -10,8 +10,7 @@
 // chooses, the canonical-address rules, CR3 and INVLPG.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/InterruptsDisabled.h>
-#include <kernel/arch/common/KernelPageTables.h>
-#include <kernel/arch/x86_64/PageTableFormat.h>
+#include <kernel/arch/common/KernelMmu.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/lib/Format.h>
 
@@ -28,12 +27,15 @@ using Tables = paging::KernelPageTable<Pte>;
 
 u64 g_root = 0; // physical address of our PML4 (0 until init)
 paging::KernelTableMemory g_memory;
-TlbShootdownHook g_shootdown_hook = nullptr;
+
+} // namespace
 
 // Our tables once init built them; the loader's (CR3) before.
-Tables tables() { return Tables(g_memory, g_root ? g_root : (read_cr3() & Pte::address_mask)); }
+Tables MmuPort::tables() { return Tables(g_memory, g_root ? g_root : (read_cr3() & Pte::address_mask)); }
 
-u64 leaf_flags(PageAccess access)
+u64 MmuPort::table_frames_in_use() { return g_memory.frames_in_use; }
+
+u64 MmuPort::leaf_flags(PageAccess access)
 {
     u64 flags = Pte::present | Pte::global;
     if (has_access(access, PageAccess::Write))
@@ -45,7 +47,7 @@ u64 leaf_flags(PageAccess access)
     return flags;
 }
 
-ErrorOr check_range(VirtualAddress base, u64 page_count)
+ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count)
 {
     u64 last = TRY(paging::check_page_range(base.get(), page_count, page_size));
     if (!Pte::same_half(base.get(), last))
@@ -53,20 +55,10 @@ ErrorOr check_range(VirtualAddress base, u64 page_count)
     return {};
 }
 
-// What paging::CheckedMmu needs from this arch.
-struct Port {
-    using Format = Pte;
-    static Tables tables() { return x86_64::tables(); }
-    static ErrorOr check_range(VirtualAddress base, u64 page_count) { return x86_64::check_range(base, page_count); }
-    static bool translatable(u64 address) { return Pte::is_canonical(address); }
-    static u64 leaf_flags(PageAccess access) { return x86_64::leaf_flags(access); }
-    static void flush(VirtualAddress base, u64 page_count) { Arch::Mmu::flush(base, page_count); }
-    // New mappings of previously non-present pages need no flush on x86 (no negative caching).
-    static void published() { }
-};
-using Checked = paging::CheckedMmu<Port>;
+bool MmuPort::translatable(u64 address) { return Pte::is_canonical(address); }
 
-} // namespace
+// New mappings of previously non-present pages need no flush on x86 (no negative caching).
+void MmuPort::published() { }
 
 ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 {
@@ -97,21 +89,7 @@ ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
     return {};
 }
 
-ErrorOr Arch::Mmu::map(VirtualAddress base, PhysicalAddress physical, u64 page_count, PageAccess access)
-{
-    return Checked::map(base, physical, page_count, access);
-}
-
-ErrorOr Arch::Mmu::unmap(VirtualAddress base, u64 page_count) { return Checked::unmap(base, page_count); }
-
-ErrorOr Arch::Mmu::protect(VirtualAddress base, u64 page_count, PageAccess access)
-{
-    return Checked::protect(base, page_count, access);
-}
-
-Optional<PhysicalAddress> Arch::Mmu::translate(VirtualAddress address) { return Checked::translate(address); }
-
-void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
+void MmuPort::invalidate_tlb(VirtualAddress base, u64 page_count)
 {
     // Kernel mappings are global, which a CR3 reload would not flush: page by page, or for a large
     // range one whole flush by toggling CR4.PGE (which drops global entries too), interrupts off
@@ -129,12 +107,6 @@ void Arch::Mmu::flush(VirtualAddress base, u64 page_count)
         for (u64 i = 0; i < page_count; ++i)
             invlpg(base.get() + i * page_size);
     }
-    if (g_shootdown_hook)
-        g_shootdown_hook(base, page_count);
 }
-
-void Arch::Mmu::set_tlb_shootdown_hook(TlbShootdownHook hook) { g_shootdown_hook = hook; }
-
-u64 Arch::Mmu::page_tables_in_use() { return g_memory.frames_in_use; }
 
 } // namespace ath::x86_64

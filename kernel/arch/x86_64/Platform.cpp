@@ -5,6 +5,8 @@
 
 namespace ath::x86_64 {
 
+StringView Arch::name() { return "x86_64"; }
+
 namespace {
 // QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04 (boot contract).
 constexpr u16 debug_exit_port = 0xF4;

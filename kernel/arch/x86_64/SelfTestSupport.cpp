@@ -148,4 +148,10 @@ ErrorOr Arch::self_test_device_interrupt()
     return verdict;
 }
 
+ReadonlyBytes Arch::return_instruction()
+{
+    static constexpr u8 instruction[] = { 0xC3 }; // ret
+    return ReadonlyBytes(instruction, sizeof(instruction));
+}
+
 } // namespace ath::x86_64
