@@ -21,6 +21,16 @@ PagingFeatures paging_features();
 // board's UART, polled with a bounded wait (the loader only uses it for its last error messages).
 void put_serial(char character);
 
+// put_serial for a memory-mapped UART: waits (bounded: a missing UART must not hang the loader)
+// until the status register's `mask` bits read `ready`, then writes the byte to the data register.
+template<typename Word>
+void put_serial_polled(u64 data_register, u64 status_register, Word mask, Word ready, char character)
+{
+    auto* status = reinterpret_cast<volatile Word*>(status_register);
+    for (int spin = 0; spin < 100000 && (*status & mask) != ready; ++spin) { }
+    *reinterpret_cast<volatile Word*>(data_register) = static_cast<u8>(character);
+}
+
 inline void write_serial(StringView text)
 {
     for (char character : text) {

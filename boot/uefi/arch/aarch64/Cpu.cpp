@@ -33,10 +33,7 @@ constexpr u64 system_control = 0x30D00800ULL | (1u << 0) | (1u << 2) | (1u << 3)
 
 void put_serial(char character)
 {
-    auto* uart = reinterpret_cast<volatile u32*>(pl011_base);
-    // Bounded wait: a missing UART must not hang the loader.
-    for (int spin = 0; spin < 100000 && (uart[pl011_flags / 4] & pl011_transmit_full); ++spin) { }
-    uart[0] = static_cast<u8>(character);
+    put_serial_polled<u32>(pl011_base, pl011_base + pl011_flags, pl011_transmit_full, 0, character);
 }
 
 u64 read_cycle_counter()

@@ -5,6 +5,7 @@ namespace ath::boot::arch {
 namespace {
 
 constexpr u64 uart_base = 0x10000000; // QEMU virt NS16550A, registers one byte apart
+constexpr u64 line_status = 5; // register offset
 constexpr u8 line_status_transmit_empty = 0x20;
 constexpr u64 satp_mode_sv48 = 9ULL << 60;
 
@@ -12,10 +13,8 @@ constexpr u64 satp_mode_sv48 = 9ULL << 60;
 
 void put_serial(char character)
 {
-    auto* uart = reinterpret_cast<volatile u8*>(uart_base);
-    // Bounded wait: a missing UART must not hang the loader.
-    for (int spin = 0; spin < 100000 && !(uart[5] & line_status_transmit_empty); ++spin) { }
-    uart[0] = static_cast<u8>(character);
+    put_serial_polled<u8>(uart_base, uart_base + line_status, line_status_transmit_empty, line_status_transmit_empty,
+                          character);
 }
 
 u64 read_cycle_counter()
