@@ -4,8 +4,7 @@
 // monotonic clock.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/InterruptsDisabled.h>
-#include <kernel/arch/common/IrqSlot.h>
-#include <kernel/arch/aarch64/InterruptLines.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/SystemRegisters.h>
@@ -16,7 +15,6 @@ namespace ath::aarch64 {
 
 namespace {
 
-constexpr u64 tick_hz = 1000;
 constexpr u32 max_interrupts = 256; // INTIDs the kernel routes (SGIs, PPIs, the first 224 SPIs)
 constexpr u32 spurious_interrupt = 1020;
 constexpr u8 default_priority = 0xA0;
@@ -51,9 +49,6 @@ arch_common::IrqSlot g_irq_slots[max_interrupts] {};
 u64 g_counter_frequency = 0;
 u64 g_timer_period = 0;
 u32 g_timer_interrupt = 0;
-volatile u64 g_ticks = 0;
-IrqHandler g_tick_handler = nullptr;
-void* g_tick_context = nullptr;
 u64 g_unexpected_interrupts = 0;
 
 // Maps device registers uncached at their direct-map address.
@@ -158,7 +153,6 @@ void end_of_interrupt(u32 intid)
 
 void timer_tick(void*)
 {
-    g_ticks = g_ticks + 1;
     // Next deadline from the previous one (not from now), so late ticks do not drift the rate;
     // periods missed entirely (the emulator or hypervisor did not run us) are dropped, not
     // delivered back to back, as a periodic timer coalesces them.
@@ -168,8 +162,7 @@ void timer_tick(void*)
         deadline = now + g_timer_period;
     ATH_WRITE_SYSREG(cntv_cval_el0, deadline);
     instruction_barrier();
-    if (g_tick_handler)
-        g_tick_handler(g_tick_context);
+    count_timer_tick();
 }
 
 ErrorOr init_timer(const firmware::DeviceTree& tree)
@@ -233,7 +226,37 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
 
 namespace {
 
-ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
+// One write to the distributor's (or, for v3 SGIs/PPIs, the redistributor's) set/clear-enable
+// register: no read-modify-write, so it is safe from any context.
+void write_enable_bit(u32 intid, u64 reg)
+{
+    u32 bit = 1u << (intid % 32);
+    if (g_gic_version == 3 && intid < 32)
+        mmio_write<u32>(g_redistributor + gicr::sgi_frame + reg, bit);
+    else
+        mmio_write<u32>(g_distributor + reg + 4 * (intid / 32), bit);
+    if (g_gic_version == 2 || intid >= 32)
+        wait_for_distributor();
+}
+
+} // namespace
+
+// Lines are numbered as the interface numbers them.
+Optional<IrqLine> IrqControllerPort::line(u32 irq)
+{
+    if (g_gic_version == 0 || irq < 16 || irq >= max_interrupts)
+        return none;
+    return irq;
+}
+
+arch_common::IrqSlot& IrqControllerPort::slot(const IrqLine& line) { return g_irq_slots[line]; }
+
+void IrqControllerPort::set_enabled(const IrqLine& line, bool enabled)
+{
+    write_enable_bit(line, enabled ? gicd::set_enable : gicd::clear_enable);
+}
+
+ErrorOr IrqControllerPort::install(u32 irq, IrqHandler handler, void* context, bool yields)
 {
     if (irq < 16 || irq >= max_interrupts)
         return Error::from(ErrorCode::OutOfRange, "not a PPI/SPI the kernel routes");
@@ -248,55 +271,6 @@ ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
     return {};
 }
 
-// One write to the distributor's (or, for v3 SGIs/PPIs, the redistributor's) set/clear-enable
-// register: no read-modify-write, so it is safe from any context.
-void write_enable_bit(u32 intid, u64 reg)
-{
-    u32 bit = 1u << (intid % 32);
-    if (g_gic_version == 3 && intid < 32)
-        mmio_write<u32>(g_redistributor + gicr::sgi_frame + reg, bit);
-    else
-        mmio_write<u32>(g_distributor + reg + 4 * (intid / 32), bit);
-    if (g_gic_version == 2 || intid >= 32)
-        wait_for_distributor();
-}
-
-bool routable(u32 irq) { return g_gic_version != 0 && irq >= 16 && irq < max_interrupts; }
-
-} // namespace
-
-ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
-{
-    return install_handler(irq, handler, context, false);
-}
-
-ErrorOr install_yielding_irq_handler(u32 irq, IrqHandler handler, void* context)
-{
-    return install_handler(irq, handler, context, true);
-}
-
-void Arch::mask_irq(u32 irq)
-{
-    if (routable(irq))
-        write_enable_bit(irq, gicd::clear_enable);
-}
-
-void Arch::unmask_irq(u32 irq)
-{
-    if (routable(irq))
-        write_enable_bit(irq, gicd::set_enable);
-}
-
-void Arch::remove_irq_handler(u32 irq)
-{
-    if (!routable(irq))
-        return;
-    InterruptsDisabled no_interrupts;
-    write_enable_bit(irq, gicd::clear_enable);
-    if (g_irq_slots[irq].release())
-        write_enable_bit(irq, gicd::set_enable); // the kernel's handler had the line enabled
-}
-
 u64 Arch::clock_nanoseconds()
 {
     if (g_counter_frequency == 0)
@@ -306,17 +280,6 @@ u64 Arch::clock_nanoseconds()
     // Split so the multiplication cannot overflow for centuries of uptime.
     return (count / g_counter_frequency) * 1'000'000'000 + (count % g_counter_frequency) * 1'000'000'000 / g_counter_frequency;
 }
-
-void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
-{
-    // Interrupts off so the tick never sees a handler without its context.
-    InterruptsDisabled no_interrupts;
-    g_tick_context = context;
-    g_tick_handler = handler;
-}
-
-u64 Arch::timer_ticks() { return g_ticks; }
-u64 Arch::timer_frequency_hz() { return tick_hz; }
 
 // The tick is programmed from the counter the clock reads: a measurement would be circular.
 Result<Optional<u64>> Arch::measure_timer_hz(u64) { return Optional<u64> {}; }

@@ -1,8 +1,8 @@
 #pragma once
 
 // What the shared arch code (kernel/arch/common/*.cpp, through ATH_ARCH_PORT_HEADER) needs from
-// the aarch64 port: the state its catch call saves, where a frame record sits, and its page-table
-// format. Generic kernel code never includes this.
+// the aarch64 port: the state its catch call saves, where a frame record sits, what an interrupt
+// line is, and its page-table format. Generic kernel code never includes this.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/aarch64/PageTableFormat.h>
 
@@ -19,6 +19,8 @@ struct CatchContext {
 static_assert(sizeof(CatchContext) == 168);
 
 // AAPCS64 frame records: [x29] = the caller's x29, [x29 + 8] = x30.
+using IrqLine = u32; // a GIC INTID
+
 inline constexpr u64 frame_record_below_frame_pointer = 0;
 
 } // namespace ath::aarch64

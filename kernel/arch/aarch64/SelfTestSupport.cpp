@@ -1,6 +1,6 @@
 // What the generic self-tests need the aarch64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
-#include <kernel/arch/aarch64/InterruptLines.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/Pl011.h>

@@ -3,8 +3,7 @@
 // `time` CSR scaled by /cpus timebase-frequency as the monotonic clock.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/InterruptsDisabled.h>
-#include <kernel/arch/common/IrqSlot.h>
-#include <kernel/arch/riscv64/InterruptLines.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/lib/Format.h>
@@ -14,7 +13,6 @@ namespace ath::riscv64 {
 
 namespace {
 
-constexpr u64 tick_hz = 1000;
 constexpr u32 max_sources = 128; // PLIC sources the kernel routes (QEMU virt uses < 96)
 constexpr u64 sbi_time = 0x54494D45; // "TIME"
 constexpr u64 sie_timer = 1ULL << 5;
@@ -37,9 +35,6 @@ arch_common::IrqSlot g_irq_slots[max_sources] {};
 u64 g_timebase = 0;
 u64 g_timer_period = 0;
 u64 g_next_deadline = 0;
-volatile u64 g_ticks = 0;
-IrqHandler g_tick_handler = nullptr;
-void* g_tick_context = nullptr;
 u64 g_unexpected_interrupts = 0;
 
 u64 read_time()
@@ -130,7 +125,6 @@ ErrorOr init_timer(const firmware::DeviceTree& tree)
 
 void handle_timer_interrupt()
 {
-    g_ticks = g_ticks + 1;
     // Next deadline from the previous one (not from now), so late ticks do not drift the rate;
     // periods missed entirely (the emulator or hypervisor did not run us) are dropped, not
     // delivered back to back, as a periodic timer coalesces them.
@@ -139,8 +133,7 @@ void handle_timer_interrupt()
     if (g_next_deadline <= now)
         g_next_deadline = now + g_timer_period;
     program_timer(g_next_deadline);
-    if (g_tick_handler)
-        g_tick_handler(g_tick_context);
+    count_timer_tick();
 }
 
 void handle_external_interrupt()
@@ -180,9 +173,21 @@ void set_source_enabled(u32 source, bool enabled)
     mmio_write<u32>(enable, enabled ? (word | bit) : (word & ~bit));
 }
 
-bool routable(u32 source) { return g_plic != 0 && source != 0 && source < max_sources; }
+} // namespace
 
-ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
+// Lines are numbered as the interface numbers them.
+Optional<IrqLine> IrqControllerPort::line(u32 irq)
+{
+    if (g_plic == 0 || irq == 0 || irq >= max_sources)
+        return none;
+    return irq;
+}
+
+arch_common::IrqSlot& IrqControllerPort::slot(const IrqLine& line) { return g_irq_slots[line]; }
+
+void IrqControllerPort::set_enabled(const IrqLine& line, bool enabled) { set_source_enabled(line, enabled); }
+
+ErrorOr IrqControllerPort::install(u32 irq, IrqHandler handler, void* context, bool yields)
 {
     if (irq == 0 || irq >= max_sources)
         return Error::from(ErrorCode::OutOfRange, "not a PLIC source the kernel routes");
@@ -198,47 +203,6 @@ ErrorOr install_handler(u32 irq, IrqHandler handler, void* context, bool yields)
     return {};
 }
 
-} // namespace
-
-ErrorOr Arch::install_irq_handler(u32 irq, IrqHandler handler, void* context)
-{
-    return install_handler(irq, handler, context, false);
-}
-
-ErrorOr install_yielding_irq_handler(u32 irq, IrqHandler handler, void* context)
-{
-    return install_handler(irq, handler, context, true);
-}
-
-void Arch::mask_irq(u32 irq)
-{
-    if (routable(irq))
-        set_source_enabled(irq, false);
-}
-
-void Arch::unmask_irq(u32 irq)
-{
-    if (routable(irq))
-        set_source_enabled(irq, true);
-}
-
-void Arch::remove_irq_handler(u32 irq)
-{
-    if (!routable(irq))
-        return;
-    InterruptsDisabled no_interrupts;
-    set_source_enabled(irq, false);
-    if (g_irq_slots[irq].release())
-        set_source_enabled(irq, true); // the kernel's handler had the source enabled
-}
-
-void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
-{
-    InterruptsDisabled no_interrupts;
-    g_tick_context = context;
-    g_tick_handler = handler;
-}
-
 u64 Arch::clock_nanoseconds()
 {
     if (g_timebase == 0)
@@ -246,9 +210,6 @@ u64 Arch::clock_nanoseconds()
     u64 count = read_time();
     return (count / g_timebase) * 1'000'000'000 + (count % g_timebase) * 1'000'000'000 / g_timebase;
 }
-
-u64 Arch::timer_ticks() { return g_ticks; }
-u64 Arch::timer_frequency_hz() { return tick_hz; }
 
 // The tick is programmed from the counter the clock reads: a measurement would be circular.
 Result<Optional<u64>> Arch::measure_timer_hz(u64) { return Optional<u64> {}; }

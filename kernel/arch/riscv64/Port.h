@@ -1,8 +1,8 @@
 #pragma once
 
 // What the shared arch code (kernel/arch/common/*.cpp, through ATH_ARCH_PORT_HEADER) needs from
-// the riscv64 port: the state its catch call saves, where a frame record sits, and its page-table
-// format. Generic kernel code never includes this.
+// the riscv64 port: the state its catch call saves, where a frame record sits, what an interrupt
+// line is, and its page-table format. Generic kernel code never includes this.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/riscv64/PageTableFormat.h>
 
@@ -21,6 +21,8 @@ static_assert(sizeof(CatchContext) == 208);
 
 // With frame pointers, s0 points just above the saved pair: [s0 - 16] = the caller's s0,
 // [s0 - 8] = ra.
+using IrqLine = u32; // a PLIC source
+
 inline constexpr u64 frame_record_below_frame_pointer = 16;
 
 } // namespace ath::riscv64

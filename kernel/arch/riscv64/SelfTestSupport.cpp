@@ -1,6 +1,6 @@
 // What the generic self-tests need the riscv64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
-#include <kernel/arch/riscv64/InterruptLines.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/arch/riscv64/Uart.h>

@@ -1,6 +1,7 @@
 // COM1 receive path: IRQ 4, routed through the I/O APIC at boot, drains the UART into a small ring
 // buffer (the kernel's serial input until a console driver module takes over the device).
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/arch/x86_64/Serial.h>

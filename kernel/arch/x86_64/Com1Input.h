@@ -6,10 +6,6 @@
 
 namespace ath::x86_64 {
 
-// InterruptControllers.cpp: a kernel handler that gives the line to whoever installs a handler
-// through Arch::install_irq_handler (an Irq object) and gets it back at Arch::remove_irq_handler.
-ErrorOr install_yielding_irq_handler(u32 isa_irq, IrqHandler handler, void* context);
-
 // Installs the COM1 (IRQ 4) receive handler and enables the UART's receive interrupt.
 ErrorOr init_com1_input();
 // The oldest received byte not yet read, if any.

@@ -5,7 +5,7 @@
 #include <kernel/acpi/DirectMapReader.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/InterruptsDisabled.h>
-#include <kernel/arch/common/IrqSlot.h>
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/InterruptFrame.h>
 #include <kernel/arch/x86_64/Registers.h>
@@ -16,8 +16,6 @@ namespace ath::x86_64 {
 
 namespace {
 
-constexpr u64 tick_hz = 1000;
-
 volatile u32* g_lapic = nullptr;
 volatile u32* g_ioapic = nullptr;
 u32 g_ioapic_gsi_base = 0;
@@ -26,7 +24,6 @@ volatile u64* g_hpet = nullptr;
 u64 g_hpet_period_fs = 0;
 acpi::MadtInfo g_madt {};
 arch_common::IrqSlot g_irq_slots[vector::irq_count] {};
-volatile u64 g_ticks = 0;
 u64 g_unexpected_interrupts = 0;
 
 namespace lapic_reg {
@@ -147,19 +144,6 @@ ErrorOr init_io_apic()
 
 } // namespace
 
-namespace {
-IrqHandler g_tick_handler = nullptr;
-void* g_tick_context = nullptr;
-} // namespace
-
-void Arch::set_timer_tick_handler(IrqHandler handler, void* context)
-{
-    // Interrupts off so the tick never sees a handler without its context.
-    InterruptsDisabled no_interrupts;
-    g_tick_context = context;
-    g_tick_handler = handler;
-}
-
 Result<Optional<u64>> Arch::measure_timer_hz(u64 window_ns)
 {
     if (!g_lapic || !g_hpet || g_timer_counts_per_tick == 0)
@@ -204,9 +188,7 @@ void dispatch_irq(u64 vector_number)
     if (vector_number == vector::spurious || (vector_number >= 0x20 && vector_number < 0x30))
         return; // spurious LAPIC or legacy PIC vectors: no EOI by definition
     if (vector_number == vector::lapic_timer) {
-        g_ticks = g_ticks + 1;
-        if (g_tick_handler)
-            g_tick_handler(g_tick_context);
+        count_timer_tick();
     } else if (vector_number >= vector::first_irq && vector_number < vector::first_irq + vector::irq_count) {
         auto& slot = g_irq_slots[vector_number - vector::first_irq];
         if (slot.handler)
@@ -245,13 +227,7 @@ ErrorOr Arch::init_platform(const boot::BootInfo& info)
 
 namespace {
 
-struct IrqRoute {
-    u32 gsi;
-    u32 input;
-    u16 flags;
-};
-
-Result<IrqRoute> route_irq(u32 isa_irq)
+Result<IrqLine> route_irq(u32 isa_irq)
 {
     // `irq` is the legacy ISA IRQ number on PC hardware; the MADT says which GSI it arrives on.
     if (!g_ioapic)
@@ -262,24 +238,36 @@ Result<IrqRoute> route_irq(u32 isa_irq)
     if (route.gsi < g_ioapic_gsi_base || route.gsi - g_ioapic_gsi_base >= g_ioapic_inputs
         || route.gsi >= vector::irq_count)
         return Error::from(ErrorCode::Unsupported, "IRQ is routed to a GSI this kernel does not handle");
-    return IrqRoute { route.gsi, route.gsi - g_ioapic_gsi_base, route.flags };
+    return IrqLine { route.gsi, route.gsi - g_ioapic_gsi_base, route.flags };
 }
 
-// Sets or clears the mask bit of the line's redirection entry. The I/O APIC is reached through an
+} // namespace
+
+Optional<IrqLine> IrqControllerPort::line(u32 isa_irq)
+{
+    auto route = route_irq(isa_irq);
+    if (route.is_error())
+        return none;
+    return route.value();
+}
+
+arch_common::IrqSlot& IrqControllerPort::slot(const IrqLine& line) { return g_irq_slots[line.gsi]; }
+
+// Clears or sets the mask bit of the line's redirection entry. The I/O APIC is reached through an
 // index/data register pair, so the sequence runs with interrupts off (a handler may do the same).
-void set_line_masked(const IrqRoute& route, bool masked)
+void IrqControllerPort::set_enabled(const IrqLine& line, bool enabled)
 {
     InterruptsDisabled no_interrupts;
-    u32 low = ioapic_read(0x10 + 2 * route.input);
-    low = masked ? (low | (1u << 16)) : (low & ~(1u << 16));
-    ioapic_write(0x10 + 2 * route.input, low);
+    u32 low = ioapic_read(0x10 + 2 * line.input);
+    low = enabled ? (low & ~(1u << 16)) : (low | (1u << 16));
+    ioapic_write(0x10 + 2 * line.input, low);
 }
 
-ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yields)
+ErrorOr IrqControllerPort::install(u32 isa_irq, IrqHandler handler, void* context, bool yields)
 {
     if (handler == nullptr)
         return Error::from(ErrorCode::InvalidArgument, "no IRQ handler");
-    IrqRoute route = TRY(route_irq(isa_irq));
+    IrqLine route = TRY(route_irq(isa_irq));
     InterruptsDisabled no_interrupts;
     if (!g_irq_slots[route.gsi].claim(handler, context, yields))
         return Error::from(ErrorCode::Busy, "IRQ already has a handler");
@@ -296,43 +284,6 @@ ErrorOr install_handler(u32 isa_irq, IrqHandler handler, void* context, bool yie
     return {};
 }
 
-} // namespace
-
-ErrorOr Arch::install_irq_handler(u32 isa_irq, IrqHandler handler, void* context)
-{
-    return install_handler(isa_irq, handler, context, false);
-}
-
-ErrorOr install_yielding_irq_handler(u32 isa_irq, IrqHandler handler, void* context)
-{
-    return install_handler(isa_irq, handler, context, true);
-}
-
-void Arch::mask_irq(u32 isa_irq)
-{
-    auto route = route_irq(isa_irq);
-    if (!route.is_error())
-        set_line_masked(route.value(), true);
-}
-
-void Arch::unmask_irq(u32 isa_irq)
-{
-    auto route = route_irq(isa_irq);
-    if (!route.is_error())
-        set_line_masked(route.value(), false);
-}
-
-void Arch::remove_irq_handler(u32 isa_irq)
-{
-    auto route = route_irq(isa_irq);
-    if (route.is_error())
-        return;
-    InterruptsDisabled no_interrupts;
-    set_line_masked(route.value(), true);
-    if (g_irq_slots[route.value().gsi].release())
-        set_line_masked(route.value(), false); // the kernel's handler had the line enabled
-}
-
 u64 Arch::clock_nanoseconds()
 {
     if (!g_hpet)
@@ -342,7 +293,5 @@ u64 Arch::clock_nanoseconds()
     return (counter / 1'000'000) * g_hpet_period_fs + (counter % 1'000'000) * g_hpet_period_fs / 1'000'000;
 }
 
-u64 Arch::timer_ticks() { return g_ticks; }
-u64 Arch::timer_frequency_hz() { return tick_hz; }
 
 } // namespace ath::x86_64

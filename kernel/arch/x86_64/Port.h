@@ -1,8 +1,8 @@
 #pragma once
 
 // What the shared arch code (kernel/arch/common/*.cpp, through ATH_ARCH_PORT_HEADER) needs from
-// the x86_64 port: the state its catch call saves, where a frame record sits, and its page-table
-// format. Generic kernel code never includes this.
+// the x86_64 port: the state its catch call saves, where a frame record sits, what an interrupt
+// line is, and its page-table format. Generic kernel code never includes this.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/x86_64/PageTableFormat.h>
 
@@ -18,6 +18,13 @@ struct CatchContext {
     u64 highest_body_stack_pointer() const { return resume_rsp - 8; }
 };
 static_assert(sizeof(CatchContext) == 64);
+
+// An ISA IRQ as the MADT routes it: its GSI, that GSI's I/O APIC input and the override flags.
+struct IrqLine {
+    u32 gsi;
+    u32 input;
+    u16 flags;
+};
 
 // With frame pointers, [fp] = the caller's frame pointer and [fp + 8] = the return address.
 inline constexpr u64 frame_record_below_frame_pointer = 0;
