@@ -1,6 +1,7 @@
 // What the generic self-tests need the aarch64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/common/IrqLines.h>
+#include <kernel/arch/common/SelfTestSupport.h>
 #include <kernel/arch/aarch64/BootDeviceTree.h>
 #include <kernel/arch/aarch64/ExceptionFrame.h>
 #include <kernel/arch/aarch64/Pl011.h>
@@ -10,32 +11,25 @@
 
 namespace ath::aarch64 {
 
-bool Arch::trigger_fault(FaultKind kind)
+void FaultTriggers::invalid_opcode() { asm volatile("udf #0"); }
+
+void FaultTriggers::breakpoint() { asm volatile("brk #0"); }
+
+void FaultTriggers::protection_fault()
 {
-    switch (kind) {
-    case FaultKind::InvalidOpcode:
-        asm volatile("udf #0");
-        return true;
-    case FaultKind::Breakpoint:
-        asm volatile("brk #0");
-        return true;
-    case FaultKind::ProtectionFault: {
-        // Exclusive loads must be naturally aligned whatever SCTLR_EL1.A says: an alignment fault.
-        alignas(16) u8 buffer[16] = {};
-        u64 value;
-        asm volatile("ldxr %0, [%1]\n clrex" : "=r"(value) : "r"(buffer + 1) : "memory");
-        return true;
-    }
-    case FaultKind::DivideError: {
-        // A64 integer division by zero does not trap (it yields 0); the Wasm engine checks
-        // divisors itself. Run it anyway so a trap here would be reported as one.
-        u64 zero = 0, quotient;
-        asm volatile("udiv %0, %1, %2" : "=r"(quotient) : "r"(u64(1)), "r"(zero));
-        return quotient != 0; // never true: "this arch cannot raise it"
-    }
-    default:
-        return false;
-    }
+    // Exclusive loads must be naturally aligned whatever SCTLR_EL1.A says: an alignment fault.
+    alignas(16) u8 buffer[16] = {};
+    u64 value;
+    asm volatile("ldxr %0, [%1]\n clrex" : "=r"(value) : "r"(buffer + 1) : "memory");
+}
+
+bool FaultTriggers::divide_error()
+{
+    // A64 integer division by zero does not trap (it yields 0); the Wasm engine checks divisors
+    // itself.
+    u64 zero = 0, quotient;
+    asm volatile("udiv %0, %1, %2" : "=r"(quotient) : "r"(u64(1)), "r"(zero));
+    return quotient != 0; // never true
 }
 
 namespace {
@@ -100,12 +94,11 @@ ErrorOr Arch::self_test_device_interrupt()
     enable_interrupts();
     u32 before = g_uart_interrupts;
     unmask_uart_transmit_interrupt();
-    u64 deadline = clock_nanoseconds() + 500'000'000;
-    while (g_uart_interrupts == before && clock_nanoseconds() < deadline)
-        asm volatile("yield");
+    bool arrived = arch_common::wait_for_count_change(g_uart_interrupts, before, 500'000'000,
+                                                      [] { asm volatile("yield"); });
     if (!were_enabled)
         disable_interrupts();
-    if (g_uart_interrupts == before)
+    if (!arrived)
         return Error::from(ErrorCode::TimedOut, "no PL011 interrupt arrived through the GIC within 500 ms");
     return {};
 }
@@ -164,27 +157,15 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     u32 after = g_uart_interrupts;
     if (were_enabled)
         enable_interrupts();
-    if (after == before)
-        return Error::from(ErrorCode::TimedOut, "the PL011 interrupt never arrived");
-    for (usize i = 0; i < sizeof(expected); ++i) {
-        if (seen[i] != expected[i])
-            return Error::from(ErrorCode::Invalid, "a SIMD register changed across an interrupt");
-    }
-    return {};
+    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(expected, sizeof(expected)),
+                                         ReadonlyBytes(seen, sizeof(seen)), "the PL011 interrupt never arrived",
+                                         "a SIMD register changed across an interrupt");
 }
 
 // The device tree describes what the kernel relies on, and a damaged copy is refused.
 ErrorOr Arch::self_test_firmware_tables()
 {
-    auto tree = TRY(boot_device_tree(reinterpret_cast<u64>(&boot_info())));
-    if (!tree.find_path("/chosen").has_value() || !tree.find_path("/memory").has_value())
-        return Error::from(ErrorCode::NotFound, "the device tree lacks /chosen or /memory");
-    auto memory = tree.find_path("/memory")->reg(0);
-    if (!memory.has_value() || memory->size == 0)
-        return Error::from(ErrorCode::Malformed, "the /memory node has no usable reg");
-    u64 kernel = boot_info().kernel_physical_base;
-    if (kernel < memory->address || kernel - memory->address >= memory->size)
-        return Error::from(ErrorCode::Invalid, "the kernel is not inside the memory the device tree describes");
+    auto tree = TRY(arch_common::self_test_boot_device_tree(boot_info()));
     bool has_gic = tree.find_compatible("arm,gic-v3").has_value() || tree.find_compatible("arm,cortex-a15-gic").has_value()
         || tree.find_compatible("arm,gic-400").has_value();
     auto timer = tree.find_compatible("arm,armv8-timer");

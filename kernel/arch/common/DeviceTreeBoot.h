@@ -86,4 +86,20 @@ inline Optional<u64> map_device_registers(const firmware::DeviceTree& tree, Stri
     return mm::direct_map_base + reg->address;
 }
 
+// The start of self_test_firmware_tables on both device-tree ports: the loader's tree (found from
+// `info`) validates, has /chosen and a /memory node whose first range holds the kernel.
+inline Result<firmware::DeviceTree> self_test_boot_device_tree(const boot::BootInfo& info)
+{
+    auto tree = TRY(boot_device_tree(reinterpret_cast<u64>(&info)));
+    if (!tree.find_path("/chosen").has_value() || !tree.find_path("/memory").has_value())
+        return Error::from(ErrorCode::NotFound, "the device tree lacks /chosen or /memory");
+    auto memory = tree.find_path("/memory")->reg(0);
+    if (!memory.has_value() || memory->size == 0)
+        return Error::from(ErrorCode::Malformed, "the /memory node has no usable reg");
+    u64 kernel = info.kernel_physical_base;
+    if (kernel < memory->address || kernel - memory->address >= memory->size)
+        return Error::from(ErrorCode::Invalid, "the kernel is not inside the memory the device tree describes");
+    return tree;
+}
+
 } // namespace ath::arch_common

@@ -1,6 +1,7 @@
 // What the generic self-tests need the riscv64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/common/IrqLines.h>
+#include <kernel/arch/common/SelfTestSupport.h>
 #include <kernel/arch/riscv64/BootDeviceTree.h>
 #include <kernel/arch/riscv64/TrapFrame.h>
 #include <kernel/arch/riscv64/Uart.h>
@@ -9,32 +10,25 @@
 
 namespace ath::riscv64 {
 
-bool Arch::trigger_fault(FaultKind kind)
+void FaultTriggers::invalid_opcode() { asm volatile(".4byte 0"); } // the all-zero word is defined to be illegal
+
+void FaultTriggers::breakpoint() { asm volatile("ebreak"); }
+
+void FaultTriggers::protection_fault()
 {
-    switch (kind) {
-    case FaultKind::InvalidOpcode:
-        asm volatile(".4byte 0"); // the all-zero word is defined to be illegal
-        return true;
-    case FaultKind::Breakpoint:
-        asm volatile("ebreak");
-        return true;
-    case FaultKind::ProtectionFault: {
-        // LR must be naturally aligned (a misaligned-address exception, never emulated).
-        alignas(16) u8 buffer[16] = {};
-        u64 value;
-        asm volatile("lr.d %0, (%1)" : "=r"(value) : "r"(buffer + 1) : "memory");
-        return true;
-    }
-    case FaultKind::DivideError: {
-        // RISC-V integer division by zero does not trap (it yields all ones); the Wasm engine
-        // checks divisors itself. Run it anyway so a trap here would be reported as one.
-        u64 zero = 0, quotient;
-        asm volatile("divu %0, %1, %2" : "=r"(quotient) : "r"(u64(1)), "r"(zero));
-        return quotient != ~u64(0); // never true: "this arch cannot raise it"
-    }
-    default:
-        return false;
-    }
+    // LR must be naturally aligned (a misaligned-address exception, never emulated).
+    alignas(16) u8 buffer[16] = {};
+    u64 value;
+    asm volatile("lr.d %0, (%1)" : "=r"(value) : "r"(buffer + 1) : "memory");
+}
+
+bool FaultTriggers::divide_error()
+{
+    // RISC-V integer division by zero does not trap (it yields all ones); the Wasm engine checks
+    // divisors itself.
+    u64 zero = 0, quotient;
+    asm volatile("divu %0, %1, %2" : "=r"(quotient) : "r"(u64(1)), "r"(zero));
+    return quotient != ~u64(0); // never true
 }
 
 namespace {
@@ -111,12 +105,11 @@ ErrorOr Arch::self_test_device_interrupt()
     u8 modem;
     start_loopback(modem);
     uart::write(uart::data, 0x5A);
-    u64 deadline = clock_nanoseconds() + 500'000'000;
-    while (g_uart_interrupts == before && clock_nanoseconds() < deadline) { }
+    bool arrived = arch_common::wait_for_count_change(g_uart_interrupts, before, 500'000'000, [] { });
     stop_loopback(modem);
     if (!were_enabled)
         disable_interrupts();
-    if (g_uart_interrupts == before)
+    if (!arrived)
         return Error::from(ErrorCode::TimedOut, "no UART interrupt arrived through the PLIC within 500 ms");
     return {};
 }
@@ -175,27 +168,15 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     stop_loopback(modem);
     if (were_enabled)
         enable_interrupts();
-    if (after == before)
-        return Error::from(ErrorCode::TimedOut, "the UART interrupt never arrived");
-    for (usize i = 0; i < 32; ++i) {
-        if (seen[i] != expected[i])
-            return Error::from(ErrorCode::Invalid, "an FP register changed across an interrupt");
-    }
-    return {};
+    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(reinterpret_cast<const u8*>(expected), sizeof(expected)),
+                                         ReadonlyBytes(reinterpret_cast<const u8*>(seen), sizeof(seen)), "the UART interrupt never arrived",
+                                         "an FP register changed across an interrupt");
 }
 
 // The device tree describes what the kernel relies on.
 ErrorOr Arch::self_test_firmware_tables()
 {
-    auto tree = TRY(boot_device_tree(reinterpret_cast<u64>(&boot_info())));
-    if (!tree.find_path("/chosen").has_value() || !tree.find_path("/memory").has_value())
-        return Error::from(ErrorCode::NotFound, "the device tree lacks /chosen or /memory");
-    auto memory = tree.find_path("/memory")->reg(0);
-    if (!memory.has_value() || memory->size == 0)
-        return Error::from(ErrorCode::Malformed, "the /memory node has no usable reg");
-    u64 kernel = boot_info().kernel_physical_base;
-    if (kernel < memory->address || kernel - memory->address >= memory->size)
-        return Error::from(ErrorCode::Invalid, "the kernel is not inside the memory the device tree describes");
+    auto tree = TRY(arch_common::self_test_boot_device_tree(boot_info()));
     auto cpus = tree.find_path("/cpus");
     if (!cpus.has_value() || cpus->property_u32("timebase-frequency").value_or(0) == 0)
         return Error::from(ErrorCode::NotFound, "the device tree gives no timebase-frequency");

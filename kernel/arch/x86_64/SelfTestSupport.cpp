@@ -1,5 +1,6 @@
 // What the generic self-tests need the x86_64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/SelfTestSupport.h>
 #include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/arch/x86_64/Serial.h>
@@ -7,30 +8,23 @@
 
 namespace ath::x86_64 {
 
-bool Arch::trigger_fault(FaultKind kind)
+void FaultTriggers::invalid_opcode() { asm volatile("ud2"); }
+
+void FaultTriggers::breakpoint() { asm volatile("int3"); }
+
+void FaultTriggers::protection_fault()
 {
-    switch (kind) {
-    case FaultKind::InvalidOpcode:
-        asm volatile("ud2");
-        return true;
-    case FaultKind::Breakpoint:
-        asm volatile("int3");
-        return true;
-    case FaultKind::DivideError: {
-        // divq by zero: the quotient register pair is set so only the divisor is at fault.
-        u64 zero = 0;
-        asm volatile("xorl %%edx, %%edx\n movl $1, %%eax\n divq %0" : : "r"(zero) : "rax", "rdx");
-        return true;
-    }
-    case FaultKind::ProtectionFault: {
-        // A non-canonical address raises #GP, not #PF.
-        auto* non_canonical = reinterpret_cast<volatile u64*>(0x8000000000000000ULL);
-        (void)*non_canonical;
-        return true;
-    }
-    default:
-        return false;
-    }
+    // A non-canonical address raises #GP, not #PF.
+    auto* non_canonical = reinterpret_cast<volatile u64*>(0x8000000000000000ULL);
+    (void)*non_canonical;
+}
+
+bool FaultTriggers::divide_error()
+{
+    // divq by zero: the quotient register pair is set so only the divisor is at fault.
+    u64 zero = 0;
+    asm volatile("xorl %%edx, %%edx\n movl $1, %%eax\n divq %0" : : "r"(zero) : "rax", "rdx");
+    return true;
 }
 
 namespace {
@@ -117,13 +111,9 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     u32 after = com1_interrupt_count();
     if (were_enabled)
         enable_interrupts();
-    if (after == before)
-        return Error::from(ErrorCode::TimedOut, "the COM1 interrupt never arrived");
-    for (usize i = 0; i < sizeof(expected); ++i) {
-        if (seen[i] != expected[i])
-            return Error::from(ErrorCode::Invalid, "an XMM register changed across an interrupt");
-    }
-    return {};
+    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(expected, sizeof(expected)),
+                                         ReadonlyBytes(seen, sizeof(seen)), "the COM1 interrupt never arrived",
+                                         "an XMM register changed across an interrupt");
 }
 
 ErrorOr Arch::self_test_device_interrupt()
@@ -135,10 +125,9 @@ ErrorOr Arch::self_test_device_interrupt()
         Com1Loopback loopback;
         u32 before = com1_interrupt_count();
         out8(com1 + uart::data, 0x5A);
-        u64 deadline = clock_nanoseconds() + 2'000'000'000; // generous: emulated under host load
-        while (com1_interrupt_count() == before && clock_nanoseconds() < deadline)
-            asm volatile("pause");
-        if (com1_interrupt_count() == before)
+        // Generous: emulated under host load.
+        if (!arch_common::wait_for_count_change(com1_interrupt_counter(), before, 2'000'000'000,
+                                                [] { asm volatile("pause"); }))
             verdict = Error::from(ErrorCode::TimedOut, "no COM1 interrupt arrived through the I/O APIC within 2 s");
         else if (com1_read() != Optional<u8>(0x5A))
             verdict = Error::from(ErrorCode::Invalid, "the COM1 handler did not buffer the looped-back byte");
