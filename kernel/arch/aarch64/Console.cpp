@@ -22,14 +22,11 @@ void discover_uart()
     auto tree = boot_device_tree(aarch64_boot_info);
     if (tree.is_error())
         return;
-    auto node = stdout_node(tree.value(), "arm,pl011");
-    if (!node.has_value())
+    auto uart = arch_common::console_uart_node(tree.value(), "arm,pl011");
+    if (!uart.has_value())
         return;
-    auto reg = node->reg(0);
-    if (!reg.has_value() || reg->address == 0 || reg->address >= boot::direct_map_max_size)
-        return;
-    g_uart_physical = reg->address;
-    g_uart_interrupt = gic_interrupt(*node, 0).value_or(0);
+    g_uart_physical = uart->physical;
+    g_uart_interrupt = gic_interrupt(uart->node, 0).value_or(0);
 }
 
 } // namespace

@@ -1,10 +1,11 @@
-// aarch64_switch_stack(uptr* save_stack_pointer /* x0 */, uptr next_stack_pointer /* x1 */)
+// Arch::switch_stack(uptr* save_stack_pointer /* x0 */, uptr next_stack_pointer /* x1 */)
 // Saves the AAPCS64 callee-saved registers (x19-x30, d8-d15) on the current stack, switches
 // stacks, restores the next thread's registers and returns into it (x30). FPCR is not switched:
 // every thread runs with the boot value and nothing in the kernel changes it.
 .text
-.global aarch64_switch_stack
-aarch64_switch_stack:
+// Defined under its C++ name (ath::aarch64::Arch::switch_stack), as x86_64 does: no wrapper.
+.global _ZN3ath7aarch644Arch12switch_stackEPmm
+_ZN3ath7aarch644Arch12switch_stackEPmm:
     sub sp, sp, #160
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]

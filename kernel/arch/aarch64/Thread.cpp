@@ -1,10 +1,9 @@
-// Kernel threads: the initial stack of a thread is the frame aarch64_switch_stack
+// Kernel threads: the initial stack of a thread is the frame Arch::switch_stack
 // (ContextSwitch.S) pops on the first switch, whose x30 is the trampoline calling entry(argument).
 #include <kernel/arch/Arch.h>
-#include <kernel/lib/Bits.h>
+#include <kernel/arch/common/ThreadStack.h>
 
 extern "C" void aarch64_thread_trampoline();
-extern "C" void aarch64_switch_stack(ath::uptr* save_stack_pointer, ath::uptr next_stack_pointer);
 
 namespace ath::aarch64 {
 
@@ -20,19 +19,12 @@ static_assert(sizeof(SwitchFrame) == 160 && sizeof(SwitchFrame) % 16 == 0);
 
 uptr Arch::initial_thread_stack(Bytes stack, void (*entry)(void*), void* argument)
 {
-    uptr top = align_down(reinterpret_cast<uptr>(stack.data() + stack.size()), uptr(16));
-    auto* frame = reinterpret_cast<SwitchFrame*>(top - sizeof(SwitchFrame));
-    *frame = SwitchFrame {};
+    auto* frame = arch_common::initial_switch_frame<SwitchFrame>(stack);
     frame->x19_to_x28[0] = reinterpret_cast<u64>(entry);    // x19
     frame->x19_to_x28[1] = reinterpret_cast<u64>(argument); // x20
     frame->x29 = 0;                                          // ends backtraces
     frame->x30 = reinterpret_cast<u64>(&aarch64_thread_trampoline);
     return reinterpret_cast<uptr>(frame);
-}
-
-void Arch::switch_stack(uptr* save_stack_pointer, uptr next_stack_pointer)
-{
-    aarch64_switch_stack(save_stack_pointer, next_stack_pointer);
 }
 
 } // namespace ath::aarch64

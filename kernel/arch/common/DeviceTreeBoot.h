@@ -66,6 +66,23 @@ inline Optional<firmware::DeviceTreeNode> stdout_node(const firmware::DeviceTree
     return tree.find_compatible(compatible);
 }
 
+// The console UART's node (stdout_node) and the physical address of its registers, none when the
+// tree names no such node or its first register window is not inside physical memory.
+struct ConsoleUartNode {
+    firmware::DeviceTreeNode node;
+    u64 physical;
+};
+inline Optional<ConsoleUartNode> console_uart_node(const firmware::DeviceTree& tree, StringView compatible)
+{
+    auto node = stdout_node(tree, compatible);
+    if (!node.has_value())
+        return none;
+    auto reg = node->reg(0);
+    if (!reg.has_value() || reg->address == 0 || reg->address >= boot::direct_map_max_size)
+        return none;
+    return ConsoleUartNode { *node, reg->address };
+}
+
 // The first register window of the first node `compatible` names, mapped uncached in the direct
 // map: the window's direct-map address, none when there is no such device or it cannot be mapped.
 inline Optional<u64> map_device_registers(const firmware::DeviceTree& tree, StringView compatible)

@@ -32,18 +32,15 @@ void discover_devices()
         if (reg.has_value() && reg->address < boot::direct_map_max_size)
             g_finisher = reg->address;
     }
-    auto node = stdout_node(tree.value(), "ns16550a");
-    if (!node.has_value())
+    auto uart = arch_common::console_uart_node(tree.value(), "ns16550a");
+    if (!uart.has_value())
         return;
-    auto reg = node->reg(0);
-    if (!reg.has_value() || reg->address == 0 || reg->address >= boot::direct_map_max_size)
-        return;
-    g_uart_shift = node->property_u32("reg-shift").value_or(0);
+    g_uart_shift = uart->node.property_u32("reg-shift").value_or(0);
     if (g_uart_shift > 2)
         return;
-    g_uart_source = plic_source(*node).value_or(0);
-    g_uart_physical = reg->address;
-    g_uart_virtual = mm::direct_map_base + reg->address;
+    g_uart_source = plic_source(uart->node).value_or(0);
+    g_uart_physical = uart->physical;
+    g_uart_virtual = mm::direct_map_base + uart->physical;
 }
 
 } // namespace

@@ -1,10 +1,11 @@
-// riscv64_switch_stack(uptr* save_stack_pointer /* a0 */, uptr next_stack_pointer /* a1 */)
+// Arch::switch_stack(uptr* save_stack_pointer /* a0 */, uptr next_stack_pointer /* a1 */)
 // Saves the callee-saved registers (s0-s11, ra, fs0-fs11) on the current stack, switches stacks,
 // restores the next thread's registers and returns into it (ra). fcsr is not switched: every
 // thread runs with the boot value and nothing in the kernel changes it.
 .text
-.global riscv64_switch_stack
-riscv64_switch_stack:
+// Defined under its C++ name (ath::riscv64::Arch::switch_stack), as x86_64 does: no wrapper.
+.global _ZN3ath7riscv644Arch12switch_stackEPmm
+_ZN3ath7riscv644Arch12switch_stackEPmm:
     addi sp, sp, -208
     sd s0, 0(sp)
     sd s1, 8(sp)
