@@ -133,6 +133,11 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
     include(${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
 endif()
 
+# The generated ABI fuzzer (tests/fuzz/abi): its module and image.
+if(EXISTS ${PROJECT_SOURCE_DIR}/tests/fuzz/abi/images.cmake)
+    include(${PROJECT_SOURCE_DIR}/tests/fuzz/abi/images.cmake)
+endif()
+
 # The spec suite (location rule: AZOTH_SPEC_SUITE_DIR in cmake/Options.cmake).
 set(azoth_spec_suite "${AZOTH_SPEC_SUITE_DIR}")
 if(EXISTS ${azoth_spec_suite})

@@ -1,0 +1,176 @@
+// abi-fuzz-host: runs the generated ABI fuzzer (abi-fuzz.wasm, tests/fuzz/abi) on the hosted kernel
+// core, linked with both import modules (WASI and azoth) the way a booted process is, under the
+// hosted build's ASan/UBSan (ctest fuzz.abi.hosted).
+//
+//   abi-fuzz-host FUZZER.wasm [FUZZER ARGS...]
+//
+// A second instance of the same module is the peer (its azoth_handle serves the endpoint the
+// fuzzer finds as "abi-fuzz-echo"; its process is "abi-fuzz-peer"), so handle-taking calls reach
+// real objects of every kind. Exit status: the fuzzer's exit code; 70 when it trapped (a call that
+// did not come back); 71 when kernel objects outlived both processes (leaked); 65 when it cannot
+// be loaded or linked.
+#include "../../unit/object/ObjectTestSupport.h"
+
+#include <stdio.h>
+
+#include <vector>
+
+#include <kernel/arch/hosted/HostedLinearMemory.h>
+#include <kernel/arch/hosted/HostedServices.h>
+#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/sys/Azoth.h>
+#include <kernel/sys/Wasi.h>
+#include <kernel/wasm/hosted/HostedSupport.h>
+
+using namespace ath;
+
+namespace {
+
+constexpr int exit_trap = 70;
+constexpr int exit_leak = 71;
+constexpr int exit_bad_module = 65;
+
+void print_error(const char* what, const Error& error)
+{
+    fprintf(stderr, "abi-fuzz-host: %s: %s (%s)\n", what, error.reason, error_code_name(error.code));
+}
+
+// One instance of the module with its own process, WASI context and azoth context.
+struct Guest {
+    sys::AzothContext* azoth { nullptr };
+    sys::WasiContext* wasi { nullptr };
+    wasm::Instance* instance { nullptr };
+};
+
+struct Host {
+    explicit Host(object::ObjectAllocator& object_allocator) : objects(object_allocator) { }
+
+    wasm::hosted::MallocAllocator wasm_allocator;
+    hosted::HostedLinearMemoryProvider memories;
+    wasm::Store store { wasm_allocator, store_config(memories) };
+    object::ObjectAllocator& objects;
+    object::CapabilitySpace space;
+    ipc::CallStack calls;
+    hosted::FutexWaitProvider waiter;
+    hosted::HostedPageMapper mapper;
+    hosted::HostedServices services;
+    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
+    std::vector<sys::WasiContext*> wasi_contexts;
+    std::vector<sys::AzothContext*> azoth_contexts;
+
+    static wasm::StoreConfig store_config(hosted::HostedLinearMemoryProvider& memories)
+    {
+        wasm::StoreConfig config;
+        config.memory_provider = &memories;
+        return config;
+    }
+
+    ~Host()
+    {
+        for (auto* context : azoth_contexts)
+            sys::AzothContext::destroy(context);
+        for (auto* context : wasi_contexts)
+            delete context;
+    }
+
+    Result<Guest> instantiate(const wasm::Module& module, StringView name, Span<const StringView> arguments)
+    {
+        Guest guest;
+        guest.azoth = TRY(sys::AzothContext::create(environment, name));
+        azoth_contexts.push_back(guest.azoth);
+        sys::WasiConfig config;
+        config.arguments = arguments;
+        guest.wasi = new sys::WasiContext(services, config);
+        wasi_contexts.push_back(guest.wasi);
+        std::vector<wasm::Extern> imports(module.import_count());
+        for (usize i = 0; i < module.import_count(); ++i) {
+            auto import = module.import_at(i);
+            Result<wasm::Function*> function = Error::from(ErrorCode::Unlinkable, "unknown import module");
+            if (import.type.kind == wasm::ExternKind::Function && import.module_name == sys::wasi_module_name)
+                function = guest.wasi->resolve_import(store, import.field_name, import.type.function);
+            else if (import.type.kind == wasm::ExternKind::Function && import.module_name == sys::azoth_module_name)
+                function = guest.azoth->resolve_import(import.field_name, import.type.function);
+            if (function.is_error()) {
+                fprintf(stderr, "abi-fuzz-host: cannot link %.*s.%.*s\n", static_cast<int>(import.module_name.length()),
+                    import.module_name.characters(), static_cast<int>(import.field_name.length()), import.field_name.characters());
+                return function.release_error();
+            }
+            imports[i] = wasm::Extern::from(function.release_value());
+        }
+        guest.instance = TRY(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())));
+        TRY(guest.azoth->attach_instance(*guest.instance));
+        return guest;
+    }
+};
+
+// Gives the fuzzer the peer's endpoint and process under the names its manifest would grant.
+ErrorOr grant_peer(Guest& fuzzer, Guest& peer)
+{
+    auto endpoint = TRY(peer.azoth->create_endpoint());
+    auto call = TRY(fuzzer.azoth->process().handles().install(*endpoint, object::Rights::Call | object::Rights::Derive));
+    TRY(fuzzer.azoth->name_handle("abi-fuzz-echo", call));
+    auto process = TRY(fuzzer.azoth->process().handles().install(peer.azoth->process(), object::Rights::Write | object::Rights::Derive));
+    TRY(fuzzer.azoth->name_handle("abi-fuzz-peer", process));
+    return {};
+}
+
+int run(const char* path, Span<const StringView> arguments, object::ObjectAllocator& objects)
+{
+    Host host(objects);
+    auto module = wasm::hosted::load_module_file(host.wasm_allocator, path);
+    if (module.is_error()) {
+        print_error(path, module.error());
+        return exit_bad_module;
+    }
+    const StringView peer_arguments[] = { "abi-fuzz", "--serve" };
+    auto fuzzer = host.instantiate(module.value(), "abi-fuzz", arguments);
+    auto peer = host.instantiate(module.value(), "abi-fuzz-peer", Span<const StringView>(peer_arguments, 2));
+    if (fuzzer.is_error() || peer.is_error()) {
+        print_error("link", fuzzer.is_error() ? fuzzer.error() : peer.error());
+        return exit_bad_module;
+    }
+    if (auto granted = grant_peer(fuzzer.value(), peer.value()); granted.is_error()) {
+        print_error("grant", granted.error());
+        return exit_bad_module;
+    }
+    auto start = fuzzer.value().instance->find_export("_start");
+    if (!start.has_value() || !start->as_function()) {
+        fprintf(stderr, "abi-fuzz-host: %s exports no _start\n", path);
+        return exit_bad_module;
+    }
+    auto outcome = fuzzer.value().azoth->run(*start->as_function(), {}, {});
+    fflush(stdout);
+    int status = 0;
+    if (outcome.is_error()) {
+        if (sys::WasiContext::is_exit(outcome.error())) {
+            status = static_cast<int>(*fuzzer.value().wasi->exit_code() & 0xFF);
+        } else {
+            print_error("the fuzzer trapped (a call did not come back)", outcome.error());
+            status = exit_trap;
+        }
+    }
+    return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: abi-fuzz-host FUZZER.wasm [ARGS...]\n");
+        return 64;
+    }
+    std::vector<StringView> arguments;
+    arguments.push_back("abi-fuzz");
+    for (int i = 2; i < argc; ++i)
+        arguments.push_back(StringView(argv[i]));
+    // Both processes end with run()'s host: every kernel object they made must be freed with them.
+    object::test_support::CountingAllocator objects;
+    int status = run(argv[1], Span<const StringView>(arguments.data(), arguments.size()), objects);
+    if (objects.live != 0) {
+        fprintf(stderr, "abi-fuzz-host: FAIL %d kernel objects outlived both processes\n", objects.live);
+        return exit_leak;
+    }
+    printf("abi-fuzz-host: exit %d, 0 kernel objects left\n", status);
+    return status;
+}
