@@ -78,7 +78,7 @@ def hosted(args):
                           timeout=args.timeout)
     out = done.stdout.decode("utf-8", "replace")
     err = done.stderr.decode("utf-8", "replace")
-    azoth_boot.print_lines(out, ("abi-fuzz: seed", "abi-fuzz: handles", "abi-fuzz-host"))
+    azoth_boot.print_lines(out, ("abi-fuzz: seed", "abi-fuzz: handles", "abi-fuzz: import", "abi-fuzz-host"))
     failed = check_summary(out, args.seed, args.count)
     if SANITIZER.search(err) or SANITIZER.search(out):
         print("FAIL: a sanitizer report:\n" + err[-6000:])
@@ -119,7 +119,7 @@ def booted(args):
                        env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
         run = azoth_boot.boot(args.arch, private_image, args.timeout, work, "abi-fuzz", cmdline="")
     log = run.log
-    azoth_boot.print_lines(log, ("abi-fuzz: seed", "abi-fuzz: handles", "abi-fuzz: peer", "init: ", "athanor: init"))
+    azoth_boot.print_lines(log, ("abi-fuzz: seed", "abi-fuzz: handles", "abi-fuzz: import", "abi-fuzz: peer", "init: ", "athanor: init"))
     print(f"boot took {run.seconds:.1f}s, status {run.status}")
     failed = check_summary(log, args.seed, args.count)
     panic = PANIC.search(log)
@@ -156,7 +156,7 @@ def main():
         return hosted(args)
     if not args.arch_build:
         parser.error("boot needs --arch-build")
-    args.count = args.count or 20000
+    args.count = args.count or 50000
     return booted(args)
 
 
