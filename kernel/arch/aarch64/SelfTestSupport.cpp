@@ -34,10 +34,6 @@ bool FaultTriggers::divide_error()
 
 namespace {
 
-volatile u32 g_uart_interrupts = 0;
-bool g_clobber_vector_registers = false;
-bool g_uart_handler_installed = false;
-
 // What a careless interrupt handler might do: every SIMD register overwritten.
 void clobber_vector_registers()
 {
@@ -58,25 +54,18 @@ void clobber_vector_registers()
 
 // The PL011 transmit interrupt: raised while the transmit FIFO is (nearly) empty, which it is
 // whenever the console is idle. The handler masks it again, so each unmasking is one interrupt.
-void uart_interrupt(void*)
+void mask_and_clear_transmit_interrupt()
 {
-    if (g_clobber_vector_registers)
-        clobber_vector_registers();
     u64 base = pl011::console_virtual_base();
     mmio_write<u32>(base + pl011::interrupt_mask, mmio_read<u32>(base + pl011::interrupt_mask) & ~pl011::interrupt_transmit);
     mmio_write<u32>(base + pl011::interrupt_clear, pl011::interrupt_transmit);
-    g_uart_interrupts = g_uart_interrupts + 1;
 }
+
+arch_common::SelfTestUartInterrupt g_uart { mask_and_clear_transmit_interrupt, clobber_vector_registers };
 
 ErrorOr ensure_uart_handler()
 {
-    if (pl011::console_virtual_base() == 0 || pl011::console_interrupt() == 0)
-        return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
-    if (!g_uart_handler_installed) {
-        TRY(install_yielding_irq_handler(pl011::console_interrupt(), uart_interrupt, nullptr));
-        g_uart_handler_installed = true;
-    }
-    return {};
+    return g_uart.ensure_installed(pl011::console_virtual_base() ? pl011::console_interrupt() : 0);
 }
 
 void unmask_uart_transmit_interrupt()
@@ -92,9 +81,9 @@ ErrorOr Arch::self_test_device_interrupt()
     TRY(ensure_uart_handler());
     bool were_enabled = interrupts_enabled();
     enable_interrupts();
-    u32 before = g_uart_interrupts;
+    u32 before = g_uart.count;
     unmask_uart_transmit_interrupt();
-    bool arrived = arch_common::wait_for_count_change(g_uart_interrupts, before, 500'000'000,
+    bool arrived = arch_common::wait_for_count_change(g_uart.count, before, 500'000'000,
                                                       [] { asm volatile("yield"); });
     if (!were_enabled)
         disable_interrupts();
@@ -113,8 +102,8 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
         seen[i] = 0;
     }
     bool were_enabled = interrupts_enabled();
-    g_clobber_vector_registers = true;
-    u32 before = g_uart_interrupts;
+    g_uart.clobber_registers = true;
+    u32 before = g_uart.count;
     u64 uart = pl011::console_virtual_base();
     u32 mask = mmio_read<u32>(uart + pl011::interrupt_mask) | pl011::interrupt_transmit;
     u8* in = expected;
@@ -148,13 +137,13 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "st1 {v24.16b, v25.16b, v26.16b, v27.16b}, [%[out]], #64\n"
                  "st1 {v28.16b, v29.16b, v30.16b, v31.16b}, [%[out]], #64\n"
                  : [in] "+r"(in), [out] "+r"(out)
-                 : [counter] "r"(&g_uart_interrupts), [before] "r"(before), [mask] "r"(mask),
+                 : [counter] "r"(&g_uart.count), [before] "r"(before), [mask] "r"(mask),
                    [imsc] "r"(uart + pl011::interrupt_mask)
                  : "x9", "x10", "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
                    "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
                    "v25", "v26", "v27", "v28", "v29", "v30", "v31");
-    g_clobber_vector_registers = false;
-    u32 after = g_uart_interrupts;
+    g_uart.clobber_registers = false;
+    u32 after = g_uart.count;
     if (were_enabled)
         enable_interrupts();
     return arch_common::fp_state_verdict(before, after, ReadonlyBytes(expected, sizeof(expected)),

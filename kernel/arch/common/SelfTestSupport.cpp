@@ -1,3 +1,4 @@
+#include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/common/SelfTestSupport.h>
 
 namespace ath::ATH_ARCH_NAMESPACE {
@@ -22,3 +23,31 @@ bool Arch::trigger_fault(FaultKind kind)
 }
 
 } // namespace ath::ATH_ARCH_NAMESPACE
+
+namespace ath::arch_common {
+
+namespace {
+
+void self_test_uart_interrupt(void* context)
+{
+    auto& uart = *static_cast<SelfTestUartInterrupt*>(context);
+    if (uart.clobber_registers)
+        uart.clobber();
+    uart.acknowledge();
+    uart.count = uart.count + 1;
+}
+
+} // namespace
+
+ErrorOr SelfTestUartInterrupt::ensure_installed(u32 irq)
+{
+    if (irq == 0)
+        return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
+    if (!installed) {
+        TRY(ATH_ARCH_NAMESPACE::install_yielding_irq_handler(irq, self_test_uart_interrupt, this));
+        installed = true;
+    }
+    return {};
+}
+
+} // namespace ath::arch_common

@@ -23,6 +23,22 @@ struct FaultTriggers {
 
 namespace ath::arch_common {
 
+// The console UART interrupt the device-tree ports' self-tests raise: a handler that counts, and
+// first overwrites every FP/vector register while `clobber_registers` is set (what a careless
+// handler might do), installed once as the line's yielding handler so a driver's Irq object can
+// still take the line.
+struct SelfTestUartInterrupt {
+    void (*acknowledge)();     // the port's device work in the handler (mask or drain the source)
+    void (*clobber)();         // overwrites every FP/vector register
+    volatile u32 count = 0;
+    bool clobber_registers = false;
+    bool installed = false;
+
+    // Installs the handler on `irq` the first time; irq 0 means the device tree gave the console
+    // UART no interrupt.
+    ErrorOr ensure_installed(u32 irq);
+};
+
 // Waits, by the clock, until an interrupt handler's `counter` moves past `before`, at most
 // timeout_ns; `relax` runs every turn (the CPU's spin hint). True when it moved.
 template<typename Relax>

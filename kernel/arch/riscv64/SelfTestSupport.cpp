@@ -33,10 +33,6 @@ bool FaultTriggers::divide_error()
 
 namespace {
 
-volatile u32 g_uart_interrupts = 0;
-bool g_clobber_float_registers = false;
-bool g_uart_handler_installed = false;
-
 // What a careless interrupt handler might do: every FP register overwritten.
 void clobber_float_registers()
 {
@@ -55,27 +51,17 @@ void clobber_float_registers()
                    "f28", "f29", "f30", "f31");
 }
 
-void uart_interrupt(void*)
+// Drains what arrived (and so clears the "data available" condition).
+void drain_received_data()
 {
-    if (g_clobber_float_registers)
-        clobber_float_registers();
-    // Drain what arrived (and so clear the "data available" condition).
     while (uart::read(uart::line_status) & uart::data_ready)
         (void)uart::read(uart::data);
     (void)uart::read(uart::interrupt_identification);
-    g_uart_interrupts = g_uart_interrupts + 1;
 }
 
-ErrorOr ensure_uart_handler()
-{
-    if (uart::physical_base() == 0 || uart::plic_source() == 0)
-        return Error::from(ErrorCode::NotFound, "the device tree gave the console UART no interrupt");
-    if (!g_uart_handler_installed) {
-        TRY(install_yielding_irq_handler(uart::plic_source(), uart_interrupt, nullptr));
-        g_uart_handler_installed = true;
-    }
-    return {};
-}
+arch_common::SelfTestUartInterrupt g_uart { drain_received_data, clobber_float_registers };
+
+ErrorOr ensure_uart_handler() { return g_uart.ensure_installed(uart::physical_base() ? uart::plic_source() : 0); }
 
 // Loopback: what the UART transmits comes straight back as received data (and never reaches the
 // wire), raising "received data available" through the PLIC.
@@ -101,11 +87,11 @@ ErrorOr Arch::self_test_device_interrupt()
     TRY(ensure_uart_handler());
     bool were_enabled = interrupts_enabled();
     enable_interrupts();
-    u32 before = g_uart_interrupts;
+    u32 before = g_uart.count;
     u8 modem;
     start_loopback(modem);
     uart::write(uart::data, 0x5A);
-    bool arrived = arch_common::wait_for_count_change(g_uart_interrupts, before, 500'000'000, [] { });
+    bool arrived = arch_common::wait_for_count_change(g_uart.count, before, 500'000'000, [] { });
     stop_loopback(modem);
     if (!were_enabled)
         disable_interrupts();
@@ -126,8 +112,8 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     bool were_enabled = interrupts_enabled();
     u8 modem;
     start_loopback(modem);
-    g_clobber_float_registers = true;
-    u32 before = g_uart_interrupts;
+    g_uart.clobber_registers = true;
+    u32 before = g_uart.count;
     u64 data_register = uart::register_address(uart::data);
     // All in one asm block so the compiler cannot touch the FP registers between loading and
     // checking: load all 32, enable interrupts, send a loopback byte, wait for the handler
@@ -158,13 +144,13 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "fsd f24, 192(%[out])\n fsd f25, 200(%[out])\n fsd f26, 208(%[out])\n fsd f27, 216(%[out])\n"
                  "fsd f28, 224(%[out])\n fsd f29, 232(%[out])\n fsd f30, 240(%[out])\n fsd f31, 248(%[out])\n"
                  :
-                 : [in] "r"(expected), [out] "r"(seen), [counter] "r"(&g_uart_interrupts), [before] "r"(u64(before)),
+                 : [in] "r"(expected), [out] "r"(seen), [counter] "r"(&g_uart.count), [before] "r"(u64(before)),
                    [data] "r"(data_register)
                  : "t0", "t1", "memory", "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11",
                    "f12", "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22", "f23", "f24", "f25",
                    "f26", "f27", "f28", "f29", "f30", "f31");
-    g_clobber_float_registers = false;
-    u32 after = g_uart_interrupts;
+    g_uart.clobber_registers = false;
+    u32 after = g_uart.count;
     stop_loopback(modem);
     if (were_enabled)
         enable_interrupts();
