@@ -6,24 +6,12 @@
 #                        from esp-spectest.img by the boot.x86_64.spectest test (tests/fault)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
 
-# The SDK header <azoth.h>, generated from kernel/sys/abi/azoth.def (the hosted build makes the
-# same file in tests/ipc; this is the arch builds' copy). Every module compiles against it.
-set(AZOTH_SDK_INCLUDE ${PROJECT_BINARY_DIR}/sdk/include)
-set(AZOTH_SDK_HEADER ${AZOTH_SDK_INCLUDE}/azoth.h)
-if(NOT TARGET azoth_sdk_header)
-    add_custom_command(OUTPUT ${AZOTH_SDK_HEADER}
-        COMMAND ${CMAKE_COMMAND} -E make_directory ${AZOTH_SDK_INCLUDE}
-        COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
-                --def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def --output ${AZOTH_SDK_HEADER}
-        DEPENDS ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
-        COMMENT "abi-gen: sdk/include/azoth.h"
-        VERBATIM)
-    add_custom_target(azoth_sdk_header ALL DEPENDS ${AZOTH_SDK_HEADER})
-endif()
+# The SDK header <azoth.h> (${AZOTH_SDK_HEADER}) comes from sdk/CMakeLists.txt, the one rule that
+# generates it; every module compiles against it.
 
 # C modules: clang-19 for wasm32-wasi against Debian's wasi-libc (the same .wasm on every arch).
 set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -I${AZOTH_SDK_INCLUDE}
-    -I${PROJECT_SOURCE_DIR}/sdk/include)
+    -I${AZOTH_SDK_SOURCE_INCLUDE})
 set(AZOTH_MODULES_OUT ${PROJECT_BINARY_DIR}/modules)
 file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
 

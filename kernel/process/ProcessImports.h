@@ -3,11 +3,12 @@
 // The `azoth` imports a booted process gets from the kernel/process layer: the entries of
 // kernel/sys/abi/azoth.def whose status is Booted (process supervision: module_count, module_info,
 // spawn, wait, kill, memory_stats; the console UART driver: console_attach, console_read,
-// console_input, uart_kind; the UART registers are a Device object). The dispatch is generated from that table:
-// names, Wasm signatures and the capability each call needs (checked before the call runs,
-// E_PERMISSION_DENIED without it) come from there, not from a second list. Statuses are
-// azoth.def's; every pointer is checked through GuestMemory (a bad one answers E_FAULT and writes
-// nothing). The C declarations are in the generated <azoth.h>; see docs/processes.md.
+// console_input, uart_kind; the UART registers are a Device object). Their typed handlers are in
+// ProcessImports.cpp; the decoding, the capability check (E_PERMISSION_DENIED without it) and the
+// dispatch are generated from the table (<abi-gen/AzothImports.h>, docs/abi.md). Statuses are
+// azoth.def's, errors translated as for every azoth row (a bad pointer is E_FAULT, a misaligned
+// one E_INVALID_ARGUMENT, and nothing is written). The C declarations are in the generated
+// <azoth.h>; see docs/processes.md.
 #include <kernel/lib/Result.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/wasm/Runtime.h>

@@ -1,189 +1,27 @@
 #include "Azoth.h"
 
+#include <abi-gen/AzothImports.h>
 #include <kernel/ipc/Channel.h>
 #include <kernel/lib/Placement.h>
-#include <kernel/sys/AbiSignature.h>
-#include <kernel/sys/AzothDevice.h>
-#include <kernel/sys/GuestMemory.h>
 
-namespace ath::sys {
+// The handlers of the `azoth` rows served by AzothContext (kernel/sys/abi/azoth.def, status
+// Implemented; the Device, Irq, Timer rows and call_with_handle are in AzothDevice.cpp). The
+// generated trampolines (<abi-gen/AzothImports.h>) decode the arguments, check the `checked`
+// parameters, call these with typed values and guest views, and turn their errors into a status
+// through the one translation of the table (abi::azoth::status_for).
+namespace ath::sys::abi::azoth {
 
 using namespace object;
-using wasm::Value;
-using wasm::ValueType;
 
 namespace {
 
-enum class Status : u8 { Implemented, Booted, Unsupported };
-
-enum class AzothFunction : u16 {
-#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) name,
-#include "abi/azoth.def"
-    Count,
-};
-
-struct Entry {
-    StringView name;
-    StringView signature;
-    Status status;
-};
-
-constexpr Entry table[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) { #name, signature, Status::status },
-#include "abi/azoth.def"
-};
-
-enum class AzothStatus : i32 {
-#define AZOTH_STATUS(name, value, error_code) name = value,
-#include "abi/azoth.def"
-};
-
-struct Call {
-    AzothContext& context;
-    GuestMemory memory;
-    Span<const Value> arguments;
-
-    u32 u32_at(usize index) const { return arguments[index].as_i32(); }
-    u64 u64_at(usize index) const { return arguments[index].as_i64(); }
-    Process& process() { return context.process(); }
-    HandleTable& handles() { return context.process().handles(); }
-};
-
-using Handler = i32 (*)(Call&);
-
-constexpr i32 ok = static_cast<i32>(AzothStatus::OK);
-constexpr i32 unsupported_status = static_cast<i32>(AzothStatus::E_UNSUPPORTED);
-
-#define TRY_STATUS(expression)                                       \
-    ({                                                               \
-        auto&& status_result_ = (expression);                        \
-        if (status_result_.is_error())                               \
-            return azoth_status_for(status_result_.error());         \
-        status_result_.release_value();                              \
-    })
-
-// Checks that a T can be written at `address` before anything changes (validate, then commit):
-// in bounds, aligned, not in a read-only region mapping.
-template<typename T>
-ErrorOr check_out(const GuestMemory& memory, u32 address)
-{
-    return memory.check_writable<T>(address);
-}
-
 constexpr Rights creator_rights = Rights::All;
-
-i32 handle_close(Call& call)
-{
-    TRY_STATUS(call.handles().close(call.u32_at(0)));
-    return ok;
-}
-
-i32 handle_rights(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
-    Rights rights = TRY_STATUS(call.handles().rights_of(call.u32_at(0)));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), static_cast<u32>(rights)));
-    return ok;
-}
-
-i32 handle_derive(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
-    Handle derived = TRY_STATUS(call.handles().derive(call.u32_at(0), static_cast<Rights>(call.u32_at(1))));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), derived));
-    return ok;
-}
-
-i32 handle_transfer(Call& call)
-{
-    u32 mode = call.u32_at(3);
-    if (mode > 1)
-        return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
-    auto target = TRY_STATUS(call.handles().lookup<Process>(call.u32_at(1), Rights::Write));
-    if (target.object->is_terminated())
-        return static_cast<i32>(AzothStatus::E_NOT_FOUND);
-    Handle moved = TRY_STATUS(call.handles().transfer(call.u32_at(0), target.object->handles(), static_cast<Rights>(call.u32_at(2)),
-        mode == 0 ? TransferMode::Move : TransferMode::Copy));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(4), moved));
-    return ok;
-}
-
-i32 handle_revoke(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
-    u32 count = TRY_STATUS(call.handles().revoke(call.u32_at(0)));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), count));
-    return ok;
-}
-
-// azoth.call's body, shared by the Value handler and the slot fast path (call_slots below).
-[[gnu::always_inline]] inline i32 call_endpoint(AzothContext& context, const GuestMemory& memory, Handle endpoint, const CallWords& message, u32 results_address)
-{
-    TRY_STATUS(check_call_results(memory, results_address));
-    ipc::CallStack& stack = context.environment().current_calls();
-    if (stack.current() != &context.process())
-        return static_cast<i32>(AzothStatus::E_INVALID_STATE);
-    CallWords reply;
-    TRY_STATUS(stack.call(endpoint, message, reply));
-    TRY_STATUS(store_call_results(memory, results_address, reply));
-    return ok;
-}
-
-i32 call(Call& call)
-{
-    CallWords message { { call.u64_at(1), call.u64_at(2), call.u64_at(3), call.u64_at(4) } };
-    return call_endpoint(call.context, call.memory, call.u32_at(0), message, call.u32_at(5));
-}
-
-// azoth.call as a slot host function: its arguments straight from the engine's value slots, no
-// Value vectors (the hot path of a module->module call).
-ErrorOr call_slots(wasm::HostCall& host, const u64* arguments, u64* results)
-{
-    CallWords message { { arguments[1], arguments[2], arguments[3], arguments[4] } };
-    results[0] = static_cast<u32>(call_endpoint(*static_cast<AzothContext*>(host.user_data), GuestMemory(host.caller_memory),
-        static_cast<u32>(arguments[0]), message, static_cast<u32>(arguments[5])));
-    return {};
-}
-
-i32 endpoint_create(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(0)));
-    auto endpoint = TRY_STATUS(call.context.create_endpoint());
-    Handle handle = TRY_STATUS(call.handles().install(*endpoint, creator_rights));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(0), handle));
-    return ok;
-}
-
-i32 region_create(Call& call)
-{
-    PageMapper* mapper = call.context.environment().mapper;
-    if (!mapper)
-        return unsupported_status;
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
-    auto region = TRY_STATUS(Region::create(call.context.environment().allocator, *mapper, call.u64_at(0)));
-    Handle handle = TRY_STATUS(call.handles().install(*region, creator_rights));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), handle));
-    return ok;
-}
-
-i32 region_map(Call& call)
-{
-    TRY_STATUS(call.process().map_region(call.u32_at(0), call.u32_at(1), call.u32_at(2) != 0));
-    return ok;
-}
-
-i32 region_unmap(Call& call)
-{
-    TRY_STATUS(call.process().unmap_region(call.u32_at(0)));
-    return ok;
-}
 
 // Booted: a process blocking at the root of its own thread lets callers run its handler
 // meanwhile (docs/ipc.md, "Booted processes"), and takes its Store back before it returns to Wasm.
 class StoreRelease {
 public:
-    explicit StoreRelease(Call& call) : m_host(call.context.environment().host), m_process(call.process())
+    explicit StoreRelease(AzothContext& context) : m_host(context.environment().host), m_process(context.process())
     {
         if (!m_host)
             return;
@@ -207,177 +45,203 @@ private:
     bool m_released { false };
 };
 
-i32 handle_find(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
-    u32 length = call.u32_at(1);
-    if (length == 0 || length > AzothContext::max_handle_name)
-        return static_cast<i32>(AzothStatus::E_INVALID_ARGUMENT);
-    // The name is copied in before anything else can run.
-    char copy[AzothContext::max_handle_name];
-    TRY_STATUS(call.memory.copy_in(call.u32_at(0), Bytes(reinterpret_cast<u8*>(copy), length)));
-    Handle handle = TRY_STATUS(call.context.find_handle(StringView(copy, length)));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), handle));
-    return ok;
-}
-
-i32 event_create(Call& call)
-{
-    WaitProvider* waiter = call.context.environment().waiter;
-    if (!waiter)
-        return unsupported_status;
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(0)));
-    auto event = TRY_STATUS(Event::create(call.context.environment().allocator, *waiter));
-    Handle handle = TRY_STATUS(call.handles().install(*event, creator_rights));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(0), handle));
-    return ok;
-}
-
-i32 event_signal(Call& call)
-{
-    auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Write));
-    event.object->signal(call.u32_at(1));
-    return ok;
-}
-
-i32 event_wait(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(3)));
-    auto event = TRY_STATUS(call.handles().lookup<Event>(call.u32_at(0), Rights::Read));
-    HeldHandle held { &call.handles(), call.u32_at(0), event.object.get(), Rights::Read };
-    auto bits_or_error = [&] {
-        StoreRelease release(call);
-        return event.object->wait(call.u32_at(1), call.u64_at(2), held.condition());
-    }();
-    u32 bits = TRY_STATUS(move(bits_or_error));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(3), bits));
-    return ok;
-}
-
-i32 channel_create(Call& call)
-{
-    AzothEnvironment& environment = call.context.environment();
-    if (!environment.waiter || !environment.mapper)
-        return unsupported_status;
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(2)));
-    auto channel = TRY_STATUS(ipc::Channel::create(environment.allocator, *environment.mapper, *environment.waiter, call.u64_at(0), call.u32_at(1)));
-    Handle handle = TRY_STATUS(call.handles().install(*channel, creator_rights));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(2), handle));
-    return ok;
-}
-
-i32 channel_send(Call& call)
-{
-    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Write));
-    // Read once, by the ring's copy into its slot. While released, a caller may run this
-    // process's handler in this Store (and even grow its memory), but only booted processes
-    // release, and kernel linear memories never move: `message` stays valid.
-    ReadonlyBytes message = TRY_STATUS(call.memory.readable(call.u32_at(1), call.u32_at(2)));
-    HeldHandle held { &call.handles(), call.u32_at(0), channel.object.get(), Rights::Write };
-    auto sent = [&] {
-        StoreRelease release(call);
-        return channel.object->send(message, call.u64_at(3), held.condition());
-    }();
-    TRY_STATUS(move(sent));
-    return ok;
-}
-
-i32 channel_receive(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(4)));
-    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Read));
-    // Written once, by the ring's copy out of its slot (refused over a read-only mapping).
-    Bytes buffer = TRY_STATUS(call.memory.writable_bytes(call.u32_at(1), call.u32_at(2)));
-    HeldHandle held { &call.handles(), call.u32_at(0), channel.object.get(), Rights::Read };
-    auto received = [&] {
-        StoreRelease release(call);
-        return channel.object->receive(buffer, call.u64_at(3), held.condition());
-    }();
-    u32 length = TRY_STATUS(move(received));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(4), length));
-    return ok;
-}
-
-i32 channel_region(Call& call)
-{
-    TRY_STATUS(check_out<u32>(call.memory, call.u32_at(1)));
-    auto channel = TRY_STATUS(call.handles().lookup<ipc::Channel>(call.u32_at(0), Rights::Map));
-    // The ring's region carries no more than the channel handle does: a receive-only party (Read)
-    // may map the ring but not write into it (a read-only mapping), so it cannot forge messages
-    // or move head and tail.
-    Rights rights = channel.rights & (Rights::Read | Rights::Write | Rights::Map | Rights::Transfer | Rights::Derive);
-    Handle handle = TRY_STATUS(call.handles().install_under(call.u32_at(0), channel.object->region(), rights));
-    TRY_STATUS(call.memory.write<u32>(call.u32_at(1), handle));
-    return ok;
-}
-
-template<AzothFunction>
-i32 unsupported(Call&)
-{
-    return unsupported_status;
-}
-
-// Device, Irq and Timer calls and call_with_handle are served by kernel/sys/AzothDevice.cpp.
-#define ATH_AZOTH_DEVICE_FORWARD(name) \
-    i32 name(Call& call) { return azoth_device::name(call.context, call.memory, call.arguments); }
-ATH_AZOTH_DEVICE_FUNCTIONS(ATH_AZOTH_DEVICE_FORWARD)
-#undef ATH_AZOTH_DEVICE_FORWARD
-
-#define ATH_AZOTH_HANDLER_Implemented(name) &name
-#define ATH_AZOTH_HANDLER_Unsupported(name) &unsupported<AzothFunction::name>
-// Served by kernel/process/ProcessImports.cpp in booted processes; a hosted run has no such service.
-#define ATH_AZOTH_HANDLER_Booted(name) &unsupported<AzothFunction::name>
-constexpr Handler handlers[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) ATH_AZOTH_HANDLER_##status(name),
-#include "abi/azoth.def"
-};
-#undef ATH_AZOTH_HANDLER_Implemented
-#undef ATH_AZOTH_HANDLER_Unsupported
-#undef ATH_AZOTH_HANDLER_Booted
-
-template<AzothFunction function>
-ErrorOr trampoline(wasm::HostCall& host, Span<const Value> arguments, Span<Value> results)
-{
-    Call call { *static_cast<AzothContext*>(host.user_data), GuestMemory(host.caller_memory), arguments };
-    results[0] = Value::from_i32(static_cast<u32>(handlers[static_cast<usize>(function)](call)));
-    return {};
-}
-
-constexpr wasm::HostFunctionCallback trampolines[] = {
-#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) &trampoline<AzothFunction::name>,
-#include "abi/azoth.def"
-};
-
-static_assert(array_size(table) == static_cast<usize>(AzothFunction::Count));
-static_assert(array_size(handlers) == array_size(table) && array_size(trampolines) == array_size(table));
+HandleTable& handles_of(AzothContext& context) { return context.process().handles(); }
 
 } // namespace
 
-i32 azoth_status_for(const Error& error)
+Result<Status> handle_close(AzothContext& context, Handle handle)
 {
-    switch (error.code) {
-#define AZOTH_STATUS(name, value, error_code) ATH_AZOTH_STATUS_CASE_##error_code(name)
-#define ATH_AZOTH_STATUS_CASE_None(name)
-#define ATH_AZOTH_STATUS_CASE_BadHandle(name) case ErrorCode::BadHandle: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_PermissionDenied(name) case ErrorCode::PermissionDenied: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_InvalidArgument(name) case ErrorCode::InvalidArgument: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_OutOfRange(name) case ErrorCode::OutOfRange: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_OutOfMemory(name) case ErrorCode::OutOfMemory: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Exhausted(name) case ErrorCode::Exhausted: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Busy(name) case ErrorCode::Busy: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_TimedOut(name) case ErrorCode::TimedOut: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Trap(name) case ErrorCode::Trap: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_NotFound(name) case ErrorCode::NotFound: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_AlreadyExists(name) case ErrorCode::AlreadyExists: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Unsupported(name) case ErrorCode::Unsupported: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Invalid(name) case ErrorCode::Invalid: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Malformed(name) case ErrorCode::Malformed: return static_cast<i32>(AzothStatus::name);
-#define ATH_AZOTH_STATUS_CASE_Overflow(name) case ErrorCode::Overflow: return static_cast<i32>(AzothStatus::name);
-#include "abi/azoth.def"
-    default: break; // Unlinkable: cannot come out of a call
-    }
-    return static_cast<i32>(AzothStatus::E_INVALID_STATE);
+    TRY(handles_of(context).close(handle));
+    return OK;
 }
+
+Result<Status> handle_rights(AzothContext& context, Handle handle, Out<u32> rights_out)
+{
+    Rights rights = TRY(handles_of(context).rights_of(handle));
+    TRY(rights_out.write(static_cast<u32>(rights)));
+    return OK;
+}
+
+Result<Status> handle_derive(AzothContext& context, Handle handle, u32 rights, Out<u32> handle_out)
+{
+    Handle derived = TRY(handles_of(context).derive(handle, static_cast<Rights>(rights)));
+    TRY(handle_out.write(derived));
+    return OK;
+}
+
+Result<Status> handle_transfer(AzothContext& context, Handle handle, Handle process, u32 rights_mask, u32 mode, Out<u32> handle_out)
+{
+    if (mode > 1)
+        return E_INVALID_ARGUMENT;
+    TRY(handle_out.check());
+    auto target = TRY(handles_of(context).lookup<Process>(process, Rights::Write));
+    if (target.object->is_terminated())
+        return E_NOT_FOUND;
+    Handle moved = TRY(handles_of(context).transfer(handle, target.object->handles(), static_cast<Rights>(rights_mask),
+        mode == 0 ? TransferMode::Move : TransferMode::Copy));
+    TRY(handle_out.write(moved));
+    return OK;
+}
+
+Result<Status> handle_revoke(AzothContext& context, Handle handle, Out<u32> revoked_count_out)
+{
+    u32 count = TRY(handles_of(context).revoke(handle));
+    TRY(revoked_count_out.write(count));
+    return OK;
+}
+
+Result<Status> handle_find(AzothContext& context, BytesIn name, Out<u32> handle_out)
+{
+    if (name.length() == 0 || name.length() > AzothContext::max_handle_name)
+        return E_INVALID_ARGUMENT;
+    // The name is copied in before anything else can run.
+    char copy[AzothContext::max_handle_name];
+    TRY(name.copy_in(Bytes(reinterpret_cast<u8*>(copy), name.length())));
+    Handle handle = TRY(context.find_handle(StringView(copy, name.length())));
+    TRY(handle_out.write(handle));
+    return OK;
+}
+
+// azoth.call: the hot path of a module->module call (ABI_FAST_PATH: the generated slot trampoline
+// calls this with the engine's value slots; results_out is checked before, by the trampoline).
+Result<Status> call(AzothContext& context, Handle endpoint, u64 w0, u64 w1, u64 w2, u64 w3, CallResults results_out)
+{
+    ipc::CallStack& stack = context.environment().current_calls();
+    if (stack.current() != &context.process())
+        return E_INVALID_STATE;
+    CallWords message { { w0, w1, w2, w3 } };
+    CallWords reply;
+    TRY(stack.call(endpoint, message, reply));
+    TRY(results_out.store(reply));
+    return OK;
+}
+
+Result<Status> endpoint_create(AzothContext& context, Out<u32> handle_out)
+{
+    auto endpoint = TRY(context.create_endpoint());
+    Handle handle = TRY(handles_of(context).install(*endpoint, creator_rights));
+    TRY(handle_out.write(handle));
+    return OK;
+}
+
+Result<Status> region_create(AzothContext& context, u64 size, Out<u32> handle_out)
+{
+    PageMapper* mapper = context.environment().mapper;
+    if (!mapper)
+        return E_UNSUPPORTED;
+    TRY(handle_out.check());
+    auto region = TRY(Region::create(context.environment().allocator, *mapper, size));
+    Handle handle = TRY(handles_of(context).install(*region, creator_rights));
+    TRY(handle_out.write(handle));
+    return OK;
+}
+
+Result<Status> region_map(AzothContext& context, Handle region, u32 offset, u32 writable)
+{
+    TRY(context.process().map_region(region, offset, writable != 0));
+    return OK;
+}
+
+Result<Status> region_unmap(AzothContext& context, u32 offset)
+{
+    TRY(context.process().unmap_region(offset));
+    return OK;
+}
+
+Result<Status> event_create(AzothContext& context, Out<u32> handle_out)
+{
+    WaitProvider* waiter = context.environment().waiter;
+    if (!waiter)
+        return E_UNSUPPORTED;
+    TRY(handle_out.check());
+    auto event = TRY(Event::create(context.environment().allocator, *waiter));
+    Handle handle = TRY(handles_of(context).install(*event, creator_rights));
+    TRY(handle_out.write(handle));
+    return OK;
+}
+
+Result<Status> event_signal(AzothContext& context, Handle event, u32 bits)
+{
+    auto found = TRY(handles_of(context).lookup<Event>(event, Rights::Write));
+    found.object->signal(bits);
+    return OK;
+}
+
+Result<Status> event_wait(AzothContext& context, Handle event, u32 mask, u64 timeout_ns, Out<u32> bits_out)
+{
+    auto found = TRY(handles_of(context).lookup<Event>(event, Rights::Read));
+    HeldHandle held { &handles_of(context), event, found.object.get(), Rights::Read };
+    auto bits_or_error = [&] {
+        StoreRelease release(context);
+        return found.object->wait(mask, timeout_ns, held.condition());
+    }();
+    u32 bits = TRY(move(bits_or_error));
+    TRY(bits_out.write(bits));
+    return OK;
+}
+
+Result<Status> channel_create(AzothContext& context, u64 region_size, u32 slot_size, Out<u32> handle_out)
+{
+    AzothEnvironment& environment = context.environment();
+    if (!environment.waiter || !environment.mapper)
+        return E_UNSUPPORTED;
+    TRY(handle_out.check());
+    auto channel = TRY(ipc::Channel::create(environment.allocator, *environment.mapper, *environment.waiter, region_size, slot_size));
+    Handle handle = TRY(handles_of(context).install(*channel, creator_rights));
+    TRY(handle_out.write(handle));
+    return OK;
+}
+
+Result<Status> channel_send(AzothContext& context, Handle channel, BytesIn message, u64 timeout_ns)
+{
+    auto found = TRY(handles_of(context).lookup<ipc::Channel>(channel, Rights::Write));
+    // Read once, by the ring's copy into its slot. While released, a caller may run this
+    // process's handler in this Store (and even grow its memory), but only booted processes
+    // release, and kernel linear memories never move: `bytes` stays valid.
+    ReadonlyBytes bytes = TRY(message.view());
+    HeldHandle held { &handles_of(context), channel, found.object.get(), Rights::Write };
+    auto sent = [&] {
+        StoreRelease release(context);
+        return found.object->send(bytes, timeout_ns, held.condition());
+    }();
+    TRY(move(sent));
+    return OK;
+}
+
+Result<Status> channel_receive(AzothContext& context, Handle channel, BytesOut buffer, u64 timeout_ns, Out<u32> length_out)
+{
+    auto found = TRY(handles_of(context).lookup<ipc::Channel>(channel, Rights::Read));
+    // Written once, by the ring's copy out of its slot (refused over a read-only mapping).
+    Bytes destination = TRY(buffer.view());
+    HeldHandle held { &handles_of(context), channel, found.object.get(), Rights::Read };
+    auto received = [&] {
+        StoreRelease release(context);
+        return found.object->receive(destination, timeout_ns, held.condition());
+    }();
+    u32 length = TRY(move(received));
+    TRY(length_out.write(length));
+    return OK;
+}
+
+Result<Status> channel_region(AzothContext& context, Handle channel, Out<u32> region_out)
+{
+    auto found = TRY(handles_of(context).lookup<ipc::Channel>(channel, Rights::Map));
+    // The ring's region carries no more than the channel handle does: a receive-only party (Read)
+    // may map the ring but not write into it (a read-only mapping), so it cannot forge messages
+    // or move head and tail.
+    Rights rights = found.rights & (Rights::Read | Rights::Write | Rights::Map | Rights::Transfer | Rights::Derive);
+    Handle handle = TRY(handles_of(context).install_under(channel, found.object->region(), rights));
+    TRY(region_out.write(handle));
+    return OK;
+}
+
+} // namespace ath::sys::abi::azoth
+
+namespace ath::sys {
+
+using namespace object;
+using wasm::Value;
+using wasm::ValueType;
 
 AzothContext::AzothContext(AzothEnvironment& environment, RefPtr<Process> process) : m_environment(environment), m_process(move(process)) { }
 
@@ -409,22 +273,8 @@ void AzothContext::destroy(AzothContext* context)
 
 Result<wasm::Function*> AzothContext::resolve_import(StringView field, const wasm::FunctionType& expected)
 {
-    static_assert(array_size(table) <= function_count);
-    for (usize i = 0; i < array_size(table); ++i) {
-        if (table[i].name != field)
-            continue;
-        AbiSignature signature = AbiSignature::parse(table[i].signature);
-        if (!(signature.type() == expected))
-            return Error::from(ErrorCode::Unlinkable, "incompatible import type");
-        if (!m_functions[i]) {
-            if (i == static_cast<usize>(AzothFunction::call))
-                m_functions[i] = TRY(m_environment.store.create_slot_host_function(signature.type(), &call_slots, this));
-            else
-                m_functions[i] = TRY(m_environment.store.create_host_function(signature.type(), trampolines[i], this));
-        }
-        return m_functions[i];
-    }
-    return Error::from(ErrorCode::Unlinkable, "unknown import");
+    static_assert(abi::azoth::function_count == function_count);
+    return abi::azoth::resolve(m_environment.store, field, expected, *this, Span<wasm::Function*>(m_functions, function_count));
 }
 
 ErrorOr AzothContext::attach_instance(wasm::Instance& instance)

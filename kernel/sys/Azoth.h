@@ -20,25 +20,38 @@ namespace ath::sys {
 inline constexpr StringView azoth_module_name = "azoth";
 inline constexpr u32 azoth_no_results = 0xFFFFFFFFu;
 
-// The result words of a call (azoth.call, call_with_handle) at `address` (azoth_no_results: none).
-// Checked before the server runs, so a bad pointer never costs a call (InvalidArgument when
-// misaligned, OutOfRange out of bounds or over a read-only mapping), and written after it through a
-// fresh check, not a view kept across the server's run (which may have mapped a region over them).
-inline ErrorOr check_call_results(const GuestMemory& memory, u32 address)
-{
-    if (address == azoth_no_results)
+namespace abi {
+
+// call_results (abi/azoth.def): where a call (azoth.call, call_with_handle) puts the server's four
+// result words, or azoth_no_results for none. Checked before the server runs, so a bad pointer
+// never costs a call (InvalidArgument when misaligned, OutOfRange out of bounds or over a read-only
+// mapping), and written after it through a fresh check, not a view kept across the server's run
+// (which may have mapped a region over them).
+class CallResults {
+public:
+    CallResults(const GuestMemory& memory, u32 address) : m_memory(memory), m_address(address) { }
+    ErrorOr check() const
+    {
+        if (m_address == azoth_no_results)
+            return {};
+        if (m_address % alignof(u64) != 0)
+            return Error::from(ErrorCode::InvalidArgument, "misaligned call results");
+        TRY(m_memory.writable_bytes(m_address, sizeof(object::CallWords)));
         return {};
-    if (address % alignof(u64) != 0)
-        return Error::from(ErrorCode::InvalidArgument, "misaligned call results");
-    TRY(memory.writable_bytes(address, sizeof(object::CallWords)));
-    return {};
-}
-inline ErrorOr store_call_results(const GuestMemory& memory, u32 address, const object::CallWords& reply)
-{
-    if (address == azoth_no_results)
-        return {};
-    return memory.write_bytes(address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.words), sizeof(object::CallWords)));
-}
+    }
+    ErrorOr store(const object::CallWords& reply) const
+    {
+        if (m_address == azoth_no_results)
+            return {};
+        return m_memory.write_bytes(m_address, ReadonlyBytes(reinterpret_cast<const u8*>(reply.words), sizeof(object::CallWords)));
+    }
+
+private:
+    GuestMemory m_memory;
+    u32 m_address;
+};
+
+} // namespace abi
 
 // What a booted kernel adds: every process has its own Store and thread, and a call runs the
 // server's handler on the caller's thread in the server's Store (docs/ipc.md, "Booted
@@ -76,9 +89,6 @@ struct AzothEnvironment {
     // The call stack of the running thread.
     ipc::CallStack& current_calls() { return host ? host->current_calls() : calls; }
 };
-
-// The kernel status a module sees for an error (abi/azoth.def, AZOTH_STATUS).
-i32 azoth_status_for(const Error& error);
 
 class AzothContext final : private object::CallTarget, private object::LinearMemoryAccess {
 public:
@@ -124,7 +134,7 @@ private:
     Bytes linear_memory() override;
 
     static constexpr usize function_count = 0
-#define AZOTH_FUNCTION(name, signature, c_parameters, capability, status) +1
+#define ABI_FUNCTION(name, signature, parameters, capability, status) +1
 #include <kernel/sys/abi/azoth.def>
         ;
     AzothEnvironment& m_environment;

@@ -1,29 +1,28 @@
 #include "AzothDevice.h"
 
+#include <abi-gen/AzothImports.h>
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
 
 namespace ath::sys {
 
-using namespace object;
-using wasm::Value;
-
 namespace {
 
 object::TimerQueue* g_timer_queue = nullptr;
 
-constexpr i32 ok = 0;
+} // namespace
 
-i32 status(const Error& error) { return azoth_status_for(error); }
-i32 status_of(ErrorCode code) { return azoth_status_for(Error::from(code, "")); }
+void set_azoth_timer_queue(object::TimerQueue* queue) { __atomic_store_n(&g_timer_queue, queue, __ATOMIC_RELEASE); }
 
-#define TRY_STATUS(expression)                               \
-    ({                                                       \
-        auto&& status_result_ = (expression);                \
-        if (status_result_.is_error())                       \
-            return status(status_result_.error());           \
-        status_result_.release_value();                      \
-    })
+} // namespace ath::sys
+
+// The handlers of the Device, Irq and Timer rows of kernel/sys/abi/azoth.def and of
+// call_with_handle (declared and called by the generated <abi-gen/AzothImports.h>).
+namespace ath::sys::abi::azoth {
+
+using namespace object;
+
+namespace {
 
 HandleTable& handles_of(AzothContext& context) { return context.process().handles(); }
 
@@ -36,79 +35,68 @@ Result<RefPtr<Event>> signalable_event(AzothContext& context, Handle handle)
 
 } // namespace
 
-void set_azoth_timer_queue(TimerQueue* queue) { __atomic_store_n(&g_timer_queue, queue, __ATOMIC_RELEASE); }
-
-namespace azoth_device {
-
-i32 register_read(AzothContext& context, const GuestMemory& memory, Span<const Value> arguments)
+// value_out is checked (aligned, writable) by the trampoline before the device is touched.
+Result<Status> register_read(AzothContext& context, Handle device, u32 offset, u32 width, Out<u64> value_out)
 {
-    u32 out = arguments[3].as_i32();
-    if (out % alignof(u64) != 0)
-        return status_of(ErrorCode::InvalidArgument);
-    TRY_STATUS(memory.check_writable<u64>(out)); // checked before the device is touched
-    auto device = TRY_STATUS(handles_of(context).lookup<Device>(arguments[0].as_i32(), Rights::Read));
-    u64 value = TRY_STATUS(device.object->read(arguments[1].as_i32(), arguments[2].as_i32()));
-    TRY_STATUS(memory.write<u64>(out, value));
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Device>(device, Rights::Read));
+    u64 value = TRY(found.object->read(offset, width));
+    TRY(value_out.write(value));
+    return OK;
 }
 
-i32 register_write(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> register_write(AzothContext& context, Handle device, u32 offset, u32 width, u64 value)
 {
-    auto device = TRY_STATUS(handles_of(context).lookup<Device>(arguments[0].as_i32(), Rights::Write));
-    TRY_STATUS(device.object->write(arguments[1].as_i32(), arguments[2].as_i32(), arguments[3].as_i64()));
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Device>(device, Rights::Write));
+    TRY(found.object->write(offset, width, value));
+    return OK;
 }
 
-i32 irq_bind(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> irq_bind(AzothContext& context, Handle irq, Handle event, u32 bits)
 {
-    auto irq = TRY_STATUS(handles_of(context).lookup<Irq>(arguments[0].as_i32(), Rights::Write));
-    auto event = TRY_STATUS(signalable_event(context, arguments[1].as_i32()));
-    TRY_STATUS(irq.object->bind(move(event), arguments[2].as_i32()));
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Irq>(irq, Rights::Write));
+    auto signalled = TRY(signalable_event(context, event));
+    TRY(found.object->bind(move(signalled), bits));
+    return OK;
 }
 
-i32 irq_ack(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> irq_ack(AzothContext& context, Handle irq)
 {
-    auto irq = TRY_STATUS(handles_of(context).lookup<Irq>(arguments[0].as_i32(), Rights::Write));
-    TRY_STATUS(irq.object->ack());
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Irq>(irq, Rights::Write));
+    TRY(found.object->ack());
+    return OK;
 }
 
-i32 timer_create(AzothContext& context, const GuestMemory& memory, Span<const Value> arguments)
+Result<Status> timer_create(AzothContext& context, Out<u32> handle_out)
 {
-    u32 out = arguments[0].as_i32();
-    if (out % alignof(u32) != 0)
-        return status_of(ErrorCode::InvalidArgument);
-    TRY_STATUS(memory.check_writable<u32>(out));
     TimerQueue* queue = __atomic_load_n(&g_timer_queue, __ATOMIC_ACQUIRE);
     if (!queue)
-        return status_of(ErrorCode::Unsupported);
-    auto timer = TRY_STATUS(Timer::create(context.environment().allocator, *queue));
-    Handle handle = TRY_STATUS(handles_of(context).install(*timer, Rights::All));
-    TRY_STATUS(memory.write<u32>(out, handle));
-    return ok;
+        return E_UNSUPPORTED;
+    auto timer = TRY(Timer::create(context.environment().allocator, *queue));
+    Handle handle = TRY(handles_of(context).install(*timer, Rights::All));
+    TRY(handle_out.write(handle));
+    return OK;
 }
 
-i32 timer_bind(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> timer_bind(AzothContext& context, Handle timer, Handle event, u32 bits)
 {
-    auto timer = TRY_STATUS(handles_of(context).lookup<Timer>(arguments[0].as_i32(), Rights::Write));
-    auto event = TRY_STATUS(signalable_event(context, arguments[1].as_i32()));
-    TRY_STATUS(timer.object->bind(move(event), arguments[2].as_i32()));
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Timer>(timer, Rights::Write));
+    auto signalled = TRY(signalable_event(context, event));
+    TRY(found.object->bind(move(signalled), bits));
+    return OK;
 }
 
-i32 timer_set(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> timer_set(AzothContext& context, Handle timer, u64 delay_ns, u64 period_ns)
 {
-    auto timer = TRY_STATUS(handles_of(context).lookup<Timer>(arguments[0].as_i32(), Rights::Write));
-    TRY_STATUS(timer.object->set(arguments[1].as_i64(), arguments[2].as_i64()));
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Timer>(timer, Rights::Write));
+    TRY(found.object->set(delay_ns, period_ns));
+    return OK;
 }
 
-i32 timer_cancel(AzothContext& context, const GuestMemory&, Span<const Value> arguments)
+Result<Status> timer_cancel(AzothContext& context, Handle timer)
 {
-    auto timer = TRY_STATUS(handles_of(context).lookup<Timer>(arguments[0].as_i32(), Rights::Write));
-    timer.object->cancel();
-    return ok;
+    auto found = TRY(handles_of(context).lookup<Timer>(timer, Rights::Write));
+    found.object->cancel();
+    return OK;
 }
 
 // call_with_handle(endpoint, handle, rights_mask, mode, w0, w1, w2, results_out): a call whose
@@ -118,37 +106,34 @@ i32 timer_cancel(AzothContext& context, const GuestMemory&, Span<const Value> ar
 // caller or the server killed), the server's copy is taken back and a moved handle stays the
 // sender's. Otherwise a caller killed inside the handler would leave a handle in the server's table
 // that nobody knows the number of, and enough such calls would fill it (hardening issue, class 6).
-i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<const Value> arguments)
+Result<Status> call_with_handle(AzothContext& context, Handle endpoint_handle, Handle handle, u32 rights_mask, u32 mode, u64 w0, u64 w1,
+    u64 w2, CallResults results_out)
 {
-    Handle endpoint_handle = arguments[0].as_i32();
-    Handle handle = arguments[1].as_i32();
-    Rights mask = static_cast<Rights>(arguments[2].as_i32());
-    u32 mode = arguments[3].as_i32();
-    u32 results_address = arguments[7].as_i32();
+    Rights mask = static_cast<Rights>(rights_mask);
     if (mode > 1 || !is_known(mask))
-        return status_of(ErrorCode::InvalidArgument);
-    TRY_STATUS(check_call_results(memory, results_address));
+        return E_INVALID_ARGUMENT;
+    TRY(results_out.check());
     ipc::CallStack& stack = context.environment().current_calls(); // booted: the running thread's stack
     if (stack.current() != &context.process())
-        return status_of(ErrorCode::Invalid);
+        return E_INVALID_STATE;
     HandleTable& handles = handles_of(context);
     // The checks CallStack::call makes, made first: after them the call cannot be refused.
-    auto endpoint = TRY_STATUS(handles.lookup<Endpoint>(endpoint_handle, Rights::Call));
+    auto endpoint = TRY(handles.lookup<Endpoint>(endpoint_handle, Rights::Call));
     Process& server = endpoint.object->server();
     if (server.is_terminated())
-        return status_of(ErrorCode::NotFound);
+        return E_NOT_FOUND;
     // Busy on this thread (re-entry), or anywhere without a StoreGate: refused. Busy on another
     // thread (booted): the call waits its turn; if that fails the copy below is taken back.
     if (server.is_in_call() && (!stack.gate() || stack.contains(server)))
-        return status_of(ErrorCode::Busy);
+        return E_BUSY;
     if (stack.depth() == ipc::CallStack::max_depth)
-        return status_of(ErrorCode::Exhausted);
+        return E_EXHAUSTED;
     if (handle == endpoint_handle && mode == 0)
-        return status_of(ErrorCode::InvalidArgument); // cannot move away the endpoint being called
+        return E_INVALID_ARGUMENT; // cannot move away the endpoint being called
     // A copy into the server's table (needs transfer; a full table is Exhausted): a child of the
     // source. A move then closes the source, so the copy takes the source's place under its parent.
-    Handle given = TRY_STATUS(handles.transfer(handle, server.handles(), mask, TransferMode::Copy));
-    CallWords message { { arguments[4].as_i64(), arguments[5].as_i64(), arguments[6].as_i64(), given } };
+    Handle given = TRY(handles.transfer(handle, server.handles(), mask, TransferMode::Copy));
+    CallWords message { { w0, w1, w2, given } };
     auto reply = stack.call(endpoint_handle, message);
     if (reply.is_error()) {
         // Not delivered after all (booted: another thread entered the server between the checks
@@ -156,14 +141,12 @@ i32 call_with_handle(AzothContext& context, const GuestMemory& memory, Span<cons
         // handler moved or closed it meanwhile, there is nothing left to take); the source is
         // untouched.
         (void)server.handles().close(given);
-        return status(reply.error());
+        return reply.release_error();
     }
     if (mode == 0)
         (void)handles.close(handle);
-    TRY_STATUS(store_call_results(memory, results_address, reply.value()));
-    return ok;
+    TRY(results_out.store(reply.value()));
+    return OK;
 }
 
-} // namespace azoth_device
-
-} // namespace ath::sys
+} // namespace ath::sys::abi::azoth

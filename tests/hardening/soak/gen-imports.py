@@ -13,8 +13,8 @@ import sys
 
 sys.dont_write_bytecode = True
 
-WASI = re.compile(r'^WASI_FUNCTION\((\w+),\s*"([iIfF]*):([iIfF]*)"')
-AZOTH = re.compile(r'^AZOTH_FUNCTION\((\w+),\s*"([iIfF]*):([iIfF]*)"')
+# Both tables use the same row format (ABI_FUNCTION, kernel/sys/abi/wasi_snapshot_preview1.def).
+WASI = AZOTH = re.compile(r'^ABI_FUNCTION\((\w+),\s*"([iIfF]*):([iIfF]*)"')
 C_TYPES = {"i": "int32_t", "I": "int64_t"}
 
 

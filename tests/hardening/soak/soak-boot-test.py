@@ -65,7 +65,7 @@ def rewrite_initrd(source, output, seconds, live, seed, skip_known):
 def import_names():
     """The hostile module's import indexes (soak_imports.h: the WASI table, then the azoth table)."""
     names = []
-    for table, pattern in (("wasi_snapshot_preview1.def", r'^WASI_FUNCTION\((\w+),'), ("azoth.def", r'^AZOTH_FUNCTION\((\w+),')):
+    for table, pattern in (("wasi_snapshot_preview1.def", r'^ABI_FUNCTION\((\w+),'), ("azoth.def", r'^ABI_FUNCTION\((\w+),')):
         prefix = "wasi" if table.startswith("wasi") else "azoth"
         with open(os.path.join(azoth_boot.ROOT, "kernel", "sys", "abi", table)) as file:
             names += [f"{prefix}.{m.group(1)}" for m in (re.match(pattern, line.strip()) for line in file) if m]
