@@ -45,7 +45,10 @@ void invalidate_page(u64 virtual_address)
 } // namespace
 
 // Our tables once init built them; the loader's (TTBR1) before.
-Tables MmuPort::tables() { return Tables(g_memory, g_root ? g_root : (ATH_READ_SYSREG(ttbr1_el1) & Pte::address_mask)); }
+Tables MmuPort::tables()
+{
+    return Tables(g_memory, g_root ? g_root : (ATH_READ_SYSREG(ttbr1_el1) & Pte::address_mask));
+}
 
 u64 MmuPort::table_frames_in_use() { return g_memory.frames_in_use; }
 

@@ -95,19 +95,14 @@ ErrorOr Arch::self_test_device_interrupt()
 ErrorOr Arch::self_test_fp_state_across_interrupts()
 {
     TRY(ensure_uart_handler());
-    alignas(16) u8 expected[32 * 16];
-    alignas(16) u8 seen[32 * 16];
-    for (usize i = 0; i < sizeof(expected); ++i) {
-        expected[i] = static_cast<u8>(i * 7 + 3);
-        seen[i] = 0;
-    }
+    arch_common::RegisterImages<32 * 16> images; // v0-v31
     bool were_enabled = interrupts_enabled();
     g_uart.clobber_registers = true;
     u32 before = g_uart.count;
     u64 uart = pl011::console_virtual_base();
     u32 mask = mmio_read<u32>(uart + pl011::interrupt_mask) | pl011::interrupt_transmit;
-    u8* in = expected;
-    u8* out = seen;
+    u8* in = images.expected;
+    u8* out = images.seen;
     // All in one asm block so the compiler cannot touch the vector registers between loading and
     // checking: load all 32, unmask the UART interrupt and IRQs, wait for the handler (bounded),
     // mask IRQs, store all 32.
@@ -146,9 +141,8 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     u32 after = g_uart.count;
     if (were_enabled)
         enable_interrupts();
-    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(expected, sizeof(expected)),
-                                         ReadonlyBytes(seen, sizeof(seen)), "the PL011 interrupt never arrived",
-                                         "a SIMD register changed across an interrupt");
+    return images.verdict(before, after, "the PL011 interrupt never arrived",
+                          "a SIMD register changed across an interrupt");
 }
 
 // The device tree describes what the kernel relies on, and a damaged copy is refused.

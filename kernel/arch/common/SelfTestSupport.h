@@ -65,4 +65,24 @@ inline ErrorOr fp_state_verdict(u32 before, u32 after, ReadonlyBytes expected, R
     return {};
 }
 
+// The register images of the FP/vector state test: `expected` (a byte pattern no register holds
+// by chance) is loaded into every register, `seen` receives the registers back.
+template<usize Size>
+struct RegisterImages {
+    alignas(16) u8 expected[Size];
+    alignas(16) u8 seen[Size] {};
+
+    RegisterImages()
+    {
+        for (usize i = 0; i < Size; ++i)
+            expected[i] = static_cast<u8>(i * 7 + 3);
+    }
+
+    ErrorOr verdict(u32 before, u32 after, const char* no_interrupt, const char* changed) const
+    {
+        return fp_state_verdict(before, after, ReadonlyBytes(expected, Size), ReadonlyBytes(seen, Size), no_interrupt,
+                                changed);
+    }
+};
+
 } // namespace ath::arch_common

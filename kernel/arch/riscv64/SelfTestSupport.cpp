@@ -154,9 +154,10 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     stop_loopback(modem);
     if (were_enabled)
         enable_interrupts();
-    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(reinterpret_cast<const u8*>(expected), sizeof(expected)),
-                                         ReadonlyBytes(reinterpret_cast<const u8*>(seen), sizeof(seen)), "the UART interrupt never arrived",
-                                         "an FP register changed across an interrupt");
+    return arch_common::fp_state_verdict(before, after,
+                                         ReadonlyBytes(reinterpret_cast<const u8*>(expected), sizeof(expected)),
+                                         ReadonlyBytes(reinterpret_cast<const u8*>(seen), sizeof(seen)),
+                                         "the UART interrupt never arrived", "an FP register changed across an interrupt");
 }
 
 // The device tree describes what the kernel relies on.

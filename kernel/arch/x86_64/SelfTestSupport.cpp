@@ -64,12 +64,7 @@ private:
 
 ErrorOr Arch::self_test_fp_state_across_interrupts()
 {
-    alignas(16) u8 expected[16 * 16];
-    alignas(16) u8 seen[16 * 16];
-    for (usize i = 0; i < sizeof(expected); ++i) {
-        expected[i] = static_cast<u8>(i * 7 + 3);
-        seen[i] = 0;
-    }
+    arch_common::RegisterImages<16 * 16> images; // xmm0-xmm15
     bool were_enabled = interrupts_enabled();
     disable_interrupts();
     Com1Loopback loopback;
@@ -103,7 +98,7 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "movdqa %%xmm12, 192(%[out])\n movdqa %%xmm13, 208(%[out])\n movdqa %%xmm14, 224(%[out])\n"
                  "movdqa %%xmm15, 240(%[out])\n"
                  :
-                 : [in] "r"(expected), [out] "r"(seen), [counter] "r"(counter), [before] "r"(before),
+                 : [in] "r"(images.expected), [out] "r"(images.seen), [counter] "r"(counter), [before] "r"(before),
                    [port] "i"(com1 + uart::data)
                  : "rax", "rcx", "rdx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
                    "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
@@ -111,9 +106,8 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     u32 after = com1_interrupt_count();
     if (were_enabled)
         enable_interrupts();
-    return arch_common::fp_state_verdict(before, after, ReadonlyBytes(expected, sizeof(expected)),
-                                         ReadonlyBytes(seen, sizeof(seen)), "the COM1 interrupt never arrived",
-                                         "an XMM register changed across an interrupt");
+    return images.verdict(before, after, "the COM1 interrupt never arrived",
+                          "an XMM register changed across an interrupt");
 }
 
 ErrorOr Arch::self_test_device_interrupt()
