@@ -21,9 +21,10 @@
  * It prints one line per import and
  *   abi-fuzz: summary seed=S count=N imports=I called=J calls=C answered=A invalid=X ok=K refused=R
  * then "abi-fuzz: PASS" (exit 0) or "abi-fuzz: FAIL" (exit 1). Guards (gen-abi-fuzzer.py GUARDS)
- * keep the fuzzer from hanging or corrupting itself; its own writes stay inside a fuzz area at the
- * top of memory (scratch, a read-only window, mapping windows), so a hostile length aimed at its
- * data or stack is moved past the end of memory instead.
+ * keep the fuzzer from hanging or corrupting itself. Its memory: [0, 256 KiB) free (linked with
+ * -Wl,--global-base=262144), its data and stack, then the fuzz area at the top of memory (scratch,
+ * a read-only window, mapping windows); a kernel write the draws aim at its data or stack is moved
+ * past the end of memory instead (still a fault to answer).
  * No libc start-up and no malloc (-nostartfiles): nothing else lives in its memory. */
 #include <stdint.h>
 
@@ -299,23 +300,6 @@ static uint32_t any_map_offset(void)
     }
 }
 
-/* A parameter of an untyped row (the older WASI table format) may be a pointer, a length, an fd
- * or a handle: every word is either below half the free low area or past the end of memory, so
- * any (pointer, length) pair of them writes only below the data or faults as a whole. */
-static uint32_t any_word(void)
-{
-    uint32_t value;
-    switch (below(4)) {
-    case 0: value = any_u32(); break;
-    case 1: value = any_pointer(8, 8); break;
-    case 2: value = any_handle(); break;
-    default: value = any_fd(); break;
-    }
-    if (value >= low_safe_end / 2 && value <= memory_end)
-        value = memory_end + 1 + (value & 0xFFFF);
-    return value;
-}
-
 /* ---- records the kernel reads: made harmless where they could hang or aim writes ---- */
 static void put_u32_at(uint32_t at, uint32_t value)
 {
@@ -427,8 +411,6 @@ static void fuzz_one(uint32_t index)
         case FK_TIMEOUT: words[at] = any_timeout(); break;
         case FK_SIZE: words[at] = any_size(); break;
         case FK_MAP_OFFSET: words[at] = any_map_offset(); break;
-        case FK_WORD32: words[at] = any_word(); break;
-        case FK_WORD64: words[at] = below(2) ? any_u64() : any_timeout(); break;
         case FK_IN: case FK_IN_ARRAY:
             pointer = any_pointer(param->size, param->align);
 #ifdef FUZZ_RECORD_subscription
@@ -461,6 +443,18 @@ static void fuzz_one(uint32_t index)
         case FK_OUT_ARRAY:
             words[at] = harmless_write(any_pointer(param->size, param->align), ~0ull);
             break;
+        case FK_IN_CHARS:
+            if (below(4) == 0) { /* a name some table knows (the manifest's handles), or almost */
+                static const char* const names[] = { "abi-fuzz-echo", "abi-fuzz-peer", "abi-fuzz-echo-", "abi-fuzz", "" };
+                const char* name = names[below(sizeof names / sizeof names[0])];
+                pointer = scratch_pointer(1); /* at least 256 bytes of scratch follow */
+                for (length = 0; name[length]; ++length)
+                    *(volatile char*)(uintptr_t)(pointer + length) = name[length];
+                words[at] = pointer;
+                words[at + 1] = below(8) ? length : length + 1;
+                break;
+            }
+            /* fall through */
         case FK_IN_BYTES: case FK_OUT_BYTES:
             pointer = any_pointer(1, 1);
             length = any_length(pointer);
@@ -532,11 +526,13 @@ static void fuzz_one(uint32_t index)
         at = 0;
         for (uint32_t p = 0; p < import->param_count; ++p) {
             const fuzz_param_t* param = &import->params[p];
-#ifdef FUZZ_RECORD_handle
-            if (param->kind == FK_OUT && param->record == FUZZ_RECORD_handle && in_scratch((uint32_t)words[at], 4)
-                && words[at] % 4 == 0)
-                harvest(*(volatile uint32_t*)(uintptr_t)words[at]);
-#endif
+            /* wherever the kernel wrote it (scratch, the low area, a mapping window): the handle
+             * must not stay in the table unknown, or the table fills up */
+            if (param->kind == FK_OUT && param->record == FUZZ_RECORD_handle && words[at] + 4 <= memory_end) {
+                uint32_t made;
+                __builtin_memcpy(&made, (const void*)(uintptr_t)words[at], 4);
+                harvest(made);
+            }
             at += param->words;
         }
     }
@@ -791,6 +787,9 @@ int main_fuzz(void)
         }
         flush_line();
     }
+    /* every handle the run made goes, so the peer's quit call finds a free slot for its handle */
+    for (uint32_t i = 0; i < POOL; ++i)
+        fz_azoth_handle_close((int32_t)harvested[i]), fz_azoth_handle_close((int32_t)pool[i]);
     quit_peer();
     /* every call came back (or this line would not exist): answered = calls */
     put("\nabi-fuzz: summary seed=");
