@@ -56,6 +56,11 @@ static void put_u64(uint64_t value)
     while (count && line_length < sizeof line - 1)
         line[line_length++] = digits[--count];
 }
+static void put_field(const char* label, uint64_t value)
+{
+    put(label);
+    put_u64(value);
+}
 static void put_hex(uint64_t value)
 {
     put("0x");
@@ -378,8 +383,7 @@ static void report_bad(const fuzz_import_t* import, const uint64_t* words, int32
 {
     put("abi-fuzz: BAD ");
     put(import->name);
-    put(" answered ");
-    put_u64((uint64_t)(uint32_t)status);
+    put_field(" answered ", (uint64_t)(uint32_t)status);
     put(" (");
     put(why);
     put(") arguments");
@@ -480,8 +484,7 @@ static void fuzz_one(uint32_t index)
     }
     int32_t status = import->call(words);
     if (verbose) {
-        put("abi-fuzz: -> ");
-        put_u64((uint64_t)(uint32_t)status);
+        put_field("abi-fuzz: -> ", (uint64_t)(uint32_t)status);
         flush_line();
     }
 
@@ -605,24 +608,12 @@ static void make_objects(int first)
     pool_fixed = n;
     for (uint32_t i = n; i < POOL; ++i)
         pool[i] = pool[i % n];
-    put("abi-fuzz: handles event=");
-    put_u64(event);
-    put(" region=");
-    put_u64(pool[1]);
-    put(" channel=");
-    put_u64(pool[2]);
-    put(" timer=");
-    put_u64(pool[3]);
-    put(" endpoint=");
-    put_u64(pool[4]);
-    put(" peer=");
-    put_u64(pool[5]);
-    put(" peer-process=");
-    put_u64(pool[6]);
-    put(" stale=");
-    put_u64(stale);
-    put(" read-only-region=");
-    put_u64(read_only_region);
+    static const char* const kinds[] = { " event=", " region=", " channel=", " timer=", " endpoint=", " peer=", " peer-process=" };
+    put("abi-fuzz: handles");
+    for (uint32_t i = 0; i < sizeof kinds / sizeof kinds[0]; ++i)
+        put_field(kinds[i], pool[i]);
+    put_field(" stale=", stale);
+    put_field(" read-only-region=", read_only_region);
     flush_line();
 }
 
@@ -657,8 +648,7 @@ static void quit_peer(void)
     int32_t status = fz_azoth_call((int32_t)h, (int64_t)QUIT_WORD_0, (int64_t)QUIT_WORD_1, 0, 0, -1);
     if (status != 0 && fz_azoth_handle_find((int32_t)(uintptr_t)peer, sizeof peer - 1, (int32_t)(uintptr_t)&h) == 0)
         status = fz_azoth_call((int32_t)h, (int64_t)QUIT_WORD_0, (int64_t)QUIT_WORD_1, 0, 0, -1);
-    put("abi-fuzz: peer told to quit (status ");
-    put_u64((uint64_t)(uint32_t)status);
+    put_field("abi-fuzz: peer told to quit (status ", (uint64_t)(uint32_t)status);
     put(")");
     flush_line();
 }
@@ -723,12 +713,9 @@ int main_fuzz(void)
         if ((uint32_t)(uintptr_t)&here < low_safe_end) /* stack below the data: nothing is free down there */
             low_safe_end = 0;
     }
-    put("abi-fuzz: seed=");
-    put_u64(seed);
-    put(" count=");
-    put_u64(count);
-    put(" imports=");
-    put_u64(FUZZ_IMPORT_COUNT);
+    put_field("abi-fuzz: seed=", seed);
+    put_field(" count=", count);
+    put_field(" imports=", FUZZ_IMPORT_COUNT);
     put(hosted ? " hosted" : " booted");
     put(" memory=");
     put_hex(memory_end);
@@ -766,10 +753,8 @@ int main_fuzz(void)
             continue;
         }
         called += stats[i].calls > 0;
-        put(" calls=");
-        put_u64(stats[i].calls);
-        put(" ok=");
-        put_u64(stats[i].ok);
+        put_field(" calls=", stats[i].calls);
+        put_field(" ok=", stats[i].ok);
         put(" statuses=");
         int first = 1;
         for (int32_t status = 0; status < 128; ++status) {
@@ -780,10 +765,8 @@ int main_fuzz(void)
             }
         }
         if (stats[i].invalid || stats[i].wrong) {
-            put(" invalid=");
-            put_u64(stats[i].invalid);
-            put(" wrong=");
-            put_u64(stats[i].wrong);
+            put_field(" invalid=", stats[i].invalid);
+            put_field(" wrong=", stats[i].wrong);
         }
         flush_line();
     }
@@ -792,26 +775,16 @@ int main_fuzz(void)
         fz_azoth_handle_close((int32_t)harvested[i]), fz_azoth_handle_close((int32_t)pool[i]);
     quit_peer();
     /* every call came back (or this line would not exist): answered = calls */
-    put("\nabi-fuzz: summary seed=");
-    put_u64(seed);
-    put(" count=");
-    put_u64(count);
-    put(" imports=");
-    put_u64(FUZZ_IMPORT_COUNT);
-    put(" called=");
-    put_u64(called);
-    put(" calls=");
-    put_u64(total_calls);
-    put(" answered=");
-    put_u64(total_calls);
-    put(" invalid=");
-    put_u64(total_invalid);
-    put(" wrong=");
-    put_u64(total_wrong);
-    put(" ok=");
-    put_u64(total_ok);
-    put(" refused=");
-    put_u64(total_calls - total_ok - total_invalid);
+    put_field("\nabi-fuzz: summary seed=", seed);
+    put_field(" count=", count);
+    put_field(" imports=", FUZZ_IMPORT_COUNT);
+    put_field(" called=", called);
+    put_field(" calls=", total_calls);
+    put_field(" answered=", total_calls);
+    put_field(" invalid=", total_invalid);
+    put_field(" wrong=", total_wrong);
+    put_field(" ok=", total_ok);
+    put_field(" refused=", total_calls - total_ok - total_invalid);
     flush_line();
     int pass = total_invalid == 0 && total_wrong == 0 && called == callable_count && total_calls == count;
     put(pass ? "abi-fuzz: PASS" : "abi-fuzz: FAIL");
