@@ -8,12 +8,13 @@
 // Every figure is the best (minimum) per-operation time over many short batches (each well under
 // a scheduler time slice): the machine is shared, and interference only ever adds time, so the
 // minimum is the most repeatable figure. Prints one JSON object on stdout.
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
 #include <kernel/object/Region.h>
 #include <kernel/sys/Azoth.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/sys/ImportSources.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -146,15 +147,17 @@ struct Modules {
     {
         auto module = must(wasm::hosted::load_module_file(wasm_allocator, path.c_str()), "load module");
         auto* context = must(sys::AzothContext::create(environment, StringView(name, std::strlen(name))), "context");
-        std::vector<wasm::Extern> imports(module.import_count());
-        for (usize i = 0; i < module.import_count(); ++i) {
-            auto import = module.import_at(i);
-            if (call_stand_in && import.field_name == "call")
-                imports[i] = wasm::Extern::from(call_stand_in);
-            else
-                imports[i] = wasm::Extern::from(must(context->resolve_import(import.field_name, import.type.function), "link"));
-        }
-        auto* instance = must(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())), "instantiate");
+        // azoth.* from the context; `call` from the stand-in first when there is one.
+        wasm::Linker linker;
+        auto link_stand_in = [](void* function, wasm::Store&, const wasm::ImportDescription& import) -> Result<wasm::Extern> {
+            if (import.field_name != "call")
+                return Error::from(ErrorCode::Unlinkable, "unknown import");
+            return wasm::Extern::from(static_cast<wasm::Function*>(function));
+        };
+        if (call_stand_in)
+            must(linker.add(sys::azoth_module_name, link_stand_in, call_stand_in), "link");
+        must(linker.add(sys::azoth_module_name, &sys::link_azoth, context), "link");
+        auto* instance = must(linker.instantiate(store, module), "instantiate");
         modules.push_back(std::move(module));
         must(context->attach_instance(*instance), "attach");
         return { context, instance };

@@ -168,7 +168,7 @@ struct Arch {
     static void device_write(const DeviceRegisters& registers, u64 offset, u32 width, u64 value);
 
     // Entropy: one word from the CPU's hardware generator (x86_64 RDRAND, aarch64 RNDR), none when
-    // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/sys/KernelRandom).
+    // the CPU has none. The kernel only uses it to seed its ChaCha20 generator (kernel/platform/kernel/KernelRandom).
     static Optional<u64> hardware_random();
 
     // Kernel threads (kernel/process). initial_thread_stack prepares `stack` so that the first

@@ -23,7 +23,7 @@
 #include <kernel/initrd/TarArchive.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Threads.h>
-#include <kernel/sys/KernelRandom.h>
+#include <kernel/platform/kernel/KernelRandom.h>
 
 namespace ath {
 

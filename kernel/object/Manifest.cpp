@@ -77,16 +77,17 @@ Result<u64> parse_number(StringView text, u64 limit)
     return *value;
 }
 
-// One `key = value` line; errors carry no offset yet.
-ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
+ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
 {
-    if (key == "name") {
+    switch (key) {
+    case ManifestKey::Name:
         if (!manifest.name.is_empty())
             return Error::from(ErrorCode::Malformed, "manifest: names the module twice");
         if (!is_valid_object_name(value))
             return Error::from(ErrorCode::Malformed, "manifest: module name must be 1..31 of [A-Za-z0-9._-]");
         manifest.name = value;
-    } else if (key == "handle") {
+        return {};
+    case ManifestKey::Handle: {
         auto first = value.find(':');
         auto second = first.has_value() ? value.find(':', *first + 1) : Optional<usize> {};
         if (!second.has_value())
@@ -105,16 +106,19 @@ ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
         handle.rights = rights.value();
         if (manifest.handles.is_full())
             return Error::from(ErrorCode::Malformed, "manifest: too many handles");
-        TRY(manifest.handles.try_append(handle));
-    } else if (key == "serves") {
+        return manifest.handles.try_append(handle);
+    }
+    case ManifestKey::Serves:
         if (!manifest.serves.is_empty())
             return Error::from(ErrorCode::Malformed, "manifest: serves one endpoint at most");
         if (!is_valid_object_name(value))
             return Error::from(ErrorCode::Malformed, "manifest: endpoint name must be 1..31 of [A-Za-z0-9._-]");
         manifest.serves = value;
-    } else if (key == "args") {
+        return {};
+    case ManifestKey::Args:
         manifest.arguments = value;
-    } else if (key == "restart") {
+        return {};
+    case ManifestKey::Restart:
         if (value == "never")
             manifest.restart = RestartPolicy::Never;
         else if (value == "on-failure")
@@ -123,13 +127,17 @@ ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
             manifest.restart = RestartPolicy::Always;
         else
             return Error::from(ErrorCode::Malformed, "manifest: restart must be never, on-failure or always");
-    } else if (key == "max-restarts") {
+        return {};
+    case ManifestKey::MaxRestarts:
         manifest.max_restarts = static_cast<u32>(TRY(parse_number(value, 1'000'000)));
-    } else if (key == "cpu-limit-ms") {
+        return {};
+    case ManifestKey::CpuLimitMs:
         manifest.cpu_limit_ns = TRY(parse_number(value, 86'400'000)) * 1'000'000;
-    } else if (key == "priority") {
+        return {};
+    case ManifestKey::Priority:
         manifest.priority = static_cast<u8>(TRY(parse_number(value, 7)));
-    } else if (key == "capabilities") {
+        return {};
+    case ManifestKey::Capabilities: {
         bool bad = false;
         for_each_split(value, ' ', [&](StringView word) {
             if (word.is_empty())
@@ -145,21 +153,31 @@ ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
         });
         if (bad)
             return Error::from(ErrorCode::Malformed, "manifest: unknown capability");
-    } else {
-        for (usize i = 0; i < resource_kind_count; ++i) {
-            const ResourceKindInfo& kind = resource_kinds[i];
-            if (key != kind.manifest_key)
-                continue;
-            if (manifest.has_limit(static_cast<Resource>(i)))
-                return Error::from(ErrorCode::Malformed, "manifest: names a resource limit twice");
-            u64 number = TRY(parse_number(value, kind.manifest_maximum));
-            manifest.limits.limits[i] = number * kind.manifest_unit;
-            manifest.limits_set |= 1u << i;
-            return {};
-        }
-        return Error::from(ErrorCode::Malformed, "manifest: unknown key");
+        return {};
     }
-    return {};
+    }
+    return Error::from(ErrorCode::Malformed, "manifest: unknown key");
+}
+
+// One `key = value` line (manifest_keys, then the resource limits); errors carry no offset yet.
+ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
+{
+    for (auto& info : manifest_keys) {
+        if (info.name == key)
+            return parse_key(manifest, info.key, value);
+    }
+    for (usize i = 0; i < resource_kind_count; ++i) {
+        const ResourceKindInfo& kind = resource_kinds[i];
+        if (key != kind.manifest_key)
+            continue;
+        if (manifest.has_limit(static_cast<Resource>(i)))
+            return Error::from(ErrorCode::Malformed, "manifest: names a resource limit twice");
+        u64 number = TRY(parse_number(value, kind.manifest_maximum));
+        manifest.limits.limits[i] = number * kind.manifest_unit;
+        manifest.limits_set |= 1u << i;
+        return {};
+    }
+    return Error::from(ErrorCode::Malformed, "manifest: unknown key");
 }
 
 } // namespace
@@ -205,41 +223,48 @@ ErrorOr ObjectDirectory::publish(StringView name, HandleTable& table, Handle han
     Rights rights = TRY(table.rights_of(handle));
     if (!has_all(rights, Rights::Transfer))
         return Error::from(ErrorCode::PermissionDenied, "published handles need the transfer right");
-    for (auto& entry : m_entries) {
-        if (entry.name == name)
-            return Error::from(ErrorCode::AlreadyExists, "name already published");
-    }
+    ObjectType kind = TRY(table.type_of(handle));
+    if (find(kind, name))
+        return Error::from(ErrorCode::AlreadyExists, "an object of that kind is already published under that name");
     if (m_entries.is_full())
         return Error::from(ErrorCode::Exhausted, "object directory is full");
-    TRY(m_entries.try_append(Published { name, &table, handle }));
+    TRY(m_entries.try_append(Published { name, kind, &table, handle }));
     return {};
 }
 
-ErrorOr ObjectDirectory::unpublish(StringView name)
+ErrorOr ObjectDirectory::unpublish(ObjectType kind, StringView name)
 {
     for (usize i = 0; i < m_entries.size(); ++i) {
-        if (m_entries[i].name == name) {
+        if (m_entries[i].kind == kind && m_entries[i].name == name) {
             m_entries.remove(i);
             return {};
         }
     }
-    return Error::from(ErrorCode::NotFound, "nothing is published under that name");
+    return Error::from(ErrorCode::NotFound, "nothing of that kind is published under that name");
+}
+
+const ObjectDirectory::Published* ObjectDirectory::find(ObjectType kind, StringView name) const
+{
+    for (auto& entry : m_entries) {
+        if (entry.kind == kind && entry.name == name)
+            return &entry;
+    }
+    return nullptr;
 }
 
 Result<const ObjectDirectory::Published*> ObjectDirectory::check(const ManifestHandle& wanted) const
 {
-    const Published* found = nullptr;
-    for (auto& entry : m_entries) {
-        if (entry.name == wanted.object_name)
-            found = &entry;
-    }
-    if (!found)
+    const Published* found = find(wanted.kind, wanted.object_name);
+    if (!found) {
+        for (auto& entry : m_entries) {
+            if (entry.name == wanted.object_name)
+                return Error::from(ErrorCode::InvalidArgument, "manifest names the object with the wrong kind");
+        }
         return Error::from(ErrorCode::NotFound, "manifest names an object nobody published");
+    }
     auto kind = found->table->type_of(found->handle);
     if (kind.is_error())
         return Error::from(ErrorCode::NotFound, "published handle is no longer valid");
-    if (kind.value() != wanted.kind)
-        return Error::from(ErrorCode::InvalidArgument, "manifest names the object with the wrong kind");
     Rights grantable = TRY(found->table->rights_of(found->handle));
     if (!is_subset(wanted.rights, grantable))
         return Error::from(ErrorCode::PermissionDenied, "manifest asks for more rights than may be granted");

@@ -31,6 +31,28 @@
 
 namespace ath::object {
 
+// Every key of the format except the resource limits (those are resource_kinds[], ResourceAccount.h),
+// with what docs/processes.md says of it: tests/unit/object/ManifestTest.cpp checks that the
+// reference table there lists exactly these keys with these values and defaults.
+enum class ManifestKey : u8 { Name, Args, Restart, MaxRestarts, CpuLimitMs, Priority, Capabilities, Handle, Serves };
+struct ManifestKeyInfo {
+    ManifestKey key;
+    StringView name;         // the word before '='
+    StringView value;        // what may follow '='
+    StringView default_text; // what a manifest without the line gets
+};
+inline constexpr ManifestKeyInfo manifest_keys[] = {
+    { ManifestKey::Name, "name", "1..31 of [A-Za-z0-9._-]", "the file's NAME (must match it)" },
+    { ManifestKey::Args, "args", "words split at spaces, argv[0] first", "NAME" },
+    { ManifestKey::Restart, "restart", "never, on-failure or always", "never" },
+    { ManifestKey::MaxRestarts, "max-restarts", "0..1000000", "10" },
+    { ManifestKey::CpuLimitMs, "cpu-limit-ms", "0..86400000 (ms of CPU time)", "none" },
+    { ManifestKey::Priority, "priority", "0..7", "4" },
+    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port", "none" },
+    { ManifestKey::Handle, "handle", "kind:object-name:rights (repeatable, up to 16)", "none" },
+    { ManifestKey::Serves, "serves", "an endpoint name (1..31 of [A-Za-z0-9._-])", "none" },
+};
+
 struct ManifestHandle {
     ObjectType kind { ObjectType::Endpoint };
     StringView object_name;
@@ -75,12 +97,14 @@ public:
     static constexpr usize capacity = 64;
 
     // Publishes `handle` of `table` under `name`; its rights cap what any manifest can get.
-    // `table` must outlive the directory.
+    // `table` must outlive the directory. Each kind of object has its own names (a manifest line
+    // names kind:name): a process and the endpoint it serves may share a name. AlreadyExists when
+    // an object of the same kind has the name.
     ErrorOr publish(StringView name, HandleTable& table, Handle handle);
 
-    // Withdraws `name` (the publisher closes its handle; handles granted from it stay valid).
-    // NotFound when nothing is published under it.
-    ErrorOr unpublish(StringView name);
+    // Withdraws the object of `kind` published as `name` (the publisher closes its handle;
+    // handles granted from it stay valid). NotFound when nothing is.
+    ErrorOr unpublish(ObjectType kind, StringView name);
 
     // Copies the one handle `wanted` names into `process`'s table, narrowed to its rights. Errors
     // as for grant(); nothing changes on error.
@@ -94,9 +118,11 @@ public:
 private:
     struct Published {
         StringView name;
+        ObjectType kind;
         HandleTable* table;
         Handle handle;
     };
+    const Published* find(ObjectType kind, StringView name) const;
     Result<const Published*> check(const ManifestHandle& wanted) const;
     FixedVector<Published, capacity> m_entries;
 };

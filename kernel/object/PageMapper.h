@@ -3,7 +3,7 @@
 // What the object layer needs from the arch to share pages: make a set of zeroed pages, map them
 // into a linear memory in place of what was there, and put private zeroed pages back. The kernel
 // does this with page tables; the hosted build with memfd + mmap(MAP_FIXED)
-// (kernel/arch/hosted/HostedLinearMemory.h).
+// (kernel/platform/hosted/HostedLinearMemory.h).
 #include <kernel/lib/Address.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Types.h>

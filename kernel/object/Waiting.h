@@ -1,28 +1,11 @@
 #pragma once
 
-// Parking a thread on a 32-bit word until another thread changes it (futex-like). The kernel's
-// scheduler provides it (kernel/process/KernelWait.h); the hosted build uses Linux futexes
-// (kernel/arch/hosted/HostedWait.h).
+// What a wait made through a handle re-checks. The waiting itself is a platform seam
+// (kernel/platform/WaitProvider.h).
 #include <kernel/lib/Types.h>
+#include <kernel/platform/WaitProvider.h>
 
 namespace ath::object {
-
-// Interrupted: the waiting thread is being killed and must stop waiting (kernel provider only).
-enum class WaitOutcome : u8 { Woken, ValueChanged, TimedOut, Interrupted };
-
-class WaitProvider {
-public:
-    // Sleeps while *word == expected, until woken or until the monotonic clock passes
-    // `deadline_ns` (~0 = forever). May return spuriously; callers re-check their condition.
-    virtual WaitOutcome wait(const u32* word, u32 expected, u64 deadline_ns) = 0;
-    virtual void wake_all(const u32* word) = 0;
-    virtual u64 now_ns() = 0;
-
-protected:
-    ~WaitProvider() = default;
-};
-
-inline constexpr u64 wait_forever = ~0ull;
 
 // What a wait through a handle re-checks after every wake-up: `holds(context)` false ends the wait
 // (the handle it was made through was revoked or closed). Objects wake their waiters when one of

@@ -19,7 +19,7 @@
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::process {
 

@@ -3,9 +3,9 @@
 #include <kernel/lib/Format.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
-#include <kernel/sys/KernelAllocator.h>
-#include <kernel/sys/KernelLinearMemory.h>
-#include <kernel/sys/KernelServices.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/mm/PhysicalMemory.h>
 

@@ -11,7 +11,7 @@
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::process {
 

@@ -3,15 +3,16 @@
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/process/ConsoleStream.h>
-#include <kernel/process/KernelWait.h>
+#include <kernel/platform/kernel/KernelWait.h>
 #include <kernel/process/Manifest.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
 #include <kernel/sys/Azoth.h>
-#include <kernel/sys/KernelAllocator.h>
-#include <kernel/sys/KernelLinearMemory.h>
-#include <kernel/sys/KernelServices.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelServices.h>
 #include <kernel/sys/Wasi.h>
+#include <kernel/sys/ImportSources.h>
 
 namespace ath::process {
 
@@ -25,6 +26,13 @@ constexpr u32 process_value_stack_slots = 1u << 18;
 // `owner` is the process whose Store this is. The running thread may be another process's: a
 // migrating call runs the owner's handler on the caller's thread. It stops when that thread is
 // killed or over its CPU limit (safepoint()), and when the Store's owner is being killed.
+// The `azoth` entries only booted processes serve (module, process, console; ProcessImports.cpp).
+Result<wasm::Extern> link_process_imports(void* process, wasm::Store& store, const wasm::ImportDescription& import)
+{
+    TRY(sys::expect_function_import(import));
+    return wasm::Extern::from(TRY(resolve_process_import(store, *static_cast<Process*>(process), import.field_name, import.type.function)));
+}
+
 wasm::SafepointAction on_safepoint(void* owner)
 {
     if (!safepoint() || static_cast<Process*>(owner)->kill_requested())
@@ -209,33 +217,18 @@ void Process::run()
         sys::WasiContext wasi(sys::KernelServices::instance(), wasi_config);
 
         FailurePhase phase = FailurePhase::Link;
+        wasm::Linker::Failure link_failure;
         auto outcome = [&]() -> ErrorOr {
             TRY(m_ipc.attach(store));
-            usize import_count = m_module->import_count();
-            auto* imports = static_cast<wasm::Extern*>(TRY(kmalloc(sizeof(wasm::Extern) * (import_count + 1))));
-            for (usize i = 0; i < import_count; ++i)
-                imports[i] = {};
-            for (usize i = 0; i < import_count; ++i) {
-                auto import = m_module->import_at(i);
-                Result<wasm::Function*> function = Error::from(ErrorCode::Unlinkable, "unknown import");
-                if (import.type.kind != wasm::ExternKind::Function)
-                    function = Error::from(ErrorCode::Unlinkable, "unknown import");
-                else if (import.module_name == sys::wasi_module_name)
-                    function = wasi.resolve_import(store, import.field_name, import.type.function);
-                else if (import.module_name == sys::azoth_module_name) {
-                    function = resolve_process_import(store, *this, import.field_name, import.type.function);
-                    if (function.is_error())
-                        function = m_ipc.resolve_import(import.field_name, import.type.function);
-                }
-                if (function.is_error()) {
-                    kfree(imports);
-                    return function.release_error();
-                }
-                imports[i] = wasm::Extern::from(function.value());
-            }
-            phase = FailurePhase::Instantiate;
-            auto instance = store.instantiate(*m_module, Span<const wasm::Extern>(imports, import_count));
-            kfree(imports);
+            // The imports a booted process may use: WASI, and `azoth` (the process entries first,
+            // then the IPC ones of its AzothContext).
+            wasm::Linker linker;
+            TRY(linker.add(sys::wasi_module_name, &sys::link_wasi, &wasi));
+            TRY(linker.add(sys::azoth_module_name, &link_process_imports, this));
+            TRY(linker.add(sys::azoth_module_name, &sys::link_azoth, m_ipc.context()));
+            auto instance = linker.instantiate(store, *m_module, &link_failure);
+            if (!link_failure.at_import)
+                phase = FailurePhase::Instantiate;
             auto* instantiated = TRY(move(instance));
             TRY(m_ipc.instantiated(*instantiated));
             auto start = instantiated->find_export("_start");
@@ -260,7 +253,13 @@ void Process::run()
                 finish(ExitKind::Killed, 0, m_thread->kill_requested ? "killed" : "watchdog: CPU time limit exceeded");
             else if (error.code == ErrorCode::Trap)
                 finish(ExitKind::Trapped, 0, error.reason);
-            else
+            else if (phase == FailurePhase::Link && link_failure.at_import) {
+                char reason[sizeof(m_status.reason)];
+                finish(ExitKind::Failed, 0,
+                    format_to(Span<char>(reason, sizeof(reason)), "{} {}.{}", error.reason, link_failure.import.module_name,
+                        link_failure.import.field_name),
+                    phase, error.code);
+            } else
                 finish(ExitKind::Failed, 0, error.reason, phase, error.code);
         }
         // The Store (and with it every linear-memory frame) goes here, on the process's thread.

@@ -8,7 +8,7 @@
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
 #include <kernel/process/ProcessIpc.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 // The handlers of the Booted rows of kernel/sys/abi/azoth.def (declared, dispatched and
 // capability-checked by the generated <abi-gen/AzothImports.h>). Errors become statuses through

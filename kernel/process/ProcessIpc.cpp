@@ -1,10 +1,10 @@
 #include <kernel/lib/Placement.h>
 #include <kernel/mm/KernelHeap.h>
-#include <kernel/process/KernelWait.h>
+#include <kernel/platform/kernel/KernelWait.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
-#include <kernel/sys/KernelDevices.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelDevices.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::process {
 
@@ -44,7 +44,7 @@ KernelIpc& kernel_ipc()
         auto kernel = object::Process::create(g_ipc->allocator, g_ipc->space, "kernel");
         VERIFY(!kernel.is_error()); // at boot, with an empty heap behind it
         g_ipc->kernel = kernel.release_value();
-        // The console UART's registers and interrupt line, for a driver's manifest (kernel/sys/KernelDevices.h).
+        // The console UART's registers and interrupt line, for a driver's manifest (kernel/platform/kernel/KernelDevices.h).
         (void)sys::publish_console_uart(g_ipc->allocator, g_ipc->kernel->handles(), g_ipc->directory);
     }
     return *g_ipc;
@@ -414,13 +414,6 @@ ErrorOr ProcessIpc::attach(wasm::Store& store)
     return {};
 }
 
-Result<wasm::Function*> ProcessIpc::resolve_import(StringView field, const wasm::FunctionType& expected)
-{
-    if (!m_context)
-        return Error::from(ErrorCode::Unlinkable, "no azoth context");
-    return m_context->resolve_import(field, expected);
-}
-
 ErrorOr ProcessIpc::instantiated(wasm::Instance& instance)
 {
     if (!m_context)
@@ -448,12 +441,12 @@ void ProcessIpc::withdraw()
     KernelIpc& state = kernel_ipc();
     HandleTable& table = state.kernel->handles();
     if (m_published_endpoint != invalid_handle) {
-        (void)state.directory.unpublish(serves());
+        (void)state.directory.unpublish(ObjectType::Endpoint, serves());
         (void)table.close(m_published_endpoint);
         m_published_endpoint = invalid_handle;
     }
     if (m_published_process != invalid_handle) {
-        (void)state.directory.unpublish(StringView(m_name, m_name_length));
+        (void)state.directory.unpublish(ObjectType::Process, StringView(m_name, m_name_length));
         (void)table.close(m_published_process);
         m_published_process = invalid_handle;
     }

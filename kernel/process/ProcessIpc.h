@@ -68,7 +68,7 @@ public:
 
     // On the process's thread, once its Store exists: the `azoth` context (null before).
     ErrorOr attach(wasm::Store& store);
-    Result<wasm::Function*> resolve_import(StringView field, const wasm::FunctionType& expected);
+    sys::AzothContext* context() { return m_context; }
     // After instantiation: memory for pointers and regions; a server's endpoint is published.
     ErrorOr instantiated(wasm::Instance& instance);
     // Runs `start` as this thread's root process.

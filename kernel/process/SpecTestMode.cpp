@@ -8,7 +8,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/process/Modes.h>
-#include <kernel/sys/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
 #include <tests/spec/core/ScriptRunner.h>
 
 namespace ath::process {

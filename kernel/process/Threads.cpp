@@ -6,9 +6,9 @@
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/mm/VirtualRangeAllocator.h>
-#include <kernel/process/KernelWait.h>
+#include <kernel/platform/kernel/KernelWait.h>
 #include <kernel/process/Threads.h>
-#include <kernel/sys/KernelDevices.h>
+#include <kernel/platform/kernel/KernelDevices.h>
 
 namespace ath::process {
 

@@ -12,7 +12,7 @@
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/sys/Errno.h>
-#include <kernel/sys/HostServices.h>
+#include <kernel/platform/HostServices.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::sys {

@@ -21,36 +21,12 @@
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/lib/Types.h>
+#include <kernel/platform/EngineMemory.h>
 
 namespace ath::wasm {
 
 // ---------------------------------------------------------------------------------------------
 // Memory
-
-// Where the engine gets its memory. Implementations must return memory aligned to `alignment`
-// (a power of two <= 16) or nullptr. The destructor is protected: the engine never deletes one.
-class Allocator {
-public:
-    virtual void* allocate(usize size, usize alignment) = 0;
-    virtual void deallocate(void* pointer, usize size, usize alignment) = 0;
-
-protected:
-    ~Allocator() = default;
-};
-
-// Backing storage of a linear memory. The hosted default (used when StoreConfig::memory_provider
-// is null) copies into a fresh allocation from the Allocator on grow. The kernel can instead
-// reserve `maximum_bytes` (+ guard pages) of virtual space once and commit pages in place, so the
-// base never moves. Bytes in [old_bytes, new_bytes) must read as zero after a successful resize.
-class LinearMemoryProvider {
-public:
-    // First call: current == nullptr, old_bytes == 0. Returns the (possibly new) base.
-    virtual Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) = 0;
-    virtual void release(u8* base, u64 bytes, u64 maximum_bytes) = 0;
-
-protected:
-    ~LinearMemoryProvider() = default;
-};
 
 // Per-Store limits on what a module makes the embedder spend (the kernel charges its per-process
 // resource account, kernel/object/ResourceAccount.h). Asked before a table or a linear memory of

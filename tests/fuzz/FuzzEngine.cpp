@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <kernel/wasm/Linker.h>
 #include <kernel/wasm/Runtime.h>
 
 using namespace ath;
@@ -101,21 +102,24 @@ void run_module(Allocator& allocator, ReadonlyBytes bytes)
     config.max_call_depth = 500;
     config.value_stack_slots = 1u << 14;
     Store store(allocator, config);
-    usize import_count = module.value().import_count();
-    if (import_count > max_imports)
+    if (module.value().import_count() > max_imports)
         return;
-    Extern imports[max_imports];
-    FunctionType import_types[max_imports];
-    for (usize i = 0; i < import_count; ++i) {
-        ImportDescription description = module.value().import_at(i);
-        import_types[i] = description.type.function;
-        auto import = dummy_import(store, description, import_types[i]);
-        if (import.is_error())
-            return;
-        imports[i] = import.value();
-    }
+    // Every import, of any module, answered by a stub of its own type (the stub's FunctionType
+    // lives in `stubs`, which outlives the store's use of it).
+    struct Stubs {
+        FunctionType types[max_imports];
+        usize count { 0 };
+    } stubs;
+    Linker linker;
+    auto stub = [](void* context, Store& store, const ImportDescription& import) -> Result<Extern> {
+        auto& stubs = *static_cast<Stubs*>(context);
+        stubs.types[stubs.count] = import.type.function;
+        return dummy_import(store, import, stubs.types[stubs.count++]);
+    };
+    if (linker.add({}, stub, &stubs).is_error())
+        abort();
     store.set_fuel(fuel_per_call);
-    auto instance = store.instantiate(module.value(), Span<const Extern>(imports, import_count));
+    auto instance = linker.instantiate(store, module.value());
     if (instance.is_error())
         return;
     for (usize i = 0; i < module.value().export_count(); ++i) {

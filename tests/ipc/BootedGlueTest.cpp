@@ -4,12 +4,12 @@
 #include "../unit/object/ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
-#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
 #include <kernel/object/Event.h>
 #include <kernel/object/Manifest.h>
 #include <kernel/sys/Azoth.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 using namespace ath;
 using namespace ath::object;
@@ -102,8 +102,8 @@ TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
     EXPECT_EQ(directory.grant_one(unknown, *app).error().code, ErrorCode::NotFound);
     EXPECT_EQ(app->handles().live_count(), 1u); // refused grants left nothing behind
 
-    ASSERT_FALSE(directory.unpublish("ticks").is_error());
-    EXPECT_EQ(directory.unpublish("ticks").error().code, ErrorCode::NotFound);
+    ASSERT_FALSE(directory.unpublish(ObjectType::Event, "ticks").is_error());
+    EXPECT_EQ(directory.unpublish(ObjectType::Event, "ticks").error().code, ErrorCode::NotFound);
     EXPECT_EQ(directory.grant_one(wanted, *app).error().code, ErrorCode::NotFound);
     EXPECT_FALSE(app->handles().rights_of(granted).is_error()); // the lease outlives the publication
     // ... but revoking the publisher's handle still ends it.

@@ -3,8 +3,8 @@
 #include "../unit/object/ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
 #include <kernel/ipc/Channel.h>
 

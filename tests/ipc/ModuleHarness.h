@@ -4,10 +4,10 @@
 // move (HostedLinearMemoryProvider), memfd regions, futex waits, and an AzothContext per module.
 #include "../unit/object/ObjectTestSupport.h"
 
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedWait.h>
-#include <kernel/sys/Azoth.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedWait.h>
+#include <kernel/sys/ImportSources.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <string>
 #include <vector>
@@ -44,14 +44,9 @@ public:
         auto module = TRY(wasm::hosted::load_module_file(wasm_allocator, module_path(module_name).c_str()));
         auto* context = TRY(sys::AzothContext::create(environment, process_name));
         contexts.push_back(context);
-        std::vector<wasm::Extern> imports(module.import_count());
-        for (usize i = 0; i < module.import_count(); ++i) {
-            auto import = module.import_at(i);
-            if (import.module_name != sys::azoth_module_name || import.type.kind != wasm::ExternKind::Function)
-                return Error::from(ErrorCode::Unlinkable, "unknown import");
-            imports[i] = wasm::Extern::from(TRY(context->resolve_import(import.field_name, import.type.function)));
-        }
-        auto* instance = TRY(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())));
+        wasm::Linker linker;
+        TRY(linker.add(sys::azoth_module_name, &sys::link_azoth, context));
+        auto* instance = TRY(linker.instantiate(store, module));
         modules.push_back(move(module));
         TRY(context->attach_instance(*instance));
         return Loaded { context, instance };

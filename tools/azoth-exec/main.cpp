@@ -11,10 +11,11 @@
 
 #include <vector>
 
-#include <kernel/arch/hosted/HostedServices.h>
+#include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/Wasi.h>
+#include <kernel/sys/ImportSources.h>
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 using namespace ath;
 
@@ -90,19 +91,20 @@ int main(int argc, char** argv)
         config.clock_granularity_ns = granularity;
         sys::WasiContext wasi(services, config);
 
-        std::vector<wasm::Extern> imports(module.value().import_count());
-        auto linked = wasi.resolve_all(store, module.value(), Span<wasm::Extern>(imports.data(), imports.size()));
-        if (linked.is_error()) {
-            for (usize i = 0; i < module.value().import_count(); ++i) {
-                auto import = module.value().import_at(i);
-                if (import.module_name != sys::wasi_module_name || wasi.resolve_import(store, import.field_name, import.type.function).is_error())
-                    fprintf(stderr, "azoth-exec: cannot link import %.*s.%.*s\n", static_cast<int>(import.module_name.length()),
-                        import.module_name.characters(), static_cast<int>(import.field_name.length()), import.field_name.characters());
-            }
-            print_error("link", linked.error());
+        wasm::Linker linker;
+        if (auto added = linker.add(sys::wasi_module_name, &sys::link_wasi, &wasi); added.is_error()) {
+            print_error("link", added.error());
             return exit_bad_module;
         }
-        auto instance = store.instantiate(module.value(), Span<const wasm::Extern>(imports.data(), imports.size()));
+        wasm::Linker::Failure failure;
+        auto instance = linker.instantiate(store, module.value(), &failure);
+        if (instance.is_error() && failure.at_import) {
+            fprintf(stderr, "azoth-exec: cannot link import %.*s.%.*s\n", static_cast<int>(failure.import.module_name.length()),
+                failure.import.module_name.characters(), static_cast<int>(failure.import.field_name.length()),
+                failure.import.field_name.characters());
+            print_error("link", instance.error());
+            return exit_bad_module;
+        }
         if (instance.is_error()) {
             if (sys::WasiContext::is_exit(instance.error()))
                 return static_cast<int>(*wasi.exit_code() & 0xFF);

@@ -18,7 +18,8 @@
 #include <string>
 #include <vector>
 
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
+#include <kernel/wasm/Linker.h>
 #include <tests/spec/core/SpectestModule.h>
 
 #include "ValueText.h"
@@ -167,25 +168,29 @@ int run(const Options& options)
         }
         spectest = created.release_value();
     }
-    std::vector<Extern> imports;
-    for (usize i = 0; i < module.value().import_count(); ++i) {
-        ImportDescription import = module.value().import_at(i);
-        Result<Extern> resolved = Error::from(ErrorCode::Unlinkable, "unknown import");
-        if (spectest.has_value() && import.module_name == "spectest") {
-            if (auto found = spectest->find(import.field_name); found.has_value())
-                resolved = *found;
-        } else if (options.fuzz && import.module_name == "fuzzing-support") {
-            resolved = fuzzing_support_import(store, import);
-        }
-        if (resolved.is_error()) {
-            printf("error: instantiate: unknown import %.*s.%.*s\n", static_cast<int>(import.module_name.length()),
-                import.module_name.characters(), static_cast<int>(import.field_name.length()), import.field_name.characters());
-            return 1;
-        }
-        imports.push_back(resolved.value());
+    Linker linker;
+    if (spectest.has_value()) {
+        auto link_spectest = [](void* module, Store&, const ImportDescription& import) -> Result<Extern> {
+            auto found = static_cast<spec::SpectestModule*>(module)->find(import.field_name);
+            if (!found.has_value())
+                return Error::from(ErrorCode::Unlinkable, "unknown import");
+            return *found;
+        };
+        (void)linker.add("spectest", link_spectest, &spectest.value());
     }
+    if (options.fuzz) {
+        auto link_fuzzing_support = [](void*, Store& store, const ImportDescription& import) { return fuzzing_support_import(store, import); };
+        (void)linker.add("fuzzing-support", link_fuzzing_support, nullptr);
+    }
+    Linker::Failure failure;
     store.set_fuel(options.fuel);
-    auto instance = store.instantiate(module.value(), Span<const Extern>(imports.data(), imports.size()));
+    auto instance = linker.instantiate(store, module.value(), &failure);
+    if (instance.is_error() && failure.at_import) {
+        printf("error: instantiate: unknown import %.*s.%.*s\n", static_cast<int>(failure.import.module_name.length()),
+            failure.import.module_name.characters(), static_cast<int>(failure.import.field_name.length()),
+            failure.import.field_name.characters());
+        return 1;
+    }
     store.set_fuel(none);
     if (instance.is_error()) {
         if (instance.error().code == ErrorCode::Trap) {

@@ -11,7 +11,7 @@
 //
 // Any failure prints {"error": "..."} and exits 1, so the orchestration can show it in its table.
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <stdio.h>
 #include <stdlib.h>

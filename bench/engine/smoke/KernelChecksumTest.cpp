@@ -2,7 +2,7 @@
 // the same C compiled to native code. This keeps the benchmark honest (a wrong result is never
 // timed) and doubles as an end-to-end test of the engine on real clang output.
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <gtest/gtest.h>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 
 // A write to a present page that generic code may resolve instead of the fault being fatal: a
-// store into a read-only region mapping (kernel/sys/KernelLinearMemory.h gives the writer a private
+// store into a read-only region mapping (kernel/platform/kernel/KernelLinearMemory.h gives the writer a private
 // copy of the page and makes its Store trap). Every kernel arch's fault handler calls
 // resolve_write_fault first for a write fault on a present page, with interrupts masked, on the
 // faulting thread's stack; true means the page now accepts the write and the faulting instruction

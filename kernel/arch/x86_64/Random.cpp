@@ -1,4 +1,4 @@
-// RDRAND as the arch's hardware entropy source (seed material only; see kernel/sys/KernelRandom.h).
+// RDRAND as the arch's hardware entropy source (seed material only; see kernel/platform/kernel/KernelRandom.h).
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/x86_64/Registers.h>
 

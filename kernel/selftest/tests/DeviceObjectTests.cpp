@@ -4,7 +4,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/selftest/SelfTest.h>
 #include <kernel/object/Process.h>
-#include <kernel/sys/KernelDevices.h>
+#include <kernel/platform/kernel/KernelDevices.h>
 
 namespace ath {
 

@@ -1,10 +1,10 @@
-// Regions in the kernel's linear memories (kernel/sys/KernelLinearMemory.h, KernelPageMapper):
+// Regions in the kernel's linear memories (kernel/platform/kernel/KernelLinearMemory.h, KernelPageMapper):
 // two linear memories share a region's frames with no copy, unmapping gives each its private
 // zeroed pages back, bad requests change nothing, and every frame comes back.
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/selftest/SelfTest.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath {
 

@@ -1,8 +1,8 @@
-// The ChaCha20 block function behind random_get in the kernel (kernel/sys/KernelRandom.h),
+// The ChaCha20 block function behind random_get in the kernel (kernel/platform/kernel/KernelRandom.h),
 // against RFC 8439's test vectors (section 2.3.2 and appendix A.1 #1).
 #include <gtest/gtest.h>
 
-#include <kernel/sys/KernelRandom.h>
+#include <kernel/platform/kernel/KernelRandom.h>
 
 using namespace ath;
 

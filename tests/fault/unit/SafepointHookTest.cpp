@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 using namespace ath;
 using namespace ath::wasm;

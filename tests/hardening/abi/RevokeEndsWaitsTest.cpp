@@ -6,8 +6,8 @@
 #include "../../unit/object/ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Channel.h>
 #include <kernel/object/Event.h>
 #include <kernel/object/HandleTable.h>

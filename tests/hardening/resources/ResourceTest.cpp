@@ -3,8 +3,8 @@
 // memory limits in the engine (through the kernel's own AccountLimiter), and the objects that
 // charge an account (Region, Channel, Timer, handles). The finding-2 regression runs a module
 // with eight tables that grow until refused: it must stop at its limit, alone.
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedWait.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Channel.h>
 #include <kernel/mm/HeapAllocator.h>
 #include <kernel/object/Event.h>
@@ -13,9 +13,9 @@
 #include <kernel/object/ResourceAccount.h>
 #include <kernel/object/Timer.h>
 #include <kernel/process/Manifest.h>
-#include <kernel/sys/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 #include <tests/unit/object/FakeHardware.h>
 #include <tests/unit/object/ObjectTestSupport.h>
 #include <tests/unit/wasm/WasmBytes.h>

@@ -1,6 +1,7 @@
 #include "ScriptRunner.h"
 
 #include <kernel/lib/Format.h>
+#include <kernel/wasm/Linker.h>
 
 namespace ath::spec {
 
@@ -279,32 +280,14 @@ Result<Extern> ScriptRunner::resolve_import(StringView module_name, StringView f
 
 Result<wasm::Instance*> ScriptRunner::instantiate(const wasm::Module& module)
 {
-    usize count = module.import_count();
-    Extern* imports = nullptr;
-    if (count > 0) {
-        imports = static_cast<Extern*>(m_allocator.allocate(sizeof(Extern) * count, alignof(Extern)));
-        if (!imports)
-            return Error::from(ErrorCode::OutOfMemory, "no memory for the import list");
-    }
-    Result<wasm::Instance*> result = Error::from(ErrorCode::Unlinkable, "unknown import");
-    bool resolved = true;
-    for (usize i = 0; i < count; ++i) {
-        wasm::ImportDescription import = module.import_at(i);
-        auto value = resolve_import(import.module_name, import.field_name);
-        if (value.is_error()) {
-            result = value.release_error();
-            resolved = false;
-            break;
-        }
-        new (&imports[i]) Extern(value.value());
-    }
-    if (resolved) {
-        m_store.set_fuel(fuel_per_action);
-        result = m_store.instantiate(module, Span<const Extern>(imports, count));
-        m_store.set_fuel(none);
-    }
-    if (imports)
-        m_allocator.deallocate(imports, sizeof(Extern) * count, alignof(Extern));
+    wasm::Linker linker;
+    auto link = [](void* runner, wasm::Store&, const wasm::ImportDescription& import) -> Result<Extern> {
+        return static_cast<ScriptRunner*>(runner)->resolve_import(import.module_name, import.field_name);
+    };
+    TRY(linker.add({}, link, this)); // spectest and every registered module name
+    m_store.set_fuel(fuel_per_action);
+    auto result = linker.instantiate(m_store, module);
+    m_store.set_fuel(none);
     return result;
 }
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 #include <tests/spec/core/ScriptRunner.h>
 
 #include "ExpectedFailures.h"

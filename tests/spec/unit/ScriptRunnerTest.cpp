@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 #include <tests/spec/core/ScriptRunner.h>
 
 using namespace ath;

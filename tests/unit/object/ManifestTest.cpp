@@ -1,6 +1,13 @@
 #include "ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <kernel/object/Event.h>
 #include <kernel/object/Manifest.h>
 
@@ -130,3 +137,90 @@ TEST_F(GrantTest, RefusesWholeManifestWhenOneLineIsWrong)
 }
 
 } // namespace
+
+// A module may serve an endpoint under its own name (`serves = adder` in module `adder`): the
+// directory keeps one namespace per kind, so the process and the endpoint do not collide, and a
+// manifest line's kind picks which one it gets.
+TEST_F(GrantTest, EachKindHasItsOwnNames)
+{
+    auto supervisor = Process::create(allocator, space, "init").release_value();
+    auto adder = Process::create(allocator, space, "adder").release_value();
+    auto asker = Process::create(allocator, space, "asker").release_value();
+    auto door = Event::create(allocator, waiting).release_value();
+    Handle process_handle = supervisor->handles().install(*adder, Rights::All).release_value();
+    Handle event_handle = supervisor->handles().install(*door, Rights::All).release_value();
+    ObjectDirectory directory;
+    ASSERT_FALSE(directory.publish("adder", supervisor->handles(), process_handle).is_error());
+    ASSERT_FALSE(directory.publish("adder", supervisor->handles(), event_handle).is_error());
+    EXPECT_EQ(directory.publish("adder", supervisor->handles(), event_handle).error().code, ErrorCode::AlreadyExists);
+
+    auto manifest = Manifest::parse("name=asker\nhandle=event:adder:write\nhandle=process:adder:read\n").release_value();
+    auto granted = directory.grant(manifest, *asker);
+    ASSERT_FALSE(granted.is_error());
+    ASSERT_EQ(granted.value().size(), 2u);
+    EXPECT_EQ(asker->handles().lookup<Event>(granted.value()[0], Rights::Write).value().object.get(), door.get());
+    EXPECT_EQ(asker->handles().lookup<Process>(granted.value()[1], Rights::Read).value().object.get(), adder.get());
+    ManifestHandle missing_kind { ObjectType::Endpoint, "adder", Rights::Call };
+    EXPECT_EQ(directory.grant_one(missing_kind, *asker).error().code, ErrorCode::InvalidArgument);
+
+    ASSERT_FALSE(directory.unpublish(ObjectType::Event, "adder").is_error());
+    EXPECT_EQ(directory.unpublish(ObjectType::Event, "adder").error().code, ErrorCode::NotFound);
+    ManifestHandle process_line { ObjectType::Process, "adder", Rights::Read };
+    EXPECT_FALSE(directory.grant_one(process_line, *asker).is_error()); // the other kind stays
+    asker->terminate();
+    adder->terminate();
+    supervisor->terminate();
+}
+
+// docs/processes.md "Manifest reference" is the format's documentation: every key the parser
+// knows, with the value syntax and default the parser's table gives, and no key it does not know.
+TEST(ManifestReference, ReferenceTableMatchesTheParser)
+{
+    std::ifstream file(std::string(AZOTH_SOURCE_DIR) + "/docs/processes.md");
+    ASSERT_TRUE(file.good()) << "docs/processes.md not found";
+    std::map<std::string, std::vector<std::string>> rows;
+    bool in_section = false;
+    for (std::string line; std::getline(file, line);) {
+        if (line.rfind("## ", 0) == 0) {
+            in_section = line == "## Manifest reference";
+            continue;
+        }
+        if (!in_section || line.rfind("| `", 0) != 0)
+            continue;
+        std::vector<std::string> cells;
+        std::stringstream stream(line.substr(1));
+        for (std::string cell; std::getline(stream, cell, '|');) {
+            auto first = cell.find_first_not_of(' '), last = cell.find_last_not_of(' ');
+            cells.push_back(first == std::string::npos ? "" : cell.substr(first, last - first + 1));
+        }
+        ASSERT_GE(cells.size(), 3u) << line;
+        std::string key = cells[0].substr(1, cells[0].size() - 2); // strip the backquotes
+        EXPECT_TRUE(rows.emplace(key, cells).second) << "listed twice: " << key;
+    }
+    usize expected = 0;
+    for (auto& info : manifest_keys) {
+        ++expected;
+        std::string key(info.name.characters(), info.name.length());
+        auto row = rows.find(key);
+        ASSERT_NE(row, rows.end()) << "docs/processes.md does not list manifest key " << key;
+        EXPECT_EQ(row->second[1], std::string(info.value.characters(), info.value.length())) << key;
+        EXPECT_EQ(row->second[2], std::string(info.default_text.characters(), info.default_text.length())) << key;
+        // The parser knows the key: a line with it is never "unknown key".
+        std::string text = "name=app\n" + key + " = x\n";
+        auto parsed = Manifest::parse(StringView(text.c_str(), text.size()));
+        if (parsed.is_error())
+            EXPECT_STRNE(parsed.error().reason, "manifest: unknown key") << key;
+    }
+    for (auto& kind : resource_kinds) {
+        ++expected;
+        std::string key(kind.manifest_key.characters(), kind.manifest_key.length());
+        EXPECT_NE(rows.find(key), rows.end()) << "docs/processes.md does not list manifest key " << key;
+    }
+    EXPECT_EQ(rows.size(), expected) << "docs/processes.md lists a key the parser does not know";
+    for (auto& [key, cells] : rows) {
+        std::string text = "name=app\n" + key + " = 1\n";
+        auto parsed = Manifest::parse(StringView(text.c_str(), text.size()));
+        if (parsed.is_error())
+            EXPECT_STRNE(parsed.error().reason, "manifest: unknown key") << key;
+    }
+}

@@ -2,7 +2,7 @@
 
 // Small helpers to write Wasm binaries by hand in tests.
 #include <kernel/wasm/Runtime.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <initializer_list>
 #include <string>

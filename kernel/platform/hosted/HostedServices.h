@@ -2,7 +2,7 @@
 
 // HostServices for the hosted build: the module's console is this process's stdio, clocks are
 // clock_gettime, entropy is getrandom(2).
-#include <kernel/sys/HostServices.h>
+#include <kernel/platform/HostServices.h>
 
 namespace ath::hosted {
 

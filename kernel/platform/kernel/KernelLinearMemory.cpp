@@ -7,7 +7,7 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/ResourceAccount.h>
 #include <kernel/process/Threads.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::sys {
 

@@ -1,6 +1,6 @@
 #include <kernel/mm/KernelHeap.h>
-#include <kernel/sys/KernelAllocator.h>
-#include <kernel/sys/KernelLinearMemory.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::sys {
 

@@ -6,13 +6,13 @@
 //             parks the thread until some arrive (a kill ends the wait)
 //   clocks    monotonic = Arch::clock_nanoseconds (HPET on x86_64); realtime = the RTC read at
 //             first use plus monotonic time since then (0 = the epoch when the platform has no RTC)
-//   random    kernel/sys/KernelRandom (ChaCha20 seeded from RDRAND + timing)
+//   random    kernel/platform/kernel/KernelRandom (ChaCha20 seeded from RDRAND + timing)
 //   sleep     parks the calling kernel thread (kernel/process/Threads wait_until); yield gives up the slice
 // Every wait here ends early with an error when the thread must stop (process::must_stop_waiting:
 // killed, or running a handler of a server that is being killed). Long calls are bounded:
 // write_console takes at most max_console_write bytes, fill_random checks checkpoint() between
 // chunks of random_chunk bytes.
-#include <kernel/sys/HostServices.h>
+#include <kernel/platform/HostServices.h>
 
 namespace ath::sys {
 

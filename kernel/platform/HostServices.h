@@ -1,7 +1,9 @@
 #pragma once
 
-// What the system-call layer needs from the machine it runs on. The kernel implements it with its
-// console driver, clocks and entropy source; the hosted build (./azoth exec) with libc.
+// Platform seam: what the system-call layer (kernel/sys) needs from the machine it runs on: console
+// streams, clocks, entropy, yielding. Implementations:
+//   kernel  kernel/platform/kernel/KernelServices.h (console driver, arch clocks, ChaCha20 entropy)
+//   hosted  kernel/platform/hosted/HostedServices.h (libc stdio and clocks; ./azoth exec, WASI tests)
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>

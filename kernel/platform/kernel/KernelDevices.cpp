@@ -1,7 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/sys/AzothDevice.h>
-#include <kernel/sys/KernelDevices.h>
+#include <kernel/platform/kernel/KernelDevices.h>
 
 namespace ath::sys {
 

@@ -1,5 +1,5 @@
-// The hosted "arch" runs the kernel core as a Linux process: the console is standard output and
-// a panic prints its location and aborts (so GoogleTest death tests can observe it).
+// The hosted platform's runtime environment: the kernel core runs as a Linux process, the kernel log is
+// standard output and a panic prints its location and aborts (so GoogleTest death tests observe it).
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 // ChaCha20's block function (RFC 8439 section 2.3) and its known-answer test: no arch or kernel
 // dependencies, so the hosted unit tests compile this file as is (tests/fault/unit/ChaCha20Test).
-#include <kernel/sys/KernelRandom.h>
+#include <kernel/platform/kernel/KernelRandom.h>
 
 namespace ath::sys {
 

@@ -1,5 +1,5 @@
 #include <kernel/arch/Arch.h>
-#include <kernel/process/KernelWait.h>
+#include <kernel/platform/kernel/KernelWait.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
 

@@ -1,7 +1,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Bits.h>
 #include <kernel/lib/SpinLock.h>
-#include <kernel/sys/KernelRandom.h>
+#include <kernel/platform/kernel/KernelRandom.h>
 
 namespace ath::sys {
 

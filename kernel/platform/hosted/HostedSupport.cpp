@@ -1,4 +1,4 @@
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <stdio.h>
 #include <stdlib.h>

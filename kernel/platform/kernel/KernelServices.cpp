@@ -2,8 +2,8 @@
 #include <kernel/lib/Format.h>
 #include <kernel/process/ConsoleStream.h>
 #include <kernel/process/Threads.h>
-#include <kernel/sys/KernelRandom.h>
-#include <kernel/sys/KernelServices.h>
+#include <kernel/platform/kernel/KernelRandom.h>
+#include <kernel/platform/kernel/KernelServices.h>
 
 namespace ath::sys {
 
