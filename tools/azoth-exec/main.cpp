@@ -99,10 +99,14 @@ int main(int argc, char** argv)
         wasm::Linker::Failure failure;
         auto instance = linker.instantiate(store, module.value(), &failure);
         if (instance.is_error() && failure.at_import) {
-            fprintf(stderr, "azoth-exec: cannot link import %.*s.%.*s\n", static_cast<int>(failure.import.module_name.length()),
-                failure.import.module_name.characters(), static_cast<int>(failure.import.field_name.length()),
-                failure.import.field_name.characters());
-            print_error("link", instance.error());
+            // The same two lines the booted exec mode prints (the import, then the reason naming it).
+            int module_length = static_cast<int>(failure.import.module_name.length());
+            int field_length = static_cast<int>(failure.import.field_name.length());
+            const char* module_name = failure.import.module_name.characters();
+            const char* field_name = failure.import.field_name.characters();
+            fprintf(stderr, "azoth-exec: cannot link import %.*s.%.*s\n", module_length, module_name, field_length, field_name);
+            fprintf(stderr, "azoth-exec: link: %s %.*s.%.*s (%s)\n", instance.error().reason, module_length, module_name, field_length,
+                field_name, error_code_name(instance.error().code));
             return exit_bad_module;
         }
         if (instance.is_error()) {
