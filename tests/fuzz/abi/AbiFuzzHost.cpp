@@ -15,12 +15,12 @@
 
 #include <vector>
 
-#include <kernel/arch/hosted/HostedLinearMemory.h>
-#include <kernel/arch/hosted/HostedServices.h>
-#include <kernel/arch/hosted/HostedWait.h>
-#include <kernel/sys/Azoth.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedServices.h>
+#include <kernel/platform/hosted/HostedWait.h>
+#include <kernel/sys/ImportSources.h>
 #include <kernel/sys/Wasi.h>
-#include <kernel/wasm/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 
 using namespace ath;
 
@@ -82,22 +82,16 @@ struct Host {
         config.arguments = arguments;
         guest.wasi = new sys::WasiContext(services, config);
         wasi_contexts.push_back(guest.wasi);
-        std::vector<wasm::Extern> imports(module.import_count());
-        for (usize i = 0; i < module.import_count(); ++i) {
-            auto import = module.import_at(i);
-            Result<wasm::Function*> function = Error::from(ErrorCode::Unlinkable, "unknown import module");
-            if (import.type.kind == wasm::ExternKind::Function && import.module_name == sys::wasi_module_name)
-                function = guest.wasi->resolve_import(store, import.field_name, import.type.function);
-            else if (import.type.kind == wasm::ExternKind::Function && import.module_name == sys::azoth_module_name)
-                function = guest.azoth->resolve_import(import.field_name, import.type.function);
-            if (function.is_error()) {
-                fprintf(stderr, "abi-fuzz-host: cannot link %.*s.%.*s\n", static_cast<int>(import.module_name.length()),
-                    import.module_name.characters(), static_cast<int>(import.field_name.length()), import.field_name.characters());
-                return function.release_error();
-            }
-            imports[i] = wasm::Extern::from(function.release_value());
-        }
-        guest.instance = TRY(store.instantiate(module, Span<const wasm::Extern>(imports.data(), imports.size())));
+        wasm::Linker linker;
+        TRY(linker.add(sys::wasi_module_name, &sys::link_wasi, guest.wasi));
+        TRY(linker.add(sys::azoth_module_name, &sys::link_azoth, guest.azoth));
+        wasm::Linker::Failure failure;
+        auto instance = linker.instantiate(store, module, &failure);
+        if (instance.is_error() && failure.at_import)
+            fprintf(stderr, "abi-fuzz-host: cannot link %.*s.%.*s\n", static_cast<int>(failure.import.module_name.length()),
+                failure.import.module_name.characters(), static_cast<int>(failure.import.field_name.length()),
+                failure.import.field_name.characters());
+        guest.instance = TRY(move(instance));
         TRY(guest.azoth->attach_instance(*guest.instance));
         return guest;
     }
