@@ -74,8 +74,13 @@ def hosted(args):
     command = [args.host, args.module, "--seed", str(args.seed), "--count", str(args.count), "--hosted"]
     print("run: " + " ".join(command))
     sys.stdout.flush()
-    done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=args.timeout)
+    try:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=args.timeout)
+    except subprocess.TimeoutExpired as expired:
+        print(f"FAIL: abi-fuzz-host did not end within {args.timeout} s (a call hung)")
+        print((expired.stdout or b"").decode("utf-8", "replace")[-3000:])
+        return 1
     out = done.stdout.decode("utf-8", "replace")
     err = done.stderr.decode("utf-8", "replace")
     azoth_boot.print_lines(out, ("abi-fuzz: seed", "abi-fuzz: handles", "abi-fuzz: import", "abi-fuzz-host"))
@@ -147,7 +152,7 @@ def main():
     parser.add_argument("--arch-build")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("AZOTH_ABI_FUZZ_SEED", "1")))
     parser.add_argument("--count", type=int, default=int(os.environ.get("AZOTH_ABI_FUZZ_COUNT", "0")))
-    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--timeout", type=int, default=500, help="seconds (hosted run or QEMU)")
     args = parser.parse_args()
     if args.mode == "hosted":
         if not args.host or not args.module:
