@@ -103,9 +103,7 @@ ErrorOr scan_body(Reader& reader)
             TRY(reader.read_u32());
             break;
         case 0x0E: {
-            u32 count = TRY(reader.read_u32());
-            if (count > reader.remaining())
-                return reader.malformed("unexpected end");
+            u32 count = TRY(reader.read_vector_length());
             for (u32 i = 0; i <= count; ++i)
                 TRY(reader.read_u32());
             break;
@@ -115,9 +113,7 @@ ErrorOr scan_body(Reader& reader)
             TRY(reader.read_u32());
             break;
         case 0x1C: {
-            u32 count = TRY(reader.read_u32());
-            if (count > reader.remaining())
-                return reader.malformed("unexpected end");
+            u32 count = TRY(reader.read_vector_length());
             TRY(reader.read_bytes(count));
             break;
         }

@@ -9,6 +9,15 @@ namespace ath::wasm {
 
 namespace {
 
+// Appends what a read produced, or passes its error on.
+template<typename T>
+ErrorOr append_result(Vector<T>& vector, Result<T> item)
+{
+    if (item.is_error())
+        return item.error();
+    return vector.append(item.value());
+}
+
 constexpr u32 max_locals_per_function = 50000;
 
 Error invalid(u64 offset, const char* reason) { return Error::at(ErrorCode::Invalid, offset, reason); }
@@ -86,6 +95,18 @@ private:
         if (minimum_bytes_per_element && count > reader.remaining() / minimum_bytes_per_element)
             return Error::at(ErrorCode::Malformed, at, "length out of bounds");
         return count;
+    }
+
+    // A vector's items (each at least `minimum_bytes` long), appended to `vector`; `read_item()`
+    // reads one.
+    template<typename T, typename ReadItem>
+    ErrorOr read_items(Reader& reader, usize minimum_bytes, Vector<T>& vector, ReadItem read_item)
+    {
+        u32 count = TRY(read_count(reader, minimum_bytes));
+        TRY(vector.reserve(vector.size() + count));
+        for (u32 i = 0; i < count; ++i)
+            TRY(append_result(vector, read_item()));
+        return {};
     }
 
     Result<ValueType> read_value_type(Reader& reader)
@@ -237,6 +258,7 @@ private:
         return expression;
     }
 
+    ErrorOr read_value_types(Reader&, u32& offset, u32& count);
     ErrorOr read_type_section(Reader&);
     ErrorOr read_import_section(Reader&);
     ErrorOr read_function_section(Reader&);
@@ -266,33 +288,28 @@ private:
     bool m_saw_code { false };
 };
 
+// A vector of value types, appended to the type pool: where it starts there and how many.
+ErrorOr Decoder::read_value_types(Reader& reader, u32& offset, u32& count)
+{
+    count = TRY(read_count(reader));
+    offset = static_cast<u32>(m_module.type_pool.size());
+    for (u32 i = 0; i < count; ++i)
+        TRY(append_result(m_module.type_pool, read_value_type(reader)));
+    return {};
+}
+
 ErrorOr Decoder::read_type_section(Reader& reader)
 {
-    u32 count = TRY(read_count(reader, 3));
-    TRY(m_module.types.reserve(count));
-    for (u32 i = 0; i < count; ++i) {
+    return read_items(reader, 3, m_module.types, [&]() -> Result<FunctionTypeData> {
         usize at = reader.offset();
         u8 form = TRY(reader.read_u8());
         if (form != 0x60)
             return Error::at(ErrorCode::Malformed, at, "integer representation too long");
         FunctionTypeData type {};
-        type.parameter_count = TRY(read_count(reader));
-        type.parameter_offset = static_cast<u32>(m_module.type_pool.size());
-        for (u32 p = 0; p < type.parameter_count; ++p)
-            {
-                auto decoded = TRY(read_value_type(reader));
-                TRY(m_module.type_pool.append(decoded));
-            }
-        type.result_count = TRY(read_count(reader));
-        type.result_offset = static_cast<u32>(m_module.type_pool.size());
-        for (u32 r = 0; r < type.result_count; ++r)
-            {
-                auto decoded = TRY(read_value_type(reader));
-                TRY(m_module.type_pool.append(decoded));
-            }
-        TRY(m_module.types.append(type));
-    }
-    return {};
+        TRY(read_value_types(reader, type.parameter_offset, type.parameter_count));
+        TRY(read_value_types(reader, type.result_offset, type.result_count));
+        return type;
+    });
 }
 
 ErrorOr Decoder::read_import_section(Reader& reader)
@@ -349,27 +366,20 @@ ErrorOr Decoder::read_import_section(Reader& reader)
 
 ErrorOr Decoder::read_function_section(Reader& reader)
 {
-    u32 count = TRY(read_count(reader));
-    TRY(m_module.functions.reserve(m_module.functions.size() + count));
-    for (u32 i = 0; i < count; ++i) {
+    usize declared_before = m_module.functions.size();
+    TRY(read_items(reader, 1, m_module.functions, [&]() -> Result<FunctionData> {
         FunctionData function {};
         function.type_index = TRY(read_type_index(reader));
-        TRY(m_module.functions.append(function));
-    }
-    m_defined_function_count = count;
+        return function;
+    }));
+    m_defined_function_count = static_cast<u32>(m_module.functions.size() - declared_before);
     m_declared_function_count = static_cast<u32>(m_module.functions.size());
     return {};
 }
 
 ErrorOr Decoder::read_table_section(Reader& reader)
 {
-    u32 count = TRY(read_count(reader, 3));
-    for (u32 i = 0; i < count; ++i)
-        {
-            auto decoded = TRY(read_table_type(reader));
-            TRY(m_module.tables.append(decoded));
-        }
-    return {};
+    return read_items(reader, 3, m_module.tables, [&] { return read_table_type(reader); });
 }
 
 ErrorOr Decoder::read_memory_section(Reader& reader)
@@ -377,10 +387,7 @@ ErrorOr Decoder::read_memory_section(Reader& reader)
     u32 count = TRY(read_count(reader, 2));
     for (u32 i = 0; i < count; ++i) {
         usize at = reader.offset();
-        {
-            auto decoded = TRY(read_memory_type(reader));
-            TRY(m_module.memories.append(decoded));
-        }
+        TRY(append_result(m_module.memories, read_memory_type(reader)));
         if (m_module.memories.size() > 1)
             return invalid(at, "multiple memories");
     }
@@ -389,15 +396,12 @@ ErrorOr Decoder::read_memory_section(Reader& reader)
 
 ErrorOr Decoder::read_global_section(Reader& reader)
 {
-    u32 count = TRY(read_count(reader, 3));
-    TRY(m_module.globals.reserve(m_module.globals.size() + count));
-    for (u32 i = 0; i < count; ++i) {
+    return read_items(reader, 3, m_module.globals, [&]() -> Result<GlobalData> {
         GlobalData global {};
         global.type = TRY(read_global_type(reader));
         global.initializer = TRY(read_constant_expression(reader, global.type.type, m_module.imported_global_count));
-        TRY(m_module.globals.append(global));
-    }
-    return {};
+        return global;
+    });
 }
 
 ErrorOr Decoder::read_export_section(Reader& reader)
@@ -496,10 +500,7 @@ ErrorOr Decoder::read_element_section(Reader& reader)
         TRY(m_module.element_items.reserve(m_module.element_items.size() + item_count));
         for (u32 k = 0; k < item_count; ++k) {
             if (uses_expressions) {
-                {
-                    auto decoded = TRY(read_constant_expression(reader, segment.type, m_module.imported_global_count));
-                    TRY(m_module.element_items.append(decoded));
-                }
+                TRY(append_result(m_module.element_items, read_constant_expression(reader, segment.type, m_module.imported_global_count)));
             } else {
                 usize index_at = reader.offset();
                 ConstantExpression item {};

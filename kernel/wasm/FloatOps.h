@@ -58,45 +58,46 @@ template<typename F> inline F wasm_max(F a, F b)
     return a > b ? a : b;
 }
 
-// Truncation toward zero; values at or above the threshold are already integral (or inf/NaN).
+// The rounding functions leave NaN (quieted), infinities and magnitudes at or above the threshold
+// (already integral) as they are: `rounds_to_itself` gives that result for them. Below the
+// threshold, `truncate_small` is the truncation toward zero (the sign kept for -0).
+template<typename F> inline bool rounds_to_itself(F x, F& result)
+{
+    if (is_nan(x)) {
+        result = quiet_nan_of(x);
+        return true;
+    }
+    result = x;
+    return !(float_abs(x) < FloatBits<F>::integral_threshold);
+}
+template<typename F> inline F truncate_small(F x) { return copy_sign(static_cast<F>(static_cast<i64>(x)), x); }
+
 template<typename F> inline F wasm_trunc(F x)
 {
-    if (is_nan(x))
-        return quiet_nan_of(x);
-    if (!(float_abs(x) < FloatBits<F>::integral_threshold))
-        return x;
-    return copy_sign(static_cast<F>(static_cast<i64>(x)), x);
+    F result;
+    return rounds_to_itself(x, result) ? result : truncate_small(x);
 }
-template<typename F> inline F wasm_ceil(F x)
+// Rounding toward +infinity (ceil, step 1) or -infinity (floor, step -1): the truncation, moved
+// one step when it went the other way.
+template<typename F> inline F round_toward(F x, F step)
 {
-    if (is_nan(x))
-        return quiet_nan_of(x);
-    if (!(float_abs(x) < FloatBits<F>::integral_threshold))
-        return x;
-    F t = copy_sign(static_cast<F>(static_cast<i64>(x)), x);
-    if (t < x)
-        t = t + F(1);
+    F result;
+    if (rounds_to_itself(x, result))
+        return result;
+    F t = truncate_small(x);
+    if (step > F(0) ? t < x : t > x)
+        t = t + step;
     return copy_sign(t, x);
 }
-template<typename F> inline F wasm_floor(F x)
-{
-    if (is_nan(x))
-        return quiet_nan_of(x);
-    if (!(float_abs(x) < FloatBits<F>::integral_threshold))
-        return x;
-    F t = copy_sign(static_cast<F>(static_cast<i64>(x)), x);
-    if (t > x)
-        t = t - F(1);
-    return copy_sign(t, x);
-}
+template<typename F> inline F wasm_ceil(F x) { return round_toward(x, F(1)); }
+template<typename F> inline F wasm_floor(F x) { return round_toward(x, F(-1)); }
 // Round half to even: adding and subtracting 2^mantissa rounds in the default mode (nearest-even).
 template<typename F> inline F wasm_nearest(F x)
 {
-    if (is_nan(x))
-        return quiet_nan_of(x);
+    F result;
+    if (rounds_to_itself(x, result))
+        return result;
     F magnitude = float_abs(x);
-    if (!(magnitude < FloatBits<F>::integral_threshold))
-        return x;
     volatile F shifted = magnitude + FloatBits<F>::integral_threshold; // volatile: keep the rounding step
     F rounded = shifted - FloatBits<F>::integral_threshold;
     return copy_sign(rounded, x);

@@ -375,6 +375,21 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 
 // Operand fetch for the fused forms: LL = two locals, SL = top and a local, SC = top and a
 // constant, LC = a local and a constant. `words` is how many immediates the operands use.
+// The checked memory access of every load and store handler: `address` is a u32 plus a u32 offset,
+// so the sum never wraps in u64; an access past the memory's end traps.
+#define ATH_LOAD_CHECKED(address, loaded)                           \
+    do {                                                            \
+        if ((address) + sizeof(loaded) > mem_size)                  \
+            TRAP(OutOfBoundsMemoryAccess);                          \
+        __builtin_memcpy(&(loaded), mem + (address), sizeof(loaded)); \
+    } while (0)
+#define ATH_STORE_CHECKED(address, stored)                          \
+    do {                                                            \
+        if ((address) + sizeof(stored) > mem_size)                  \
+            TRAP(OutOfBoundsMemoryAccess);                          \
+        __builtin_memcpy(mem + (address), &(stored), sizeof(stored)); \
+    } while (0)
+
 #define ATH_FUSED_OPERANDS_LL(COperand) COperand a = from_slot<COperand>(fp[ip[1].value]); COperand b = from_slot<COperand>(fp[ip[2].value]);
 #define ATH_FUSED_OPERANDS_SL(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(fp[ip[1].value]);
 #define ATH_FUSED_OPERANDS_SC(COperand) COperand a = from_slot<COperand>(*--sp); COperand b = from_slot<COperand>(ip[1].value);
@@ -385,42 +400,38 @@ ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_HANDLER)
 // comes first, as the load runs before the operation in the Wasm code).
 #define ATH_FUSED_OPERANDS_SM(COperand)                                  \
     u64 address_ = static_cast<u32>(fp[ip[1].value]) + ip[2].value;      \
-    if (address_ + sizeof(COperand) > mem_size)                          \
-        TRAP(OutOfBoundsMemoryAccess);                                   \
     COperand b;                                                          \
-    __builtin_memcpy(&b, mem + address_, sizeof(COperand));              \
+    ATH_LOAD_CHECKED(address_, b);                                       \
     COperand a = from_slot<COperand>(*--sp);
+
+// The operands of a fused form and the operation's result `r`; the forms differ in where r goes.
+#define ATH_FUSED_RESULT(Form, CResult, COperand, ...) \
+    ATH_FUSED_OPERANDS_##Form(COperand)                \
+    CResult r;                                         \
+    __VA_ARGS__
 
 #define ATH_FUSED_FORM(Name, Form, words, CResult, COperand, ...)       \
     HANDLER(Name##Form)                                                 \
     {                                                                   \
-        ATH_FUSED_OPERANDS_##Form(COperand)                             \
-        CResult r;                                                      \
-        __VA_ARGS__                                                     \
+        ATH_FUSED_RESULT(Form, CResult, COperand, __VA_ARGS__)          \
         *sp++ = to_slot<CResult>(r);                                    \
         NEXT(1 + words);                                                \
     }                                                                   \
     HANDLER(Name##Form##S)                                              \
     {                                                                   \
-        ATH_FUSED_OPERANDS_##Form(COperand)                             \
-        CResult r;                                                      \
-        __VA_ARGS__                                                     \
+        ATH_FUSED_RESULT(Form, CResult, COperand, __VA_ARGS__)          \
         fp[ip[1 + words].value] = to_slot<CResult>(r);                  \
         NEXT(2 + words);                                                \
     }                                                                   \
     HANDLER(Name##Form##T)                                              \
     {                                                                   \
-        ATH_FUSED_OPERANDS_##Form(COperand)                             \
-        CResult r;                                                      \
-        __VA_ARGS__                                                     \
+        ATH_FUSED_RESULT(Form, CResult, COperand, __VA_ARGS__)          \
         fp[ip[1 + words].value] = *sp++ = to_slot<CResult>(r);          \
         NEXT(2 + words);                                                \
     }                                                                   \
     HANDLER(Name##Form##B)                                              \
     {                                                                   \
-        ATH_FUSED_OPERANDS_##Form(COperand)                             \
-        CResult r;                                                      \
-        __VA_ARGS__                                                     \
+        ATH_FUSED_RESULT(Form, CResult, COperand, __VA_ARGS__)          \
         if (r)                                                          \
             BRANCH(target_of(ip + 1 + words));                         \
         NEXT(2 + words);                                                \
@@ -488,10 +499,8 @@ HANDLER(I32AddLCSB)
         ATH_FUSED_OPERANDS_##Form(CType)                                         \
         CType product = a * b;                                                   \
         u64 address_ = static_cast<u32>(fp[ip[1 + words].value]) + ip[2 + words].value; \
-        if (address_ + sizeof(CType) > mem_size)                                 \
-            TRAP(OutOfBoundsMemoryAccess);                                       \
         CType loaded;                                                            \
-        __builtin_memcpy(&loaded, mem + address_, sizeof(CType));                \
+        ATH_LOAD_CHECKED(address_, loaded);                                      \
         CType sum = product + loaded;                                            \
         __builtin_memcpy(mem + address_, &sum, sizeof(CType));                   \
         NEXT(3 + words);                                                         \
@@ -537,15 +546,12 @@ ATH_WASM_SHIFTED_OPERAND_OPS(ATH_SHIFTED_HANDLERS)
 
 // ---- memory ---------------------------------------------------------------------------------
 
-// Effective address check: the address is a u32 plus a u32 offset, so the sum never wraps in u64.
 #define ATH_LOAD_HANDLER(code, Name, Type, MemoryType, ValueCType, align)                    \
     HANDLER(Name)                                                                            \
     {                                                                                        \
         u64 address = static_cast<u32>(sp[-1]) + ip[1].value;                                \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
         MemoryType loaded;                                                                   \
-        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        ATH_LOAD_CHECKED(address, loaded);                                                   \
         sp[-1] = static_cast<u64>(static_cast<ValueCType>(loaded));                          \
         NEXT(2);                                                                             \
     }
@@ -557,9 +563,7 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_HANDLER)
         MemoryType stored = static_cast<MemoryType>(sp[-1]);                                 \
         u64 address = static_cast<u32>(sp[-2]) + ip[1].value;                                \
         sp -= 2;                                                                             \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(2);                                                                             \
     }
 ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
@@ -581,10 +585,8 @@ ATH_WASM_STORE_OPS(ATH_STORE_HANDLER)
     HANDLER(Name##L)                                                                         \
     {                                                                                        \
         u64 address = static_cast<u32>(fp[ip[1].value]) + ip[2].value;                       \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
         MemoryType loaded;                                                                   \
-        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        ATH_LOAD_CHECKED(address, loaded);                                                   \
         *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
         NEXT(3);                                                                             \
     }
@@ -604,10 +606,8 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_LOCAL_HANDLER)
     {                                                                                        \
         ATH_ADD_ADDRESS_##Form                                                               \
         u64 address = static_cast<u64>(sum_) + ip[1 + words_].value;                         \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
         MemoryType loaded;                                                                   \
-        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        ATH_LOAD_CHECKED(address, loaded);                                                   \
         sp -= pops_;                                                                         \
         *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
         NEXT(2 + words_);                                                                    \
@@ -629,10 +629,8 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_ADDED_HANDLERS)
         u32 index_ = static_cast<u32>(fp[ip[1].value]) << (ip[2].value & 31);                \
         u32 sum_ = ATH_INDEX_BASE_##Base(ip[3].value) + index_;                              \
         u64 address = static_cast<u64>(sum_) + ip[4].value;                                  \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
         MemoryType loaded;                                                                   \
-        __builtin_memcpy(&loaded, mem + address, sizeof(MemoryType));                        \
+        ATH_LOAD_CHECKED(address, loaded);                                                   \
         *sp++ = static_cast<u64>(static_cast<ValueCType>(loaded));                           \
         NEXT(5);                                                                             \
     }
@@ -646,27 +644,21 @@ ATH_WASM_LOAD_OPS(ATH_LOAD_INDEXED_HANDLERS)
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(fp[ip[2].value]);                        \
         u64 address = static_cast<u32>(fp[ip[1].value]) + ip[3].value;                       \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(4);                                                                             \
     }                                                                                        \
     HANDLER(Name##SL)                                                                        \
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(fp[ip[1].value]);                        \
         u64 address = static_cast<u32>(*--sp) + ip[2].value;                                 \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(3);                                                                             \
     }                                                                                        \
     HANDLER(Name##LS)                                                                        \
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(*--sp);                                  \
         u64 address = static_cast<u32>(fp[ip[1].value]) + ip[2].value;                       \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(3);                                                                             \
     }
 ATH_WASM_STORE_OPS(ATH_STORE_LOCAL_HANDLERS)
@@ -676,18 +668,14 @@ ATH_WASM_STORE_OPS(ATH_STORE_LOCAL_HANDLERS)
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(ip[1].value);                            \
         u64 address = static_cast<u32>(*--sp) + ip[2].value;                                 \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(3);                                                                             \
     }                                                                                        \
     HANDLER(Name##LC)                                                                        \
     {                                                                                        \
         MemoryType stored = static_cast<MemoryType>(ip[2].value);                            \
         u64 address = static_cast<u32>(fp[ip[1].value]) + ip[3].value;                       \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(4);                                                                             \
     }
 ATH_WASM_STORE_OPS(ATH_STORE_CONSTANT_HANDLERS)
@@ -703,9 +691,7 @@ ATH_WASM_STORE_OPS(ATH_STORE_CONSTANT_HANDLERS)
         MemoryType stored = static_cast<MemoryType>(ATH_STORE_VALUE_##V(ip[1 + words_].value)); \
         u64 address = static_cast<u64>(sum_) + ip[2 + words_].value;                         \
         sp -= pops_;                                                                         \
-        if (address + sizeof(MemoryType) > mem_size)                                         \
-            TRAP(OutOfBoundsMemoryAccess);                                                   \
-        __builtin_memcpy(mem + address, &stored, sizeof(MemoryType));                        \
+        ATH_STORE_CHECKED(address, stored);                                                  \
         NEXT(3 + words_);                                                                    \
     }
 #define ATH_STORE_ADDED_HANDLERS_OF(Name, V, MemoryType)                                     \
@@ -748,14 +734,30 @@ HANDLER(MemoryGrow)
 
 inline bool range_ok(u64 offset, u64 length, u64 size) { return offset <= size && length <= size - offset; }
 
+// The three i32 operands of the bulk memory and table instructions, the top three slots (the
+// handler pops them): destination, source (or fill value), length.
+struct BulkOperands {
+    u64 destination;
+    u64 source;
+    u64 length;
+};
+inline BulkOperands bulk_operands(const u64* sp)
+{
+    return { static_cast<u32>(sp[-3]), static_cast<u32>(sp[-2]), static_cast<u32>(sp[-1]) };
+}
+// Both ranges of a copy lie inside their spaces.
+inline bool copy_in_range(const BulkOperands& operands, u64 source_size, u64 destination_size)
+{
+    return range_ok(operands.source, operands.length, source_size) && range_ok(operands.destination, operands.length, destination_size);
+}
+
 HANDLER(MemoryCopy)
 {
-    u64 length = static_cast<u32>(sp[-1]);
-    u64 source = static_cast<u32>(sp[-2]);
-    u64 destination = static_cast<u32>(sp[-3]);
+    BulkOperands operands = bulk_operands(sp);
+    auto [destination, source, length] = operands;
     sp -= 3;
     MemoryInstance* memory = m->memory;
-    if (!range_ok(source, length, memory->byte_size) || !range_ok(destination, length, memory->byte_size))
+    if (!copy_in_range(operands, memory->byte_size, memory->byte_size))
         TRAP(OutOfBoundsMemoryAccess);
     if (length)
         __builtin_memmove(memory->base + destination, memory->base + source, length);
@@ -764,29 +766,26 @@ HANDLER(MemoryCopy)
 
 HANDLER(MemoryFill)
 {
-    u64 length = static_cast<u32>(sp[-1]);
-    u8 value = static_cast<u8>(sp[-2]);
-    u64 destination = static_cast<u32>(sp[-3]);
+    auto [destination, value, length] = bulk_operands(sp);
     sp -= 3;
     MemoryInstance* memory = m->memory;
     if (!range_ok(destination, length, memory->byte_size))
         TRAP(OutOfBoundsMemoryAccess);
     if (length)
-        __builtin_memset(memory->base + destination, value, length);
+        __builtin_memset(memory->base + destination, static_cast<u8>(value), length);
     NEXT(1);
 }
 
 HANDLER(MemoryInit)
 {
-    u64 length = static_cast<u32>(sp[-1]);
-    u64 source = static_cast<u32>(sp[-2]);
-    u64 destination = static_cast<u32>(sp[-3]);
+    BulkOperands operands = bulk_operands(sp);
+    auto [destination, source, length] = operands;
     sp -= 3;
     u32 index = static_cast<u32>(ip[1].value);
     InstanceData* instance = m->instance;
     ReadonlyBytes segment = instance->data_dropped[index] ? ReadonlyBytes() : instance->module->data_segments[index].bytes;
     MemoryInstance* memory = m->memory;
-    if (!range_ok(source, length, segment.size()) || !range_ok(destination, length, memory->byte_size))
+    if (!copy_in_range(operands, segment.size(), memory->byte_size))
         TRAP(OutOfBoundsMemoryAccess);
     if (length)
         __builtin_memcpy(memory->base + destination, segment.data() + source, length);
@@ -842,9 +841,8 @@ HANDLER(TableGrow)
 HANDLER(TableFill)
 {
     TableInstance* table = m->instance->tables[ip[1].value];
-    u64 length = static_cast<u32>(sp[-1]);
-    u64 value = sp[-2];
-    u64 destination = static_cast<u32>(sp[-3]);
+    u64 value = sp[-2]; // a reference: all 64 bits
+    auto [destination, unused, length] = bulk_operands(sp);
     sp -= 3;
     if (!range_ok(destination, length, table->elements.size()))
         TRAP(OutOfBoundsTableAccess);
@@ -857,11 +855,10 @@ HANDLER(TableCopy)
 {
     TableInstance* destination_table = m->instance->tables[ip[1].value];
     TableInstance* source_table = m->instance->tables[ip[2].value];
-    u64 length = static_cast<u32>(sp[-1]);
-    u64 source = static_cast<u32>(sp[-2]);
-    u64 destination = static_cast<u32>(sp[-3]);
+    BulkOperands operands = bulk_operands(sp);
+    auto [destination, source, length] = operands;
     sp -= 3;
-    if (!range_ok(source, length, source_table->elements.size()) || !range_ok(destination, length, destination_table->elements.size()))
+    if (!copy_in_range(operands, source_table->elements.size(), destination_table->elements.size()))
         TRAP(OutOfBoundsTableAccess);
     if (length)
         __builtin_memmove(destination_table->elements.data() + destination, source_table->elements.data() + source, length * sizeof(u64));
@@ -873,12 +870,11 @@ HANDLER(TableInit)
     InstanceData* instance = m->instance;
     TableInstance* table = instance->tables[ip[1].value];
     u32 segment = static_cast<u32>(ip[2].value);
-    u64 length = static_cast<u32>(sp[-1]);
-    u64 source = static_cast<u32>(sp[-2]);
-    u64 destination = static_cast<u32>(sp[-3]);
+    BulkOperands operands = bulk_operands(sp);
+    auto [destination, source, length] = operands;
     sp -= 3;
     u64 segment_length = instance->element_lengths[segment];
-    if (!range_ok(source, length, segment_length) || !range_ok(destination, length, table->elements.size()))
+    if (!copy_in_range(operands, segment_length, table->elements.size()))
         TRAP(OutOfBoundsTableAccess);
     const u64* items = instance->element_values.data() + instance->element_starts[segment];
     for (u64 i = 0; i < length; ++i)

@@ -1,6 +1,6 @@
 #pragma once
 
-// Every plain numeric instruction, listed once: the compiler uses the list for validation (operand
+// Every plain numeric instruction, listed once: the validator uses the list for validation (operand
 // and result types) and the interpreter for its handlers. Operands are C values of the listed C
 // type (floats as f32/f64, integers unsigned); `r` is the result. A body may `TRAP(kind)`.
 //   UNARY(opcode, Name, result ValueType, operand ValueType, result C type, operand C type, body)
@@ -8,96 +8,83 @@
 
 // The i32 comparisons come first (a loop's `i += c; br_if (i <op> n)` has forms for them only).
 #define ATH_WASM_COMPARE_OPS(B) ATH_WASM_I32_COMPARE_OPS(B) ATH_WASM_OTHER_COMPARE_OPS(B)
-#define ATH_WASM_I32_COMPARE_OPS(B)                                                        \
-    B(0x46, I32Eq, I32, I32, u32, u32, r = a == b;)                                        \
-    B(0x47, I32Ne, I32, I32, u32, u32, r = a != b;)                                        \
-    B(0x48, I32LtS, I32, I32, u32, u32, r = static_cast<i32>(a) < static_cast<i32>(b);)    \
-    B(0x49, I32LtU, I32, I32, u32, u32, r = a < b;)                                        \
-    B(0x4A, I32GtS, I32, I32, u32, u32, r = static_cast<i32>(a) > static_cast<i32>(b);)    \
-    B(0x4B, I32GtU, I32, I32, u32, u32, r = a > b;)                                        \
-    B(0x4C, I32LeS, I32, I32, u32, u32, r = static_cast<i32>(a) <= static_cast<i32>(b);)   \
-    B(0x4D, I32LeU, I32, I32, u32, u32, r = a <= b;)                                       \
-    B(0x4E, I32GeS, I32, I32, u32, u32, r = static_cast<i32>(a) >= static_cast<i32>(b);)   \
-    B(0x4F, I32GeU, I32, I32, u32, u32, r = a >= b;)
-#define ATH_WASM_OTHER_COMPARE_OPS(B)                                                      \
-    B(0x51, I64Eq, I32, I64, u32, u64, r = a == b;)                                        \
-    B(0x52, I64Ne, I32, I64, u32, u64, r = a != b;)                                        \
-    B(0x53, I64LtS, I32, I64, u32, u64, r = static_cast<i64>(a) < static_cast<i64>(b);)    \
-    B(0x54, I64LtU, I32, I64, u32, u64, r = a < b;)                                        \
-    B(0x55, I64GtS, I32, I64, u32, u64, r = static_cast<i64>(a) > static_cast<i64>(b);)    \
-    B(0x56, I64GtU, I32, I64, u32, u64, r = a > b;)                                        \
-    B(0x57, I64LeS, I32, I64, u32, u64, r = static_cast<i64>(a) <= static_cast<i64>(b);)   \
-    B(0x58, I64LeU, I32, I64, u32, u64, r = a <= b;)                                       \
-    B(0x59, I64GeS, I32, I64, u32, u64, r = static_cast<i64>(a) >= static_cast<i64>(b);)   \
-    B(0x5A, I64GeU, I32, I64, u32, u64, r = a >= b;)                                       \
-    B(0x5B, F32Eq, I32, F32, u32, f32, r = a == b;)                                        \
-    B(0x5C, F32Ne, I32, F32, u32, f32, r = a != b;)                                        \
-    B(0x5D, F32Lt, I32, F32, u32, f32, r = a < b;)                                         \
-    B(0x5E, F32Gt, I32, F32, u32, f32, r = a > b;)                                         \
-    B(0x5F, F32Le, I32, F32, u32, f32, r = a <= b;)                                        \
-    B(0x60, F32Ge, I32, F32, u32, f32, r = a >= b;)                                        \
-    B(0x61, F64Eq, I32, F64, u32, f64, r = a == b;)                                        \
-    B(0x62, F64Ne, I32, F64, u32, f64, r = a != b;)                                        \
-    B(0x63, F64Lt, I32, F64, u32, f64, r = a < b;)                                         \
-    B(0x64, F64Gt, I32, F64, u32, f64, r = a > b;)                                         \
-    B(0x65, F64Le, I32, F64, u32, f64, r = a <= b;)                                        \
-    B(0x66, F64Ge, I32, F64, u32, f64, r = a >= b;)
+#define ATH_WASM_I32_COMPARE_OPS(B) ATH_WASM_INTEGER_COMPARE_OPS(B, 0x46, I32, u32, i32)
+#define ATH_WASM_OTHER_COMPARE_OPS(B)                  \
+    ATH_WASM_INTEGER_COMPARE_OPS(B, 0x51, I64, u64, i64) \
+    ATH_WASM_FLOAT_COMPARE_OPS(B, 0x5B, F32, f32)        \
+    ATH_WASM_FLOAT_COMPARE_OPS(B, 0x61, F64, f64)
 
-#define ATH_WASM_BINARY_ARITHMETIC_OPS(B)                                                                     \
-    B(0x6A, I32Add, I32, I32, u32, u32, r = a + b;)                                                           \
-    B(0x6B, I32Sub, I32, I32, u32, u32, r = a - b;)                                                           \
-    B(0x6C, I32Mul, I32, I32, u32, u32, r = a * b;)                                                           \
-    B(0x6D, I32DivS, I32, I32, u32, u32,                                                                      \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                               \
-        if (a == 0x80000000u && b == 0xFFFFFFFFu) TRAP(IntegerOverflow);                                     \
-        r = static_cast<u32>(static_cast<i32>(a) / static_cast<i32>(b));)                                    \
-    B(0x6E, I32DivU, I32, I32, u32, u32, if (b == 0) TRAP(IntegerDivideByZero); r = a / b;)                  \
-    B(0x6F, I32RemS, I32, I32, u32, u32,                                                                      \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                               \
-        r = b == 0xFFFFFFFFu ? 0 : static_cast<u32>(static_cast<i32>(a) % static_cast<i32>(b));)             \
-    B(0x70, I32RemU, I32, I32, u32, u32, if (b == 0) TRAP(IntegerDivideByZero); r = a % b;)                  \
-    B(0x71, I32And, I32, I32, u32, u32, r = a & b;)                                                           \
-    B(0x72, I32Or, I32, I32, u32, u32, r = a | b;)                                                            \
-    B(0x73, I32Xor, I32, I32, u32, u32, r = a ^ b;)                                                           \
-    B(0x74, I32Shl, I32, I32, u32, u32, r = a << (b & 31);)                                                   \
-    B(0x75, I32ShrS, I32, I32, u32, u32, r = static_cast<u32>(static_cast<i32>(a) >> (b & 31));)              \
-    B(0x76, I32ShrU, I32, I32, u32, u32, r = a >> (b & 31);)                                                  \
-    B(0x77, I32Rotl, I32, I32, u32, u32, r = rotate_left(a, b & 31);)                                         \
-    B(0x78, I32Rotr, I32, I32, u32, u32, r = rotate_right(a, b & 31);)                                        \
-    B(0x7C, I64Add, I64, I64, u64, u64, r = a + b;)                                                           \
-    B(0x7D, I64Sub, I64, I64, u64, u64, r = a - b;)                                                           \
-    B(0x7E, I64Mul, I64, I64, u64, u64, r = a * b;)                                                           \
-    B(0x7F, I64DivS, I64, I64, u64, u64,                                                                      \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                               \
-        if (a == 0x8000000000000000ull && b == ~0ull) TRAP(IntegerOverflow);                                 \
-        r = static_cast<u64>(static_cast<i64>(a) / static_cast<i64>(b));)                                    \
-    B(0x80, I64DivU, I64, I64, u64, u64, if (b == 0) TRAP(IntegerDivideByZero); r = a / b;)                  \
-    B(0x81, I64RemS, I64, I64, u64, u64,                                                                      \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                               \
-        r = b == ~0ull ? 0 : static_cast<u64>(static_cast<i64>(a) % static_cast<i64>(b));)                   \
-    B(0x82, I64RemU, I64, I64, u64, u64, if (b == 0) TRAP(IntegerDivideByZero); r = a % b;)                  \
-    B(0x83, I64And, I64, I64, u64, u64, r = a & b;)                                                           \
-    B(0x84, I64Or, I64, I64, u64, u64, r = a | b;)                                                            \
-    B(0x85, I64Xor, I64, I64, u64, u64, r = a ^ b;)                                                           \
-    B(0x86, I64Shl, I64, I64, u64, u64, r = a << (b & 63);)                                                   \
-    B(0x87, I64ShrS, I64, I64, u64, u64, r = static_cast<u64>(static_cast<i64>(a) >> (b & 63));)              \
-    B(0x88, I64ShrU, I64, I64, u64, u64, r = a >> (b & 63);)                                                  \
-    B(0x89, I64Rotl, I64, I64, u64, u64, r = rotate_left(a, static_cast<unsigned>(b & 63));)                  \
-    B(0x8A, I64Rotr, I64, I64, u64, u64, r = rotate_right(a, static_cast<unsigned>(b & 63));)                 \
-    B(0x92, F32Add, F32, F32, f32, f32, r = a + b;)                                                           \
-    B(0x93, F32Sub, F32, F32, f32, f32, r = a - b;)                                                           \
-    B(0x94, F32Mul, F32, F32, f32, f32, r = a * b;)                                                           \
-    B(0x95, F32Div, F32, F32, f32, f32, r = a / b;)                                                           \
-    B(0x96, F32Min, F32, F32, f32, f32, r = wasm_min(a, b);)                                                  \
-    B(0x97, F32Max, F32, F32, f32, f32, r = wasm_max(a, b);)                                                  \
-    B(0x98, F32Copysign, F32, F32, f32, f32, r = copy_sign(a, b);)                                            \
-    B(0xA0, F64Add, F64, F64, f64, f64, r = a + b;)                                                           \
-    B(0xA1, F64Sub, F64, F64, f64, f64, r = a - b;)                                                           \
-    B(0xA2, F64Mul, F64, F64, f64, f64, r = a * b;)                                                           \
-    B(0xA3, F64Div, F64, F64, f64, f64, r = a / b;)                                                           \
-    B(0xA4, F64Min, F64, F64, f64, f64, r = wasm_min(a, b);)                                                  \
-    B(0xA5, F64Max, F64, F64, f64, f64, r = wasm_max(a, b);)                                                  \
-    B(0xA6, F64Copysign, F64, F64, f64, f64, r = copy_sign(a, b);)
+#define ATH_WASM_BINARY_ARITHMETIC_OPS(B)                         \
+    ATH_WASM_INTEGER_ARITHMETIC_OPS(B, 0x6A, I32, u32, i32, 32)   \
+    ATH_WASM_INTEGER_ARITHMETIC_OPS(B, 0x7C, I64, u64, i64, 64)   \
+    ATH_WASM_FLOAT_ARITHMETIC_OPS(B, 0x92, F32, f32)              \
+    ATH_WASM_FLOAT_ARITHMETIC_OPS(B, 0xA0, F64, f64)
+
+// The operations that i32 and i64 (f32 and f64) both have, at the same opcode distances from the
+// width's first one: (B, first opcode, ValueType = name prefix, unsigned C type, signed C type,
+// bits) for the integers, (B, first opcode, ValueType, C type) for the floats.
+#define ATH_WASM_INTEGER_COMPARE_OPS(B, first, T, C, S)                                               \
+    B(first + 0, T##Eq, I32, T, u32, C, r = a == b;)                                                   \
+    B(first + 1, T##Ne, I32, T, u32, C, r = a != b;)                                                   \
+    B(first + 2, T##LtS, I32, T, u32, C, r = static_cast<S>(a) < static_cast<S>(b);)                   \
+    B(first + 3, T##LtU, I32, T, u32, C, r = a < b;)                                                   \
+    B(first + 4, T##GtS, I32, T, u32, C, r = static_cast<S>(a) > static_cast<S>(b);)                   \
+    B(first + 5, T##GtU, I32, T, u32, C, r = a > b;)                                                   \
+    B(first + 6, T##LeS, I32, T, u32, C, r = static_cast<S>(a) <= static_cast<S>(b);)                  \
+    B(first + 7, T##LeU, I32, T, u32, C, r = a <= b;)                                                  \
+    B(first + 8, T##GeS, I32, T, u32, C, r = static_cast<S>(a) >= static_cast<S>(b);)                  \
+    B(first + 9, T##GeU, I32, T, u32, C, r = a >= b;)
+#define ATH_WASM_FLOAT_COMPARE_OPS(B, first, T, C) \
+    B(first + 0, T##Eq, I32, T, u32, C, r = a == b;) \
+    B(first + 1, T##Ne, I32, T, u32, C, r = a != b;) \
+    B(first + 2, T##Lt, I32, T, u32, C, r = a < b;)  \
+    B(first + 3, T##Gt, I32, T, u32, C, r = a > b;)  \
+    B(first + 4, T##Le, I32, T, u32, C, r = a <= b;) \
+    B(first + 5, T##Ge, I32, T, u32, C, r = a >= b;)
+#define ATH_WASM_INTEGER_ARITHMETIC_OPS(B, first, T, C, S, bits)                                      \
+    B(first + 0x0, T##Add, T, T, C, C, r = a + b;)                                                     \
+    B(first + 0x1, T##Sub, T, T, C, C, r = a - b;)                                                     \
+    B(first + 0x2, T##Mul, T, T, C, C, r = a * b;)                                                     \
+    B(first + 0x3, T##DivS, T, T, C, C,                                                                \
+        if (b == 0) TRAP(IntegerDivideByZero);                                                         \
+        if (a == C(1) << (bits - 1) && b == C(~C(0))) TRAP(IntegerOverflow);                           \
+        r = static_cast<C>(static_cast<S>(a) / static_cast<S>(b));)                                    \
+    B(first + 0x4, T##DivU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a / b;)             \
+    B(first + 0x5, T##RemS, T, T, C, C,                                                                \
+        if (b == 0) TRAP(IntegerDivideByZero);                                                         \
+        r = b == C(~C(0)) ? 0 : static_cast<C>(static_cast<S>(a) % static_cast<S>(b));)                \
+    B(first + 0x6, T##RemU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a % b;)             \
+    B(first + 0x7, T##And, T, T, C, C, r = a & b;)                                                     \
+    B(first + 0x8, T##Or, T, T, C, C, r = a | b;)                                                      \
+    B(first + 0x9, T##Xor, T, T, C, C, r = a ^ b;)                                                     \
+    B(first + 0xA, T##Shl, T, T, C, C, r = a << (b & (bits - 1));)                                     \
+    B(first + 0xB, T##ShrS, T, T, C, C, r = static_cast<C>(static_cast<S>(a) >> (b & (bits - 1)));)    \
+    B(first + 0xC, T##ShrU, T, T, C, C, r = a >> (b & (bits - 1));)                                    \
+    B(first + 0xD, T##Rotl, T, T, C, C, r = rotate_left(a, static_cast<unsigned>(b & (bits - 1)));)    \
+    B(first + 0xE, T##Rotr, T, T, C, C, r = rotate_right(a, static_cast<unsigned>(b & (bits - 1)));)
+#define ATH_WASM_FLOAT_ARITHMETIC_OPS(B, first, T, C)     \
+    B(first + 0, T##Add, T, T, C, C, r = a + b;)           \
+    B(first + 1, T##Sub, T, T, C, C, r = a - b;)           \
+    B(first + 2, T##Mul, T, T, C, C, r = a * b;)           \
+    B(first + 3, T##Div, T, T, C, C, r = a / b;)           \
+    B(first + 4, T##Min, T, T, C, C, r = wasm_min(a, b);)  \
+    B(first + 5, T##Max, T, T, C, C, r = wasm_max(a, b);)  \
+    B(first + 6, T##Copysign, T, T, C, C, r = copy_sign(a, b);)
+
+// Unary operations both widths have: (U, first opcode, ValueType = name prefix, C type, bits) for
+// the integers, (U, first opcode, ValueType, C type, its bits as an unsigned type, square root).
+#define ATH_WASM_INTEGER_UNARY_OPS(U, first, T, C, bits)                                  \
+    U(first + 0, T##Clz, T, T, C, C, r = a == 0 ? bits : count_leading_zeros(a);)        \
+    U(first + 1, T##Ctz, T, T, C, C, r = a == 0 ? bits : count_trailing_zeros(a);)       \
+    U(first + 2, T##Popcnt, T, T, C, C, r = popcount(a);)
+#define ATH_WASM_FLOAT_UNARY_OPS(U, first, T, F, B, square_root)                          \
+    U(first + 0, T##Abs, T, T, F, F, r = float_abs(a);)                                   \
+    U(first + 1, T##Neg, T, T, B, B, r = a ^ (B(1) << (sizeof(B) * 8 - 1));)              \
+    U(first + 2, T##Ceil, T, T, F, F, r = wasm_ceil(a);)                                  \
+    U(first + 3, T##Floor, T, T, F, F, r = wasm_floor(a);)                                \
+    U(first + 4, T##Trunc, T, T, F, F, r = wasm_trunc(a);)                                \
+    U(first + 5, T##Nearest, T, T, F, F, r = wasm_nearest(a);)                            \
+    U(first + 6, T##Sqrt, T, T, F, F, r = square_root(a);)
 
 #define ATH_WASM_TRUNC(I, F, Name) \
     if (is_nan(a)) TRAP(InvalidConversionToInteger); \
@@ -107,26 +94,10 @@
 #define ATH_WASM_UNARY_OPS(U)                                                                                 \
     U(0x45, I32Eqz, I32, I32, u32, u32, r = a == 0;)                                                          \
     U(0x50, I64Eqz, I32, I64, u32, u64, r = a == 0;)                                                          \
-    U(0x67, I32Clz, I32, I32, u32, u32, r = a == 0 ? 32 : count_leading_zeros(a);)                            \
-    U(0x68, I32Ctz, I32, I32, u32, u32, r = a == 0 ? 32 : count_trailing_zeros(a);)                           \
-    U(0x69, I32Popcnt, I32, I32, u32, u32, r = popcount(a);)                                                  \
-    U(0x79, I64Clz, I64, I64, u64, u64, r = a == 0 ? 64 : count_leading_zeros(a);)                            \
-    U(0x7A, I64Ctz, I64, I64, u64, u64, r = a == 0 ? 64 : count_trailing_zeros(a);)                           \
-    U(0x7B, I64Popcnt, I64, I64, u64, u64, r = popcount(a);)                                                  \
-    U(0x8B, F32Abs, F32, F32, f32, f32, r = float_abs(a);)                                                    \
-    U(0x8C, F32Neg, F32, F32, u32, u32, r = a ^ 0x80000000u;)                                                 \
-    U(0x8D, F32Ceil, F32, F32, f32, f32, r = wasm_ceil(a);)                                                   \
-    U(0x8E, F32Floor, F32, F32, f32, f32, r = wasm_floor(a);)                                                 \
-    U(0x8F, F32Trunc, F32, F32, f32, f32, r = wasm_trunc(a);)                                                 \
-    U(0x90, F32Nearest, F32, F32, f32, f32, r = wasm_nearest(a);)                                             \
-    U(0x91, F32Sqrt, F32, F32, f32, f32, r = __builtin_sqrtf(a);)                                             \
-    U(0x99, F64Abs, F64, F64, f64, f64, r = float_abs(a);)                                                    \
-    U(0x9A, F64Neg, F64, F64, u64, u64, r = a ^ 0x8000000000000000ull;)                                       \
-    U(0x9B, F64Ceil, F64, F64, f64, f64, r = wasm_ceil(a);)                                                   \
-    U(0x9C, F64Floor, F64, F64, f64, f64, r = wasm_floor(a);)                                                 \
-    U(0x9D, F64Trunc, F64, F64, f64, f64, r = wasm_trunc(a);)                                                 \
-    U(0x9E, F64Nearest, F64, F64, f64, f64, r = wasm_nearest(a);)                                             \
-    U(0x9F, F64Sqrt, F64, F64, f64, f64, r = __builtin_sqrt(a);)                                              \
+    ATH_WASM_INTEGER_UNARY_OPS(U, 0x67, I32, u32, 32)                                                         \
+    ATH_WASM_INTEGER_UNARY_OPS(U, 0x79, I64, u64, 64)                                                         \
+    ATH_WASM_FLOAT_UNARY_OPS(U, 0x8B, F32, f32, u32, __builtin_sqrtf)                                         \
+    ATH_WASM_FLOAT_UNARY_OPS(U, 0x99, F64, f64, u64, __builtin_sqrt)                                          \
     U(0xA7, I32WrapI64, I32, I64, u32, u64, r = static_cast<u32>(a);)                                         \
     U(0xA8, I32TruncF32S, I32, F32, u32, f32, ATH_WASM_TRUNC(i32, f32, x))                                    \
     U(0xA9, I32TruncF32U, I32, F32, u32, f32, ATH_WASM_TRUNC(u32, f32, x))                                    \

@@ -392,28 +392,28 @@ Memory* Instance::default_memory() const { return as_instance(this)->memory0; }
 
 // ---- store ----------------------------------------------------------------------------------
 
+// Makes the running code trap with `kind`; returns false, for the caller to pass on.
+static bool trap_machine(Machine* machine, TrapKind kind)
+{
+    machine->trap_kind = kind;
+    machine->trapped = true;
+    return false;
+}
+
 struct Engine {
     static bool poll(Store& store, Machine* machine)
     {
         // A plain load first: the exchange (a locked instruction) only when a trap was requested.
         if (__atomic_load_n(&store.m_trap_request, __ATOMIC_RELAXED) != 0) [[unlikely]] {
             u32 request = __atomic_exchange_n(&store.m_trap_request, 0, __ATOMIC_RELAXED);
-            machine->trap_kind = static_cast<TrapKind>(request - 1);
-            machine->trapped = true;
-            return false;
+            return trap_machine(machine, static_cast<TrapKind>(request - 1));
         }
         if (store.m_interrupt_flag && __atomic_load_n(store.m_interrupt_flag, __ATOMIC_RELAXED) != 0
-            && !(store.m_safepoint_hook && store.m_safepoint_hook(store.m_safepoint_context) == SafepointAction::Continue)) {
-            machine->trap_kind = TrapKind::Interrupted;
-            machine->trapped = true;
-            return false;
-        }
+            && !(store.m_safepoint_hook && store.m_safepoint_hook(store.m_safepoint_context) == SafepointAction::Continue))
+            return trap_machine(machine, TrapKind::Interrupted);
         if (store.m_fuel_enabled) {
-            if (store.m_fuel == 0) {
-                machine->trap_kind = TrapKind::OutOfFuel;
-                machine->trapped = true;
-                return false;
-            }
+            if (store.m_fuel == 0)
+                return trap_machine(machine, TrapKind::OutOfFuel);
             --store.m_fuel;
         }
         return true;
@@ -872,38 +872,50 @@ Value load_value(const u64* slots, ValueType type, u32& used)
 
 } // namespace
 
-// A slot host function: arguments stay where they are, results go to scratch first (the callback
-// may read every argument after writing a result), then over the arguments.
-static bool call_slot_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Machine* m)
+// Whether a host call may use `scratch_slots` slots above `scratch_top` (and two more) and nest one
+// level deeper.
+static bool host_call_fits(Machine* m, u64* scratch_top, usize scratch_slots)
 {
-    usize result_count = function.signature.results.size();
-    Store& store = *m->store;
-    if (m->host_depth >= store.config().max_host_reentry || scratch_top > m->stack_end
-        || static_cast<usize>(m->stack_end - scratch_top) < result_count + 2) {
-        m->trap_kind = TrapKind::CallStackExhausted;
-        m->trapped = true;
-        return false;
-    }
-    u64* results = scratch_top;
-    for (usize i = 0; i < result_count; ++i)
-        results[i] = 0;
+    return m->host_depth < m->store->config().max_host_reentry && scratch_top <= m->stack_end
+        && static_cast<usize>(m->stack_end - scratch_top) >= scratch_slots + 2;
+}
+
+// Runs `callback(call)` for host function `function` with the host stack pointer at `host_sp`, then
+// restores the caller's state (instance, memory, host stack). A failure becomes a HostTrap.
+template<typename Callback>
+static bool run_host_callback(FunctionInstance& function, Machine* m, u64* host_sp, Callback callback)
+{
     InstanceData* caller = m->instance;
-    HostCall call { store, caller, caller ? caller->memory0 : nullptr, function.user_data };
+    HostCall call { *m->store, caller, caller ? caller->memory0 : nullptr, function.user_data };
     u64* saved_host_sp = m->host_sp;
     MemoryInstance* saved_memory = m->memory;
-    m->host_sp = scratch_top + result_count;
+    m->host_sp = host_sp;
     ++m->host_depth;
-    ErrorOr outcome = function.slot_callback(call, arguments, results);
+    ErrorOr outcome = callback(call);
     --m->host_depth;
     m->host_sp = saved_host_sp;
     m->instance = caller;
     m->memory = saved_memory;
     if (outcome.is_error()) [[unlikely]] {
         m->host_error = outcome.error();
-        m->trap_kind = TrapKind::HostTrap;
-        m->trapped = true;
-        return false;
+        return trap_machine(m, TrapKind::HostTrap);
     }
+    return true;
+}
+
+// A slot host function: arguments stay where they are, results go to scratch first (the callback
+// may read every argument after writing a result), then over the arguments.
+static bool call_slot_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Machine* m)
+{
+    usize result_count = function.signature.results.size();
+    if (!host_call_fits(m, scratch_top, result_count))
+        return trap_machine(m, TrapKind::CallStackExhausted);
+    u64* results = scratch_top;
+    for (usize i = 0; i < result_count; ++i)
+        results[i] = 0;
+    if (!run_host_callback(function, m, scratch_top + result_count,
+            [&](HostCall& call) { return function.slot_callback(call, arguments, results); }))
+        return false;
     for (usize i = 0; i < result_count; ++i) {
         ValueType type = function.signature.results[i];
         arguments[i] = type == ValueType::I32 || type == ValueType::F32 ? static_cast<u32>(results[i]) : results[i];
@@ -918,13 +930,8 @@ bool call_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Mac
     usize parameter_count = function.signature.parameters.size();
     usize result_count = function.signature.results.size();
     usize value_slots = (parameter_count + result_count) * (sizeof(Value) / sizeof(u64) + 1);
-    Store& store = *m->store;
-    if (m->host_depth >= store.config().max_host_reentry || scratch_top > m->stack_end
-        || static_cast<usize>(m->stack_end - scratch_top) < value_slots + 2) {
-        m->trap_kind = TrapKind::CallStackExhausted;
-        m->trapped = true;
-        return false;
-    }
+    if (!host_call_fits(m, scratch_top, value_slots))
+        return trap_machine(m, TrapKind::CallStackExhausted);
     Value* values = reinterpret_cast<Value*>(scratch_top);
     u32 slot = 0;
     for (usize i = 0; i < parameter_count; ++i) {
@@ -935,31 +942,16 @@ bool call_host(FunctionInstance& function, u64* arguments, u64* scratch_top, Mac
     for (usize i = 0; i < result_count; ++i)
         new (&values[parameter_count + i]) Value(Value::zero(function.signature.results[i]));
 
-    InstanceData* caller = m->instance;
-    HostCall call { store, caller, caller ? caller->memory0 : nullptr, function.user_data };
-    u64* saved_host_sp = m->host_sp;
-    MemoryInstance* saved_memory = m->memory;
-    m->host_sp = scratch_top + value_slots;
-    ++m->host_depth;
-    ErrorOr outcome = function.callback(call, Span<const Value>(values, parameter_count), Span<Value>(values + parameter_count, result_count));
-    --m->host_depth;
-    m->host_sp = saved_host_sp;
-    m->instance = caller;
-    m->memory = saved_memory;
-    if (outcome.is_error()) {
-        m->host_error = outcome.error();
-        m->trap_kind = TrapKind::HostTrap;
-        m->trapped = true;
+    if (!run_host_callback(function, m, scratch_top + value_slots, [&](HostCall& call) {
+            return function.callback(call, Span<const Value>(values, parameter_count), Span<Value>(values + parameter_count, result_count));
+        }))
         return false;
-    }
     slot = 0;
     for (usize i = 0; i < result_count; ++i) {
         Value result = values[parameter_count + i];
         if (result.type() != function.signature.results[i]) {
             m->host_error = Error::from(ErrorCode::Trap, "host function returned a value of the wrong type");
-            m->trap_kind = TrapKind::HostTrap;
-            m->trapped = true;
-            return false;
+            return trap_machine(m, TrapKind::HostTrap);
         }
         slot += store_value(arguments + slot, result);
     }

@@ -1,55 +1,39 @@
 #pragma once
 
-// SIMD128 (0xFD prefix) instructions with a uniform shape, listed once for the compiler (types) and
+// SIMD128 (0xFD prefix) instructions with a uniform shape, listed once for the validator (types) and
 // the interpreter (bodies, in terms of SimdSupport.h; operands a, b are simd::V, n a u32 count).
 //   BINARY: v128 v128 -> v128      UNARY: v128 -> v128
 //   SHIFT:  v128 i32 -> v128       TEST:  v128 -> i32
 // Instructions with immediates or memory operands are the SPECIAL ones, handled one by one.
 
+// The lane-wise comparisons each lane shape has, at the same sub-opcode distances from its first:
+// (X, first sub-opcode, shape = name prefix, signed and unsigned lane types / the float lane type).
+#define ATH_WASM_SIMD_INTEGER_COMPARE_OPS(X, first, Shape, S, U)            \
+    X(first + 0, Shape##Eq, compare<S>(a, b, [](S x, S y) { return x == y; }))  \
+    X(first + 1, Shape##Ne, compare<S>(a, b, [](S x, S y) { return x != y; }))  \
+    X(first + 2, Shape##LtS, compare<S>(a, b, [](S x, S y) { return x < y; }))  \
+    X(first + 3, Shape##LtU, compare<U>(a, b, [](U x, U y) { return x < y; }))  \
+    X(first + 4, Shape##GtS, compare<S>(a, b, [](S x, S y) { return x > y; }))  \
+    X(first + 5, Shape##GtU, compare<U>(a, b, [](U x, U y) { return x > y; }))  \
+    X(first + 6, Shape##LeS, compare<S>(a, b, [](S x, S y) { return x <= y; })) \
+    X(first + 7, Shape##LeU, compare<U>(a, b, [](U x, U y) { return x <= y; })) \
+    X(first + 8, Shape##GeS, compare<S>(a, b, [](S x, S y) { return x >= y; })) \
+    X(first + 9, Shape##GeU, compare<U>(a, b, [](U x, U y) { return x >= y; }))
+#define ATH_WASM_SIMD_FLOAT_COMPARE_OPS(X, first, Shape, F)                 \
+    X(first + 0, Shape##Eq, compare<F>(a, b, [](F x, F y) { return x == y; }))  \
+    X(first + 1, Shape##Ne, compare<F>(a, b, [](F x, F y) { return x != y; }))  \
+    X(first + 2, Shape##Lt, compare<F>(a, b, [](F x, F y) { return x < y; }))   \
+    X(first + 3, Shape##Gt, compare<F>(a, b, [](F x, F y) { return x > y; }))   \
+    X(first + 4, Shape##Le, compare<F>(a, b, [](F x, F y) { return x <= y; }))  \
+    X(first + 5, Shape##Ge, compare<F>(a, b, [](F x, F y) { return x >= y; }))
+
 #define ATH_WASM_SIMD_BINARY_OPS(X)                                                                             \
     X(14, I8x16Swizzle, swizzle(a, b))                                                                          \
-    X(35, I8x16Eq, compare<i8>(a, b, [](i8 x, i8 y) { return x == y; }))                                        \
-    X(36, I8x16Ne, compare<i8>(a, b, [](i8 x, i8 y) { return x != y; }))                                        \
-    X(37, I8x16LtS, compare<i8>(a, b, [](i8 x, i8 y) { return x < y; }))                                        \
-    X(38, I8x16LtU, compare<u8>(a, b, [](u8 x, u8 y) { return x < y; }))                                        \
-    X(39, I8x16GtS, compare<i8>(a, b, [](i8 x, i8 y) { return x > y; }))                                        \
-    X(40, I8x16GtU, compare<u8>(a, b, [](u8 x, u8 y) { return x > y; }))                                        \
-    X(41, I8x16LeS, compare<i8>(a, b, [](i8 x, i8 y) { return x <= y; }))                                       \
-    X(42, I8x16LeU, compare<u8>(a, b, [](u8 x, u8 y) { return x <= y; }))                                       \
-    X(43, I8x16GeS, compare<i8>(a, b, [](i8 x, i8 y) { return x >= y; }))                                      \
-    X(44, I8x16GeU, compare<u8>(a, b, [](u8 x, u8 y) { return x >= y; }))                                      \
-    X(45, I16x8Eq, compare<i16>(a, b, [](i16 x, i16 y) { return x == y; }))                                     \
-    X(46, I16x8Ne, compare<i16>(a, b, [](i16 x, i16 y) { return x != y; }))                                     \
-    X(47, I16x8LtS, compare<i16>(a, b, [](i16 x, i16 y) { return x < y; }))                                     \
-    X(48, I16x8LtU, compare<u16>(a, b, [](u16 x, u16 y) { return x < y; }))                                     \
-    X(49, I16x8GtS, compare<i16>(a, b, [](i16 x, i16 y) { return x > y; }))                                     \
-    X(50, I16x8GtU, compare<u16>(a, b, [](u16 x, u16 y) { return x > y; }))                                     \
-    X(51, I16x8LeS, compare<i16>(a, b, [](i16 x, i16 y) { return x <= y; }))                                    \
-    X(52, I16x8LeU, compare<u16>(a, b, [](u16 x, u16 y) { return x <= y; }))                                    \
-    X(53, I16x8GeS, compare<i16>(a, b, [](i16 x, i16 y) { return x >= y; }))                                    \
-    X(54, I16x8GeU, compare<u16>(a, b, [](u16 x, u16 y) { return x >= y; }))                                    \
-    X(55, I32x4Eq, compare<i32>(a, b, [](i32 x, i32 y) { return x == y; }))                                     \
-    X(56, I32x4Ne, compare<i32>(a, b, [](i32 x, i32 y) { return x != y; }))                                     \
-    X(57, I32x4LtS, compare<i32>(a, b, [](i32 x, i32 y) { return x < y; }))                                     \
-    X(58, I32x4LtU, compare<u32>(a, b, [](u32 x, u32 y) { return x < y; }))                                     \
-    X(59, I32x4GtS, compare<i32>(a, b, [](i32 x, i32 y) { return x > y; }))                                     \
-    X(60, I32x4GtU, compare<u32>(a, b, [](u32 x, u32 y) { return x > y; }))                                     \
-    X(61, I32x4LeS, compare<i32>(a, b, [](i32 x, i32 y) { return x <= y; }))                                    \
-    X(62, I32x4LeU, compare<u32>(a, b, [](u32 x, u32 y) { return x <= y; }))                                    \
-    X(63, I32x4GeS, compare<i32>(a, b, [](i32 x, i32 y) { return x >= y; }))                                    \
-    X(64, I32x4GeU, compare<u32>(a, b, [](u32 x, u32 y) { return x >= y; }))                                    \
-    X(65, F32x4Eq, compare<f32>(a, b, [](f32 x, f32 y) { return x == y; }))                                     \
-    X(66, F32x4Ne, compare<f32>(a, b, [](f32 x, f32 y) { return x != y; }))                                     \
-    X(67, F32x4Lt, compare<f32>(a, b, [](f32 x, f32 y) { return x < y; }))                                      \
-    X(68, F32x4Gt, compare<f32>(a, b, [](f32 x, f32 y) { return x > y; }))                                      \
-    X(69, F32x4Le, compare<f32>(a, b, [](f32 x, f32 y) { return x <= y; }))                                     \
-    X(70, F32x4Ge, compare<f32>(a, b, [](f32 x, f32 y) { return x >= y; }))                                     \
-    X(71, F64x2Eq, compare<f64>(a, b, [](f64 x, f64 y) { return x == y; }))                                     \
-    X(72, F64x2Ne, compare<f64>(a, b, [](f64 x, f64 y) { return x != y; }))                                     \
-    X(73, F64x2Lt, compare<f64>(a, b, [](f64 x, f64 y) { return x < y; }))                                      \
-    X(74, F64x2Gt, compare<f64>(a, b, [](f64 x, f64 y) { return x > y; }))                                      \
-    X(75, F64x2Le, compare<f64>(a, b, [](f64 x, f64 y) { return x <= y; }))                                     \
-    X(76, F64x2Ge, compare<f64>(a, b, [](f64 x, f64 y) { return x >= y; }))                                     \
+    ATH_WASM_SIMD_INTEGER_COMPARE_OPS(X, 35, I8x16, i8, u8)                                                      \
+    ATH_WASM_SIMD_INTEGER_COMPARE_OPS(X, 45, I16x8, i16, u16)                                                    \
+    ATH_WASM_SIMD_INTEGER_COMPARE_OPS(X, 55, I32x4, i32, u32)                                                    \
+    ATH_WASM_SIMD_FLOAT_COMPARE_OPS(X, 65, F32x4, f32)                                                           \
+    ATH_WASM_SIMD_FLOAT_COMPARE_OPS(X, 71, F64x2, f64)                                                           \
     X(78, V128And, map<u64>(a, b, [](u64 x, u64 y) { return x & y; }))                                          \
     X(79, V128AndNot, map<u64>(a, b, [](u64 x, u64 y) { return x & ~y; }))                                     \
     X(80, V128Or, map<u64>(a, b, [](u64 x, u64 y) { return x | y; }))                                           \

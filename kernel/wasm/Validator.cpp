@@ -149,6 +149,14 @@ void FunctionValidator::push_values(Span<const ValueType> types)
         m_operands.push(type);
 }
 
+// An instruction's operands and results (or a branch's label types, checked then kept).
+ErrorOr FunctionValidator::pop_then_push(Span<const ValueType> operands, Span<const ValueType> results)
+{
+    TRY(pop_values(operands));
+    push_values(results);
+    return {};
+}
+
 void FunctionValidator::mark_unreachable()
 {
     auto& frame = m_control.last();
@@ -233,14 +241,16 @@ ErrorOr FunctionValidator::read_zero_byte()
     return {};
 }
 
-Result<u32> FunctionValidator::read_table_index()
+Result<u32> FunctionValidator::read_index(usize count, const char* unknown)
 {
     usize at = m_reader.offset();
     u32 index = TRY(m_reader.read_u32());
-    if (index >= m_module.tables.size())
-        return invalid(at, "unknown table");
+    if (index >= count)
+        return invalid(at, unknown);
     return index;
 }
+
+Result<u32> FunctionValidator::read_table_index() { return read_index(m_module.tables.size(), "unknown table"); }
 
 ErrorOr FunctionValidator::read_lane_index(u32 lane_count, u8& lane)
 {
@@ -335,9 +345,7 @@ ErrorOr FunctionValidator::instruction()
         auto* target = TRY(label(depth));
         if (conditional)
             TRY(pop(ValueType::I32));
-        auto types = target->label_types();
-        TRY(pop_values(types));
-        push_values(types);
+        TRY(pop_then_push(target->label_types(), target->label_types()));
         EMIT(branch(depth, conditional));
         if (!conditional)
             mark_unreachable();
@@ -347,35 +355,27 @@ ErrorOr FunctionValidator::instruction()
         return branch_table();
     case 0x0F: {
         auto results = m_control[0].type.results_span();
-        TRY(pop_values(results));
-        push_values(results);
+        TRY(pop_then_push(results, results));
         EMIT(return_from_function());
         mark_unreachable();
         return {};
     }
     case 0x10: {
-        usize at = m_reader.offset();
-        u32 index = TRY(m_reader.read_u32());
-        if (index >= m_module.functions.size())
-            return invalid(at, "unknown function");
+        u32 index = TRY(read_index(m_module.functions.size(), "unknown function"));
         auto type = m_module.function_type_of(index);
-        TRY(pop_values(type.parameters));
-        push_values(type.results);
+        TRY(pop_then_push(type.parameters, type.results));
         EMIT(call(index));
         return {};
     }
     case 0x11: {
         usize at = m_reader.offset();
-        u32 type_index = TRY(m_reader.read_u32());
-        if (type_index >= m_module.types.size())
-            return invalid(at, "unknown type");
+        u32 type_index = TRY(read_index(m_module.types.size(), "unknown type"));
         u32 table_index = TRY(read_table_index());
         if (m_module.tables[table_index].element != ValueType::FuncRef)
             return invalid(at, "type mismatch");
         TRY(pop(ValueType::I32));
         auto type = m_module.function_type(type_index);
-        TRY(pop_values(type.parameters));
-        push_values(type.results);
+        TRY(pop_then_push(type.parameters, type.results));
         EMIT(call_indirect(type_index, table_index));
         return {};
     }
@@ -418,10 +418,7 @@ ErrorOr FunctionValidator::instruction()
     case 0x20:
     case 0x21:
     case 0x22: {
-        usize at = m_reader.offset();
-        u32 index = TRY(m_reader.read_u32());
-        if (index >= m_function.local_count)
-            return invalid(at, "unknown local");
+        u32 index = TRY(read_index(m_function.local_count, "unknown local"));
         ValueType type = local_type(index);
         if (opcode == 0x20) {
             m_operands.push(type);
@@ -437,9 +434,7 @@ ErrorOr FunctionValidator::instruction()
     case 0x23:
     case 0x24: {
         usize at = m_reader.offset();
-        u32 index = TRY(m_reader.read_u32());
-        if (index >= m_module.globals.size())
-            return invalid(at, "unknown global");
+        u32 index = TRY(read_index(m_module.globals.size(), "unknown global"));
         auto global = m_module.globals[index].type;
         if (opcode == 0x23) {
             m_operands.push(global.type);
@@ -468,26 +463,14 @@ ErrorOr FunctionValidator::instruction()
         return {};
     }
 #define ATH_LOAD_CASE(code, Name, Type, Memory, Value, align) \
-    case code: {                                              \
-        u64 offset;                                           \
-        TRY(read_memory_argument(align, offset));             \
-        TRY(pop(ValueType::I32));                             \
-        m_operands.push(ValueType::Type);                     \
-        EMIT(load(code, offset));                             \
-        return {};                                            \
-    }
-        ATH_WASM_LOAD_OPS(ATH_LOAD_CASE)
-#undef ATH_LOAD_CASE
+    case code:                                              \
+        return memory_access(code, align, ValueType::Type, false);
 #define ATH_STORE_CASE(code, Name, Type, Memory, align) \
-    case code: {                                        \
-        u64 offset;                                     \
-        TRY(read_memory_argument(align, offset));       \
-        TRY(pop(ValueType::Type));                      \
-        TRY(pop(ValueType::I32));                       \
-        EMIT(store(code, offset));                      \
-        return {};                                      \
-    }
+    case code:                                        \
+        return memory_access(code, align, ValueType::Type, true);
+        ATH_WASM_LOAD_OPS(ATH_LOAD_CASE)
         ATH_WASM_STORE_OPS(ATH_STORE_CASE)
+#undef ATH_LOAD_CASE
 #undef ATH_STORE_CASE
     case 0x3F:
     case 0x40: {
@@ -517,17 +500,10 @@ ErrorOr FunctionValidator::instruction()
     }
 #define ATH_UNARY_CASE(code, Name, Result, Operand, ...) \
     case code:                                           \
-        TRY(pop(ValueType::Operand));                    \
-        m_operands.push(ValueType::Result);              \
-        EMIT(unary(code));                               \
-        return {};
+        return numeric(code, ValueType::Operand, ValueType::Result, false);
 #define ATH_BINARY_CASE(code, Name, Result, Operand, ...) \
     case code:                                            \
-        TRY(pop(ValueType::Operand));                     \
-        TRY(pop(ValueType::Operand));                     \
-        m_operands.push(ValueType::Result);               \
-        EMIT(binary(code, ValueType::Operand));           \
-        return {};
+        return numeric(code, ValueType::Operand, ValueType::Result, true);
         ATH_WASM_UNARY_OPS(ATH_UNARY_CASE)
         ATH_WASM_COMPARE_OPS(ATH_BINARY_CASE)
         ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_BINARY_CASE)
@@ -551,9 +527,7 @@ ErrorOr FunctionValidator::instruction()
     }
     case 0xD2: {
         usize at = m_reader.offset();
-        u32 index = TRY(m_reader.read_u32());
-        if (index >= m_module.functions.size())
-            return invalid(at, "unknown function");
+        u32 index = TRY(read_index(m_module.functions.size(), "unknown function"));
         if (!m_module.declared_function_references[index])
             return invalid(at, "undeclared function reference");
         m_operands.push(ValueType::FuncRef);
@@ -569,11 +543,39 @@ ErrorOr FunctionValidator::instruction()
     }
 }
 
+ErrorOr FunctionValidator::memory_access(u8 opcode, u32 natural_alignment_log2, ValueType type, bool is_store)
+{
+    u64 offset;
+    TRY(read_memory_argument(natural_alignment_log2, offset));
+    if (is_store) {
+        TRY(pop(type));
+        TRY(pop(ValueType::I32));
+        EMIT(store(opcode, offset));
+    } else {
+        TRY(pop(ValueType::I32));
+        m_operands.push(type);
+        EMIT(load(opcode, offset));
+    }
+    return {};
+}
+
+// A unary or binary numeric instruction (both operands of a binary one have the operand type).
+ErrorOr FunctionValidator::numeric(u8 opcode, ValueType operand, ValueType result, bool is_binary)
+{
+    TRY(pop(operand));
+    if (is_binary)
+        TRY(pop(operand));
+    m_operands.push(result);
+    if (is_binary)
+        EMIT(binary(opcode, operand));
+    else
+        EMIT(unary(opcode));
+    return {};
+}
+
 ErrorOr FunctionValidator::branch_table()
 {
-    u32 count = TRY(m_reader.read_u32());
-    if (count > m_reader.remaining())
-        return m_reader.malformed("unexpected end");
+    u32 count = TRY(m_reader.read_vector_length());
     TRY(pop(ValueType::I32));
     // Read every depth first (the default last); check each label against the stack.
     usize depths_at = m_reader.position();
@@ -608,9 +610,7 @@ ErrorOr FunctionValidator::branch_table()
                 return invalid(m_instruction_offset, "type mismatch");
         }
     }
-    auto default_types = default_target->label_types();
-    TRY(pop_values(default_types));
-    push_values(default_types);
+    TRY(pop_then_push(default_target->label_types(), default_target->label_types()));
     EMIT(branch_table(BranchTableDepths(m_reader.bytes(), depths_at, count)));
     mark_unreachable();
     return {};
@@ -671,10 +671,7 @@ ErrorOr FunctionValidator::prefixed()
         return {};
     }
     case 13: { // elem.drop
-        usize index_at = m_reader.offset();
-        u32 element = TRY(m_reader.read_u32());
-        if (element >= m_module.elements.size())
-            return invalid(index_at, "unknown elem segment");
+        u32 element = TRY(read_index(m_module.elements.size(), "unknown elem segment"));
         EMIT(elem_drop(element));
         return {};
     }

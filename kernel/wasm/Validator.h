@@ -211,6 +211,8 @@ private:
     ErrorOr instruction();
     ErrorOr end();
     ErrorOr branch_table();
+    ErrorOr memory_access(u8 opcode, u32 natural_alignment_log2, ValueType, bool is_store);
+    ErrorOr numeric(u8 opcode, ValueType operand, ValueType result, bool is_binary);
     ErrorOr prefixed();
     ErrorOr simd();
 
@@ -219,6 +221,8 @@ private:
     ErrorOr read_memory_argument(u32 natural_alignment_log2, u64& offset);
     ErrorOr read_zero_byte();
     ErrorOr require_memory(usize at);
+    // An index below `count`; otherwise Invalid with the reason `unknown` at the index.
+    Result<u32> read_index(usize count, const char* unknown);
     Result<u32> read_table_index();
     ErrorOr read_lane_index(u32 lane_count, u8& lane);
     ErrorOr check_data_index(usize at, u32 index);
@@ -228,6 +232,7 @@ private:
     ErrorOr pop_values(Span<const ValueType>);
     ErrorOr pop_i32s(u32 count);
     void push_values(Span<const ValueType>);
+    ErrorOr pop_then_push(Span<const ValueType> operands, Span<const ValueType> results);
     void mark_unreachable();
     ErrorOr push_frame(FrameKind, BlockType);
 
