@@ -200,7 +200,7 @@ Measurement measure_invoke_handler(Modules& modules, wasm::Instance& server, u64
 }
 
 struct EmptyTarget final : object::CallTarget {
-    Result<object::CallWords> handle(object::Process&, const object::CallWords& message) override
+    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override
     {
         object::CallWords reply;
         reply.words[0] = message.words[0] + message.words[1];
@@ -210,13 +210,13 @@ struct EmptyTarget final : object::CallTarget {
 
 // The same handler in the form azoth.call's path uses (the reply written in place).
 struct InPlaceTarget final : object::CallTarget {
-    Result<object::CallWords> handle(object::Process&, const object::CallWords& message) override
+    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override
     {
         object::CallWords reply;
         reply.words[0] = message.words[0] + message.words[1];
         return reply;
     }
-    ErrorOr handle_into(object::Process&, const object::CallWords& message, object::CallWords& reply) override
+    ErrorOr handle_into(object::ProcessObject&, const object::CallWords& message, object::CallWords& reply) override
     {
         reply.words[0] = message.words[0] + message.words[1];
         return {};
@@ -227,8 +227,8 @@ struct InPlaceTarget final : object::CallTarget {
 // handler writing it in place (kernel_call above goes through the Result-returning forms).
 Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
 {
-    auto client = must(object::Process::create(modules.objects, modules.space, "bench-client"), "process");
-    auto server = must(object::Process::create(modules.objects, modules.space, "bench-server"), "process");
+    auto client = must(object::ProcessObject::create(modules.objects, modules.space, "bench-client"), "process");
+    auto server = must(object::ProcessObject::create(modules.objects, modules.space, "bench-server"), "process");
     InPlaceTarget target;
     auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
     object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
@@ -251,8 +251,8 @@ Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
 
 Measurement measure_kernel_call(Modules& modules, u64 iterations)
 {
-    auto client = must(object::Process::create(modules.objects, modules.space, "bench-client"), "process");
-    auto server = must(object::Process::create(modules.objects, modules.space, "bench-server"), "process");
+    auto client = must(object::ProcessObject::create(modules.objects, modules.space, "bench-client"), "process");
+    auto server = must(object::ProcessObject::create(modules.objects, modules.space, "bench-server"), "process");
     EmptyTarget target;
     auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
     object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
@@ -385,7 +385,7 @@ ZeroCopy measure_zero_copy(Modules& modules)
     std::memset(region->kernel_bytes().data(), 9, mib);
     auto memory = must(hosted::LinearMemoryReservation::create(4 * mib), "reservation");
     must(memory.commit(4 * mib), "commit");
-    auto process = must(object::Process::create(modules.objects, modules.space, "bench-map"), "process");
+    auto process = must(object::ProcessObject::create(modules.objects, modules.space, "bench-map"), "process");
     process->attach_memory(&memory, &modules.mapper);
     object::Handle handle = must(process->handles().install(*region, object::Rights::Read | object::Rights::Map), "install");
 

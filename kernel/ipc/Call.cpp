@@ -4,7 +4,7 @@ namespace ath::ipc {
 
 using namespace object;
 
-void CallStack::enter(Process& root)
+void CallStack::enter(ProcessObject& root)
 {
     VERIFY(m_depth == 0);
     m_frames[m_depth++] = &root;
@@ -13,7 +13,7 @@ void CallStack::enter(Process& root)
         root.set_in_call(true);
 }
 
-bool CallStack::contains(const Process& process) const
+bool CallStack::contains(const ProcessObject& process) const
 {
     for (u32 i = 0; i < m_depth; ++i) {
         if (m_frames[i] == &process)
@@ -25,7 +25,7 @@ bool CallStack::contains(const Process& process) const
 void CallStack::leave()
 {
     VERIFY(m_depth == 1);
-    Process& root = *m_frames[0];
+    ProcessObject& root = *m_frames[0];
     m_frames[0] = nullptr;
     m_depth = 0;
     release_store(root);
@@ -33,7 +33,7 @@ void CallStack::leave()
 }
 
 // Lets go of a Store this thread holds: to the next queued caller, or free.
-void CallStack::release_store(Process& store)
+void CallStack::release_store(ProcessObject& store)
 {
     if (m_gate && store.has_store_waiters())
         m_gate->hand_over(store);
@@ -42,7 +42,7 @@ void CallStack::release_store(Process& store)
 }
 
 // The slow path of call(): looks the handle up (the fast path takes the cached entry).
-ErrorOr CallStack::resolve(Process& caller, Handle endpoint_handle, CachedEndpoint& resolved)
+ErrorOr CallStack::resolve(ProcessObject& caller, Handle endpoint_handle, CachedEndpoint& resolved)
 {
     HandleTable& table = caller.handles();
     // The epoch is read before the lookup: a change racing with it makes the entry stale, not wrong.
@@ -65,7 +65,7 @@ void CallStack::give_back(CachedEndpoint& resolved)
 
 ErrorOr CallStack::call(Handle endpoint_handle, const CallWords& message, CallWords& reply)
 {
-    Process* caller = current();
+    ProcessObject* caller = current();
     if (!caller)
         return Error::from(ErrorCode::Invalid, "no process is running on this thread");
     CachedEndpoint resolved;
@@ -78,7 +78,7 @@ ErrorOr CallStack::call(Handle endpoint_handle, const CallWords& message, CallWo
         TRY(resolve(*caller, endpoint_handle, resolved));
     }
     Endpoint& endpoint = *resolved.endpoint;
-    Process& server = endpoint.server();
+    ProcessObject& server = endpoint.server();
     bool busy = server.is_in_call();
     if (server.refuses_calls() || busy || m_depth == max_depth) [[unlikely]] {
         // On this stack (or no gate, hosted): re-entry. Held by another thread: wait in its queue.

@@ -33,10 +33,10 @@ public:
     // run in it. On success the Store is this thread's (its in_call word stays set). Busy: waiting
     // would close a cycle of waits, or the waiting thread is being killed; NotFound: the server
     // is being killed or has ended.
-    virtual ErrorOr wait_turn(object::Process& server, CallStack& calls) = 0;
+    virtual ErrorOr wait_turn(object::ProcessObject& server, CallStack& calls) = 0;
     // A call leaves `server` and someone waits for it (server.has_store_waiters()): hand the Store
     // to the first waiter.
-    virtual void hand_over(object::Process& server) = 0;
+    virtual void hand_over(object::ProcessObject& server) = 0;
 
 protected:
     ~StoreGate() = default;
@@ -48,13 +48,13 @@ public:
 
     // The thread starts running `root` (the module the embedder invoked). Must be balanced by
     // leave(); the stack must be empty.
-    void enter(object::Process& root);
+    void enter(object::ProcessObject& root);
     void leave();
 
-    object::Process* current() const { return m_depth ? m_frames[m_depth - 1] : nullptr; }
+    object::ProcessObject* current() const { return m_depth ? m_frames[m_depth - 1] : nullptr; }
     u32 depth() const { return m_depth; }
-    object::Process* frame(u32 index) const { return index < m_depth ? m_frames[index] : nullptr; }
-    bool contains(const object::Process& process) const;
+    object::ProcessObject* frame(u32 index) const { return index < m_depth ? m_frames[index] : nullptr; }
+    bool contains(const object::ProcessObject& process) const;
 
     // Booted: callers of a busy server wait their turn through `gate` (null: Busy at once).
     void set_gate(StoreGate* gate) { m_gate = gate; }
@@ -83,12 +83,12 @@ private:
         u64 epoch { 0 };
         object::RefPtr<object::Endpoint> endpoint;
     };
-    ErrorOr resolve(object::Process& caller, object::Handle endpoint, CachedEndpoint& resolved);
+    ErrorOr resolve(object::ProcessObject& caller, object::Handle endpoint, CachedEndpoint& resolved);
     void give_back(CachedEndpoint& resolved);
-    void release_store(object::Process& store);
+    void release_store(object::ProcessObject& store);
     void forget_cached() { m_cached = {}; }
 
-    object::Process* m_frames[max_depth] {};
+    object::ProcessObject* m_frames[max_depth] {};
     u32 m_depth { 0 };
     StoreGate* m_gate { nullptr };
     CachedEndpoint m_cached;

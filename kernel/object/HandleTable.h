@@ -61,7 +61,7 @@ struct HandleEntry {
 
 // The set of tables that handles can move between, and the lock over them. References that
 // handles drop while the lock is held are released after it is let go: an object's destructor
-// (a Process closing its own table) may need the lock again. A slot waiting for that release is
+// (a ProcessObject closing its own table) may need the lock again. A slot waiting for that release is
 // not reused.
 class CapabilitySpace {
 public:

@@ -15,7 +15,7 @@
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/Endpoint.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
@@ -89,7 +89,7 @@ u64 (*volatile g_native)(u64) = native_target;
 
 class NativeEcho final : public object::CallTarget {
 public:
-    Result<object::CallWords> handle(object::Process&, const object::CallWords& message) override { return message; }
+    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override { return message; }
 };
 
 ErrorOr kernel_figures()
@@ -112,8 +112,8 @@ ErrorOr kernel_figures()
 
     auto& allocator = kernel_object_allocator();
     auto& space = kernel_capability_space();
-    auto client = TRY(object::Process::create(allocator, space, "bench-client"));
-    auto server = TRY(object::Process::create(allocator, space, "bench-server"));
+    auto client = TRY(object::ProcessObject::create(allocator, space, "bench-client"));
+    auto server = TRY(object::ProcessObject::create(allocator, space, "bench-server"));
     NativeEcho echo;
     auto endpoint = TRY(object::Endpoint::create(allocator, *server, echo));
     object::Handle handle = TRY(client->handles().install(*endpoint, object::Rights::Call));
@@ -188,10 +188,10 @@ ErrorOr kernel_figures()
 // The module pair from bench/ (not modules/, so init never starts them).
 struct BenchModule {
     StringView name;
-    ModuleManifest manifest;
+    ModuleEntry manifest;
 };
 
-Result<ModuleManifest> load_bench_module(const initrd::TarArchive& initrd, StringView name, StringView wasm_path, StringView manifest_path)
+Result<ModuleEntry> load_bench_module(const initrd::TarArchive& initrd, StringView name, StringView wasm_path, StringView manifest_path)
 {
     auto wasm = initrd.find(wasm_path);
     auto text = initrd.find(manifest_path);
@@ -203,19 +203,15 @@ Result<ModuleManifest> load_bench_module(const initrd::TarArchive& initrd, Strin
 ErrorOr module_figures(const initrd::TarArchive& initrd)
 {
     // Static: the processes keep views of the manifests until they end.
-    static ModuleManifest server, client;
+    static ModuleEntry server, client;
     server = TRY(load_bench_module(initrd, "ipc-echo", "bench/ipc-echo.wasm", "bench/ipc-echo.manifest"));
     client = TRY(load_bench_module(initrd, "ipc-bench", "bench/ipc-bench.wasm", "bench/ipc-bench.manifest"));
     Process* processes[2] {};
-    ModuleManifest* manifests[2] = { &server, &client };
+    ModuleEntry* manifests[2] = { &server, &client };
     StringView argv[2][2] = { { "ipc-echo", {} }, { "ipc-bench", "2000" } };
     for (usize i = 0; i < 2; ++i) {
-        ProcessSpec spec;
-        spec.name = manifests[i]->name_view();
-        spec.module_bytes = manifests[i]->module_bytes;
+        ProcessSpec spec = ProcessSpec::from(*manifests[i], 0);
         spec.arguments = Span<const StringView>(argv[i], i == 0 ? 1 : 2);
-        spec.manifest = manifests[i];
-        spec.may_use_console = manifests[i]->console; // the manifest's `console` capability
         auto process = Process::spawn(spec);
         if (process.is_error()) {
             if (i == 1) {

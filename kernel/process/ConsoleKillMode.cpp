@@ -7,7 +7,7 @@
 // console, so the log shows readline's "waiting" line before the kill.
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
@@ -55,14 +55,9 @@ bool kill_round(StringView wait_kind)
         println("console-kill: FAIL the initrd has no readline module");
         return false;
     }
-    const ModuleManifest& manifest = global_modules().at(*index);
     StringView arguments[] = { "readline", "--wait", wait_kind };
-    ProcessSpec spec;
-    spec.name = manifest.name_view();
-    spec.module_bytes = manifest.module_bytes;
+    ProcessSpec spec = ProcessSpec::from(global_modules().at(*index), static_cast<u32>(*index));
     spec.arguments = arguments;
-    spec.module_index = static_cast<u32>(*index);
-    spec.may_use_console = manifest.console;
     auto target = Process::spawn(spec);
     if (target.is_error()) {
         println("console-kill: FAIL cannot start readline: {}", target.error().reason);

@@ -3,7 +3,7 @@
 // exit status (a trapped or killed init is status 3).
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Format.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 
@@ -23,28 +23,7 @@ Optional<u8> run_init_mode(const initrd::TarArchive& initrd)
         println("athanor: no modules/init.wasm + init.manifest in the initrd: nothing to start");
         return none;
     }
-    const ModuleManifest& manifest = modules.at(*init_index);
-    FixedVector<StringView, 32> argv;
-    StringView line = manifest.argument_line();
-    usize start = 0;
-    for (usize i = 0; i <= line.length(); ++i) {
-        if (i < line.length() && line[i] != ' ')
-            continue;
-        if (i > start)
-            (void)argv.try_append(line.substring(start, i - start));
-        start = i + 1;
-    }
-    ProcessSpec spec;
-    spec.name = manifest.name_view();
-    spec.module_bytes = manifest.module_bytes;
-    spec.arguments = argv.span();
-    spec.priority = manifest.priority;
-    spec.cpu_limit_ns = manifest.cpu_limit_ns;
-    spec.may_supervise = manifest.may_supervise;
-    spec.may_use_serial_port = manifest.serial_port;
-    spec.may_use_console = manifest.console;
-    spec.module_index = static_cast<u32>(*init_index);
-    auto init = Process::spawn(spec);
+    auto init = Process::spawn(ProcessSpec::from(modules.at(*init_index), static_cast<u32>(*init_index)));
     if (init.is_error()) {
         println("athanor: init: {} ({})", init.error().reason, error_code_name(init.error().code));
         return status_init_failed;

@@ -8,7 +8,7 @@
 // round: the waiting caller itself is killed and ends at once (then ipc-echo is killed).
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
@@ -74,15 +74,13 @@ Result<Process*> spawn_module(StringView name, Span<const StringView> arguments)
     auto index = global_modules().find(name);
     if (!index.has_value())
         return Error::from(ErrorCode::NotFound, "the initrd lacks a module this test needs");
-    const ModuleManifest& manifest = global_modules().at(*index);
-    ProcessSpec spec;
-    spec.name = manifest.name_view();
-    spec.module_bytes = manifest.module_bytes;
+    const ModuleEntry& entry = global_modules().at(*index);
+    ProcessSpec spec = ProcessSpec::from(entry, static_cast<u32>(*index));
     spec.arguments = arguments;
-    spec.module_index = static_cast<u32>(*index);
     // No CPU limit (the manifest's cpu-limit-ms is not applied): the caller's watchdog would end
     // the call before the server's kill does.
-    allow_console(spec, manifest.console);
+    spec.cpu_limit_ns = 0;
+    allow_console(spec, entry.manifest.console);
     return Process::spawn(spec);
 }
 

@@ -4,7 +4,7 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/process/ConsoleStream.h>
 #include <kernel/platform/kernel/KernelWait.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
 #include <kernel/sys/Azoth.h>
@@ -81,14 +81,47 @@ StringView ExitStatus::reason_view() const
     return StringView(reason, length);
 }
 
+ProcessSpec ProcessSpec::from(const ModuleEntry& entry, u32 module_index, Process* parent)
+{
+    const object::Manifest& manifest = entry.manifest;
+    ProcessSpec spec;
+    spec.name = entry.name_view();
+    spec.module_bytes = entry.module_bytes;
+    spec.argument_line = entry.argument_line();
+    spec.cpu_limit_ns = manifest.cpu_limit_ns;
+    spec.priority = manifest.priority;
+    spec.parent = parent;
+    spec.may_supervise = manifest.supervisor;
+    spec.may_use_serial_port = manifest.serial_port;
+    spec.may_use_console = manifest.console;
+    spec.module_index = module_index;
+    spec.manifest = &entry;
+    return spec;
+}
+
 ErrorOr Process::copy_strings(const ProcessSpec& spec)
 {
+    // argv from the spec's list, or split at spaces from its argument line.
+    FixedVector<StringView, max_arguments> split;
+    Span<const StringView> arguments = spec.arguments;
+    if (arguments.is_empty() && !spec.argument_line.is_empty()) {
+        StringView line = spec.argument_line;
+        usize start = 0;
+        for (usize i = 0; i <= line.length(); ++i) {
+            if (i < line.length() && line[i] != ' ')
+                continue;
+            if (i > start && split.try_append(line.substring(start, i - start)).is_error())
+                return Error::from(ErrorCode::InvalidArgument, "more than 32 arguments");
+            start = i + 1;
+        }
+        arguments = split.span();
+    }
     usize bytes = 0;
-    for (auto& argument : spec.arguments)
+    for (auto& argument : arguments)
         bytes += argument.length();
     for (auto& variable : spec.environment)
         bytes += variable.length();
-    usize views = spec.arguments.size() + spec.environment.size();
+    usize views = arguments.size() + spec.environment.size();
     m_string_storage = static_cast<char*>(TRY(kmalloc(bytes + views * sizeof(StringView) + 1)));
     auto* view_storage = reinterpret_cast<StringView*>(m_string_storage);
     char* cursor = m_string_storage + views * sizeof(StringView);
@@ -100,9 +133,9 @@ ErrorOr Process::copy_strings(const ProcessSpec& spec)
         return copied;
     };
     m_arguments = view_storage;
-    m_argument_count = spec.arguments.size();
-    for (usize i = 0; i < spec.arguments.size(); ++i)
-        new (&view_storage[i]) StringView(copy(spec.arguments[i]));
+    m_argument_count = arguments.size();
+    for (usize i = 0; i < arguments.size(); ++i)
+        new (&view_storage[i]) StringView(copy(arguments[i]));
     m_environment = view_storage + m_argument_count;
     m_environment_count = spec.environment.size();
     for (usize i = 0; i < spec.environment.size(); ++i)
@@ -146,12 +179,12 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     // Capabilities: a module of the initrd's table gets what its manifest names (ProcessIpc.h).
     IpcSpec ipc_spec { process->name(), {}, {} };
     auto& modules = global_modules();
-    const ModuleManifest* manifest = spec.manifest;
+    const ModuleEntry* manifest = spec.manifest;
     if (!manifest && spec.module_index < modules.size() && modules.at(spec.module_index).name_view() == spec.name)
         manifest = &modules.at(spec.module_index);
     if (manifest) {
-        ipc_spec.handles = manifest->handles.span();
-        ipc_spec.serves = manifest->serves;
+        ipc_spec.handles = manifest->manifest.handles.span();
+        ipc_spec.serves = manifest->manifest.serves;
     }
     object::ResourceLimits limits = default_resource_limits();
     if (manifest)

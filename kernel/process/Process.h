@@ -19,23 +19,15 @@
 
 namespace ath::process {
 
+struct ModuleEntry;
+
 struct ProcessSpec {
     StringView name;
     ReadonlyBytes module_bytes;          // copied by the engine
     Span<const StringView> arguments;    // argv including argv[0]; copied
+    StringView argument_line;            // used when `arguments` is empty: argv split at spaces (at most 32)
     Span<const StringView> environment;  // KEY=value; copied
-    u64 cpu_limit_ns { 0 };              // watchdog (0: none)
-    u8 priority { 4 };
-    u64 clock_granularity_ns { 1 };
-    class Process* parent { nullptr };   // notified (child_exited) when this process ends
-    bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
-    bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
-    bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr reach the console
-    u32 module_index { 0 };              // in global_modules(), reported to the parent
-    // Handles and `serves` come from this manifest; null: from global_modules() when the entry at
-    // module_index has this name (kernel/process/ProcessIpc.h).
-    const struct ModuleManifest* manifest { nullptr };
-};
+    u64 cpu_limit_ns { 0 };
 
 
 enum class ExitKind : u8 { Running, Exited, Trapped, Killed, Failed };
@@ -87,6 +79,7 @@ public:
 
     // Children (supervision). Numbers are the parent's own, 1-based.
     static constexpr usize max_children = 32;
+    static constexpr usize max_arguments = 32;
     bool may_supervise() const { return m_may_supervise; }
     bool may_use_serial_port() const { return m_may_use_serial_port; }
     bool may_use_console() const { return m_may_use_console; }

@@ -4,7 +4,7 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/HandleTable.h>
 #include <kernel/process/ConsoleStream.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
 #include <kernel/process/ProcessIpc.h>
@@ -45,7 +45,7 @@ namespace ath::sys::abi::azoth {
 using process::console_attached_to;
 using process::deadline_after;
 using process::global_modules;
-using process::ModuleManifest;
+using process::ModuleEntry;
 using process::Process;
 using process::ProcessSpec;
 
@@ -71,15 +71,15 @@ Result<Status> module_info(Process& process, u32 index, BytesOut name, Out<modul
     auto& modules = global_modules();
     if (index >= modules.size())
         return E_NOT_FOUND;
-    const ModuleManifest& manifest = modules.at(index);
+    const ModuleEntry& entry = modules.at(index);
     // Validate both destinations before writing either.
-    u32 name_length = static_cast<u32>(manifest.name_length);
+    u32 name_length = static_cast<u32>(entry.name_length);
     u32 name_copied = min(name.capacity(), name_length);
     TRY(name.prefix(name_copied));
     TRY(info.check());
-    module_info_t facts { name_length, static_cast<u32>(manifest.restart), manifest.max_restarts,
-        StringView(manifest.name_view()) == process.name() ? 1u : 0u };
-    TRY(name.write(ReadonlyBytes(reinterpret_cast<const u8*>(manifest.name), name_copied)));
+    module_info_t facts { name_length, static_cast<u32>(entry.manifest.restart), entry.manifest.max_restarts,
+        entry.name_view() == process.name() ? 1u : 0u };
+    TRY(name.write(ReadonlyBytes(reinterpret_cast<const u8*>(entry.name), name_copied)));
     TRY(info.write(facts));
     return OK;
 }
@@ -91,29 +91,7 @@ Result<Status> spawn(Process& parent, u32 index, Out<u32> child_out)
     auto& modules = global_modules();
     if (index >= modules.size())
         return E_NOT_FOUND;
-    const ModuleManifest& manifest = modules.at(index);
-    FixedVector<StringView, 32> argv;
-    StringView line = manifest.argument_line();
-    usize start = 0;
-    for (usize i = 0; i <= line.length(); ++i) {
-        if (i < line.length() && line[i] != ' ')
-            continue;
-        if (i > start && argv.try_append(line.substring(start, i - start)).is_error())
-            return E_INVALID_ARGUMENT;
-        start = i + 1;
-    }
-    ProcessSpec spec;
-    spec.name = manifest.name_view();
-    spec.module_bytes = manifest.module_bytes;
-    spec.arguments = argv.span();
-    spec.cpu_limit_ns = manifest.cpu_limit_ns;
-    spec.priority = manifest.priority;
-    spec.parent = &parent;
-    spec.may_supervise = manifest.may_supervise;
-    spec.may_use_serial_port = manifest.serial_port;
-    spec.may_use_console = manifest.console;
-    spec.module_index = index;
-    auto spawned = Process::spawn(spec);
+    auto spawned = Process::spawn(ProcessSpec::from(modules.at(index), index, &parent));
     // A module that does not validate is malformed for the caller (the table's translation would
     // say E_INVALID_STATE, which is about the state of an object).
     if (spawned.is_error() && spawned.error().code == ErrorCode::Invalid)
@@ -170,7 +148,7 @@ Result<Status> console_attach(Process& process, Handle output_event, u32 output_
     if (output_bits == 0)
         return E_INVALID_ARGUMENT;
     // The event the stream signals when output is queued: one the caller may signal itself.
-    object::Process* table_owner = process.ipc().object();
+    object::ProcessObject* table_owner = process.ipc().object();
     if (!table_owner)
         return E_BAD_HANDLE;
     auto event = TRY(table_owner->handles().lookup<object::Event>(output_event, object::Rights::Write));

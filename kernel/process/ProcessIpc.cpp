@@ -1,3 +1,4 @@
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/lib/Placement.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/platform/kernel/KernelWait.h>
@@ -29,7 +30,7 @@ constexpr usize max_processes = 64;
 struct KernelIpc {
     KernelObjectAllocator allocator;
     CapabilitySpace space;
-    RefPtr<object::Process> kernel; // the kernel's own table: what it publishes
+    RefPtr<object::ProcessObject> kernel; // the kernel's own table: what it publishes
     ObjectDirectory directory;
     ProcessIpc* processes[max_processes] {};
 };
@@ -41,7 +42,7 @@ KernelIpc& kernel_ipc()
 {
     if (!g_ipc) {
         g_ipc = new (g_storage) KernelIpc();
-        auto kernel = object::Process::create(g_ipc->allocator, g_ipc->space, "kernel");
+        auto kernel = object::ProcessObject::create(g_ipc->allocator, g_ipc->space, "kernel");
         VERIFY(!kernel.is_error()); // at boot, with an empty heap behind it
         g_ipc->kernel = kernel.release_value();
         // The console UART's registers and interrupt line, for a driver's manifest (kernel/platform/kernel/KernelDevices.h).
@@ -50,7 +51,7 @@ KernelIpc& kernel_ipc()
     return *g_ipc;
 }
 
-ProcessIpc* find_ipc(object::Process& process)
+ProcessIpc* find_ipc(object::ProcessObject& process)
 {
     for (auto* ipc : kernel_ipc().processes) {
         if (ipc && ipc->object() == &process)
@@ -76,7 +77,7 @@ void set_state(StoreWaiter& waiter, u32 state)
 // The thread that holds `store` now: the one with it on its call stack above the root (a
 // migrating call runs in it), the one it was just handed to, or else its own thread (at its
 // root) unless that thread is itself queued for it. Null when nobody does.
-ProcessIpc* holder_of(object::Process& store)
+ProcessIpc* holder_of(object::ProcessObject& store)
 {
     ProcessIpc* owner = find_ipc(store);
     if (owner && owner->store_queue().handed)
@@ -97,9 +98,9 @@ ProcessIpc* holder_of(object::Process& store)
 
 // The deadlock rule: `me` may wait for `store` unless its holder is `me` or waits, directly or
 // through a chain of holders, for a Store `me` holds.
-bool would_close_a_cycle(ProcessIpc& me, object::Process& store)
+bool would_close_a_cycle(ProcessIpc& me, object::ProcessObject& store)
 {
-    object::Process* wanted = &store;
+    object::ProcessObject* wanted = &store;
     for (usize step = 0; step <= max_processes; ++step) {
         ProcessIpc* holder = holder_of(*wanted);
         if (!holder)
@@ -113,7 +114,7 @@ bool would_close_a_cycle(ProcessIpc& me, object::Process& store)
     return true; // longer than any chain can be: refuse rather than risk it
 }
 
-void remove_waiter(StoreQueue& queue, object::Process& store, StoreWaiter& waiter)
+void remove_waiter(StoreQueue& queue, object::ProcessObject& store, StoreWaiter& waiter)
 {
     StoreWaiter* previous = nullptr;
     for (StoreWaiter* entry = queue.head; entry; previous = entry, entry = entry->next) {
@@ -135,7 +136,7 @@ void remove_waiter(StoreQueue& queue, object::Process& store, StoreWaiter& waite
 // Queues `me` for `store` (owned by `owner`) and waits until it is handed over. Interruptible
 // waits end when this thread is being killed (Busy) or the server refuses calls (NotFound);
 // every wait ends when the server ends (NotFound).
-ErrorOr queue_and_wait(ProcessIpc& owner, object::Process& store, ProcessIpc& me, bool interruptible)
+ErrorOr queue_and_wait(ProcessIpc& owner, object::ProcessObject& store, ProcessIpc& me, bool interruptible)
 {
     StoreQueue& queue = owner.store_queue();
     StoreWaiter waiter;
@@ -180,7 +181,7 @@ ErrorOr queue_and_wait(ProcessIpc& owner, object::Process& store, ProcessIpc& me
 }
 
 // Hands `store` to its first waiter (it stays held), or frees it when nobody waits.
-void hand_over_store(object::Process& store)
+void hand_over_store(object::ProcessObject& store)
 {
     ProcessIpc* owner = find_ipc(store);
     StoreWaiter* next = owner ? owner->store_queue().head : nullptr;
@@ -200,7 +201,7 @@ void hand_over_store(object::Process& store)
 
 // Takes `root`'s Store back for its own thread (not interruptibly: a thread must hold its Store
 // before it may unwind), in turn with the callers queued for it.
-void take_own_store(object::Process& root)
+void take_own_store(object::ProcessObject& root)
 {
     if (!root.is_in_call()) {
         root.set_in_call(true);
@@ -214,7 +215,7 @@ void take_own_store(object::Process& root)
 
 class KernelStoreGate final : public ipc::StoreGate {
 public:
-    ErrorOr wait_turn(object::Process& server, ipc::CallStack& calls) override
+    ErrorOr wait_turn(object::ProcessObject& server, ipc::CallStack& calls) override
     {
         Process* running = Process::current();
         if (!running || &running->ipc().calls() != &calls)
@@ -235,7 +236,7 @@ public:
         return {};
     }
 
-    void hand_over(object::Process& server) override { hand_over_store(server); }
+    void hand_over(object::ProcessObject& server) override { hand_over_store(server); }
 };
 
 KernelStoreGate g_gate;
@@ -249,7 +250,7 @@ public:
         return running->ipc().calls();
     }
 
-    void release_store(object::Process& root) override
+    void release_store(object::ProcessObject& root) override
     {
         if (root.has_store_waiters())
             hand_over_store(root);
@@ -257,9 +258,9 @@ public:
             root.set_in_call(false);
     }
 
-    void reacquire_store(object::Process& root) override { take_own_store(root); }
+    void reacquire_store(object::ProcessObject& root) override { take_own_store(root); }
 
-    Result<Handle> regrant(object::Process& process, StringView name) override
+    Result<Handle> regrant(object::ProcessObject& process, StringView name) override
     {
         ProcessIpc* ipc = find_ipc(process);
         if (!ipc)
@@ -310,7 +311,7 @@ StringView process_object_name(StringView name)
         base = base.substring(0, base.length() - 5);
     if (base.is_empty())
         return "module";
-    return base.substring(0, min(base.length(), object::Process::max_name_length));
+    return base.substring(0, min(base.length(), object::ProcessObject::max_name_length));
 }
 
 } // namespace
@@ -320,7 +321,7 @@ Process* process_in_control()
     Process* running = Process::current();
     if (!running)
         return nullptr;
-    object::Process* innermost = running->ipc().calls().current();
+    object::ProcessObject* innermost = running->ipc().calls().current();
     if (innermost && innermost != running->ipc().object()) {
         if (ProcessIpc* server = find_ipc(*innermost); server && server->owner())
             return server->owner();
@@ -328,7 +329,7 @@ Process* process_in_control()
     return running;
 }
 
-void interrupt_waits_in(object::Process& store)
+void interrupt_waits_in(object::ProcessObject& store)
 {
     for (auto* ipc : kernel_ipc().processes) {
         if (!ipc || !ipc->owner() || !ipc->owner()->thread())
@@ -368,7 +369,7 @@ ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
     if (spec.handles.size() > Manifest::max_handles)
         return Error::from(ErrorCode::InvalidArgument, "too many manifest handles");
     StringView object_name = process_object_name(spec.name);
-    auto object = TRY(object::Process::create(state.allocator, state.space, object_name));
+    auto object = TRY(object::ProcessObject::create(state.allocator, state.space, object_name));
     m_calls.set_gate(&g_gate);
 
     // Every line is checked before anything is installed; unpublished names wait for handle_find.

@@ -3,8 +3,8 @@
 // Capabilities and IPC for booted processes (docs/ipc.md, "Booted processes").
 //
 // One kernel CapabilitySpace holds every process's handle table. The kernel keeps its own table
-// (a kernel object::Process) and an ObjectDirectory of what it publishes: every process's
-// object::Process under its module name (while it runs) and every server's Endpoint under the
+// (a kernel object::ProcessObject) and an ObjectDirectory of what it publishes: every process's
+// object::ProcessObject under its module name (while it runs) and every server's Endpoint under the
 // name its manifest `serves` (once its instance exports azoth_handle). A process gets the handles
 // its manifest's `handle` lines name when it is spawned, narrowed to the rights the line lists
 // (children of the kernel's handle); a line whose object is not published yet, or whose handle
@@ -25,7 +25,7 @@
 // it again (handle_find gets the new one).
 #include <kernel/ipc/Call.h>
 #include <kernel/lib/FixedVector.h>
-#include <kernel/object/Manifest.h>
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/sys/Azoth.h>
 
 namespace ath::process {
@@ -39,7 +39,7 @@ object::CapabilitySpace& kernel_capability_space();
 // `store`'s process is being killed: wakes every thread whose wait the stop rule now ends (those
 // running a migrating call in `store`, whatever they are blocked in: Threads.h must_stop_waiting)
 // and every caller queued for `store` (it leaves with E_NOT_FOUND). Other threads are not woken.
-void interrupt_waits_in(object::Process& store);
+void interrupt_waits_in(object::ProcessObject& store);
 
 // The running process whose Store this thread is executing in: the innermost frame of its call
 // stack (a server's handler on a client's thread is the server), else the thread's own process.
@@ -52,7 +52,7 @@ struct IpcSpec {
     StringView serves;                                 // empty: serves nothing
 };
 
-// One process's side: its object::Process, its azoth context while its Store lives, and the call
+// One process's side: its object::ProcessObject, its azoth context while its Store lives, and the call
 // stack of its thread.
 class ProcessIpc {
 public:
@@ -78,7 +78,7 @@ public:
     void end();
 
     ipc::CallStack& calls() { return m_calls; }
-    object::Process* object() const { return m_object.get(); }
+    object::ProcessObject* object() const { return m_object.get(); }
     Process* owner() const { return m_owner; }
     StringView serves() const { return StringView(m_serves, m_serves_length); }
     Span<const object::ManifestHandle> manifest_handles() const { return m_handles.span(); }
@@ -98,14 +98,14 @@ public:
     };
     StoreQueue& store_queue() { return m_queue; }
     // This process's thread, as a waiter: the Store it waits for (null: none).
-    object::Process* waiting_for() const { return m_waiting_for; }
-    void set_waiting_for(object::Process* store) { m_waiting_for = store; }
+    object::ProcessObject* waiting_for() const { return m_waiting_for; }
+    void set_waiting_for(object::ProcessObject* store) { m_waiting_for = store; }
 
 private:
     void withdraw();
 
     Process* m_owner { nullptr };
-    object::RefPtr<object::Process> m_object;
+    object::RefPtr<object::ProcessObject> m_object;
     object::Handle m_published_process { object::invalid_handle };
     object::Handle m_published_endpoint { object::invalid_handle };
     char m_name[object::Manifest::max_name_length + 1] {};
@@ -119,7 +119,7 @@ private:
     sys::AzothContext* m_context { nullptr };
     ipc::CallStack m_calls;
     StoreQueue m_queue;
-    object::Process* m_waiting_for { nullptr };
+    object::ProcessObject* m_waiting_for { nullptr };
 };
 
 } // namespace ath::process

@@ -41,7 +41,7 @@ public:
 
 private:
     AzothHost* m_host;
-    Process& m_process;
+    ProcessObject& m_process;
     bool m_released { false };
 };
 
@@ -74,7 +74,7 @@ Result<Status> handle_transfer(AzothContext& context, Handle handle, Handle proc
     if (mode > 1)
         return E_INVALID_ARGUMENT;
     TRY(handle_out.check());
-    auto target = TRY(handles_of(context).lookup<Process>(process, Rights::Write));
+    auto target = TRY(handles_of(context).lookup<ProcessObject>(process, Rights::Write));
     if (target.object->is_terminated())
         return E_NOT_FOUND;
     Handle moved = TRY(handles_of(context).transfer(handle, target.object->handles(), static_cast<Rights>(rights_mask),
@@ -243,16 +243,16 @@ using namespace object;
 using wasm::Value;
 using wasm::ValueType;
 
-AzothContext::AzothContext(AzothEnvironment& environment, RefPtr<Process> process) : m_environment(environment), m_process(move(process)) { }
+AzothContext::AzothContext(AzothEnvironment& environment, RefPtr<ProcessObject> process) : m_environment(environment), m_process(move(process)) { }
 
 AzothContext::~AzothContext() { m_process->terminate(); }
 
 Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, StringView process_name)
 {
-    return create(environment, TRY(Process::create(environment.allocator, environment.space, process_name)));
+    return create(environment, TRY(ProcessObject::create(environment.allocator, environment.space, process_name)));
 }
 
-Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, RefPtr<Process> process)
+Result<AzothContext*> AzothContext::create(AzothEnvironment& environment, RefPtr<ProcessObject> process)
 {
     if (!process || &process->handles().space() != &environment.space)
         return Error::from(ErrorCode::InvalidArgument, "process belongs to another capability space");
@@ -356,14 +356,14 @@ Result<Handle> AzothContext::find_handle(StringView name)
     return Error::from(ErrorCode::NotFound, "no handle of that name");
 }
 
-Result<CallWords> AzothContext::handle(Process& server, const CallWords& message)
+Result<CallWords> AzothContext::handle(ProcessObject& server, const CallWords& message)
 {
     CallWords reply;
     TRY(handle_into(server, message, reply));
     return reply;
 }
 
-ErrorOr AzothContext::handle_into(Process&, const CallWords& message, CallWords& reply)
+ErrorOr AzothContext::handle_into(ProcessObject&, const CallWords& message, CallWords& reply)
 {
     // attach_instance checked the handler's type: (i64 x4) -> i64 or (i64 x4) -> (i64 x4).
     reply = CallWords {};

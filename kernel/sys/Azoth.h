@@ -2,7 +2,7 @@
 
 // The `azoth` import module: handles, synchronous calls, regions, events and channels for Wasm
 // modules. The functions are listed once in abi/azoth.def; sdk/include/azoth.h is generated from
-// the same table. One AzothContext per module instance: it owns the instance's Process (handle
+// the same table. One AzothContext per module instance: it owns the instance's ProcessObject (handle
 // table, mappings) and answers the instance's "azoth" imports.
 //
 // Life cycle: AzothContext::create(environment, name) -> link the module's imports with
@@ -62,13 +62,13 @@ public:
     virtual ipc::CallStack& current_calls() = 0;
     // `root` (the process this thread runs) is about to block in a host call: callers may now run
     // its handler on their threads (its Store is idle below the blocked call).
-    virtual void release_store(object::Process& root) = 0;
+    virtual void release_store(object::ProcessObject& root) = 0;
     // ... and wants its Store back: waits, not interruptibly, until no caller runs in it.
-    virtual void reacquire_store(object::Process& root) = 0;
+    virtual void reacquire_store(object::ProcessObject& root) = 0;
     // The handle `process`'s manifest names `name`, granted again from the kernel's directory
     // (its earlier one was closed, revoked or names a server that has ended). NotFound when
     // the manifest does not name it or nothing is published under it.
-    virtual Result<object::Handle> regrant(object::Process& process, StringView name) = 0;
+    virtual Result<object::Handle> regrant(object::ProcessObject& process, StringView name) = 0;
 
 protected:
     ~AzothHost() = default;
@@ -94,10 +94,10 @@ class AzothContext final : private object::CallTarget, private object::LinearMem
 public:
     static Result<AzothContext*> create(AzothEnvironment& environment, StringView process_name);
     // For a process object the embedder made earlier (booted: at spawn, to grant its handles).
-    static Result<AzothContext*> create(AzothEnvironment& environment, object::RefPtr<object::Process> process);
+    static Result<AzothContext*> create(AzothEnvironment& environment, object::RefPtr<object::ProcessObject> process);
     static void destroy(AzothContext* context);
 
-    object::Process& process() { return *m_process; }
+    object::ProcessObject& process() { return *m_process; }
     AzothEnvironment& environment() { return m_environment; }
 
     // The host function for azoth.`field`; Unlinkable for an unknown field or a wrong type.
@@ -125,12 +125,12 @@ public:
     // granted again. NotFound when the name is unknown.
     Result<object::Handle> find_handle(StringView name);
 
-    AzothContext(AzothEnvironment& environment, object::RefPtr<object::Process> process);
+    AzothContext(AzothEnvironment& environment, object::RefPtr<object::ProcessObject> process);
     ~AzothContext();
 
 private:
-    Result<object::CallWords> handle(object::Process& server, const object::CallWords& message) override;
-    ErrorOr handle_into(object::Process& server, const object::CallWords& message, object::CallWords& reply) override;
+    Result<object::CallWords> handle(object::ProcessObject& server, const object::CallWords& message) override;
+    ErrorOr handle_into(object::ProcessObject& server, const object::CallWords& message, object::CallWords& reply) override;
     Bytes linear_memory() override;
 
     static constexpr usize function_count = 0
@@ -138,7 +138,7 @@ private:
 #include <kernel/sys/abi/azoth.def>
         ;
     AzothEnvironment& m_environment;
-    object::RefPtr<object::Process> m_process;
+    object::RefPtr<object::ProcessObject> m_process;
     wasm::Memory* m_memory { nullptr };
     wasm::Function* m_handler { nullptr };
     bool m_handler_returns_four { false };

@@ -119,7 +119,7 @@ Result<Status> call_with_handle(AzothContext& context, Handle endpoint_handle, H
     HandleTable& handles = handles_of(context);
     // The checks CallStack::call makes, made first: after them the call cannot be refused.
     auto endpoint = TRY(handles.lookup<Endpoint>(endpoint_handle, Rights::Call));
-    Process& server = endpoint.object->server();
+    ProcessObject& server = endpoint.object->server();
     if (server.is_terminated())
         return E_NOT_FOUND;
     // Busy on this thread (re-entry), or anywhere without a StoreGate: refused. Busy on another

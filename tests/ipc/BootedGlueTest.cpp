@@ -7,7 +7,7 @@
 #include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
 #include <kernel/object/Event.h>
-#include <kernel/object/Manifest.h>
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/sys/Azoth.h>
 #include <kernel/platform/hosted/HostedSupport.h>
 
@@ -85,8 +85,8 @@ struct DirectoryTest : ::testing::Test {
 
 TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
 {
-    auto kernel = Process::create(allocator, space, "kernel").release_value();
-    auto app = Process::create(allocator, space, "app").release_value();
+    auto kernel = ProcessObject::create(allocator, space, "kernel").release_value();
+    auto app = ProcessObject::create(allocator, space, "app").release_value();
     auto event = Event::create(allocator, waiting).release_value();
     Handle published = kernel->handles().install(*event, Rights::All).release_value();
     ObjectDirectory directory;
@@ -119,10 +119,10 @@ TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
 TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
 {
     struct Echo final : CallTarget {
-        Result<CallWords> handle(Process&, const CallWords& message) override { return message; }
+        Result<CallWords> handle(ProcessObject&, const CallWords& message) override { return message; }
     } echo;
     struct Gate final : ipc::StoreGate {
-        ErrorOr wait_turn(Process& server, ipc::CallStack&) override
+        ErrorOr wait_turn(ProcessObject& server, ipc::CallStack&) override
         {
             ++waits;
             if (refuse)
@@ -131,7 +131,7 @@ TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
                 server.set_store_waiters(true); // a third thread queued behind us meanwhile
             return {};
         }
-        void hand_over(Process& server) override
+        void hand_over(ProcessObject& server) override
         {
             ++hand_overs;
             EXPECT_TRUE(server.is_in_call()); // still held: the next waiter gets it
@@ -141,8 +141,8 @@ TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
         bool refuse { false };
         bool another_waiter { false };
     } gate;
-    auto client = Process::create(allocator, space, "client").release_value();
-    auto server = Process::create(allocator, space, "server").release_value();
+    auto client = ProcessObject::create(allocator, space, "client").release_value();
+    auto server = ProcessObject::create(allocator, space, "server").release_value();
     auto endpoint = Endpoint::create(allocator, *server, echo).release_value();
     Handle handle = client->handles().install(*endpoint, Rights::Call).release_value();
     Handle to_self = client->handles().install(*Endpoint::create(allocator, *client, echo).release_value(), Rights::Call).release_value();

@@ -158,7 +158,7 @@ struct NativeServer final : CallTarget {
     bool trap { false };
     u32 calls { 0 };
 
-    Result<CallWords> handle(Process&, const CallWords& message) override
+    Result<CallWords> handle(ProcessObject&, const CallWords& message) override
     {
         ++calls;
         if (trap)
@@ -181,12 +181,12 @@ struct CallStackTest : ::testing::Test {
     test_support::CountingAllocator allocator;
     CapabilitySpace space;
     CallStack stack;
-    RefPtr<Process> client = Process::create(allocator, space, "client").release_value();
-    RefPtr<Process> a = Process::create(allocator, space, "a").release_value();
-    RefPtr<Process> b = Process::create(allocator, space, "b").release_value();
+    RefPtr<ProcessObject> client = ProcessObject::create(allocator, space, "client").release_value();
+    RefPtr<ProcessObject> a = ProcessObject::create(allocator, space, "a").release_value();
+    RefPtr<ProcessObject> b = ProcessObject::create(allocator, space, "b").release_value();
     NativeServer server_a, server_b;
 
-    Handle connect(Process& from, Process& to, CallTarget& target, Rights rights = Rights::Call)
+    Handle connect(ProcessObject& from, ProcessObject& to, CallTarget& target, Rights rights = Rights::Call)
     {
         auto endpoint = Endpoint::create(allocator, to, target).release_value();
         return from.handles().install(*endpoint, rights).release_value();
@@ -275,8 +275,8 @@ TEST_F(CallStackTest, CachedEndpointFollowsCloseRevokeAndNarrowing)
 
     // The same handle number in another table is another handle: after the server's own call
     // through its number has filled the cache, the caller's equal number must not hit it.
-    auto p1 = Process::create(allocator, space, "p1").release_value();
-    auto p2 = Process::create(allocator, space, "p2").release_value();
+    auto p1 = ProcessObject::create(allocator, space, "p1").release_value();
+    auto p2 = ProcessObject::create(allocator, space, "p2").release_value();
     NativeServer forwarding;
     Handle to_p2 = connect(*p1, *p2, forwarding);
     Handle read_only = connect(*p1, *b, server_b, Rights::Read);
@@ -309,11 +309,11 @@ TEST_F(CallStackTest, CacheKeepsNoEndpointAliveAfterTheRun)
 // that takes over the cache: the endpoint (and the server) must stay alive until the call returns.
 struct ClosingServer final : CallTarget {
     CallStack* stack { nullptr };
-    Process* caller { nullptr };
+    ProcessObject* caller { nullptr };
     Handle close_this { invalid_handle };
     Handle nested { invalid_handle };
 
-    Result<CallWords> handle(Process&, const CallWords&) override
+    Result<CallWords> handle(ProcessObject&, const CallWords&) override
     {
         EXPECT_FALSE(caller->handles().close(close_this).is_error());
         auto reply = stack->call(nested, CallWords { { 1, 2, 3, 4 } });
@@ -372,8 +372,8 @@ TEST(HostedRegion, RevocationRacingWithMapAndUnmapLeavesNothingMapped)
     CapabilitySpace space;
     auto memory = hosted::LinearMemoryReservation::create(1 << 20).release_value();
     ASSERT_FALSE(memory.commit(1 << 20).is_error());
-    auto owner = Process::create(allocator, space, "owner").release_value();
-    auto user = Process::create(allocator, space, "user").release_value();
+    auto owner = ProcessObject::create(allocator, space, "owner").release_value();
+    auto user = ProcessObject::create(allocator, space, "user").release_value();
     user->attach_memory(&memory, &mapper);
     auto region = Region::create(allocator, mapper, 65536).release_value();
     region->kernel_bytes()[0] = 0x42;

@@ -2,7 +2,7 @@
 // handles, trapping servers, nesting and re-entry, hostile pointers, least privilege.
 #include "ModuleHarness.h"
 
-#include <kernel/object/Manifest.h>
+#include <kernel/object/ObjectDirectory.h>
 
 #include <gtest/gtest.h>
 
@@ -184,7 +184,7 @@ TEST_F(ModuleCallTest, TransferThroughTheAbiNeedsTransferAndAProcessHandle)
 TEST_F(ModuleCallTest, ManifestGrantsAreTheOnlyWayInAndEndWithTheLease)
 {
     // The supervisor owns the endpoint, publishes it, and grants it to modules by manifest.
-    auto supervisor = Process::create(harness.objects, harness.space, "init").release_value();
+    auto supervisor = ProcessObject::create(harness.objects, harness.space, "init").release_value();
     auto endpoint = server.context->create_endpoint().release_value();
     Handle owned = supervisor->handles().install(*endpoint, Rights::All).release_value();
     Handle lease = supervisor->handles().derive(owned, Rights::Call | Rights::Transfer | Rights::Revoke).release_value();

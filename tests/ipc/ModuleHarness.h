@@ -17,7 +17,7 @@ namespace ath::ipc_test {
 struct Loaded {
     sys::AzothContext* context { nullptr };
     wasm::Instance* instance { nullptr };
-    object::Process& process() const { return context->process(); }
+    object::ProcessObject& process() const { return context->process(); }
 };
 
 class ModuleHarness {

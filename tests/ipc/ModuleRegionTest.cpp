@@ -87,7 +87,7 @@ TEST_F(ModuleRegionTest, RevokeUnmapsEverythingDerivedAtOnce)
 {
     // The owner (this test, as the supervisor) leases the region to both modules through one
     // derived handle; revoking it unmaps the region from both.
-    auto owner = Process::create(harness.objects, harness.space, "owner").release_value();
+    auto owner = ProcessObject::create(harness.objects, harness.space, "owner").release_value();
     Handle root = owner->handles().install(*region, Rights::All).release_value();
     Handle lease = owner->handles().derive(root, Rights::Read | Rights::Write | Rights::Map | Rights::Transfer | Rights::Revoke).release_value();
     Handle in_client = owner->handles().transfer(lease, client.process().handles(), Rights::Read | Rights::Write | Rights::Map, TransferMode::Copy).release_value();

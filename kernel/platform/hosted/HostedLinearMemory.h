@@ -15,7 +15,7 @@
 // goes to the previous handler (ASan's report, or the default: the process dies). See docs/ipc.md.
 #include <kernel/lib/Result.h>
 #include <kernel/object/PageMapper.h>
-#include <kernel/object/Process.h>
+#include <kernel/object/ProcessObject.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::hosted {

@@ -1,3 +1,4 @@
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/sys/AzothDevice.h>

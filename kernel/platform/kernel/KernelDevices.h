@@ -5,7 +5,7 @@
 // queue the timer tick drives.
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
-#include <kernel/object/Manifest.h>
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/object/Timer.h>
 
 namespace ath::sys {

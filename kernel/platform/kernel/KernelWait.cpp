@@ -1,6 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/platform/kernel/KernelWait.h>
-#include <kernel/process/Process.h>
+#include <kernel/process/ProcessObject.h>
 #include <kernel/process/Threads.h>
 
 namespace ath::process {
@@ -20,13 +20,13 @@ sched::WaitQueue& bucket_for(const u32* word)
 
 bool current_store_is_dying()
 {
-    Process* running = Process::current();
+    ProcessObject* running = ProcessObject::current();
     if (!running)
         return false;
     ipc::CallStack& calls = running->ipc().calls();
     // Frame 0 is the thread's own process: its kill is the thread's kill request.
     for (u32 i = 1; i < calls.depth(); ++i) {
-        object::Process* store = calls.frame(i);
+        object::ProcessObject* store = calls.frame(i);
         if (store && store->refuses_calls())
             return true;
     }
@@ -35,10 +35,10 @@ bool current_store_is_dying()
 
 bool innermost_store_is_dying()
 {
-    Process* running = Process::current();
+    ProcessObject* running = ProcessObject::current();
     if (!running)
         return false;
-    object::Process* innermost = running->ipc().calls().current();
+    object::ProcessObject* innermost = running->ipc().calls().current();
     return innermost && innermost != running->ipc().object() && innermost->refuses_calls();
 }
 

@@ -1,9 +1,10 @@
 // Device, Irq and Timer objects on the real machine: the console UART's transmit-empty interrupt
 // travels device -> interrupt controller -> Irq object -> Event bits, the line stays masked until
 // the ack, and the kernel timer queue fires on the real clock.
+#include <kernel/object/ObjectDirectory.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/selftest/SelfTest.h>
-#include <kernel/object/Process.h>
+#include <kernel/object/ProcessObject.h>
 #include <kernel/platform/kernel/KernelDevices.h>
 
 namespace ath {
@@ -131,8 +132,8 @@ ATH_SELFTEST(device_objects_granted_by_manifest_drive_the_uart)
 {
     auto& allocator = sys::kernel_object_allocator();
     object::CapabilitySpace space;
-    auto kernel = TRY(object::Process::create(allocator, space, "kernel"));
-    auto driver = TRY(object::Process::create(allocator, space, "uart-driver"));
+    auto kernel = TRY(object::ProcessObject::create(allocator, space, "kernel"));
+    auto driver = TRY(object::ProcessObject::create(allocator, space, "uart-driver"));
     object::ObjectDirectory directory;
     TRY(sys::publish_console_uart(allocator, kernel->handles(), directory));
     auto manifest = TRY(object::Manifest::parse("name = uart-driver\nhandle = device:uart:read+write\nhandle = irq:uart-irq:write\n"));

@@ -1,7 +1,7 @@
-// Module manifests (kernel/process/Manifest.h): accepted keys, defaults, and clear errors.
+// Module manifests (kernel/process/ModuleTable.h): accepted keys, defaults, and clear errors.
 #include <gtest/gtest.h>
 
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 
 using namespace ath;
 using namespace ath::process;
@@ -12,10 +12,10 @@ TEST(Manifest, DefaultsWhenEmpty)
     ASSERT_FALSE(manifest.is_error());
     EXPECT_TRUE(manifest.value().name_view() == "hello");
     EXPECT_TRUE(manifest.value().argument_line() == "hello");
-    EXPECT_EQ(manifest.value().restart, RestartPolicy::Never);
-    EXPECT_EQ(manifest.value().max_restarts, 10u);
-    EXPECT_EQ(manifest.value().cpu_limit_ns, 0u);
-    EXPECT_FALSE(manifest.value().may_supervise);
+    EXPECT_EQ(manifest.value().manifest.restart, RestartPolicy::Never);
+    EXPECT_EQ(manifest.value().manifest.max_restarts, 10u);
+    EXPECT_EQ(manifest.value().manifest.cpu_limit_ns, 0u);
+    EXPECT_FALSE(manifest.value().manifest.supervisor);
 }
 
 TEST(Manifest, EveryKey)
@@ -26,12 +26,12 @@ TEST(Manifest, EveryKey)
         {});
     ASSERT_FALSE(manifest.is_error());
     EXPECT_TRUE(manifest.value().argument_line() == "init --backoff-ms 1");
-    EXPECT_EQ(manifest.value().restart, RestartPolicy::Always);
-    EXPECT_EQ(manifest.value().max_restarts, 1000u);
-    EXPECT_EQ(manifest.value().cpu_limit_ns, 20'000'000u);
-    EXPECT_EQ(manifest.value().priority, 2);
-    EXPECT_TRUE(manifest.value().may_supervise);
-    EXPECT_TRUE(manifest.value().console);
+    EXPECT_EQ(manifest.value().manifest.restart, RestartPolicy::Always);
+    EXPECT_EQ(manifest.value().manifest.max_restarts, 1000u);
+    EXPECT_EQ(manifest.value().manifest.cpu_limit_ns, 20'000'000u);
+    EXPECT_EQ(manifest.value().manifest.priority, 2);
+    EXPECT_TRUE(manifest.value().manifest.supervisor);
+    EXPECT_TRUE(manifest.value().manifest.console);
 }
 
 TEST(Manifest, ErrorsNameTheProblem)

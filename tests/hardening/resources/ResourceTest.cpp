@@ -12,7 +12,7 @@
 #include <kernel/object/Region.h>
 #include <kernel/object/ResourceAccount.h>
 #include <kernel/object/Timer.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 #include <kernel/platform/kernel/KernelAllocator.h>
 #include <kernel/wasm/Runtime.h>
 #include <kernel/platform/hosted/HostedSupport.h>

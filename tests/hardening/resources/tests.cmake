@@ -6,7 +6,7 @@ if(TARGET ath_wasm_hosted AND TARGET ath_hosted_objects AND TARGET ath_ipc AND T
     find_package(GTest REQUIRED)
     include(GoogleTest)
     add_executable(resource_tests ${resources_dir}/ResourceTest.cpp
-        ${PROJECT_SOURCE_DIR}/kernel/mm/HeapAllocator.cpp ${PROJECT_SOURCE_DIR}/kernel/process/Manifest.cpp)
+        ${PROJECT_SOURCE_DIR}/kernel/mm/HeapAllocator.cpp ${PROJECT_SOURCE_DIR}/kernel/process/ModuleTable.cpp)
     target_link_libraries(resource_tests PRIVATE ath_wasm_hosted ath_hosted_objects ath_ipc ath_object ath_initrd ath_hosted
         GTest::gtest GTest::gtest_main)
     # gtest_add_tests (names read from the source at configure time) so the test names are known

@@ -7,8 +7,8 @@
 #include <kernel/object/Device.h>
 #include <kernel/object/HandleTable.h>
 #include <kernel/object/Irq.h>
-#include <kernel/object/Manifest.h>
-#include <kernel/object/Process.h>
+#include <kernel/object/ObjectDirectory.h>
+#include <kernel/object/ProcessObject.h>
 #include <kernel/object/Timer.h>
 
 #include <cstring>
@@ -198,8 +198,8 @@ TEST_F(DeviceObjectsTest, RebindingMovesDeliveryToTheNewEvent)
 TEST_F(DeviceObjectsTest, ManifestsGrantDeviceAndIrqHandlesNarrowedAndRevocable)
 {
     CapabilitySpace space;
-    auto supervisor = Process::create(allocator, space, "init").release_value();
-    auto driver = Process::create(allocator, space, "uart").release_value();
+    auto supervisor = ProcessObject::create(allocator, space, "init").release_value();
+    auto driver = ProcessObject::create(allocator, space, "uart").release_value();
     auto device = Device::create(allocator, registers, uart()).release_value();
     auto irq = Irq::create(allocator, controller, 4).release_value();
     Rights publisher = Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive | Rights::Revoke;

@@ -224,7 +224,7 @@ TEST_F(HandleTableTest, ObjectsAreFreedWhenTheLastHandleGoes)
 
 TEST_F(HandleTableTest, ProcessHoldingAHandleToItselfIsFreedOnTerminate)
 {
-    auto process = Process::create(allocator, space, "self").release_value();
+    auto process = ProcessObject::create(allocator, space, "self").release_value();
     ASSERT_FALSE(process->handles().install(*process, Rights::All).is_error());
     process->terminate(); // closes its own handle while the space lock is held: no deadlock
     EXPECT_EQ(process->reference_count(), 1u);

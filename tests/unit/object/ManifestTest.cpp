@@ -9,7 +9,7 @@
 #include <vector>
 
 #include <kernel/object/Event.h>
-#include <kernel/object/Manifest.h>
+#include <kernel/object/ObjectDirectory.h>
 
 using namespace ath;
 using namespace ath::object;
@@ -69,8 +69,8 @@ struct GrantTest : ::testing::Test {
 
 TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
 {
-    auto supervisor = Process::create(allocator, space, "init").release_value();
-    auto app = Process::create(allocator, space, "app").release_value();
+    auto supervisor = ProcessObject::create(allocator, space, "init").release_value();
+    auto app = ProcessObject::create(allocator, space, "app").release_value();
     auto logs = Event::create(allocator, waiting).release_value();
     auto secrets = Event::create(allocator, waiting).release_value();
     Handle logs_handle = supervisor->handles().install(*logs, Rights::All).release_value();
@@ -107,8 +107,8 @@ TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
 
 TEST_F(GrantTest, RefusesWholeManifestWhenOneLineIsWrong)
 {
-    auto supervisor = Process::create(allocator, space, "init").release_value();
-    auto app = Process::create(allocator, space, "app").release_value();
+    auto supervisor = ProcessObject::create(allocator, space, "init").release_value();
+    auto app = ProcessObject::create(allocator, space, "app").release_value();
     auto logs = Event::create(allocator, waiting).release_value();
     Handle logs_handle = supervisor->handles().install(*logs, Rights::Read | Rights::Write | Rights::Transfer).release_value();
     Handle no_transfer = supervisor->handles().install(*logs, Rights::Read).release_value();
@@ -143,9 +143,9 @@ TEST_F(GrantTest, RefusesWholeManifestWhenOneLineIsWrong)
 // manifest line's kind picks which one it gets.
 TEST_F(GrantTest, EachKindHasItsOwnNames)
 {
-    auto supervisor = Process::create(allocator, space, "init").release_value();
-    auto adder = Process::create(allocator, space, "adder").release_value();
-    auto asker = Process::create(allocator, space, "asker").release_value();
+    auto supervisor = ProcessObject::create(allocator, space, "init").release_value();
+    auto adder = ProcessObject::create(allocator, space, "adder").release_value();
+    auto asker = ProcessObject::create(allocator, space, "asker").release_value();
     auto door = Event::create(allocator, waiting).release_value();
     Handle process_handle = supervisor->handles().install(*adder, Rights::All).release_value();
     Handle event_handle = supervisor->handles().install(*door, Rights::All).release_value();
@@ -159,7 +159,7 @@ TEST_F(GrantTest, EachKindHasItsOwnNames)
     ASSERT_FALSE(granted.is_error());
     ASSERT_EQ(granted.value().size(), 2u);
     EXPECT_EQ(asker->handles().lookup<Event>(granted.value()[0], Rights::Write).value().object.get(), door.get());
-    EXPECT_EQ(asker->handles().lookup<Process>(granted.value()[1], Rights::Read).value().object.get(), adder.get());
+    EXPECT_EQ(asker->handles().lookup<ProcessObject>(granted.value()[1], Rights::Read).value().object.get(), adder.get());
     ManifestHandle missing_kind { ObjectType::Endpoint, "adder", Rights::Call };
     EXPECT_EQ(directory.grant_one(missing_kind, *asker).error().code, ErrorCode::InvalidArgument);
 

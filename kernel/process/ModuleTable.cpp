@@ -1,6 +1,6 @@
 #include <kernel/lib/Format.h>
 #include <kernel/lib/Placement.h>
-#include <kernel/process/Manifest.h>
+#include <kernel/process/ModuleTable.h>
 
 namespace ath::process {
 
@@ -14,30 +14,19 @@ constexpr StringView manifest_suffix = ".manifest";
 
 } // namespace
 
-Result<ModuleManifest> ModuleTable::parse(StringView name, StringView text, ReadonlyBytes module_bytes)
+Result<ModuleEntry> ModuleTable::parse(StringView name, StringView text, ReadonlyBytes module_bytes)
 {
-    if (name.is_empty() || name.length() > ModuleManifest::max_name)
+    if (name.is_empty() || name.length() > ModuleEntry::max_name)
         return Error::from(ErrorCode::Malformed, "manifest: bad module name");
-    // `name` may be a temporary: the parsed views of it are not kept (the name is copied).
-    auto parsed = TRY(object::Manifest::parse(text, name));
-    ModuleManifest manifest;
+    ModuleEntry entry;
     for (usize i = 0; i < name.length(); ++i)
-        manifest.name[i] = name[i];
-    manifest.name_length = name.length();
-    manifest.module_bytes = module_bytes;
-    manifest.arguments = parsed.arguments;
-    manifest.restart = parsed.restart;
-    manifest.max_restarts = parsed.max_restarts;
-    manifest.cpu_limit_ns = parsed.cpu_limit_ns;
-    manifest.priority = parsed.priority;
-    manifest.may_supervise = parsed.supervisor;
-    manifest.console = parsed.console;
-    manifest.serial_port = parsed.serial_port;
-    manifest.handles = parsed.handles;
-    manifest.serves = parsed.serves;
-    manifest.limits = parsed.limits;
-    manifest.limits_set = parsed.limits_set;
-    return manifest;
+        entry.name[i] = name[i];
+    entry.name_length = name.length();
+    entry.module_bytes = module_bytes;
+    // `name` may be a temporary: the manifest's name is the entry's own copy (entry.name_view()).
+    entry.manifest = TRY(object::Manifest::parse(text, name));
+    entry.manifest.name = {};
+    return entry;
 }
 
 ModuleTable ModuleTable::load(const initrd::TarArchive& initrd)
@@ -51,9 +40,9 @@ ModuleTable ModuleTable::load(const initrd::TarArchive& initrd)
             return;
         StringView name = path.substring(manifest_folder.length(),
             path.length() - manifest_folder.length() - manifest_suffix.length());
-        char wasm_path[ModuleManifest::max_name + 16];
+        char wasm_path[ModuleEntry::max_name + 16];
         usize length = 0;
-        if (name.length() > ModuleManifest::max_name) {
+        if (name.length() > ModuleEntry::max_name) {
             println("athanor: modules: {}: name too long, skipped", name);
             return;
         }

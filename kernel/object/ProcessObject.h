@@ -1,6 +1,6 @@
 #pragma once
 
-// A Process is a module instance's kernel side: its handle table, its linear memory (for region
+// A ProcessObject is a module instance's kernel side: its handle table, its linear memory (for region
 // mappings) and its IPC state. The engine instance itself belongs to the embedder; the process
 // only sees the memory through LinearMemoryAccess.
 #include <kernel/lib/StringView.h>
@@ -20,13 +20,13 @@ protected:
     ~LinearMemoryAccess() = default;
 };
 
-class Process final : public Object {
+class ProcessObject final : public Object {
 public:
     static constexpr ObjectType type_tag = ObjectType::Process;
     static constexpr usize max_name_length = 31;
     static constexpr usize max_mappings = 32;
 
-    static Result<RefPtr<Process>> create(ObjectAllocator&, CapabilitySpace&, StringView name);
+    static Result<RefPtr<ProcessObject>> create(ObjectAllocator&, CapabilitySpace&, StringView name);
 
     StringView name() const { return StringView(m_name, m_name_length); }
     HandleTable& handles() { return m_handles; }
@@ -71,12 +71,12 @@ public:
     void record_trap();
     void revert_read_only_copies();
 
-    Process(CapabilitySpace& space, StringView name);
-    ~Process() override { terminate(); }
+    ProcessObject(CapabilitySpace& space, StringView name);
+    ~ProcessObject() override { terminate(); }
 
 private:
     struct Mapping : MappingRecord {
-        Process* process { nullptr };
+        ProcessObject* process { nullptr };
         Region* region { nullptr }; // one reference while in use
         u8* address { nullptr };
         u64 offset { 0 };

@@ -1,24 +1,24 @@
-#include "Process.h"
+#include "ProcessObject.h"
 
 #include <kernel/lib/Bits.h>
 
 namespace ath::object {
 
-Process::Process(CapabilitySpace& space, StringView name) : Object(ObjectType::Process), m_handles(space)
+ProcessObject::ProcessObject(CapabilitySpace& space, StringView name) : Object(ObjectType::Process), m_handles(space)
 {
     m_name_length = min(name.length(), max_name_length);
     for (usize i = 0; i < m_name_length; ++i)
         m_name[i] = name[i];
 }
 
-Result<RefPtr<Process>> Process::create(ObjectAllocator& allocator, CapabilitySpace& space, StringView name)
+Result<RefPtr<ProcessObject>> ProcessObject::create(ObjectAllocator& allocator, CapabilitySpace& space, StringView name)
 {
     if (name.is_empty() || name.length() > max_name_length)
         return Error::from(ErrorCode::InvalidArgument, "process name must be 1..31 characters");
-    return make_object<Process>(allocator, space, name);
+    return make_object<ProcessObject>(allocator, space, name);
 }
 
-usize Process::mapping_count()
+usize ProcessObject::mapping_count()
 {
     SpaceGuard guard(m_handles.space());
     usize count = 0;
@@ -29,7 +29,7 @@ usize Process::mapping_count()
 
 // Mapping records change under the space lock only: a revocation on another thread runs the unmap
 // hook of this process's records while this thread may be mapping or unmapping.
-ErrorOr Process::map_region(Handle handle, u64 offset, bool writable)
+ErrorOr ProcessObject::map_region(Handle handle, u64 offset, bool writable)
 {
     if (m_terminated)
         return Error::from(ErrorCode::Invalid, "process has terminated");
@@ -89,10 +89,10 @@ ErrorOr Process::map_region(Handle handle, u64 offset, bool writable)
     return {};
 }
 
-void Process::unmap_hook(MappingRecord& base)
+void ProcessObject::unmap_hook(MappingRecord& base)
 {
     auto& record = static_cast<Mapping&>(base);
-    Process& process = *record.process;
+    ProcessObject& process = *record.process;
     // Putting zero pages back cannot be refused by the arch short of running out of memory, in
     // which case the old mapping stays and the pages stay shared: fail loudly instead.
     auto restored = process.m_mapper->unmap(record.address, record.length);
@@ -103,7 +103,7 @@ void Process::unmap_hook(MappingRecord& base)
     region->unref();
 }
 
-ErrorOr Process::unmap_region(u64 offset)
+ErrorOr ProcessObject::unmap_region(u64 offset)
 {
     SpaceGuard guard(m_handles.space());
     for (auto& mapping : m_mappings) {
@@ -115,13 +115,13 @@ ErrorOr Process::unmap_region(u64 offset)
     return Error::from(ErrorCode::NotFound, "no mapping starts at that offset");
 }
 
-void Process::record_trap()
+void ProcessObject::record_trap()
 {
     ++m_traps;
     revert_read_only_copies();
 }
 
-void Process::revert_read_only_copies()
+void ProcessObject::revert_read_only_copies()
 {
     SpaceGuard guard(m_handles.space());
     for (auto& mapping : m_mappings) {
@@ -130,7 +130,7 @@ void Process::revert_read_only_copies()
     }
 }
 
-void Process::terminate()
+void ProcessObject::terminate()
 {
     {
         SpaceGuard guard(m_handles.space());
