@@ -27,8 +27,22 @@ struct ProcessSpec {
     Span<const StringView> arguments;    // argv including argv[0]; copied
     StringView argument_line;            // used when `arguments` is empty: argv split at spaces (at most 32)
     Span<const StringView> environment;  // KEY=value; copied
-    u64 cpu_limit_ns { 0 };
+    u64 cpu_limit_ns { 0 };              // watchdog (0: none)
+    u8 priority { 4 };
+    u64 clock_granularity_ns { 1 };
+    class Process* parent { nullptr };   // notified (child_exited) when this process ends
+    bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
+    bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
+    bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr reach the console
+    u32 module_index { 0 };              // in global_modules(), reported to the parent
+    // Handles, `serves` and resource limits come from this entry's manifest; null: from
+    // global_modules() when the entry at module_index has this name (kernel/process/ProcessIpc.h).
+    const ModuleEntry* manifest { nullptr };
 
+    // Everything a module's manifest says about the process it starts (name, bytes, argv,
+    // limits, capabilities, handles): the one translation from a manifest to a process.
+    static ProcessSpec from(const ModuleEntry& entry, u32 module_index, class Process* parent = nullptr);
+};
 
 enum class ExitKind : u8 { Running, Exited, Trapped, Killed, Failed };
 StringView exit_kind_name(ExitKind);

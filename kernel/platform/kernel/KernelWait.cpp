@@ -1,6 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/platform/kernel/KernelWait.h>
-#include <kernel/process/ProcessObject.h>
+#include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
 
 namespace ath::process {
@@ -20,7 +20,7 @@ sched::WaitQueue& bucket_for(const u32* word)
 
 bool current_store_is_dying()
 {
-    ProcessObject* running = ProcessObject::current();
+    Process* running = Process::current();
     if (!running)
         return false;
     ipc::CallStack& calls = running->ipc().calls();
@@ -35,7 +35,7 @@ bool current_store_is_dying()
 
 bool innermost_store_is_dying()
 {
-    ProcessObject* running = ProcessObject::current();
+    Process* running = Process::current();
     if (!running)
         return false;
     object::ProcessObject* innermost = running->ipc().calls().current();
