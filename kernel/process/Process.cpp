@@ -13,8 +13,26 @@
 #include <kernel/platform/kernel/KernelServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/sys/ImportSources.h>
+#include <kernel/sys/abi/AzothAbi.h>
 
 namespace ath::process {
+
+// A trapped child's exit code is its wasm::TrapKind, which the ABI lists as AZOTH_TRAP_* (azoth.def).
+static_assert(sys::abi::TRAP_UNREACHABLE == static_cast<u32>(wasm::TrapKind::Unreachable)
+    && sys::abi::TRAP_INTEGER_DIVIDE_BY_ZERO == static_cast<u32>(wasm::TrapKind::IntegerDivideByZero)
+    && sys::abi::TRAP_INTEGER_OVERFLOW == static_cast<u32>(wasm::TrapKind::IntegerOverflow)
+    && sys::abi::TRAP_INVALID_CONVERSION_TO_INTEGER == static_cast<u32>(wasm::TrapKind::InvalidConversionToInteger)
+    && sys::abi::TRAP_OUT_OF_BOUNDS_MEMORY_ACCESS == static_cast<u32>(wasm::TrapKind::OutOfBoundsMemoryAccess)
+    && sys::abi::TRAP_OUT_OF_BOUNDS_TABLE_ACCESS == static_cast<u32>(wasm::TrapKind::OutOfBoundsTableAccess)
+    && sys::abi::TRAP_UNDEFINED_ELEMENT == static_cast<u32>(wasm::TrapKind::UndefinedElement)
+    && sys::abi::TRAP_UNINITIALIZED_ELEMENT == static_cast<u32>(wasm::TrapKind::UninitializedElement)
+    && sys::abi::TRAP_INDIRECT_CALL_TYPE_MISMATCH == static_cast<u32>(wasm::TrapKind::IndirectCallTypeMismatch)
+    && sys::abi::TRAP_CALL_STACK_EXHAUSTED == static_cast<u32>(wasm::TrapKind::CallStackExhausted)
+    && sys::abi::TRAP_OUT_OF_FUEL == static_cast<u32>(wasm::TrapKind::OutOfFuel)
+    && sys::abi::TRAP_INTERRUPTED == static_cast<u32>(wasm::TrapKind::Interrupted)
+    && sys::abi::TRAP_READ_ONLY_WRITE == static_cast<u32>(wasm::TrapKind::ReadOnlyWrite)
+    && sys::abi::TRAP_HOST_TRAP == static_cast<u32>(wasm::TrapKind::HostTrap),
+    "azoth.def's AZOTH_TRAP rows must equal wasm::TrapKind");
 
 namespace {
 
@@ -285,7 +303,7 @@ void Process::run()
             else if (error.code == ErrorCode::Trap && wasm::trap_kind(error) == wasm::TrapKind::Interrupted)
                 finish(ExitKind::Killed, 0, m_thread->kill_requested ? "killed" : "watchdog: CPU time limit exceeded");
             else if (error.code == ErrorCode::Trap)
-                finish(ExitKind::Trapped, 0, error.reason);
+                finish(ExitKind::Trapped, static_cast<u32>(wasm::trap_kind(error)), error.reason); // wait's exit_code: AZOTH_TRAP_*
             else if (phase == FailurePhase::Link && link_failure.at_import) {
                 char reason[sizeof(m_status.reason)];
                 finish(ExitKind::Failed, 0,

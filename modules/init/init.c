@@ -34,11 +34,24 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&duration, NULL);
 }
 
+/* How a child ended, for the event lines: "exited (code 3)", "trapped (integer divide by zero)",
+ * "killed", "failed" (the kernel's log says why a module failed to link or load). */
+static const char* describe(const azoth_child_exit_t* event, char* text, size_t capacity)
+{
+    if (event->kind == AZOTH_EXIT_EXITED)
+        snprintf(text, capacity, "exited (code %u)", (unsigned)event->exit_code);
+    else if (event->kind == AZOTH_EXIT_TRAPPED)
+        snprintf(text, capacity, "trapped (%s)", azoth_trap_name(event->exit_code));
+    else
+        snprintf(text, capacity, "%s", kind_names[event->kind]);
+    return text;
+}
+
 static int start(uint32_t index)
 {
     int32_t status = azoth_spawn(index, &modules[index].child);
     if (status != AZOTH_OK) {
-        printf("init: cannot start %s (status %d)\n", modules[index].name, (int)status);
+        printf("init: cannot start %s (%s)\n", modules[index].name, azoth_status_name(status));
         modules[index].child = 0;
         return 0;
     }
@@ -86,7 +99,7 @@ int main(int argc, char** argv)
         azoth_child_exit_t event;
         int32_t status = azoth_wait(UINT64_MAX, &event);
         if (status != AZOTH_OK) {
-            printf("init: wait failed (status %d)\n", (int)status);
+            printf("init: wait failed (%s)\n", azoth_status_name(status));
             return 2;
         }
         if (event.module_index >= (uint32_t)count || event.kind > 4)
@@ -99,27 +112,30 @@ int main(int argc, char** argv)
         int restart = module->info.restart == AZOTH_RESTART_ALWAYS || (module->info.restart == AZOTH_RESTART_ON_FAILURE && failed);
         if (!failed)
             module->consecutive = 0;
+        char how[80];
+        describe(&event, how, sizeof how);
         if (restart && module->restarts >= module->info.max_restarts) {
-            printf("init: %s %s (code %u); gave up after %u restarts\n", module->name, kind_names[event.kind],
-                (unsigned)event.exit_code, (unsigned)module->restarts);
+            printf("init: %s %s; gave up after %u restarts\n", module->name, how, (unsigned)module->restarts);
             restart = 0;
         } else if (!restart) {
-            printf("init: %s %s (code %u); not restarted\n", module->name, kind_names[event.kind], (unsigned)event.exit_code);
+            printf("init: %s %s; not restarted\n", module->name, how);
         }
         if (restart) {
             uint32_t shift = module->consecutive < 6 ? module->consecutive : 6;
-            if (backoff_ms)
-                sleep_ms(backoff_ms << shift);
+            uint64_t delay_ms = backoff_ms << shift;
             module->restarts++;
             module->consecutive++;
             total_restarts++;
+            /* Every restart of a chatty module would flood the console: report the first few and
+             * then every hundredth (with the back-off it waits first). */
+            if (module->restarts <= 3 || module->restarts % 100 == 0)
+                printf("init: %s %s; restart %u after %llu ms\n", module->name, how, (unsigned)module->restarts,
+                    (unsigned long long)delay_ms);
+            fflush(stdout);
+            if (delay_ms)
+                sleep_ms(delay_ms);
             if (start(event.module_index))
                 ++running;
-            /* Every restart of a chatty module would flood the console: report the first few and
-             * then every hundredth. */
-            if (module->restarts <= 3 || module->restarts % 100 == 0)
-                printf("init: %s %s (code %u); restart %u\n", module->name, kind_names[event.kind],
-                    (unsigned)event.exit_code, (unsigned)module->restarts);
         }
         fflush(stdout);
     }

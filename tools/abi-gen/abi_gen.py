@@ -22,6 +22,7 @@ import re
 import sys
 
 STATUS = re.compile(r'^AZOTH_STATUS\((\w+),\s*(\d+),\s*(\w+)\)\s*$')
+TRAP = re.compile(r'^AZOTH_TRAP\((\w+),\s*(\d+),\s*"([^"]*)"\)\s*$')
 RIGHT = re.compile(r'^AZOTH_RIGHT\((\w+),\s*(\d+)\)\s*$')
 FUNCTION = re.compile(r'^ABI_FUNCTION\((\w+),\s*"([iIfF]*):([iIfF]*)",\s*"([^"]*)",\s*(\w+),\s*(\w+)\)\s*$')
 FAST_PATH = re.compile(r'^ABI_FAST_PATH\((\w+)\)\s*$')
@@ -67,7 +68,7 @@ def fail(message):
 
 
 def parse(path):
-    table = {'statuses': [], 'rights': [], 'functions': [], 'constants': [], 'structs': [], 'records': [], 'fast': []}
+    table = {'statuses': [], 'rights': [], 'functions': [], 'constants': [], 'structs': [], 'records': [], 'fast': [], 'traps': []}
     comment = []
     open_struct = None
     with open(path) as f:
@@ -83,6 +84,8 @@ def parse(path):
                 fail(f'{path}:{number}: AZOTH_STRUCT({open_struct["name"]}) is not closed')
             if m := STATUS.match(line):
                 table['statuses'].append((m[1], int(m[2]), m[3]))
+            elif m := TRAP.match(line):
+                table['traps'].append((m[1], int(m[2]), m[3]))
             elif m := RIGHT.match(line):
                 table['rights'].append((m[1], int(m[2])))
             elif m := CONSTANT.match(line):
@@ -241,6 +244,19 @@ def generate_sdk(table):
            '// Status codes']
     for name, value, _ in table['statuses']:
         out.append(f'#define AZOTH_{name} {value}')
+    out += ['', '// The name of a status ("E_NOT_FOUND"), for messages; "?" for a value not in the table.',
+            'static inline const char* azoth_status_name(azoth_status_t status)', '{', '    switch (status) {']
+    for name, value, _ in table['statuses']:
+        out.append(f'    case {value}: return "{name}";')
+    out += ['    default: return "?";', '    }', '}']
+    if table['traps']:
+        out += ['', '// Why a child trapped (azoth_child_exit_t.exit_code when kind is AZOTH_EXIT_TRAPPED)']
+        for name, value, _ in table['traps']:
+            out.append(f'#define AZOTH_TRAP_{name} {value}u')
+        out += ['static inline const char* azoth_trap_name(uint32_t kind)', '{', '    switch (kind) {']
+        for name, value, text in table['traps']:
+            out.append(f'    case {value}: return "{text}";')
+        out += ['    default: return "?";', '    }', '}']
     out += ['', '// Handle rights']
     for name, bit in table['rights']:
         out.append(f'#define AZOTH_RIGHT_{name} (1u << {bit})')

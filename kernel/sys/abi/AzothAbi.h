@@ -16,6 +16,13 @@ enum Constant : u32 {
 #include <kernel/sys/abi/azoth.def>
 };
 
+// Why a child trapped (wait's exit_code): equal to wasm::TrapKind (checked where the kernel
+// reports a trap, kernel/process/Process.cpp).
+enum Trap : u32 {
+#define AZOTH_TRAP(name, value, text) TRAP_##name = value,
+#include <kernel/sys/abi/azoth.def>
+};
+
 // The structures calls write into a caller's memory; the same layout as the C typedefs
 // (abi-gen refuses fields that would need padding).
 #define AZOTH_STRUCT(name) struct name##_t {
