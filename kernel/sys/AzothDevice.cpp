@@ -26,11 +26,15 @@ namespace {
 
 HandleTable& handles_of(AzothContext& context) { return context.process().handles(); }
 
-// An event the caller may signal (write): what an irq or timer bound to it will do.
-Result<RefPtr<Event>> signalable_event(AzothContext& context, Handle handle)
+// irq_bind / timer_bind: `source` (write) signals `bits` of `event`, an event the caller may
+// signal itself (write).
+template<typename Source>
+Result<Status> bind_to_event(AzothContext& context, Handle source, Handle event, u32 bits)
 {
-    auto view = TRY(handles_of(context).lookup<Event>(handle, Rights::Write));
-    return move(view.object);
+    auto found = TRY(handles_of(context).lookup<Source>(source, Rights::Write));
+    auto signalled = TRY(handles_of(context).lookup<Event>(event, Rights::Write));
+    TRY(found.object->bind(move(signalled.object), bits));
+    return OK;
 }
 
 } // namespace
@@ -53,10 +57,7 @@ Result<Status> register_write(AzothContext& context, Handle device, u32 offset, 
 
 Result<Status> irq_bind(AzothContext& context, Handle irq, Handle event, u32 bits)
 {
-    auto found = TRY(handles_of(context).lookup<Irq>(irq, Rights::Write));
-    auto signalled = TRY(signalable_event(context, event));
-    TRY(found.object->bind(move(signalled), bits));
-    return OK;
+    return bind_to_event<Irq>(context, irq, event, bits);
 }
 
 Result<Status> irq_ack(AzothContext& context, Handle irq)
@@ -79,10 +80,7 @@ Result<Status> timer_create(AzothContext& context, Out<u32> handle_out)
 
 Result<Status> timer_bind(AzothContext& context, Handle timer, Handle event, u32 bits)
 {
-    auto found = TRY(handles_of(context).lookup<Timer>(timer, Rights::Write));
-    auto signalled = TRY(signalable_event(context, event));
-    TRY(found.object->bind(move(signalled), bits));
-    return OK;
+    return bind_to_event<Timer>(context, timer, event, bits);
 }
 
 Result<Status> timer_set(AzothContext& context, Handle timer, u64 delay_ns, u64 period_ns)

@@ -310,8 +310,6 @@ def decode(p, at, slots):
 def trampoline(function, module, config, slots):
     name = function['name']
     context = config['contexts'].get(function['status']) if function['status'] != 'Unsupported' else None
-    if module == 'azoth' and function['status'] == 'Booted' and not slots:
-        pass
     status_type, translate = config['status'], config['translate']
     has_result = function['results'] == 'i'
     suffix = 'slots' if slots else 'import'
@@ -412,17 +410,12 @@ def generate_kernel(table, module, definition):
         out += trampoline(function, module, config, False)
         if function['name'] in fast:
             out += trampoline(function, module, config, True)
-    # The tables: one for each kind of context.
-    by_context = {}
-    for index, function in enumerate(functions):
-        status = function['status']
-        if module == 'azoth':
-            key = 'Booted' if status == 'Booted' else 'Implemented'
-            by_context.setdefault('Implemented', []).append(function)  # AzothContext links every row
-            if key == 'Booted':
-                by_context.setdefault('Booted', []).append(function)
-        else:
-            by_context.setdefault('Implemented', []).append(function)
+    # The tables: the Implemented context links every row (a Booted row answers E_UNSUPPORTED
+    # there); a booted process links its Booted rows through booted_imports.
+    by_context = {'Implemented': functions}
+    booted_rows = [f for f in functions if f['status'] == 'Booted']
+    if booted_rows:
+        by_context['Booted'] = booted_rows
     for key, rows in by_context.items():
         table_name = 'imports' if key == 'Implemented' else 'booted_imports'
         out += ['', f'inline constexpr Import {table_name}[] = {{']
@@ -433,13 +426,13 @@ def generate_kernel(table, module, definition):
             slot = f"&{function['name']}_slots" if function['name'] in fast else 'nullptr'
             out.append(f"    {{ \"{function['name']}\", \"{function['params']}:{function['results']}\", {callback}, {slot} }},")
         out.append('};')
-    if module == 'azoth':
+    if booted_rows:
         # A hosted AzothContext links the Booted rows and answers E_UNSUPPORTED for them.
-        booted = [f for f in functions if f['status'] == 'Booted']
         unsupported = []
-        for function in booted:
+        for function in booted_rows:
+            answer = config['unsupported'](function['name'])
             unsupported += [f"inline ErrorOr {function['name']}_unsupported(wasm::HostCall&, Span<const wasm::Value>, Span<wasm::Value> results)",
-                            '{', '    results[0] = wasm::Value::from_i32(static_cast<u32>(static_cast<i32>(E_UNSUPPORTED)));', '    return {};', '}']
+                            '{', f'    results[0] = wasm::Value::from_i32(static_cast<u32>(static_cast<i32>({answer})));', '    return {};', '}']
         marker = out.index('inline constexpr Import imports[] = {')
         out[marker - 1:marker - 1] = [''] + unsupported
     implemented = config['contexts']['Implemented']
