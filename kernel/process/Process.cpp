@@ -17,22 +17,25 @@
 
 namespace ath::process {
 
-// A trapped child's exit code is its wasm::TrapKind, which the ABI lists as AZOTH_TRAP_* (azoth.def).
-static_assert(sys::abi::TRAP_UNREACHABLE == static_cast<u32>(wasm::TrapKind::Unreachable)
-    && sys::abi::TRAP_INTEGER_DIVIDE_BY_ZERO == static_cast<u32>(wasm::TrapKind::IntegerDivideByZero)
-    && sys::abi::TRAP_INTEGER_OVERFLOW == static_cast<u32>(wasm::TrapKind::IntegerOverflow)
-    && sys::abi::TRAP_INVALID_CONVERSION_TO_INTEGER == static_cast<u32>(wasm::TrapKind::InvalidConversionToInteger)
-    && sys::abi::TRAP_OUT_OF_BOUNDS_MEMORY_ACCESS == static_cast<u32>(wasm::TrapKind::OutOfBoundsMemoryAccess)
-    && sys::abi::TRAP_OUT_OF_BOUNDS_TABLE_ACCESS == static_cast<u32>(wasm::TrapKind::OutOfBoundsTableAccess)
-    && sys::abi::TRAP_UNDEFINED_ELEMENT == static_cast<u32>(wasm::TrapKind::UndefinedElement)
-    && sys::abi::TRAP_UNINITIALIZED_ELEMENT == static_cast<u32>(wasm::TrapKind::UninitializedElement)
-    && sys::abi::TRAP_INDIRECT_CALL_TYPE_MISMATCH == static_cast<u32>(wasm::TrapKind::IndirectCallTypeMismatch)
-    && sys::abi::TRAP_CALL_STACK_EXHAUSTED == static_cast<u32>(wasm::TrapKind::CallStackExhausted)
-    && sys::abi::TRAP_OUT_OF_FUEL == static_cast<u32>(wasm::TrapKind::OutOfFuel)
-    && sys::abi::TRAP_INTERRUPTED == static_cast<u32>(wasm::TrapKind::Interrupted)
-    && sys::abi::TRAP_READ_ONLY_WRITE == static_cast<u32>(wasm::TrapKind::ReadOnlyWrite)
-    && sys::abi::TRAP_HOST_TRAP == static_cast<u32>(wasm::TrapKind::HostTrap),
-    "azoth.def's AZOTH_TRAP rows must equal wasm::TrapKind");
+// A trapped child's exit code is its wasm::TrapKind, which the ABI lists as AZOTH_TRAP_* (azoth.def):
+// the rows must number the kinds 0, 1, 2, ... in order and end with HostTrap.
+namespace {
+constexpr u32 abi_trap_values[] = {
+#define AZOTH_TRAP(name, value, text) value,
+#include <kernel/sys/abi/azoth.def>
+};
+constexpr bool abi_traps_are_trap_kinds()
+{
+    for (u32 i = 0; i < array_size(abi_trap_values); ++i) {
+        if (abi_trap_values[i] != i)
+            return false;
+    }
+    return array_size(abi_trap_values) == static_cast<u32>(wasm::TrapKind::HostTrap) + 1
+        && sys::abi::TRAP_READ_ONLY_WRITE == static_cast<u32>(wasm::TrapKind::ReadOnlyWrite)
+        && sys::abi::TRAP_CALL_STACK_EXHAUSTED == static_cast<u32>(wasm::TrapKind::CallStackExhausted);
+}
+static_assert(abi_traps_are_trap_kinds(), "azoth.def's AZOTH_TRAP rows must equal wasm::TrapKind");
+} // namespace
 
 namespace {
 
