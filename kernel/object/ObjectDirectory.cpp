@@ -40,14 +40,12 @@ const ObjectDirectory::Published* ObjectDirectory::find(ObjectType kind, StringV
 
 Result<const ObjectDirectory::Published*> ObjectDirectory::check(const ManifestHandle& wanted) const
 {
+    // Each kind has its own names: an object of another kind under the same name is another
+    // object, and this one may simply not be published yet (a server publishes its endpoint once
+    // it runs; the booted kernel grants the line then).
     const Published* found = find(wanted.kind, wanted.object_name);
-    if (!found) {
-        for (auto& entry : m_entries) {
-            if (entry.name == wanted.object_name)
-                return Error::from(ErrorCode::InvalidArgument, "manifest names the object with the wrong kind");
-        }
+    if (!found)
         return Error::from(ErrorCode::NotFound, "manifest names an object nobody published");
-    }
     auto kind = found->table->type_of(found->handle);
     if (kind.is_error())
         return Error::from(ErrorCode::NotFound, "published handle is no longer valid");

@@ -29,7 +29,7 @@ public:
     Result<Handle> grant_one(const ManifestHandle& wanted, ProcessObject& process) const;
 
     // Installs one handle per manifest line into `process`'s table, in order. Unknown names ->
-    // NotFound, kind mismatch -> InvalidArgument, rights above the grantable set -> PermissionDenied.
+    // NotFound (names are per kind: a name published only under another kind is NotFound too), rights above the grantable set -> PermissionDenied.
     // All lines are checked before anything is installed; nothing is left behind on error.
     Result<FixedVector<Handle, Manifest::max_handles>> grant(const Manifest&, ProcessObject&) const;
 

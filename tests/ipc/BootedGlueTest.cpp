@@ -97,7 +97,7 @@ TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
     Handle granted = directory.grant_one(wanted, *app).release_value();
     EXPECT_EQ(app->handles().rights_of(granted).value(), Rights::Read);
     ManifestHandle wrong_kind { ObjectType::Endpoint, "ticks", Rights::Call };
-    EXPECT_EQ(directory.grant_one(wrong_kind, *app).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(directory.grant_one(wrong_kind, *app).error().code, ErrorCode::NotFound); // names are per kind
     ManifestHandle unknown { ObjectType::Event, "nothing", Rights::Read };
     EXPECT_EQ(directory.grant_one(unknown, *app).error().code, ErrorCode::NotFound);
     EXPECT_EQ(app->handles().live_count(), 1u); // refused grants left nothing behind

@@ -1,5 +1,5 @@
 /* ipc-peer-x / ipc-peer-y: the booted call-cycle test (one source, the role is argv[1]). Each
- * serves an endpoint (peer-x, peer-y) and calls the other's while its own thread holds its own
+ * serves an endpoint named like itself (ipc-peer-x, ipc-peer-y) and calls the other's while its own thread holds its own
  * Store: x wakes y (OP_GO), keeps its own Store for 100 ms (nanosleep does not let go of it) and
  * calls y; y, woken, keeps its Store for 300 ms and then calls x. One of the two calls closes a cycle of waits (x waits
  * for y's Store while y waits for x's): that one must be refused with E_BUSY at once, the other
@@ -28,7 +28,9 @@ int main(int argc, char** argv)
 {
     int is_x = !(argc > 1 && strcmp(argv[1], "--y") == 0);
     const char* me = is_x ? "x" : "y";
-    const char* other = is_x ? "peer-y" : "peer-x";
+    /* Each endpoint has its server's module name: processes and endpoints are published in
+     * separate namespaces (kernel/object/ObjectDirectory.h), so this must work. */
+    const char* other = is_x ? "ipc-peer-y" : "ipc-peer-x";
     if (azoth_event_create(&own_event) != AZOTH_OK) {
         printf("ipc-peer-%s: FAIL event_create\n", me);
         return 1;
@@ -38,7 +40,7 @@ int main(int argc, char** argv)
     uint32_t bits = 0;
     if (is_x) {
         for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-            status = azoth_handle_find(other, 6, &peer);
+            status = azoth_handle_find(other, (uint32_t)strlen(other), &peer);
             if (status != AZOTH_OK)
                 sleep_ms(5);
         }
@@ -53,7 +55,7 @@ int main(int argc, char** argv)
     } else {
         /* Lets go of its Store while it waits: x's OP_GO runs in it. */
         status = azoth_event_wait(own_event, 1, 60000000000ull, &bits);
-        if (status != AZOTH_OK || azoth_handle_find(other, 6, &peer) != AZOTH_OK) {
+        if (status != AZOTH_OK || azoth_handle_find(other, (uint32_t)strlen(other), &peer) != AZOTH_OK) {
             printf("ipc-peer-y: FAIL never woken or no peer-x (status %d)\n", (int)status);
             return 1;
         }
