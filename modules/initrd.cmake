@@ -56,32 +56,44 @@ function(azoth_initrd output)
         VERBATIM)
 endfunction()
 
-# azoth_esp_image(NAME INITRD [DEPENDS TARGETS...]): ${PROJECT_BINARY_DIR}/esp-NAME.img (target
-# esp_NAME_image) with the loader, the kernel and INITRD; nothing until the kernel target exists.
-# Uses `loader` and `make_esp` of boot/uefi/CMakeLists.txt, which includes this file.
+# azoth_esp_image(NAME INITRD [TEST_KERNEL] [DEPENDS TARGETS...]): ${PROJECT_BINARY_DIR}/esp-NAME.img
+# (target esp_NAME_image) with the loader, the kernel and INITRD; nothing until the kernel target
+# exists. The kernel is the default image (athanor.elf) unless TEST_KERNEL asks for athanor-test.elf,
+# the one with the test and benchmark boot modes (kernel/main/BootMode.h); on the ESP it is always
+# \azoth\athanor.elf. Uses `loader` and `make_esp` of boot/uefi/CMakeLists.txt, which includes this file.
 function(azoth_esp_image name initrd)
-    cmake_parse_arguments(PARSE_ARGV 2 image "" "" "DEPENDS")
-    if(NOT TARGET athanor)
+    cmake_parse_arguments(PARSE_ARGV 2 image "TEST_KERNEL" "" "DEPENDS")
+    set(kernel athanor)
+    if(image_TEST_KERNEL)
+        set(kernel athanor_test)
+    endif()
+    if(NOT TARGET ${kernel})
         return()
     endif()
     set(output ${PROJECT_BINARY_DIR}/esp-${name}.img)
     add_custom_command(OUTPUT ${output}
         COMMAND ${make_esp} --output ${output} --loader ${loader} --boot-name ${AZOTH_UEFI_BOOT_NAME}
-                --kernel $<TARGET_FILE:athanor> --initrd ${initrd}
-        DEPENDS ${make_esp} ${loader} ${initrd} athanor
+                --kernel $<TARGET_FILE:${kernel}> --initrd ${initrd}
+        DEPENDS ${make_esp} ${loader} ${initrd} ${kernel}
         COMMENT "Building the ESP image esp-${name}.img"
         VERBATIM)
     add_custom_target(esp_${name}_image ALL DEPENDS ${output})
     add_dependencies(esp_${name}_image azboot ${image_DEPENDS})
 endfunction()
 
-# azoth_booted_image(NAME NAME=WASM:MANIFEST...): a booted test's initrd-NAME.tar (target
-# initrd_NAME, entries as for azoth_initrd) and its esp-NAME.img.
+# azoth_booted_image(NAME [TEST_KERNEL] NAME=WASM:MANIFEST...): a booted test's initrd-NAME.tar
+# (target initrd_NAME, entries as for azoth_initrd) and its esp-NAME.img (TEST_KERNEL: as for
+# azoth_esp_image, for a test that boots a test mode).
 function(azoth_booted_image name)
+    cmake_parse_arguments(PARSE_ARGV 1 image "TEST_KERNEL" "" "")
+    set(kernel_option)
+    if(image_TEST_KERNEL)
+        set(kernel_option TEST_KERNEL)
+    endif()
     set(initrd ${PROJECT_BINARY_DIR}/initrd-${name}.tar)
-    azoth_initrd(${initrd} ${ARGN})
+    azoth_initrd(${initrd} ${image_UNPARSED_ARGUMENTS})
     add_custom_target(initrd_${name} ALL DEPENDS ${initrd})
-    azoth_esp_image(${name} ${initrd} DEPENDS initrd_${name})
+    azoth_esp_image(${name} ${initrd} ${kernel_option} DEPENDS initrd_${name})
 endfunction()
 
 set(modules_source ${CMAKE_CURRENT_LIST_DIR})

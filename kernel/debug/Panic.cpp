@@ -43,15 +43,6 @@ void set_fatal_error_hook(FatalErrorHook hook) { g_fatal_error_hook = hook; }
     Arch::power_off(panic_status);
 }
 
-[[gnu::noinline]] u64 overflow_stack_on_purpose(u64 depth)
-{
-    volatile u8 frame[512];
-    frame[0] = static_cast<u8>(depth);
-    if (depth > 1'000'000)
-        return frame[0];
-    return overflow_stack_on_purpose(depth + 1) + frame[0];
-}
-
 } // namespace debug
 
 } // namespace ath

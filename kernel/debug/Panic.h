@@ -18,9 +18,4 @@ inline constexpr u8 panic_status = 3;
 using FatalErrorHook = void (*)();
 void set_fatal_error_hook(FatalErrorHook hook);
 
-// Recurses with 512-byte frames until the stack it runs on overflows into its guard page (the
-// fault tests of the boot stack and of kernel thread stacks). The depth limit is far beyond any
-// kernel stack; it only keeps the compiler from calling the recursion infinite.
-u64 overflow_stack_on_purpose(u64 depth);
-
 } // namespace ath::debug

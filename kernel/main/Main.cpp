@@ -4,13 +4,16 @@
 //  2. physical frames from the memory map, own page tables, boot-services memory reclaimed
 //  3. kernel heap, global constructors
 //  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
-//  5. `athanor: ready`, then what the command line asks: selftest, panic-test, fault-test,
-//     stack-overflow-test, bench-boot; after threads: thread-stack-overflow-test
+//  5. `athanor: ready`; a boot mode of stage Ready named on the command line runs now
+//  6. kernel threads and entropy (then the modes of stage Threads), the initrd (then those of stage
+//     Initrd); with no mode word, init from the initrd. The modes are a registry (BootMode.h):
+//     this image has exactly the modes linked into it.
 #include <kernel/arch/Arch.h>
 #include <kernel/debug/Panic.h>
 #include <kernel/debug/Symbols.h>
 #include <kernel/lib/Format.h>
 #include <kernel/main/BootInfoCheck.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/main/CommandLine.h>
 #include <kernel/main/Kernel.h>
 #include <kernel/main/KernelConsole.h>
@@ -19,7 +22,6 @@
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/runtime/CxxRuntime.h>
-#include <kernel/selftest/SelfTest.h>
 #include <kernel/initrd/TarArchive.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Threads.h>
@@ -31,8 +33,7 @@ namespace {
 
 const boot::BootInfo* g_boot_info = nullptr;
 
-// Power-off statuses besides 0 (success) and debug::panic_status.
-constexpr u8 status_selftest_failed = 1;
+// Power-off status besides 0 (success), debug::panic_status and what a boot mode returns.
 constexpr u8 status_boot_failed = 2;
 
 [[noreturn]] void boot_failure(StringView step, const Error& error)
@@ -54,17 +55,17 @@ void must(StringView step, ErrorOr&& result)
         boot_failure(step, result.error());
 }
 
-[[gnu::noinline]] void panic_on_purpose()
+// Runs the mode of `stage` the command line names, if this image has one; it never returns then.
+void run_boot_mode(const CommandLine& cmdline, BootStage stage, const initrd::TarArchive* initrd)
 {
-    PANIC("panic-test: deliberate panic requested on the command line");
+    if (const BootMode* mode = find_boot_mode(cmdline, stage))
+        Arch::power_off(mode->run(initrd));
 }
 
-// An unhandled CPU exception (no catcher armed): shows the exception report path end to end.
-[[gnu::noinline]] void fault_on_purpose()
-{
-    println("athanor: fault-test: reading from an unmapped address");
-    (void)*reinterpret_cast<volatile u64*>(0xDEAD000);
-}
+// `bench-boot` (bench/boot/run): the boot benchmark times the default image up to `athanor: ready`.
+u8 power_off_when_ready(const initrd::TarArchive*) { return 0; }
+ATH_BOOT_MODE(bench_boot, "bench-boot", BootStage::Ready, "power off right after `athanor: ready` (bench/boot/run)",
+              power_off_when_ready);
 
 } // namespace
 
@@ -126,53 +127,26 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     println("athanor: {} symbols in the kernel image", debug::symbol_count());
     println("athanor: ready");
 
-    if (cmdline.has_word("bench-boot"))
-        Arch::power_off(0);
-    if (cmdline.has_word("panic-test"))
-        panic_on_purpose();
-    if (cmdline.has_word("fault-test"))
-        fault_on_purpose();
-    if (cmdline.has_word("stack-overflow-test")) {
-        // Unbounded recursion into the boot stack's guard page: the page fault cannot be delivered
-        // on the overflowed stack, so the CPU raises a double fault (x86_64: on its own IST stack).
-        println("athanor: stack-overflow-test: recursing until the guard page");
-        println("athanor: unreachable {}", debug::overflow_stack_on_purpose(0));
-    }
-    if (cmdline.has_word("selftest")) {
-        usize failed = selftest::run_all();
-        Arch::power_off(failed == 0 ? 0 : status_selftest_failed);
-    }
+    run_boot_mode(cmdline, BootStage::Ready, nullptr);
 
     // Modules as processes: threads, entropy and the initrd.
     must("threads", process::init_threads());
-    if (cmdline.has_word("thread-stack-overflow-test"))
-        process::run_thread_stack_overflow_test();
     if (auto random = sys::init_kernel_random(); random.is_error())
         println("athanor: random_get unavailable: {}", random.error().reason);
     else if (!sys::kernel_random_has_hardware_seed())
         println("athanor: no hardware random generator: random_get is seeded from timing only");
+    run_boot_mode(cmdline, BootStage::Threads, nullptr);
     ReadonlyBytes initrd_bytes;
     if (info->initrd && info->initrd_size)
         initrd_bytes = ReadonlyBytes(mm::phys_to_ptr<const u8>(PhysicalAddress(info->initrd)), info->initrd_size);
     auto initrd = initrd::TarArchive::create(initrd_bytes);
-    if (initrd.is_error())
+    if (initrd.is_error()) {
         println("athanor: initrd unusable: {} (at byte {})", initrd.error().reason, initrd.error().offset);
-    else
-        println("athanor: initrd: {} entries, {} KiB", initrd.value().entry_count(), initrd_bytes.size() >> 10);
-    if (cmdline.has_word("exec") || cmdline.has_word("spectest") || cmdline.has_word("bench-sched")
-        || cmdline.has_word("bench-ipc") || cmdline.has_word("ipc-kill-test") || cmdline.has_word("console-kill-test")) {
-        if (initrd.is_error())
+        if (find_boot_mode(cmdline, BootStage::Initrd))
             Arch::power_off(status_boot_failed);
-        u8 status = cmdline.has_word("exec") ? process::run_exec_mode(initrd.value())
-            : cmdline.has_word("spectest")   ? process::run_spectest_mode(initrd.value())
-            : cmdline.has_word("bench-ipc")  ? process::run_bench_ipc_mode(initrd.value())
-            : cmdline.has_word("ipc-kill-test") ? process::run_ipc_kill_test_mode(initrd.value())
-            : cmdline.has_word("console-kill-test") ? process::run_console_kill_test_mode(initrd.value())
-                                             : process::run_bench_sched_mode(initrd.value());
-        Arch::power_off(status);
-    }
-
-    if (!initrd.is_error()) {
+    } else {
+        println("athanor: initrd: {} entries, {} KiB", initrd.value().entry_count(), initrd_bytes.size() >> 10);
+        run_boot_mode(cmdline, BootStage::Initrd, &initrd.value());
         if (auto status = process::run_init_mode(initrd.value()); status.has_value())
             Arch::power_off(*status);
     }

@@ -1,7 +1,9 @@
+// `exec` (./azoth run --exec): one WASI program from the initrd with console access; prints what
+// ./azoth exec prints and reports `athanor: exec: exit status N`.
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Format.h>
-#include <kernel/process/Modes.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/process/Process.h>
 #include <kernel/platform/kernel/KernelAllocator.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
@@ -66,10 +68,9 @@ void report_failure(ReadonlyBytes bytes, StringView path, const ExitStatus& stat
     }
 }
 
-} // namespace
-
-u8 run_exec_mode(const initrd::TarArchive& initrd)
+u8 run_exec_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     auto program = initrd.find("exec/program.wasm");
     if (!program.has_value()) {
         println("athanor: exec: the initrd has no exec/program.wasm");
@@ -135,5 +136,10 @@ u8 run_exec_mode(const initrd::TarArchive& initrd)
     println("athanor: exec: exit status {}", code);
     return static_cast<u8>(code & 0xF);
 }
+
+} // namespace
+
+ATH_BOOT_MODE(exec, "exec", BootStage::Initrd,
+              "run exec/program.wasm with exec/argv and exec/env from the initrd (./azoth run --exec)", run_exec_mode);
 
 } // namespace ath::process

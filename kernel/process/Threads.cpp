@@ -248,16 +248,6 @@ void run_threads()
 
 usize live_thread_count() { return g_live; }
 
-void run_thread_stack_overflow_test()
-{
-    auto thread = spawn_thread("stack-overflow-test", 4, [](void*) { println("athanor: unreachable {}", debug::overflow_stack_on_purpose(0)); }, nullptr);
-    if (thread.is_error()) {
-        println("athanor: thread-stack-overflow-test: cannot spawn the thread: {}", thread.error().reason);
-        return;
-    }
-    println("athanor: thread-stack-overflow-test: a kernel thread recurses until its guard page");
-    run_threads();
-}
 KernelThread* current_thread() { return g_current; }
 
 void yield()

@@ -93,10 +93,6 @@ volatile u32* preempt_flag();
 // Yields when the flag is up; returns false when the current thread should stop (killed).
 bool safepoint();
 
-// The `thread-stack-overflow-test` command word: a kernel thread recurses into its guard page; the
-// kernel reports the overflow and powers off with the panic status (never returns normally).
-void run_thread_stack_overflow_test();
-
 // Statistics for benchmarks and tests.
 u64 context_switch_count();
 

@@ -10,6 +10,10 @@ Scenarios (every arch with a UEFI loader; handoff needs the arch's hand-off prob
   selftest    Athanor runs its in-kernel self-tests: "N passed, 0 failed", N >= 15, status 0
               (aarch64: booted twice, with GICv3 and with GICv2)
   panic       Athanor panics on purpose: register dump, symbolised backtrace, non-zero status
+  thread-stack-overflow  a kernel thread overflows its stack: the report names the thread
+  default-modes  the default image (esp.img) has no test mode: `selftest` there boots init, not the
+              self-tests
+The kernel scenarios boot esp-test.img, the test kernel (its test modes: tests/kernel-modes).
 """
 import argparse
 import os
@@ -90,6 +94,11 @@ def expect(condition, message):
         raise Failure(message)
 
 
+def test_image(args):
+    """The test kernel's ESP (the self-tests and the test boot modes), with the boot initrd."""
+    return os.path.join(args.arch_build, "esp-test.img")
+
+
 def scenario_handoff(args):
     cmdline = "handoff probe=1 words"
     image = make_image(args, "handoff", kernel=require_file(args.probe, "the hand-off probe"),
@@ -144,14 +153,14 @@ def scenario_no_initrd(args):
 
 
 def scenario_selftest(args):
-    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
+    require_file(test_image(args), "the test ESP image")
     for gic in ((3, 2) if args.arch == "aarch64" else (None,)):
         selftest_once(args, gic)
 
 
 def selftest_once(args, gic):
     label = "selftest" if gic is None else f"selftest-gicv{gic}"
-    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="selftest", label=label, gic=gic)
+    status, log, _ = boot(args, test_image(args), cmdline="selftest", label=label, gic=gic)
     counts = re.findall(r"(\d+) passed, (\d+) failed", log)
     expect(counts, "the kernel never printed 'N passed, M failed'")
     passed, failed = (int(value) for value in counts[-1])
@@ -162,8 +171,8 @@ def selftest_once(args, gic):
 
 
 def scenario_panic(args):
-    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
-    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="panic-test")
+    require_file(test_image(args), "the test ESP image")
+    status, log, _ = boot(args, test_image(args), cmdline="panic-test")
     expect("athanor: PANIC" in log, "no 'athanor: PANIC' line")
     for register in ARCHES[args.arch]["registers"]:
         expect(re.search(rf"(?i)\b{register}\b\W*(0x)?[0-9a-f]{{6,}}", log) is not None,
@@ -174,7 +183,7 @@ def scenario_panic(args):
     expect(status not in (0, TIMED_OUT, NO_STATUS), f"expected a non-zero kernel status, got {status}")
     fallback = ARCHES[args.arch].get("status_fallback")
     if fallback:
-        again, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="panic-test", label="panic-fallback",
+        again, log, _ = boot(args, test_image(args), cmdline="panic-test", label="panic-fallback",
                              extra=fallback)
         expect("athanor: PANIC" in log, "fallback power-off run: no 'athanor: PANIC' line")
         expect(again == status, f"fallback power-off path reported status {again}, the direct one {status}")
@@ -182,8 +191,8 @@ def scenario_panic(args):
 
 def scenario_thread_stack_overflow(args):
     """A kernel thread recurses: its guard page stops it, and the report names the thread."""
-    require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image")
-    status, log, _ = boot(args, os.path.join(args.arch_build, "esp.img"), cmdline="thread-stack-overflow-test")
+    require_file(test_image(args), "the test ESP image")
+    status, log, _ = boot(args, test_image(args), cmdline="thread-stack-overflow-test")
     expect("thread-stack-overflow-test: a kernel thread recurses" in log, "the test thread did not start")
     expect(re.search(r"athanor: in kernel thread 'stack-overflow-test' \(id \d+\): stack 0x[0-9a-f]+-0x[0-9a-f]+, guard page", log)
            is not None, "the fault report does not name the running kernel thread")
@@ -193,6 +202,32 @@ def scenario_thread_stack_overflow(args):
     expect(status not in (0, TIMED_OUT, NO_STATUS), f"expected the panic status, got {status}")
 
 
+def scenario_default_modes(args):
+    """The test and benchmark modes live only in the test kernel: the default image boots init
+    whatever test word its command line carries, and its ELF holds none of their text."""
+    default_kernel = require_file(os.path.join(args.arch_build, "kernel", "athanor.elf"), "the default kernel")
+    test_kernel = require_file(os.path.join(args.arch_build, "kernel", "athanor-test.elf"), "the test kernel")
+    marker = b"panic-test: deliberate panic"  # tests/kernel-modes/FaultModes.cpp
+    with open(default_kernel, "rb") as file:
+        expect(marker not in file.read(), "athanor.elf carries the test modes")
+    with open(test_kernel, "rb") as file:
+        expect(marker in file.read(), "athanor-test.elf lacks the test modes (the check above proves nothing)")
+    words = "selftest panic-test thread-stack-overflow-test spectest bench-sched bench-ipc"
+    console = azoth_boot.Console(args.arch, require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image"),
+                                 args.timeout, cmdline=words)
+    try:
+        reached_init = console.wait_for(r"^athanor: \d+ modules in the initrd")
+    finally:
+        console.close()
+    log = console.text()
+    print(f"--- default-modes: serial log:\n{log}")
+    expect(f'athanor: command line: "{words}"' in log, "the command line did not arrive")
+    expect(reached_init, "the default image did not go on to start init")
+    without_command_line = log.replace(words, "")  # the loader and the kernel echo it
+    expect(not re.search(r"\d+ passed, \d+ failed|PANIC|stack-overflow-test|spec:|bench-", without_command_line),
+           "a test or benchmark mode ran in the default image")
+
+
 SCENARIOS = {
     "handoff": scenario_handoff,
     "bad-kernel": scenario_bad_kernel,
@@ -200,6 +235,7 @@ SCENARIOS = {
     "selftest": scenario_selftest,
     "panic": scenario_panic,
     "thread-stack-overflow": scenario_thread_stack_overflow,
+    "default-modes": scenario_default_modes,
 }
 
 

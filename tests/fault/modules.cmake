@@ -16,8 +16,9 @@ azoth_booted_image(fault ${fault_entries})
 
 # Console input (boot.<arch>.console): init, the uart driver and `readline`, which reads a line the
 # boot test types into QEMU's serial port. readline blocks on stdin, so it has an image of its own.
+# The test kernel: boot.<arch>.console-kill boots it with the `console-kill-test` mode.
 azoth_wasm_module(readline ${fault_source}/modules/readline.c)
-azoth_booted_image(console
+azoth_booted_image(console TEST_KERNEL
     init=${AZOTH_MODULES_OUT}/init.wasm:${PROJECT_SOURCE_DIR}/modules/init/init.manifest
     uart=${AZOTH_MODULES_OUT}/uart.wasm:${PROJECT_SOURCE_DIR}/modules/uart/uart.manifest
     readline=${AZOTH_MODULES_OUT}/readline.wasm:${fault_source}/manifests/readline.manifest)

@@ -21,7 +21,7 @@ usage:
       the queued call with E_NOT_FOUND (or the killed waiter ends at once), the ipc-spinners exit
       0, ipc-echo ends killed, the linear-memory frames come back
   ipc-boot-test.py bench --arch ARCH --arch-build DIR [--timeout S] [--json OUT]
-      boots esp.img with `bench-ipc` and prints/collects the in-kernel IPC figures
+      boots esp-test.img (the test kernel) with `bench-ipc` and prints/collects the in-kernel IPC figures
 """
 import argparse
 import json
@@ -116,12 +116,12 @@ def kill(args, work):
     return azoth_boot.verdict(failed, run.log, run.stderr, log_tail=4000)
 
 
-# "bench-ipc: NAME VALUE UNIT" lines (kernel/process/BenchMode.cpp, bench_ipc).
+# "bench-ipc: NAME VALUE UNIT" lines (bench/kernel-modes/BenchIpcMode.cpp).
 BENCH_LINE = re.compile(r"^bench-ipc: ([a-z0-9_]+) ([0-9.]+) ([a-z/]+)$", re.M)
 
 
 def bench(args, work):
-    image = os.path.join(args.arch_build, "esp.img")
+    image = os.path.join(args.arch_build, "esp-test.img")
     run = azoth_boot.boot(args.arch, image, args.timeout, work, "bench-ipc", cmdline="bench-ipc")
     status, log, stderr = run.status, run.log, run.stderr
     figures = {name: float(value) for name, value, _ in BENCH_LINE.findall(log)}

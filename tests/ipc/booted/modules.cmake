@@ -24,4 +24,5 @@ endforeach()
 foreach(module ipc-peer-x ipc-peer-y)
     list(APPEND ipc_entries ${module}=${AZOTH_MODULES_OUT}/ipc-peer.wasm:${ipc_booted_source}/${module}.manifest)
 endforeach()
-azoth_booted_image(ipc ${ipc_entries})
+# The test kernel: boot.<arch>.ipc-kill boots this image with the `ipc-kill-test` mode.
+azoth_booted_image(ipc TEST_KERNEL ${ipc_entries})

@@ -8,8 +8,8 @@
 // round: the waiting caller itself is killed and ends at once (then ipc-echo is killed).
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/process/ModuleTable.h>
-#include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
 
@@ -150,10 +150,9 @@ bool kill_round(bool block, Queued queued = Queued::None)
     return ok && linear_after == linear_before;
 }
 
-} // namespace
-
-u8 run_ipc_kill_test_mode(const initrd::TarArchive& initrd)
+u8 run_ipc_kill_test_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     load_global_modules(initrd);
     bool spin = kill_round(false);
     bool block = kill_round(true);
@@ -165,5 +164,10 @@ u8 run_ipc_kill_test_mode(const initrd::TarArchive& initrd)
     println("ipc-kill: {}", all ? "PASS" : "FAIL");
     return all ? 0 : 1;
 }
+
+} // namespace
+
+ATH_BOOT_MODE(ipc_kill_test, "ipc-kill-test", BootStage::Initrd,
+              "kill an IPC server while a call runs in its Store (tests/ipc/ipc-boot-test.py kill)", run_ipc_kill_test_mode);
 
 } // namespace ath::process

@@ -15,8 +15,8 @@
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/Endpoint.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/process/ModuleTable.h>
-#include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
@@ -237,10 +237,9 @@ ErrorOr module_figures(const initrd::TarArchive& initrd)
     return {};
 }
 
-} // namespace
-
-u8 run_bench_ipc_mode(const initrd::TarArchive& initrd)
+u8 run_bench_ipc_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     println("bench-ipc: {} at {} Hz tick; figures under emulation are emulation time", Arch::name(), Arch::timer_frequency_hz());
     u64 free_before = mm::physical_frames().free_count();
     u64 tables_before = Arch::Mmu::page_tables_in_use();
@@ -261,5 +260,10 @@ u8 run_bench_ipc_mode(const initrd::TarArchive& initrd)
     println("bench-ipc: done");
     return 0;
 }
+
+} // namespace
+
+ATH_BOOT_MODE(bench_ipc, "bench-ipc", BootStage::Initrd,
+              "IPC costs in the kernel and between two booted processes (bench/ipc/run)", run_bench_ipc_mode);
 
 } // namespace ath::process

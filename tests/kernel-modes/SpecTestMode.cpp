@@ -7,7 +7,7 @@
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Format.h>
 #include <kernel/mm/PhysicalMemory.h>
-#include <kernel/process/Modes.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/platform/kernel/KernelAllocator.h>
 #include <tests/spec/core/ScriptRunner.h>
 
@@ -161,10 +161,10 @@ private:
     FixedVector<ExpectedFailure, max_expected_failures>& m_expected;
 };
 
-} // namespace
 
-u8 run_spectest_mode(const initrd::TarArchive& initrd)
+u8 run_spectest_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     FixedVector<ExpectedFailure, max_expected_failures> expected;
     if (auto list = initrd.find("spec/expected-failures.txt"); list.has_value())
         parse_expected(as_text(list->contents), expected);
@@ -228,5 +228,10 @@ u8 run_spectest_mode(const initrd::TarArchive& initrd)
     bool ok = scripts > 0 && broken_scripts == 0 && unexpected == 0 && total > 0;
     return ok ? 0 : 1;
 }
+
+} // namespace
+
+ATH_BOOT_MODE(spectest, "spectest", BootStage::Initrd,
+              "run the Wasm spec suite packed in the initrd (tests/fault process-boot-test.py spectest)", run_spectest_mode);
 
 } // namespace ath::process

@@ -4,7 +4,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/FixedVector.h>
 #include <kernel/lib/Format.h>
-#include <kernel/process/Modes.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/process/Process.h>
 
 namespace ath::process {
@@ -66,10 +66,9 @@ Optional<u64> run_to_end(ReadonlyBytes bytes, Span<const StringView> arguments, 
     return latency;
 }
 
-} // namespace
-
-u8 run_bench_sched_mode(const initrd::TarArchive& initrd)
+u8 run_bench_sched_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     auto nop = initrd.find("bench/nop.wasm");
     auto yielder = initrd.find("bench/yield.wasm");
     if (!nop.has_value() || !yielder.has_value()) {
@@ -116,5 +115,10 @@ u8 run_bench_sched_mode(const initrd::TarArchive& initrd)
         switches, elapsed / 1000);
     return 0;
 }
+
+} // namespace
+
+ATH_BOOT_MODE(bench_sched, "bench-sched", BootStage::Initrd,
+              "module start latency and context-switch cost (bench/sched/run)", run_bench_sched_mode);
 
 } // namespace ath::process

@@ -7,8 +7,8 @@
 // console, so the log shows readline's "waiting" line before the kill.
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Format.h>
+#include <kernel/main/BootMode.h>
 #include <kernel/process/ModuleTable.h>
-#include <kernel/process/Modes.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/Threads.h>
 
@@ -74,10 +74,9 @@ bool kill_round(StringView wait_kind)
     return ok;
 }
 
-} // namespace
-
-u8 run_console_kill_test_mode(const initrd::TarArchive& initrd)
+u8 run_console_kill_test_mode(const initrd::TarArchive* initrd_archive)
 {
+    const initrd::TarArchive& initrd = *initrd_archive;
     load_global_modules(initrd);
     bool clock = kill_round("clock");
     bool input = kill_round("input");
@@ -85,5 +84,10 @@ u8 run_console_kill_test_mode(const initrd::TarArchive& initrd)
     println("console-kill: {}", clock && input ? "PASS" : "FAIL");
     return clock && input ? 0 : 1;
 }
+
+} // namespace
+
+ATH_BOOT_MODE(console_kill_test, "console-kill-test", BootStage::Initrd,
+              "kill a process waiting in poll_oneoff (tests/fault process-boot-test.py console-kill)", run_console_kill_test_mode);
 
 } // namespace ath::process
