@@ -1,4 +1,4 @@
-/* ipc-bench: the module half of `bench-ipc` (kernel/process/BenchIpcMode.cpp). Calls the `echo`
+/* ipc-bench: the module half of `bench-ipc` (bench/kernel-modes/BenchIpcMode.cpp). Calls the `echo`
  * endpoint of ipc-echo (tests/ipc/booted/ipc_echo.c, another process with its own Store and
  * thread) in batches and prints the best and median time per call, measured with the WASI
  * monotonic clock:
