@@ -1,38 +1,59 @@
-// ath::console_write for the kernel: every line goes to the arch's early console (serial) and,
-// once attached, to the framebuffer console from kernel/console.
+// ath::console_write for the kernel log: a line goes into the console object (kernel/object/Console.h:
+// its ring while a driver is attached, else the arch's early console) and to the framebuffer console
+// from kernel/console once that is attached. Before the console object exists, and with interrupts
+// off, the line goes to the early console and framebuffer directly. The kernel log calls down into
+// the console object; nothing is installed into this file from a higher layer.
 #include <kernel/arch/Arch.h>
 #include <kernel/console/FramebufferConsole.h>
 #include <kernel/lib/Placement.h>
 #include <kernel/main/KernelConsole.h>
 #include <kernel/mm/MemoryLayout.h>
+#include <kernel/object/Console.h>
+#include <kernel/platform/kernel/KernelWait.h>
 
 namespace ath {
 
 namespace {
 alignas(console::FramebufferConsole) u8 g_framebuffer_storage[sizeof(console::FramebufferConsole)];
 console::FramebufferConsole* g_framebuffer = nullptr;
+
+alignas(object::Console) u8 g_console_storage[sizeof(object::Console)];
+
+void early_console_write(ReadonlyBytes text)
+{
+    for (u8 byte : text) {
+        if (byte == '\n')
+            Arch::console_putc('\r');
+        Arch::console_putc(static_cast<char>(byte));
+    }
+}
+
+void framebuffer_write(ReadonlyBytes text)
+{
+    if (g_framebuffer)
+        g_framebuffer->write(StringView(reinterpret_cast<const char*>(text.data()), text.size()));
+}
 } // namespace
 
-namespace {
-ConsoleRedirect g_redirect = nullptr;
-} // namespace
-
-void set_console_redirect(ConsoleRedirect redirect) { g_redirect = redirect; }
+void start_console_object()
+{
+    // Lives as long as the kernel: the storage's reference is never dropped.
+    object::Console::set_system(
+        new (g_console_storage) object::Console(process::KernelWaitProvider::instance(), early_console_write, framebuffer_write));
+}
 
 void console_write(StringView text)
 {
-    if (g_redirect && g_redirect(text)) {
-        if (g_framebuffer)
-            g_framebuffer->write(text);
+    ReadonlyBytes bytes(reinterpret_cast<const u8*>(text.characters()), text.length());
+    object::Console* console = object::Console::system();
+    // With interrupts off (a panic, an exception report) nothing may wait for a driver: print
+    // directly, as before the console object exists.
+    if (console && Arch::interrupts_enabled()) {
+        console->write(bytes);
         return;
     }
-    for (char c : text) {
-        if (c == '\n')
-            Arch::console_putc('\r');
-        Arch::console_putc(c);
-    }
-    if (g_framebuffer)
-        g_framebuffer->write(text);
+    early_console_write(bytes);
+    framebuffer_write(bytes);
 }
 
 ErrorOr attach_framebuffer_console(const boot::BootInfo& info)

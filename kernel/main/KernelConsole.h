@@ -10,11 +10,9 @@ namespace ath {
 // the arch's early console. Needs the framebuffer mapped in the direct map (Mmu::init does it).
 ErrorOr attach_framebuffer_console(const boot::BootInfo& info);
 
-// Hands console text to a driver instead of the arch's early console (the UART driver module,
-// kernel/process/ConsoleStream.h). The redirect returns false to decline a write (no driver, or a
-// context that cannot wait for one, e.g. a panic with interrupts off); then the early console
-// prints it as before. Null removes the redirect.
-using ConsoleRedirect = bool (*)(StringView text);
-void set_console_redirect(ConsoleRedirect redirect);
+// Makes the kernel's console object (kernel/object/Console.h, object::Console::system()), whose
+// early sink is the arch's early console. Before it exists, and while no driver is attached to
+// it, console_write prints on the early console; afterwards the kernel log goes into its ring.
+void start_console_object();
 
 } // namespace ath

@@ -131,6 +131,7 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
 
     // Modules as processes: threads, entropy and the initrd.
     must("threads", process::init_threads());
+    start_console_object();
     if (auto random = sys::init_kernel_random(); random.is_error())
         println("athanor: random_get unavailable: {}", random.error().reason);
     else if (!sys::kernel_random_has_hardware_seed())

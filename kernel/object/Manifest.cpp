@@ -21,6 +21,7 @@ constexpr NamedKind kind_names[] = {
     { "endpoint", ObjectType::Endpoint }, { "region", ObjectType::Region }, { "channel", ObjectType::Channel },
     { "event", ObjectType::Event }, { "process", ObjectType::Process },
     { "device", ObjectType::Device }, { "irq", ObjectType::Irq }, { "timer", ObjectType::Timer },
+    { "console", ObjectType::Console },
 };
 
 Result<ObjectType> parse_kind(StringView text)

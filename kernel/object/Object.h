@@ -19,6 +19,7 @@ enum class ObjectType : u8 {
     Device, // a device's register window (kernel/object/Device.h)
     Irq,    // one interrupt line delivered as event bits (kernel/object/Irq.h)
     Timer,  // one-shot / periodic deadlines delivered as event bits (kernel/object/Timer.h)
+    Console, // the console: output ring, input queue, attached driver (kernel/object/Console.h)
 };
 
 const char* object_type_name(ObjectType);

@@ -2,7 +2,7 @@
 #include <kernel/lib/Format.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
-#include <kernel/process/ConsoleStream.h>
+#include <kernel/object/Console.h>
 #include <kernel/platform/kernel/KernelWait.h>
 #include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
@@ -325,7 +325,8 @@ void Process::run()
                 object::resource_info(kind).name, m_account->limit(kind), m_account->refusals(kind));
     }
     // A driver that ends gives the console back; a supervisor takes its children with it.
-    console_detach(*this);
+    if (object::Console* console = object::Console::system())
+        console->detach(this);
     end_children();
     delete m_module;
     m_module = nullptr;

@@ -2,8 +2,8 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/mm/PhysicalMemory.h>
+#include <kernel/object/Console.h>
 #include <kernel/object/HandleTable.h>
-#include <kernel/process/ConsoleStream.h>
 #include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
@@ -34,6 +34,13 @@ Optional<u64> deadline_after(u64 timeout)
         return {};
     u64 now = Arch::clock_nanoseconds();
     return timeout > ~0ull - now ? ~0ull - 1 : now + timeout;
+}
+
+// The console object's driver is the attached process (one at a time; kernel/object/Console.h).
+bool console_attached_to(const Process& process)
+{
+    object::Console* console = object::Console::system();
+    return console && console->attached_to(&process);
 }
 
 } // namespace
@@ -152,7 +159,10 @@ Result<Status> console_attach(Process& process, Handle output_event, u32 output_
     if (!table_owner)
         return E_BAD_HANDLE;
     auto event = TRY(table_owner->handles().lookup<object::Event>(output_event, object::Rights::Write));
-    auto attached = process::console_attach(process, move(event.object), output_bits);
+    object::Console* console = object::Console::system();
+    if (!console)
+        return E_NOT_FOUND;
+    auto attached = console->attach(&process, move(event.object), output_bits);
     if (attached.is_error())
         return attached.error().code == ErrorCode::Busy ? E_BUSY : E_INVALID_ARGUMENT;
     return OK;
@@ -166,7 +176,9 @@ Result<Status> console_read(Process& process, BytesOut buffer, u64 timeout_ns, O
     TRY(length_out.check());
     // Read into a kernel buffer: the guest's memory may grow while this thread waits.
     u8 chunk[512];
-    usize length = process::console_read(Bytes(chunk, min<usize>(buffer.capacity(), sizeof(chunk))), deadline_after(timeout_ns));
+    Optional<u64> deadline = deadline_after(timeout_ns);
+    usize length = object::Console::system()->read_output(Bytes(chunk, min<usize>(buffer.capacity(), sizeof(chunk))),
+        deadline.has_value() ? *deadline : object::wait_forever);
     TRY(buffer.write(ReadonlyBytes(chunk, length)));
     TRY(length_out.write(static_cast<u32>(length)));
     return length == 0 ? E_TIMED_OUT : OK;
@@ -177,7 +189,7 @@ Result<Status> console_input(Process& process, BytesIn bytes)
     if (!console_attached_to(process))
         return E_PERMISSION_DENIED;
     ReadonlyBytes input = TRY(bytes.view()); // read once, into the queue
-    auto queued = process::console_input(input);
+    auto queued = object::Console::system()->queue_input(input);
     return queued.is_error() ? E_EXHAUSTED : OK;
 }
 

@@ -1,6 +1,5 @@
 #include <kernel/arch/Arch.h>
-#include <kernel/lib/Format.h>
-#include <kernel/process/ConsoleStream.h>
+#include <kernel/object/Console.h>
 #include <kernel/process/Threads.h>
 #include <kernel/platform/kernel/KernelRandom.h>
 #include <kernel/platform/kernel/KernelServices.h>
@@ -17,15 +16,19 @@ Result<usize> KernelServices::write_console(Stream, ReadonlyBytes bytes)
 {
     // Both streams share the console, as on a serial terminal. A bounded piece per call: the
     // caller (fd_write) reports a short write and the module writes the rest after its safepoint.
+    // Straight into the console object, not through the kernel log.
     usize length = min(bytes.size(), max_console_write);
-    console_write(StringView(reinterpret_cast<const char*>(bytes.data()), length));
+    object::Console::system()->write(bytes.slice(0, length));
     return length;
 }
 
-// Console input comes from the UART driver module (azoth.console_input); a reader waits for it.
-Result<usize> KernelServices::read_console(Bytes buffer) { return process::console_input_read(buffer); }
+// Console input waits in the console object (kernel/object/Console.h) for its readers.
+Result<usize> KernelServices::read_console(Bytes buffer) { return object::Console::system()->read_input(buffer); }
 
-Result<bool> KernelServices::wait_console_input(Optional<u64> deadline_ns) { return process::console_input_wait(deadline_ns); }
+Result<bool> KernelServices::wait_console_input(Optional<u64> deadline_ns)
+{
+    return object::Console::system()->wait_input(deadline_ns.has_value() ? *deadline_ns : object::wait_forever);
+}
 
 u64 KernelServices::monotonic_ns() { return Arch::clock_nanoseconds(); }
 

@@ -2,7 +2,7 @@
 
 // HostServices in the booted kernel (what WASI runs on):
 //   console   the kernel console (serial + framebuffer, or the UART driver module once attached);
-//             input: the bytes the UART driver hands in (kernel/process/ConsoleStream.h); a read
+//             input: the console object's input queue (kernel/object/Console.h); a read
 //             parks the thread until some arrive (a kill ends the wait)
 //   clocks    monotonic = Arch::clock_nanoseconds (HPET on x86_64); realtime = the RTC read at
 //             first use plus monotonic time since then (0 = the epoch when the platform has no RTC)

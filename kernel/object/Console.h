@@ -1,0 +1,106 @@
+#pragma once
+
+// The console as a kernel object: the one place console text and console input meet.
+//
+// Output: until a driver attaches, the owner of the system console (kernel/main) prints console
+// text on the early console itself. A driver (the UART driver module, which holds `serial-port`)
+// attaches with an Event and bits; from then on write_output appends to a 64 KiB ring and signals
+// those bits, and the driver, which sleeps in event_wait (on them and on its UART's Irq bits),
+// drains the ring (read_output) and writes it to the UART itself. A full ring drops bytes and
+// counts them. When the driver ends (exit, trap, kill) it detaches: what the ring still holds goes
+// to the early-console sink given at construction, so no output is lost.
+//
+// Input goes the other way: received bytes (from the driver, console_input) wait in a 4 KiB queue
+// for the readers of stdin. No line discipline: the bytes are raw and shared first come, first
+// served by every reader. The queue belongs to the console, not to the driver: input survives a
+// driver restart.
+//
+// Waiting goes through the WaitProvider (kernel: process::wait_until with its stop rule), so a
+// thread that must stop (killed, or running a handler of a dying server) ends its wait at once.
+#include <kernel/lib/Optional.h>
+#include <kernel/lib/Span.h>
+#include <kernel/object/Event.h>
+#include <kernel/object/Object.h>
+#include <kernel/platform/WaitProvider.h>
+
+namespace ath::object {
+
+class Console final : public Object {
+public:
+    static constexpr ObjectType type_tag = ObjectType::Console;
+    static constexpr usize output_capacity = 64 * 1024;
+    static constexpr usize input_capacity = 4096;
+
+    // The sinks the console's owner (kernel/main) gives it: `early` prints text while no driver is
+    // attached and takes what the ring still holds when the driver detaches (the early console);
+    // `mirror` (may be null) gets every write as well (the framebuffer console).
+    using Sink = void (*)(ReadonlyBytes text);
+
+    Console(WaitProvider& waiter, Sink early, Sink mirror = nullptr)
+        : Object(ObjectType::Console), m_waiter(waiter), m_early_sink(early), m_mirror_sink(mirror) { }
+
+    // The kernel's console (made at boot by kernel/main); null before that and in hosted builds
+    // that did not install one.
+    static Console* system();
+    static void set_system(Console*);
+
+    // ---- The driver. `driver` names the attached party (the kernel passes its process). ----
+    // `output` gets `output_bits` signalled whenever text is queued (and once at attach when text
+    // is already waiting); the console keeps a reference until the driver detaches. Attaching
+    // again replaces the event. Busy when another driver is attached, InvalidArgument for no event
+    // or no bits (nothing changes).
+    ErrorOr attach(const void* driver, RefPtr<Event> output, u32 output_bits);
+    // No effect unless `driver` is attached. Flushes the ring to the early sink.
+    void detach(const void* driver);
+    bool attached_to(const void* driver) const { return driver && m_driver == driver; }
+    bool has_driver() const { return m_driver != nullptr; }
+
+    // Blocks until text is queued, the monotonic deadline passes (wait_forever: none) or the
+    // thread must stop; copies up to buffer.size() bytes. 0 when nothing was taken.
+    usize read_output(Bytes buffer, u64 deadline_ns);
+    u64 dropped_bytes() const { return m_dropped; }
+    usize output_queued() const { return m_count; }
+
+    // ---- Writers. ----
+    // Console text from anyone (the kernel log, a module's stdout or stderr): into the ring while a
+    // driver is attached, otherwise straight to the early sink; and to the mirror.
+    void write(ReadonlyBytes text);
+    // Queues `text` for the driver (bytes beyond the ring's room are dropped and counted). False,
+    // and nothing queued, when no driver is attached: the caller prints it on the early console.
+    bool write_output(ReadonlyBytes text);
+
+    // ---- Input. ----
+    // Queues received bytes for the readers. Exhausted (nothing queued) when they do not all fit.
+    ErrorOr queue_input(ReadonlyBytes bytes);
+    // Blocks until input is queued, then copies up to buffer.size() bytes. Busy when the thread
+    // must stop while it waits; nothing is taken.
+    Result<usize> read_input(Bytes buffer);
+    // Blocks until input is queued (true), the deadline passes (false) or the thread must stop
+    // (Busy). A deadline in the past only checks.
+    Result<bool> wait_input(u64 deadline_ns);
+    usize input_queued() const { return m_input_count; }
+
+private:
+    void flush_to_early_sink();
+
+    WaitProvider& m_waiter;
+    Sink m_early_sink;
+    Sink m_mirror_sink;
+
+    u8 m_ring[output_capacity];
+    usize m_head { 0 }; // next byte to read
+    usize m_count { 0 };
+    u64 m_dropped { 0 };
+    u32 m_output_sequence { 0 }; // changes whenever text is queued or the driver goes: the driver's wait word
+
+    const void* m_driver { nullptr };
+    RefPtr<Event> m_output_event;
+    u32 m_output_bits { 0 };
+
+    u8 m_input[input_capacity];
+    usize m_input_head { 0 };
+    usize m_input_count { 0 };
+    u32 m_input_sequence { 0 }; // changes whenever input is queued: the readers' wait word
+};
+
+} // namespace ath::object
