@@ -35,7 +35,7 @@ function(azoth_wasm_module name source)
         VERBATIM)
 endfunction()
 
-# The booted test modules' shared check/print helpers (tests/support/booted_check.h).
+# The booted test modules' shared helpers (tests/support: booted_check.h, booted_ipc.h).
 set(AZOTH_TEST_SUPPORT_INCLUDE ${PROJECT_SOURCE_DIR}/tests/support)
 
 # azoth_initrd(OUTPUT NAME=WASM:MANIFEST...)

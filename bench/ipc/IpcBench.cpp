@@ -199,23 +199,21 @@ Measurement measure_invoke_handler(Modules& modules, wasm::Instance& server, u64
     });
 }
 
+// Both targets answer w0 + w1.
+object::CallWords sum_reply(const object::CallWords& message)
+{
+    object::CallWords reply;
+    reply.words[0] = message.words[0] + message.words[1];
+    return reply;
+}
+
 struct EmptyTarget final : object::CallTarget {
-    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override
-    {
-        object::CallWords reply;
-        reply.words[0] = message.words[0] + message.words[1];
-        return reply;
-    }
+    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override { return sum_reply(message); }
 };
 
-// The same handler in the form azoth.call's path uses (the reply written in place).
+// The same handler in the form azoth.call's path uses as well (the reply written in place).
 struct InPlaceTarget final : object::CallTarget {
-    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override
-    {
-        object::CallWords reply;
-        reply.words[0] = message.words[0] + message.words[1];
-        return reply;
-    }
+    Result<object::CallWords> handle(object::ProcessObject&, const object::CallWords& message) override { return sum_reply(message); }
     ErrorOr handle_into(object::ProcessObject&, const object::CallWords& message, object::CallWords& reply) override
     {
         reply.words[0] = message.words[0] + message.words[1];
@@ -223,17 +221,30 @@ struct InPlaceTarget final : object::CallTarget {
     }
 };
 
-// The kernel path as azoth.call runs it: CallStack::call with the reply by reference, the
-// handler writing it in place (kernel_call above goes through the Result-returning forms).
-Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
+// The kernel half of a call alone: a client and a server process, an endpoint of the server to
+// `target` and a Call handle to it in the client, which is entered in modules.calls while
+// calls(handle, n) is timed; both processes end afterwards.
+template<typename Calls>
+Measurement measure_kernel_calls(Modules& modules, object::CallTarget& target, u64 iterations, Calls calls)
 {
     auto client = must(object::ProcessObject::create(modules.objects, modules.space, "bench-client"), "process");
     auto server = must(object::ProcessObject::create(modules.objects, modules.space, "bench-server"), "process");
-    InPlaceTarget target;
     auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
     object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
     modules.calls.enter(*client);
-    auto result = best_of(batches, iterations, [&](u64 n) {
+    auto result = best_of(batches, iterations, [&](u64 n) { calls(handle, n); });
+    modules.calls.leave();
+    client->terminate();
+    server->terminate();
+    return result;
+}
+
+// The kernel path as azoth.call runs it: CallStack::call with the reply by reference, the
+// handler writing it in place (kernel_call below goes through the Result-returning forms).
+Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
+{
+    InPlaceTarget target;
+    return measure_kernel_calls(modules, target, iterations, [&](object::Handle handle, u64 n) {
         u64 sum = 0;
         object::CallWords reply;
         for (u64 i = 0; i < n; ++i) {
@@ -243,30 +254,17 @@ Measurement measure_kernel_call_in_place(Modules& modules, u64 iterations)
         }
         asm volatile("" : : "r"(sum));
     });
-    modules.calls.leave();
-    client->terminate();
-    server->terminate();
-    return result;
 }
 
 Measurement measure_kernel_call(Modules& modules, u64 iterations)
 {
-    auto client = must(object::ProcessObject::create(modules.objects, modules.space, "bench-client"), "process");
-    auto server = must(object::ProcessObject::create(modules.objects, modules.space, "bench-server"), "process");
     EmptyTarget target;
-    auto endpoint = must(object::Endpoint::create(modules.objects, *server, target), "endpoint");
-    object::Handle handle = must(client->handles().install(*endpoint, object::Rights::Call), "install");
-    modules.calls.enter(*client);
-    auto result = best_of(batches, iterations, [&](u64 n) {
+    return measure_kernel_calls(modules, target, iterations, [&](object::Handle handle, u64 n) {
         u64 sum = 0;
         for (u64 i = 0; i < n; ++i)
             sum += must(modules.calls.call(handle, object::CallWords { { i, 1, 2, 3 } }), "call").words[0];
         asm volatile("" : : "r"(sum));
     });
-    modules.calls.leave();
-    client->terminate();
-    server->terminate();
-    return result;
 }
 
 // --- Linux anchors -----------------------------------------------------------------------------

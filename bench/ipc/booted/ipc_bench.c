@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "booted_ipc.h"
+
 #define BATCHES 31
 enum { OP_PING = 0, OP_SUM = 1, OP_QUIT = 10 };
 
@@ -21,6 +23,12 @@ static uint64_t now_ns(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static azoth_status_t ping(void* unused)
+{
+    (void)unused;
+    return azoth_call(echo, OP_PING, 0, 0, 0, AZOTH_NO_RESULTS);
 }
 
 static int compare(const void* a, const void* b)
@@ -54,16 +62,7 @@ static int measure(const char* key, int four_words, uint32_t calls)
 int main(int argc, char** argv)
 {
     uint32_t calls = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status == AZOTH_OK)
-            status = azoth_call(echo, OP_PING, 0, 0, 0, AZOTH_NO_RESULTS);
-        if (status != AZOTH_OK) {
-            struct timespec pause = { 0, 2000000 };
-            nanosleep(&pause, NULL);
-        }
-    }
+    azoth_status_t status = find_service("echo", &echo, ping, NULL, 2);
     if (status != AZOTH_OK) {
         printf("bench-ipc: FAIL cannot reach echo (status %d)\n", (int)status);
         return 1;

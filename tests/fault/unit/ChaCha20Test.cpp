@@ -1,10 +1,28 @@
 // The ChaCha20 block function behind random_get in the kernel (kernel/platform/kernel/KernelRandom.h),
 // against RFC 8439's test vectors (section 2.3.2 and appendix A.1 #1).
+#include <cstdlib>
+#include <cstring>
 #include <gtest/gtest.h>
 
 #include <kernel/platform/kernel/KernelRandom.h>
 
 using namespace ath;
+
+namespace {
+
+// chacha20_block(key, counter, nonce) must give the 64 bytes spelled in hex by `expected`.
+void expect_block(const u32 (&key)[8], u32 counter, const u32 (&nonce)[3], const char* expected)
+{
+    ASSERT_EQ(std::strlen(expected), 128u);
+    u8 block[64];
+    sys::chacha20_block(key, counter, nonce, block);
+    for (int i = 0; i < 64; ++i) {
+        char hex[3] = { expected[2 * i], expected[2 * i + 1], 0 };
+        EXPECT_EQ(block[i], static_cast<u8>(std::strtoul(hex, nullptr, 16))) << "byte " << i;
+    }
+}
+
+} // namespace
 
 TEST(ChaCha20, Rfc8439Section232)
 {
@@ -12,28 +30,18 @@ TEST(ChaCha20, Rfc8439Section232)
     for (u32 i = 0; i < 8; ++i)
         key[i] = (4 * i) | (4 * i + 1) << 8 | (4 * i + 2) << 16 | (4 * i + 3) << 24;
     const u32 nonce[3] = { 0x09000000, 0x4a000000, 0x00000000 };
-    const u8 expected[64] = { 0x10, 0xf1, 0xe7, 0xe4, 0xd1, 0x3b, 0x59, 0x15, 0x50, 0x0f, 0xdd, 0x1f, 0xa3, 0x20, 0x71,
-        0xc4, 0xc7, 0xd1, 0xf4, 0xc7, 0x33, 0xc0, 0x68, 0x03, 0x04, 0x22, 0xaa, 0x9a, 0xc3, 0xd4, 0x6c, 0x4e, 0xd2, 0x82,
-        0x64, 0x46, 0x07, 0x9f, 0xaa, 0x09, 0x14, 0xc2, 0xd7, 0x05, 0xd9, 0x8b, 0x02, 0xa2, 0xb5, 0x12, 0x9c, 0xd1, 0xde,
-        0x16, 0x4e, 0xb9, 0xcb, 0xd0, 0x83, 0xe8, 0xa2, 0x50, 0x3c, 0x4e };
-    u8 block[64];
-    sys::chacha20_block(key, 1, nonce, block);
-    for (int i = 0; i < 64; ++i)
-        EXPECT_EQ(block[i], expected[i]) << "byte " << i;
+    expect_block(key, 1, nonce,
+        "10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e"
+        "d2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e");
 }
 
 TEST(ChaCha20, Rfc8439AppendixA1Vector1)
 {
     const u32 key[8] = {};
     const u32 nonce[3] = {};
-    const u8 expected[64] = { 0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90, 0x40, 0x5d, 0x6a, 0xe5, 0x53, 0x86, 0xbd,
-        0x28, 0xbd, 0xd2, 0x19, 0xb8, 0xa0, 0x8d, 0xed, 0x1a, 0xa8, 0x36, 0xef, 0xcc, 0x8b, 0x77, 0x0d, 0xc7, 0xda, 0x41,
-        0x59, 0x7c, 0x51, 0x57, 0x48, 0x8d, 0x77, 0x24, 0xe0, 0x3f, 0xb8, 0xd8, 0x4a, 0x37, 0x6a, 0x43, 0xb8, 0xf4, 0x15,
-        0x18, 0xa1, 0x1c, 0xc3, 0x87, 0xb6, 0x69, 0xb2, 0xee, 0x65, 0x86 };
-    u8 block[64];
-    sys::chacha20_block(key, 0, nonce, block);
-    for (int i = 0; i < 64; ++i)
-        EXPECT_EQ(block[i], expected[i]) << "byte " << i;
+    expect_block(key, 0, nonce,
+        "76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7"
+        "da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586");
 }
 
 TEST(ChaCha20, BootKnownAnswerTestPasses)

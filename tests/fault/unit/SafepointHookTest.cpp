@@ -38,6 +38,8 @@ struct Spin {
     hosted::MallocAllocator allocator;
     Store store { allocator };
     Function* spin { nullptr };
+    volatile u32 flag { 0 };
+    HookState state;
 
     Spin()
     {
@@ -46,6 +48,16 @@ struct Spin {
         auto instance = store.instantiate(module.value(), {});
         EXPECT_FALSE(instance.is_error());
         spin = instance.value()->find_export("spin")->as_function();
+    }
+
+    // Points the Store's interrupt flag at `flag`, set to `raised`; with `hooked`, installs
+    // count_and_continue (over `state`) as its safepoint hook.
+    void interrupt(u32 raised, bool hooked = true)
+    {
+        flag = raised;
+        store.set_interrupt_flag(&flag);
+        if (hooked)
+            store.set_safepoint_hook(count_and_continue, &state);
     }
 
     ErrorOr run(u32 n, u32& result)
@@ -63,50 +75,40 @@ struct Spin {
 TEST(SafepointHook, ContinueResumesAtEveryBackEdge)
 {
     Spin spin;
-    volatile u32 flag = 1; // stays raised: the hook runs at every safepoint
-    HookState state;
-    spin.store.set_interrupt_flag(&flag);
-    spin.store.set_safepoint_hook(count_and_continue, &state);
+    spin.interrupt(1); // stays raised: the hook runs at every safepoint
     u32 result = 0;
     ASSERT_FALSE(spin.run(1000, result).is_error());
     EXPECT_EQ(result, 1000u);
     // One safepoint per loop iteration (the loop header) plus the call into spin.
-    EXPECT_GE(state.calls, 1000u);
+    EXPECT_GE(spin.state.calls, 1000u);
 }
 
 TEST(SafepointHook, AbortTrapsInterrupted)
 {
     Spin spin;
-    volatile u32 flag = 1;
-    HookState state;
-    state.abort_after = 10;
-    spin.store.set_interrupt_flag(&flag);
-    spin.store.set_safepoint_hook(count_and_continue, &state);
+    spin.state.abort_after = 10;
+    spin.interrupt(1);
     u32 result = 0;
     auto outcome = spin.run(1'000'000, result);
     ASSERT_TRUE(outcome.is_error());
     EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
-    EXPECT_EQ(state.calls, 11u);
+    EXPECT_EQ(spin.state.calls, 11u);
 }
 
 TEST(SafepointHook, NotCalledWhileTheFlagIsDown)
 {
     Spin spin;
-    volatile u32 flag = 0;
-    HookState state;
-    spin.store.set_interrupt_flag(&flag);
-    spin.store.set_safepoint_hook(count_and_continue, &state);
+    spin.interrupt(0);
     u32 result = 0;
     ASSERT_FALSE(spin.run(500, result).is_error());
     EXPECT_EQ(result, 500u);
-    EXPECT_EQ(state.calls, 0u);
+    EXPECT_EQ(spin.state.calls, 0u);
 }
 
 TEST(SafepointHook, WithoutAHookTheFlagStillTraps)
 {
     Spin spin;
-    volatile u32 flag = 1;
-    spin.store.set_interrupt_flag(&flag);
+    spin.interrupt(1, false);
     u32 result = 0;
     auto outcome = spin.run(1'000'000, result);
     ASSERT_TRUE(outcome.is_error());

@@ -23,6 +23,8 @@
 
 #ifndef ABI_FINDINGS_WASI_ONLY /* the hosted build runs the WASI cases under azoth-exec */
 #include <azoth.h>
+
+#include "booted_ipc.h"
 #endif
 
 #ifndef ABI_FINDINGS_WASI_ONLY
@@ -123,12 +125,7 @@ static void server_charges(void)
 {
     const char* name = "server-charges";
     azoth_handle_t server = 0;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-        status = azoth_handle_find("abi-regions", 11, &server);
-        if (status != AZOTH_OK)
-            sleep_ms(5);
-    }
+    azoth_status_t status = find_service("abi-regions", &server, NULL, NULL, 5);
     CHECK(name, status == AZOTH_OK, "abi-regions never appeared (status %d)", (int)status);
     uint64_t words[4];
     int32_t answers[3];

@@ -8,6 +8,8 @@
 
 #include <azoth.h>
 
+#include "booted_ipc.h"
+
 enum { OP_MAKE_REGION = 1, OP_QUIT = 2 };
 
 static azoth_handle_t quit_event;
@@ -33,12 +35,6 @@ int main(void)
 {
     if (azoth_event_create(&quit_event) != AZOTH_OK)
         return 1;
-    printf("abi-server: serving\n");
-    fflush(stdout);
-    uint32_t bits = 0;
-    azoth_status_t status;
-    do {
-        status = azoth_event_wait(quit_event, 1, AZOTH_WAIT_FOREVER, &bits);
-    } while (status == AZOTH_E_TIMED_OUT);
+    azoth_status_t status = serve_until_quit("abi-server", quit_event);
     return status == AZOTH_OK ? 0 : 1;
 }

@@ -32,16 +32,4 @@ if(TARGET ath_wasm)
 endif()
 
 # Booted: every finding of this folder on every arch (esp-abi.img of each arch build).
-file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json abi_presets)
-foreach(arch x86_64 aarch64 riscv64)
-    if(abi_presets MATCHES "\"name\": \"${arch}\"")
-        set(timeout 90)
-        if(NOT arch STREQUAL "x86_64")
-            set(timeout 150)
-        endif()
-        add_test(NAME boot.${arch}.abi-findings
-            COMMAND ${Python3_EXECUTABLE} ${abi_dir}/abi-boot-test.py --arch ${arch}
-                    --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout ${timeout})
-        set_tests_properties(boot.${arch}.abi-findings PROPERTIES LABELS "fault;boot" TIMEOUT 250)
-    endif()
-endforeach()
+azoth_image_boot_tests(abi-findings ${abi_dir}/abi-boot-test.py SECONDS 90 150 LABELS fault boot TIMEOUT 250)

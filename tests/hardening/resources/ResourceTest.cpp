@@ -299,18 +299,42 @@ ErrorOr instantiate(Instantiated& target, wasm::Allocator& allocator, const Byte
     return {};
 }
 
-TEST(TableLimits, GrowthStopsAtTheAccountLimitAndComesBack)
+ResourceLimits one_limit(Resource kind, u64 limit)
 {
     ResourceLimits limits;
-    limits[Resource::TableElements] = 10'000;
-    ResourceAccount account(limits);
-    sys::AccountLimiter limiter(account);
+    limits[kind] = limit;
+    return limits;
+}
+
+// What a module's Store is charged to: its account, the kernel's AccountLimiter over it (in
+// config()) and the allocator behind the Store, which counts its bytes.
+struct Accounted {
+    ResourceAccount account;
+    sys::AccountLimiter limiter { account };
     ByteCountingAllocator allocator;
+
+    explicit Accounted(const ResourceLimits& limits) : account(limits) { }
+    wasm::StoreConfig config()
     {
         wasm::StoreConfig config;
         config.limiter = &limiter;
-        Instantiated module(allocator, config);
-        ASSERT_FALSE(instantiate(module, allocator, many_tables_module(2)).is_error());
+        return config;
+    }
+    // Once the Store is gone: nothing charged, no byte held.
+    void expect_all_back()
+    {
+        EXPECT_TRUE(account.is_clear());
+        EXPECT_EQ(allocator.live, 0u);
+    }
+};
+
+TEST(TableLimits, GrowthStopsAtTheAccountLimitAndComesBack)
+{
+    Accounted accounted(one_limit(Resource::TableElements, 10'000));
+    auto& account = accounted.account;
+    {
+        Instantiated module(accounted.allocator, accounted.config());
+        ASSERT_FALSE(instantiate(module, accounted.allocator, many_tables_module(2)).is_error());
         EXPECT_EQ(module.call(6000).value(), 1u);  // table 0 grows; table 1 would pass the limit: -1
         EXPECT_EQ(account.used(Resource::TableElements), 6000u);
         EXPECT_EQ(module.call(4000).value(), 1u);  // table 0 to 10000, table 1 refused
@@ -319,28 +343,20 @@ TEST(TableLimits, GrowthStopsAtTheAccountLimitAndComesBack)
         EXPECT_EQ(account.used(Resource::TableElements), 10'000u);
         EXPECT_GE(account.refusals(Resource::TableElements), 3u);
     }
-    EXPECT_TRUE(account.is_clear());
-    EXPECT_EQ(allocator.live, 0u);
+    accounted.expect_all_back();
 }
 
 TEST(TableLimits, InstantiationPastTheLimitFailsCleanly)
 {
-    ResourceLimits limits;
-    limits[Resource::TableElements] = 1000;
-    ResourceAccount account(limits);
-    sys::AccountLimiter limiter(account);
-    ByteCountingAllocator allocator;
+    Accounted accounted(one_limit(Resource::TableElements, 1000));
     {
-        wasm::StoreConfig config;
-        config.limiter = &limiter;
-        Instantiated module(allocator, config);
-        auto result = instantiate(module, allocator, many_tables_module(3, 400)); // 1200 > 1000
+        Instantiated module(accounted.allocator, accounted.config());
+        auto result = instantiate(module, accounted.allocator, many_tables_module(3, 400)); // 1200 > 1000
         ASSERT_TRUE(result.is_error());
         EXPECT_EQ(result.error().code, ErrorCode::OutOfMemory);
-        EXPECT_EQ(account.used(Resource::TableElements), 800u); // the first two tables, until the Store goes
+        EXPECT_EQ(accounted.account.used(Resource::TableElements), 800u); // the first two tables, until the Store goes
     }
-    EXPECT_TRUE(account.is_clear());
-    EXPECT_EQ(allocator.live, 0u);
+    accounted.expect_all_back();
 }
 
 TEST(TableLimits, AnAllocatorThatSaysNoMakesTableGrowAnswerMinusOne)
@@ -361,24 +377,18 @@ TEST(TableLimits, AnAllocatorThatSaysNoMakesTableGrowAnswerMinusOne)
 
 TEST(MemoryLimits, MemoryGrowStopsAtTheAccountLimit)
 {
-    ResourceLimits limits;
-    limits[Resource::MemoryBytes] = 4 << 20; // 64 pages
-    ResourceAccount account(limits);
-    sys::AccountLimiter limiter(account);
-    ByteCountingAllocator allocator;
+    Accounted accounted(one_limit(Resource::MemoryBytes, 4 << 20)); // 64 pages
+    auto& account = accounted.account;
     {
-        wasm::StoreConfig config;
-        config.limiter = &limiter;
-        Instantiated module(allocator, config);
-        ASSERT_FALSE(instantiate(module, allocator, growing_memory_module()).is_error());
+        Instantiated module(accounted.allocator, accounted.config());
+        ASSERT_FALSE(instantiate(module, accounted.allocator, growing_memory_module()).is_error());
         EXPECT_EQ(account.used(Resource::MemoryBytes), 65536u);
         EXPECT_EQ(module.call(64).value(), 0xFFFFFFFFu); // 65 pages: refused
         EXPECT_EQ(module.call(63).value(), 1u);          // exactly the limit
         EXPECT_EQ(module.call(1).value(), 0xFFFFFFFFu);
         EXPECT_EQ(account.used(Resource::MemoryBytes), 4u << 20);
     }
-    EXPECT_TRUE(account.is_clear());
-    EXPECT_EQ(allocator.live, 0u);
+    accounted.expect_all_back();
 }
 
 // Finding 2: one module with eight tables grew them to 416 MiB of kernel heap. With the default
@@ -388,16 +398,12 @@ TEST(MemoryLimits, MemoryGrowStopsAtTheAccountLimit)
 TEST(Finding2, ManyTablesGrowingHugeFailAlone)
 {
     auto defaults = ResourceLimits::defaults(512ull << 20);
-    ResourceAccount hostile_account(defaults);
-    sys::AccountLimiter hostile_limiter(hostile_account);
-    ByteCountingAllocator hostile_allocator;
-    ResourceAccount good_account(defaults);
-    sys::AccountLimiter good_limiter(good_account);
-    ByteCountingAllocator good_allocator;
+    Accounted hostile_side(defaults);
+    Accounted good_side(defaults);
+    auto& hostile_account = hostile_side.account;
+    auto& hostile_allocator = hostile_side.allocator;
     {
-        wasm::StoreConfig config;
-        config.limiter = &hostile_limiter;
-        Instantiated hostile(hostile_allocator, config);
+        Instantiated hostile(hostile_allocator, hostile_side.config());
         ASSERT_FALSE(instantiate(hostile, hostile_allocator, many_tables_module(8)).is_error());
         u64 grown = 0;
         for (int round = 0; round < 4096; ++round) {
@@ -413,16 +419,13 @@ TEST(Finding2, ManyTablesGrowingHugeFailAlone)
         // Elements are 8 bytes; vectors may hold twice their size while growing.
         EXPECT_LT(hostile_allocator.peak, 2 * 8 * defaults[Resource::TableElements] + (8u << 20));
 
-        wasm::StoreConfig good_config;
-        good_config.limiter = &good_limiter;
-        Instantiated good(good_allocator, good_config);
-        ASSERT_FALSE(instantiate(good, good_allocator, many_tables_module(1, 100)).is_error());
+        Instantiated good(good_side.allocator, good_side.config());
+        ASSERT_FALSE(instantiate(good, good_side.allocator, many_tables_module(1, 100)).is_error());
         EXPECT_EQ(good.call(1000).value(), 1u);
-        EXPECT_EQ(good_account.used(Resource::TableElements), 1100u);
+        EXPECT_EQ(good_side.account.used(Resource::TableElements), 1100u);
     }
-    EXPECT_TRUE(hostile_account.is_clear());
-    EXPECT_TRUE(good_account.is_clear());
-    EXPECT_EQ(hostile_allocator.live, 0u);
+    hostile_side.expect_all_back();
+    good_side.expect_all_back();
 }
 
 // ---- objects charged to an account -------------------------------------------------------------

@@ -18,18 +18,5 @@ endif()
 
 # Booted: each resource kind exhausted by its own module beside a steady one, on every arch this
 # tree has a preset for; every frame must come back after each module ends.
-file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json resources_presets)
-foreach(arch x86_64 aarch64 riscv64)
-    if(NOT resources_presets MATCHES "\"name\": \"${arch}\"")
-        continue()
-    endif()
-    if(arch STREQUAL "x86_64")
-        set(seconds 90)
-    else()
-        set(seconds 150)
-    endif()
-    add_test(NAME boot.${arch}.resources
-        COMMAND ${Python3_EXECUTABLE} ${resources_dir}/resources-boot-test.py --arch ${arch}
-                --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout ${seconds})
-    set_tests_properties(boot.${arch}.resources PROPERTIES LABELS "fault;boot" TIMEOUT 250 SKIP_RETURN_CODE 77)
-endforeach()
+azoth_image_boot_tests(resources ${resources_dir}/resources-boot-test.py SECONDS 90 150 LABELS fault boot TIMEOUT 250
+    SKIP_RETURN_CODE 77)

@@ -18,7 +18,7 @@ add_custom_command(OUTPUT ${soak_generated}/soak_imports.h
 azoth_wasm_module(soak-hostile ${soak_source}/soak_hostile.c ${soak_generated}/soak_imports.h ${soak_source}/soak_protocol.h
     FLAGS -I${soak_generated} -nostartfiles -mreference-types)
 azoth_wasm_module(soak-init ${soak_source}/soak_init.c ${soak_source}/soak_protocol.h)
-azoth_wasm_module(soak-echo ${soak_source}/soak_echo.c ${soak_source}/soak_protocol.h)
+azoth_wasm_module(soak-echo ${soak_source}/soak_echo.c ${soak_source}/soak_protocol.h INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 azoth_wasm_module(soak-client ${soak_source}/soak_client.c ${soak_source}/soak_protocol.h)
 
 azoth_booted_image(soak

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "booted_ipc.h"
 #include "soak_protocol.h"
 
 static azoth_handle_t quit_event;
@@ -81,13 +82,7 @@ int main(void)
         printf("soak-echo: FAIL cannot create its event\n");
         return 1;
     }
-    printf("soak-echo: serving\n");
-    fflush(stdout);
-    uint32_t bits = 0;
-    azoth_status_t status;
-    do {
-        status = azoth_event_wait(quit_event, 1, AZOTH_WAIT_FOREVER, &bits);
-    } while (status == AZOTH_E_TIMED_OUT);
+    azoth_status_t status = serve_until_quit("soak-echo", quit_event);
     printf("soak-echo: quit (status %d): %llu echo calls, %llu hostile calls reported, %llu other calls\n", (int)status,
         (unsigned long long)echo_calls, (unsigned long long)hostile_calls, (unsigned long long)other_calls);
     return status == AZOTH_OK ? 0 : 1;

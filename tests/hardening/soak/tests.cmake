@@ -7,16 +7,9 @@
 # beside the UART driver and soak-echo + soak-client, for one minute per arch. A longer run:
 # AZOTH_SOAK_SECONDS=600 ctest -R 'boot\..*\.soak' (the ctest timeout below allows 660 s), or
 # soak-boot-test.py --seconds N directly.
-set(soak_driver ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/soak-boot-test.py)
-file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json soak_presets)
-foreach(arch x86_64 aarch64 riscv64)
-    if(NOT soak_presets MATCHES "\"name\": \"${arch}\"")
-        continue()
-    endif()
-    add_test(NAME boot.${arch}.soak COMMAND ${soak_driver} --arch ${arch} --arch-build ${CMAKE_BINARY_DIR}/../${arch})
-    # 60 s of soak + boot and wind-down; room for AZOTH_SOAK_SECONDS=600 as well.
-    set_tests_properties(boot.${arch}.soak PROPERTIES LABELS "fault;fuzz;boot" TIMEOUT 1100)
-endforeach()
+# No --timeout: the driver derives it from the soak's length. The ctest timeout: 60 s of soak +
+# boot and wind-down; room for AZOTH_SOAK_SECONDS=600 as well.
+azoth_image_boot_tests(soak ${CMAKE_CURRENT_LIST_DIR}/soak-boot-test.py LABELS fault fuzz boot TIMEOUT 1100)
 
 # No VERIFY / .value() on module-derived values in kernel/sys, kernel/process, kernel/ipc,
 # kernel/object (issue 14, class 2).

@@ -6,21 +6,8 @@
 # random_get of 2 MiB, child wait, a call whose server handler sleeps, a call queued behind a busy
 # server — and a server whose handler sleeps 2^63 ns / reads stdin on a caller's thread (finding
 # 4); each kill must complete in under 50 ms (guest monotonic clock).
-file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json waits_presets)
-set(waits_driver ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/waits-boot-test.py)
-foreach(arch x86_64 aarch64 riscv64)
-    if(NOT waits_presets MATCHES "\"name\": \"${arch}\"")
-        continue()
-    endif()
-    if(arch STREQUAL "x86_64")
-        set(waits_timeout 90)
-    else()
-        set(waits_timeout 150)
-    endif()
-    add_test(NAME boot.${arch}.hardening-waits
-        COMMAND ${waits_driver} --arch ${arch} --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout ${waits_timeout})
-    set_tests_properties(boot.${arch}.hardening-waits PROPERTIES LABELS "fault;boot" TIMEOUT 250)
-endforeach()
+azoth_image_boot_tests(hardening-waits ${CMAKE_CURRENT_LIST_DIR}/waits-boot-test.py SECONDS 90 150 LABELS fault boot
+    TIMEOUT 250)
 
 # Hosted (labels unit;fault): the deadline heap of the scheduler's sleepers and the TimerQueue
 # (kernel/sched/DeadlineHeap.h) — order, removal, and O(n log n) comparisons for n sleepers / n

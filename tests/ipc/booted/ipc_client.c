@@ -6,6 +6,7 @@
 #include <azoth.h>
 #define BOOTED_MODULE "ipc-client"
 #include "booted_check.h"
+#include "booted_ipc.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,21 +32,20 @@ static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int6
     return status;
 }
 
-/* The server is spawned before us but publishes its endpoint only once instantiated
- * (E_NOT_FOUND until then): retry handle_find for a while. A call before it waits in its event
- * loop queues until it does. */
+static azoth_status_t ping(void* unused)
+{
+    (void)unused;
+    return call(OP_PING, 0, 0, 0, NULL);
+}
+
+/* find_service waits for the endpoint; the first ping is not retried. A call before the server
+ * waits in its event loop queues until it does. */
 static void connect(void)
 {
     const char* name = "connect";
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status == AZOTH_OK) {
-            status = call(OP_PING, 0, 0, 0, NULL);
-            break;
-        }
-        sleep_ms(5);
-    }
+    azoth_status_t status = find_service("echo", &echo, NULL, NULL, 5);
+    if (status == AZOTH_OK)
+        status = ping(NULL);
     CHECK(name, status == AZOTH_OK, "echo never answered (status %d)", (int)status);
     CHECK(name, azoth_handle_find("ipc-echo", 8, &echo_process) == AZOTH_OK, "no process handle for ipc-echo");
     ok(name);
@@ -238,17 +238,25 @@ static void timeouts(void)
     ok(name);
 }
 
+/* After OP_QUIT: pings (400 times at most, 5 ms apart) while the endpoint still answers; the
+ * server ends once its _start has seen the quit event. Returns the first failed ping's status. */
+static azoth_status_t ping_until_gone(void)
+{
+    azoth_status_t status = AZOTH_OK;
+    for (int attempt = 0; attempt < 400 && status == AZOTH_OK; ++attempt) {
+        status = call(OP_PING, 0, 0, 0, NULL);
+        if (status == AZOTH_OK)
+            sleep_ms(5);
+    }
+    return status;
+}
+
 static void server_gone(void)
 {
     const char* name = "server-exit";
     int64_t result = -1;
     CHECK(name, call(OP_QUIT, 0, 0, 0, &result) == AZOTH_OK && result == AZOTH_OK, "quit");
-    azoth_status_t status = AZOTH_OK;
-    for (int attempt = 0; attempt < 400 && status == AZOTH_OK; ++attempt) {
-        status = call(OP_PING, 0, 0, 0, NULL);
-        if (status == AZOTH_OK)
-            sleep_ms(5); /* the server ends once its _start has seen the quit event */
-    }
+    azoth_status_t status = ping_until_gone();
     CHECK(name, status == AZOTH_E_NOT_FOUND, "call after the server ended: status %d", (int)status);
     ok(name);
 }
@@ -259,13 +267,7 @@ static void server_restart(void)
 {
     const char* name = "server-restart";
     azoth_handle_t old = echo;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status == AZOTH_OK && (status = call(OP_PING, 0, 0, 0, NULL)) == AZOTH_OK)
-            break;
-        sleep_ms(5);
-    }
+    azoth_status_t status = find_service("echo", &echo, ping, NULL, 5);
     CHECK(name, status == AZOTH_OK, "the restarted echo never answered (status %d)", (int)status);
     CHECK(name, echo != old, "handle_find kept the dead handle %#x", old);
     CHECK(name, azoth_call(old, OP_PING, 0, 0, 0, AZOTH_NO_RESULTS) == AZOTH_E_BAD_HANDLE, "the dead handle still works");
@@ -273,11 +275,7 @@ static void server_restart(void)
     CHECK(name, call(OP_COUNTER, 0, 0, 0, &result) == AZOTH_OK && result == 0, "a new instance starts fresh: counter %lld",
         (long long)result);
     CHECK(name, call(OP_QUIT, 0, 0, 0, &result) == AZOTH_OK && result == AZOTH_OK, "quit");
-    for (int attempt = 0; attempt < 400 && status == AZOTH_OK; ++attempt) {
-        status = call(OP_PING, 0, 0, 0, NULL);
-        if (status == AZOTH_OK)
-            sleep_ms(5); /* the server ends once its _start has seen the quit event */
-    }
+    status = ping_until_gone();
     CHECK(name, status == AZOTH_E_NOT_FOUND, "call after the second exit: status %d", (int)status);
     ok(name);
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "booted_ipc.h"
+
 enum {
     OP_PING = 0,      /* -> 0 */
     OP_SUM = 1,       /* -> w1 + w2 + w3 */
@@ -94,13 +96,7 @@ int main(void)
         printf("ipc-echo: cannot create its event\n");
         return 1;
     }
-    printf("ipc-echo: serving\n");
-    fflush(stdout);
-    uint32_t bits = 0;
-    azoth_status_t status;
-    do {
-        status = azoth_event_wait(quit_event, 1, AZOTH_WAIT_FOREVER, &bits);
-    } while (status == AZOTH_E_TIMED_OUT);
+    azoth_status_t status = serve_until_quit("ipc-echo", quit_event);
     printf("ipc-echo: quit (status %d, counter %llu)\n", (int)status, (unsigned long long)counter);
     return status == AZOTH_OK ? 0 : 1;
 }

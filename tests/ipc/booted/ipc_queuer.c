@@ -7,6 +7,7 @@
 #include <azoth.h>
 #define BOOTED_MODULE "ipc-queue"
 #include "booted_check.h"
+#include "booted_ipc.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,13 +30,7 @@ int main(int argc, char** argv)
     else if (argc > 1 && strcmp(argv[1], "--third") == 0)
         role = "third";
     azoth_handle_t queue = 0;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    /* Published once ipc-queue is instantiated: until then handle_find is E_NOT_FOUND. */
-    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-        status = azoth_handle_find("queue", 5, &queue);
-        if (status != AZOTH_OK)
-            sleep_ms(5);
-    }
+    azoth_status_t status = find_service("queue", &queue, NULL, NULL, 5);
     if (status != AZOTH_OK)
         return fail(role, "no queue endpoint", status, 0);
     uint64_t words[4] = { 0 };

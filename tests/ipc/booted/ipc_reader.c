@@ -12,6 +12,7 @@
 #include <azoth.h>
 #define BOOTED_MODULE "ipc-reader"
 #include "booted_check.h"
+#include "booted_ipc.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -38,16 +39,16 @@ static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int6
     return status;
 }
 
+static azoth_status_t ping(void* unused)
+{
+    (void)unused;
+    return call(OP_PING, 0, 0, 0, NULL);
+}
+
 static void connect(void)
 {
     const char* name = "connect";
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status == AZOTH_OK && (status = call(OP_PING, 0, 0, 0, NULL)) == AZOTH_OK)
-            break;
-        sleep_ms(5);
-    }
+    azoth_status_t status = find_service("echo", &echo, ping, NULL, 5);
     CHECK(name, status == AZOTH_OK, "echo never answered (status %d)", (int)status);
     CHECK(name, azoth_handle_find("ipc-echo", 8, &echo_process) == AZOTH_OK, "no process handle for ipc-echo");
     ok(name);

@@ -8,22 +8,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "booted_ipc.h"
+
 /* With --expect-server-killed (kernel mode ipc-kill-test) the server is killed during the call
  * instead: the call must end with AZOTH_E_SERVER_TRAPPED and this module keeps running. */
 /* --queued (kernel mode ipc-kill-test, third round): another caller is blocked inside ipc-echo;
  * this one pings until its call has to wait in the Store's queue, and ipc-echo is killed while it
  * waits: the wait must end with E_NOT_FOUND (never hang). */
+static azoth_status_t ping(void* echo)
+{
+    return azoth_call(*(azoth_handle_t*)echo, 0, 0, 0, 0, AZOTH_NO_RESULTS);
+}
+
 static int queued_caller(void)
 {
     azoth_handle_t echo = 0;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status != AZOTH_OK) {
-            struct timespec pause = { 0, 5000000 };
-            nanosleep(&pause, NULL);
-        }
-    }
+    azoth_status_t status = find_service("echo", &echo, NULL, NULL, 5);
     unsigned pings = 0;
     while (status == AZOTH_OK && pings < 100000) {
         status = azoth_call(echo, 0, 0, 0, 0, AZOTH_NO_RESULTS);
@@ -47,16 +47,7 @@ int main(int argc, char** argv)
     /* --block (with --expect-server-killed): the handler blocks in event_wait instead of spinning. */
     int block = argc > 2 && strcmp(argv[2], "--block") == 0;
     azoth_handle_t echo = 0;
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    for (int attempt = 0; attempt < 2000 && status != AZOTH_OK; ++attempt) {
-        status = azoth_handle_find("echo", 4, &echo);
-        if (status == AZOTH_OK)
-            status = azoth_call(echo, 0, 0, 0, 0, AZOTH_NO_RESULTS);
-        if (status != AZOTH_OK) {
-            struct timespec pause = { 0, 5000000 };
-            nanosleep(&pause, NULL);
-        }
-    }
+    azoth_status_t status = find_service("echo", &echo, ping, &echo, 5);
     if (status != AZOTH_OK) {
         printf("ipc-spinner: FAIL cannot reach echo (status %d)\n", (int)status);
         return 1;

@@ -10,6 +10,7 @@
 #include <azoth.h>
 #define BOOTED_MODULE "device-probe"
 #include "booted_check.h"
+#include "booted_ipc.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,22 +187,26 @@ static azoth_status_t give(azoth_handle_t handle, uint32_t mask, uint32_t mode, 
     return status;
 }
 
+/* The first hand-over (a copy with the read right), which also waits for device-peer's endpoint. */
+struct copy_given {
+    azoth_handle_t event;
+    int64_t result;
+};
+
+static azoth_status_t give_copy(void* context)
+{
+    struct copy_given* copy = context;
+    return give(copy->event, AZOTH_RIGHT_READ, 1, 1, 0, &copy->result);
+}
+
 static void handle_in_call(void)
 {
     const char* name = "handle-in-call";
-    azoth_status_t status = AZOTH_E_NOT_FOUND;
-    int64_t result = 0;
     azoth_handle_t event;
     CHECK(name, azoth_event_create(&event) == AZOTH_OK, "event_create");
-    for (int attempt = 0; attempt < 2000; ++attempt) {
-        status = azoth_handle_find("peer", 4, &peer);
-        if (status == AZOTH_OK) {
-            status = give(event, AZOTH_RIGHT_READ, 1, 1, 0, &result);
-            if (status == AZOTH_OK)
-                break;
-        }
-        sleep_ms(5);
-    }
+    struct copy_given copy = { event, 0 };
+    azoth_status_t status = find_service("peer", &peer, give_copy, &copy, 5);
+    int64_t result = copy.result;
     CHECK(name, status == AZOTH_OK && result == AZOTH_RIGHT_READ, "copy: status %d, peer saw rights %lld", (int)status, (long long)result);
     azoth_handle_t no_transfer;
     CHECK(name, azoth_handle_derive(event, AZOTH_RIGHT_READ | AZOTH_RIGHT_WRITE, &no_transfer) == AZOTH_OK, "derive");
