@@ -51,7 +51,8 @@ function(azoth_initrd output)
     endforeach()
     add_custom_command(OUTPUT ${output}
         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py --output ${output} ${ARGN}
-        DEPENDS ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py ${files}
+        DEPENDS ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/make-initrd.py ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/build/initrd_tar.py
+                ${files}
         COMMENT "Packing ${output}"
         VERBATIM)
 endfunction()
@@ -148,7 +149,8 @@ if(EXISTS ${azoth_spec_suite})
         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/build/make-spec-initrd.py
                 --suite ${azoth_spec_suite} --expected ${spec_expected}
                 --work ${PROJECT_BINARY_DIR}/spectest-json --output ${spec_initrd} --jobs 2
-        DEPENDS ${CMAKE_CURRENT_LIST_DIR}/build/make-spec-initrd.py ${spec_expected} ${azoth_spec_scripts}
+        DEPENDS ${CMAKE_CURRENT_LIST_DIR}/build/make-spec-initrd.py ${CMAKE_CURRENT_LIST_DIR}/build/initrd_tar.py
+                ${spec_expected} ${azoth_spec_scripts}
         COMMENT "Converting the Wasm spec suite for the kernel (initrd-spectest.tar)"
         VERBATIM)
     add_custom_target(initrd_spectest ALL DEPENDS ${spec_initrd})

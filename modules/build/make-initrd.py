@@ -10,7 +10,9 @@ Entries are written in argument order with fixed owner and time, so the tar is r
 import argparse
 import os
 import sys
-import tarfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from initrd_tar import write_tar  # noqa: E402  (modules/build/initrd_tar.py)
 
 
 def main():
@@ -18,32 +20,22 @@ def main():
     parser.add_argument("--output", required=True)
     parser.add_argument("modules", nargs="*")
     args = parser.parse_args()
-    temporary = args.output + ".tmp"
-    with tarfile.open(temporary, "w", format=tarfile.USTAR_FORMAT) as tar:
-        def add(path, arcname):
-            info = tar.gettarinfo(path, arcname)
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mtime = 0
-            info.mode = 0o644
-            with open(path, "rb") as file:
-                tar.addfile(info, file)
-        for entry in args.modules:
-            if entry.startswith("@"):
-                path, _, file = entry[1:].partition("=")
-                if not path or not os.path.isfile(file):
-                    print(f"make-initrd: bad file entry '{entry}'", file=sys.stderr)
-                    return 1
-                add(file, path)
-                continue
-            name, _, files = entry.partition("=")
-            wasm, _, manifest = files.partition(":")
-            if not name or not os.path.isfile(wasm) or not os.path.isfile(manifest):
-                print(f"make-initrd: bad module entry '{entry}'", file=sys.stderr)
+    entries = []
+    for entry in args.modules:
+        if entry.startswith("@"):
+            path, _, file = entry[1:].partition("=")
+            if not path or not os.path.isfile(file):
+                print(f"make-initrd: bad file entry '{entry}'", file=sys.stderr)
                 return 1
-            add(wasm, f"modules/{name}.wasm")
-            add(manifest, f"modules/{name}.manifest")
-    os.replace(temporary, args.output)
+            entries.append((file, path))
+            continue
+        name, _, files = entry.partition("=")
+        wasm, _, manifest = files.partition(":")
+        if not name or not os.path.isfile(wasm) or not os.path.isfile(manifest):
+            print(f"make-initrd: bad module entry '{entry}'", file=sys.stderr)
+            return 1
+        entries += [(wasm, f"modules/{name}.wasm"), (manifest, f"modules/{name}.manifest")]
+    write_tar(args.output, entries, mode=0o644)
     return 0
 
 

@@ -15,7 +15,9 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from initrd_tar import write_tar  # noqa: E402  (modules/build/initrd_tar.py)
 
 
 def convert(wast, work):
@@ -66,26 +68,17 @@ def main():
     if failed:
         return 1
 
-    temporary = args.output + ".tmp"
-    with tarfile.open(temporary, "w", format=tarfile.USTAR_FORMAT) as tar:
-        def add(path, arcname):
-            info = tar.gettarinfo(path, arcname)
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mtime = 0
-            with open(path, "rb") as file:
-                tar.addfile(info, file)
-        add(args.expected, "spec/expected-failures.txt")
-        for wast in wasts:
-            name = os.path.splitext(os.path.basename(wast))[0]
-            folder = os.path.join(args.work, name)
-            for entry in sorted(os.listdir(folder)):
-                arcname = f"spec/{name}/{entry}"
-                if len(arcname) > 99:
-                    print(f"make-spec-initrd: path too long for ustar without prefix: {arcname}", file=sys.stderr)
-                    return 1
-                add(os.path.join(folder, entry), arcname)
-    os.replace(temporary, args.output)
+    entries = [(args.expected, "spec/expected-failures.txt")]
+    for wast in wasts:
+        name = os.path.splitext(os.path.basename(wast))[0]
+        folder = os.path.join(args.work, name)
+        for entry in sorted(os.listdir(folder)):
+            arcname = f"spec/{name}/{entry}"
+            if len(arcname) > 99:
+                print(f"make-spec-initrd: path too long for ustar without prefix: {arcname}", file=sys.stderr)
+                return 1
+            entries.append((os.path.join(folder, entry), arcname))
+    write_tar(args.output, entries)
     return 0
 
 

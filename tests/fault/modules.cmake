@@ -2,11 +2,12 @@
 # fault modules of tests/fault/modules and their manifests, as initrd-fault.tar and esp-fault.img.
 set(fault_source ${CMAKE_CURRENT_LIST_DIR})
 foreach(fault trap loop recursion memory hostile noconsole)
-    azoth_wasm_module(fault-${fault} ${fault_source}/modules/fault_${fault}.c)
+    azoth_wasm_module(fault-${fault} ${fault_source}/modules/fault_${fault}.c ${fault_source}/modules/endless_recursion.h)
 endforeach()
 azoth_wasm_module(steady ${fault_source}/modules/steady.c)
 # chaos has its own _start and no libc start-up; a 1 MiB maximum memory bounds its growth.
-azoth_wasm_module(chaos ${fault_source}/modules/chaos.c FLAGS -nostartfiles -Wl,--max-memory=1048576)
+azoth_wasm_module(chaos ${fault_source}/modules/chaos.c ${fault_source}/modules/endless_recursion.h
+    FLAGS -nostartfiles -Wl,--max-memory=1048576)
 
 set(fault_entries init=${AZOTH_MODULES_OUT}/init.wasm:${fault_source}/manifests/init.manifest)
 foreach(module fault-trap fault-loop fault-recursion fault-memory fault-hostile fault-noconsole steady chaos)

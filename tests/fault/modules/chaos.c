@@ -5,16 +5,11 @@
 
 #include <azoth.h>
 
+#include "endless_recursion.h"
+
 volatile unsigned long spins;
 
-__attribute__((noinline)) unsigned long recurse(volatile unsigned long depth)
-{
-    volatile char frame[32];
-    frame[0] = (char)depth;
-    if (depth > 1000000000ul) /* never reached: keeps the compiler from calling this infinite */
-        return 0;
-    return recurse(depth + 1) + frame[0];
-}
+ENDLESS_RECURSION(recurse, 32)
 
 void _start(void)
 {

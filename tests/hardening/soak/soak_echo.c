@@ -22,6 +22,15 @@ static uint64_t slow_call, slow_detail, heap_call, heap_detail;
 static uint64_t hostile_calls, client_answered, client_failed, client_slowest_us, echo_calls, other_calls;
 static int stopping;
 
+/* An OP_SLOW / OP_HEAP report: kept when its figure (w2's low 48 bits) beats the kept one's. */
+static void keep_the_larger(uint64_t* call, uint64_t* detail, uint64_t w2, uint64_t w3)
+{
+    if ((w2 & 0xFFFFFFFFFFFFull) > (*call & 0xFFFFFFFFFFFFull)) {
+        *call = w2;
+        *detail = w3;
+    }
+}
+
 __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, int64_t w1, int64_t w2, int64_t w3)
 {
     int64_t reply = ~w0;
@@ -38,16 +47,10 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
             hostile_calls += (uint64_t)w2;
         reply = 0;
     } else if (w0 == OP_SLOW && (uint64_t)w1 == REPORT_MAGIC) {
-        if (((uint64_t)w2 & 0xFFFFFFFFFFFFull) > (slow_call & 0xFFFFFFFFFFFFull)) {
-            slow_call = (uint64_t)w2;
-            slow_detail = (uint64_t)w3;
-        }
+        keep_the_larger(&slow_call, &slow_detail, (uint64_t)w2, (uint64_t)w3);
         return 0;
     } else if (w0 == OP_HEAP && (uint64_t)w1 == REPORT_MAGIC) {
-        if (((uint64_t)w2 & 0xFFFFFFFFFFFFull) > (heap_call & 0xFFFFFFFFFFFFull)) {
-            heap_call = (uint64_t)w2;
-            heap_detail = (uint64_t)w3;
-        }
+        keep_the_larger(&heap_call, &heap_detail, (uint64_t)w2, (uint64_t)w3);
         return 0;
     } else if (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) {
         switch (w2) {

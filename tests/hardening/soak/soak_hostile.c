@@ -35,13 +35,7 @@
 /* ---- randomness: xorshift64*, seeded from random_get ---- */
 static uint64_t rng_state;
 
-static uint64_t next(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t next(void) { return xorshift64star(&rng_state); }
 
 static uint32_t below(uint32_t n) { return n ? (uint32_t)(next() % n) : 0; }
 static int chance(uint32_t one_in) { return below(one_in) == 0; }

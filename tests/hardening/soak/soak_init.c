@@ -66,13 +66,7 @@ static void sleep_ms(uint64_t ms)
 }
 
 static uint64_t rng;
-static uint64_t next(void)
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t next(void) { return xorshift64star(&rng); }
 static uint64_t below(uint64_t n) { return n ? next() % n : 0; }
 
 #define FAIL(...)                  \

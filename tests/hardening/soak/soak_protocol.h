@@ -44,4 +44,13 @@ static inline uint64_t echo_answer(uint64_t w1, uint64_t w2, uint64_t w3)
     return x * 0xBF58476D1CE4E5B9ull;
 }
 
+/* xorshift64*: the random words of soak-hostile and the soak's init (state seeded non-zero). */
+static inline uint64_t xorshift64star(uint64_t* state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 0x2545F4914F6CDD1Dull;
+}
+
 #endif

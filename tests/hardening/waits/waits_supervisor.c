@@ -251,6 +251,22 @@ static void reap(const char* what, uint32_t child, int kill_it, uint32_t expecte
         ++failures;
 }
 
+/* Starts waits-server and, 100 ms later (serving by then), the caller `client`; the server's id
+ * goes to *server. */
+static uint32_t start_server_then(const char* client, uint32_t* server)
+{
+    *server = start("waits-server");
+    sleep_until(now_ns() + 100000000ull);
+    return start(client);
+}
+
+/* Kills `victim` once the other one has settled in its wait (SETTLE_MS), if both started. */
+static void kill_settled(figures* f, uint32_t victim, uint32_t other)
+{
+    if (victim && other)
+        kill_and_measure(f, victim, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
+}
+
 int main(void)
 {
     printf("waits: kill during every kind of blocking call (limit %llu ms, median of %d attempts)\n", (unsigned long long)(LIMIT_NS / 1000000),
@@ -272,38 +288,22 @@ int main(void)
     figures server_queue = { "server killed while one caller's handler sleeps (finding 4)", { 0 }, { 0 }, 0, 0, { 0 }, 0 };
     for (int attempt = 0; attempt < ATTEMPTS; ++attempt) {
         /* A call whose server handler blocks: the caller is killed. */
-        {
-            uint32_t server = start("waits-server");
-            sleep_until(now_ns() + 100000000ull);
-            uint32_t caller = start("waits-client-sleep");
-            if (server && caller)
-                kill_and_measure(&caller_killed, caller, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
-            reap("server after its caller was killed", server, 1, AZOTH_EXIT_KILLED, 0);
-        }
+        uint32_t server;
+        uint32_t caller = start_server_then("waits-client-sleep", &server);
+        kill_settled(&caller_killed, caller, server);
+        reap("server after its caller was killed", server, 1, AZOTH_EXIT_KILLED, 0);
         /* Finding 4: the server is killed while its handler sleeps 2^63 ns / reads stdin on a
          * caller's thread; the caller's call ends E_SERVER_TRAPPED and it exits 0. */
-        {
-            uint32_t server = start("waits-server");
-            sleep_until(now_ns() + 100000000ull);
-            uint32_t caller = start("waits-client-sleep");
-            if (server && caller)
-                kill_and_measure(&server_sleep, server, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
-            reap("caller of the killed sleeping handler", caller, 0, AZOTH_EXIT_EXITED, 0);
-        }
-        {
-            uint32_t server = start("waits-server");
-            sleep_until(now_ns() + 100000000ull);
-            uint32_t caller = start("waits-client-stdin");
-            if (server && caller)
-                kill_and_measure(&server_stdin, server, now_ns() + SETTLE_MS * 1000000ull, AZOTH_EXIT_KILLED);
-            reap("caller of the killed reading handler", caller, 0, AZOTH_EXIT_EXITED, 0);
-        }
+        caller = start_server_then("waits-client-sleep", &server);
+        kill_settled(&server_sleep, server, caller);
+        reap("caller of the killed sleeping handler", caller, 0, AZOTH_EXIT_EXITED, 0);
+        caller = start_server_then("waits-client-stdin", &server);
+        kill_settled(&server_stdin, server, caller);
+        reap("caller of the killed reading handler", caller, 0, AZOTH_EXIT_EXITED, 0);
         /* A call queued behind a busy server (its Store held by a sleeping handler): the queued
          * caller is killed; then the server (finding 4 again), whose sleeping caller then exits 0. */
         {
-            uint32_t server = start("waits-server");
-            sleep_until(now_ns() + 100000000ull);
-            uint32_t holder = start("waits-client-sleep");
+            uint32_t holder = start_server_then("waits-client-sleep", &server);
             sleep_until(now_ns() + 100000000ull);
             uint32_t waiting = start("waits-client-queued");
             if (server && holder && waiting)

@@ -18,38 +18,13 @@ enum { OP_PING, OP_SUM, OP_COUNTER, OP_TRAP, OP_MAP, OP_READ, OP_WRITE, OP_SUM_B
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
 static unsigned char buffer[512];
-static azoth_handle_t echo, echo_process;
-
 /* ipc-echo takes one call at a time: while ipc-spinner is inside it (until its watchdog kills
  * it) a call waits its turn in the Store's queue (docs/ipc.md, "Booted processes"): no E_BUSY,
- * no retry. */
-static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int64_t* result)
-{
-    uint64_t words[4];
-    azoth_status_t status = azoth_call(echo, op, a, b, c, words);
-    if (status == AZOTH_OK && result)
-        *result = (int64_t)words[0];
-    return status;
-}
-
-static azoth_status_t ping(void* unused)
-{
-    (void)unused;
-    return call(OP_PING, 0, 0, 0, NULL);
-}
-
-/* find_service waits for the endpoint; the first ping is not retried. A call before the server
- * waits in its event loop queues until it does. */
-static void connect(void)
-{
-    const char* name = "connect";
-    azoth_status_t status = find_service("echo", &echo, NULL, NULL, 5);
-    if (status == AZOTH_OK)
-        status = ping(NULL);
-    CHECK(name, status == AZOTH_OK, "echo never answered (status %d)", (int)status);
-    CHECK(name, azoth_handle_find("ipc-echo", 8, &echo_process) == AZOTH_OK, "no process handle for ipc-echo");
-    ok(name);
-}
+ * no retry. connect() pings once, as soon as the endpoint is found (a call before the server
+ * waits in its event loop queues until it does). */
+#define ECHO_BUSY_RETRIES 0
+#define ECHO_PING_RETRIED 0
+#include "echo_client.h"
 
 static void calls(void)
 {

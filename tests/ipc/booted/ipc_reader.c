@@ -23,36 +23,10 @@ enum { OP_PING = 0, OP_MAP2 = 13, OP_READ2 = 14, OP_WRITE2 = 15, OP_UNMAP2 = 16 
 #define PAGE 4096
 #define WINDOW_SIZE 65536
 static _Alignas(65536) volatile unsigned char window[WINDOW_SIZE];
-static azoth_handle_t echo, echo_process;
-
 /* ipc-echo takes one call at a time (ipc-spinner or ipc-client may be inside): retry E_BUSY. */
-static azoth_status_t call(uint64_t op, uint64_t a, uint64_t b, uint64_t c, int64_t* result)
-{
-    uint64_t words[4];
-    azoth_status_t status = azoth_call(echo, op, a, b, c, words);
-    for (int attempt = 0; status == AZOTH_E_BUSY && attempt < 6000; ++attempt) {
-        sleep_ms(5);
-        status = azoth_call(echo, op, a, b, c, words);
-    }
-    if (status == AZOTH_OK && result)
-        *result = (int64_t)words[0];
-    return status;
-}
-
-static azoth_status_t ping(void* unused)
-{
-    (void)unused;
-    return call(OP_PING, 0, 0, 0, NULL);
-}
-
-static void connect(void)
-{
-    const char* name = "connect";
-    azoth_status_t status = find_service("echo", &echo, ping, NULL, 5);
-    CHECK(name, status == AZOTH_OK, "echo never answered (status %d)", (int)status);
-    CHECK(name, azoth_handle_find("ipc-echo", 8, &echo_process) == AZOTH_OK, "no process handle for ipc-echo");
-    ok(name);
-}
+#define ECHO_BUSY_RETRIES 6000
+#define ECHO_PING_RETRIED 1
+#include "echo_client.h"
 
 static azoth_handle_t region;
 

@@ -11,7 +11,7 @@ foreach(module ipc-echo ipc-client ipc-intruder ipc-spinner ipc-reader ipc-bench
     if(module STREQUAL "ipc-bench")
         set(source ${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc_bench.c)
     endif()
-    azoth_wasm_module(${module} ${source} INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
+    azoth_wasm_module(${module} ${source} ${ipc_booted_source}/echo_client.h INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 endforeach()
 
 set(ipc_entries init=${AZOTH_MODULES_OUT}/init.wasm:${ipc_booted_source}/init.manifest)
