@@ -54,6 +54,13 @@ struct Measurement {
     double median_ns { 0 };
 };
 
+// The middle of `values` (sorted in place; the upper middle for an even count).
+double median(std::vector<double>& values)
+{
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
 // Runs `body(iterations)` `batches` times; returns the best per-iteration time (and its cycles)
 // and the median over the batches.
 Measurement best_of(int batches, u64 iterations, const std::function<void(u64)>& body)
@@ -73,8 +80,7 @@ Measurement best_of(int batches, u64 iterations, const std::function<void(u64)>&
             best.cycles = cycles;
         }
     }
-    std::sort(all.begin(), all.end());
-    best.median_ns = all[all.size() / 2];
+    best.median_ns = median(all);
     return best;
 }
 
@@ -425,10 +431,6 @@ ZeroCopy measure_zero_copy(Modules& modules)
         must(process->unmap_region(mib), "unmap");
     }
     process->terminate();
-    auto median = [](std::vector<double>& values) {
-        std::sort(values.begin(), values.end());
-        return values[values.size() / 2];
-    };
     result.map.median_ns = median(maps);
     result.unmap.median_ns = median(unmaps);
     result.map_and_touch.median_ns = median(touches);
@@ -493,10 +495,6 @@ BareMaps measure_bare_maps()
             [&] { must_map(mmap(destination, mib, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0), destination); });
         must_map(mmap(destination, mib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), destination);
     }
-    auto median = [](std::vector<double>& values) {
-        std::sort(values.begin(), values.end());
-        return values[values.size() / 2];
-    };
     result.over_private.median_ns = median(over_private);
     result.over_prot_none.median_ns = median(over_prot_none);
     result.private_back.median_ns = median(back);

@@ -6,6 +6,7 @@
 #include <kernel/object/Timer.h>
 #include <kernel/sched/DeadlineHeap.h>
 #include <kernel/sched/Scheduler.h>
+#include <tests/unit/object/ObjectTestSupport.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -127,12 +128,7 @@ public:
     void deallocate(void* pointer, usize, usize) override { std::free(pointer); }
 };
 
-class NoWaiting final : public object::WaitProvider {
-public:
-    object::WaitOutcome wait(const u32*, u32, u64) override { return object::WaitOutcome::TimedOut; }
-    void wake_all(const u32*) override { }
-    u64 now_ns() override { return 0; }
-};
+using object::test_support::NoWaiting;
 
 class ManualClock final : public object::Clock {
 public:

@@ -291,7 +291,7 @@ Result<wasm::Instance*> ScriptRunner::instantiate(const wasm::Module& module)
     return result;
 }
 
-ErrorOr ScriptRunner::perform(const SpecAction& action, Span<Value> results, usize& result_count)
+ErrorOr ScriptRunner::perform(const SpecAction& action, ActionResults& results)
 {
     wasm::Instance* instance = TRY(find_instance(action.module_name));
     auto exported = instance->find_export(action.field);
@@ -301,8 +301,8 @@ ErrorOr ScriptRunner::perform(const SpecAction& action, Span<Value> results, usi
         wasm::Global* global = exported->as_global();
         if (!global)
             return Error::from(ErrorCode::InvalidArgument, "the export is not a global");
-        results[0] = global->get();
-        result_count = 1;
+        results.values[0] = global->get();
+        results.count = 1;
         return {};
     }
     wasm::Function* function = exported->as_function();
@@ -314,13 +314,13 @@ ErrorOr ScriptRunner::perform(const SpecAction& action, Span<Value> results, usi
         TRY(arguments.try_append(value));
     }
     usize count = function->type().results.size();
-    if (count > results.size())
+    if (count > max_spec_values)
         return Error::from(ErrorCode::Unsupported, "more results than the runner holds");
     m_store.set_fuel(fuel_per_action);
-    auto outcome = m_store.invoke(*function, arguments.span(), results.slice(0, count));
+    auto outcome = m_store.invoke(*function, arguments.span(), Span<Value>(results.values, count));
     m_store.set_fuel(none);
     TRY(outcome);
-    result_count = count;
+    results.count = count;
     return {};
 }
 
@@ -363,9 +363,8 @@ CommandOutcome ScriptRunner::run_register(const Command& command)
 
 CommandOutcome ScriptRunner::run_action_command(const Command& command)
 {
-    Value results[max_spec_values];
-    usize count = 0;
-    auto outcome = perform(command.action, Span<Value>(results, max_spec_values), count);
+    ActionResults results;
+    auto outcome = perform(command.action, results);
     if (outcome.is_error())
         return fail("action failed: {}: {}", error_code_name(outcome.error().code), error_text(outcome.error()));
     return pass();
@@ -373,19 +372,18 @@ CommandOutcome ScriptRunner::run_action_command(const Command& command)
 
 CommandOutcome ScriptRunner::run_assert_return(const Command& command)
 {
-    Value results[max_spec_values];
-    usize count = 0;
-    auto outcome = perform(command.action, Span<Value>(results, max_spec_values), count);
+    ActionResults results;
+    auto outcome = perform(command.action, results);
     if (outcome.is_error())
         return fail("{} failed: {}: {}", command.action.field, error_code_name(outcome.error().code), error_text(outcome.error()));
-    if (count != command.expected.size())
-        return fail("{} returned {} values, expected {}", command.action.field, count, command.expected.size());
-    for (usize i = 0; i < count; ++i) {
-        if (value_matches(results[i], command.expected[i]))
+    if (results.count != command.expected.size())
+        return fail("{} returned {} values, expected {}", command.action.field, results.count, command.expected.size());
+    for (usize i = 0; i < results.count; ++i) {
+        if (value_matches(results.values[i], command.expected[i]))
             continue;
         char actual_text[96];
         char expected_text[128];
-        return fail("result {}: got {}, expected {}", i, describe_value(results[i], Span<char>(actual_text, sizeof(actual_text))),
+        return fail("result {}: got {}, expected {}", i, describe_value(results.values[i], Span<char>(actual_text, sizeof(actual_text))),
             describe_spec_value(command.expected[i], Span<char>(expected_text, sizeof(expected_text))));
     }
     return pass();
@@ -393,9 +391,8 @@ CommandOutcome ScriptRunner::run_assert_return(const Command& command)
 
 CommandOutcome ScriptRunner::run_assert_trap(const Command& command, bool exhaustion)
 {
-    Value results[max_spec_values];
-    usize count = 0;
-    auto outcome = perform(command.action, Span<Value>(results, max_spec_values), count);
+    ActionResults results;
+    auto outcome = perform(command.action, results);
     const char* expectation = exhaustion ? "exhaustion" : "a trap";
     if (!outcome.is_error())
         return fail("{} returned normally, expected {} '{}'", command.action.field, expectation, command.text);

@@ -69,8 +69,13 @@ private:
     Result<wasm::Module> decode(const Command&);
     Result<wasm::Instance*> instantiate(const wasm::Module&);
     Result<wasm::Extern> resolve_import(StringView module_name, StringView field);
-    // Runs the command's action; results go to `results` and their count to `result_count`.
-    ErrorOr perform(const SpecAction&, Span<wasm::Value> results, usize& result_count);
+    // What an action returned: `count` values.
+    struct ActionResults {
+        wasm::Value values[max_spec_values];
+        usize count { 0 };
+    };
+    // Runs the command's action into `results`.
+    ErrorOr perform(const SpecAction&, ActionResults& results);
     Result<wasm::Instance*> find_instance(StringView module_name);
 
     ErrorOr bind(FixedVector<NamedInstance, 64>& table, StringView name, wasm::Instance*);

@@ -38,14 +38,8 @@ bool ExpectedFailures::load(const std::string& path, ExpectedFailures& list, std
         error = "cannot read " + path;
         return false;
     }
-    size_t position = 0;
     unsigned line_number = 0;
-    while (position < text.size()) {
-        size_t end = text.find('\n', position);
-        if (end == std::string::npos)
-            end = text.size();
-        std::string line = text.substr(position, end - position);
-        position = end + 1;
+    for (std::string line : split_lines(text)) {
         ++line_number;
         size_t comment = line.find('#');
         if (comment != std::string::npos)

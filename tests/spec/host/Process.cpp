@@ -54,6 +54,20 @@ bool read_file(const std::string& path, std::string& contents)
     return ok;
 }
 
+std::vector<std::string> split_lines(const std::string& text)
+{
+    std::vector<std::string> lines;
+    size_t position = 0;
+    while (position < text.size()) {
+        size_t end = text.find('\n', position);
+        if (end == std::string::npos)
+            end = text.size();
+        lines.push_back(text.substr(position, end - position));
+        position = end + 1;
+    }
+    return lines;
+}
+
 bool write_file(const std::string& path, const std::string& contents)
 {
     std::string temporary = path + ".tmp";

@@ -11,6 +11,8 @@ namespace ath::spec::host {
 int run_process(const std::vector<std::string>& argv, const std::string& log_path);
 
 bool read_file(const std::string& path, std::string& contents);
+// The lines of `text`, split at '\n' (a last line without '\n' counts, an empty tail does not).
+std::vector<std::string> split_lines(const std::string& text);
 bool write_file(const std::string& path, const std::string& contents);
 bool file_exists(const std::string& path);
 // Creates a directory and its parents; removes every file in it first when `empty` is set.

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <kernel/platform/hosted/HostedSupport.h>
@@ -182,13 +184,7 @@ bool load_result(const Options& options, const std::string& name, FileResult& re
     result = FileResult();
     result.name = name;
     bool stamp_ok = false;
-    size_t position = 0;
-    while (position < text.size()) {
-        size_t end = text.find('\n', position);
-        if (end == std::string::npos)
-            end = text.size();
-        std::string line = text.substr(position, end - position);
-        position = end + 1;
+    for (const std::string& line : split_lines(text)) {
         if (line.rfind("stamp ", 0) == 0) {
             stamp_ok = line.substr(6) == runner_stamp();
         } else if (line.rfind("counts ", 0) == 0) {
@@ -347,37 +343,22 @@ int usage()
 
 bool parse_options(int argc, char** argv, Options& options)
 {
+    std::string cap;
+    const std::pair<std::string_view, std::string*> with_value[] = { { "--suite", &options.suite }, { "--work", &options.work },
+        { "--expected", &options.expected }, { "--file", &options.file }, { "--cap", &cap } };
+    const std::pair<std::string_view, bool*> flags[] = { { "--summary", &options.summary }, { "--verbose", &options.verbose },
+        { "--update-expected", &options.update_expected } };
     for (int i = 1; i < argc; ++i) {
-        std::string argument = argv[i];
-        auto value = [&](std::string& slot) {
+        std::string_view argument = argv[i];
+        auto named = [&](const auto& option) { return option.first == argument; };
+        if (auto option = std::find_if(std::begin(with_value), std::end(with_value), named); option != std::end(with_value)) {
             if (i + 1 >= argc)
                 return false;
-            slot = argv[++i];
-            return true;
-        };
-        if (argument == "--suite") {
-            if (!value(options.suite))
-                return false;
-        } else if (argument == "--work") {
-            if (!value(options.work))
-                return false;
-        } else if (argument == "--expected") {
-            if (!value(options.expected))
-                return false;
-        } else if (argument == "--file") {
-            if (!value(options.file))
-                return false;
-        } else if (argument == "--cap") {
-            std::string cap;
-            if (!value(cap))
-                return false;
-            options.failure_cap = strtoul(cap.c_str(), nullptr, 10);
-        } else if (argument == "--summary") {
-            options.summary = true;
-        } else if (argument == "--verbose") {
-            options.verbose = true;
-        } else if (argument == "--update-expected") {
-            options.update_expected = true;
+            *option->second = argv[++i];
+            if (option->second == &cap)
+                options.failure_cap = strtoul(cap.c_str(), nullptr, 10);
+        } else if (auto flag = std::find_if(std::begin(flags), std::end(flags), named); flag != std::end(flags)) {
+            *flag->second = true;
         } else {
             return false;
         }

@@ -20,13 +20,7 @@ using namespace ath::object::test_support;
 
 namespace {
 
-class NoWaiting final : public WaitProvider {
-public:
-    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
-    void wake_all(const u32*) override { ++wakes; }
-    u64 now_ns() override { return 0; }
-    int wakes { 0 };
-};
+using test_support::NoWaiting;
 
 struct DeviceObjectsTest : ::testing::Test {
     test_support::CountingAllocator allocator;

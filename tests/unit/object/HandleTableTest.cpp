@@ -10,12 +10,7 @@ using namespace ath::object;
 
 namespace {
 
-class NoWaiting final : public WaitProvider {
-public:
-    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
-    void wake_all(const u32*) override { }
-    u64 now_ns() override { return 0; }
-};
+using test_support::NoWaiting;
 
 struct HandleTableTest : ::testing::Test {
     test_support::CountingAllocator allocator;

@@ -3,6 +3,7 @@
 // Shared by the object and IPC tests: a malloc-backed allocator that counts live objects, so a
 // test can check that revocation and teardown really free what they should.
 #include <kernel/object/Object.h>
+#include <kernel/object/Waiting.h>
 
 #include <cstdlib>
 
@@ -25,6 +26,22 @@ public:
     ~CountingAllocator() = default;
 
     int live { 0 };
+};
+
+// A WaitProvider for tests that never block: every wait times out at once, the clock stands at 0,
+// and wake_all only counts its calls and keeps the word it was given last.
+class NoWaiting final : public WaitProvider {
+public:
+    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
+    void wake_all(const u32* word) override
+    {
+        ++wakes;
+        woken = word;
+    }
+    u64 now_ns() override { return 0; }
+
+    int wakes { 0 };
+    const u32* woken { nullptr };
 };
 
 // An object kind with no behaviour, for table tests: an Event without waiters is the smallest.

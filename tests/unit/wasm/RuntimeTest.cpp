@@ -26,6 +26,18 @@ ByteList caller_memory_module()
     });
 }
 
+// Instantiates caller_memory_module's `module` in `store` with `host` as its import and calls its
+// f into `result`; the instance goes to *instance (when given).
+void call_f(Store& store, Module& module, Function* host, Value (&result)[1], Instance** instance = nullptr)
+{
+    Extern imports[] = { Extern::from(host) };
+    auto instantiated = store.instantiate(module, imports);
+    ASSERT_FALSE(instantiated.is_error());
+    ASSERT_FALSE(store.invoke(*instantiated.value()->find_export("f")->as_function(), {}, result).is_error());
+    if (instance)
+        *instance = instantiated.value();
+}
+
 TEST(WasmRuntime, HostFunctionReadsCallerMemory)
 {
     hosted::MallocAllocator allocator;
@@ -53,13 +65,11 @@ TEST(WasmRuntime, HostFunctionReadsCallerMemory)
             },
             &calls);
         ASSERT_FALSE(host.is_error());
-        Extern imports[] = { Extern::from(host.value()) };
-        auto instance = store.instantiate(module.value(), imports);
-        ASSERT_FALSE(instance.is_error());
         Value result[1];
-        ASSERT_FALSE(store.invoke(*instance.value()->find_export("f")->as_function(), {}, result).is_error());
+        Instance* instance = nullptr;
+        ASSERT_NO_FATAL_FAILURE(call_f(store, module.value(), host.value(), result, &instance));
         EXPECT_EQ(result[0].as_i32(), 0x2Bu);
-        auto memory = instance.value()->find_export("mem");
+        auto memory = instance->find_export("mem");
         ASSERT_TRUE(memory.has_value());
         EXPECT_EQ(memory->as_memory()->page_count(), 1u);
         EXPECT_EQ(calls, 1);
@@ -83,11 +93,8 @@ TEST(WasmRuntime, SlotHostFunctionsAndInvokeI64)
         };
         auto host = store.create_slot_host_function({ i32_type, i32_type }, read, nullptr);
         ASSERT_FALSE(host.is_error());
-        Extern imports[] = { Extern::from(host.value()) };
-        auto instance = store.instantiate(module.value(), imports);
-        ASSERT_FALSE(instance.is_error());
         Value result[1];
-        ASSERT_FALSE(store.invoke(*instance.value()->find_export("f")->as_function(), {}, result).is_error());
+        ASSERT_NO_FATAL_FAILURE(call_f(store, module.value(), host.value(), result));
         EXPECT_EQ(result[0].raw_low(), 0x2Bu);
 
         // A host that cannot be given a reference to forge.
