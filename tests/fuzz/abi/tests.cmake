@@ -31,11 +31,4 @@ if(TARGET ath_sys_azoth AND TARGET ath_hosted_objects)
     set_tests_properties(fuzz.abi.hosted PROPERTIES LABELS fuzz TIMEOUT 600)
 endif()
 
-file(READ ${PROJECT_SOURCE_DIR}/CMakePresets.json abi_fuzz_presets)
-foreach(arch x86_64 aarch64 riscv64)
-    if(abi_fuzz_presets MATCHES "\"name\": \"${arch}\"")
-        add_test(NAME boot.${arch}.abi-fuzz
-            COMMAND ${abi_fuzz_driver} boot --arch ${arch} --arch-build ${CMAKE_BINARY_DIR}/../${arch} --timeout 240)
-        set_tests_properties(boot.${arch}.abi-fuzz PROPERTIES LABELS "fuzz;boot" TIMEOUT 300)
-    endif()
-endforeach()
+azoth_image_boot_tests(abi-fuzz ${abi_fuzz_dir}/abi-fuzz-test.py ARGS boot SECONDS 240 240 LABELS fuzz boot TIMEOUT 300)
