@@ -114,30 +114,15 @@ azoth_initrd(${AZOTH_INITRD}
     @bench/ipc-bench.manifest=${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc-bench.manifest)
 add_custom_target(initrd ALL DEPENDS ${AZOTH_INITRD})
 
-# Fault isolation (tests/fault): its modules and manifests come from there.
-if(EXISTS ${PROJECT_SOURCE_DIR}/tests/fault/modules.cmake)
-    include(${PROJECT_SOURCE_DIR}/tests/fault/modules.cmake)
-endif()
-
-# Booted IPC (tests/ipc/booted): its modules and manifests come from there.
-if(EXISTS ${PROJECT_SOURCE_DIR}/tests/ipc/booted/modules.cmake)
-    include(${PROJECT_SOURCE_DIR}/tests/ipc/booted/modules.cmake)
-endif()
-
-# Booted device objects (tests/unit/object/booted): its modules and manifests come from there.
-if(EXISTS ${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
-    include(${PROJECT_SOURCE_DIR}/tests/unit/object/booted/modules.cmake)
-endif()
-
-# Hardening against hostile modules (tests/hardening): each topic's modules and images.
-if(EXISTS ${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
-    include(${PROJECT_SOURCE_DIR}/tests/hardening/modules.cmake)
-endif()
-
-# The generated ABI fuzzer (tests/fuzz/abi): its module and image.
-if(EXISTS ${PROJECT_SOURCE_DIR}/tests/fuzz/abi/images.cmake)
-    include(${PROJECT_SOURCE_DIR}/tests/fuzz/abi/images.cmake)
-endif()
+# The booted tests' modules, manifests and images come from their folders (each file, when
+# present): fault isolation (tests/fault), booted IPC (tests/ipc/booted), booted device objects
+# (tests/unit/object/booted), hardening against hostile modules (tests/hardening, each topic's
+# images) and the generated ABI fuzzer (tests/fuzz/abi).
+foreach(booted_tests fault/modules ipc/booted/modules unit/object/booted/modules hardening/modules fuzz/abi/images)
+    if(EXISTS ${PROJECT_SOURCE_DIR}/tests/${booted_tests}.cmake)
+        include(${PROJECT_SOURCE_DIR}/tests/${booted_tests}.cmake)
+    endif()
+endforeach()
 
 # The spec suite (location rule: AZOTH_SPEC_SUITE_DIR in cmake/Options.cmake).
 set(azoth_spec_suite "${AZOTH_SPEC_SUITE_DIR}")

@@ -70,6 +70,15 @@ struct Spin {
     }
 };
 
+// Runs spin for far more iterations than the hook allows: the run must trap Interrupted.
+void expect_interrupted(Spin& spin)
+{
+    u32 result = 0;
+    auto outcome = spin.run(1'000'000, result);
+    ASSERT_TRUE(outcome.is_error());
+    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+}
+
 } // namespace
 
 TEST(SafepointHook, ContinueResumesAtEveryBackEdge)
@@ -88,10 +97,7 @@ TEST(SafepointHook, AbortTrapsInterrupted)
     Spin spin;
     spin.state.abort_after = 10;
     spin.interrupt(1);
-    u32 result = 0;
-    auto outcome = spin.run(1'000'000, result);
-    ASSERT_TRUE(outcome.is_error());
-    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+    ASSERT_NO_FATAL_FAILURE(expect_interrupted(spin));
     EXPECT_EQ(spin.state.calls, 11u);
 }
 
@@ -109,8 +115,5 @@ TEST(SafepointHook, WithoutAHookTheFlagStillTraps)
 {
     Spin spin;
     spin.interrupt(1, false);
-    u32 result = 0;
-    auto outcome = spin.run(1'000'000, result);
-    ASSERT_TRUE(outcome.is_error());
-    EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+    expect_interrupted(spin);
 }

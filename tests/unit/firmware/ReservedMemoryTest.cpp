@@ -90,16 +90,23 @@ std::vector<u8> blob_with(const std::vector<std::pair<u64, u64>>& memreserve, co
     return blob;
 }
 
+// device_tree_reserved_ranges over `blob`, which must parse, into `ranges`; their count.
+void list_reserved(const std::vector<u8>& blob, Span<RegEntry> ranges, usize& count)
+{
+    ReadonlyBytes bytes(blob.data(), blob.size());
+    auto tree = DeviceTree::create(bytes);
+    ASSERT_FALSE(tree.is_error()) << tree.error().reason;
+    count = device_tree_reserved_ranges(bytes, tree.value(), ranges);
+}
+
 } // namespace
 
 TEST(ReservedMemory, ListsMemreserveAndReservedMemoryRegions)
 {
     auto blob = blob_with({ { 0x1000, 0x2000 } }, { { 0x80000000, 0x40000 }, { 0x9000000000ULL, 0x1000 } });
-    ReadonlyBytes bytes(blob.data(), blob.size());
-    auto tree = DeviceTree::create(bytes);
-    ASSERT_FALSE(tree.is_error()) << tree.error().reason;
     RegEntry ranges[8];
-    usize count = device_tree_reserved_ranges(bytes, tree.value(), Span<RegEntry>(ranges, 8));
+    usize count = 0;
+    ASSERT_NO_FATAL_FAILURE(list_reserved(blob, Span<RegEntry>(ranges, 8), count));
     ASSERT_EQ(count, 3u);
     EXPECT_EQ(ranges[0].address, 0x1000u);
     EXPECT_EQ(ranges[0].size, 0x2000u);
@@ -111,10 +118,10 @@ TEST(ReservedMemory, ListsMemreserveAndReservedMemoryRegions)
 TEST(ReservedMemory, CountsWhatDoesNotFitAndSkipsEmptyEntries)
 {
     auto blob = blob_with({ { 0x1000, 0 }, { 0x3000, 0x1000 } }, { { 0x5000, 0x1000 }, { 0x7000, 0x1000 } });
-    ReadonlyBytes bytes(blob.data(), blob.size());
-    auto tree = DeviceTree::create(bytes).release_value();
     RegEntry ranges[1];
-    EXPECT_EQ(device_tree_reserved_ranges(bytes, tree, Span<RegEntry>(ranges, 1)), 3u);
+    usize count = 0;
+    ASSERT_NO_FATAL_FAILURE(list_reserved(blob, Span<RegEntry>(ranges, 1), count));
+    EXPECT_EQ(count, 3u);
     EXPECT_EQ(ranges[0].address, 0x3000u);
 }
 
@@ -123,11 +130,9 @@ TEST(ReservedMemory, UnterminatedReservationBlockStaysInBounds)
     // No (0, 0) terminator: the walk runs into the structure block and must stop at the blob's
     // end or its entry cap, never reading outside.
     auto blob = blob_with({ { 0x1000, 0x1000 } }, {}, false);
-    ReadonlyBytes bytes(blob.data(), blob.size());
-    auto tree = DeviceTree::create(bytes);
-    ASSERT_FALSE(tree.is_error()) << tree.error().reason;
     RegEntry ranges[4];
-    usize count = device_tree_reserved_ranges(bytes, tree.value(), Span<RegEntry>(ranges, 4));
+    usize count = 0;
+    ASSERT_NO_FATAL_FAILURE(list_reserved(blob, Span<RegEntry>(ranges, 4), count));
     EXPECT_GE(count, 1u);
     EXPECT_EQ(ranges[0].address, 0x1000u);
 }
