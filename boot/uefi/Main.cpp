@@ -20,7 +20,7 @@ namespace {
 constexpr u64 max_kernel_file_size = 64ULL << 20;
 constexpr u64 max_initrd_size = 512ULL << 20;
 constexpr u64 max_cmdline_size = 4096;
-constexpr u64 kernel_stack_size = 64 * 1024;
+constexpr u64 kernel_stack_size = 64ULL * 1024;
 constexpr u64 one_gib = 1ULL << 30;
 
 constexpr uefi::MemoryType kept = uefi::MemoryType::AzothKernelData;

@@ -33,8 +33,8 @@ struct Translation {
 struct LoaderTableMemory {
     PageAllocator* allocator;
 
-    Result<u64> allocate_table() { return allocator->allocate_zeroed_page(); }
-    u64* table_at(u64 physical) { return allocator->page_at(physical); }
+    Result<u64> allocate_table() const { return allocator->allocate_zeroed_page(); }
+    u64* table_at(u64 physical) const { return allocator->page_at(physical); }
     void publish() { }
 };
 

@@ -7,7 +7,7 @@ namespace {
 
 constexpr u64 rsdp_v1_length = 20;
 constexpr u64 rsdp_v2_length = 36;
-constexpr u64 max_table_length = 16 * 1024 * 1024; // no sane table is larger; refuse before mapping it
+constexpr u64 max_table_length = u64(16) * 1024 * 1024; // no sane table is larger; refuse before mapping it
 
 bool signature_is(const u8* bytes, StringView signature)
 {

@@ -66,7 +66,7 @@ Optional<SymbolLocation> find_symbol(u64 address)
         return none;
     u64 offset = address - symbols->address(low);
     // The last symbol has no end; refuse absurd distances rather than blame it for everything after.
-    if (low + 1 == symbols->count && offset > 1024 * 1024)
+    if (low + 1 == symbols->count && offset > u64(1024) * 1024)
         return none;
     return SymbolLocation { StringView(*name), offset };
 }

@@ -284,18 +284,18 @@ Optional<RegEntry> DeviceTreeNode::reg(usize index) const
     auto value = property("reg");
     if (!value.has_value())
         return none;
-    usize entry_size = (address_cells + size_cells) * 4;
+    usize entry_size = usize(address_cells + size_cells) * 4;
     auto product = checked_mul<usize>(index, entry_size);
     if (!product.has_value() || !range_within<usize>(*product, entry_size, value->size()))
         return none;
     auto read_cells = [&](usize offset, u32 cells) {
         u64 result = 0;
         for (u32 i = 0; i < cells; ++i)
-            result = (result << 32) | read_be32(*value, offset + i * 4);
+            result = (result << 32) | read_be32(*value, offset + usize(i) * 4);
         return result;
     };
     usize start = *product;
-    return RegEntry { read_cells(start, address_cells), read_cells(start + address_cells * 4, size_cells) };
+    return RegEntry { read_cells(start, address_cells), read_cells(start + usize(address_cells) * 4, size_cells) };
 }
 
 } // namespace ath::firmware

@@ -17,6 +17,7 @@ public:
     constexpr explicit Address(u64 value) : m_value(value) { }
 
     constexpr u64 get() const { return m_value; }
+    // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult): m_value always has a value; the analyzer reaches here only through its TRY early-return false positive (a destructor run for a result never made)
     constexpr bool is_null() const { return m_value == 0; }
 
     constexpr Address offset(u64 delta) const { return Address(m_value + delta); }

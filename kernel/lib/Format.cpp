@@ -100,7 +100,8 @@ void write_float(FormatSink& sink, f64 value, const Spec& spec)
         return;
     }
     // Fixed notation with three decimals, rounded: enough for benchmark tables and logs.
-    u64 scaled = static_cast<u64>(value * 1000.0 + 0.5);
+    // value is not negative here, so adding 0.5 and truncating rounds half up (no lround in the kernel).
+    u64 scaled = static_cast<u64>(value * 1000.0 + 0.5); // NOLINT(bugprone-incorrect-roundings)
     u64 integer = scaled / 1000;
     u64 fraction = scaled % 1000;
     char buffer[48];

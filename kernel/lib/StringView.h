@@ -104,11 +104,11 @@ public:
             char c = m_characters[i];
             u64 digit;
             if (c >= '0' && c <= '9')
-                digit = static_cast<u64>(c - '0');
+                digit = static_cast<u64>(c) - '0';
             else if (base == 16 && c >= 'a' && c <= 'f')
-                digit = static_cast<u64>(c - 'a' + 10);
+                digit = static_cast<u64>(c) - 'a' + 10;
             else if (base == 16 && c >= 'A' && c <= 'F')
-                digit = static_cast<u64>(c - 'A' + 10);
+                digit = static_cast<u64>(c) - 'A' + 10;
             else
                 return none;
             if (__builtin_mul_overflow(value, base, &value) || __builtin_add_overflow(value, digit, &value))

@@ -100,7 +100,7 @@ void HeapAllocator::remove_free(Block* block)
     block->next_free = nullptr;
 }
 
-void HeapAllocator::poison(void* bytes, usize size)
+void HeapAllocator::poison(void* bytes, usize size) const
 {
     if (!m_poison_freed)
         return;

@@ -59,7 +59,7 @@ private:
     void insert_free(Block*);
     void remove_free(Block*);
     Block* split(Block*, usize payload_size);
-    void poison(void* bytes, usize size);
+    void poison(void* bytes, usize size) const;
     bool poison_intact(const void* bytes, usize size) const;
 
     struct Region {

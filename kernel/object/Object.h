@@ -40,7 +40,9 @@ protected:
     ~ObjectAllocator() = default;
 };
 
-class Object {
+// The destructor is protected (an object ends only through unref) and virtual (destroy() runs the
+// derived destructor through it).
+class Object { // NOLINT(cppcoreguidelines-virtual-class-destructor): see above
 public:
     Object(const Object&) = delete;
     Object& operator=(const Object&) = delete;
@@ -65,6 +67,7 @@ public:
 protected:
     explicit Object(ObjectType type) : m_type(type) { }
     virtual ~Object() = default;
+
 
 private:
     template<typename T, typename... Args>
@@ -118,6 +121,7 @@ public:
     }
     ~RefPtr()
     {
+        // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): clang-analyzer's false positive: on TRY's early return it runs this destructor for the result that was never made
         if (m_object)
             m_object->unref();
     }

@@ -70,7 +70,7 @@ Result<FixedVector<Handle, Manifest::max_handles>> ObjectDirectory::grant(const 
     if (HandleTable::capacity - process.handles().live_count() < manifest.handles.size())
         return Error::from(ErrorCode::Exhausted, "process handle table cannot hold the manifest's handles");
     FixedVector<Handle, Manifest::max_handles> handles;
-    for (usize i = 0; i < manifest.handles.size(); ++i) {
+    for (usize i = 0; i < index; ++i) {
         auto copied = sources[i]->table->transfer(sources[i]->handle, process.handles(), manifest.handles[i].rights, TransferMode::Copy);
         if (copied.is_error()) {
             for (Handle handle : handles)

@@ -4,9 +4,11 @@
 
 namespace ath::object {
 
-ProcessObject::ProcessObject(CapabilitySpace& space, StringView name) : Object(ObjectType::Process), m_handles(space)
+ProcessObject::ProcessObject(CapabilitySpace& space, StringView name)
+    : Object(ObjectType::Process)
+    , m_handles(space)
+    , m_name_length(min(name.length(), max_name_length))
 {
-    m_name_length = min(name.length(), max_name_length);
     for (usize i = 0; i < m_name_length; ++i)
         m_name[i] = name[i];
 }

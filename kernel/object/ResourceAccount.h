@@ -203,6 +203,7 @@ public:
 
     void reset()
     {
+        // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Branch): clang-analyzer's false positive: on TRY's early return it runs this destructor for the result that was never made
         if (!m_account)
             return;
         ResourceAccount* account = m_account;

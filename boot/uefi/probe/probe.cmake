@@ -8,11 +8,12 @@ set(probe_objects)
 foreach(probe_source ${probe_dir}/HandoffProbe.cpp ${probe_dir}/${AZOTH_ARCH}/ProbeArch.cpp)
     get_filename_component(probe_stem ${probe_source} NAME_WE)
     set(probe_object ${CMAKE_CURRENT_BINARY_DIR}/handoff-probe.${probe_stem}.o)
+    set(probe_command ${AZOTH_UEFI_CXX} --target=${AZOTH_PROBE_TARGET} -std=c++20 -O2 -ffreestanding -fno-exceptions
+        -fno-rtti -fno-stack-protector -fno-pic -nostdinc++ ${AZOTH_PROBE_ARCH_FLAGS}
+        -fno-builtin -Wall -Wextra -Werror -I${PROJECT_SOURCE_DIR})
+    azoth_record_compile_command(${probe_source} ${probe_command} -c ${probe_source} -o ${probe_object})
     add_custom_command(OUTPUT ${probe_object}
-        COMMAND ${AZOTH_UEFI_CXX} --target=${AZOTH_PROBE_TARGET} -std=c++20 -O2 -ffreestanding -fno-exceptions
-                -fno-rtti -fno-stack-protector -fno-pic -nostdinc++ ${AZOTH_PROBE_ARCH_FLAGS}
-                -fno-builtin -Wall -Wextra -Werror -I${PROJECT_SOURCE_DIR} -MD -MF ${probe_object}.d
-                -c ${probe_source} -o ${probe_object}
+        COMMAND ${probe_command} -MD -MF ${probe_object}.d -c ${probe_source} -o ${probe_object}
         DEPENDS ${probe_source}
         DEPFILE ${probe_object}.d
         COMMENT "Hand-off probe (${AZOTH_ARCH}): ${probe_stem}"
