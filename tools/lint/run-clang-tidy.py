@@ -46,7 +46,11 @@ DATABASES.append((HOSTED, "compile_commands.json"))
 # Compiler split, the arch interface, the ABI framework, the boot modes, kernel/platform); they
 # are not checked yet (neither their sources nor findings in their headers) and join the check
 # when that work has landed. Until then lint.clang-tidy covers the rest of kernel/, boot/, tools/.
-# --all checks them too.
+# --all checks them too. Measured at 06:00 UTC on 7 Dec (--all on these folders): 57 findings in
+# them (implicit-widening-of-multiplication-result 25, macro-parentheses 11, redundant-member-init
+# 9, make-member-function-const 3, branch-clone 3, redundant-expression 2, analyzer DivideZero 1 in
+# x86_64/InterruptControllers.cpp, switch-missing-default-case 1, redundant-control-flow 1,
+# prefer-member-initializer 1) to fix or justify when they join.
 PENDING = ("kernel/wasm", "kernel/arch", "kernel/sys", "kernel/process", "kernel/main", "kernel/platform")
 
 DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<kind>warning|error): "
@@ -182,6 +186,10 @@ def main():
                 findings = split_findings(stdout)
                 for match, lines in findings:
                     relative = os.path.relpath(os.path.realpath(match["file"]), root)
+                    if not under(relative, FOLDERS):
+                        # Generated code in the build folders (tools/abi-gen's headers): its
+                        # source is the generator, not the header.
+                        continue
                     if not args.all and not args.files and under(relative, PENDING):
                         deferred.add((relative, match["line"], match["check"]))
                         continue
