@@ -2,7 +2,8 @@
 # fault modules of tests/fault/modules and their manifests, as initrd-fault.tar and esp-fault.img.
 set(fault_source ${CMAKE_CURRENT_LIST_DIR})
 foreach(fault trap loop recursion memory hostile noconsole)
-    azoth_wasm_module(fault-${fault} ${fault_source}/modules/fault_${fault}.c ${fault_source}/modules/endless_recursion.h)
+    azoth_wasm_module(fault-${fault} ${fault_source}/modules/fault_${fault}.c ${fault_source}/modules/endless_recursion.h
+        INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 endforeach()
 azoth_wasm_module(steady ${fault_source}/modules/steady.c)
 # chaos has its own _start and no libc start-up; a 1 MiB maximum memory bounds its growth.
@@ -18,7 +19,7 @@ azoth_booted_image(fault ${fault_entries})
 # Console input (boot.<arch>.console): init, the uart driver and `readline`, which reads a line the
 # boot test types into QEMU's serial port. readline blocks on stdin, so it has an image of its own.
 # The test kernel: boot.<arch>.console-kill boots it with the `console-kill-test` mode.
-azoth_wasm_module(readline ${fault_source}/modules/readline.c)
+azoth_wasm_module(readline ${fault_source}/modules/readline.c INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 azoth_booted_image(console TEST_KERNEL
     init=${AZOTH_MODULES_OUT}/init.wasm:${PROJECT_SOURCE_DIR}/modules/init/init.manifest
     uart=${AZOTH_MODULES_OUT}/uart.wasm:${PROJECT_SOURCE_DIR}/modules/uart/uart.manifest

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <wasi/api.h>
 
+#include "wasi_subscriptions.h"
+
 static const char leak[] = "fault-noconsole: THIS LINE MUST NOT REACH THE CONSOLE\n";
 
 int main(void)
@@ -36,10 +38,7 @@ int main(void)
     }
     /* 7: poll_oneoff reports fd_read on stdin as a bad descriptor, without waiting */
     __wasi_subscription_t subscription;
-    memset(&subscription, 0, sizeof subscription);
-    subscription.userdata = 7;
-    subscription.u.tag = __WASI_EVENTTYPE_FD_READ;
-    subscription.u.u.fd_read.file_descriptor = 0;
+    subscribe_stdin_read(&subscription, 7);
     __wasi_event_t event;
     __wasi_size_t events = 0;
     ++check;

@@ -14,18 +14,14 @@
 
 #include <azoth.h>
 
+#include "wasi_subscriptions.h"
+
 /* poll_oneoff on stdin with a relative clock timeout: 1 when stdin was reported readable. */
 static int stdin_ready_within(uint64_t timeout_ns, int* error)
 {
     __wasi_subscription_t subscriptions[2];
-    memset(subscriptions, 0, sizeof subscriptions);
-    subscriptions[0].userdata = 1;
-    subscriptions[0].u.tag = __WASI_EVENTTYPE_FD_READ;
-    subscriptions[0].u.u.fd_read.file_descriptor = 0;
-    subscriptions[1].userdata = 2;
-    subscriptions[1].u.tag = __WASI_EVENTTYPE_CLOCK;
-    subscriptions[1].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-    subscriptions[1].u.u.clock.timeout = timeout_ns;
+    subscribe_stdin_read(&subscriptions[0], 1);
+    subscribe_clock(&subscriptions[1], 2, timeout_ns);
     __wasi_event_t events[2];
     __wasi_size_t count = 0;
     *error = __wasi_poll_oneoff(subscriptions, events, 2, &count);
@@ -45,10 +41,7 @@ static int wait_to_be_killed(const char* kind)
     fflush(stdout);
     if (strcmp(kind, "clock") == 0) {
         __wasi_subscription_t subscription;
-        memset(&subscription, 0, sizeof subscription);
-        subscription.u.tag = __WASI_EVENTTYPE_CLOCK;
-        subscription.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-        subscription.u.u.clock.timeout = 60ull * 1000 * 1000 * 1000;
+        subscribe_clock(&subscription, 0, 60ull * 1000 * 1000 * 1000);
         __wasi_event_t event;
         __wasi_size_t count = 0;
         error = __wasi_poll_oneoff(&subscription, &event, 1, &count);

@@ -3,7 +3,7 @@
 # and esp-waits.img (tests boot.<arch>.hardening-waits, labels fault;boot).
 set(waits_source ${CMAKE_CURRENT_LIST_DIR})
 azoth_wasm_module(waits-supervisor ${waits_source}/waits_supervisor.c)
-azoth_wasm_module(waits-victim ${waits_source}/waits_victim.c)
+azoth_wasm_module(waits-victim ${waits_source}/waits_victim.c INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 set(waits_entries init=${AZOTH_MODULES_OUT}/waits-supervisor.wasm:${waits_source}/manifests/init.manifest)
 foreach(role sleep stdin poll-stdin event random child server client-sleep client-stdin client-queued)
     list(APPEND waits_entries waits-${role}=${AZOTH_MODULES_OUT}/waits-victim.wasm:${waits_source}/manifests/waits-${role}.manifest)

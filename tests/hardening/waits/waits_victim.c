@@ -20,6 +20,8 @@
 #include <time.h>
 #include <wasi/api.h>
 
+#include "wasi_subscriptions.h"
+
 static const char* role = "?";
 
 static void blocking(const char* what)
@@ -31,11 +33,7 @@ static void blocking(const char* what)
 static int sleep_forever(void)
 {
     __wasi_subscription_t subscription;
-    memset(&subscription, 0, sizeof subscription);
-    subscription.userdata = 1;
-    subscription.u.tag = __WASI_EVENTTYPE_CLOCK;
-    subscription.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
-    subscription.u.u.clock.timeout = 1ull << 63;
+    subscribe_clock(&subscription, 1, 1ull << 63);
     __wasi_event_t event;
     __wasi_size_t count = 0;
     return (int)__wasi_poll_oneoff(&subscription, &event, 1, &count);
@@ -44,10 +42,7 @@ static int sleep_forever(void)
 static int poll_stdin(void)
 {
     __wasi_subscription_t subscription;
-    memset(&subscription, 0, sizeof subscription);
-    subscription.userdata = 2;
-    subscription.u.tag = __WASI_EVENTTYPE_FD_READ;
-    subscription.u.u.fd_read.file_descriptor = 0;
+    subscribe_stdin_read(&subscription, 2);
     __wasi_event_t event;
     __wasi_size_t count = 0;
     return (int)__wasi_poll_oneoff(&subscription, &event, 1, &count);
