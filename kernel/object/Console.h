@@ -28,7 +28,7 @@ namespace ath::object {
 class Console final : public Object {
 public:
     static constexpr ObjectType type_tag = ObjectType::Console;
-    static constexpr usize output_capacity = 64 * 1024;
+    static constexpr usize output_capacity = usize(64) * 1024;
     static constexpr usize input_capacity = 4096;
 
     // The sinks the console's owner (kernel/main) gives it: `early` prints text while no driver is
