@@ -126,15 +126,10 @@ ErrorOr Process::copy_strings(const ProcessSpec& spec)
     FixedVector<StringView, max_arguments> split;
     Span<const StringView> arguments = spec.arguments;
     if (arguments.is_empty() && !spec.argument_line.is_empty()) {
-        StringView line = spec.argument_line;
-        usize start = 0;
-        for (usize i = 0; i <= line.length(); ++i) {
-            if (i < line.length() && line[i] != ' ')
-                continue;
-            if (i > start && split.try_append(line.substring(start, i - start)).is_error())
-                return Error::from(ErrorCode::InvalidArgument, "more than 32 arguments");
-            start = i + 1;
-        }
+        bool too_many = false;
+        for_each_split(spec.argument_line, ' ', [&](StringView word) { too_many |= split.try_append(word).is_error(); });
+        if (too_many)
+            return Error::from(ErrorCode::InvalidArgument, "more than 32 arguments");
         arguments = split.span();
     }
     usize bytes = 0;
