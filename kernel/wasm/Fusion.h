@@ -17,6 +17,7 @@ public:
     // Before the first instruction of a function whose locals take `local_slots` slots.
     ErrorOr begin(FunctionValidator&, u32 local_slots);
     ErrorOr error() const { return m_error; }
+    bool failed() const { return m_error.is_error(); }
 
     usize size() const { return m_code.size(); }
     Instr& at(usize index) { return m_code[index]; }

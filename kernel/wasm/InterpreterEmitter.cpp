@@ -1,5 +1,6 @@
 // The interpreter's backend (InterpreterEmitter.h): validated instructions -> internal code.
 #include <kernel/lib/Bits.h>
+#include <kernel/wasm/FunctionDecoder.h>
 #include <kernel/wasm/InterpreterEmitter.h>
 
 namespace ath::wasm {
@@ -317,7 +318,7 @@ void InterpreterEmitter::vector_shuffle(const u8 (&lanes)[16])
 ErrorOr compile_function(ModuleData& module, u32 function_index)
 {
     InterpreterEmitter emitter(module, function_index);
-    FunctionValidator validator(module, function_index, emitter);
+    FunctionDecoder<InterpreterEmitter> validator(module, function_index, emitter);
     return validator.validate();
 }
 

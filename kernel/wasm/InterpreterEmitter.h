@@ -13,6 +13,7 @@ public:
     InterpreterEmitter(ModuleData&, u32 function_index);
 
     ErrorOr begin(FunctionValidator&) override;
+    bool failed() const override { return m_error.is_error() || m_code.failed(); }
     ErrorOr error() const override;
 
     void enter(const ControlFrame&) override;

@@ -2,9 +2,10 @@
 
 // Validation of one function body, the spec's algorithm: an operand stack of value types (with an
 // "unknown" type for unreachable code) and a control stack of frames. The validator decodes every
-// instruction, checks it, updates both stacks, and then tells a CodeEmitter what to emit. It knows
-// nothing of any backend's code: the interpreter's emitter (InterpreterEmitter.h) is one
-// CodeEmitter, a native compiler would be another, with the same validator and operand model.
+// instruction (FunctionDecoder.h), checks it, updates both stacks, and then tells a CodeEmitter
+// what to emit. It knows nothing of any backend's code: the interpreter's emitter
+// (InterpreterEmitter.h) is one CodeEmitter, a native compiler would be another, with the same
+// validator and operand model.
 #include <kernel/wasm/ModuleData.h>
 #include <kernel/wasm/Reader.h>
 
@@ -66,10 +67,36 @@ public:
     u32 max_slots() const { return m_max_slots; }
     // An allocation failure of push, kept until asked.
     ErrorOr error() const { return m_error; }
+    bool failed() const { return m_error.is_error(); }
 
-    void push(ValueType);
+    void push(ValueType type)
+    {
+        if (m_types.size() < m_types.capacity() && m_origins.size() < m_origins.capacity()) [[likely]] {
+            m_types.append_within_capacity(type);
+            m_origins.append_within_capacity(OperandOrigin {});
+        } else {
+            push_growing(type);
+        }
+        if (type != UnknownType) {
+            m_slots += slot_count(type);
+            if (m_slots > m_max_slots)
+                m_max_slots = m_slots;
+        }
+    }
     // Pops the top entry if the stack is above `height`; records its origin as the newest popped.
-    Optional<ValueType> pop_above(usize height);
+    Optional<ValueType> pop_above(usize height)
+    {
+        m_popped[1] = m_popped[0];
+        m_popped[0] = OperandOrigin {};
+        if (m_types.size() == height)
+            return {};
+        ValueType type = m_types.take_last();
+        if (m_origins.size() > m_types.size())
+            m_popped[0] = m_origins.take_last();
+        if (type != UnknownType)
+            m_slots -= slot_count(type);
+        return type;
+    }
     // Drops every entry above `height` and sets the slot height (a frame's base).
     void shrink_to(usize height, u32 slots);
     void set_slots(u32 slots) { m_slots = slots; }
@@ -84,6 +111,12 @@ public:
     const OperandOrigin& popped_origin(usize index) const { return m_popped[index]; }
 
 private:
+    [[gnu::noinline]] void push_growing(ValueType type)
+    {
+        m_error = m_error.is_error() ? m_error : m_types.append(type);
+        m_error = m_error.is_error() ? m_error : m_origins.append(OperandOrigin {});
+    }
+
     Vector<ValueType> m_types;
     Vector<OperandOrigin> m_origins; // parallel to m_types
     OperandOrigin m_popped[2] {};
@@ -122,11 +155,15 @@ private:
 // the block structure (enter, enter_else, exit), which comes always so a backend can keep its own
 // per-frame state beside the control stack. Instruction identities are the binary format's
 // opcodes (for the prefixed ones, the sub-opcode); immediates are decoded and checked.
+// FunctionDecoder<Emitter> calls it through the emitter's own (final) type, so no call is virtual:
+// the interface states and checks what a backend must define, nothing dispatches through it.
 class CodeEmitter {
 public:
     // Before the first instruction; the validator's function frame is already on its stack.
     virtual ErrorOr begin(FunctionValidator&) = 0;
-    // Allocation failures of the backend, asked after each instruction.
+    // Allocation failures of the backend: whether there was one (asked after each instruction),
+    // and which.
+    virtual bool failed() const = 0;
     virtual ErrorOr error() const = 0;
 
     // Block structure. enter: a block/loop/if frame was pushed (an if's condition popped);
@@ -191,11 +228,12 @@ protected:
     ~CodeEmitter() = default;
 };
 
+// The state and checks of validating one function body, the spec's algorithm: what a backend sees
+// (module, function, local types, the operand stack, the control frames, reachability) and the
+// checks every instruction shares. The decoding loop that reads the body and drives a backend is
+// FunctionDecoder<Emitter> (FunctionDecoder.h), a template so its calls into the emitter are direct.
 class FunctionValidator {
 public:
-    FunctionValidator(ModuleData&, u32 function_index, CodeEmitter&);
-    ErrorOr validate();
-
     const ModuleData& module() const { return m_module; }
     const FunctionData& function() const { return m_function; }
     ValueType local_type(u32 index) const { return m_module.type_pool[m_function.local_types_offset + index]; }
@@ -207,14 +245,40 @@ public:
     // Whether the current instruction is reachable (no enclosing frame is unreachable).
     bool reachable() const { return m_reachable; }
 
-private:
-    ErrorOr instruction();
-    ErrorOr end();
-    ErrorOr branch_table();
-    ErrorOr memory_access(u8 opcode, u32 natural_alignment_log2, ValueType, bool is_store);
-    ErrorOr numeric(u8 opcode, ValueType operand, ValueType result, bool is_binary);
-    ErrorOr prefixed();
-    ErrorOr simd();
+protected:
+    FunctionValidator(ModuleData&, u32 function_index);
+    ~FunctionValidator() = default;
+
+    static Error invalid(u64 offset, const char* reason) { return Error::at(ErrorCode::Invalid, offset, reason); }
+    static constexpr bool is_numeric_or_vector(ValueType type)
+    {
+        return type == ValueType::I32 || type == ValueType::I64 || type == ValueType::F32 || type == ValueType::F64
+            || type == ValueType::V128;
+    }
+    // The value types a value-type byte (block types, typed select, ref.null's heap type aside) names.
+    static constexpr bool is_value_type_byte(u8 byte)
+    {
+        return byte == 0x7F || byte == 0x7E || byte == 0x7D || byte == 0x7C || byte == 0x7B || byte == 0x70 || byte == 0x6F;
+    }
+    static constexpr ValueType one_v128[] = { ValueType::V128 };
+    static constexpr ValueType two_v128[] = { ValueType::V128, ValueType::V128 };
+    static constexpr ValueType three_v128[] = { ValueType::V128, ValueType::V128, ValueType::V128 };
+    static constexpr ValueType v128_and_i32[] = { ValueType::V128, ValueType::I32 };
+
+    // The function's own frame, before the first instruction.
+    ErrorOr open_function_frame();
+    // block/loop/if (an if's condition already popped): pops the parameters, pushes the frame.
+    ErrorOr open_frame(FrameKind, BlockType);
+    // else: checks the then-branch's results (check_else), then resets the stack for the
+    // else-branch (begin_else); the backend is told in between, in the then-branch's state.
+    ErrorOr check_else();
+    void begin_else();
+    // end: checks the frame's results and pops it (the results are not pushed yet: the caller
+    // does that after telling the backend, except for the function frame).
+    Result<ControlFrame> close_frame();
+    // br_table: reads and checks every depth and the operands; the stack is left as after the
+    // branch (the caller reports it, then marks the rest unreachable).
+    Result<BranchTableDepths> check_branch_table();
 
     Result<BlockType> read_block_type();
     Result<const ControlFrame*> label(u32 depth);
@@ -227,18 +291,31 @@ private:
     ErrorOr read_lane_index(u32 lane_count, u8& lane);
     ErrorOr check_data_index(usize at, u32 index);
 
-    Result<ValueType> pop();
-    Result<ValueType> pop(ValueType expected);
+    Result<ValueType> pop()
+    {
+        auto& frame = m_control.last();
+        auto type = m_operands.pop_above(frame.height);
+        if (type.has_value())
+            return type.value();
+        if (frame.unreachable)
+            return UnknownType;
+        return invalid(m_instruction_offset, "type mismatch");
+    }
+    Result<ValueType> pop(ValueType expected)
+    {
+        ValueType actual = TRY(pop());
+        if (actual != expected && actual != UnknownType && expected != UnknownType)
+            return invalid(m_instruction_offset, "type mismatch");
+        return actual == UnknownType ? expected : actual;
+    }
     ErrorOr pop_values(Span<const ValueType>);
     ErrorOr pop_i32s(u32 count);
     void push_values(Span<const ValueType>);
     ErrorOr pop_then_push(Span<const ValueType> operands, Span<const ValueType> results);
     void mark_unreachable();
-    ErrorOr push_frame(FrameKind, BlockType);
 
     ModuleData& m_module;
     FunctionData& m_function;
-    CodeEmitter& m_emitter;
     Reader m_reader;
     OperandStack m_operands;
     Vector<ControlFrame> m_control;

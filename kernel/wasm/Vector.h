@@ -39,6 +39,7 @@ public:
     void set_allocator(Allocator& allocator) { m_allocator = &allocator; }
 
     usize size() const { return m_size; }
+    usize capacity() const { return m_capacity; }
     bool is_empty() const { return m_size == 0; }
     T* data() { return m_data; }
     const T* data() const { return m_data; }
@@ -83,11 +84,17 @@ public:
 
     ErrorOr append(const T& element)
     {
-        T value = element; // `element` may live in this vector's storage, which growing frees
-        if (m_size == m_capacity)
-            TRY(reserve(m_capacity < 8 ? 8 : m_capacity * 2));
-        m_data[m_size++] = value;
-        return {};
+        if (m_size < m_capacity) [[likely]] {
+            m_data[m_size++] = element;
+            return {};
+        }
+        return append_growing(element);
+    }
+    // append when size() < capacity() is known (cannot fail).
+    void append_within_capacity(const T& element)
+    {
+        VERIFY(m_size < m_capacity);
+        m_data[m_size++] = element;
     }
 
     // Grows to `size` elements, new ones copied from `fill`.
@@ -113,6 +120,14 @@ public:
     void clear() { m_size = 0; }
 
 private:
+    [[gnu::noinline]] ErrorOr append_growing(const T& element)
+    {
+        T value = element; // `element` may live in this vector's storage, which growing frees
+        TRY(reserve(m_capacity < 8 ? 8 : m_capacity * 2));
+        m_data[m_size++] = value;
+        return {};
+    }
+
     void release()
     {
         if (m_data) {
