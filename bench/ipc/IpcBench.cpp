@@ -8,13 +8,10 @@
 // Every figure is the best (minimum) per-operation time over many short batches (each well under
 // a scheduler time slice): the machine is shared, and interference only ever adds time, so the
 // minimum is the most repeatable figure. Prints one JSON object on stdout.
-#include <kernel/platform/hosted/HostedLinearMemory.h>
-#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/ipc/Call.h>
 #include <kernel/object/Region.h>
-#include <kernel/sys/Azoth.h>
+#include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/sys/ImportSources.h>
-#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -123,36 +120,13 @@ Measurement measure_native_call(u64 iterations)
 
 // --- the azoth path ----------------------------------------------------------------------------
 
-struct MallocObjects final : object::ObjectAllocator {
-    void* allocate(usize size, usize alignment) override { return std::aligned_alloc(std::max<usize>(alignment, 16), (size + 15) / 16 * 16); }
-    void deallocate(void* pointer, usize, usize) override { std::free(pointer); }
-};
-
-struct Modules {
-    wasm::hosted::MallocAllocator wasm_allocator;
-    hosted::HostedLinearMemoryProvider provider;
-    wasm::Store store;
-    MallocObjects objects;
-    object::CapabilitySpace space;
-    ipc::CallStack calls;
-    hosted::FutexWaitProvider waiter;
-    hosted::HostedPageMapper mapper;
-    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
-    std::vector<wasm::Module> modules;
-
-    Modules() : store(wasm_allocator, config(provider)) { }
-    static wasm::StoreConfig config(hosted::HostedLinearMemoryProvider& provider)
-    {
-        wasm::StoreConfig config;
-        config.memory_provider = &provider;
-        return config;
-    }
-
+// The shared hosted environment (kernel objects in malloc'd memory), loading the example modules.
+struct Modules : hosted::HostedAzothEnvironment {
     // `call_stand_in`: link azoth.call to this function instead of the kernel's (for the breakdown).
     std::pair<sys::AzothContext*, wasm::Instance*> load(const std::string& path, const char* name, wasm::Function* call_stand_in = nullptr)
     {
-        auto module = must(wasm::hosted::load_module_file(wasm_allocator, path.c_str()), "load module");
-        auto* context = must(sys::AzothContext::create(environment, StringView(name, std::strlen(name))), "context");
+        const wasm::Module* module = must(load_module(path.c_str()), "load module");
+        auto* context = must(create_context(StringView(name, std::strlen(name))), "context");
         // azoth.* from the context; `call` from the stand-in first when there is one.
         wasm::Linker linker;
         auto link_stand_in = [](void* function, wasm::Store&, const wasm::ImportDescription& import) -> Result<wasm::Extern> {
@@ -163,10 +137,7 @@ struct Modules {
         if (call_stand_in)
             must(linker.add(sys::azoth_module_name, link_stand_in, call_stand_in), "link");
         must(linker.add(sys::azoth_module_name, &sys::link_azoth, context), "link");
-        auto* instance = must(linker.instantiate(store, module), "instantiate");
-        modules.push_back(std::move(module));
-        must(context->attach_instance(*instance), "attach");
-        return { context, instance };
+        return { context, must(instantiate(linker, *module, *context), "instantiate") };
     }
 };
 
@@ -578,8 +549,5 @@ int main(int argc, char** argv)
     emit("bare_mmap_fixed_memfd_over_prot_none", bare.over_prot_none);
     emit("bare_mmap_fixed_private_back", bare.private_back, true);
     std::printf("}\n");
-    sys::AzothContext::destroy(bare_client);
-    sys::AzothContext::destroy(client);
-    sys::AzothContext::destroy(server);
     return 0;
 }

@@ -1,13 +1,9 @@
 #pragma once
 
-// Runs Azoth C modules on the hosted kernel core for the IPC tests: one Store whose memories never
-// move (HostedLinearMemoryProvider), memfd regions, futex waits, and an AzothContext per module.
-#include "../unit/object/ObjectTestSupport.h"
-
-#include <kernel/platform/hosted/HostedLinearMemory.h>
-#include <kernel/platform/hosted/HostedWait.h>
+// Runs Azoth C modules on the hosted kernel core for the IPC tests: the shared hosted environment
+// (kernel/platform/hosted/HostedAzothEnvironment.h) and an AzothContext per module.
+#include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/sys/ImportSources.h>
-#include <kernel/platform/hosted/HostedSupport.h>
 
 #include <string>
 #include <vector>
@@ -20,36 +16,17 @@ struct Loaded {
     object::ProcessObject& process() const { return context->process(); }
 };
 
-class ModuleHarness {
+class ModuleHarness : public hosted::HostedAzothEnvironment {
 public:
-    ModuleHarness() : store(wasm_allocator, config()) { }
-    ~ModuleHarness()
-    {
-        for (auto* context : contexts)
-            sys::AzothContext::destroy(context);
-    }
-
-    static wasm::StoreConfig config()
-    {
-        static hosted::HostedLinearMemoryProvider provider;
-        wasm::StoreConfig config;
-        config.memory_provider = &provider;
-        return config;
-    }
-
     static std::string module_path(const char* name) { return std::string(IPC_TEST_MODULES) + "/" + name + ".wasm"; }
 
     Result<Loaded> load(const char* module_name, StringView process_name)
     {
-        auto module = TRY(wasm::hosted::load_module_file(wasm_allocator, module_path(module_name).c_str()));
-        auto* context = TRY(sys::AzothContext::create(environment, process_name));
-        contexts.push_back(context);
+        const wasm::Module* module = TRY(load_module(module_path(module_name).c_str()));
+        auto* context = TRY(create_context(process_name));
         wasm::Linker linker;
         TRY(linker.add(sys::azoth_module_name, &sys::link_azoth, context));
-        auto* instance = TRY(linker.instantiate(store, module));
-        modules.push_back(move(module));
-        TRY(context->attach_instance(*instance));
-        return Loaded { context, instance };
+        return Loaded { context, TRY(instantiate(linker, *module, *context)) };
     }
 
     // Calls export `name` with i32/i64 arguments as given (the export's type decides), one result.
@@ -80,17 +57,6 @@ public:
         auto endpoint = TRY(server.context->create_endpoint());
         return client.process().handles().install(*endpoint, rights);
     }
-
-    wasm::hosted::MallocAllocator wasm_allocator;
-    wasm::Store store;
-    object::test_support::CountingAllocator objects;
-    object::CapabilitySpace space;
-    ipc::CallStack calls;
-    hosted::FutexWaitProvider waiter;
-    hosted::HostedPageMapper mapper;
-    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
-    std::vector<sys::AzothContext*> contexts;
-    std::vector<wasm::Module> modules;
 };
 
 // Status values from abi/azoth.def as the C modules see them (negated by the examples).

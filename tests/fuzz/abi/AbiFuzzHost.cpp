@@ -15,12 +15,10 @@
 
 #include <vector>
 
-#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/platform/hosted/HostedServices.h>
-#include <kernel/platform/hosted/HostedWait.h>
 #include <kernel/sys/ImportSources.h>
 #include <kernel/sys/Wasi.h>
-#include <kernel/platform/hosted/HostedSupport.h>
 
 using namespace ath;
 
@@ -42,42 +40,23 @@ struct Guest {
     wasm::Instance* instance { nullptr };
 };
 
-struct Host {
-    explicit Host(object::ObjectAllocator& object_allocator) : objects(object_allocator) { }
+// The shared hosted environment plus a WASI context per guest (the fuzzer calls both modules).
+struct Host : hosted::HostedAzothEnvironment {
+    explicit Host(object::ObjectAllocator& object_allocator) : HostedAzothEnvironment(object_allocator) { }
 
-    wasm::hosted::MallocAllocator wasm_allocator;
-    hosted::HostedLinearMemoryProvider memories;
-    wasm::Store store { wasm_allocator, store_config(memories) };
-    object::ObjectAllocator& objects;
-    object::CapabilitySpace space;
-    ipc::CallStack calls;
-    hosted::FutexWaitProvider waiter;
-    hosted::HostedPageMapper mapper;
     hosted::HostedServices services;
-    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
     std::vector<sys::WasiContext*> wasi_contexts;
-    std::vector<sys::AzothContext*> azoth_contexts;
-
-    static wasm::StoreConfig store_config(hosted::HostedLinearMemoryProvider& memories)
-    {
-        wasm::StoreConfig config;
-        config.memory_provider = &memories;
-        return config;
-    }
 
     ~Host()
     {
-        for (auto* context : azoth_contexts)
-            sys::AzothContext::destroy(context);
         for (auto* context : wasi_contexts)
             delete context;
     }
 
-    Result<Guest> instantiate(const wasm::Module& module, StringView name, Span<const StringView> arguments)
+    Result<Guest> instantiate_guest(const wasm::Module& module, StringView name, Span<const StringView> arguments)
     {
         Guest guest;
-        guest.azoth = TRY(sys::AzothContext::create(environment, name));
-        azoth_contexts.push_back(guest.azoth);
+        guest.azoth = TRY(create_context(name));
         sys::WasiConfig config;
         config.arguments = arguments;
         guest.wasi = new sys::WasiContext(services, config);
@@ -86,13 +65,12 @@ struct Host {
         TRY(linker.add(sys::wasi_module_name, &sys::link_wasi, guest.wasi));
         TRY(linker.add(sys::azoth_module_name, &sys::link_azoth, guest.azoth));
         wasm::Linker::Failure failure;
-        auto instance = linker.instantiate(store, module, &failure);
+        auto instance = instantiate(linker, module, *guest.azoth, &failure);
         if (instance.is_error() && failure.at_import)
             fprintf(stderr, "abi-fuzz-host: cannot link %.*s.%.*s\n", static_cast<int>(failure.import.module_name.length()),
                 failure.import.module_name.characters(), static_cast<int>(failure.import.field_name.length()),
                 failure.import.field_name.characters());
         guest.instance = TRY(move(instance));
-        TRY(guest.azoth->attach_instance(*guest.instance));
         return guest;
     }
 };
@@ -111,14 +89,14 @@ ErrorOr grant_peer(Guest& fuzzer, Guest& peer)
 int run(const char* path, Span<const StringView> arguments, object::ObjectAllocator& objects)
 {
     Host host(objects);
-    auto module = wasm::hosted::load_module_file(host.wasm_allocator, path);
+    auto module = host.load_module(path);
     if (module.is_error()) {
         print_error(path, module.error());
         return exit_bad_module;
     }
     const StringView peer_arguments[] = { "abi-fuzz", "--serve" };
-    auto fuzzer = host.instantiate(module.value(), "abi-fuzz", arguments);
-    auto peer = host.instantiate(module.value(), "abi-fuzz-peer", Span<const StringView>(peer_arguments, 2));
+    auto fuzzer = host.instantiate_guest(*module.value(), "abi-fuzz", arguments);
+    auto peer = host.instantiate_guest(*module.value(), "abi-fuzz-peer", Span<const StringView>(peer_arguments, 2));
     if (fuzzer.is_error() || peer.is_error()) {
         print_error("link", fuzzer.is_error() ? fuzzer.error() : peer.error());
         return exit_bad_module;

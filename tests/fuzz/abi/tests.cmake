@@ -23,7 +23,7 @@ if(TARGET ath_sys_azoth AND TARGET ath_hosted_objects)
     add_custom_target(abi_fuzz_module ALL DEPENDS ${abi_fuzz_out}/abi-fuzz.wasm)
 
     add_executable(abi-fuzz-host ${abi_fuzz_dir}/AbiFuzzHost.cpp)
-    target_link_libraries(abi-fuzz-host PRIVATE ath_sys_azoth ath_hosted_objects ath_hosted_services ath_wasm_hosted)
+    target_link_libraries(abi-fuzz-host PRIVATE ath_hosted_azoth ath_hosted_services)
     add_dependencies(abi-fuzz-host abi_fuzz_module)
 
     add_test(NAME fuzz.abi.hosted

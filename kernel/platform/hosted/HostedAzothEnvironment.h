@@ -1,0 +1,62 @@
+#pragma once
+
+// The `azoth` imports' machinery assembled in one Linux process, for what runs Azoth modules
+// hosted with IPC (the IPC and device ABI tests, the ABI fuzzer's host, the IPC benchmark): one
+// Store whose linear memories never move, a capability space, the call stack, futex waits, memfd
+// regions and the AzothEnvironment over them. The booted kernel assembles the same pieces per
+// process in kernel/process/ProcessIpc.
+#include <kernel/ipc/Call.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
+#include <kernel/platform/hosted/HostedSupport.h>
+#include <kernel/platform/hosted/HostedWait.h>
+#include <kernel/sys/Azoth.h>
+#include <kernel/wasm/Linker.h>
+
+#include <deque>
+#include <vector>
+
+namespace ath::hosted {
+
+// Kernel objects in malloc'd memory (what a hosted run uses when it does not count them).
+class MallocObjectAllocator final : public object::ObjectAllocator {
+public:
+    void* allocate(usize size, usize alignment) override;
+    void deallocate(void* pointer, usize size, usize alignment) override;
+};
+
+class HostedAzothEnvironment {
+private:
+    MallocObjectAllocator m_malloc_objects; // first: outlives every object made through `objects`
+
+public:
+    HostedAzothEnvironment() : HostedAzothEnvironment(m_malloc_objects) { }
+    // Kernel objects come from `objects` (a caller's allocator can count what outlives this).
+    explicit HostedAzothEnvironment(object::ObjectAllocator& objects);
+    ~HostedAzothEnvironment();
+    HostedAzothEnvironment(const HostedAzothEnvironment&) = delete;
+    HostedAzothEnvironment& operator=(const HostedAzothEnvironment&) = delete;
+
+    // Reads and creates the module in a .wasm file; it lives as long as this environment.
+    Result<const wasm::Module*> load_module(const char* path);
+    // A new process named `process_name` and its context; destroyed with this environment.
+    Result<sys::AzothContext*> create_context(StringView process_name);
+    // Instantiates `module` in the store with `linker`'s imports and attaches it to `context`.
+    Result<wasm::Instance*> instantiate(const wasm::Linker& linker, const wasm::Module& module, sys::AzothContext& context,
+                                        wasm::Linker::Failure* failure = nullptr);
+
+    wasm::hosted::MallocAllocator wasm_allocator;
+    HostedLinearMemoryProvider memories;
+    wasm::Store store;
+    object::ObjectAllocator& objects;
+    object::CapabilitySpace space;
+    ipc::CallStack calls;
+    FutexWaitProvider waiter;
+    HostedPageMapper mapper;
+    sys::AzothEnvironment environment { store, objects, space, calls, &waiter, &mapper };
+
+private:
+    std::deque<wasm::Module> m_modules;
+    std::vector<sys::AzothContext*> m_contexts;
+};
+
+} // namespace ath::hosted
