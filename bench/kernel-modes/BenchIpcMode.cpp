@@ -19,6 +19,7 @@
 #include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
+#include <kernel/platform/kernel/KernelDevices.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
 
 namespace ath::process {
@@ -110,7 +111,7 @@ ErrorOr kernel_figures()
         asm volatile("" : : "r"(sum));
     }));
 
-    auto& allocator = kernel_object_allocator();
+    auto& allocator = sys::kernel_object_allocator();
     auto& space = kernel_capability_space();
     auto client = TRY(object::ProcessObject::create(allocator, space, "bench-client"));
     auto server = TRY(object::ProcessObject::create(allocator, space, "bench-server"));

@@ -2,6 +2,7 @@
 
 // Kernel objects: reference counted, typed by a tag instead of RTTI, freed through the allocator
 // that made them. Handles (HandleTable.h) and kernel code hold references through RefPtr.
+#include <kernel/lib/Allocator.h>
 #include <kernel/lib/Assert.h>
 #include <kernel/lib/Placement.h>
 #include <kernel/lib/Result.h>
@@ -26,19 +27,10 @@ const char* object_type_name(ObjectType);
 
 template<typename T>
 class RefPtr;
-class ObjectAllocator;
+// Where objects get their memory: the kernel core's one allocator interface (kernel/lib/Allocator.h).
+using ObjectAllocator = Allocator;
 template<typename T, typename... Args>
 Result<RefPtr<T>> make_object(ObjectAllocator&, Args&&...);
-
-// Where objects get their memory (the kernel heap; malloc in hosted builds).
-class ObjectAllocator {
-public:
-    virtual void* allocate(usize size, usize alignment) = 0;
-    virtual void deallocate(void* pointer, usize size, usize alignment) = 0;
-
-protected:
-    ~ObjectAllocator() = default;
-};
 
 // The destructor is protected (an object ends only through unref) and virtual (destroy() runs the
 // derived destructor through it).

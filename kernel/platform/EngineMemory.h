@@ -4,21 +4,14 @@
 //   kernel  kernel/platform/kernel/KernelAllocator.h (kernel heap, charged to a process) and
 //           KernelLinearMemory.h (reserved 4 GiB + guard windows, pages committed in place)
 //   hosted  kernel/platform/hosted/HostedSupport.h (malloc) and HostedLinearMemory.h (mmap)
+#include <kernel/lib/Allocator.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Types.h>
 
 namespace ath::wasm {
 
-// Where the engine gets its memory. Implementations must return memory aligned to `alignment`
-// (a power of two <= 16) or nullptr. The destructor is protected: the engine never deletes one.
-class Allocator {
-public:
-    virtual void* allocate(usize size, usize alignment) = 0;
-    virtual void deallocate(void* pointer, usize size, usize alignment) = 0;
-
-protected:
-    ~Allocator() = default;
-};
+// Where the engine gets its memory: the kernel core's one allocator interface (kernel/lib/Allocator.h).
+using Allocator = ::ath::Allocator;
 
 // Backing storage of a linear memory. The hosted default (used when StoreConfig::memory_provider
 // is null) copies into a fresh allocation from the Allocator on grow. The kernel can instead

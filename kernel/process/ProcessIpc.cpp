@@ -13,22 +13,11 @@ using namespace object;
 
 namespace {
 
-class KernelObjectAllocator final : public ObjectAllocator {
-public:
-    void* allocate(usize size, usize alignment) override
-    {
-        auto memory = kmalloc(size, max(alignment, mm::HeapAllocator::minimum_alignment));
-        return memory.is_error() ? nullptr : memory.value();
-    }
-    void deallocate(void* pointer, usize, usize) override { kfree(pointer); }
-};
-
 constexpr usize max_processes = 64;
 
 // Kernel code runs without preemption between safepoints on one CPU (Threads.h): the directory
 // and the registry below change only in kernel code, never across a block, so they need no lock.
 struct KernelIpc {
-    KernelObjectAllocator allocator;
     CapabilitySpace space;
     RefPtr<object::ProcessObject> kernel; // the kernel's own table: what it publishes
     ObjectDirectory directory;
@@ -42,11 +31,11 @@ KernelIpc& kernel_ipc()
 {
     if (!g_ipc) {
         g_ipc = new (g_storage) KernelIpc();
-        auto kernel = object::ProcessObject::create(g_ipc->allocator, g_ipc->space, "kernel");
+        auto kernel = object::ProcessObject::create(sys::kernel_object_allocator(), g_ipc->space, "kernel");
         VERIFY(!kernel.is_error()); // at boot, with an empty heap behind it
         g_ipc->kernel = kernel.release_value();
         // The console UART's registers and interrupt line, for a driver's manifest (kernel/platform/kernel/KernelDevices.h).
-        (void)sys::publish_console_uart(g_ipc->allocator, g_ipc->kernel->handles(), g_ipc->directory);
+        (void)sys::publish_console_uart(sys::kernel_object_allocator(), g_ipc->kernel->handles(), g_ipc->directory);
     }
     return *g_ipc;
 }
@@ -350,7 +339,6 @@ void interrupt_waits_in(object::ProcessObject& store)
     }
 }
 
-ObjectAllocator& kernel_object_allocator() { return kernel_ipc().allocator; }
 CapabilitySpace& kernel_capability_space() { return kernel_ipc().space; }
 
 ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
@@ -369,7 +357,7 @@ ErrorOr ProcessIpc::prepare(const IpcSpec& spec, process::Process& owner)
     if (spec.handles.size() > Manifest::max_handles)
         return Error::from(ErrorCode::InvalidArgument, "too many manifest handles");
     StringView object_name = process_object_name(spec.name);
-    auto object = TRY(object::ProcessObject::create(state.allocator, state.space, object_name));
+    auto object = TRY(object::ProcessObject::create(sys::kernel_object_allocator(), state.space, object_name));
     m_calls.set_gate(&g_gate);
 
     // Every line is checked before anything is installed; unpublished names wait for handle_find.
@@ -407,7 +395,7 @@ ErrorOr ProcessIpc::attach(wasm::Store& store)
         return Error::from(ErrorCode::Invalid, "process has no capabilities");
     KernelIpc& state = kernel_ipc();
     m_environment = new (m_environment_storage) sys::AzothEnvironment {
-        store, state.allocator, state.space, m_calls, &KernelWaitProvider::instance(), &sys::KernelPageMapper::instance(), &g_host
+        store, sys::kernel_object_allocator(), state.space, m_calls, &KernelWaitProvider::instance(), &sys::KernelPageMapper::instance(), &g_host
     };
     m_context = TRY(sys::AzothContext::create(*m_environment, m_object));
     for (usize i = 0; i < m_handles.size(); ++i)

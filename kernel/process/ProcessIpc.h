@@ -32,8 +32,8 @@ namespace ath::process {
 
 class Process;
 
-// The kernel's objects (kernel heap), capability space and its own handle table.
-object::ObjectAllocator& kernel_object_allocator();
+// The kernel's capability space and its own handle table (its objects come from
+// sys::kernel_object_allocator(), kernel/platform/kernel/KernelDevices.h).
 object::CapabilitySpace& kernel_capability_space();
 
 // `store`'s process is being killed: wakes every thread whose wait the stop rule now ends (those

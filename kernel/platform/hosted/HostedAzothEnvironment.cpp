@@ -1,15 +1,6 @@
 #include <kernel/platform/hosted/HostedAzothEnvironment.h>
 
-#include <stdlib.h>
-
 namespace ath::hosted {
-
-void* MallocObjectAllocator::allocate(usize size, usize alignment)
-{
-    return aligned_alloc(alignment < 16 ? 16 : alignment, (size + 15) / 16 * 16);
-}
-
-void MallocObjectAllocator::deallocate(void* pointer, usize, usize) { free(pointer); }
 
 namespace {
 

@@ -17,16 +17,9 @@
 
 namespace ath::hosted {
 
-// Kernel objects in malloc'd memory (what a hosted run uses when it does not count them).
-class MallocObjectAllocator final : public object::ObjectAllocator {
-public:
-    void* allocate(usize size, usize alignment) override;
-    void deallocate(void* pointer, usize size, usize alignment) override;
-};
-
 class HostedAzothEnvironment {
 private:
-    MallocObjectAllocator m_malloc_objects; // first: outlives every object made through `objects`
+    wasm::hosted::MallocAllocator m_malloc_objects; // first: outlives every object made through `objects`
 
 public:
     HostedAzothEnvironment() : HostedAzothEnvironment(m_malloc_objects) { }

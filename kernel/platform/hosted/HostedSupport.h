@@ -1,7 +1,8 @@
 #pragma once
 
 // Hosted-only conveniences for tests, tools and benchmarks (not part of the freestanding engine):
-// a malloc-backed Allocator and a whole-file reader for .wasm files.
+// a malloc-backed Allocator (for the engine and for kernel objects alike) and a whole-file reader
+// for .wasm files.
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::wasm::hosted {

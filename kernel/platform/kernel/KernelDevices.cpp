@@ -2,6 +2,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/mm/KernelHeap.h>
 #include <kernel/sys/AzothDevice.h>
+#include <kernel/platform/kernel/KernelAllocator.h>
 #include <kernel/platform/kernel/KernelDevices.h>
 
 namespace ath::sys {
@@ -44,26 +45,11 @@ public:
     u64 now_ns() override { return Arch::clock_nanoseconds(); }
 };
 
-class HeapObjectAllocator final : public object::ObjectAllocator {
-public:
-    void* allocate(usize size, usize alignment) override
-    {
-        auto memory = kmalloc(size == 0 ? 1 : size, max(alignment, mm::HeapAllocator::minimum_alignment));
-        return memory.is_error() ? nullptr : memory.value();
-    }
-    void deallocate(void* pointer, usize, usize) override
-    {
-        if (pointer)
-            kfree(pointer);
-    }
-};
-
 // Constant-initialised (no constructors run at boot): the classes only carry vtables, and the
 // queue is built on first use.
 constinit ArchIrqController g_irq_controller;
 constinit ArchDeviceAccess g_device_access;
 constinit ArchClock g_clock;
-constinit HeapObjectAllocator g_allocator;
 alignas(object::TimerQueue) u8 g_timer_queue_storage[sizeof(object::TimerQueue)];
 object::TimerQueue* g_timer_queue = nullptr;
 
@@ -72,7 +58,7 @@ object::TimerQueue* g_timer_queue = nullptr;
 object::IrqController& kernel_irq_controller() { return g_irq_controller; }
 object::DeviceAccess& kernel_device_access() { return g_device_access; }
 object::Clock& kernel_clock() { return g_clock; }
-object::ObjectAllocator& kernel_object_allocator() { return g_allocator; }
+object::ObjectAllocator& kernel_object_allocator() { return sys::KernelAllocator::instance(); }
 
 object::TimerQueue& kernel_timer_queue()
 {

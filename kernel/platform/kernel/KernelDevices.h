@@ -14,7 +14,7 @@ object::IrqController& kernel_irq_controller();
 object::DeviceAccess& kernel_device_access();
 object::Clock& kernel_clock();
 object::TimerQueue& kernel_timer_queue();
-// Kernel-heap memory for objects (kmalloc).
+// Kernel-heap memory for the kernel's own objects (KernelAllocator::instance()).
 object::ObjectAllocator& kernel_object_allocator();
 
 // Interrupt context, from the timer tick (kernel/process/Threads.cpp): fires the kernel timer

@@ -4,6 +4,7 @@
 // sleepers and the TimerQueue with many periodic timers due in one tick (comparisons counted).
 #include <gtest/gtest.h>
 #include <kernel/object/Timer.h>
+#include <kernel/platform/hosted/HostedSupport.h>
 #include <kernel/sched/DeadlineHeap.h>
 #include <kernel/sched/Scheduler.h>
 #include <tests/unit/object/ObjectTestSupport.h>
@@ -122,12 +123,7 @@ TEST(DeadlineHeap, SchedulerWakesManySleepersInNLogNComparisons)
     EXPECT_LT(comparisons, 3 * n_log_n(count));
 }
 
-class MallocAllocator final : public object::ObjectAllocator {
-public:
-    void* allocate(usize size, usize alignment) override { return std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment); }
-    void deallocate(void* pointer, usize, usize) override { std::free(pointer); }
-};
-
+using wasm::hosted::MallocAllocator;
 using object::test_support::NoWaiting;
 
 class ManualClock final : public object::Clock {

@@ -16,7 +16,7 @@ if(TARGET ath_sched AND TARGET ath_object)
     find_package(GTest REQUIRED)
     include(GoogleTest)
     add_executable(waits_unit_tests ${CMAKE_CURRENT_LIST_DIR}/DeadlineHeapTest.cpp)
-    target_link_libraries(waits_unit_tests PRIVATE ath_sched ath_object ath_hosted GTest::gtest GTest::gtest_main)
+    target_link_libraries(waits_unit_tests PRIVATE ath_sched ath_object ath_wasm_hosted ath_hosted GTest::gtest GTest::gtest_main)
     # gtest_add_tests (sources scanned at configure time) so both labels can be set on the list.
     gtest_add_tests(TARGET waits_unit_tests TEST_PREFIX hardening.waits. TEST_LIST waits_unit_test_names)
     set_tests_properties(${waits_unit_test_names} PROPERTIES LABELS "unit;fault")
