@@ -90,6 +90,10 @@ struct Arch {
     static StringView name(); // "x86_64", "aarch64", "riscv64"
     static void console_init();
     static void console_putc(char character);
+    // One byte the console UART has received, without waiting (none when nothing is there). The
+    // console object (kernel/object/Console.h) drains it while no driver module owns the UART, so
+    // input typed before the driver attaches, or with no driver at all (`exec`), is kept.
+    static Optional<u8> console_getc();
     [[noreturn]] static void halt_forever();
     [[noreturn]] static void power_off(u8 status);
     static u64 cycle_counter();

@@ -2,7 +2,8 @@
 // its ring while a driver is attached, else the arch's early console) and to the framebuffer console
 // from kernel/console once that is attached. Before the console object exists, and with interrupts
 // off, the line goes to the early console and framebuffer directly. The kernel log calls down into
-// the console object; nothing is installed into this file from a higher layer.
+// the console object; nothing is installed into this file from a higher layer. Console input
+// received while no driver owns the UART is polled from the arch (early_console_read).
 #include <kernel/arch/Arch.h>
 #include <kernel/console/FramebufferConsole.h>
 #include <kernel/lib/Placement.h>
@@ -28,6 +29,20 @@ void early_console_write(ReadonlyBytes text)
     }
 }
 
+// Console input while no driver owns the UART: what its receive register holds, a typed CR (the
+// terminal's Enter) made LF, as the UART driver module does. No echo: nothing owns the terminal.
+usize early_console_read(Bytes buffer)
+{
+    usize length = 0;
+    while (length < buffer.size()) {
+        auto byte = Arch::console_getc();
+        if (!byte.has_value())
+            break;
+        buffer[length++] = *byte == '\r' ? u8('\n') : *byte;
+    }
+    return length;
+}
+
 void framebuffer_write(ReadonlyBytes text)
 {
     if (g_framebuffer)
@@ -39,7 +54,8 @@ void start_console_object()
 {
     // Lives as long as the kernel: the storage's reference is never dropped.
     object::Console::set_system(
-        new (g_console_storage) object::Console(process::KernelWaitProvider::instance(), early_console_write, framebuffer_write));
+        new (g_console_storage) object::Console(process::KernelWaitProvider::instance(), early_console_write, framebuffer_write,
+            early_console_read));
 }
 
 void console_write(StringView text)

@@ -41,6 +41,7 @@ ErrorOr Console::attach(const void* driver, RefPtr<Event> output, u32 output_bit
         return Error::from(ErrorCode::Busy, "another driver owns the console");
     if (!driver || !output || output_bits == 0)
         return Error::from(ErrorCode::InvalidArgument, "the console driver attaches with an event and at least one bit");
+    take_early_input();
     m_output_event = move(output);
     m_output_bits = output_bits;
     m_driver = driver;
@@ -128,15 +129,52 @@ ErrorOr Console::queue_input(ReadonlyBytes bytes)
     return {};
 }
 
+bool Console::take_early_input()
+{
+    if (m_driver || !m_early_input)
+        return false;
+    usize queued = 0;
+    while (m_input_count < input_capacity) {
+        u8 chunk[64];
+        usize length = m_early_input(Bytes(chunk, min(sizeof(chunk), input_capacity - m_input_count)));
+        if (length == 0)
+            break;
+        for (usize i = 0; i < length; ++i)
+            m_input[(m_input_head + m_input_count + i) % input_capacity] = chunk[i];
+        m_input_count += length;
+        queued += length;
+    }
+    if (queued == 0)
+        return false;
+    advance(&m_input_sequence);
+    m_waiter.wake_all(&m_input_sequence);
+    return true;
+}
+
+WaitOutcome Console::wait_for_input(u32 seen, u64 deadline_ns)
+{
+    if (m_driver || !m_early_input)
+        return wait_for_change(m_waiter, &m_input_sequence, seen, deadline_ns);
+    u64 now = m_waiter.now_ns();
+    if (deadline_ns != wait_forever && now >= deadline_ns)
+        return WaitOutcome::TimedOut;
+    u64 poll_at = now + input_poll_interval_ns;
+    WaitOutcome outcome = m_waiter.wait(&m_input_sequence, seen, min(deadline_ns, poll_at));
+    // The poll interval ending is not the caller's timeout.
+    if (outcome == WaitOutcome::TimedOut && (deadline_ns == wait_forever || m_waiter.now_ns() < deadline_ns))
+        return WaitOutcome::ValueChanged;
+    return outcome;
+}
+
 Result<usize> Console::read_input(Bytes buffer)
 {
     if (buffer.is_empty())
         return usize(0);
     while (m_input_count == 0) {
         u32 seen = __atomic_load_n(&m_input_sequence, __ATOMIC_SEQ_CST);
-        if (m_input_count != 0)
+        if (m_input_count != 0 || take_early_input())
             break;
-        if (m_waiter.wait(&m_input_sequence, seen, wait_forever) == WaitOutcome::Interrupted)
+        if (wait_for_input(seen, wait_forever) == WaitOutcome::Interrupted)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
     }
     return take_from_ring(m_input, input_capacity, m_input_head, m_input_count, buffer);
@@ -146,12 +184,12 @@ Result<bool> Console::wait_input(u64 deadline_ns)
 {
     while (m_input_count == 0) {
         u32 seen = __atomic_load_n(&m_input_sequence, __ATOMIC_SEQ_CST);
-        if (m_input_count != 0)
+        if (m_input_count != 0 || take_early_input())
             break;
-        WaitOutcome outcome = wait_for_change(m_waiter, &m_input_sequence, seen, deadline_ns);
+        WaitOutcome outcome = wait_for_input(seen, deadline_ns);
         if (outcome == WaitOutcome::Interrupted)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
-        if (outcome == WaitOutcome::TimedOut && m_input_count == 0)
+        if (outcome == WaitOutcome::TimedOut && m_input_count == 0 && !take_early_input())
             return false;
     }
     return true;

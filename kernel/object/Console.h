@@ -10,10 +10,14 @@
 // counts them. When the driver ends (exit, trap, kill) it detaches: what the ring still holds goes
 // to the early-console sink given at construction, so no output is lost.
 //
-// Input goes the other way: received bytes (from the driver, console_input) wait in a 4 KiB queue
-// for the readers of stdin. No line discipline: the bytes are raw and shared first come, first
-// served by every reader. The queue belongs to the console, not to the driver: input survives a
-// driver restart.
+// Input goes the other way: received bytes wait in a 4 KiB queue for the readers of stdin. While a
+// driver is attached it hands them over (console_input); while none is (before it attaches, after
+// it ended, or never: the `exec` image), the console takes them from the early input source its
+// owner gave it (kernel/main: the UART's receive register, polled), at attach and while a reader
+// waits (every input_poll_interval_ns; no polling when nobody reads, the UART holds the bytes). So
+// input typed before the driver attaches is kept, and stdin works with no driver at all.
+// No line discipline: the bytes are raw and shared first come, first served by every reader. The
+// queue belongs to the console, not to the driver: input survives a driver restart.
 //
 // Waiting goes through the WaitProvider (kernel: process::wait_until with its stop rule), so a
 // thread that must stop (killed, or running a handler of a dying server) ends its wait at once.
@@ -35,9 +39,20 @@ public:
     // attached and takes what the ring still holds when the driver detaches (the early console);
     // `mirror` (may be null) gets every write as well (the framebuffer console).
     using Sink = void (*)(ReadonlyBytes text);
+    // `early_input` (may be null) copies up to buffer.size() bytes the early console has received
+    // into `buffer` without waiting and returns how many; the console calls it only while no
+    // driver is attached (the driver owns the UART).
+    using InputSource = usize (*)(Bytes buffer);
+    static constexpr u64 input_poll_interval_ns = 10'000'000;
 
-    Console(WaitProvider& waiter, Sink early, Sink mirror = nullptr)
-        : Object(ObjectType::Console), m_waiter(waiter), m_early_sink(early), m_mirror_sink(mirror) { }
+    Console(WaitProvider& waiter, Sink early, Sink mirror = nullptr, InputSource early_input = nullptr)
+        : Object(ObjectType::Console)
+        , m_waiter(waiter)
+        , m_early_sink(early)
+        , m_mirror_sink(mirror)
+        , m_early_input(early_input)
+    {
+    }
 
     // The kernel's console (made at boot by kernel/main); null before that and in hosted builds
     // that did not install one.
@@ -48,7 +63,8 @@ public:
     // `output` gets `output_bits` signalled whenever text is queued (and once at attach when text
     // is already waiting); the console keeps a reference until the driver detaches. Attaching
     // again replaces the event. Busy when another driver is attached, InvalidArgument for no event
-    // or no bits (nothing changes).
+    // or no bits (nothing changes). Before the driver takes over, what the early input source
+    // holds is queued (input typed before the driver attached is kept, in order).
     ErrorOr attach(const void* driver, RefPtr<Event> output, u32 output_bits);
     // No effect unless `driver` is attached. Flushes the ring to the early sink.
     void detach(const void* driver);
@@ -82,10 +98,17 @@ public:
 
 private:
     void flush_to_early_sink();
+    // Queues what the early input source holds (only while no driver is attached); true when
+    // something was queued.
+    bool take_early_input();
+    // Waits for m_input_sequence to change from `seen`: until the deadline while a driver feeds
+    // the queue, at most input_poll_interval_ns while the early source must be polled.
+    WaitOutcome wait_for_input(u32 seen, u64 deadline_ns);
 
     WaitProvider& m_waiter;
     Sink m_early_sink;
     Sink m_mirror_sink;
+    InputSource m_early_input;
 
     u8 m_ring[output_capacity];
     usize m_head { 0 }; // next byte to read

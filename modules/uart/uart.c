@@ -177,10 +177,9 @@ static int claim(void)
         printf("uart: cannot claim the console UART (%s: status %d)\n", step, (int)status);
         return 0;
     }
-    /* Drop what arrived before the driver ran, then let the receiver interrupt. */
-    uint8_t byte;
-    for (int i = 0; i < 64 && receive_byte(&byte); ++i) {
-    }
+    /* What arrived before the attach the kernel has queued as input already (it polls the UART
+     * while no driver owns it); what came since is input too. Then let the receiver interrupt. */
+    (void)receive();
     if (uart_kind == AZOTH_UART_PL011) {
         write_register(PL011_INTERRUPT_CLEAR, 0x7FF);
         write_register(PL011_INTERRUPT_MASK, PL011_RECEIVE_INTERRUPTS);

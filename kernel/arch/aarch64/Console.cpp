@@ -60,6 +60,14 @@ void Arch::console_putc(char character)
     mmio_write<u32>(base + pl011::data, static_cast<u8>(character));
 }
 
+Optional<u8> Arch::console_getc()
+{
+    u64 base = pl011::console_virtual_base();
+    if (!base || (mmio_read<u32>(base + pl011::flags) & pl011::flag_receive_empty))
+        return {};
+    return static_cast<u8>(mmio_read<u32>(base + pl011::data)); // the low byte; the rest are error bits
+}
+
 ConsoleUartKind Arch::console_uart_kind() { return g_uart_physical ? ConsoleUartKind::Pl011 : ConsoleUartKind::None; }
 
 } // namespace ath::aarch64

@@ -12,6 +12,7 @@ inline constexpr u64 control = 0x30;
 inline constexpr u64 interrupt_mask = 0x38;
 inline constexpr u64 raw_interrupt_status = 0x3C;
 inline constexpr u64 interrupt_clear = 0x44;
+inline constexpr u32 flag_receive_empty = 1u << 4;
 inline constexpr u32 flag_transmit_full = 1u << 5;
 inline constexpr u32 interrupt_transmit = 1u << 5;
 

@@ -76,6 +76,13 @@ void Arch::console_putc(char character)
     uart::write(uart::data, static_cast<u8>(character));
 }
 
+Optional<u8> Arch::console_getc()
+{
+    if (!g_uart_virtual || !(uart::read(uart::line_status) & uart::data_ready))
+        return {};
+    return uart::read(uart::data);
+}
+
 ConsoleUartKind Arch::console_uart_kind() { return g_uart_virtual ? ConsoleUartKind::Ns16550 : ConsoleUartKind::None; }
 
 } // namespace ath::riscv64

@@ -13,7 +13,6 @@ Optional<u8> com1_read();
 u32 com1_interrupt_count();
 // The counter itself, for code that must watch it without calling out (an asm loop).
 const volatile u32& com1_interrupt_counter();
-u64 com1_dropped_bytes();
 
 // Self-tests only: a function the COM1 handler calls first (e.g. to clobber registers), or null.
 using InterruptHook = void (*)();

@@ -1,5 +1,6 @@
-// COM1 (16550 UART at 0x3F8) as the kernel's early console: 115200 8N1, polled transmit.
+// COM1 (16550 UART at 0x3F8) as the kernel's early console: 115200 8N1, polled transmit and receive.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/arch/x86_64/Serial.h>
 
@@ -24,6 +25,16 @@ void Arch::console_putc(char character)
             break;
     }
     out8(com1 + uart::data, static_cast<u8>(character));
+}
+
+Optional<u8> Arch::console_getc()
+{
+    // What the kernel's receive interrupt (Com1Input.cpp) already took comes first, then the FIFO.
+    if (auto byte = com1_read(); byte.has_value())
+        return byte;
+    if (in8(com1 + uart::line_status) & uart::data_ready)
+        return in8(com1 + uart::data);
+    return {};
 }
 
 } // namespace ath::x86_64

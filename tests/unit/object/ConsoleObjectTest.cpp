@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <kernel/object/Console.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 
@@ -38,6 +39,18 @@ std::string g_mirror;
 void early_sink(ReadonlyBytes text) { g_early.append(reinterpret_cast<const char*>(text.data()), text.size()); }
 void mirror_sink(ReadonlyBytes text) { g_mirror.append(reinterpret_cast<const char*>(text.data()), text.size()); }
 
+// The early console's receiver: what a test puts here is "on the UART" until the console takes it.
+std::string g_uart_received;
+int g_uart_polls = 0;
+usize early_input(Bytes buffer)
+{
+    ++g_uart_polls;
+    usize length = std::min(buffer.size(), g_uart_received.size());
+    std::copy_n(g_uart_received.begin(), length, buffer.data());
+    g_uart_received.erase(0, length);
+    return length;
+}
+
 ReadonlyBytes bytes_of(const std::string& text) { return ReadonlyBytes(reinterpret_cast<const u8*>(text.data()), text.size()); }
 
 struct ConsoleObjectTest : ::testing::Test {
@@ -51,8 +64,12 @@ struct ConsoleObjectTest : ::testing::Test {
     {
         g_early.clear();
         g_mirror.clear();
+        g_uart_received.clear();
+        g_uart_polls = 0;
         console = make_object<Console>(allocator, waiting, early_sink, mirror_sink).release_value();
     }
+    // The console as kernel/main makes it: with the UART as its early input source.
+    void use_early_input() { console = make_object<Console>(allocator, waiting, early_sink, mirror_sink, early_input).release_value(); }
     RefPtr<Event> make_event() { return Event::create(allocator, waiting).release_value(); }
     std::string read_output(usize size, u64 deadline = wait_forever)
     {
@@ -235,6 +252,62 @@ TEST_F(ConsoleObjectTest, InputWaitReportsReadinessTimeoutAndStop)
     EXPECT_EQ(console->wait_input(wait_forever).error().code, ErrorCode::Busy);
     ASSERT_FALSE(console->queue_input(bytes_of("k")).is_error());
     EXPECT_TRUE(console->wait_input(0).value()); // ready: a past deadline still says so
+}
+
+TEST_F(ConsoleObjectTest, WithoutADriverAReaderTakesWhatTheUartReceived)
+{
+    use_early_input();
+    g_uart_received = "typed early\n";
+    std::string out;
+    ASSERT_EQ(read_input(out, 64).value(), 12u);
+    EXPECT_EQ(out, "typed early\n");
+    EXPECT_EQ(waiting.waits, 0); // it was there: no wait
+
+    // Nothing received yet: the reader sleeps a poll interval at a time (no busy loop), polling
+    // the UART after each, until the bytes come.
+    int polls = 0;
+    waiting.on_wait = [&] {
+        EXPECT_LE(waiting.last_deadline, waiting.now + Console::input_poll_interval_ns);
+        if (++polls == 3)
+            g_uart_received = "later";
+        return WaitOutcome::TimedOut;
+    };
+    ASSERT_EQ(read_input(out, 64).value(), 5u);
+    EXPECT_EQ(out, "later");
+    EXPECT_EQ(polls, 3);
+}
+
+TEST_F(ConsoleObjectTest, WithoutADriverTheInputWaitPollsTheUartUntilItsDeadline)
+{
+    use_early_input();
+    waiting.on_wait = [this] {
+        waiting.now += Console::input_poll_interval_ns;
+        return WaitOutcome::TimedOut;
+    };
+    u64 deadline = waiting.now + 3 * Console::input_poll_interval_ns;
+    EXPECT_FALSE(console->wait_input(deadline).value());
+    EXPECT_GE(waiting.waits, 3);
+    EXPECT_GE(waiting.now, deadline);
+    g_uart_received = "x";
+    EXPECT_TRUE(console->wait_input(0).value()); // a past deadline still polls once
+}
+
+TEST_F(ConsoleObjectTest, InputTypedBeforeTheDriverAttachesIsKeptAndThenTheDriverOwnsTheUart)
+{
+    use_early_input();
+    g_uart_received = "before ";
+    ASSERT_FALSE(console->attach(&driver, make_event(), 1).is_error());
+    EXPECT_EQ(console->input_queued(), 7u); // taken at attach, before the driver reads the UART
+    g_uart_received = "not polled";
+    ASSERT_FALSE(console->queue_input(bytes_of("after")).is_error()); // from the driver
+    int polls = g_uart_polls;
+    std::string out;
+    ASSERT_EQ(read_input(out, 64).value(), 12u);
+    EXPECT_EQ(out, "before after");
+    waiting.on_wait = [] { return WaitOutcome::TimedOut; };
+    EXPECT_FALSE(console->wait_input(waiting.now + 1).value());
+    EXPECT_EQ(g_uart_polls, polls); // the driver owns the UART now
+    EXPECT_EQ(waiting.last_deadline, waiting.now + 1);
 }
 
 } // namespace
