@@ -177,7 +177,18 @@ Result<usize> Console::read_input(Bytes buffer)
         if (wait_for_input(seen, wait_forever) == WaitOutcome::Interrupted)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
     }
-    return take_from_ring(m_input, input_capacity, m_input_head, m_input_count, buffer);
+    if (m_input[m_input_head] == end_of_input) {
+        m_input_head = (m_input_head + 1) % input_capacity;
+        --m_input_count;
+        return usize(0);
+    }
+    usize copied = 0;
+    while (copied < buffer.size() && m_input_count > 0 && m_input[m_input_head] != end_of_input) {
+        buffer[copied++] = m_input[m_input_head];
+        m_input_head = (m_input_head + 1) % input_capacity;
+        --m_input_count;
+    }
+    return copied;
 }
 
 Result<bool> Console::wait_input(u64 deadline_ns)

@@ -16,8 +16,10 @@
 // owner gave it (kernel/main: the UART's receive register, polled), at attach and while a reader
 // waits (every input_poll_interval_ns; no polling when nobody reads, the UART holds the bytes). So
 // input typed before the driver attaches is kept, and stdin works with no driver at all.
-// No line discipline: the bytes are raw and shared first come, first served by every reader. The
-// queue belongs to the console, not to the driver: input survives a driver restart.
+// No line discipline: the bytes are raw and shared first come, first served by every reader, with
+// one rule for the end of input: an EOT (0x04, Ctrl-D) at the front of the queue ends one read with
+// 0 bytes (end of file) and is taken; a read stops before an EOT further on. The queue belongs to
+// the console, not to the driver: input survives a driver restart.
 //
 // Waiting goes through the WaitProvider (kernel: process::wait_until with its stop rule), so a
 // thread that must stop (killed, or running a handler of a dying server) ends its wait at once.
@@ -43,6 +45,7 @@ public:
     // into `buffer` without waiting and returns how many; the console calls it only while no
     // driver is attached (the driver owns the UART).
     using InputSource = usize (*)(Bytes buffer);
+    static constexpr u8 end_of_input = 0x04; // EOT: see "end of input" above
     static constexpr u64 input_poll_interval_ns = 10'000'000;
 
     Console(WaitProvider& waiter, Sink early, Sink mirror = nullptr, InputSource early_input = nullptr)
@@ -88,11 +91,12 @@ public:
     // ---- Input. ----
     // Queues received bytes for the readers. Exhausted (nothing queued) when they do not all fit.
     ErrorOr queue_input(ReadonlyBytes bytes);
-    // Blocks until input is queued, then copies up to buffer.size() bytes. Busy when the thread
-    // must stop while it waits; nothing is taken.
+    // Blocks until input is queued, then copies up to buffer.size() bytes, stopping before an
+    // EOT; 0 when the queue starts with an EOT (end of input: the EOT is taken). Busy when the
+    // thread must stop while it waits; nothing is taken.
     Result<usize> read_input(Bytes buffer);
-    // Blocks until input is queued (true), the deadline passes (false) or the thread must stop
-    // (Busy). A deadline in the past only checks.
+    // Blocks until input is queued (true: read_input would not block, an EOT included), the
+    // deadline passes (false) or the thread must stop (Busy). A deadline in the past only checks.
     Result<bool> wait_input(u64 deadline_ns);
     usize input_queued() const { return m_input_count; }
 

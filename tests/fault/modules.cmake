@@ -24,3 +24,12 @@ azoth_booted_image(console TEST_KERNEL
     init=${AZOTH_MODULES_OUT}/init.wasm:${PROJECT_SOURCE_DIR}/modules/init/init.manifest
     uart=${AZOTH_MODULES_OUT}/uart.wasm:${PROJECT_SOURCE_DIR}/modules/uart/uart.manifest
     readline=${AZOTH_MODULES_OUT}/readline.wasm:${fault_source}/manifests/readline.manifest)
+
+# Early input (boot.<arch>.early-input): the default kernel with init, the uart driver and
+# stdin-count; the test types a line right after `athanor: ready`, before the driver attaches, and
+# one after: stdin-count must get both, in order.
+azoth_wasm_module(stdin-count ${PROJECT_SOURCE_DIR}/tests/wasi/programs/stdin_count.c)
+azoth_booted_image(early-input
+    init=${AZOTH_MODULES_OUT}/init.wasm:${PROJECT_SOURCE_DIR}/modules/init/init.manifest
+    uart=${AZOTH_MODULES_OUT}/uart.wasm:${PROJECT_SOURCE_DIR}/modules/uart/uart.manifest
+    stdin-count=${AZOTH_MODULES_OUT}/stdin-count.wasm:${fault_source}/manifests/stdin-count.manifest)

@@ -24,9 +24,14 @@ usage:
       boots esp-console.img with `console-kill-test`: the kernel starts `readline --wait clock`
       (60 s in a clock-only poll_oneoff), then `readline --wait input` (60 s in poll_oneoff on
       stdin), and kills each while it waits: both must end as killed within 5 s of the kill
-  process-boot-test.py run-exec --arch-build DIR [--status N] [--expect TEXT]... -- MODULE [ARGS...]
-      runs `./azoth run --exec MODULE -- ARGS` (AZOTH_BUILD = DIR's parent) and checks its exit
-      status and output
+  process-boot-test.py early-input --arch-build DIR [--timeout S]
+      boots esp-early-input.img (default kernel: init + uart driver + stdin-count), types a line
+      right after `athanor: ready` (before the driver attaches), another once the driver is
+      attached, then EOT: stdin-count must count both lines, in order, and see the end of input
+  process-boot-test.py run-exec --arch-build DIR [--arch A] [--stdin FILE] [--status N] [--expect TEXT]...
+                       -- MODULE [ARGS...]
+      runs `./azoth run --arch A --headless --exec MODULE -- ARGS` (AZOTH_BUILD = DIR's parent)
+      with stdin from FILE (default /dev/null) and checks its exit status and output
   process-boot-test.py exec-compare --arch-build DIR --azoth-exec BIN [--env K=V]... [--status N]
                        -- MODULE [ARGS...]
       runs MODULE with ./azoth exec's binary (hosted) and in the booted kernel (`exec` mode) and
@@ -314,13 +319,74 @@ def console_kill(args, work):
     return 0
 
 
+EARLY_LINE, LATE_LINE = "typed before the driver", "and after it"
+
+
+def fnv1a(data):
+    value = 2166136261
+    for byte in data:
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+def early_input(args, work):
+    image = os.path.join(args.arch_build, "esp-early-input.img")
+    if not azoth_boot.image_present(image, ARCH):
+        return 1
+    console = azoth_boot.Console(ARCH, image, args.timeout, cmdline="")
+    failed = False
+    try:
+        # Right after `athanor: ready` nothing runs yet: no driver, no reader. The kernel must keep
+        # the line (in the UART, or its own receive buffer) and hand it over in order.
+        if not console.wait_for(r"^athanor: ready"):
+            print("FAIL: no `athanor: ready`")
+            failed = True
+        else:
+            console.type(EARLY_LINE + "\r")
+            if "uart: driver attached" in console.text():
+                print("note: the driver attached before the early line was typed (slow host?)")
+            if not console.wait_for(r"^uart: driver attached"):
+                print("FAIL: the uart driver did not attach")
+                failed = True
+            else:
+                console.type(LATE_LINE + "\r\x04", pause=0.02)
+                # (The driver echoes the EOT: the summary line may start after it.)
+                if not console.wait_for(r"stdin-count: \d+ bytes") or not console.wait_for(r"^init: stdin-count exited"):
+                    print("FAIL: stdin-count did not finish")
+                    failed = True
+    finally:
+        console.close()
+    log = console.text().replace("\x04", "")
+    print("\n".join(line for line in log.splitlines() if line.startswith(("athanor: ready", "init:", "uart:", "stdin-count:"))))
+    expected = (EARLY_LINE + "\n" + LATE_LINE + "\n").encode()
+    summary = f"stdin-count: {len(expected)} bytes, 2 lines, fnv1a {fnv1a(expected):08x}"
+    if not re.search("^" + re.escape(summary) + "$", log, re.M):
+        print(f"FAIL: expected '{summary}' (both lines, in order, then the end of input)")
+        failed = True
+    if not re.search(r"^init: stdin-count exited \(code 0\)", log, re.M):
+        print("FAIL: stdin-count did not exit 0")
+        failed = True
+    return azoth_boot.verdict(failed, log, console.stderr(), log_tail=4000)
+
+
 def run_exec(args, work):
     """./azoth run --exec itself: the user-facing path (image, boot, exit code from the serial line)."""
     module, module_args = args.command[0], args.command[1:]
     env = dict(os.environ, AZOTH_BUILD=os.path.dirname(os.path.abspath(args.arch_build)))
-    done = subprocess.run([os.path.join(ROOT, "azoth"), "run", "--exec", module, "--"] + module_args,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                          timeout=args.timeout)
+    command = [os.path.join(ROOT, "azoth"), "run", "--arch", ARCH, "--headless", "--exec", module, "--"] + module_args
+    with open(args.stdin or os.devnull, "rb") as stdin:
+        # Its own session, so a hang can be stopped with QEMU and everything else it started.
+        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                                   start_new_session=True)
+        try:
+            stdout, _ = process.communicate(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            stdout, _ = process.communicate()
+            print(azoth_boot.clean(stdout.decode("utf-8", "replace"))[-2500:])
+            print(f"FAIL: ./azoth run --exec did not finish within {args.timeout} s")
+            return 1
+    done = subprocess.CompletedProcess(command, process.returncode, stdout)
     output = azoth_boot.clean(done.stdout.decode("utf-8", "replace"))
     print(output[-2500:])
     failed = False
@@ -385,7 +451,7 @@ def exec_compare(args, work):
 
 
 SCENARIOS = {"spectest": spectest, "exec-compare": exec_compare, "fault": fault, "uart": uart, "console": console,
-             "console-kill": console_kill, "run-exec": run_exec}
+             "console-kill": console_kill, "run-exec": run_exec, "early-input": early_input}
 
 
 def main():
@@ -398,6 +464,7 @@ def main():
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--status", type=int)
     parser.add_argument("--expect", action="append", default=[])
+    parser.add_argument("--stdin")
     argv = sys.argv[1:]
     command = []
     if "--" in argv:

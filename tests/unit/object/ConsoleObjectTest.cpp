@@ -254,6 +254,20 @@ TEST_F(ConsoleObjectTest, InputWaitReportsReadinessTimeoutAndStop)
     EXPECT_TRUE(console->wait_input(0).value()); // ready: a past deadline still says so
 }
 
+TEST_F(ConsoleObjectTest, EndOfInputIsAnEotAtTheFrontOfTheQueue)
+{
+    ASSERT_FALSE(console->queue_input(bytes_of("ab\x04" "cd\x04")).is_error());
+    std::string out;
+    ASSERT_EQ(read_input(out, 16).value(), 2u); // stops before the EOT
+    EXPECT_EQ(out, "ab");
+    EXPECT_TRUE(console->wait_input(0).value()); // an EOT is readable: the read will not block
+    EXPECT_EQ(read_input(out, 16).value(), 0u);  // end of input, the EOT taken
+    ASSERT_EQ(read_input(out, 16).value(), 2u);  // the input goes on after it
+    EXPECT_EQ(out, "cd");
+    EXPECT_EQ(read_input(out, 16).value(), 0u);
+    EXPECT_EQ(console->input_queued(), 0u);
+}
+
 TEST_F(ConsoleObjectTest, WithoutADriverAReaderTakesWhatTheUartReceived)
 {
     use_early_input();
