@@ -139,7 +139,8 @@ struct Arch {
     static u64 timer_frequency_hz();
     // The tick rate the programmed timer actually runs at, measured against the clock over about
     // window_ns without relying on interrupt delivery (which an emulator under host load
-    // coalesces). None on ports whose tick and clock share one counter (nothing to measure).
+    // coalesces). None on ports whose tick and clock share one counter (nothing to measure);
+    // where it measures, an empty window (0) is Invalid.
     static Result<Optional<u64>> measure_timer_hz(u64 window_ns);
     // Called on every timer tick in interrupt context (the scheduler's tick); null removes it.
     static void set_timer_tick_handler(IrqHandler handler, void* context);

@@ -30,7 +30,7 @@ public:
 
     // Fills the whole buffer. Long fills pass through checkpoint() between chunks of
     // random_chunk bytes; an error (the checkpoint's) when the caller must stop part-way.
-    static constexpr usize random_chunk = 16 * 1024;
+    static constexpr usize random_chunk = usize(16) * 1024;
     virtual ErrorOr fill_random(Bytes buffer) = 0;
 
     // Sleeps about `duration` (may end early: callers check the clock). An error when the caller

@@ -93,12 +93,12 @@ Result<Status> module_info(Process& process, u32 index, BytesOut name, Out<modul
 
 // child_out is checked (bounds, alignment, not a read-only mapping) by the trampoline before the
 // child exists: a bad pointer starts nothing.
-Result<Status> spawn(Process& parent, u32 index, Out<u32> child_out)
+Result<Status> spawn(Process& process, u32 index, Out<u32> child_out)
 {
     auto& modules = global_modules();
     if (index >= modules.size())
         return E_NOT_FOUND;
-    auto spawned = Process::spawn(ProcessSpec::from(modules.at(index), index, &parent));
+    auto spawned = Process::spawn(ProcessSpec::from(modules.at(index), index, &process));
     // A module that does not validate is malformed for the caller (the table's translation would
     // say E_INVALID_STATE, which is about the state of an object).
     if (spawned.is_error() && spawned.error().code == ErrorCode::Invalid)
@@ -106,7 +106,7 @@ Result<Status> spawn(Process& parent, u32 index, Out<u32> child_out)
     Process* child = TRY(move(spawned));
     u32 number = 0;
     for (u32 n = 1; n <= Process::max_children; ++n) {
-        if (parent.child(n) == child)
+        if (process.child(n) == child)
             number = n;
     }
     // Checked above, but the child has already run (Process::spawn may switch threads), and a

@@ -21,7 +21,7 @@ namespace ath::process {
 inline constexpr u64 time_slice_ns = 10'000'000;
 // Each thread stack has an unmapped guard page below it (Threads.cpp): an overflow faults, and the
 // fatal report names the thread ("kernel stack overflow: thread 'NAME' ran into its guard page").
-inline constexpr usize thread_stack_size = 128 * 1024;
+inline constexpr usize thread_stack_size = usize(128) * 1024;
 
 struct KernelThread {
     sched::Thread scheduling;

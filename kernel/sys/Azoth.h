@@ -134,6 +134,7 @@ private:
     Bytes linear_memory() override;
 
     static constexpr usize function_count = 0
+// NOLINTNEXTLINE(bugprone-macro-parentheses): each row is one `+1` term of the sum; parentheses would make `0 (+1)` a call
 #define ABI_FUNCTION(name, signature, parameters, capability, status) +1
 #include <kernel/sys/abi/azoth.def>
         ;

@@ -36,15 +36,15 @@ enum class Errno : u16 {
 constexpr Errno errno_from(const Error& error)
 {
     switch (error.code) {
-    case ErrorCode::InvalidArgument: return Errno::Invalid;
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::Malformed:
+    case ErrorCode::Invalid: return Errno::Invalid;
     case ErrorCode::OutOfMemory: return Errno::NoMemory;
     case ErrorCode::OutOfRange: return Errno::Fault;
     case ErrorCode::NotFound: return Errno::NoEntry;
     case ErrorCode::AlreadyExists: return Errno::Busy;
     case ErrorCode::PermissionDenied: return Errno::NotCapable;
     case ErrorCode::BadHandle: return Errno::BadFileDescriptor;
-    case ErrorCode::Malformed: return Errno::Invalid;
-    case ErrorCode::Invalid: return Errno::Invalid;
     case ErrorCode::Unsupported: return Errno::NoSys;
     case ErrorCode::Overflow: return Errno::Overflow;
     case ErrorCode::Busy: return Errno::Again;

@@ -54,7 +54,7 @@ Result<Errno> load_iovecs(InArray<Vector> iovs, u32 count, IoVectors<View>& out)
     if (count > max_iovecs)
         return Errno::Invalid;
     ReadonlyBytes array = TRY(iovs.view(count));
-    for (u32 i = 0; i < count; ++i) {
+    for (usize i = 0; i < count; ++i) {
         u32 base = load_le<u32>(array.data() + i * iovec_size);
         u32 length = load_le<u32>(array.data() + i * iovec_size + 4);
         if constexpr (IsSame<View, Bytes>)
@@ -330,25 +330,25 @@ Result<Errno> fd_write(WasiContext& context, u32 fd, InArray<records::ciovec> io
     return Errno::Success;
 }
 
-Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> in, OutArray<records::event> out, u32 count, Out<u32> nevents)
+Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> in, OutArray<records::event> out, u32 nsubscriptions, Out<u32> nevents)
 {
-    if (count == 0)
+    if (nsubscriptions == 0)
         return Errno::Invalid;
     if (!in.is_aligned() || !out.is_aligned())
         return Errno::Invalid;
     // Every pointer is checked before anything happens (a bad one is EFAULT whatever the count);
     // then the subscriptions are copied in once.
-    TRY(in.view(count));
-    TRY(out.bytes(count));
+    TRY(in.view(nsubscriptions));
+    TRY(out.bytes(nsubscriptions));
     TRY(nevents.check());
-    if (count > max_subscriptions)
+    if (nsubscriptions > max_subscriptions)
         return Errno::TooBig;
     u64 start = context.services().monotonic_ns();
     Subscription subscriptions[max_subscriptions];
     u64 earliest = ~u64(0);
     bool fd_ready = false;
     bool waits_for_input = false;
-    for (u32 i = 0; i < count; ++i) {
+    for (u32 i = 0; i < nsubscriptions; ++i) {
         records::subscription raw = TRY(in.read(i));
         Subscription& subscription = subscriptions[i];
         Errno status = parse_subscription(context, raw.bytes, start, subscription);
@@ -389,7 +389,7 @@ Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> i
     // Copy out: the events from the kernel's copy, written once each, then the count. The
     // destination is checked again (the module's memory may have changed while this call waited).
     u32 produced = 0;
-    for (u32 i = 0; i < count; ++i) {
+    for (u32 i = 0; i < nsubscriptions; ++i) {
         const Subscription& subscription = subscriptions[i];
         u16 error = 0;
         if (subscription.tag == event_clock) {

@@ -61,6 +61,9 @@ MODULES = {
         'translate': 'status_for', 'unsupported': lambda name: 'E_UNSUPPORTED',
     },
 }
+# The name the hand-written handlers give their context parameter; the prototypes use it too, so
+# each declaration names its parameters as the definition does (the rest come from the rows).
+CONTEXT_PARAMETERS = {'WasiContext': 'context', 'AzothContext': 'context', 'process::Process': 'process'}
 
 
 def fail(message):
@@ -364,7 +367,7 @@ def prototype(function, config, fast):
     result = f"Result<{config['status']}>" if function['results'] == 'i' else 'ErrorOr'
     # A fast-path handler is inlined into its slot trampoline (same translation unit).
     attribute = '[[gnu::always_inline]] ' if function['name'] in fast else ''
-    return f"{attribute}{result} {function['name']}({context}& context{parameters});"
+    return f"{attribute}{result} {function['name']}({context}& {CONTEXT_PARAMETERS[context]}{parameters});"
 
 
 def generate_kernel(table, module, definition):
@@ -400,7 +403,7 @@ def generate_kernel(table, module, definition):
         for context in contexts:
             if any(f['capability'] != 'None' and config['contexts'].get(f['status']) == context for f in functions):
                 out += ['', f'// Whether the caller holds a manifest capability (written with the handlers).',
-                        f'bool holds(const {context}& context, Capability capability);']
+                        f'bool holds(const {context}& {CONTEXT_PARAMETERS[context]}, Capability capability);']
     out += ['', '// The handlers, written by hand (same names as the rows): typed arguments, no decoding.']
     for function in functions:
         if function['status'] in config['contexts']:

@@ -114,7 +114,7 @@ ErrorOr init_gic_v2(const firmware::DeviceTreeNode& node)
 
 void enable_interrupt(u32 intid)
 {
-    u64 bank = 4 * (intid / 32);
+    u64 bank = u64(4) * (intid / 32);
     u32 bit = 1u << (intid % 32);
     if (g_gic_version == 3 && intid < 32) {
         u64 frame = g_redistributor + gicr::sgi_frame;
@@ -126,7 +126,7 @@ void enable_interrupt(u32 intid)
     if (g_gic_version == 3) {
         mmio_write<u32>(g_distributor + gicd::group + bank, mmio_read<u32>(g_distributor + gicd::group + bank) | bit);
         u64 affinity = ATH_READ_SYSREG(mpidr_el1) & 0xFF00FFFFFFULL;
-        mmio_write<u64>(g_distributor + gicd::route + 8 * intid, affinity);
+        mmio_write<u64>(g_distributor + gicd::route + u64(8) * intid, affinity);
     } else if (intid >= 32) {
         mmio_write<u8>(g_distributor + gicd::targets + intid, 1); // CPU interface 0
     }
@@ -234,7 +234,7 @@ void write_enable_bit(u32 intid, u64 reg)
     if (g_gic_version == 3 && intid < 32)
         mmio_write<u32>(g_redistributor + gicr::sgi_frame + reg, bit);
     else
-        mmio_write<u32>(g_distributor + reg + 4 * (intid / 32), bit);
+        mmio_write<u32>(g_distributor + reg + u64(4) * (intid / 32), bit);
     if (g_gic_version == 2 || intid >= 32)
         wait_for_distributor();
 }

@@ -95,7 +95,7 @@ ErrorOr Arch::self_test_device_interrupt()
 ErrorOr Arch::self_test_fp_state_across_interrupts()
 {
     TRY(ensure_uart_handler());
-    arch_common::RegisterImages<32 * 16> images; // v0-v31
+    arch_common::RegisterImages<usize(32) * 16> images; // v0-v31
     bool were_enabled = interrupts_enabled();
     g_uart.clobber_registers = true;
     u32 before = g_uart.count;

@@ -33,7 +33,7 @@ struct KernelTableMemory {
         return frame.get();
     }
     u64* table_at(u64 physical) { return mm::phys_to_ptr<u64>(PhysicalAddress(physical)); }
-    void publish()
+    void publish() const
     {
         if (barrier)
             barrier();

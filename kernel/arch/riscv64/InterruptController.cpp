@@ -98,7 +98,7 @@ ErrorOr init_plic(const firmware::DeviceTree& tree)
     TRY(map_device_page(g_plic_physical + plic::enable + plic::enable_stride * g_plic_context));
     TRY(map_device_page(g_plic_physical + plic::context + plic::context_stride * g_plic_context));
     for (u32 word = 0; word < max_sources / 32; ++word)
-        mmio_write<u32>(g_plic + plic::enable + plic::enable_stride * g_plic_context + 4 * word, 0);
+        mmio_write<u32>(g_plic + plic::enable + plic::enable_stride * g_plic_context + u64(4) * word, 0);
     mmio_write<u32>(g_plic + plic::context + plic::context_stride * g_plic_context, 0); // threshold: all
     ATH_SET_CSR(sie, sie_external);
     return {};
@@ -167,7 +167,7 @@ namespace {
 void set_source_enabled(u32 source, bool enabled)
 {
     InterruptsDisabled no_interrupts;
-    u64 enable = g_plic + plic::enable + plic::enable_stride * g_plic_context + 4 * (source / 32);
+    u64 enable = g_plic + plic::enable + plic::enable_stride * g_plic_context + u64(4) * (source / 32);
     u32 bit = 1u << (source % 32);
     u32 word = mmio_read<u32>(enable);
     mmio_write<u32>(enable, enabled ? (word | bit) : (word & ~bit));
@@ -198,7 +198,7 @@ ErrorOr IrqControllerPort::install(u32 irq, IrqHandler handler, void* context, b
     InterruptsDisabled no_interrupts;
     if (!g_irq_slots[irq].claim(handler, context, yields))
         return Error::from(ErrorCode::AlreadyExists, "the interrupt already has a handler");
-    mmio_write<u32>(g_plic + plic::priority + 4 * irq, 1);
+    mmio_write<u32>(g_plic + plic::priority + u64(4) * irq, 1);
     set_source_enabled(irq, true);
     return {};
 }

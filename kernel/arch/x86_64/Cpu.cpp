@@ -45,7 +45,7 @@ static_assert(sizeof(IdtEntry) == 16);
 
 // IST slots (1-based in the descriptor): each gets its own stack.
 enum IstSlot : u8 { ist_double_fault = 1, ist_nmi = 2, ist_machine_check = 3 };
-constexpr usize ist_stack_size = 16 * 1024;
+constexpr usize ist_stack_size = usize(16) * 1024;
 
 alignas(16) u8 g_ist_stacks[3][ist_stack_size];
 alignas(16) TaskStateSegment g_tss;
@@ -75,7 +75,7 @@ void build_gdt()
 void build_idt()
 {
     // InterruptStubs.S lays the 256 stubs out 16 bytes apart.
-    VERIFY(x86_64_interrupt_stubs_end - x86_64_interrupt_stubs == 256 * 16);
+    VERIFY(x86_64_interrupt_stubs_end - x86_64_interrupt_stubs == isize(256) * 16);
     for (u64 vector = 0; vector < 256; ++vector) {
         u64 handler = reinterpret_cast<u64>(x86_64_interrupt_stubs) + 16 * vector;
         IdtEntry& entry = g_idt[vector];

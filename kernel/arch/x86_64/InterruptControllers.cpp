@@ -148,6 +148,8 @@ Result<Optional<u64>> Arch::measure_timer_hz(u64 window_ns)
 {
     if (!g_lapic || !g_hpet || g_timer_counts_per_tick == 0)
         return Error::from(ErrorCode::Invalid, "the timer is not running");
+    if (window_ns == 0)
+        return Error::from(ErrorCode::Invalid, "an empty window measures nothing");
     // Re-time the LAPIC counter against the HPET in one-shot mode (masked, so no tick is lost to
     // it), then restore the periodic tick. Both counters follow the same clock whatever the host
     // does, so only the moments of the two end reads matter: they are taken between two clock
@@ -166,7 +168,10 @@ Result<Optional<u64>> Arch::measure_timer_hz(u64 window_ns)
         u64 after = clock_nanoseconds();
         if (after - before > 50'000 || count == 0)
             continue;
-        u64 elapsed = before / 2 + after / 2 - start;
+        // The moment of the count read, taken as the middle of the two clock reads around it.
+        u64 elapsed = before + (after - before) / 2 - start;
+        if (elapsed == 0)
+            continue; // the clock did not move: nothing to divide by
         u64 counted = start_count - count;
         // ticks per second = counted / counts_per_tick / (elapsed / 10^9); fits in 64 bits for
         // windows up to seconds at LAPIC rates.

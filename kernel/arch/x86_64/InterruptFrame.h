@@ -15,7 +15,7 @@ struct InterruptFrame {
     // Pushed by the CPU.
     u64 rip, cs, rflags, rsp, ss;
 };
-static_assert(sizeof(InterruptFrame) == 22 * 8, "must match the push order in InterruptStubs.S");
+static_assert(sizeof(InterruptFrame) == sizeof(u64) * 22, "must match the push order in InterruptStubs.S");
 
 namespace vector {
 inline constexpr u64 divide_error = 0;

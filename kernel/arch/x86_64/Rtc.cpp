@@ -68,7 +68,7 @@ Optional<u64> Arch::wall_clock_seconds()
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 || year < 1970)
         return none;
     i64 days = days_from_civil(year, month, day);
-    return static_cast<u64>(days) * 86400 + hour * 3600 + minute * 60 + second;
+    return static_cast<u64>(days) * 86400 + u64(hour) * 3600 + u64(minute) * 60 + second;
 }
 
 } // namespace ath::x86_64

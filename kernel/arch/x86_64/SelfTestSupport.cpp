@@ -64,7 +64,7 @@ private:
 
 ErrorOr Arch::self_test_fp_state_across_interrupts()
 {
-    arch_common::RegisterImages<16 * 16> images; // xmm0-xmm15
+    arch_common::RegisterImages<usize(16) * 16> images; // xmm0-xmm15
     bool were_enabled = interrupts_enabled();
     disable_interrupts();
     Com1Loopback loopback;

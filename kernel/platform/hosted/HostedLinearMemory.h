@@ -23,7 +23,7 @@ namespace ath::hosted {
 // One reserved range: [base, base + reserved) is PROT_NONE except the committed prefix.
 class LinearMemoryReservation final : public object::LinearMemoryAccess {
 public:
-    static constexpr u64 guard_bytes = 64 * 1024;
+    static constexpr u64 guard_bytes = u64(64) * 1024;
 
     static Result<LinearMemoryReservation> create(u64 maximum_bytes);
     LinearMemoryReservation(LinearMemoryReservation&& other);

@@ -253,7 +253,7 @@ Result<object::RegionPages> KernelPageMapper::create_pages(u64 size)
     // region neither holds the CPU from other threads nor delays a kill (docs/security.md, "Long
     // host calls"). A caller that must stop gets the frames back and an error.
     u8* view = mm::phys_to_ptr<u8>(first.value());
-    constexpr u64 zero_chunk = 1024 * 1024;
+    constexpr u64 zero_chunk = u64(1024) * 1024;
     for (u64 done = 0; done < size; done += zero_chunk) {
         if (done != 0 && !process::checkpoint()) {
             ScopedLock lock(g_lock);

@@ -28,7 +28,7 @@ ErrorOr init_kernel_random()
     // Seed material: 8 hardware words when there are any, always mixed with timing.
     u32 material[16] {};
     bool hardware = true;
-    for (int i = 0; i < 4; ++i) {
+    for (usize i = 0; i < 4; ++i) {
         auto word = Arch::hardware_random();
         if (!word.has_value()) {
             hardware = false;
@@ -45,7 +45,7 @@ ErrorOr init_kernel_random()
     const u32 nonce[3] = { material[8], material[9], material[10] };
     u8 block[64];
     chacha20_block(material, material[11], nonce, block);
-    for (int i = 0; i < 8; ++i)
+    for (usize i = 0; i < 8; ++i)
         g_generator.key[i] = load_u32(block + 4 * i);
     g_generator.seeded = true;
     g_generator.hardware_seed = hardware;
@@ -63,7 +63,7 @@ ErrorOr kernel_random(Bytes buffer)
     // Block 0 rekeys; blocks 1.. are output.
     chacha20_block(g_generator.key, 0, nonce, block);
     u32 next_key[8];
-    for (int i = 0; i < 8; ++i)
+    for (usize i = 0; i < 8; ++i)
         next_key[i] = load_u32(block + 4 * i);
     usize done = 0;
     for (u32 counter = 1; done < buffer.size(); ++counter) {
@@ -73,7 +73,7 @@ ErrorOr kernel_random(Bytes buffer)
             buffer[done + i] = block[i];
         done += chunk;
     }
-    for (int i = 0; i < 8; ++i)
+    for (usize i = 0; i < 8; ++i)
         g_generator.key[i] = next_key[i];
     return {};
 }

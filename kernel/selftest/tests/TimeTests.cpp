@@ -38,6 +38,20 @@ ErrorOr check_programmed_timer_rate(u64 ticks, u64 elapsed, u64 expected)
     return {};
 }
 
+// An empty window is refused (it used to measure a few clock reads' worth of counts; a clock that
+// did not move between them divided by zero), or answered none where there is nothing to measure.
+ATH_SELFTEST(time_measure_timer_refuses_empty_window)
+{
+    auto measured = Arch::measure_timer_hz(0);
+    if (measured.is_error()) {
+        EXPECT(measured.error().code == ErrorCode::Invalid);
+        return {};
+    }
+    if (measured.value().has_value())
+        return selftest::failure("measured {} Hz over an empty window", *measured.value());
+    return {};
+}
+
 ATH_SELFTEST(time_tick_rate_matches_clock)
 {
     EXPECT(Arch::interrupts_enabled());

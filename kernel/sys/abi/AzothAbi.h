@@ -7,19 +7,19 @@
 namespace ath::sys::abi {
 
 enum Status : i32 {
-#define AZOTH_STATUS(name, value, error_code) name = value,
+#define AZOTH_STATUS(name, value, error_code) name = (value),
 #include <kernel/sys/abi/azoth.def>
 };
 
 enum Constant : u32 {
-#define AZOTH_CONSTANT(name, value) name = value,
+#define AZOTH_CONSTANT(name, value) name = (value),
 #include <kernel/sys/abi/azoth.def>
 };
 
 // Why a child trapped (wait's exit_code): equal to wasm::TrapKind (checked where the kernel
 // reports a trap, kernel/process/Process.cpp).
 enum Trap : u32 {
-#define AZOTH_TRAP(name, value, text) TRAP_##name = value,
+#define AZOTH_TRAP(name, value, text) TRAP_##name = (value),
 #include <kernel/sys/abi/azoth.def>
 };
 
