@@ -20,7 +20,7 @@ if grep -q 'azoth_process\|azoth_device' "$work/ok.h"; then echo "a second impor
 # The kernel side: typed handlers, the decoding (guest pointers as views), the capability check
 # before the call, the fast path, one translation.
 grep -q 'Result<Status> channel_send(AzothContext& context, Handle channel, BytesIn message, u64 timeout_ns);' "$work/AzothImports.h"
-grep -q 'Result<Status> spawn(process::Process& context, u32 index, Out<u32> child_out);' "$work/AzothImports.h"
+grep -q 'Result<Status> spawn(process::Process& process, u32 index, Out<u32> child_out);' "$work/AzothImports.h"
 grep -q 'auto message_ = BytesIn(memory, arguments\[1\].as_i32(), arguments\[2\].as_i32());' "$work/AzothImports.h"
 grep -q 'if (!holds(context, Capability::Supervisor)) {' "$work/AzothImports.h"
 grep -q '{ "call", "iIIIIi:i", &call_import, &call_slots },' "$work/AzothImports.h"
