@@ -16,43 +16,50 @@ Result<RefPtr<Channel>> Channel::create(ObjectAllocator& allocator, PageMapper& 
     return channel;
 }
 
-ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns, WaitCondition condition)
+namespace {
+
+// What send and receive share: `attempt()` (Result<Optional<T>>, none while the ring is full or
+// empty) until it passes, then `done_bit` signalled for the other side; in between, waits on
+// `wait_bit` until `timeout_ns` from the first attempt (`timed_out` after that).
+template<typename T, typename Attempt>
+Result<T> retry_until_timeout(WaitProvider& waiter, Event& event, u32 wait_bit, u32 done_bit, u64 timeout_ns,
+                              WaitCondition condition, const char* timed_out, Attempt attempt)
 {
-    u64 start = m_waiter.now_ns();
+    u64 start = waiter.now_ns();
     for (bool waited = false;; waited = true) {
-        if (waited && condition.broken()) // revoked while waiting: nothing goes through it now
+        if (waited && condition.broken()) // revoked while waiting: nothing passes through it now
             return Error::from(ErrorCode::BadHandle, "the handle was revoked or closed while waiting");
-        if (TRY(m_ring.try_send(message))) {
-            m_event->signal(readable_bit);
-            return {};
+        Optional<T> done = TRY(attempt());
+        if (done.has_value()) {
+            event.signal(done_bit);
+            return *done;
         }
-        u64 elapsed = m_waiter.now_ns() - start;
+        u64 elapsed = waiter.now_ns() - start;
         if (timeout_ns != wait_forever && elapsed >= timeout_ns)
-            return Error::from(ErrorCode::TimedOut, "channel stayed full");
-        auto woken = m_event->wait(writable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed, condition);
+            return Error::from(ErrorCode::TimedOut, timed_out);
+        auto woken = event.wait(wait_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed, condition);
         if (woken.is_error() && woken.error().code != ErrorCode::TimedOut)
             return woken.release_error();
     }
 }
 
+} // namespace
+
+ErrorOr Channel::send(ReadonlyBytes message, u64 timeout_ns, WaitCondition condition)
+{
+    TRY(retry_until_timeout<bool>(m_waiter, *m_event, writable_bit, readable_bit, timeout_ns, condition, "channel stayed full",
+                                  [&]() -> Result<Optional<bool>> {
+                                      if (TRY(m_ring.try_send(message)))
+                                          return Optional<bool>(true);
+                                      return Optional<bool>();
+                                  }));
+    return {};
+}
+
 Result<u32> Channel::receive(Bytes destination, u64 timeout_ns, WaitCondition condition)
 {
-    u64 start = m_waiter.now_ns();
-    for (bool waited = false;; waited = true) {
-        if (waited && condition.broken()) // revoked while waiting: nothing comes through it now
-            return Error::from(ErrorCode::BadHandle, "the handle was revoked or closed while waiting");
-        auto received = TRY(m_ring.try_receive(destination));
-        if (received.has_value()) {
-            m_event->signal(writable_bit);
-            return *received;
-        }
-        u64 elapsed = m_waiter.now_ns() - start;
-        if (timeout_ns != wait_forever && elapsed >= timeout_ns)
-            return Error::from(ErrorCode::TimedOut, "no message arrived in time");
-        auto woken = m_event->wait(readable_bit, timeout_ns == wait_forever ? wait_forever : timeout_ns - elapsed, condition);
-        if (woken.is_error() && woken.error().code != ErrorCode::TimedOut)
-            return woken.release_error();
-    }
+    return retry_until_timeout<u32>(m_waiter, *m_event, readable_bit, writable_bit, timeout_ns, condition,
+                                    "no message arrived in time", [&] { return m_ring.try_receive(destination); });
 }
 
 } // namespace ath::ipc

@@ -37,46 +37,15 @@ public:
     bool is_empty() const { return m_first == nullptr; }
     usize size() const { return m_size; }
 
-    void append(T& element)
-    {
-        IntrusiveListNode& node = link_of(element);
-        node.m_prev = m_last;
-        node.m_next = nullptr;
-        if (m_last)
-            m_last->m_next = &node;
-        else
-            m_first = &node;
-        m_last = &node;
-        ++m_size;
-    }
-
-    void prepend(T& element)
-    {
-        IntrusiveListNode& node = link_of(element);
-        node.m_prev = nullptr;
-        node.m_next = m_first;
-        if (m_first)
-            m_first->m_prev = &node;
-        else
-            m_last = &node;
-        m_first = &node;
-        ++m_size;
-    }
+    void append(T& element) { link_between(element, m_last, nullptr); }
+    void prepend(T& element) { link_between(element, nullptr, m_first); }
 
     // Inserts `element` just before `position`, which must be in this list.
     void insert_before(T& position, T& element)
     {
         IntrusiveListNode& next = position.*Member;
         VERIFY(next.m_owner == this);
-        IntrusiveListNode& node = link_of(element);
-        node.m_next = &next;
-        node.m_prev = next.m_prev;
-        if (next.m_prev)
-            next.m_prev->m_next = &node;
-        else
-            m_first = &node;
-        next.m_prev = &node;
-        ++m_size;
+        link_between(element, next.m_prev, &next);
     }
 
     bool contains(const T& element) const { return (element.*Member).m_owner == this; }
@@ -138,13 +107,24 @@ public:
     Iterator end() const { return Iterator(nullptr); }
 
 private:
-    IntrusiveListNode& link_of(T& element)
+    // Links `element` (in no list) between the neighbours `prev` and `next`; null is the list's end.
+    void link_between(T& element, IntrusiveListNode* prev, IntrusiveListNode* next)
     {
         IntrusiveListNode& node = element.*Member;
         VERIFY(!node.is_linked());
         node.m_owner = this;
         node.m_element = &element;
-        return node;
+        node.m_prev = prev;
+        node.m_next = next;
+        if (prev)
+            prev->m_next = &node;
+        else
+            m_first = &node;
+        if (next)
+            next->m_prev = &node;
+        else
+            m_last = &node;
+        ++m_size;
     }
 
     IntrusiveListNode* m_first { nullptr };

@@ -2,6 +2,7 @@
 
 // A non-owning, not necessarily NUL-terminated view of characters.
 #include "Optional.h"
+#include "Result.h"
 #include "Span.h"
 
 namespace ath {
@@ -145,6 +146,27 @@ constexpr void for_each_split(StringView text, char separator, Callback callback
             start = i + 1;
         }
     }
+}
+
+// The lines of a line-oriented text (manifests, expectation lists), each without its `#` comment
+// and trimmed, blank ones skipped: calls `callback(line, offset)`, offset being where the line
+// starts in `text`, and stops at the first error the callback returns.
+template<typename Callback>
+ErrorOr for_each_content_line(StringView text, Callback callback)
+{
+    usize start = 0;
+    while (start < text.length()) {
+        usize end = text.find('\n', start).value_or(text.length());
+        StringView line = text.substring(start, end - start);
+        usize offset = start;
+        start = end + 1;
+        if (auto hash = line.find('#'); hash.has_value())
+            line = line.substring(0, *hash);
+        line = line.trim_whitespace();
+        if (!line.is_empty())
+            TRY(callback(line, offset));
+    }
+    return {};
 }
 
 } // namespace ath

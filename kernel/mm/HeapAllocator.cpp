@@ -132,6 +132,21 @@ bool HeapAllocator::poison_intact(const void* bytes, usize size) const
     return true;
 }
 
+// Cuts `block` (off the free list) in two at `first_size` bytes (headers included; both parts are
+// at least a block): `block` keeps the first part, the second becomes a block of its own, its
+// neighbour told its new size. Returns the second.
+HeapAllocator::Block* HeapAllocator::cut(Block* block, usize first_size)
+{
+    auto* second = reinterpret_cast<Block*>(reinterpret_cast<u8*>(block) + first_size);
+    second->size = block->size - first_size;
+    second->previous_size = first_size;
+    second->seal();
+    second->next()->previous_size = second->size;
+    block->size = first_size;
+    block->seal();
+    return second;
+}
+
 // Cuts `block` (already off the free list) to hold `payload_size` bytes; the rest, when big enough
 // to be a block, becomes a free block of its own. Returns `block`.
 HeapAllocator::Block* HeapAllocator::split(Block* block, usize payload_size)
@@ -139,14 +154,7 @@ HeapAllocator::Block* HeapAllocator::split(Block* block, usize payload_size)
     usize wanted = header_size + payload_size;
     if (block->size - wanted < minimum_block)
         return block;
-    auto* rest = reinterpret_cast<Block*>(reinterpret_cast<u8*>(block) + wanted);
-    rest->size = block->size - wanted;
-    rest->previous_size = wanted;
-    rest->seal();
-    rest->next()->previous_size = rest->size;
-    block->size = wanted;
-    block->seal();
-    insert_free(rest);
+    insert_free(cut(block, wanted));
     return block;
 }
 
@@ -179,13 +187,7 @@ Result<void*> HeapAllocator::allocate(usize size, usize alignment)
         remove_free(block);
         if (gap != 0) {
             // Keep the gap as a free block; the aligned part becomes its own block.
-            auto* aligned_block = reinterpret_cast<Block*>(aligned - header_size);
-            aligned_block->size = block->size - gap;
-            aligned_block->previous_size = gap;
-            aligned_block->seal();
-            aligned_block->next()->previous_size = aligned_block->size;
-            block->size = gap;
-            block->seal();
+            Block* aligned_block = cut(block, gap);
             insert_free(block);
             block = aligned_block;
         }

@@ -58,6 +58,7 @@ private:
     Block* block_of(const void* pointer) const;
     void insert_free(Block*);
     void remove_free(Block*);
+    Block* cut(Block*, usize first_size);
     Block* split(Block*, usize payload_size);
     void poison(void* bytes, usize size) const;
     bool poison_intact(const void* bytes, usize size) const;

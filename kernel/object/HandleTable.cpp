@@ -83,6 +83,17 @@ void HandleTable::link_child(HandleEntry& parent, HandleEntry& child)
     parent.first_child = &child;
 }
 
+Handle HandleTable::fill_entry(HandleEntry& entry, Object& object, Rights rights, HandleEntry* parent)
+{
+    object.ref();
+    entry.object = &object;
+    entry.rights = rights;
+    entry.live = true;
+    if (parent)
+        link_child(*parent, entry);
+    return encode(entry.index, entry.generation);
+}
+
 void HandleTable::unlink_from_parent(HandleEntry& entry)
 {
     if (!entry.parent)
@@ -113,12 +124,7 @@ Result<Handle> HandleTable::install(Object& object, Rights rights)
     if (!is_known(rights))
         return Error::from(ErrorCode::InvalidArgument, "unknown rights bits");
     SpaceGuard guard(m_space);
-    HandleEntry* entry = TRY(allocate_slot());
-    object.ref();
-    entry->object = &object;
-    entry->rights = rights;
-    entry->live = true;
-    return encode(entry->index, entry->generation);
+    return fill_entry(*TRY(allocate_slot()), object, rights, nullptr);
 }
 
 Result<Rights> HandleTable::rights_of(Handle handle)
@@ -141,13 +147,7 @@ Result<Handle> HandleTable::derive(Handle handle, Rights rights)
         return Error::from(ErrorCode::PermissionDenied, "handle lacks the derive right");
     if (!is_known(rights) || !is_subset(rights, source->rights))
         return Error::from(ErrorCode::PermissionDenied, "derived rights must be a subset of the source's");
-    HandleEntry* entry = TRY(allocate_slot());
-    source->object->ref();
-    entry->object = source->object;
-    entry->rights = rights;
-    entry->live = true;
-    link_child(*source, *entry);
-    return encode(entry->index, entry->generation);
+    return fill_entry(*TRY(allocate_slot()), *source->object, rights, source);
 }
 
 Result<Handle> HandleTable::install_under(Handle parent_handle, Object& object, Rights rights)
@@ -156,13 +156,7 @@ Result<Handle> HandleTable::install_under(Handle parent_handle, Object& object, 
         return Error::from(ErrorCode::InvalidArgument, "unknown rights bits");
     SpaceGuard guard(m_space);
     HandleEntry* parent = TRY(find_live(parent_handle));
-    HandleEntry* entry = TRY(allocate_slot());
-    object.ref();
-    entry->object = &object;
-    entry->rights = rights;
-    entry->live = true;
-    link_child(*parent, *entry);
-    return encode(entry->index, entry->generation);
+    return fill_entry(*TRY(allocate_slot()), object, rights, parent);
 }
 
 void HandleTable::move_entry(HandleEntry& from, HandleEntry& to)
@@ -203,16 +197,10 @@ Result<Handle> HandleTable::transfer(Handle handle, HandleTable& target, Rights 
     }
     HandleEntry* entry = TRY(target.allocate_slot());
     Rights rights = source->rights & mask;
-    if (mode == TransferMode::Move) {
-        move_entry(*source, *entry);
-        entry->rights = rights;
-    } else {
-        source->object->ref();
-        entry->object = source->object;
-        entry->rights = rights;
-        entry->live = true;
-        link_child(*source, *entry);
-    }
+    if (mode == TransferMode::Copy)
+        return fill_entry(*entry, *source->object, rights, source);
+    move_entry(*source, *entry);
+    entry->rights = rights;
     return encode(entry->index, entry->generation);
 }
 

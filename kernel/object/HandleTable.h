@@ -214,6 +214,9 @@ private:
     void free_slot(HandleEntry& entry);
     void close_locked(HandleEntry& entry);
     static void link_child(HandleEntry& parent, HandleEntry& child);
+    // Makes the free slot `entry` a new reference to `object` with `rights`, a child of `parent`
+    // (null: a root); its handle.
+    static Handle fill_entry(HandleEntry& entry, Object& object, Rights rights, HandleEntry* parent);
     static void unlink_from_parent(HandleEntry& entry);
     static void release_mappings(HandleEntry& entry);
     static void move_entry(HandleEntry& from, HandleEntry& to);

@@ -78,16 +78,24 @@ Result<u64> parse_number(StringView text, u64 limit)
     return *value;
 }
 
+// A key naming one object, given once (`name`, `serves`): `twice` when `field` is set already,
+// `invalid` when `value` is not an object name.
+ErrorOr set_name_once(StringView& field, StringView value, const char* twice, const char* invalid)
+{
+    if (!field.is_empty())
+        return Error::from(ErrorCode::Malformed, twice);
+    if (!is_valid_object_name(value))
+        return Error::from(ErrorCode::Malformed, invalid);
+    field = value;
+    return {};
+}
+
 ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
 {
     switch (key) {
     case ManifestKey::Name:
-        if (!manifest.name.is_empty())
-            return Error::from(ErrorCode::Malformed, "manifest: names the module twice");
-        if (!is_valid_object_name(value))
-            return Error::from(ErrorCode::Malformed, "manifest: module name must be 1..31 of [A-Za-z0-9._-]");
-        manifest.name = value;
-        return {};
+        return set_name_once(manifest.name, value, "manifest: names the module twice",
+                             "manifest: module name must be 1..31 of [A-Za-z0-9._-]");
     case ManifestKey::Handle: {
         auto first = value.find(':');
         auto second = first.has_value() ? value.find(':', *first + 1) : Optional<usize> {};
@@ -110,12 +118,8 @@ ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
         return manifest.handles.try_append(handle);
     }
     case ManifestKey::Serves:
-        if (!manifest.serves.is_empty())
-            return Error::from(ErrorCode::Malformed, "manifest: serves one endpoint at most");
-        if (!is_valid_object_name(value))
-            return Error::from(ErrorCode::Malformed, "manifest: endpoint name must be 1..31 of [A-Za-z0-9._-]");
-        manifest.serves = value;
-        return {};
+        return set_name_once(manifest.serves, value, "manifest: serves one endpoint at most",
+                             "manifest: endpoint name must be 1..31 of [A-Za-z0-9._-]");
     case ManifestKey::Args:
         manifest.arguments = value;
         return {};
@@ -186,24 +190,15 @@ ErrorOr parse_line(Manifest& manifest, StringView key, StringView value)
 Result<Manifest> Manifest::parse(StringView text, StringView default_name)
 {
     Manifest manifest;
-    usize line_start = 0;
-    while (line_start < text.length()) {
-        usize line_end = text.find('\n', line_start).value_or(text.length());
-        StringView line = text.substring(line_start, line_end - line_start);
-        u64 offset = line_start;
-        line_start = line_end + 1;
-        if (auto hash = line.find('#'); hash.has_value())
-            line = line.substring(0, *hash);
-        line = line.trim_whitespace();
-        if (line.is_empty())
-            continue;
+    TRY(for_each_content_line(text, [&](StringView line, usize offset) -> ErrorOr {
         auto equals = line.find('=');
         if (!equals.has_value())
             return Error::at(ErrorCode::Malformed, offset, "manifest: a line without '='");
         auto parsed = parse_line(manifest, line.substring(0, *equals).trim_whitespace(), line.substring(*equals + 1).trim_whitespace());
         if (parsed.is_error())
             return Error::at(ErrorCode::Malformed, offset, parsed.error().reason);
-    }
+        return {};
+    }));
     if (!default_name.is_empty()) {
         if (!is_valid_object_name(default_name))
             return Error::from(ErrorCode::Malformed, "manifest: module name must be 1..31 of [A-Za-z0-9._-]");

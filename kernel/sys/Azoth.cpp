@@ -47,6 +47,17 @@ private:
 
 HandleTable& handles_of(AzothContext& context) { return context.process().handles(); }
 
+// Runs `wait(object, condition)`, a blocking operation on the object `found` through `handle`
+// (with the right `needed`), with the Store released; `condition` breaks when the handle is
+// closed or revoked meanwhile.
+template<typename T, typename Wait>
+auto wait_released(AzothContext& context, Handle handle, const HandleView<T>& found, Rights needed, Wait wait)
+{
+    HeldHandle held { &handles_of(context), handle, found.object.get(), needed };
+    StoreRelease release(context);
+    return wait(*found.object, held.condition());
+}
+
 } // namespace
 
 Result<Status> handle_close(AzothContext& context, Handle handle)
@@ -170,12 +181,9 @@ Result<Status> event_signal(AzothContext& context, Handle event, u32 bits)
 Result<Status> event_wait(AzothContext& context, Handle event, u32 mask, u64 timeout_ns, Out<u32> bits_out)
 {
     auto found = TRY(handles_of(context).lookup<Event>(event, Rights::Read));
-    HeldHandle held { &handles_of(context), event, found.object.get(), Rights::Read };
-    auto bits_or_error = [&] {
-        StoreRelease release(context);
-        return found.object->wait(mask, timeout_ns, held.condition());
-    }();
-    u32 bits = TRY(move(bits_or_error));
+    u32 bits = TRY(wait_released(context, event, found, Rights::Read, [&](Event& object, WaitCondition condition) {
+        return object.wait(mask, timeout_ns, condition);
+    }));
     TRY(bits_out.write(bits));
     return OK;
 }
@@ -199,12 +207,9 @@ Result<Status> channel_send(AzothContext& context, Handle channel, BytesIn messa
     // process's handler in this Store (and even grow its memory), but only booted processes
     // release, and kernel linear memories never move: `bytes` stays valid.
     ReadonlyBytes bytes = TRY(message.view());
-    HeldHandle held { &handles_of(context), channel, found.object.get(), Rights::Write };
-    auto sent = [&] {
-        StoreRelease release(context);
-        return found.object->send(bytes, timeout_ns, held.condition());
-    }();
-    TRY(move(sent));
+    TRY(wait_released(context, channel, found, Rights::Write, [&](ipc::Channel& object, WaitCondition condition) {
+        return object.send(bytes, timeout_ns, condition);
+    }));
     return OK;
 }
 
@@ -213,12 +218,9 @@ Result<Status> channel_receive(AzothContext& context, Handle channel, BytesOut b
     auto found = TRY(handles_of(context).lookup<ipc::Channel>(channel, Rights::Read));
     // Written once, by the ring's copy out of its slot (refused over a read-only mapping).
     Bytes destination = TRY(buffer.view());
-    HeldHandle held { &handles_of(context), channel, found.object.get(), Rights::Read };
-    auto received = [&] {
-        StoreRelease release(context);
-        return found.object->receive(destination, timeout_ns, held.condition());
-    }();
-    u32 length = TRY(move(received));
+    u32 length = TRY(wait_released(context, channel, found, Rights::Read, [&](ipc::Channel& object, WaitCondition condition) {
+        return object.receive(destination, timeout_ns, condition);
+    }));
     TRY(length_out.write(length));
     return OK;
 }

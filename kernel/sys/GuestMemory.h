@@ -43,9 +43,8 @@ public:
     // Copies `destination.size()` guest bytes at `address` into kernel memory.
     ErrorOr copy_in(u32 address, Bytes destination) const
     {
-        if (destination.size() > 0xFFFFFFFFu)
-            return Error::from(ErrorCode::OutOfRange, "copy larger than linear memory");
-        auto span = TRY(raw(address, static_cast<u32>(destination.size())));
+        u32 length = TRY(copy_length(destination.size()));
+        auto span = TRY(raw(address, length));
         __builtin_memcpy(destination.data(), span.data(), span.size());
         return {};
     }
@@ -96,14 +95,21 @@ public:
 
     ErrorOr write_bytes(u32 address, ReadonlyBytes source) const
     {
-        if (source.size() > 0xFFFFFFFFu)
-            return Error::from(ErrorCode::OutOfRange, "copy larger than linear memory");
-        auto span = TRY(writable_bytes(address, static_cast<u32>(source.size())));
+        u32 length = TRY(copy_length(source.size()));
+        auto span = TRY(writable_bytes(address, length));
         __builtin_memcpy(span.data(), source.data(), source.size());
         return {};
     }
 
 private:
+    // A copy between kernel and guest memory is at most as long as a linear memory can be.
+    static Result<u32> copy_length(usize size)
+    {
+        if (size > 0xFFFFFFFFu)
+            return Error::from(ErrorCode::OutOfRange, "copy larger than linear memory");
+        return static_cast<u32>(size);
+    }
+
     Result<Bytes> raw(u32 address, u32 length) const
     {
         if (!m_memory)

@@ -38,31 +38,23 @@ Optional<u32> parse_u32(StringView text)
 // Lines "<script>:<line>[.<ordinal>]  # reason"; comments and blank lines skipped.
 void parse_expected(StringView text, FixedVector<ExpectedFailure, max_expected_failures>& out)
 {
-    usize start = 0;
-    while (start < text.length()) {
-        usize end = text.find('\n', start).value_or(text.length());
-        StringView line = text.substring(start, end - start);
-        start = end + 1;
-        if (auto hash = line.find('#'); hash.has_value())
-            line = line.substring(0, *hash);
-        line = line.trim_whitespace();
-        if (line.is_empty())
-            continue;
+    (void)for_each_content_line(text, [&](StringView line, usize) -> ErrorOr {
         auto colon = line.find(':');
         if (!colon.has_value())
-            continue;
+            return {};
         ExpectedFailure failure;
         failure.script = line.substring(0, *colon);
         StringView position = line.substring(*colon + 1);
         auto dot = position.find('.');
         auto number = parse_u32(dot.has_value() ? position.substring(0, *dot) : position);
         if (!number.has_value())
-            continue;
+            return {};
         failure.line = *number;
         if (dot.has_value())
             failure.ordinal = parse_u32(position.substring(*dot + 1)).value_or(1);
         (void)out.try_append(failure);
-    }
+        return {};
+    });
 }
 
 class InitrdModuleSource final : public spec::ModuleSource {

@@ -277,6 +277,20 @@ void KernelPageMapper::destroy_pages(object::RegionPages& pages)
     pages = {};
 }
 
+namespace {
+
+// InvalidArgument (`message`) unless every one of the `count` pages from `base` is mapped.
+ErrorOr check_all_mapped(u64 base, u64 count, const char* message)
+{
+    for (u64 page = 0; page < count; ++page) {
+        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
+            return Error::from(ErrorCode::InvalidArgument, message);
+    }
+    return {};
+}
+
+} // namespace
+
 ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* destination, u64 length, bool writable,
                               const object::ReadOnlyWriteSink* sink)
 {
@@ -289,10 +303,7 @@ ErrorOr KernelPageMapper::map(const object::RegionPages& pages, u64 offset, u8* 
     u64 count = length / page_size;
     ScopedLock lock(g_lock);
     // Validate, then commit: every page must be committed private memory of a linear memory.
-    for (u64 page = 0; page < count; ++page) {
-        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
-            return Error::from(ErrorCode::InvalidArgument, "mapping target is not committed linear memory");
-    }
+    TRY(check_all_mapped(base, count, "mapping target is not committed linear memory"));
     ReadOnlyMapping* entry = nullptr;
     if (!writable) {
         for (auto& mapping : g_read_only) {
@@ -329,10 +340,7 @@ ErrorOr KernelPageMapper::unmap(u8* destination, u64 length)
         return Error::from(ErrorCode::InvalidArgument, "region unmapping must be whole pages");
     u64 count = length / page_size;
     ScopedLock lock(g_lock);
-    for (u64 page = 0; page < count; ++page) {
-        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
-            return Error::from(ErrorCode::InvalidArgument, "unmapping a page that is not mapped");
-    }
+    TRY(check_all_mapped(base, count, "unmapping a page that is not mapped"));
     // A read-only mapping's pages that were written hold private copies (parked frames): they go
     // back to the parked list first, so the range's pages are all replaced the same way.
     ReadOnlyMapping* entry = nullptr;
