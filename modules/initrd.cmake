@@ -12,8 +12,6 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 # C modules: clang-19 for wasm32-wasi against Debian's wasi-libc (the same .wasm on every arch).
 set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -I${AZOTH_SDK_INCLUDE}
     -I${AZOTH_SDK_SOURCE_INCLUDE})
-set(AZOTH_MODULES_OUT ${PROJECT_BINARY_DIR}/modules)
-file(MAKE_DIRECTORY ${AZOTH_MODULES_OUT})
 
 # azoth_wasm_module(NAME SOURCE [HEADERS...] [INCLUDE DIRS...] [FLAGS FLAGS...]):
 # ${AZOTH_MODULES_OUT}/NAME.wasm from one C file; HEADERS are extra dependencies, INCLUDE extra -I
@@ -97,16 +95,13 @@ function(azoth_booted_image name)
     azoth_esp_image(${name} ${initrd} ${kernel_option} DEPENDS initrd_${name})
 endfunction()
 
-set(modules_source ${CMAKE_CURRENT_LIST_DIR})
-azoth_wasm_module(init ${modules_source}/init/init.c)
-azoth_wasm_module(hello ${modules_source}/hello/hello.c)
-azoth_wasm_module(uart ${modules_source}/uart/uart.c)
+# The default image's modules: every modules/NAME/ with NAME.manifest and a source in one of the
+# SDK's languages (sdk/modules.cmake, azoth_discover_modules); adding a module needs no edit here.
+azoth_discover_modules(${CMAKE_CURRENT_LIST_DIR} default_modules)
 
 set(AZOTH_INITRD ${PROJECT_BINARY_DIR}/initrd.tar)
 azoth_initrd(${AZOTH_INITRD}
-    init=${AZOTH_MODULES_OUT}/init.wasm:${modules_source}/init/init.manifest
-    uart=${AZOTH_MODULES_OUT}/uart.wasm:${modules_source}/uart/uart.manifest
-    hello=${AZOTH_MODULES_OUT}/hello.wasm:${modules_source}/hello/hello.manifest
+    ${default_modules}
     # bench-ipc's module pair (bench/ipc/booted; built in tests/ipc/booted/modules.cmake)
     @bench/ipc-echo.wasm=${AZOTH_MODULES_OUT}/ipc-echo.wasm
     @bench/ipc-echo.manifest=${PROJECT_SOURCE_DIR}/bench/ipc/booted/ipc-echo.manifest

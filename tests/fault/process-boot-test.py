@@ -11,6 +11,7 @@ usage:
       frame balance is exact and init exits 0
   process-boot-test.py uart --arch-build DIR [--timeout S]
       boots the default esp.img: init starts the uart driver, which claims the console UART, and
+      the polyglot ring (modules/poly-*: C, C++, Rust, Zig, AssemblyScript) calls around; and
       hello's greeting appears after the driver's banner; the system stays up (QEMU is stopped
       after --timeout, status 124 expected)
   process-boot-test.py console --arch-build DIR [--timeout S]
@@ -162,6 +163,28 @@ def fault(args, work):
     return azoth_boot.verdict(failed, log, stderr, stderr_tail=0)
 
 
+# The default image's polyglot ring (modules/poly-*, modules/README.md): each member, in its own
+# language, calls the next (in another language) and checks its answers; then serves the one
+# before it. Member -> (the next member, its language id).
+POLYGLOT_RING = {"poly-c": ("poly-cpp", 2), "poly-cpp": ("poly-rust", 3), "poly-rust": ("poly-zig", 4),
+                 "poly-zig": ("poly-as", 5), "poly-as": ("poly-c", 1)}
+
+
+def polyglot_ring(log):
+    failed = False
+    for member, (next_member, language) in POLYGLOT_RING.items():
+        line = f"{member}: {next_member} (language {language}) mixed correctly"
+        if re.search(rf"^{re.escape(line)}$", log, re.M):
+            print(f"ok: {line}")
+        else:
+            print(f"FAIL: missing: {line}")
+            failed = True
+        if re.search(rf"^{member}: FAIL", log, re.M) or f"init: {member} trapped" in log:
+            print(f"FAIL: {member} failed or trapped")
+            failed = True
+    return failed
+
+
 def uart(args, work):
     image = os.path.join(args.arch_build, "esp.img")
     status, log, seconds, stderr = boot(image, "", args.timeout, work, "uart")
@@ -184,6 +207,7 @@ def uart(args, work):
     if "uart: cannot claim" in log:
         print("FAIL: the driver could not claim the UART")
         failed = True
+    failed = polyglot_ring(log) or failed
     if status != 124:
         print(f"FAIL: expected the system to stay up until the timeout (124), got status {status}")
         failed = True

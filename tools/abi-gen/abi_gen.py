@@ -2,6 +2,7 @@
 """abi-gen: everything the import tables (kernel/sys/abi/*.def) say, as code. docs/abi.md.
 
 usage: abi_gen.py --def kernel/sys/abi/azoth.def [--sdk azoth.h] [--kernel AzothImports.h]
+                  [--rust azoth_sys.rs] [--zig azoth_sys.zig] [--assemblyscript azoth_sys.ts]
        abi_gen.py --def kernel/sys/abi/wasi_snapshot_preview1.def --kernel WasiImports.h
 
 Each .def is one import module; its ABI_FUNCTION rows (format at the top of
@@ -15,11 +16,16 @@ checks the parameters against the signature letters, so the two cannot drift, an
             import resolution uses, and resolve() (resolve_booted() for azoth's Booted rows).
   --sdk     the C SDK header (azoth.def only): statuses, rights, constants, structures and one
             declaration per function, its C parameters derived from the kinds.
+  --rust / --zig / --assemblyscript
+            the same for the other SDK languages (azoth.def only; bindings.py): the raw
+            declarations the hand-written safe wrappers in sdk/ build on.
 """
 import argparse
 import os
 import re
 import sys
+
+import bindings
 
 STATUS = re.compile(r'^AZOTH_STATUS\((\w+),\s*(\d+),\s*(\w+)\)\s*$')
 TRAP = re.compile(r'^AZOTH_TRAP\((\w+),\s*(\d+),\s*"([^"]*)"\)\s*$')
@@ -470,6 +476,9 @@ def main():
     parser.add_argument('--sdk', help='the C SDK header to write (azoth.def only)')
     parser.add_argument('--output', help='the same as --sdk (older spelling)')
     parser.add_argument('--kernel', help='the kernel C++ header to write')
+    parser.add_argument('--rust', help='the raw Rust bindings to write (azoth.def only)')
+    parser.add_argument('--zig', help='the raw Zig bindings to write (azoth.def only)')
+    parser.add_argument('--assemblyscript', help='the raw AssemblyScript bindings to write (azoth.def only)')
     arguments = parser.parse_args()
     module = os.path.basename(arguments.definition).removesuffix('.def')
     if module not in MODULES:
@@ -486,6 +495,12 @@ def main():
         write(sdk, generate_sdk(table))
     if arguments.kernel:
         write(arguments.kernel, generate_kernel(table, module, arguments.definition))
+    for language in ('rust', 'zig', 'assemblyscript'):
+        path = getattr(arguments, language)
+        if path:
+            if module != 'azoth':
+                fail(f'only azoth.def has {language} bindings (WASI modules use their language\'s own WASI support)')
+            write(path, getattr(bindings, language)(table, parameters_of, CAPABILITY_NAMES))
 
 
 if __name__ == '__main__':

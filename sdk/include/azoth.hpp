@@ -1,0 +1,248 @@
+// The Azoth SDK for C++ (C++20, no exceptions needed): the `azoth` imports of the generated
+// <azoth.h> (tools/abi-gen from kernel/sys/abi/azoth.def) as owned types.
+//
+//  - Handles are move-only owners that close on destruction (azoth::Handle and the typed ones).
+//  - Every call answers an azoth::Result<T>: the value or the table's status (status_name() names it).
+//  - A region mapped into this module's memory is a byte span (azoth::Mapping::bytes()).
+//  - A server exports its handler with AZOTH_SERVE(function) and parks its main thread in
+//    azoth::serve_forever().
+#pragma once
+
+#include <azoth.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace azoth {
+
+using Status = azoth_status_t;
+using Words = uint64_t[4];
+
+inline const char* status_name(Status status) { return azoth_status_name(status); }
+
+// A value or a status other than AZOTH_OK.
+template<typename T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : m_value(static_cast<T&&>(value)) { }
+    static Result failure(Status status) { return Result(status, Tag {}); }
+
+    bool ok() const { return m_status == AZOTH_OK; }
+    explicit operator bool() const { return ok(); }
+    Status status() const { return m_status; }
+    T& value() { return m_value; }
+    T& operator*() { return m_value; }
+    T* operator->() { return &m_value; }
+    // The value, the status dropped (use after checking ok()).
+    T take() { return static_cast<T&&>(m_value); }
+
+private:
+    struct Tag { };
+    Result(Status status, Tag) : m_status(status) { }
+    T m_value {};
+    Status m_status { AZOTH_OK };
+};
+
+template<>
+class [[nodiscard]] Result<void> {
+public:
+    Result(Status status = AZOTH_OK) : m_status(status) { }
+    bool ok() const { return m_status == AZOTH_OK; }
+    explicit operator bool() const { return ok(); }
+    Status status() const { return m_status; }
+
+private:
+    Status m_status;
+};
+
+// An owned handle number: closed when destroyed (unless release()d).
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(azoth_handle_t raw) : m_raw(raw), m_owned(true) { }
+    Handle(Handle&& other) : m_raw(other.m_raw), m_owned(other.m_owned) { other.m_owned = false; }
+    Handle& operator=(Handle&& other)
+    {
+        if (this != &other) {
+            reset();
+            m_raw = other.m_raw;
+            m_owned = other.m_owned;
+            other.m_owned = false;
+        }
+        return *this;
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() { reset(); }
+
+    // The handle the module's manifest names `name` (`handle = kind:name:rights`).
+    static Result<Handle> find(const char* name)
+    {
+        azoth_handle_t out = 0;
+        Status status = azoth_handle_find(name, static_cast<uint32_t>(__builtin_strlen(name)), &out);
+        return status == AZOTH_OK ? Result<Handle>(Handle(out)) : Result<Handle>::failure(status);
+    }
+
+    azoth_handle_t raw() const { return m_raw; }
+    bool valid() const { return m_owned; }
+    // Gives up ownership without closing.
+    azoth_handle_t release()
+    {
+        m_owned = false;
+        return m_raw;
+    }
+    void reset()
+    {
+        if (m_owned)
+            azoth_handle_close(m_raw);
+        m_owned = false;
+    }
+
+    Result<uint32_t> rights() const
+    {
+        uint32_t out = 0;
+        Status status = azoth_handle_rights(m_raw, &out);
+        return status == AZOTH_OK ? Result<uint32_t>(out) : Result<uint32_t>::failure(status);
+    }
+    // A second handle to the same object with at most `mask` (never more than this one has).
+    Result<Handle> derive(uint32_t mask) const
+    {
+        azoth_handle_t out = 0;
+        Status status = azoth_handle_derive(m_raw, mask, &out);
+        return status == AZOTH_OK ? Result<Handle>(Handle(out)) : Result<Handle>::failure(status);
+    }
+
+private:
+    azoth_handle_t m_raw { 0 };
+    bool m_owned { false };
+};
+
+// The four result words of a call.
+struct CallResults {
+    uint64_t words[4] {};
+    uint64_t operator[](size_t index) const { return words[index]; }
+};
+
+// An IPC endpoint: calls run the serving module's azoth_handle.
+class Endpoint {
+public:
+    Endpoint() = default;
+    explicit Endpoint(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    static Result<Endpoint> find(const char* name)
+    {
+        auto found = Handle::find(name);
+        return found ? Result<Endpoint>(Endpoint(found.take())) : Result<Endpoint>::failure(found.status());
+    }
+    // A new endpoint whose calls run this module's handler (AZOTH_SERVE).
+    static Result<Endpoint> create()
+    {
+        azoth_handle_t out = 0;
+        Status status = azoth_endpoint_create(&out);
+        return status == AZOTH_OK ? Result<Endpoint>(Endpoint(Handle(out))) : Result<Endpoint>::failure(status);
+    }
+    // A synchronous call: the server's handler runs on this thread; its four result words.
+    Result<CallResults> call(uint64_t w0, uint64_t w1 = 0, uint64_t w2 = 0, uint64_t w3 = 0) const
+    {
+        CallResults results;
+        Status status = azoth_call(m_handle.raw(), w0, w1, w2, w3, results.words);
+        return status == AZOTH_OK ? Result<CallResults>(results) : Result<CallResults>::failure(status);
+    }
+    Result<void> send(uint64_t w0, uint64_t w1 = 0, uint64_t w2 = 0, uint64_t w3 = 0) const
+    {
+        return azoth_call(m_handle.raw(), w0, w1, w2, w3, AZOTH_NO_RESULTS);
+    }
+    const Handle& handle() const { return m_handle; }
+
+private:
+    Handle m_handle;
+};
+
+class Event {
+public:
+    Event() = default;
+    explicit Event(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    static Result<Event> create()
+    {
+        azoth_handle_t out = 0;
+        Status status = azoth_event_create(&out);
+        return status == AZOTH_OK ? Result<Event>(Event(Handle(out))) : Result<Event>::failure(status);
+    }
+    Result<void> signal(uint32_t bits) const { return azoth_event_signal(m_handle.raw(), bits); }
+    // Waits for any of `mask` (timeout in ns, AZOTH_WAIT_FOREVER, 0 polls); the bits taken.
+    Result<uint32_t> wait(uint32_t mask, uint64_t timeout_ns) const
+    {
+        uint32_t bits = 0;
+        Status status = azoth_event_wait(m_handle.raw(), mask, timeout_ns, &bits);
+        return status == AZOTH_OK ? Result<uint32_t>(bits) : Result<uint32_t>::failure(status);
+    }
+    const Handle& handle() const { return m_handle; }
+
+private:
+    Handle m_handle;
+};
+
+// A region mapped over a 64 KiB-aligned window of this module: unmapped when destroyed.
+class Mapping {
+public:
+    Mapping() = default;
+    Mapping(uint8_t* bytes, size_t size) : m_bytes(bytes), m_size(size) { }
+    Mapping(Mapping&& other) : m_bytes(other.m_bytes), m_size(other.m_size) { other.m_bytes = nullptr; }
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping()
+    {
+        if (m_bytes)
+            azoth_region_unmap(static_cast<uint32_t>(reinterpret_cast<uintptr_t>(m_bytes)));
+    }
+    uint8_t* bytes() const { return m_bytes; }
+    size_t size() const { return m_size; }
+
+private:
+    uint8_t* m_bytes { nullptr };
+    size_t m_size { 0 };
+};
+
+class Region {
+public:
+    Region() = default;
+    explicit Region(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    static Result<Region> create(uint64_t size)
+    {
+        azoth_handle_t out = 0;
+        Status status = azoth_region_create(size, &out);
+        return status == AZOTH_OK ? Result<Region>(Region(Handle(out))) : Result<Region>::failure(status);
+    }
+    // `window` must start on a 64 KiB boundary (alignas(65536)).
+    Result<Mapping> map(uint8_t* window, size_t size, bool writable) const
+    {
+        Status status = azoth_region_map(m_handle.raw(), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(window)), writable);
+        return status == AZOTH_OK ? Result<Mapping>(Mapping(window, size)) : Result<Mapping>::failure(status);
+    }
+    const Handle& handle() const { return m_handle; }
+
+private:
+    Handle m_handle;
+};
+
+// Parks the calling (main) thread so the handler keeps serving calls (waits on an event nobody
+// signals); returns only the status that ended the wait.
+inline Status serve_forever()
+{
+    auto event = Event::create();
+    if (!event)
+        return event.status();
+    for (;;) {
+        auto waited = event->wait(1, AZOTH_WAIT_FOREVER);
+        if (!waited)
+            return waited.status();
+    }
+}
+
+} // namespace azoth
+
+// Exports azoth_handle(w0..w3) -> i64 calling `function(const uint64_t (&words)[4]) -> uint64_t`.
+#define AZOTH_SERVE(function)                                                                      \
+    extern "C" __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, int64_t w1, int64_t w2, int64_t w3) \
+    {                                                                                              \
+        const uint64_t words[4] = { uint64_t(w0), uint64_t(w1), uint64_t(w2), uint64_t(w3) };      \
+        return int64_t(function(words));                                                           \
+    }
