@@ -83,8 +83,10 @@ pub fn main() !void {{
 '''
     return f'''// {name}: an Azoth app in AssemblyScript (scaffolded by ./azoth new-module; docs/writing-modules.md).
 const args = process.argv;
-console.log("{name}: hello from AssemblyScript with " + (args.length - 1).toString() + " argument(s)");
-for (let i = 1; i < args.length; ++i) console.log("{name}: argument " + i.toString() + ": " + args[i]);
+// One write per line (console.log writes the newline separately: other modules' output could land
+// in between on the shared console).
+process.stdout.write("{name}: hello from AssemblyScript with " + (args.length - 1).toString() + " argument(s)\\n");
+for (let i = 1; i < args.length; ++i) process.stdout.write("{name}: argument " + i.toString() + ": " + args[i] + "\\n");
 '''
 
 
@@ -288,12 +290,12 @@ pub fn main() !void {{
 // The driver's loop: a periodic timer stands in for the device's interrupt.
 const timer = azoth.Timer.create().unwrap();
 if (timer.bind(event, 2) != azoth.OK || timer.set(10000000, 10000000) != azoth.OK) {
-  console.log("NAME: FAIL timer");
+  azoth.println("NAME: FAIL timer");
   process.exit(1);
 }
 for (let tick = 1; tick <= 3; ++tick) {
   event.wait(2, 1000000000).unwrap();
-  console.log("NAME: tick " + tick.toString());
+  azoth.println("NAME: tick " + tick.toString());
 }
 timer.cancel();
 timer.close();
@@ -314,8 +316,8 @@ export function azoth_handle(op: u64, a: u64, b: u64, c: u64): u64 {{
 const event = azoth.Event.create().unwrap();
 {ticks}// Park: calls to `{name}` run azoth_handle while this code waits (a call from here to its own
 // endpoint would wait for itself: the kernel refuses it with E_BUSY).
-console.log("{name}: serving");
-console.log("{name}: FAIL serving: " + azoth.statusName(azoth.serveForever()));
+azoth.println("{name}: serving");
+azoth.println("{name}: FAIL serving: " + azoth.statusName(azoth.serveForever()));
 process.exit(1);
 '''
 

@@ -36,7 +36,7 @@ function ringStep(next: string): i64 {
 
 const args = process.argv;
 if (args.length < 2) {
-  console.log("poly-as: FAIL no next member in args");
+  azoth.println("poly-as: FAIL no next member in args");
   process.exit(1);
 }
 const next = args[1];
@@ -45,18 +45,18 @@ let attempt = 0;
 while (true) {
   const result = ringStep(next);
   if (result > 0) {
-    console.log("poly-as: " + next + " (language " + result.toString() + ") mixed correctly");
+    azoth.println("poly-as: " + next + " (language " + result.toString() + ") mixed correctly");
     break;
   }
   // Not up yet (E_NOT_FOUND) or busy calling around the ring (E_BUSY): retry, letting go of this
   // module meanwhile (event_wait, not a sleep).
   const status = <i32>-result;
   if ((status != azoth.sys.E_NOT_FOUND && status != azoth.sys.E_BUSY) || ++attempt == 3000) {
-    console.log("poly-as: FAIL calling " + next + ": " + (result == -1000 ? "wrong answer" : azoth.statusName(status)));
+    azoth.println("poly-as: FAIL calling " + next + ": " + (result == -1000 ? "wrong answer" : azoth.statusName(status)));
     process.exit(1);
   }
   pause.wait(1, 10000000);
 }
 const ended = azoth.serveForever();
-console.log("poly-as: FAIL serving: " + azoth.statusName(ended));
+azoth.println("poly-as: FAIL serving: " + azoth.statusName(ended));
 process.exit(1);

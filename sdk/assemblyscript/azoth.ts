@@ -19,6 +19,12 @@ export { sys };
 
 export const OK: i32 = sys.OK;
 
+// Prints one line with one write: console.log writes the text and its newline separately, so
+// another module's output can land between them on the shared console.
+export function println(line: string): void {
+  process.stdout.write(line + "\n");
+}
+
 export function statusName(status: i32): string {
   return sys.statusName(status);
 }
