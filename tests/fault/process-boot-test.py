@@ -431,6 +431,9 @@ def run_exec(args, work):
     return 0
 
 
+NODE_WASI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wasi", "node-wasi.mjs")
+
+
 def exec_compare(args, work):
     if not args.command:
         print("FAIL: no module given")
@@ -472,9 +475,24 @@ def exec_compare(args, work):
     if status != (hosted.returncode & 0xF):
         print(f"FAIL: power-off status {status} is not the exit status's low bits")
         failed = True
+    if args.node:
+        # The third runtime: node's WASI, the same module and arguments (tests/wasi/node-wasi.mjs).
+        node_command = ["node", "--no-warnings", NODE_WASI]
+        for variable in args.env:
+            node_command += ["--env", variable]
+        node = subprocess.run(node_command + [module] + module_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        node_output = node.stdout.decode("utf-8", "replace")
+        print(f"node: exit {node.returncode}")
+        if node_output != hosted_output:
+            print("FAIL: node's output differs\n--- ./azoth exec:\n" + hosted_output + "--- node:\n" + node_output)
+            failed = True
+        if node.returncode != hosted.returncode:
+            print(f"FAIL: exit status differs: hosted {hosted.returncode}, node {node.returncode}")
+            failed = True
     if failed:
         return 1
-    print("--- output (identical):\n" + kernel_output + "PASS")
+    print("--- output (identical" + (", node too" if args.node else "") + "):\n" + kernel_output + "PASS")
     return 0
 
 
@@ -492,6 +510,7 @@ def main():
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--status", type=int)
     parser.add_argument("--expect", action="append", default=[])
+    parser.add_argument("--node", action="store_true", help="exec-compare: node's WASI must agree too")
     parser.add_argument("--stdin")
     argv = sys.argv[1:]
     command = []
