@@ -146,9 +146,8 @@ int main(void)
     if lang == 'cpp':
         ticks = '''
     // The driver's loop: a periodic timer stands in for the device's interrupt.
-    azoth_handle_t timer;
-    if (azoth_timer_create(&timer) != AZOTH_OK || azoth_timer_bind(timer, event->handle().raw(), 2) != AZOTH_OK
-        || azoth_timer_set(timer, 10000000ull, 10000000ull) != AZOTH_OK) {
+    auto timer = azoth::Timer::create();
+    if (!timer || !timer->bind(*event, 2) || !timer->set(10000000ull, 10000000ull)) {
         std::printf("NAME: FAIL timer\\n");
         return 1;
     }
@@ -159,8 +158,7 @@ int main(void)
         }
         std::printf("NAME: tick %d\\n", tick);
     }
-    azoth_timer_cancel(timer);
-    azoth_handle_close(timer);
+    (void)timer->cancel();
 '''.replace("NAME", name) if driver else ''
         return f'''// {name}: an Azoth {"driver" if driver else "service"} in C++ (scaffolded by ./azoth new-module; docs/writing-modules.md).
 // It serves the endpoint `{name}` (its manifest's `serves`).

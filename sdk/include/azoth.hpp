@@ -1,7 +1,8 @@
 // The Azoth SDK for C++ (C++20, no exceptions needed): the `azoth` imports of the generated
 // <azoth.h> (tools/abi-gen from kernel/sys/abi/azoth.def) as owned types.
 //
-//  - Handles are move-only owners that close on destruction (azoth::Handle and the typed ones).
+//  - Handles are move-only owners that close on destruction (azoth::Handle and the typed ones:
+//    Endpoint, Event, Region, Channel, Device, Irq, Timer).
 //  - Every call answers an azoth::Result<T>: the value or the table's status (status_name() names it).
 //  - A region mapped into this module's memory is a byte span (azoth::Mapping::bytes()).
 //  - A server exports its handler with AZOTH_SERVE(function) and parks its main thread in
@@ -75,12 +76,7 @@ public:
     ~Handle() { reset(); }
 
     // The handle the module's manifest names `name` (`handle = kind:name:rights`).
-    static Result<Handle> find(const char* name)
-    {
-        azoth_handle_t out = 0;
-        Status status = azoth_handle_find(name, static_cast<uint32_t>(__builtin_strlen(name)), &out);
-        return status == AZOTH_OK ? Result<Handle>(Handle(out)) : Result<Handle>::failure(status);
-    }
+    static Result<Handle> find(const char* name);
 
     azoth_handle_t raw() const { return m_raw; }
     bool valid() const { return m_owned; }
@@ -104,16 +100,50 @@ public:
         return status == AZOTH_OK ? Result<uint32_t>(out) : Result<uint32_t>::failure(status);
     }
     // A second handle to the same object with at most `mask` (never more than this one has).
-    Result<Handle> derive(uint32_t mask) const
-    {
-        azoth_handle_t out = 0;
-        Status status = azoth_handle_derive(m_raw, mask, &out);
-        return status == AZOTH_OK ? Result<Handle>(Handle(out)) : Result<Handle>::failure(status);
-    }
+    Result<Handle> derive(uint32_t mask) const;
 
 private:
     azoth_handle_t m_raw { 0 };
     bool m_owned { false };
+};
+
+// A handle made by a call that writes it to `out`: the owned handle, or the call's status.
+inline Result<Handle> made(Status status, azoth_handle_t out)
+{
+    return status == AZOTH_OK ? Result<Handle>(Handle(out)) : Result<Handle>::failure(status);
+}
+
+inline Result<Handle> Handle::find(const char* name)
+{
+    azoth_handle_t out = 0;
+    return made(azoth_handle_find(name, static_cast<uint32_t>(__builtin_strlen(name)), &out), out);
+}
+
+inline Result<Handle> Handle::derive(uint32_t mask) const
+{
+    azoth_handle_t out = 0;
+    return made(azoth_handle_derive(m_raw, mask, &out), out);
+}
+
+// What every typed handle shares: the owned Handle and lookup by manifest name.
+template<typename Self>
+class Typed {
+public:
+    Typed() = default;
+    explicit Typed(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    // The handle the module's manifest names `name`, as this type.
+    static Result<Self> find(const char* name) { return wrap(Handle::find(name)); }
+    const Handle& handle() const { return m_handle; }
+    azoth_handle_t raw() const { return m_handle.raw(); }
+
+protected:
+    static Result<Self> wrap(Result<Handle> handle)
+    {
+        return handle ? Result<Self>(Self(handle.take())) : Result<Self>::failure(handle.status());
+    }
+
+private:
+    Handle m_handle;
 };
 
 // The four result words of a call.
@@ -123,61 +153,44 @@ struct CallResults {
 };
 
 // An IPC endpoint: calls run the serving module's azoth_handle.
-class Endpoint {
+class Endpoint : public Typed<Endpoint> {
 public:
-    Endpoint() = default;
-    explicit Endpoint(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
-    static Result<Endpoint> find(const char* name)
-    {
-        auto found = Handle::find(name);
-        return found ? Result<Endpoint>(Endpoint(found.take())) : Result<Endpoint>::failure(found.status());
-    }
+    using Typed::Typed;
     // A new endpoint whose calls run this module's handler (AZOTH_SERVE).
     static Result<Endpoint> create()
     {
         azoth_handle_t out = 0;
-        Status status = azoth_endpoint_create(&out);
-        return status == AZOTH_OK ? Result<Endpoint>(Endpoint(Handle(out))) : Result<Endpoint>::failure(status);
+        return wrap(made(azoth_endpoint_create(&out), out));
     }
     // A synchronous call: the server's handler runs on this thread; its four result words.
     Result<CallResults> call(uint64_t w0, uint64_t w1 = 0, uint64_t w2 = 0, uint64_t w3 = 0) const
     {
         CallResults results;
-        Status status = azoth_call(m_handle.raw(), w0, w1, w2, w3, results.words);
+        Status status = azoth_call(raw(), w0, w1, w2, w3, results.words);
         return status == AZOTH_OK ? Result<CallResults>(results) : Result<CallResults>::failure(status);
     }
     Result<void> send(uint64_t w0, uint64_t w1 = 0, uint64_t w2 = 0, uint64_t w3 = 0) const
     {
-        return azoth_call(m_handle.raw(), w0, w1, w2, w3, AZOTH_NO_RESULTS);
+        return azoth_call(raw(), w0, w1, w2, w3, AZOTH_NO_RESULTS);
     }
-    const Handle& handle() const { return m_handle; }
-
-private:
-    Handle m_handle;
 };
 
-class Event {
+class Event : public Typed<Event> {
 public:
-    Event() = default;
-    explicit Event(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    using Typed::Typed;
     static Result<Event> create()
     {
         azoth_handle_t out = 0;
-        Status status = azoth_event_create(&out);
-        return status == AZOTH_OK ? Result<Event>(Event(Handle(out))) : Result<Event>::failure(status);
+        return wrap(made(azoth_event_create(&out), out));
     }
-    Result<void> signal(uint32_t bits) const { return azoth_event_signal(m_handle.raw(), bits); }
+    Result<void> signal(uint32_t bits) const { return azoth_event_signal(raw(), bits); }
     // Waits for any of `mask` (timeout in ns, AZOTH_WAIT_FOREVER, 0 polls); the bits taken.
     Result<uint32_t> wait(uint32_t mask, uint64_t timeout_ns) const
     {
         uint32_t bits = 0;
-        Status status = azoth_event_wait(m_handle.raw(), mask, timeout_ns, &bits);
+        Status status = azoth_event_wait(raw(), mask, timeout_ns, &bits);
         return status == AZOTH_OK ? Result<uint32_t>(bits) : Result<uint32_t>::failure(status);
     }
-    const Handle& handle() const { return m_handle; }
-
-private:
-    Handle m_handle;
 };
 
 // A region mapped over a 64 KiB-aligned window of this module: unmapped when destroyed.
@@ -201,26 +214,82 @@ private:
     size_t m_size { 0 };
 };
 
-class Region {
+class Region : public Typed<Region> {
 public:
-    Region() = default;
-    explicit Region(Handle handle) : m_handle(static_cast<Handle&&>(handle)) { }
+    using Typed::Typed;
     static Result<Region> create(uint64_t size)
     {
         azoth_handle_t out = 0;
-        Status status = azoth_region_create(size, &out);
-        return status == AZOTH_OK ? Result<Region>(Region(Handle(out))) : Result<Region>::failure(status);
+        return wrap(made(azoth_region_create(size, &out), out));
     }
     // `window` must start on a 64 KiB boundary (alignas(65536)).
     Result<Mapping> map(uint8_t* window, size_t size, bool writable) const
     {
-        Status status = azoth_region_map(m_handle.raw(), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(window)), writable);
+        Status status = azoth_region_map(raw(), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(window)), writable);
         return status == AZOTH_OK ? Result<Mapping>(Mapping(window, size)) : Result<Mapping>::failure(status);
     }
-    const Handle& handle() const { return m_handle; }
+};
 
-private:
-    Handle m_handle;
+// A message channel over a ring region.
+class Channel : public Typed<Channel> {
+public:
+    using Typed::Typed;
+    static Result<Channel> create(uint64_t region_size, uint32_t slot_size)
+    {
+        azoth_handle_t out = 0;
+        return wrap(made(azoth_channel_create(region_size, slot_size, &out), out));
+    }
+    Result<void> send(const void* message, uint32_t length, uint64_t timeout_ns) const
+    {
+        return azoth_channel_send(raw(), message, length, timeout_ns);
+    }
+    // One message into `buffer`; its length.
+    Result<uint32_t> receive(void* buffer, uint32_t capacity, uint64_t timeout_ns) const
+    {
+        uint32_t length = 0;
+        Status status = azoth_channel_receive(raw(), buffer, capacity, timeout_ns, &length);
+        return status == AZOTH_OK ? Result<uint32_t>(length) : Result<uint32_t>::failure(status);
+    }
+};
+
+// A device's register window (drivers; from the manifest).
+class Device : public Typed<Device> {
+public:
+    using Typed::Typed;
+    // One register read of `width` bytes at `offset`.
+    Result<uint64_t> read(uint32_t offset, uint32_t width) const
+    {
+        uint64_t value = 0;
+        Status status = azoth_register_read(raw(), offset, width, &value);
+        return status == AZOTH_OK ? Result<uint64_t>(value) : Result<uint64_t>::failure(status);
+    }
+    Result<void> write(uint32_t offset, uint32_t width, uint64_t value) const
+    {
+        return azoth_register_write(raw(), offset, width, value);
+    }
+};
+
+// An interrupt line (drivers; from the manifest): it arrives as bits of an Event.
+class Irq : public Typed<Irq> {
+public:
+    using Typed::Typed;
+    Result<void> bind(const Event& event, uint32_t bits) const { return azoth_irq_bind(raw(), event.raw(), bits); }
+    Result<void> ack() const { return azoth_irq_ack(raw()); }
+};
+
+// A one-shot or periodic timer that signals bits of an Event.
+class Timer : public Typed<Timer> {
+public:
+    using Typed::Typed;
+    static Result<Timer> create()
+    {
+        azoth_handle_t out = 0;
+        return wrap(made(azoth_timer_create(&out), out));
+    }
+    Result<void> bind(const Event& event, uint32_t bits) const { return azoth_timer_bind(raw(), event.raw(), bits); }
+    // Fires `delay_ns` from now, then every `period_ns` (0: once).
+    Result<void> set(uint64_t delay_ns, uint64_t period_ns) const { return azoth_timer_set(raw(), delay_ns, period_ns); }
+    Result<void> cancel() const { return azoth_timer_cancel(raw()); }
 };
 
 // Parks the calling (main) thread so the handler keeps serving calls (waits on an event nobody

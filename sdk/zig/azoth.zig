@@ -20,6 +20,12 @@ pub const trapName = sys.trapName;
 /// The four words of a call (and of its results).
 pub const Words = [4]u64;
 
+/// The handle a call wrote to `out`, or the call's error.
+fn made(status: sys.Status, out: sys.Handle) Error!Handle {
+    try check(status);
+    return .{ .raw = out };
+}
+
 /// A handle number this module owns.
 pub const Handle = struct {
     raw: sys.Handle,
@@ -27,8 +33,7 @@ pub const Handle = struct {
     /// The handle the module's manifest names `name` (`handle = kind:name:rights`).
     pub fn find(name: []const u8) Error!Handle {
         var out: sys.Handle = 0;
-        try check(sys.handle_find(name.ptr, @intCast(name.len), &out));
-        return .{ .raw = out };
+        return made(sys.handle_find(name.ptr, @intCast(name.len), &out), out);
     }
     /// The rights it carries (`sys.RIGHT_*` bits).
     pub fn rights(self: Handle) Error!u32 {
@@ -39,8 +44,7 @@ pub const Handle = struct {
     /// A second handle to the same object with at most `mask` (never more than this one has).
     pub fn derive(self: Handle, mask: u32) Error!Handle {
         var out: sys.Handle = 0;
-        try check(sys.handle_derive(self.raw, mask, &out));
-        return .{ .raw = out };
+        return made(sys.handle_derive(self.raw, mask, &out), out);
     }
     /// Revokes every handle derived from this one; how many went.
     pub fn revoke(self: Handle) Error!u32 {
@@ -63,8 +67,7 @@ pub const Endpoint = struct {
     /// A new endpoint whose calls run this module's handler (see `serve`).
     pub fn create() Error!Endpoint {
         var out: sys.Handle = 0;
-        try check(sys.endpoint_create(&out));
-        return .{ .handle = .{ .raw = out } };
+        return .{ .handle = try made(sys.endpoint_create(&out), out) };
     }
     /// A synchronous call: the server's handler runs on this thread; its four result words.
     pub fn call(self: Endpoint, words: Words) Error!Words {
@@ -87,8 +90,7 @@ pub const Event = struct {
 
     pub fn create() Error!Event {
         var out: sys.Handle = 0;
-        try check(sys.event_create(&out));
-        return .{ .handle = .{ .raw = out } };
+        return .{ .handle = try made(sys.event_create(&out), out) };
     }
     pub fn signal(self: Event, bits: u32) Error!void {
         try check(sys.event_signal(self.handle.raw, bits));
@@ -110,8 +112,7 @@ pub const Region = struct {
 
     pub fn create(size: u64) Error!Region {
         var out: sys.Handle = 0;
-        try check(sys.region_create(size, &out));
-        return .{ .handle = .{ .raw = out } };
+        return .{ .handle = try made(sys.region_create(size, &out), out) };
     }
     pub fn map(self: Region, window: []align(65536) u8, writable: bool) Error!Mapping {
         const offset: u32 = @intCast(@intFromPtr(window.ptr));
@@ -139,8 +140,7 @@ pub const Channel = struct {
 
     pub fn create(region_size: u64, slot_size: u32) Error!Channel {
         var out: sys.Handle = 0;
-        try check(sys.channel_create(region_size, slot_size, &out));
-        return .{ .handle = .{ .raw = out } };
+        return .{ .handle = try made(sys.channel_create(region_size, slot_size, &out), out) };
     }
     pub fn send(self: Channel, message: []const u8, timeout_ns: u64) Error!void {
         try check(sys.channel_send(self.handle.raw, message.ptr, @intCast(message.len), timeout_ns));
@@ -196,8 +196,7 @@ pub const Timer = struct {
 
     pub fn create() Error!Timer {
         var out: sys.Handle = 0;
-        try check(sys.timer_create(&out));
-        return .{ .handle = .{ .raw = out } };
+        return .{ .handle = try made(sys.timer_create(&out), out) };
     }
     pub fn bind(self: Timer, event: Event, bits: u32) Error!void {
         try check(sys.timer_bind(self.handle.raw, event.handle.raw, bits));

@@ -177,12 +177,7 @@ def module_expectations(log):
             continue
         with open(path) as f:
             patterns = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
-        for pattern in patterns:
-            if re.search(pattern, log, re.M):
-                print(f"ok: {folder}: {pattern}")
-            else:
-                print(f"FAIL: {folder}: no line matches {pattern}")
-                failed = True
+        failed = azoth_boot.check_expectations(log, [(f"{folder}: {pattern}", pattern) for pattern in patterns]) or failed
         if re.search(rf"^{re.escape(folder)}: FAIL", log, re.M) or f"init: {folder} trapped" in log:
             print(f"FAIL: {folder} failed or trapped")
             failed = True

@@ -41,17 +41,10 @@ def expectations(directory, name):
 
 
 def check(log, directory, names, skip=()):
-    failed = False
-    for name in names:
-        for pattern in expectations(os.path.join(directory, name), name):
-            if any(word in pattern for word in skip):
-                continue
-            if re.search(pattern, log, re.M):
-                print(f"ok: {name}: {pattern}")
-            else:
-                print(f"FAIL: {name}: no line matches {pattern}")
-                failed = True
-    return failed
+    """Every NAME.expect pattern of `names` (those containing a word of `skip` left out)."""
+    pairs = [(f"{name}: {pattern}", pattern) for name in names
+             for pattern in expectations(os.path.join(directory, name), name) if not any(word in pattern for word in skip)]
+    return azoth_boot.check_expectations(log, pairs)
 
 
 def main():

@@ -500,7 +500,7 @@ def main():
         if path:
             if module != 'azoth':
                 fail(f'only azoth.def has {language} bindings (WASI modules use their language\'s own WASI support)')
-            write(path, getattr(bindings, language)(table, parameters_of, CAPABILITY_NAMES))
+            write(path, bindings.generate(bindings.LANGUAGES[language], table, CAPABILITY_NAMES))
 
 
 if __name__ == '__main__':
