@@ -1,5 +1,8 @@
 // azoth-exec: runs a WASI (preview1) command module on the hosted build of the kernel core — the
 // same engine and system-call layer the kernel uses, with this process's stdio, clocks and entropy.
+// The `azoth` import module is linked too (HostedAzothEnvironment: events, regions, channels,
+// endpoints, handles in one process); its booted-only rows (processes, the console UART) answer
+// E_UNSUPPORTED, and the module's manifest handles do not exist here (handle_find: E_NOT_FOUND).
 //
 //   azoth-exec [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]
 //
@@ -11,6 +14,7 @@
 
 #include <vector>
 
+#include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/sys/ImportSources.h>
@@ -74,16 +78,20 @@ int main(int argc, char** argv)
     for (int i = index; i < argc; ++i)
         arguments.push_back(StringView(argv[i]));
 
-    wasm::hosted::MallocAllocator allocator;
-    auto module = wasm::hosted::load_module_file(allocator, path);
+    hosted::HostedAzothEnvironment azoth;
+    auto module = azoth.load_module(path);
     if (module.is_error()) {
         print_error(path, module.error());
+        return exit_bad_module;
+    }
+    auto context = azoth.create_context(StringView("exec"));
+    if (context.is_error()) {
+        print_error("azoth", context.error());
         return exit_bad_module;
     }
 
     int status = 0;
     {
-        wasm::Store store(allocator);
         hosted::HostedServices services;
         sys::WasiConfig config;
         config.arguments = Span<const StringView>(arguments.data(), arguments.size());
@@ -92,12 +100,15 @@ int main(int argc, char** argv)
         sys::WasiContext wasi(services, config);
 
         wasm::Linker linker;
-        if (auto added = linker.add(sys::wasi_module_name, &sys::link_wasi, &wasi); added.is_error()) {
+        auto added = linker.add(sys::wasi_module_name, &sys::link_wasi, &wasi);
+        if (!added.is_error())
+            added = linker.add(sys::azoth_module_name, &sys::link_azoth, context.value());
+        if (added.is_error()) {
             print_error("link", added.error());
             return exit_bad_module;
         }
         wasm::Linker::Failure failure;
-        auto instance = linker.instantiate(store, module.value(), &failure);
+        auto instance = azoth.instantiate(linker, *module.value(), *context.value(), &failure);
         if (instance.is_error() && failure.at_import) {
             // The same two lines the booted exec mode prints (the import, then the reason naming it).
             int module_length = static_cast<int>(failure.import.module_name.length());
@@ -120,8 +131,8 @@ int main(int argc, char** argv)
             fprintf(stderr, "azoth-exec: %s exports no _start function (not a WASI command)\n", path);
             return exit_bad_module;
         }
-        store.set_fuel(fuel);
-        auto outcome = store.invoke(*start->as_function(), {}, {});
+        azoth.store.set_fuel(fuel);
+        auto outcome = context.value()->run(*start->as_function(), {}, {});
         fflush(stdout);
         if (outcome.is_error()) {
             if (sys::WasiContext::is_exit(outcome.error())) {
