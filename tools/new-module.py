@@ -373,7 +373,8 @@ def main():
             f.write(text)
     print(f'new-module: modules/{name}/ ({LANGUAGE_NAME[args.lang]} {kind}): {", ".join(files)}')
     print(f'  boot it:   ./azoth run            (the default image picks it up)')
-    print(f'  test it:   ./azoth test -R "boot\\.x86_64\\.uart"   (checks {name}.expect)')
+    print(f"  test it:   ./azoth test boot   (boot.<arch>.uart checks {name}.expect; one arch:")
+    print("             ctest --test-dir build/hosted -R 'boot\\.x86_64\\.uart')")
 
 
 if __name__ == '__main__':
