@@ -16,6 +16,8 @@ checks the parameters against the signature letters, so the two cannot drift, an
             import resolution uses, and resolve() (resolve_booted() for azoth's Booted rows).
   --sdk     the C SDK header (azoth.def only): statuses, rights, constants, structures and one
             declaration per function, its C parameters derived from the kinds.
+  --reference / --check-reference
+            docs/azoth-abi.md, the table as a page for module authors (written, or compared)
   --rust / --zig / --assemblyscript
             the same for the other SDK languages (azoth.def only; bindings.py): the raw
             declarations the hand-written safe wrappers in sdk/ build on.
@@ -479,6 +481,8 @@ def main():
     parser.add_argument('--rust', help='the raw Rust bindings to write (azoth.def only)')
     parser.add_argument('--zig', help='the raw Zig bindings to write (azoth.def only)')
     parser.add_argument('--assemblyscript', help='the raw AssemblyScript bindings to write (azoth.def only)')
+    parser.add_argument('--reference', help='the reference page to write (azoth.def only: docs/azoth-abi.md)')
+    parser.add_argument('--check-reference', help='exit 1 when this reference page differs from the table')
     arguments = parser.parse_args()
     module = os.path.basename(arguments.definition).removesuffix('.def')
     if module not in MODULES:
@@ -495,6 +499,17 @@ def main():
         write(sdk, generate_sdk(table))
     if arguments.kernel:
         write(arguments.kernel, generate_kernel(table, module, arguments.definition))
+    if arguments.reference or arguments.check_reference:
+        if module != 'azoth':
+            fail('only azoth.def has a reference page')
+        page = bindings.reference(table, CAPABILITY_NAMES)
+        if arguments.reference:
+            write(arguments.reference, page)
+        if arguments.check_reference:
+            with open(arguments.check_reference) as f:
+                if f.read() != page:
+                    fail(f'{arguments.check_reference} differs from the table: regenerate it with '
+                         f'tools/abi-gen/abi_gen.py --def {arguments.definition} --reference {arguments.check_reference}')
     for language in ('rust', 'zig', 'assemblyscript'):
         path = getattr(arguments, language)
         if path:
