@@ -177,6 +177,19 @@ def print_lines(log, prefixes):
             print(line)
 
 
+# The last checks of every image whose init supervises its modules to the end: no frame leaked, and
+# init itself exits 0 (append to an image's own (what, pattern) expectations).
+INIT_ENDS_CLEANLY = [
+    ("free frames back to the baseline (no leaked frames)", r"^init: frame balance ok; \d+ restarts in total$"),
+    ("init exits 0", r"^athanor: init exited \(code 0\)"),
+]
+
+
+def exits_zero(module, what=None):
+    """The expectation that init saw `module` exit with code 0 and did not restart it."""
+    return (what or f"{module} exits 0", rf"^init: {re.escape(module)} exited \(code 0\); not restarted$")
+
+
 def check_expectations(log, expectations):
     """(what, pattern) pairs, each matched over the whole log (re.M): prints ok/FAIL per pair,
     returns True when one failed."""

@@ -126,9 +126,7 @@ FAULT_EXPECTATIONS = [
     # counts as failed — the kernel's correct answer, not a fault. A few such are allowed; what must
     # hold is 1000 restarts, the frame balance and init's clean exit (checked below).
     ("chaos restarted 1000 times", r"^init: summary chaos: restarts=1000 exited=\d+ trapped=\d+ killed=\d+ failed=\d$"),
-    ("free frames back to the baseline", r"^init: frame balance ok; \d+ restarts in total$"),
-    ("init exits 0", r"^athanor: init exited \(code 0\)"),
-]
+] + azoth_boot.INIT_ENDS_CLEANLY
 
 
 def fault(args, work):

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <kernel/platform/hosted/HostedSupport.h>
 #include <kernel/wasm/Linker.h>
 #include <kernel/wasm/Runtime.h>
 
@@ -122,17 +123,10 @@ void run_module(Allocator& allocator, ReadonlyBytes bytes)
     auto instance = linker.instantiate(store, module.value());
     if (instance.is_error())
         return;
-    for (usize i = 0; i < module.value().export_count(); ++i) {
-        ExportDescription description = module.value().export_at(i);
-        if (description.type.kind != ExternKind::Function)
-            continue;
-        auto exported = instance.value()->find_export(description.name);
-        if (!exported.has_value() || !exported->as_function())
-            abort(); // the module said it exports this function
-        Function& function = *exported->as_function();
+    auto called = hosted::for_each_exported_function(module.value(), *instance.value(), [&](StringView, Function& function) {
         FunctionType type = function.type();
         if (type.parameters.size() > max_values || type.results.size() > max_values)
-            continue;
+            return;
         Value arguments[max_values];
         Value results[max_values];
         for (usize p = 0; p < type.parameters.size(); ++p) {
@@ -141,7 +135,9 @@ void run_module(Allocator& allocator, ReadonlyBytes bytes)
         }
         store.set_fuel(fuel_per_call);
         (void)store.invoke(function, Span<const Value>(arguments, type.parameters.size()), Span<Value>(results, type.results.size()));
-    }
+    });
+    if (called.is_error())
+        abort(); // the module said it exports a function its instance does not have
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // The pieces booted IPC adds, tested hosted: the one manifest format (process and capability keys,
 // `serves`), ObjectDirectory::grant_one / unpublish, AzothContext's named handles for
 // azoth.handle_find, and the CallStack waking whoever waits for a server's Store.
+#include "../unit/object/MalformedManifests.h"
 #include "../unit/object/ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -50,23 +51,14 @@ TEST(OneManifestFormat, NameComesFromTheFileAndMustAgree)
 
 TEST(OneManifestFormat, BadServesAndNumbersAreMalformedWithOffset)
 {
-    struct Case {
-        const char* text;
-        u64 offset;
-    } cases[] = {
+    test_support::expect_malformed_at_offsets({
         { "name=a\nserves = \n", 7 },
         { "name=a\nserves = x y\n", 7 },
         { "name=a\nserves = x\nserves = y\n", 18 },
         { "name=a\npriority = 9\n", 7 },
         { "name=a\ncapabilities = root\n", 7 },
         { "name=a\nrestart = sometimes\n", 7 },
-    };
-    for (auto& c : cases) {
-        auto manifest = Manifest::parse(c.text);
-        ASSERT_TRUE(manifest.is_error()) << c.text;
-        EXPECT_EQ(manifest.error().code, ErrorCode::Malformed) << c.text;
-        EXPECT_EQ(manifest.error().offset, c.offset) << c.text;
-    }
+    });
 }
 
 class NoWaiting final : public WaitProvider {

@@ -232,47 +232,44 @@ int run(const Options& options)
             hang_limit_initializer = found->as_function();
     }
     int status = 0;
-    for (usize i = 0; i < module.value().export_count(); ++i) {
-        ExportDescription description = module.value().export_at(i);
-        if (description.type.kind != ExternKind::Function)
-            continue;
-        auto exported = instance.value()->find_export(description.name);
-        if (!exported.has_value() || !exported->as_function())
-            continue;
-        Function& function = *exported->as_function();
+    bool reset_failed = false;
+    (void)hosted::for_each_exported_function(module.value(), *instance.value(), [&](StringView export_name, Function& function) {
+        if (reset_failed)
+            return;
         FunctionType type = function.type();
-        std::string name(description.name.characters(), description.name.length());
+        std::string name(export_name.characters(), export_name.length());
         if (!options.fuzz) {
             if (!type.parameters.is_empty())
-                continue;
+                return;
             printf("call %s\n", name.c_str());
             if (!call_and_print(store, function, {}, options))
                 status = 1;
-            continue;
+            return;
         }
         if (&function == hang_limit_initializer)
-            continue;
+            return;
         if (hang_limit_initializer) {
             store.set_fuel(options.fuel);
             auto reset = store.invoke(*hang_limit_initializer, {}, {});
             store.set_fuel(none);
             if (reset.is_error()) {
                 print_error("hangLimitInitializer", reset.error());
-                return 1;
+                reset_failed = true;
+                return;
             }
         }
         printf("call %s\n", name.c_str());
         if (crosses_js_boundary_badly(type)) {
             printf("trap %s\n", v128_boundary_trap);
-            continue;
+            return;
         }
         std::vector<Value> arguments;
         for (auto parameter : type.parameters)
             arguments.push_back(is_reference_type(parameter) ? Value::null_ref(parameter) : Value::zero(parameter));
         if (!call_and_print(store, function, Span<const Value>(arguments.data(), arguments.size()), options))
             status = 1;
-    }
-    return status;
+    });
+    return reset_failed ? 1 : status;
 }
 
 } // namespace

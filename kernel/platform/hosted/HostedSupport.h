@@ -40,4 +40,25 @@ private:
 // Reads and creates a module in one step.
 Result<Module> load_module_file(Allocator&, const char* path);
 
+// Calls `callback(name, function)` for every function `module` exports, in export order, as
+// `instance` (an instance of `module`) holds it. NotFound, after the others, when the instance
+// lacks one the module declares.
+template<typename Callback>
+ErrorOr for_each_exported_function(const Module& module, Instance& instance, Callback callback)
+{
+    ErrorOr outcome;
+    for (usize i = 0; i < module.export_count(); ++i) {
+        ExportDescription description = module.export_at(i);
+        if (description.type.kind != ExternKind::Function)
+            continue;
+        auto exported = instance.find_export(description.name);
+        if (!exported.has_value() || !exported->as_function()) {
+            outcome = Error::from(ErrorCode::NotFound, "the instance lacks a function its module exports");
+            continue;
+        }
+        callback(description.name, *exported->as_function());
+    }
+    return outcome;
+}
+
 } // namespace ath::wasm::hosted

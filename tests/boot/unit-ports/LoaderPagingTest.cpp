@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include <HostPages.h>
+#include <PerArchTypes.h>
 #include <boot/BootInfo.h>
 #include <boot/uefi/PageTableBuilder.h>
 #include <boot/uefi/arch/aarch64/LoaderFormat.h>
@@ -56,21 +57,8 @@ protected:
     }
 };
 
-using Formats = ::testing::Types<X86_64LoaderFormat, Aarch64LoaderFormat, Riscv64LoaderFormat>;
-class FormatNames {
-public:
-    template<typename T>
-    static std::string GetName(int)
-    {
-        if constexpr (is_x86_64<T>)
-            return "x86_64";
-        else if constexpr (is_aarch64<T>)
-            return "aarch64";
-        else
-            return "riscv64";
-    }
-};
-TYPED_TEST_SUITE(LoaderPaging, Formats, FormatNames);
+using Formats = ath::testing::PerArchTypes<X86_64LoaderFormat, Aarch64LoaderFormat, Riscv64LoaderFormat>;
+TYPED_TEST_SUITE(LoaderPaging, Formats::Types, Formats);
 
 } // namespace
 

@@ -11,6 +11,8 @@
 #include <kernel/arch/riscv64/PageTableFormat.h>
 #include <kernel/arch/x86_64/PageTableFormat.h>
 
+#include "PerArchTypes.h"
+
 using namespace ath;
 using namespace ath::paging;
 
@@ -113,21 +115,8 @@ protected:
     FakeMemory memory;
 };
 
-using Formats = ::testing::Types<x86_64::PageTableFormat, aarch64::PageTableFormat, riscv64::PageTableFormat>;
-class FormatNames {
-public:
-    template<typename T>
-    static std::string GetName(int)
-    {
-        if constexpr (std::is_same_v<T, x86_64::PageTableFormat>)
-            return "x86_64";
-        else if constexpr (std::is_same_v<T, aarch64::PageTableFormat>)
-            return "aarch64";
-        else
-            return "riscv64";
-    }
-};
-TYPED_TEST_SUITE(GenericPageTable, Formats, FormatNames);
+using Formats = ath::testing::PerArchTypes<x86_64::PageTableFormat, aarch64::PageTableFormat, riscv64::PageTableFormat>;
+TYPED_TEST_SUITE(GenericPageTable, Formats::Types, Formats);
 
 } // namespace
 
@@ -245,11 +234,7 @@ TYPED_TEST(GenericPageTable, MapRangeUsesTheLargestAlignedLeaves)
     // 1 GiB leaves where allowed; one table above them.
     FakeMemory huge_memory;
     auto huge = PageTable<TypeParam, FakeMemory>::create(huge_memory).release_value();
-    ASSERT_FALSE(huge.map_range(this->base, 0, 2ULL << 30, 2, Descend::Create, [](u64& entry, u64, u64 frame, int level) -> ErrorOr {
-                         entry = TypeParam::leaf_entry(frame, GenericPageTable<TypeParam>::rw, level);
-                         return {};
-                     })
-                     .is_error());
+    ASSERT_FALSE(this->map_large(huge, this->base, 0, 2ULL << 30, 2, this->rw).is_error());
     EXPECT_EQ(huge_memory.tables(), 2u);
     EXPECT_EQ(huge.lookup(this->base + (1ULL << 30) + 0x5678)->physical, (1ULL << 30) + 0x5678);
     EXPECT_EQ(huge.lookup(this->base)->size, 1ULL << 30);
@@ -288,11 +273,7 @@ TYPED_TEST(GenericPageTable, ProtectAndUnmapSplitALargeLeaf)
     // Unmapping a page inside a 1 GiB leaf splits twice (1 GiB -> 2 MiB -> 4 KiB).
     FakeMemory huge_memory;
     auto huge = PageTable<TypeParam, FakeMemory>::create(huge_memory).release_value();
-    ASSERT_FALSE(huge.map_range(this->base, 0, 1ULL << 30, 2, Descend::Create, [](u64& entry, u64, u64 frame, int level) -> ErrorOr {
-                         entry = TypeParam::leaf_entry(frame, GenericPageTable<TypeParam>::rw, level);
-                         return {};
-                     })
-                     .is_error());
+    ASSERT_FALSE(this->map_large(huge, this->base, 0, 1ULL << 30, 2, this->rw).is_error());
     ASSERT_FALSE(huge.unmap_pages(this->base + 0x20000000, 1).is_error());
     EXPECT_EQ(huge_memory.tables(), 4u);
     EXPECT_FALSE(huge.lookup(this->base + 0x20000000).has_value());

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <kernel/firmware/DeviceTree.h>
+#include <tests/support/RandomCorruption.h>
 
 using namespace ath;
 using namespace ath::firmware;
@@ -304,19 +305,11 @@ TEST(DeviceTree, MalformedRegAndCellsAreRefusedNotMisread)
 
 TEST(DeviceTree, RandomCorruptionNeverCrashes)
 {
-    auto blob = sample_tree();
-    std::mt19937 random(1234);
     int accepted = 0;
-    for (int round = 0; round < 5000; ++round) {
-        auto mutated = blob;
-        int flips = 1 + static_cast<int>(random() % 4);
-        for (int i = 0; i < flips; ++i)
-            mutated[random() % mutated.size()] = static_cast<u8>(random());
-        if (random() % 8 == 0)
-            mutated.resize(random() % mutated.size());
+    test_support::for_each_random_corruption(sample_tree(), 1234, 5000, 1, 4, 8, [&](const std::vector<u8>& mutated) {
         auto tree = parse(mutated);
         if (tree.is_error())
-            continue;
+            return;
         ++accepted;
         // Whatever was accepted must be fully walkable.
         tree.value().for_each_node([](const DeviceTreeNode& node) {
@@ -326,6 +319,6 @@ TEST(DeviceTree, RandomCorruptionNeverCrashes)
             return true;
         });
         (void)tree.value().find_path("/soc/pl011@9000000");
-    }
+    });
     EXPECT_GT(accepted, 0); // some mutations only touch values and must still parse
 }

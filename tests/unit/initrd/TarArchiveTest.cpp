@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <kernel/initrd/TarArchive.h>
+#include <tests/support/RandomCorruption.h>
 
 using namespace ath;
 using namespace ath::initrd;
@@ -208,22 +209,15 @@ TEST(TarArchive, RandomCorruptionNeverCrashes)
     TarBuilder b;
     b.add("a", std::string(600, 'a'));
     b.add("b", "bb", '0', "dir");
-    auto good = b.finish();
-    std::mt19937 random(99);
-    for (int round = 0; round < 3000; ++round) {
-        auto bytes = good;
-        for (int i = 0; i < 3; ++i)
-            bytes[random() % bytes.size()] = static_cast<u8>(random());
-        if (random() % 5 == 0)
-            bytes.resize(random() % bytes.size());
+    test_support::for_each_random_corruption(b.finish(), 99, 3000, 3, 3, 5, [](const std::vector<u8>& bytes) {
         auto archive = parse(bytes);
         if (archive.is_error())
-            continue;
+            return;
         archive.value().for_each([](const TarEntry& entry) {
             volatile u8 sink = 0;
             for (u8 byte : entry.contents)
                 sink = sink + byte;
         });
         (void)archive.value().find("dir/b");
-    }
+    });
 }

@@ -1,3 +1,4 @@
+#include "MalformedManifests.h"
 #include "ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
@@ -38,10 +39,7 @@ TEST(Manifest, ParsesNameAndHandles)
 
 TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
 {
-    struct Case {
-        const char* text;
-        u64 offset;
-    } cases[] = {
+    test_support::expect_malformed_at_offsets({
         { "name=a\nhandle=endpoint:console\n", 7 },
         { "name=a\nhandle=socket:x:read\n", 7 },
         { "name=a\nhandle=endpoint:x:read+fly\n", 7 },
@@ -51,13 +49,7 @@ TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
         { "name=a\njust words\n", 7 },
         { "name=a\nname=b\n", 7 },
         { "name=has space\n", 0 },
-    };
-    for (auto& c : cases) {
-        auto manifest = Manifest::parse(c.text);
-        ASSERT_TRUE(manifest.is_error()) << c.text;
-        EXPECT_EQ(manifest.error().code, ErrorCode::Malformed) << c.text;
-        EXPECT_EQ(manifest.error().offset, c.offset) << c.text;
-    }
+    });
     EXPECT_TRUE(Manifest::parse("handle=endpoint:x:call\n").is_error()); // no name
 }
 
