@@ -61,19 +61,7 @@ TEST(OneManifestFormat, BadServesAndNumbersAreMalformedWithOffset)
     });
 }
 
-class NoWaiting final : public WaitProvider {
-public:
-    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
-    void wake_all(const u32* word) override { woken = word; }
-    u64 now_ns() override { return 0; }
-    const u32* woken { nullptr };
-};
-
-struct DirectoryTest : ::testing::Test {
-    test_support::CountingAllocator allocator;
-    CapabilitySpace space;
-    NoWaiting waiting;
-};
+struct DirectoryTest : ::testing::Test, test_support::ObjectWorld { };
 
 TEST_F(DirectoryTest, GrantOneNarrowsAndUnpublishKeepsGrantedHandles)
 {

@@ -2,15 +2,11 @@
 
 // Reading and writing aarch64 system registers by name, and the barriers this folder needs.
 #include <kernel/arch/common/Mmio.h>
+#include <kernel/arch/common/SpecialRegisters.h>
 #include <kernel/lib/Types.h>
 
-#define ATH_READ_SYSREG(name)                                                                                  \
-    ([] {                                                                                                      \
-        ::ath::u64 value_;                                                                                     \
-        asm volatile("mrs %0, " #name : "=r"(value_));                                                        \
-        return value_;                                                                                         \
-    }())
-#define ATH_WRITE_SYSREG(name, value) asm volatile("msr " #name ", %0" : : "r"(::ath::u64(value)) : "memory")
+#define ATH_READ_SYSREG(name) ATH_READ_SPECIAL_REGISTER("mrs %0, " #name)
+#define ATH_WRITE_SYSREG(name, value) ATH_WRITE_SPECIAL_REGISTER("msr " #name ", %0", value)
 
 namespace ath::aarch64 {
 

@@ -244,4 +244,23 @@ inline Result<u64> check_page_range(u64 base, u64 page_count, u64 page_size)
     return *last;
 }
 
+// The virtual address space of a format whose addresses are sign-extended from bit Bits - 1
+// (x86_64 4-level paging, RISC-V Sv48): two canonical halves with a hole between. The format
+// inherits it.
+template<int Bits>
+struct CanonicalHalves {
+    static constexpr int virtual_bits = Bits;
+    static constexpr bool is_canonical(u64 address) { return paging::is_canonical(address, Bits); }
+    static constexpr bool same_half(u64 first, u64 last) { return in_one_canonical_half(first, last, Bits); }
+
+    // A kernel Mmu's range check (MmuPort::check_range): whole pages inside one canonical half.
+    static ErrorOr check_range(u64 base, u64 page_count, u64 page_size)
+    {
+        u64 last = TRY(check_page_range(base, page_count, page_size));
+        if (!same_half(base, last))
+            return Error::from(ErrorCode::InvalidArgument, "range is not canonical or crosses the canonical hole");
+        return {};
+    }
+};
+
 } // namespace ath::paging

@@ -55,13 +55,7 @@ u64 MmuPort::leaf_flags(PageAccess access)
     return flags;
 }
 
-ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count)
-{
-    u64 last = TRY(paging::check_page_range(base.get(), page_count, page_size));
-    if (!Pte::same_half(base.get(), last))
-        return Error::from(ErrorCode::InvalidArgument, "range is not canonical (Sv48) or crosses the canonical hole");
-    return {};
-}
+ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count) { return Pte::check_range(base.get(), page_count, page_size); }
 
 bool MmuPort::translatable(u64 address) { return Pte::is_canonical(address); }
 

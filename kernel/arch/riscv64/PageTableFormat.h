@@ -7,7 +7,8 @@
 
 namespace ath::riscv64 {
 
-struct PageTableFormat {
+// 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
+struct PageTableFormat : paging::CanonicalHalves<48> {
     static constexpr int levels = 4; // level 3 is the root, level 0 holds 4 KiB pages
     static constexpr int index_bits = 9;
     static constexpr int page_shift = 12;
@@ -34,10 +35,6 @@ struct PageTableFormat {
     static constexpr u64 leaf_entry(u64 physical, u64 attributes, int) { return entry_for(physical) | (attributes & flags_mask); }
     static constexpr u64 attributes_of(u64 leaf, int) { return leaf & flags_mask; }
 
-    // 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
-    static constexpr int virtual_bits = 48;
-    static constexpr bool is_canonical(u64 address) { return paging::is_canonical(address, virtual_bits); }
-    static constexpr bool same_half(u64 first, u64 last) { return paging::in_one_canonical_half(first, last, virtual_bits); }
     static constexpr u64 physical_limit = 1ULL << 56;
 };
 

@@ -5,6 +5,7 @@
 // changing sepc and a0/a1). x[0] is unused; x[2] is the interrupted sp (read-only: the stub
 // returns to frame + size).
 #include <kernel/arch/common/Mmio.h>
+#include <kernel/arch/common/SpecialRegisters.h>
 #include <kernel/lib/Types.h>
 
 namespace ath::riscv64 {
@@ -50,15 +51,10 @@ void handle_external_interrupt();
 extern "C" u64 riscv64_boot_info;
 
 // Reading and writing CSRs by name.
-#define ATH_READ_CSR(name)                                                                                     \
-    ([] {                                                                                                      \
-        ::ath::u64 value_;                                                                                     \
-        asm volatile("csrr %0, " #name : "=r"(value_));                                                       \
-        return value_;                                                                                         \
-    }())
-#define ATH_WRITE_CSR(name, value) asm volatile("csrw " #name ", %0" : : "r"(::ath::u64(value)) : "memory")
-#define ATH_SET_CSR(name, bits) asm volatile("csrs " #name ", %0" : : "r"(::ath::u64(bits)) : "memory")
-#define ATH_CLEAR_CSR(name, bits) asm volatile("csrc " #name ", %0" : : "r"(::ath::u64(bits)) : "memory")
+#define ATH_READ_CSR(name) ATH_READ_SPECIAL_REGISTER("csrr %0, " #name)
+#define ATH_WRITE_CSR(name, value) ATH_WRITE_SPECIAL_REGISTER("csrw " #name ", %0", value)
+#define ATH_SET_CSR(name, bits) ATH_WRITE_SPECIAL_REGISTER("csrs " #name ", %0", bits)
+#define ATH_CLEAR_CSR(name, bits) ATH_WRITE_SPECIAL_REGISTER("csrc " #name ", %0", bits)
 
 using arch_common::mmio_read;
 using arch_common::mmio_write;

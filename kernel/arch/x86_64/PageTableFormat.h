@@ -7,7 +7,8 @@
 
 namespace ath::x86_64 {
 
-struct PageTableFormat {
+// 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
+struct PageTableFormat : paging::CanonicalHalves<48> {
     static constexpr int levels = 4; // level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT
     static constexpr int index_bits = 9;
     static constexpr int page_shift = 12;
@@ -36,10 +37,6 @@ struct PageTableFormat {
     }
     static constexpr u64 attributes_of(u64 leaf, int) { return leaf & attribute_mask; }
 
-    // 48-bit virtual addresses sign-extended from bit 47, in two canonical halves.
-    static constexpr int virtual_bits = 48;
-    static constexpr bool is_canonical(u64 address) { return paging::is_canonical(address, virtual_bits); }
-    static constexpr bool same_half(u64 first, u64 last) { return paging::in_one_canonical_half(first, last, virtual_bits); }
     static constexpr u64 physical_limit = 1ULL << 52;
 };
 

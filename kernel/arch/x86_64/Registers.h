@@ -2,6 +2,7 @@
 
 // Thin wrappers over x86_64 instructions the rest of this folder needs: port I/O, MSRs, control
 // registers, TLB invalidation.
+#include <kernel/arch/common/SpecialRegisters.h>
 #include <kernel/lib/Types.h>
 
 namespace ath::x86_64 {
@@ -26,33 +27,13 @@ inline void write_msr(u32 msr, u64 value)
     asm volatile("wrmsr" : : "c"(msr), "a"(u32(value)), "d"(u32(value >> 32)));
 }
 
-inline u64 read_cr0()
-{
-    u64 value;
-    asm volatile("mov %%cr0, %0" : "=r"(value));
-    return value;
-}
-inline void write_cr0(u64 value) { asm volatile("mov %0, %%cr0" : : "r"(value) : "memory"); }
-inline u64 read_cr2()
-{
-    u64 value;
-    asm volatile("mov %%cr2, %0" : "=r"(value));
-    return value;
-}
-inline u64 read_cr3()
-{
-    u64 value;
-    asm volatile("mov %%cr3, %0" : "=r"(value));
-    return value;
-}
-inline void write_cr3(u64 value) { asm volatile("mov %0, %%cr3" : : "r"(value) : "memory"); }
-inline u64 read_cr4()
-{
-    u64 value;
-    asm volatile("mov %%cr4, %0" : "=r"(value));
-    return value;
-}
-inline void write_cr4(u64 value) { asm volatile("mov %0, %%cr4" : : "r"(value) : "memory"); }
+inline u64 read_cr0() { return ATH_READ_SPECIAL_REGISTER("mov %%cr0, %0"); }
+inline void write_cr0(u64 value) { ATH_WRITE_SPECIAL_REGISTER("mov %0, %%cr0", value); }
+inline u64 read_cr2() { return ATH_READ_SPECIAL_REGISTER("mov %%cr2, %0"); }
+inline u64 read_cr3() { return ATH_READ_SPECIAL_REGISTER("mov %%cr3, %0"); }
+inline void write_cr3(u64 value) { ATH_WRITE_SPECIAL_REGISTER("mov %0, %%cr3", value); }
+inline u64 read_cr4() { return ATH_READ_SPECIAL_REGISTER("mov %%cr4, %0"); }
+inline void write_cr4(u64 value) { ATH_WRITE_SPECIAL_REGISTER("mov %0, %%cr4", value); }
 
 inline void invlpg(u64 address) { asm volatile("invlpg (%0)" : : "r"(address) : "memory"); }
 

@@ -17,13 +17,6 @@ using namespace ath::object;
 
 namespace {
 
-class NoWaiting final : public WaitProvider {
-public:
-    WaitOutcome wait(const u32*, u32, u64) override { return WaitOutcome::TimedOut; }
-    void wake_all(const u32*) override { }
-    u64 now_ns() override { return 0; }
-};
-
 TEST(Manifest, ParsesNameAndHandles)
 {
     auto manifest = Manifest::parse("# the console client\nname=console-client\nhandle = endpoint:console:call\n"
@@ -53,11 +46,7 @@ TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
     EXPECT_TRUE(Manifest::parse("handle=endpoint:x:call\n").is_error()); // no name
 }
 
-struct GrantTest : ::testing::Test {
-    test_support::CountingAllocator allocator;
-    NoWaiting waiting;
-    CapabilitySpace space;
-};
+struct GrantTest : ::testing::Test, test_support::ObjectWorld { };
 
 TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
 {

@@ -2,6 +2,7 @@
 
 // Shared by the object and IPC tests: a malloc-backed allocator that counts live objects, so a
 // test can check that revocation and teardown really free what they should.
+#include <kernel/object/HandleTable.h>
 #include <kernel/object/Object.h>
 #include <kernel/object/Waiting.h>
 
@@ -42,6 +43,14 @@ public:
 
     int wakes { 0 };
     const u32* woken { nullptr };
+};
+
+// What most object tests start from: a counting allocator, a waiter that never blocks, and one
+// capability space for the processes a test makes.
+struct ObjectWorld {
+    CountingAllocator allocator;
+    NoWaiting waiting;
+    CapabilitySpace space;
 };
 
 // An object kind with no behaviour, for table tests: an Event without waiters is the smallest.
