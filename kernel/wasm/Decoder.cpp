@@ -128,12 +128,12 @@ private:
         return static_cast<ValueType>(byte);
     }
 
-    Result<Limits> read_limits(Reader& reader, u32 flag_limit)
+    Result<Limits> read_limits(Reader& reader)
     {
         usize at = reader.offset();
         u8 flags = TRY(reader.read_u8());
         if (flags > 1)
-            return Error::at(ErrorCode::Malformed, at, flag_limit ? "integer too large" : "integer too large");
+            return Error::at(ErrorCode::Malformed, at, "integer too large");
         Limits limits;
         limits.minimum = TRY(reader.read_u32());
         if (flags & 1)
@@ -146,7 +146,7 @@ private:
         TableType type;
         type.element = TRY(read_reference_type(reader));
         usize at = reader.offset();
-        type.limits = TRY(read_limits(reader, 1));
+        type.limits = TRY(read_limits(reader));
         if (type.limits.maximum.has_value() && type.limits.minimum > type.limits.maximum.value())
             return invalid(at, "size minimum must not be greater than maximum");
         return type;
@@ -156,7 +156,7 @@ private:
     {
         MemoryType type;
         usize at = reader.offset();
-        type.limits = TRY(read_limits(reader, 1));
+        type.limits = TRY(read_limits(reader));
         if (type.limits.minimum > Memory::max_pages || (type.limits.maximum.has_value() && type.limits.maximum.value() > Memory::max_pages))
             return invalid(at, "memory size must be at most 65536 pages (4GiB)");
         if (type.limits.maximum.has_value() && type.limits.minimum > type.limits.maximum.value())
@@ -272,7 +272,7 @@ private:
     ErrorOr read_data_section(Reader&);
     ErrorOr read_data_count_section(Reader&);
 
-    Result<u32> read_type_index(Reader& reader)
+    Result<u32> read_type_index(Reader& reader) const
     {
         usize at = reader.offset();
         u32 index = TRY(reader.read_u32());
@@ -671,6 +671,7 @@ ErrorOr Decoder::decode()
         case 10: TRY(read_code_section(section)); break;
         case 11: TRY(read_data_section(section)); break;
         case 12: TRY(read_data_count_section(section)); break;
+        default: break; // 0 (custom) and ids above 12 were answered above
         }
         if (!section.at_end())
             return Error::at(ErrorCode::Malformed, section.offset(), "section size mismatch");

@@ -22,7 +22,7 @@ template<> struct FloatBits<f64> {
     static constexpr f64 integral_threshold = 4503599627370496.0; // 2^52
 };
 
-template<typename F> inline bool is_nan(F x) { return x != x; }
+template<typename F> inline bool is_nan(F x) { return __builtin_isnan(x); }
 template<typename F> inline F quiet_nan_of(F x)
 {
     using B = typename FloatBits<F>::Bits;

@@ -479,7 +479,7 @@ ErrorOr FunctionDecoder<Emitter>::simd()
         if (replace)                                                   \
             TRY(pop(ValueType::Scalar));                               \
         TRY(pop(ValueType::V128));                                     \
-        m_operands.push(replace ? ValueType::V128 : ValueType::Scalar); \
+        m_operands.push((replace) ? ValueType::V128 : ValueType::Scalar); \
         EMIT(vector_lane(code, lane));                                 \
         return {};                                                     \
     }
@@ -523,6 +523,7 @@ ErrorOr FunctionDecoder<Emitter>::simd()
     case code:                                  \
         alignment = align;                      \
         break;
+        // NOLINTNEXTLINE(bugprone-branch-clone): one case per row of the table; rows with the same alignment are alike
         ATH_WASM_SIMD_MEMORY_OPS(ATH_SIMD_MEMORY_CASE)
 #undef ATH_SIMD_MEMORY_CASE
     default:

@@ -7,8 +7,10 @@ namespace ath::wasm {
 
 namespace {
 
+// NOLINTBEGIN(bugprone-macro-parentheses): each row is one `+1` term of the sum; parentheses would make `0 (+1)` a call
 #define ATH_COUNT_ONE(...) +1
 #define ATH_COUNT_OPERATION(...) +1
+// NOLINTEND(bugprone-macro-parentheses)
 constexpr u32 compare_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION);
 constexpr u32 binary_operation_count = 0 ATH_WASM_COMPARE_OPS(ATH_COUNT_OPERATION) ATH_WASM_BINARY_ARITHMETIC_OPS(ATH_COUNT_OPERATION);
 #undef ATH_COUNT_OPERATION

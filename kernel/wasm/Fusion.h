@@ -71,7 +71,7 @@ private:
     Vector<Instr>& m_code;
     const FunctionValidator* m_validator { nullptr };
     OperandStack* m_operands { nullptr };
-    ErrorOr m_error {};
+    ErrorOr m_error;
     EmittedInstruction m_recent[2] {}; // the last two instructions emitted, newest first
     usize m_barrier { 0 };             // no fusion may absorb code before this branch target
     // Operand origins (Validator.h, OperandOrigin; kind OriginGet or OriginTee, code the Op at

@@ -73,8 +73,7 @@ HANDLER(Unreachable) { TRAP(Unreachable); }
 
 HANDLER(Exit)
 {
-    m->result_sp = sp;
-    return;
+    m->result_sp = sp; // and no NEXT: returning ends the chain of tail calls
 }
 
 HANDLER(Jump) { BRANCH(target_of(ip + 1)); }
@@ -498,12 +497,12 @@ HANDLER(I32AddLCSB)
     {                                                                            \
         ATH_FUSED_OPERANDS_##Form(CType)                                         \
         CType product = a * b;                                                   \
-        u64 address_ = static_cast<u32>(fp[ip[1 + words].value]) + ip[2 + words].value; \
+        u64 address_ = static_cast<u32>(fp[ip[1 + (words)].value]) + ip[2 + (words)].value; \
         CType loaded;                                                            \
         ATH_LOAD_CHECKED(address_, loaded);                                      \
         CType sum = product + loaded;                                            \
         __builtin_memcpy(mem + address_, &sum, sizeof(CType));                   \
-        NEXT(3 + words);                                                         \
+        NEXT(3 + (words));                                                       \
     }
 #define ATH_MULTIPLY_ADD_HANDLERS(Name, CType)         \
     ATH_MULTIPLY_ADD_FORM(Name, LL, 2, CType)          \

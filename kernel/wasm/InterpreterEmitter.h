@@ -90,7 +90,7 @@ private:
     Vector<Label> m_labels;
     Vector<u32> m_local_slots; // per local: its first slot (parameters first)
     u32 m_local_slot_total { 0 };
-    ErrorOr m_error {};
+    ErrorOr m_error;
 };
 
 } // namespace ath::wasm

@@ -24,67 +24,67 @@
 // width's first one: (B, first opcode, ValueType = name prefix, unsigned C type, signed C type,
 // bits) for the integers, (B, first opcode, ValueType, C type) for the floats.
 #define ATH_WASM_INTEGER_COMPARE_OPS(B, first, T, C, S)                                               \
-    B(first + 0, T##Eq, I32, T, u32, C, r = a == b;)                                                   \
-    B(first + 1, T##Ne, I32, T, u32, C, r = a != b;)                                                   \
-    B(first + 2, T##LtS, I32, T, u32, C, r = static_cast<S>(a) < static_cast<S>(b);)                   \
-    B(first + 3, T##LtU, I32, T, u32, C, r = a < b;)                                                   \
-    B(first + 4, T##GtS, I32, T, u32, C, r = static_cast<S>(a) > static_cast<S>(b);)                   \
-    B(first + 5, T##GtU, I32, T, u32, C, r = a > b;)                                                   \
-    B(first + 6, T##LeS, I32, T, u32, C, r = static_cast<S>(a) <= static_cast<S>(b);)                  \
-    B(first + 7, T##LeU, I32, T, u32, C, r = a <= b;)                                                  \
-    B(first + 8, T##GeS, I32, T, u32, C, r = static_cast<S>(a) >= static_cast<S>(b);)                  \
-    B(first + 9, T##GeU, I32, T, u32, C, r = a >= b;)
+    B((first) + 0, T##Eq, I32, T, u32, C, r = a == b;)                                                 \
+    B((first) + 1, T##Ne, I32, T, u32, C, r = a != b;)                                                 \
+    B((first) + 2, T##LtS, I32, T, u32, C, r = static_cast<S>(a) < static_cast<S>(b);)                 \
+    B((first) + 3, T##LtU, I32, T, u32, C, r = a < b;)                                                 \
+    B((first) + 4, T##GtS, I32, T, u32, C, r = static_cast<S>(a) > static_cast<S>(b);)                 \
+    B((first) + 5, T##GtU, I32, T, u32, C, r = a > b;)                                                 \
+    B((first) + 6, T##LeS, I32, T, u32, C, r = static_cast<S>(a) <= static_cast<S>(b);)                \
+    B((first) + 7, T##LeU, I32, T, u32, C, r = a <= b;)                                                \
+    B((first) + 8, T##GeS, I32, T, u32, C, r = static_cast<S>(a) >= static_cast<S>(b);)                \
+    B((first) + 9, T##GeU, I32, T, u32, C, r = a >= b;)
 #define ATH_WASM_FLOAT_COMPARE_OPS(B, first, T, C) \
-    B(first + 0, T##Eq, I32, T, u32, C, r = a == b;) \
-    B(first + 1, T##Ne, I32, T, u32, C, r = a != b;) \
-    B(first + 2, T##Lt, I32, T, u32, C, r = a < b;)  \
-    B(first + 3, T##Gt, I32, T, u32, C, r = a > b;)  \
-    B(first + 4, T##Le, I32, T, u32, C, r = a <= b;) \
-    B(first + 5, T##Ge, I32, T, u32, C, r = a >= b;)
+    B((first) + 0, T##Eq, I32, T, u32, C, r = a == b;) \
+    B((first) + 1, T##Ne, I32, T, u32, C, r = a != b;) \
+    B((first) + 2, T##Lt, I32, T, u32, C, r = a < b;)  \
+    B((first) + 3, T##Gt, I32, T, u32, C, r = a > b;)  \
+    B((first) + 4, T##Le, I32, T, u32, C, r = a <= b;) \
+    B((first) + 5, T##Ge, I32, T, u32, C, r = a >= b;)
 #define ATH_WASM_INTEGER_ARITHMETIC_OPS(B, first, T, C, S, bits)                                      \
-    B(first + 0x0, T##Add, T, T, C, C, r = a + b;)                                                     \
-    B(first + 0x1, T##Sub, T, T, C, C, r = a - b;)                                                     \
-    B(first + 0x2, T##Mul, T, T, C, C, r = a * b;)                                                     \
-    B(first + 0x3, T##DivS, T, T, C, C,                                                                \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                         \
-        if (a == C(1) << (bits - 1) && b == C(~C(0))) TRAP(IntegerOverflow);                           \
-        r = static_cast<C>(static_cast<S>(a) / static_cast<S>(b));)                                    \
-    B(first + 0x4, T##DivU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a / b;)             \
-    B(first + 0x5, T##RemS, T, T, C, C,                                                                \
-        if (b == 0) TRAP(IntegerDivideByZero);                                                         \
-        r = b == C(~C(0)) ? 0 : static_cast<C>(static_cast<S>(a) % static_cast<S>(b));)                \
-    B(first + 0x6, T##RemU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a % b;)             \
-    B(first + 0x7, T##And, T, T, C, C, r = a & b;)                                                     \
-    B(first + 0x8, T##Or, T, T, C, C, r = a | b;)                                                      \
-    B(first + 0x9, T##Xor, T, T, C, C, r = a ^ b;)                                                     \
-    B(first + 0xA, T##Shl, T, T, C, C, r = a << (b & (bits - 1));)                                     \
-    B(first + 0xB, T##ShrS, T, T, C, C, r = static_cast<C>(static_cast<S>(a) >> (b & (bits - 1)));)    \
-    B(first + 0xC, T##ShrU, T, T, C, C, r = a >> (b & (bits - 1));)                                    \
-    B(first + 0xD, T##Rotl, T, T, C, C, r = rotate_left(a, static_cast<unsigned>(b & (bits - 1)));)    \
-    B(first + 0xE, T##Rotr, T, T, C, C, r = rotate_right(a, static_cast<unsigned>(b & (bits - 1)));)
+    B((first) + 0x0, T##Add, T, T, C, C, r = a + b;)                                                    \
+    B((first) + 0x1, T##Sub, T, T, C, C, r = a - b;)                                                    \
+    B((first) + 0x2, T##Mul, T, T, C, C, r = a * b;)                                                    \
+    B((first) + 0x3, T##DivS, T, T, C, C,                                                               \
+        if (b == 0) TRAP(IntegerDivideByZero);                                                          \
+        if (a == C(1) << ((bits) - 1) && b == C(~C(0))) TRAP(IntegerOverflow);                          \
+        r = static_cast<C>(static_cast<S>(a) / static_cast<S>(b));)                                     \
+    B((first) + 0x4, T##DivU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a / b;)            \
+    B((first) + 0x5, T##RemS, T, T, C, C,                                                               \
+        if (b == 0) TRAP(IntegerDivideByZero);                                                          \
+        r = b == C(~C(0)) ? 0 : static_cast<C>(static_cast<S>(a) % static_cast<S>(b));)                 \
+    B((first) + 0x6, T##RemU, T, T, C, C, if (b == 0) TRAP(IntegerDivideByZero); r = a % b;)            \
+    B((first) + 0x7, T##And, T, T, C, C, r = a & b;)                                                    \
+    B((first) + 0x8, T##Or, T, T, C, C, r = a | b;)                                                     \
+    B((first) + 0x9, T##Xor, T, T, C, C, r = a ^ b;)                                                    \
+    B((first) + 0xA, T##Shl, T, T, C, C, r = a << (b & ((bits) - 1));)                                  \
+    B((first) + 0xB, T##ShrS, T, T, C, C, r = static_cast<C>(static_cast<S>(a) >> (b & ((bits) - 1)));) \
+    B((first) + 0xC, T##ShrU, T, T, C, C, r = a >> (b & ((bits) - 1));)                                 \
+    B((first) + 0xD, T##Rotl, T, T, C, C, r = rotate_left(a, static_cast<unsigned>(b & ((bits) - 1)));) \
+    B((first) + 0xE, T##Rotr, T, T, C, C, r = rotate_right(a, static_cast<unsigned>(b & ((bits) - 1)));)
 #define ATH_WASM_FLOAT_ARITHMETIC_OPS(B, first, T, C)     \
-    B(first + 0, T##Add, T, T, C, C, r = a + b;)           \
-    B(first + 1, T##Sub, T, T, C, C, r = a - b;)           \
-    B(first + 2, T##Mul, T, T, C, C, r = a * b;)           \
-    B(first + 3, T##Div, T, T, C, C, r = a / b;)           \
-    B(first + 4, T##Min, T, T, C, C, r = wasm_min(a, b);)  \
-    B(first + 5, T##Max, T, T, C, C, r = wasm_max(a, b);)  \
-    B(first + 6, T##Copysign, T, T, C, C, r = copy_sign(a, b);)
+    B((first) + 0, T##Add, T, T, C, C, r = a + b;)          \
+    B((first) + 1, T##Sub, T, T, C, C, r = a - b;)          \
+    B((first) + 2, T##Mul, T, T, C, C, r = a * b;)          \
+    B((first) + 3, T##Div, T, T, C, C, r = a / b;)          \
+    B((first) + 4, T##Min, T, T, C, C, r = wasm_min(a, b);) \
+    B((first) + 5, T##Max, T, T, C, C, r = wasm_max(a, b);) \
+    B((first) + 6, T##Copysign, T, T, C, C, r = copy_sign(a, b);)
 
 // Unary operations both widths have: (U, first opcode, ValueType = name prefix, C type, bits) for
 // the integers, (U, first opcode, ValueType, C type, its bits as an unsigned type, square root).
 #define ATH_WASM_INTEGER_UNARY_OPS(U, first, T, C, bits)                                  \
-    U(first + 0, T##Clz, T, T, C, C, r = a == 0 ? bits : count_leading_zeros(a);)        \
-    U(first + 1, T##Ctz, T, T, C, C, r = a == 0 ? bits : count_trailing_zeros(a);)       \
-    U(first + 2, T##Popcnt, T, T, C, C, r = popcount(a);)
+    U((first) + 0, T##Clz, T, T, C, C, r = a == 0 ? (bits) : count_leading_zeros(a);)    \
+    U((first) + 1, T##Ctz, T, T, C, C, r = a == 0 ? (bits) : count_trailing_zeros(a);)   \
+    U((first) + 2, T##Popcnt, T, T, C, C, r = popcount(a);)
 #define ATH_WASM_FLOAT_UNARY_OPS(U, first, T, F, B, square_root)                          \
-    U(first + 0, T##Abs, T, T, F, F, r = float_abs(a);)                                   \
-    U(first + 1, T##Neg, T, T, B, B, r = a ^ (B(1) << (sizeof(B) * 8 - 1));)              \
-    U(first + 2, T##Ceil, T, T, F, F, r = wasm_ceil(a);)                                  \
-    U(first + 3, T##Floor, T, T, F, F, r = wasm_floor(a);)                                \
-    U(first + 4, T##Trunc, T, T, F, F, r = wasm_trunc(a);)                                \
-    U(first + 5, T##Nearest, T, T, F, F, r = wasm_nearest(a);)                            \
-    U(first + 6, T##Sqrt, T, T, F, F, r = square_root(a);)
+    U((first) + 0, T##Abs, T, T, F, F, r = float_abs(a);)                                 \
+    U((first) + 1, T##Neg, T, T, B, B, r = a ^ (B(1) << (sizeof(B) * 8 - 1));)            \
+    U((first) + 2, T##Ceil, T, T, F, F, r = wasm_ceil(a);)                                \
+    U((first) + 3, T##Floor, T, T, F, F, r = wasm_floor(a);)                              \
+    U((first) + 4, T##Trunc, T, T, F, F, r = wasm_trunc(a);)                              \
+    U((first) + 5, T##Nearest, T, T, F, F, r = wasm_nearest(a);)                          \
+    U((first) + 6, T##Sqrt, T, T, F, F, r = square_root(a);)
 
 #define ATH_WASM_TRUNC(I, F, Name) \
     if (is_nan(a)) TRAP(InvalidConversionToInteger); \

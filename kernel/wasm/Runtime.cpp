@@ -485,9 +485,11 @@ static void destroy_instance(StoreObject* object, Allocator& allocator)
     free_object(allocator, instance);
 }
 
-Store::Store(Allocator& allocator, StoreConfig config) : m_allocator(allocator), m_config(config)
+Store::Store(Allocator& allocator, StoreConfig config)
+    : m_allocator(allocator)
+    , m_config(config)
+    , m_internals(allocate_object<Internals>(allocator))
 {
-    m_internals = allocate_object<Internals>(allocator);
     if (m_internals)
         m_internals->machine.store = this;
 }

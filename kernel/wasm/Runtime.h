@@ -64,7 +64,7 @@ const char* extern_kind_name(ExternKind);
 
 struct Limits {
     u32 minimum { 0 };
-    Optional<u32> maximum {};
+    Optional<u32> maximum;
 };
 
 // Views into storage owned by the Module (or the Function / Store that made them).

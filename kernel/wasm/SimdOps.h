@@ -9,23 +9,23 @@
 // The lane-wise comparisons each lane shape has, at the same sub-opcode distances from its first:
 // (X, first sub-opcode, shape = name prefix, signed and unsigned lane types / the float lane type).
 #define ATH_WASM_SIMD_INTEGER_COMPARE_OPS(X, first, Shape, S, U)            \
-    X(first + 0, Shape##Eq, compare<S>(a, b, [](S x, S y) { return x == y; }))  \
-    X(first + 1, Shape##Ne, compare<S>(a, b, [](S x, S y) { return x != y; }))  \
-    X(first + 2, Shape##LtS, compare<S>(a, b, [](S x, S y) { return x < y; }))  \
-    X(first + 3, Shape##LtU, compare<U>(a, b, [](U x, U y) { return x < y; }))  \
-    X(first + 4, Shape##GtS, compare<S>(a, b, [](S x, S y) { return x > y; }))  \
-    X(first + 5, Shape##GtU, compare<U>(a, b, [](U x, U y) { return x > y; }))  \
-    X(first + 6, Shape##LeS, compare<S>(a, b, [](S x, S y) { return x <= y; })) \
-    X(first + 7, Shape##LeU, compare<U>(a, b, [](U x, U y) { return x <= y; })) \
-    X(first + 8, Shape##GeS, compare<S>(a, b, [](S x, S y) { return x >= y; })) \
-    X(first + 9, Shape##GeU, compare<U>(a, b, [](U x, U y) { return x >= y; }))
+    X((first) + 0, Shape##Eq, compare<S>(a, b, [](S x, S y) { return x == y; }))  \
+    X((first) + 1, Shape##Ne, compare<S>(a, b, [](S x, S y) { return x != y; }))  \
+    X((first) + 2, Shape##LtS, compare<S>(a, b, [](S x, S y) { return x < y; }))  \
+    X((first) + 3, Shape##LtU, compare<U>(a, b, [](U x, U y) { return x < y; }))  \
+    X((first) + 4, Shape##GtS, compare<S>(a, b, [](S x, S y) { return x > y; }))  \
+    X((first) + 5, Shape##GtU, compare<U>(a, b, [](U x, U y) { return x > y; }))  \
+    X((first) + 6, Shape##LeS, compare<S>(a, b, [](S x, S y) { return x <= y; })) \
+    X((first) + 7, Shape##LeU, compare<U>(a, b, [](U x, U y) { return x <= y; })) \
+    X((first) + 8, Shape##GeS, compare<S>(a, b, [](S x, S y) { return x >= y; })) \
+    X((first) + 9, Shape##GeU, compare<U>(a, b, [](U x, U y) { return x >= y; }))
 #define ATH_WASM_SIMD_FLOAT_COMPARE_OPS(X, first, Shape, F)                 \
-    X(first + 0, Shape##Eq, compare<F>(a, b, [](F x, F y) { return x == y; }))  \
-    X(first + 1, Shape##Ne, compare<F>(a, b, [](F x, F y) { return x != y; }))  \
-    X(first + 2, Shape##Lt, compare<F>(a, b, [](F x, F y) { return x < y; }))   \
-    X(first + 3, Shape##Gt, compare<F>(a, b, [](F x, F y) { return x > y; }))   \
-    X(first + 4, Shape##Le, compare<F>(a, b, [](F x, F y) { return x <= y; }))  \
-    X(first + 5, Shape##Ge, compare<F>(a, b, [](F x, F y) { return x >= y; }))
+    X((first) + 0, Shape##Eq, compare<F>(a, b, [](F x, F y) { return x == y; })) \
+    X((first) + 1, Shape##Ne, compare<F>(a, b, [](F x, F y) { return x != y; })) \
+    X((first) + 2, Shape##Lt, compare<F>(a, b, [](F x, F y) { return x < y; }))  \
+    X((first) + 3, Shape##Gt, compare<F>(a, b, [](F x, F y) { return x > y; }))  \
+    X((first) + 4, Shape##Le, compare<F>(a, b, [](F x, F y) { return x <= y; })) \
+    X((first) + 5, Shape##Ge, compare<F>(a, b, [](F x, F y) { return x >= y; }))
 
 #define ATH_WASM_SIMD_BINARY_OPS(X)                                                                             \
     X(14, I8x16Swizzle, swizzle(a, b))                                                                          \

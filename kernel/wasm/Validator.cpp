@@ -144,7 +144,7 @@ Result<const ControlFrame*> FunctionValidator::label(u32 depth)
     return &m_control[m_control.size() - 1 - depth];
 }
 
-ErrorOr FunctionValidator::require_memory(usize at)
+ErrorOr FunctionValidator::require_memory(usize at) const
 {
     if (m_module.memories.size() == 0)
         return invalid(at, "unknown memory 0");

@@ -17,8 +17,8 @@ constexpr ValueType UnknownType = static_cast<ValueType>(0);
 enum class FrameKind : u8 { Function, Block, Loop, If };
 
 struct BlockType {
-    Span<const ValueType> params {};
-    Span<const ValueType> results {};
+    Span<const ValueType> params;
+    Span<const ValueType> results;
     ValueType single_result { ValueType::I32 };
     bool has_single_result { false };
 
@@ -122,7 +122,7 @@ private:
     OperandOrigin m_popped[2] {};
     u32 m_slots { 0 };
     u32 m_max_slots { 0 };
-    ErrorOr m_error {};
+    ErrorOr m_error;
 };
 
 class FunctionValidator;
@@ -284,7 +284,7 @@ protected:
     Result<const ControlFrame*> label(u32 depth);
     ErrorOr read_memory_argument(u32 natural_alignment_log2, u64& offset);
     ErrorOr read_zero_byte();
-    ErrorOr require_memory(usize at);
+    ErrorOr require_memory(usize at) const;
     // An index below `count`; otherwise Invalid with the reason `unknown` at the index.
     Result<u32> read_index(usize count, const char* unknown);
     Result<u32> read_table_index();

@@ -44,10 +44,6 @@ DATABASES = [(arch, name) for arch in ("x86_64", "aarch64", "riscv64")
 HOSTED = "hosted"  # replaced by --hosted-build
 DATABASES.append((HOSTED, "compile_commands.json"))
 
-# TODO(issue 15, item 9): kernel/wasm is not checked yet (neither its sources nor findings in its
-# headers); --all checks it too. The other folders that were pending have joined.
-PENDING = ("kernel/wasm",)
-
 DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<kind>warning|error): "
                         r"(?P<text>.*?)(?: \[(?P<check>[^\]]+)\])?$")
 
@@ -125,7 +121,6 @@ def main():
     parser.add_argument("--only", default=None,
                         help="comma-separated path prefixes (relative to ROOT) to check instead of all")
     parser.add_argument("--config-file", default=None, help="default ROOT/.clang-tidy")
-    parser.add_argument("--all", action="store_true", help="check the PENDING folders as well")
     parser.add_argument("--times", action="store_true", help="print the slowest translation units")
     parser.add_argument("files", nargs="*", help="check only these sources (relative to ROOT or absolute)")
     args = parser.parse_args()
@@ -141,8 +136,6 @@ def main():
         sources = [os.path.relpath(os.path.realpath(os.path.join(root, f)), root) for f in args.files]
     else:
         sources = project_sources(root, FOLDERS)
-        if not args.all:
-            sources = [s for s in sources if not under(s, PENDING)]
         if args.only:
             prefixes = tuple(p.strip().rstrip("/") for p in args.only.split(",") if p.strip())
             sources = [s for s in sources if under(s, prefixes)]
@@ -168,7 +161,6 @@ def main():
     config_file = args.config_file or os.path.join(root, ".clang-tidy")
     started = time.monotonic()
     seen = set()
-    deferred = set()
     printed = []
     failed_units = []
     times = []
@@ -185,9 +177,6 @@ def main():
                     relative = os.path.relpath(os.path.realpath(match["file"]), root)
                     if not under(relative, FOLDERS) and not re.match(generated_filter,
                                                                      os.path.realpath(match["file"])):
-                        continue
-                    if not args.all and not args.files and under(relative, PENDING):
-                        deferred.add((relative, match["line"], match["check"]))
                         continue
                     key = (os.path.realpath(match["file"]), match["line"], match["col"], match["check"],
                            match["text"])
@@ -216,9 +205,6 @@ def main():
     print(f"run-clang-tidy: {len(jobs)} translation units from {len(by_database)} databases, "
           f"{len(printed)} findings{' (' + summary + ')' if summary else ''}, "
           f"{len(uncovered)} uncovered, {time.monotonic() - started:.0f} s with -j {args.j}")
-    if not args.all and not args.files:
-        print(f"run-clang-tidy: not checked yet (PENDING, see the TODO in this script): {', '.join(PENDING)}"
-              f" ({len(deferred)} findings in their headers left out)")
     return 1 if printed or failed_units or uncovered else 0
 
 
