@@ -177,11 +177,16 @@ static int claim(void)
         printf("uart: cannot claim the console UART (%s: status %d)\n", step, (int)status);
         return 0;
     }
+    static const char banner[] = "uart: driver attached; console output now goes through this module\n";
+    put_text(banner, sizeof banner - 1);
     /* What arrived before the attach the kernel has queued as input already (it polls the UART
-     * while no driver owns it); what came since is input too. Then let the receiver interrupt. */
+     * while no driver owns it); what came since is input too: take it, then let the receiver
+     * interrupt. (PL011: stale interrupt status cleared first, so a byte that comes after the
+     * drain still raises its interrupt once unmasked.) */
+    if (uart_kind == AZOTH_UART_PL011)
+        write_register(PL011_INTERRUPT_CLEAR, 0x7FF);
     (void)receive();
     if (uart_kind == AZOTH_UART_PL011) {
-        write_register(PL011_INTERRUPT_CLEAR, 0x7FF);
         write_register(PL011_INTERRUPT_MASK, PL011_RECEIVE_INTERRUPTS);
     } else {
         uint32_t modem = 0;
@@ -196,8 +201,6 @@ int main(void)
 {
     if (!claim())
         return 1;
-    static const char banner[] = "uart: driver attached; console output now goes through this module\n";
-    put_text(banner, sizeof banner - 1);
     int receive_owed = 0; /* an interrupt came and is not acknowledged yet (the line is masked) */
     for (;;) {
         uint32_t bits = 0;
