@@ -14,13 +14,15 @@
 
 namespace ath {
 
+using object::StreamKind;
+
 namespace {
 alignas(console::FramebufferConsole) u8 g_framebuffer_storage[sizeof(console::FramebufferConsole)];
 console::FramebufferConsole* g_framebuffer = nullptr;
 
 alignas(object::Console) u8 g_console_storage[sizeof(object::Console)];
 
-void early_console_write(ReadonlyBytes text)
+void early_console_write(StreamKind, ReadonlyBytes text)
 {
     for (u8 byte : text) {
         if (byte == '\n')
@@ -31,7 +33,7 @@ void early_console_write(ReadonlyBytes text)
 
 // Console input while no driver owns the UART: what its receive register holds, a typed CR (the
 // terminal's Enter) made LF, as the UART driver module does. No echo: nothing owns the terminal.
-usize early_console_read(Bytes buffer)
+usize early_console_read(Bytes buffer, bool&)
 {
     usize length = 0;
     while (length < buffer.size()) {
@@ -43,7 +45,7 @@ usize early_console_read(Bytes buffer)
     return length;
 }
 
-void framebuffer_write(ReadonlyBytes text)
+void framebuffer_write(StreamKind, ReadonlyBytes text)
 {
     if (g_framebuffer)
         g_framebuffer->write(StringView(reinterpret_cast<const char*>(text.data()), text.size()));
@@ -68,8 +70,8 @@ void console_write(StringView text)
         console->write(bytes);
         return;
     }
-    early_console_write(bytes);
-    framebuffer_write(bytes);
+    early_console_write(StreamKind::Output, bytes);
+    framebuffer_write(StreamKind::Output, bytes);
 }
 
 ErrorOr attach_framebuffer_console(const boot::BootInfo& info)

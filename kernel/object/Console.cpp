@@ -68,18 +68,18 @@ void Console::flush_to_early_sink()
         // The ring's bytes in at most two contiguous pieces.
         usize length = min(m_count, output_capacity - m_head);
         if (m_early_sink)
-            m_early_sink(ReadonlyBytes(m_ring + m_head, length));
+            m_early_sink(StreamKind::Output, ReadonlyBytes(m_ring + m_head, length));
         m_head = (m_head + length) % output_capacity;
         m_count -= length;
     }
 }
 
-void Console::write(ReadonlyBytes text)
+void Console::write(ReadonlyBytes text, StreamKind which)
 {
     if (!write_output(text) && m_early_sink)
-        m_early_sink(text);
+        m_early_sink(which, text);
     if (m_mirror_sink)
-        m_mirror_sink(text);
+        m_mirror_sink(which, text);
 }
 
 bool Console::write_output(ReadonlyBytes text)
@@ -131,12 +131,18 @@ ErrorOr Console::queue_input(ReadonlyBytes bytes)
 
 bool Console::take_early_input()
 {
-    if (m_driver || !m_early_input)
+    if (m_driver || !m_early_input || m_input_ended)
         return false;
     usize queued = 0;
     while (m_input_count < input_capacity) {
         u8 chunk[64];
-        usize length = m_early_input(Bytes(chunk, min(sizeof(chunk), input_capacity - m_input_count)));
+        bool ended = false;
+        usize length = m_early_input(Bytes(chunk, min(sizeof(chunk), input_capacity - m_input_count)), ended);
+        if (ended) {
+            m_input_ended = true;
+            advance(&m_input_sequence);
+            m_waiter.wake_all(&m_input_sequence);
+        }
         if (length == 0)
             break;
         for (usize i = 0; i < length; ++i)
@@ -174,6 +180,8 @@ Result<usize> Console::read_input(Bytes buffer)
         u32 seen = __atomic_load_n(&m_input_sequence, __ATOMIC_SEQ_CST);
         if (m_input_count != 0 || take_early_input())
             break;
+        if (m_input_ended)
+            return usize(0);
         if (wait_for_input(seen, wait_forever) == WaitOutcome::Interrupted)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
     }
@@ -195,12 +203,12 @@ Result<bool> Console::wait_input(u64 deadline_ns)
 {
     while (m_input_count == 0) {
         u32 seen = __atomic_load_n(&m_input_sequence, __ATOMIC_SEQ_CST);
-        if (m_input_count != 0 || take_early_input())
+        if (m_input_count != 0 || take_early_input() || m_input_ended)
             break;
         WaitOutcome outcome = wait_for_input(seen, deadline_ns);
         if (outcome == WaitOutcome::Interrupted)
             return Error::from(ErrorCode::Busy, "killed while waiting for console input");
-        if (outcome == WaitOutcome::TimedOut && m_input_count == 0 && !take_early_input())
+        if (outcome == WaitOutcome::TimedOut && m_input_count == 0 && !take_early_input() && !m_input_ended)
             return false;
     }
     return true;

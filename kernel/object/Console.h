@@ -31,6 +31,11 @@
 
 namespace ath::object {
 
+// The console's three streams: what is typed, and the two kinds of text written (a process's
+// stdout and stderr). Booted both kinds end on the one serial line; a hosted console (./azoth exec)
+// keeps them apart (the host's fd 1 and fd 2). kernel/object/Stream.h makes each one an object.
+enum class StreamKind : u8 { Input, Output, Error };
+
 class Console final : public Object {
 public:
     static constexpr ObjectType type_tag = ObjectType::Console;
@@ -39,12 +44,14 @@ public:
 
     // The sinks the console's owner (kernel/main) gives it: `early` prints text while no driver is
     // attached and takes what the ring still holds when the driver detaches (the early console);
-    // `mirror` (may be null) gets every write as well (the framebuffer console).
-    using Sink = void (*)(ReadonlyBytes text);
+    // `mirror` (may be null) gets every write as well (the framebuffer console). `which` is Output
+    // or Error (text the ring held when the driver went is Output).
+    using Sink = void (*)(StreamKind which, ReadonlyBytes text);
     // `early_input` (may be null) copies up to buffer.size() bytes the early console has received
     // into `buffer` without waiting and returns how many; the console calls it only while no
-    // driver is attached (the driver owns the UART).
-    using InputSource = usize (*)(Bytes buffer);
+    // driver is attached (the driver owns the UART). It sets `ended` when its input has ended for
+    // good (a hosted console's stdin at end of file): once the queue is empty, every read is 0.
+    using InputSource = usize (*)(Bytes buffer, bool& ended);
     static constexpr u8 end_of_input = 0x04; // EOT: see "end of input" above
     static constexpr u64 input_poll_interval_ns = 10'000'000;
 
@@ -83,7 +90,7 @@ public:
     // ---- Writers. ----
     // Console text from anyone (the kernel log, a module's stdout or stderr): into the ring while a
     // driver is attached, otherwise straight to the early sink; and to the mirror.
-    void write(ReadonlyBytes text);
+    void write(ReadonlyBytes text, StreamKind which = StreamKind::Output);
     // Queues `text` for the driver (bytes beyond the ring's room are dropped and counted). False,
     // and nothing queued, when no driver is attached: the caller prints it on the early console.
     bool write_output(ReadonlyBytes text);
@@ -92,7 +99,8 @@ public:
     // Queues received bytes for the readers. Exhausted (nothing queued) when they do not all fit.
     ErrorOr queue_input(ReadonlyBytes bytes);
     // Blocks until input is queued, then copies up to buffer.size() bytes, stopping before an
-    // EOT; 0 when the queue starts with an EOT (end of input: the EOT is taken). Busy when the
+    // EOT; 0 when the queue starts with an EOT (end of input: the EOT is taken) or is empty after
+    // the early input source ended. Busy when the
     // thread must stop while it waits; nothing is taken.
     Result<usize> read_input(Bytes buffer);
     // Blocks until input is queued (true: read_input would not block, an EOT included), the
@@ -128,6 +136,7 @@ private:
     usize m_input_head { 0 };
     usize m_input_count { 0 };
     u32 m_input_sequence { 0 }; // changes whenever input is queued: the readers' wait word
+    bool m_input_ended { false }; // the early input source has ended for good
 };
 
 } // namespace ath::object

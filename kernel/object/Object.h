@@ -21,6 +21,7 @@ enum class ObjectType : u8 {
     Irq,    // one interrupt line delivered as event bits (kernel/object/Irq.h)
     Timer,  // one-shot / periodic deadlines delivered as event bits (kernel/object/Timer.h)
     Console, // the console: output ring, input queue, attached driver (kernel/object/Console.h)
+    Stream,  // one of a console's streams, a process's stdin/stdout/stderr (kernel/object/Stream.h)
 };
 
 const char* object_type_name(ObjectType);

@@ -1,9 +1,10 @@
 #pragma once
 
-// Platform seam: what the system-call layer (kernel/sys) needs from the machine it runs on: console
-// streams, clocks, entropy, yielding. Implementations:
-//   kernel  kernel/platform/kernel/KernelServices.h (console driver, arch clocks, ChaCha20 entropy)
-//   hosted  kernel/platform/hosted/HostedServices.h (libc stdio and clocks; ./azoth exec, WASI tests)
+// Platform seam: what the system-call layer (kernel/sys) needs from the machine it runs on: clocks,
+// entropy, sleeping, yielding. (A module's standard streams are not here: they are stream objects,
+// kernel/object/Stream.h, that its WasiContext holds.) Implementations:
+//   kernel  kernel/platform/kernel/KernelServices.h (arch clocks, ChaCha20 entropy)
+//   hosted  kernel/platform/hosted/HostedServices.h (libc clocks; ./azoth exec, WASI tests)
 #include <kernel/lib/Optional.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
@@ -12,18 +13,6 @@ namespace ath::sys {
 
 class HostServices {
 public:
-    enum class Stream : u8 { Output, Error };
-
-    // Writes at most max_console_write bytes of `bytes` and returns how many it took (a short
-    // write, as fd_write allows), so one call cannot hold the CPU for the whole buffer.
-    static constexpr usize max_console_write = 4096;
-    virtual Result<usize> write_console(Stream stream, ReadonlyBytes bytes) = 0;
-    // Blocks until at least one byte is available or the input ends (returns 0).
-    virtual Result<usize> read_console(Bytes buffer) = 0;
-    // For poll_oneoff: blocks until read_console would not block (true), the monotonic deadline
-    // passes (false) or the caller must stop (an error). A deadline in the past only checks.
-    virtual Result<bool> wait_console_input(Optional<u64> deadline_ns) = 0;
-
     virtual u64 monotonic_ns() = 0;
     virtual u64 realtime_ns() = 0;
     virtual u64 clock_resolution_ns() = 0;

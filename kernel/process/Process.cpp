@@ -9,6 +9,7 @@
 #include <kernel/process/ProcessImports.h>
 #include <kernel/sys/Azoth.h>
 #include <kernel/platform/kernel/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelDevices.h>
 #include <kernel/platform/kernel/KernelLinearMemory.h>
 #include <kernel/platform/kernel/KernelServices.h>
 #include <kernel/sys/Wasi.h>
@@ -184,6 +185,12 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
         process->destroy_unstarted();
         return copied.release_error();
     }
+    if (spec.may_use_console) {
+        if (auto opened = process->open_console_streams(); opened.is_error()) {
+            process->destroy_unstarted();
+            return opened.release_error();
+        }
+    }
     if (spec.parent) {
         auto adopted = spec.parent->adopt(*process);
         if (adopted.is_error()) {
@@ -233,6 +240,17 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     return process;
 }
 
+ErrorOr Process::open_console_streams()
+{
+    object::Console* console = object::Console::system();
+    if (!console)
+        return {}; // no console: the fds do not exist
+    constexpr object::StreamKind kinds[3] = { object::StreamKind::Input, object::StreamKind::Output, object::StreamKind::Error };
+    for (u32 fd = 0; fd < 3; ++fd)
+        m_stdio[fd] = TRY(object::make_object<object::Stream>(sys::kernel_object_allocator(), object::RefPtr<object::Console>(console), kinds[fd]));
+    return {};
+}
+
 void Process::thread_entry(void* self) { static_cast<Process*>(self)->run(); }
 
 Process* Process::current()
@@ -262,7 +280,8 @@ void Process::run()
         wasi_config.arguments = Span<const StringView>(m_arguments, m_argument_count);
         wasi_config.environment = Span<const StringView>(m_environment, m_environment_count);
         wasi_config.clock_granularity_ns = m_clock_granularity_ns;
-        wasi_config.console = m_may_use_console;
+        for (u32 fd = 0; fd < 3; ++fd)
+            wasi_config.stdio[fd] = m_stdio[fd].get();
         sys::WasiContext wasi(sys::KernelServices::instance(), wasi_config);
 
         FailurePhase phase = FailurePhase::Link;

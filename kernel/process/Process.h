@@ -13,6 +13,7 @@
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
 #include <kernel/object/ResourceAccount.h>
+#include <kernel/object/Stream.h>
 #include <kernel/process/ProcessIpc.h>
 #include <kernel/process/Threads.h>
 #include <kernel/wasm/Runtime.h>
@@ -33,7 +34,7 @@ struct ProcessSpec {
     class Process* parent { nullptr };   // notified (child_exited) when this process ends
     bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
     bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
-    bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr reach the console
+    bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr are the console's streams
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles, `serves` and resource limits come from this entry's manifest; null: from
     // global_modules() when the entry at module_index has this name (kernel/process/ProcessIpc.h).
@@ -115,6 +116,8 @@ private:
         ErrorCode error_code = ErrorCode::Trap);
     void destroy_unstarted();
     ErrorOr copy_strings(const ProcessSpec& spec);
+    // The `console` capability: stdin, stdout and stderr as stream objects over the console.
+    ErrorOr open_console_streams();
 
     char m_name[48] {};
     usize m_name_length { 0 };
@@ -136,6 +139,8 @@ private:
     bool m_may_supervise { false };
     bool m_may_use_serial_port { false };
     bool m_may_use_console { false };
+    // What WASI fds 0, 1 and 2 name (sys::WasiContext's stdio table); null: that fd does not exist.
+    object::RefPtr<object::Stream> m_stdio[3];
     u32 m_module_index { 0 };
     Process* m_children[max_children] {};
     FixedVector<ChildExit, max_children> m_child_exits;

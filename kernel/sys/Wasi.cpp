@@ -156,10 +156,23 @@ Result<u64> clock_deadline(WasiContext& context, u32 id, u64 timeout, u16 flags,
     return start + (timeout > clock_now ? timeout - clock_now : 0);
 }
 
+// The stream a read (fd_read, a poll for reading) or a write may use through `fd`: null when the fd
+// names none, or one of the other direction.
+object::Stream* readable_stream(WasiContext& context, u32 fd)
+{
+    object::Stream* stream = context.stdio(fd);
+    return stream && stream->is_input() ? stream : nullptr;
+}
+
+object::Stream* writable_stream(WasiContext& context, u32 fd)
+{
+    object::Stream* stream = context.stdio(fd);
+    return stream && !stream->is_input() ? stream : nullptr;
+}
+
 bool fd_subscription_valid(WasiContext& context, u8 tag, u32 fd)
 {
-    bool right_stream = tag == event_fd_read ? fd == 0 : (fd == 1 || fd == 2);
-    return right_stream && context.is_stdio_open(fd);
+    return tag == event_fd_read ? readable_stream(context, fd) != nullptr : writable_stream(context, fd) != nullptr;
 }
 
 // Copies subscription `raw` (48 guest bytes already copied in) into `out`, validating it.
@@ -235,7 +248,7 @@ Result<Errno> fd_fdstat_get(WasiContext& context, u32 fd, Out<records::fdstat> s
     Errno status = TRY(describe_stdio(context, fd, stat, 0, bytes));
     if (status != Errno::Success)
         return status;
-    u64 rights = (fd == 0 ? right_fd_read : right_fd_write) | right_poll_fd_readwrite;
+    u64 rights = (context.stdio(fd)->is_input() ? right_fd_read : right_fd_write) | right_poll_fd_readwrite;
     store_le<u64>(bytes.data() + 8, rights);
     return Errno::Success;
 }
@@ -252,7 +265,8 @@ Result<Errno> fd_prestat_dir_name(WasiContext&, u32, BytesOut) { return Errno::B
 
 Result<Errno> fd_read(WasiContext& context, u32 fd, InArray<records::iovec> iovs, u32 iovs_len, Out<u32> nread)
 {
-    if (fd != 0 || !context.is_stdio_open(fd))
+    object::Stream* stream = readable_stream(context, fd);
+    if (!stream)
         return Errno::BadFileDescriptor;
     IoVectors<Bytes> vectors;
     Errno status = TRY(load_iovecs(iovs, iovs_len, vectors));
@@ -270,7 +284,7 @@ Result<Errno> fd_read(WasiContext& context, u32 fd, InArray<records::iovec> iovs
     u32 base = 0;
     if (target < vectors.count && !context.stdin_closed()) {
         base = vectors.addresses[target];
-        total = TRY(context.services().read_console(Bytes(chunk, min<usize>(sizeof(chunk), vectors.buffers[target].size()))));
+        total = TRY(stream->read(Bytes(chunk, min<usize>(sizeof(chunk), vectors.buffers[target].size()))));
         if (total == 0)
             context.close_stdin();
     }
@@ -292,29 +306,29 @@ Result<Errno> fd_tell(WasiContext& context, u32 fd, Out<u64>)
 
 Result<Errno> fd_write(WasiContext& context, u32 fd, InArray<records::ciovec> iovs, u32 iovs_len, Out<u32> nwritten)
 {
-    if ((fd != 1 && fd != 2) || !context.is_stdio_open(fd))
+    object::Stream* stream = writable_stream(context, fd);
+    if (!stream)
         return Errno::BadFileDescriptor;
     IoVectors<ReadonlyBytes> vectors;
     Errno status = TRY(load_iovecs(iovs, iovs_len, vectors));
     if (status != Errno::Success)
         return status;
     TRY(nwritten.check());
-    auto stream = fd == 1 ? HostServices::Stream::Output : HostServices::Stream::Error;
     u64 total = 0;
     u64 checkpointed = 0;
     for (u32 i = 0; i < vectors.count; ++i) {
         if (vectors.buffers[i].is_empty())
             continue;
-        // A long write passes through a safepoint between buffers once it has written a console
-        // write's worth (HostServices::max_console_write) since the last one; a caller that must
-        // stop ends with what it wrote. Shorter writes (a printf's line in two iovecs) stay in one
+        // A long write passes through a safepoint between buffers once it has written a stream
+        // write's worth (object::Stream::max_write) since the last one; a caller that must stop
+        // ends with what it wrote. Shorter writes (a printf's line in two iovecs) stay in one
         // piece on the console: no other module's output lands in the middle.
-        if (total - checkpointed >= HostServices::max_console_write) {
+        if (total - checkpointed >= object::Stream::max_write) {
             if (auto stop = context.services().checkpoint(); stop.is_error())
                 break;
             checkpointed = total;
         }
-        auto written = context.services().write_console(stream, vectors.buffers[i]);
+        auto written = stream->write(vectors.buffers[i]);
         if (written.is_error()) {
             if (total == 0)
                 return errno_from(written.error());
@@ -347,7 +361,7 @@ Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> i
     Subscription subscriptions[max_subscriptions];
     u64 earliest = ~u64(0);
     bool fd_ready = false;
-    bool waits_for_input = false;
+    object::Stream* input = nullptr; // the stream a read subscription waits on (only stdin reads)
     for (u32 i = 0; i < nsubscriptions; ++i) {
         records::subscription raw = TRY(in.read(i));
         Subscription& subscription = subscriptions[i];
@@ -359,21 +373,21 @@ Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> i
         // Output streams are always ready, and a bad fd is reported at once as an event error.
         // Reading stdin is ready when input is queued or the input has ended.
         else if (subscription.tag == event_fd_read && fd_subscription_valid(context, subscription.tag, subscription.fd))
-            waits_for_input = true;
+            input = context.stdio(subscription.fd);
         else
             fd_ready = true;
     }
     auto input_ready = [&](Optional<u64> deadline) -> Result<bool> {
         if (context.stdin_closed())
             return true;
-        return context.services().wait_console_input(deadline);
+        return input->wait_readable(deadline.has_value() ? *deadline : object::wait_forever);
     };
     // Wait for input or the earliest deadline (sleeps may end early: check the clock, not the sleep).
     u64 now = start;
     bool has_input = false;
     // A wait that fails (booted: the process is being killed) ends the call with an errno, as
     // fd_read does, and reports nothing; the kill takes effect when the call returns.
-    if (waits_for_input) {
+    if (input) {
         auto ready = input_ready(now);
         while (!ready.is_error() && !fd_ready && !ready.value() && now < earliest) {
             ready = input_ready(earliest == ~u64(0) ? Optional<u64>() : Optional<u64>(earliest));

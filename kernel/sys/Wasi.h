@@ -1,7 +1,7 @@
 #pragma once
 
 // WASI preview1 for Azoth modules. A WasiContext holds one process's view (arguments, environment,
-// standard streams, clock policy); `resolve_import` answers a module's "wasi_snapshot_preview1"
+// standard streams: its fd table of stream objects, clock policy); `resolve_import` answers a module's "wasi_snapshot_preview1"
 // imports with host functions bound to that context. The functions themselves are listed once in
 // abi/wasi_snapshot_preview1.def.
 //
@@ -11,6 +11,7 @@
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
+#include <kernel/object/Stream.h>
 #include <kernel/sys/Errno.h>
 #include <kernel/platform/HostServices.h>
 #include <kernel/wasm/Runtime.h>
@@ -25,14 +26,20 @@ struct WasiConfig {
     // Clock granularity the module may observe. Untrusted modules get a coarse value (privacy: no
     // fine-grained timers for side channels); 1 means full resolution.
     u64 clock_granularity_ns { 1 };
-    // The `console` capability: without it fd 0, 1 and 2 do not exist for the module — fd_read,
-    // fd_write, fd_fdstat_get, poll_oneoff, ... answer EBADF, exactly as for a closed descriptor.
-    bool console { true };
+    // The standard streams, fd 0, 1 and 2 (stdin: an input stream, stdout and stderr: output
+    // streams; kernel/object/Stream.h). The context keeps a reference to each. A null one does not
+    // exist for the module: fd_read, fd_write, fd_fdstat_get, poll_oneoff, ... answer EBADF, as
+    // for a closed descriptor (a booted process without the `console` capability gets none).
+    object::Stream* stdio[3] { nullptr, nullptr, nullptr };
 };
 
 class WasiContext {
 public:
-    WasiContext(HostServices& services, WasiConfig config) : m_services(services), m_config(config) { }
+    WasiContext(HostServices& services, WasiConfig config) : m_services(services), m_config(config)
+    {
+        for (u32 fd = 0; fd < 3; ++fd)
+            m_stdio[fd] = object::RefPtr<object::Stream>(config.stdio[fd]);
+    }
 
     // The host function for `field` with the expected type, created in `store` (one per context
     // and field; cached). Unknown field or wrong type -> ErrorCode::Unlinkable.
@@ -53,15 +60,18 @@ public:
     void record_exit(u32 code) { m_exit_code = code; }
     bool stdin_closed() const { return m_stdin_closed; }
     void close_stdin() { m_stdin_closed = true; }
-    bool is_stdio_open(u32 fd) const { return m_config.console && fd <= 2 && !m_closed[fd]; }
-    void close_stdio(u32 fd) { m_closed[fd] = true; }
+    // The process's fd table: the stream behind fd 0, 1 or 2, null when there is none (never
+    // given, or closed).
+    object::Stream* stdio(u32 fd) const { return fd <= 2 ? m_stdio[fd].get() : nullptr; }
+    bool is_stdio_open(u32 fd) const { return stdio(fd) != nullptr; }
+    void close_stdio(u32 fd) { m_stdio[fd] = nullptr; }
 
 private:
     HostServices& m_services;
     WasiConfig m_config;
     Optional<u32> m_exit_code;
     bool m_stdin_closed { false };
-    bool m_closed[3] { false, false, false };
+    object::RefPtr<object::Stream> m_stdio[3];
     static constexpr usize function_count = 46;
     wasm::Function* m_functions[function_count] {};
 };

@@ -1,5 +1,6 @@
 // azoth-exec: runs a WASI (preview1) command module on the hosted build of the kernel core — the
-// same engine and system-call layer the kernel uses, with this process's stdio, clocks and entropy.
+// same engine and system-call layer the kernel uses, with this process's stdio (a console object
+// whose streams end at fds 0, 1 and 2: HostedConsole.h), clocks and entropy.
 // The `azoth` import module is linked too (HostedAzothEnvironment: events, regions, channels,
 // endpoints, handles in one process); its booted-only rows (processes, the console UART) answer
 // E_UNSUPPORTED, and the module's manifest handles do not exist here (handle_find: E_NOT_FOUND).
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include <kernel/platform/hosted/HostedAzothEnvironment.h>
+#include <kernel/platform/hosted/HostedConsole.h>
 #include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/sys/ImportSources.h>
@@ -93,7 +95,10 @@ int main(int argc, char** argv)
     int status = 0;
     {
         hosted::HostedServices services;
+        hosted::HostedConsole console;
         sys::WasiConfig config;
+        for (u32 fd = 0; fd < 3; ++fd)
+            config.stdio[fd] = console.stream(fd);
         config.arguments = Span<const StringView>(arguments.data(), arguments.size());
         config.environment = Span<const StringView>(environment.data(), environment.size());
         config.clock_granularity_ns = granularity;

@@ -1,16 +1,13 @@
 #pragma once
 
-// HostServices for the hosted build: the module's console is this process's stdio, clocks are
-// clock_gettime, entropy is getrandom(2).
+// HostServices for the hosted build: clocks are clock_gettime, entropy is getrandom(2). (A module's
+// stdio: HostedConsole.h.)
 #include <kernel/platform/HostServices.h>
 
 namespace ath::hosted {
 
 class HostedServices final : public sys::HostServices {
 public:
-    Result<usize> write_console(Stream stream, ReadonlyBytes bytes) override;
-    Result<usize> read_console(Bytes buffer) override;
-    Result<bool> wait_console_input(Optional<u64> deadline_ns) override;
     u64 monotonic_ns() override;
     u64 realtime_ns() override;
     u64 clock_resolution_ns() override;

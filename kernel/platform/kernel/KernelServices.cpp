@@ -1,5 +1,4 @@
 #include <kernel/arch/Arch.h>
-#include <kernel/object/Console.h>
 #include <kernel/process/Threads.h>
 #include <kernel/platform/kernel/KernelRandom.h>
 #include <kernel/platform/kernel/KernelServices.h>
@@ -11,24 +10,6 @@ bool g_realtime_known = false;
 u64 g_realtime_base_ns = 0;  // wall clock at g_monotonic_base_ns
 u64 g_monotonic_base_ns = 0;
 } // namespace
-
-Result<usize> KernelServices::write_console(Stream, ReadonlyBytes bytes)
-{
-    // Both streams share the console, as on a serial terminal. A bounded piece per call: the
-    // caller (fd_write) reports a short write and the module writes the rest after its safepoint.
-    // Straight into the console object, not through the kernel log.
-    usize length = min(bytes.size(), max_console_write);
-    object::Console::system()->write(bytes.slice(0, length));
-    return length;
-}
-
-// Console input waits in the console object (kernel/object/Console.h) for its readers.
-Result<usize> KernelServices::read_console(Bytes buffer) { return object::Console::system()->read_input(buffer); }
-
-Result<bool> KernelServices::wait_console_input(Optional<u64> deadline_ns)
-{
-    return object::Console::system()->wait_input(deadline_ns.has_value() ? *deadline_ns : object::wait_forever);
-}
 
 u64 KernelServices::monotonic_ns() { return Arch::clock_nanoseconds(); }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <kernel/platform/hosted/HostedAzothEnvironment.h>
+#include <kernel/platform/hosted/HostedConsole.h>
 #include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/ImportSources.h>
 #include <kernel/sys/Wasi.h>
@@ -45,6 +46,7 @@ struct Host : hosted::HostedAzothEnvironment {
     explicit Host(object::ObjectAllocator& object_allocator) : HostedAzothEnvironment(object_allocator) { }
 
     hosted::HostedServices services;
+    hosted::HostedConsole console;
     std::vector<sys::WasiContext*> wasi_contexts;
 
     ~Host()
@@ -59,6 +61,8 @@ struct Host : hosted::HostedAzothEnvironment {
         guest.azoth = TRY(create_context(name));
         sys::WasiConfig config;
         config.arguments = arguments;
+        for (u32 fd = 0; fd < 3; ++fd)
+            config.stdio[fd] = console.stream(fd);
         guest.wasi = new sys::WasiContext(services, config);
         wasi_contexts.push_back(guest.wasi);
         wasm::Linker linker;

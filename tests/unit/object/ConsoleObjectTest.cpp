@@ -1,10 +1,12 @@
 // The console object (kernel/object/Console.h): output ring, dropped-byte count, the attached
 // driver's event, the flush to the early sink when the driver goes, and the input queue with its
-// waits (a scripted WaitProvider decides what a wait sees).
+// waits (a scripted WaitProvider decides what a wait sees); early input, the end-of-input rule, and
+// the stream objects over the console (kernel/object/Stream.h).
 #include "ObjectTestSupport.h"
 
 #include <gtest/gtest.h>
 #include <kernel/object/Console.h>
+#include <kernel/object/Stream.h>
 
 #include <algorithm>
 #include <functional>
@@ -36,14 +38,22 @@ public:
 
 std::string g_early;
 std::string g_mirror;
-void early_sink(ReadonlyBytes text) { g_early.append(reinterpret_cast<const char*>(text.data()), text.size()); }
-void mirror_sink(ReadonlyBytes text) { g_mirror.append(reinterpret_cast<const char*>(text.data()), text.size()); }
+std::string g_early_errors; // the part of g_early written as StreamKind::Error
+void early_sink(StreamKind which, ReadonlyBytes text)
+{
+    g_early.append(reinterpret_cast<const char*>(text.data()), text.size());
+    if (which == StreamKind::Error)
+        g_early_errors.append(reinterpret_cast<const char*>(text.data()), text.size());
+}
+void mirror_sink(StreamKind, ReadonlyBytes text) { g_mirror.append(reinterpret_cast<const char*>(text.data()), text.size()); }
 
 // The early console's receiver: what a test puts here is "on the UART" until the console takes it.
 std::string g_uart_received;
 int g_uart_polls = 0;
-usize early_input(Bytes buffer)
+bool g_uart_ended = false;
+usize early_input(Bytes buffer, bool& ended)
 {
+    ended = g_uart_ended;
     ++g_uart_polls;
     usize length = std::min(buffer.size(), g_uart_received.size());
     std::copy_n(g_uart_received.begin(), length, buffer.data());
@@ -63,7 +73,9 @@ struct ConsoleObjectTest : ::testing::Test {
     void SetUp() override
     {
         g_early.clear();
+        g_early_errors.clear();
         g_mirror.clear();
+        g_uart_ended = false;
         g_uart_received.clear();
         g_uart_polls = 0;
         console = make_object<Console>(allocator, waiting, early_sink, mirror_sink).release_value();
@@ -322,6 +334,102 @@ TEST_F(ConsoleObjectTest, InputTypedBeforeTheDriverAttachesIsKeptAndThenTheDrive
     EXPECT_FALSE(console->wait_input(waiting.now + 1).value());
     EXPECT_EQ(g_uart_polls, polls); // the driver owns the UART now
     EXPECT_EQ(waiting.last_deadline, waiting.now + 1);
+}
+
+TEST_F(ConsoleObjectTest, AnEndedEarlySourceEndsTheInputOnceTheQueueIsEmpty)
+{
+    use_early_input();
+    g_uart_received = "last";
+    g_uart_ended = true;
+    std::string out;
+    ASSERT_EQ(read_input(out, 64).value(), 4u);
+    EXPECT_EQ(out, "last");
+    EXPECT_TRUE(console->wait_input(wait_forever).value()); // no wait: the end is readable
+    EXPECT_EQ(read_input(out, 64).value(), 0u);
+    EXPECT_EQ(read_input(out, 64).value(), 0u); // and stays so
+    EXPECT_EQ(waiting.waits, 0);
+}
+
+// ---- Stream objects: a process's stdin, stdout and stderr over the console ----
+
+struct StreamObjectTest : ConsoleObjectTest {
+    RefPtr<Stream> make_stream(StreamKind kind) { return make_object<Stream>(allocator, console, kind).release_value(); }
+    std::string read(Stream& stream, usize size)
+    {
+        std::string out(size, '\0');
+        auto result = stream.read(Bytes(reinterpret_cast<u8*>(out.data()), size));
+        out.resize(result.is_error() ? 0 : result.value());
+        return out;
+    }
+};
+
+TEST_F(StreamObjectTest, StdoutAndStderrAreTwoStreamsUpToTheConsole)
+{
+    auto out = make_stream(StreamKind::Output);
+    auto err = make_stream(StreamKind::Error);
+    EXPECT_EQ(out->type(), ObjectType::Stream);
+    ASSERT_EQ(out->write(bytes_of("to stdout ")).value(), 10u);
+    ASSERT_EQ(err->write(bytes_of("to stderr")).value(), 9u);
+    ASSERT_EQ(out->write(bytes_of(" again")).value(), 6u);
+    EXPECT_EQ(g_early, "to stdout to stderr again"); // in write order on the one line
+    EXPECT_EQ(g_early_errors, "to stderr");           // and told apart (a hosted console: fd 2)
+    EXPECT_EQ(g_mirror, "to stdout to stderr again");
+
+    // With a driver: both in the one ring it drains (booted, one serial line).
+    ASSERT_FALSE(console->attach(&driver, make_event(), 1).is_error());
+    ASSERT_EQ(err->write(bytes_of("E")).value(), 1u);
+    ASSERT_EQ(out->write(bytes_of("O")).value(), 1u);
+    EXPECT_EQ(read_output(16), "EO");
+}
+
+TEST_F(StreamObjectTest, AWriteTakesAtMostMaxWrite)
+{
+    auto out = make_stream(StreamKind::Output);
+    std::string big(Stream::max_write + 100, 'b');
+    ASSERT_EQ(out->write(bytes_of(big)).value(), Stream::max_write);
+    EXPECT_EQ(g_early.size(), Stream::max_write);
+}
+
+TEST_F(StreamObjectTest, EachStreamOnlyGoesItsOwnWay)
+{
+    auto in = make_stream(StreamKind::Input);
+    auto out = make_stream(StreamKind::Output);
+    auto err = make_stream(StreamKind::Error);
+    EXPECT_TRUE(in->is_input());
+    EXPECT_FALSE(out->is_input());
+    EXPECT_EQ(in->write(bytes_of("x")).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(g_early, "");
+    ASSERT_FALSE(console->queue_input(bytes_of("typed")).is_error());
+    u8 byte = 0;
+    EXPECT_EQ(out->read(Bytes(&byte, 1)).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(err->wait_readable(0).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(console->input_queued(), 5u); // nothing taken
+}
+
+TEST_F(StreamObjectTest, TheInputStreamReadsTheConsoleUpToTheEndOfInput)
+{
+    auto in = make_stream(StreamKind::Input);
+    EXPECT_FALSE(in->wait_readable(waiting.now).value()); // nothing typed: not readable
+    ASSERT_FALSE(console->queue_input(bytes_of("line\n\x04")).is_error());
+    EXPECT_TRUE(in->wait_readable(0).value());
+    EXPECT_EQ(read(*in, 64), "line\n");
+    EXPECT_TRUE(in->wait_readable(0).value());
+    EXPECT_EQ(in->read(Bytes()).value(), 0u);
+    u8 buffer[8];
+    EXPECT_EQ(in->read(Bytes(buffer, sizeof(buffer))).value(), 0u); // the EOT: end of input
+    waiting.on_wait = [] { return WaitOutcome::Interrupted; };
+    EXPECT_EQ(in->read(Bytes(buffer, sizeof(buffer))).error().code, ErrorCode::Busy); // killed while waiting
+}
+
+TEST_F(StreamObjectTest, AStreamHoldsItsConsole)
+{
+    u32 before = console->reference_count();
+    {
+        auto out = make_stream(StreamKind::Output);
+        EXPECT_EQ(console->reference_count(), before + 1);
+        EXPECT_EQ(&out->console(), console.get());
+    }
+    EXPECT_EQ(console->reference_count(), before);
 }
 
 } // namespace
