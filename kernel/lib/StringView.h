@@ -27,16 +27,13 @@ public:
     constexpr const char* begin() const { return m_characters; }
     constexpr const char* end() const { return m_characters + m_length; }
 
+    // The characters [start, start + length), checked as Span::slice checks.
     constexpr StringView substring(usize start, usize length) const
     {
-        VERIFY(start <= m_length && length <= m_length - start);
-        return StringView(m_characters + start, length);
+        auto piece = Span<const char>(m_characters, m_length).slice(start, length);
+        return StringView(piece.data(), piece.size());
     }
-    constexpr StringView substring(usize start) const
-    {
-        VERIFY(start <= m_length);
-        return StringView(m_characters + start, m_length - start);
-    }
+    constexpr StringView substring(usize start) const { return substring(start, m_length - start); }
 
     constexpr bool operator==(StringView other) const
     {

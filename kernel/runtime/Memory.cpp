@@ -1,5 +1,6 @@
-// The four memory functions clang may emit calls to in freestanding code. Plain loops: the
-// kernel is built -ffreestanding, so clang does not turn these loops back into calls to themselves.
+// The four memory functions clang may emit calls to in freestanding code, for the kernel and the
+// UEFI loader. Plain loops: both are built -ffreestanding, so clang does not turn these loops back
+// into calls to themselves.
 #include <kernel/lib/Types.h>
 
 extern "C" {

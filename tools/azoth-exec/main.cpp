@@ -31,14 +31,7 @@ constexpr int exit_usage = 64;
 constexpr int exit_bad_module = 65;
 constexpr int exit_trap = 70;
 
-void print_error(const char* what, const Error& error)
-{
-    if (error.has_offset())
-        fprintf(stderr, "azoth-exec: %s: %s (%s at byte %llu)\n", what, error.reason, error_code_name(error.code),
-            static_cast<unsigned long long>(error.offset));
-    else
-        fprintf(stderr, "azoth-exec: %s: %s (%s)\n", what, error.reason, error_code_name(error.code));
-}
+void print_error(const char* what, const Error& error) { wasm::hosted::print_error("azoth-exec", what, error); }
 
 int usage()
 {

@@ -5,6 +5,15 @@
 
 namespace ath::wasm::hosted {
 
+void print_error(const char* tool, const char* what, const Error& error)
+{
+    if (error.has_offset())
+        fprintf(stderr, "%s: %s: %s (%s at byte %llu)\n", tool, what, error.reason, error_code_name(error.code),
+                static_cast<unsigned long long>(error.offset));
+    else
+        fprintf(stderr, "%s: %s: %s (%s)\n", tool, what, error.reason, error_code_name(error.code));
+}
+
 void* MallocAllocator::allocate(usize size, usize alignment)
 {
     // aligned_alloc wants a power-of-two alignment of at least a pointer and a size multiple of it.

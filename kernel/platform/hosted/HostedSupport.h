@@ -37,6 +37,9 @@ private:
     usize m_size { 0 };
 };
 
+// What a hosted tool says of an error on stderr: "TOOL: WHAT: REASON (CODE[ at byte OFFSET])".
+void print_error(const char* tool, const char* what, const Error& error);
+
 // Reads and creates a module in one step.
 Result<Module> load_module_file(Allocator&, const char* path);
 

@@ -29,10 +29,7 @@ constexpr int exit_trap = 70;
 constexpr int exit_leak = 71;
 constexpr int exit_bad_module = 65;
 
-void print_error(const char* what, const Error& error)
-{
-    fprintf(stderr, "abi-fuzz-host: %s: %s (%s)\n", what, error.reason, error_code_name(error.code));
-}
+void print_error(const char* what, const Error& error) { wasm::hosted::print_error("abi-fuzz-host", what, error); }
 
 // One instance of the module with its own process, WASI context and azoth context.
 struct Guest {

@@ -73,24 +73,26 @@ TEST(IntrusiveList, InsertBefore)
     queue.clear();
 }
 
-TEST(IntrusiveListDeathTest, DoubleInsertPanics)
+// `misuse(thread, other)` on a thread that is in one queue, with another queue at hand, must stop
+// at a VERIFY.
+template<typename Misuse>
+void expect_misuse_panics(Misuse misuse)
 {
-    auto double_insert = [] {
+    auto run = [&] {
         Thread a { 1, {}, {} };
         RunQueue q1, q2;
         q1.append(a);
-        q2.append(a);
+        misuse(a, q2);
     };
-    EXPECT_DEATH(double_insert(), "VERIFY");
+    EXPECT_DEATH(run(), "VERIFY");
+}
+
+TEST(IntrusiveListDeathTest, DoubleInsertPanics)
+{
+    expect_misuse_panics([](Thread& a, RunQueue& other) { other.append(a); });
 }
 
 TEST(IntrusiveListDeathTest, RemoveFromWrongListPanics)
 {
-    auto wrong_list = [] {
-        Thread a { 1, {}, {} };
-        RunQueue q1, q2;
-        q1.append(a);
-        q2.remove(a);
-    };
-    EXPECT_DEATH(wrong_list(), "VERIFY");
+    expect_misuse_panics([](Thread& a, RunQueue& other) { other.remove(a); });
 }

@@ -10,13 +10,15 @@ using namespace ath::object;
 
 namespace {
 
-using test_support::NoWaiting;
+// `result` is the error `code`.
+template<typename T>
+void expect_error(const Result<T>& result, ErrorCode code)
+{
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().code, code);
+}
 
-struct HandleTableTest : ::testing::Test {
-    test_support::CountingAllocator allocator;
-    NoWaiting waiting;
-    CapabilitySpace space;
-
+struct HandleTableTest : ::testing::Test, test_support::ObjectWorld {
     RefPtr<Event> make_event() { return Event::create(allocator, waiting).release_value(); }
 };
 
@@ -33,13 +35,9 @@ TEST_F(HandleTableTest, InstallAndLookupChecksTypeAndRights)
     EXPECT_EQ(found.value().object.get(), event.get());
     EXPECT_EQ(found.value().rights, Rights::Read | Rights::Write);
 
-    auto no_map = table.lookup<Event>(handle, Rights::Map);
-    ASSERT_TRUE(no_map.is_error());
-    EXPECT_EQ(no_map.error().code, ErrorCode::PermissionDenied);
+    expect_error(table.lookup<Event>(handle, Rights::Map), ErrorCode::PermissionDenied);
 
-    auto wrong_type = table.lookup<Region>(handle, Rights::None);
-    ASSERT_TRUE(wrong_type.is_error());
-    EXPECT_EQ(wrong_type.error().code, ErrorCode::BadHandle);
+    expect_error(table.lookup<Region>(handle, Rights::None), ErrorCode::BadHandle);
 }
 
 TEST_F(HandleTableTest, ForgedAndStaleHandlesAreBadHandle)
@@ -56,9 +54,7 @@ TEST_F(HandleTableTest, ForgedAndStaleHandlesAreBadHandle)
     }
 
     ASSERT_FALSE(table.close(handle).is_error());
-    auto stale = table.lookup<Event>(handle, Rights::None);
-    ASSERT_TRUE(stale.is_error());
-    EXPECT_EQ(stale.error().code, ErrorCode::BadHandle);
+    expect_error(table.lookup<Event>(handle, Rights::None), ErrorCode::BadHandle);
     EXPECT_EQ(table.close(handle).error().code, ErrorCode::BadHandle);
 
     // The slot is reused with a new generation: the old number still fails.
@@ -73,9 +69,7 @@ TEST_F(HandleTableTest, AnotherTablesHandleMeansNothingHere)
     HandleTable mine(space), theirs(space);
     auto event = make_event();
     Handle their_handle = theirs.install(*event, Rights::All).release_value();
-    auto result = mine.lookup<Event>(their_handle, Rights::None);
-    ASSERT_TRUE(result.is_error());
-    EXPECT_EQ(result.error().code, ErrorCode::BadHandle);
+    expect_error(mine.lookup<Event>(their_handle, Rights::None), ErrorCode::BadHandle);
 }
 
 TEST_F(HandleTableTest, FullTableIsExhaustedAndUnchanged)
@@ -84,9 +78,7 @@ TEST_F(HandleTableTest, FullTableIsExhaustedAndUnchanged)
     auto event = make_event();
     for (u32 i = 0; i < HandleTable::capacity; ++i)
         ASSERT_FALSE(table.install(*event, Rights::Read).is_error());
-    auto overflow = table.install(*event, Rights::Read);
-    ASSERT_TRUE(overflow.is_error());
-    EXPECT_EQ(overflow.error().code, ErrorCode::Exhausted);
+    expect_error(table.install(*event, Rights::Read), ErrorCode::Exhausted);
     EXPECT_EQ(table.live_count(), HandleTable::capacity);
     table.close_all();
     EXPECT_EQ(table.live_count(), 0u);
@@ -101,13 +93,9 @@ TEST_F(HandleTableTest, DeriveNarrowsAndNeedsTheRight)
     Handle read_only = table.derive(full, Rights::Read).release_value();
     EXPECT_EQ(table.rights_of(read_only).value(), Rights::Read);
 
-    auto widen = table.derive(full, Rights::Read | Rights::Call);
-    ASSERT_TRUE(widen.is_error());
-    EXPECT_EQ(widen.error().code, ErrorCode::PermissionDenied);
+    expect_error(table.derive(full, Rights::Read | Rights::Call), ErrorCode::PermissionDenied);
 
-    auto no_derive = table.derive(read_only, Rights::Read);
-    ASSERT_TRUE(no_derive.is_error());
-    EXPECT_EQ(no_derive.error().code, ErrorCode::PermissionDenied);
+    expect_error(table.derive(read_only, Rights::Read), ErrorCode::PermissionDenied);
 
     auto unknown_bits = table.derive(full, static_cast<Rights>(1u << 20));
     ASSERT_TRUE(unknown_bits.is_error());
@@ -118,9 +106,7 @@ TEST_F(HandleTableTest, TransferCopyAndMoveNeedTransfer)
     HandleTable a(space), b(space);
     auto event = make_event();
     Handle no_transfer = a.install(*event, Rights::Read).release_value();
-    auto refused = a.transfer(no_transfer, b, Rights::All, TransferMode::Copy);
-    ASSERT_TRUE(refused.is_error());
-    EXPECT_EQ(refused.error().code, ErrorCode::PermissionDenied);
+    expect_error(a.transfer(no_transfer, b, Rights::All, TransferMode::Copy), ErrorCode::PermissionDenied);
     EXPECT_EQ(b.live_count(), 0u);
 
     Handle source = a.install(*event, Rights::Read | Rights::Write | Rights::Transfer).release_value();
@@ -147,9 +133,7 @@ TEST_F(HandleTableTest, RevokeTakesTheWholeTreeAcrossTables)
     Handle sibling = owner.derive(root, Rights::Read).release_value();
 
     // The app cannot revoke: it was not given the right.
-    auto app_revoke = app.revoke(in_app);
-    ASSERT_TRUE(app_revoke.is_error());
-    EXPECT_EQ(app_revoke.error().code, ErrorCode::PermissionDenied);
+    expect_error(app.revoke(in_app), ErrorCode::PermissionDenied);
 
     EXPECT_EQ(owner.revoke(lease).value(), 4u);
     EXPECT_TRUE(owner.lookup<Event>(lease, Rights::None).is_error());
