@@ -163,6 +163,13 @@ def boot_image(args, image_name, label, cmdline=None):
         return boot(args.arch, image, args.timeout, work, label, cmdline)
 
 
+def boot_image_test(description, image_name, label, timeout=90):
+    """The start of an image test: its command line (image_test_arguments) and the boot of
+    image_name (boot_image). Returns (args, run); run is None when the build did not make the image."""
+    args = image_test_arguments(description, timeout)
+    return args, boot_image(args, image_name, label)
+
+
 def panicked(log):
     """True (with a FAIL line) when the kernel panicked."""
     if "PANIC" in log:

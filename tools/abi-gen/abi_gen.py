@@ -74,6 +74,27 @@ MODULES = {
 CONTEXT_PARAMETERS = {'WasiContext': 'context', 'AzothContext': 'context', 'process::Process': 'process'}
 
 
+# Raw Wasm-level C signatures, for the test modules that call every import with words of their
+# choosing (the ABI fuzzer, the soak): one letter per value, i = i32, I = i64.
+RAW_C_TYPES = {'i': 'int32_t', 'I': 'int64_t'}
+
+
+def raw_import_call(module, function, symbol):
+    """C for calling the import `function` (a row of parse()) of `module` by its raw signature:
+    its declaration as `symbol`, and `static int32_t call_<symbol>(const uint64_t* words)`, which
+    passes words[0], words[1], ... and answers its result (0 when it has none). None when the
+    signature is not i32/i64 with at most one result."""
+    letters, results = function['params'], function['results']
+    if any(letter not in RAW_C_TYPES for letter in letters + results) or len(results) > 1:
+        return None
+    c_params = ', '.join(RAW_C_TYPES[letter] for letter in letters) or 'void'
+    result = RAW_C_TYPES[results] if results else 'void'
+    call_args = ', '.join(f'({RAW_C_TYPES[letter]})words[{i}]' for i, letter in enumerate(letters))
+    body = f'return {symbol}({call_args});' if results else f'{symbol}({call_args}); return 0;'
+    return [f'__attribute__((import_module("{module}"), import_name("{function["name"]}"))) {result} {symbol}({c_params});',
+            f'static int32_t call_{symbol}(const uint64_t* words) {{ (void)words; {body} }}']
+
+
 def fail(message):
     sys.exit(f'abi-gen: {message}')
 

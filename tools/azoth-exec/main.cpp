@@ -27,9 +27,9 @@ using namespace ath;
 
 namespace {
 
-constexpr int exit_usage = 64;
-constexpr int exit_bad_module = 65;
-constexpr int exit_trap = 70;
+using wasm::hosted::exit_bad_module;
+using wasm::hosted::exit_trap;
+using wasm::hosted::exit_usage;
 
 void print_error(const char* what, const Error& error) { wasm::hosted::print_error("azoth-exec", what, error); }
 

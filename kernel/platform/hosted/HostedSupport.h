@@ -5,6 +5,8 @@
 // for .wasm files.
 #include <kernel/wasm/Runtime.h>
 
+#include <sysexits.h>
+
 namespace ath::wasm::hosted {
 
 class MallocAllocator final : public Allocator {
@@ -36,6 +38,12 @@ private:
     u8* m_data { nullptr };
     usize m_size { 0 };
 };
+
+// The exit statuses of the hosted tools that run modules (azoth-exec, abi-fuzz-host), from
+// sysexits.h: bad usage, a module that cannot be read, validated or linked, a trap.
+inline constexpr int exit_usage = EX_USAGE;
+inline constexpr int exit_bad_module = EX_DATAERR;
+inline constexpr int exit_trap = EX_SOFTWARE;
 
 // What a hosted tool says of an error on stderr: "TOOL: WHAT: REASON (CODE[ at byte OFFSET])".
 void print_error(const char* tool, const char* what, const Error& error);

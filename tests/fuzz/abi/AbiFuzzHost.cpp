@@ -25,9 +25,9 @@ using namespace ath;
 
 namespace {
 
-constexpr int exit_trap = 70;
+using wasm::hosted::exit_bad_module;
+using wasm::hosted::exit_trap;
 constexpr int exit_leak = 71;
-constexpr int exit_bad_module = 65;
 
 void print_error(const char* what, const Error& error) { wasm::hosted::print_error("abi-fuzz-host", what, error); }
 

@@ -64,7 +64,6 @@ GUARDS = {
 SKIP = {'proc_exit': 'ends the fuzzer'}
 CAPABILITIES = {'None': 'FC_NONE', 'Supervisor': 'FC_SUPERVISOR', 'SerialPort': 'FC_SERIAL_PORT', 'Console': 'FC_CONSOLE'}
 SERVED = {'Implemented': 'FS_IMPLEMENTED', 'Booted': 'FS_BOOTED', 'Unsupported': 'FS_UNSUPPORTED'}
-C_TYPES = {'i': 'int32_t', 'I': 'int64_t'}
 
 
 def fail(message):
@@ -192,16 +191,12 @@ def main():
         for function in table['functions']:
             name, letters, results = function['name'], function['params'], function['results']
             where = f"{module}.{name} (line {function['line']})"
-            if any(letter not in C_TYPES for letter in letters + results) or len(results) > 1:
+            symbol = f'fz_{prefix}_{name}'
+            call = abi_gen.raw_import_call(module, function, symbol)
+            if call is None:
                 fail(f'{where}: signature {letters}:{results} is not i32/i64 with at most one result')
             params = descriptors(function, table, where)
-            symbol = f'fz_{prefix}_{name}'
-            c_params = ', '.join(C_TYPES[letter] for letter in letters) or 'void'
-            result = C_TYPES[results] if results else 'void'
-            out.append(f'__attribute__((import_module("{module}"), import_name("{name}"))) {result} {symbol}({c_params});')
-            call_args = ', '.join(f'({C_TYPES[letter]})w[{i}]' for i, letter in enumerate(letters))
-            body = f'return {symbol}({call_args});' if results else f'{symbol}({call_args}); return 0;'
-            out.append(f'static int32_t call_{symbol}(const uint64_t* w) {{ (void)w; {body} }}')
+            out += call
             if params:
                 rows = ', '.join(f"{{ {p['kind']}, {p['words']}, {int(p['checked'])}, FUZZ_RECORD_{p['record'] or 'NONE'}, "
                                  f"{p['size']}, {p['align']}, \"{p['name']}\" }}" for p in params)

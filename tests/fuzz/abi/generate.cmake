@@ -8,7 +8,7 @@ function(abi_fuzz_generate directory)
                 --wasi-def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/wasi_snapshot_preview1.def
                 --azoth-def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def
                 --errno-header ${PROJECT_SOURCE_DIR}/kernel/sys/Errno.h --output ${directory}/abi_fuzz_table.h
-        DEPENDS ${PROJECT_SOURCE_DIR}/tests/fuzz/abi/gen-abi-fuzzer.py ${tables}
+        DEPENDS ${PROJECT_SOURCE_DIR}/tests/fuzz/abi/gen-abi-fuzzer.py ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py ${tables}
         COMMENT "abi-fuzz: abi_fuzz_table.h"
         VERBATIM)
 endfunction()

@@ -26,8 +26,7 @@ EXPECTATIONS = [(f"case {case}", rf"^abi-findings: {case} ok$") for case in CASE
 
 
 def main():
-    args = azoth_boot.image_test_arguments(__doc__)
-    run = azoth_boot.boot_image(args, "esp-abi.img", "abi")
+    _, run = azoth_boot.boot_image_test(__doc__, "esp-abi.img", "abi")
     if run is None:
         return 1
     azoth_boot.print_lines(run.log, ("abi-findings", "init: ", "athanor: init", "PANIC", "athanor: panic"))

@@ -34,8 +34,7 @@ OBJECT_KINDS = ["memory", "regions", "region-memory", "channels", "handles", "ti
 
 
 def main():
-    args = azoth_boot.image_test_arguments(__doc__)
-    run = azoth_boot.boot_image(args, "esp-resources.img", "resources")
+    _, run = azoth_boot.boot_image_test(__doc__, "esp-resources.img", "resources")
     if run is None:
         return 1
     log = run.log

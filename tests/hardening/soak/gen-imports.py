@@ -8,26 +8,13 @@ themselves (the header is generated at build time).
 usage: gen-imports.py --wasi-def FILE --azoth-def FILE --output FILE
 """
 import argparse
-import re
+import os
 import sys
 
 sys.dont_write_bytecode = True
-
-# Both tables use the same row format (ABI_FUNCTION, kernel/sys/abi/wasi_snapshot_preview1.def).
-WASI = AZOTH = re.compile(r'^ABI_FUNCTION\((\w+),\s*"([iIfF]*):([iIfF]*)"')
-C_TYPES = {"i": "int32_t", "I": "int64_t"}
-
-
-def read(path, pattern):
-    found = []
-    with open(path) as file:
-        for line in file:
-            match = pattern.match(line.strip())
-            if match:
-                found.append(match.groups())
-    if not found:
-        raise SystemExit(f"gen-imports: no functions in {path}")
-    return found
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+                                "tools", "abi-gen"))
+import abi_gen  # noqa: E402  (tools/abi-gen/abi_gen.py: the tables' one parser and raw import calls)
 
 
 def main():
@@ -50,17 +37,17 @@ def main():
              "} soak_import_t;",
              ""]
     entries = []
-    for module, path, pattern in (("wasi_snapshot_preview1", args.wasi_def, WASI), ("azoth", args.azoth_def, AZOTH)):
-        for name, params, results in read(path, pattern):
-            if any(letter not in C_TYPES for letter in params + results) or len(results) > 1:
+    for module, prefix, path in (("wasi_snapshot_preview1", "wasi", args.wasi_def), ("azoth", "azoth", args.azoth_def)):
+        functions = abi_gen.parse(path)["functions"]
+        if not functions:
+            raise SystemExit(f"gen-imports: no functions in {path}")
+        for function in functions:
+            name, params, results = function["name"], function["params"], function["results"]
+            symbol = f"soak_{prefix}_{name}"
+            call = abi_gen.raw_import_call(module, function, symbol)
+            if call is None:
                 raise SystemExit(f"gen-imports: {module}.{name}: unsupported signature {params}:{results}")
-            symbol = f"soak_{'wasi' if module != 'azoth' else 'azoth'}_{name}"
-            c_params = ", ".join(C_TYPES[p] for p in params) or "void"
-            result = C_TYPES[results] if results else "void"
-            lines.append(f'__attribute__((import_module("{module}"), import_name("{name}"))) {result} {symbol}({c_params});')
-            call_args = ", ".join(f"({C_TYPES[p]})a[{i}]" for i, p in enumerate(params))
-            body = f"return {symbol}({call_args});" if results else f"{symbol}({call_args}); return 0;"
-            lines.append(f"static int32_t call_{symbol}(const uint64_t* a) {{ (void)a; {body} }}")
+            lines += call
             entries.append(f'    {{ "{module}", "{name}", "{params}", {1 if results else 0}, call_{symbol} }},')
     lines += ["", "static const soak_import_t soak_imports[] = {"] + entries + ["};",
               "#define SOAK_IMPORT_COUNT (sizeof soak_imports / sizeof soak_imports[0])", ""]

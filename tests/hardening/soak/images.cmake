@@ -10,7 +10,8 @@ add_custom_command(OUTPUT ${soak_generated}/soak_imports.h
     COMMAND ${Python3_EXECUTABLE} ${soak_source}/gen-imports.py
             --wasi-def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/wasi_snapshot_preview1.def
             --azoth-def ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def --output ${soak_generated}/soak_imports.h
-    DEPENDS ${soak_source}/gen-imports.py ${PROJECT_SOURCE_DIR}/kernel/sys/abi/wasi_snapshot_preview1.def
+    DEPENDS ${soak_source}/gen-imports.py ${PROJECT_SOURCE_DIR}/tools/abi-gen/abi_gen.py
+            ${PROJECT_SOURCE_DIR}/kernel/sys/abi/wasi_snapshot_preview1.def
             ${PROJECT_SOURCE_DIR}/kernel/sys/abi/azoth.def
     COMMENT "soak: soak_imports.h"
     VERBATIM)

@@ -35,8 +35,7 @@ LIMIT_MS = 50.0
 
 
 def main():
-    args = azoth_boot.image_test_arguments(__doc__)
-    booted = azoth_boot.boot_image(args, "esp-waits.img", "waits")
+    args, booted = azoth_boot.boot_image_test(__doc__, "esp-waits.img", "waits")
     if booted is None:
         return 1
     log = booted.log
