@@ -130,29 +130,26 @@ ErrorOr read_only_store_copies_the_page()
     return {};
 }
 
+// Runs `scenario` and checks that every frame it took came back (the page tables made for its
+// reservations stay with the kernel for reuse) and that no region frame is left.
+ErrorOr expect_frames_balance(ErrorOr (*scenario)())
+{
+    u64 free_before = mm::physical_frames().free_count();
+    u64 tables_before = Arch::Mmu::page_tables_in_use();
+    TRY(scenario());
+    u64 new_tables = Arch::Mmu::page_tables_in_use() - tables_before;
+    EXPECT(mm::physical_frames().free_count() + new_tables == free_before);
+    EXPECT(sys::KernelPageMapper::region_frames() == 0);
+    return {};
+}
+
 } // namespace
 
 ATH_SELFTEST(region_read_only_store_copies_the_page_and_balances)
 {
-    u64 free_before = mm::physical_frames().free_count();
-    u64 tables_before = Arch::Mmu::page_tables_in_use();
-    TRY(read_only_store_copies_the_page());
-    u64 new_tables = Arch::Mmu::page_tables_in_use() - tables_before;
-    EXPECT(mm::physical_frames().free_count() + new_tables == free_before);
-    EXPECT(sys::KernelPageMapper::region_frames() == 0);
-    return {};
+    return expect_frames_balance(read_only_store_copies_the_page);
 }
 
-ATH_SELFTEST(region_mapping_shares_frames_and_balances)
-{
-    u64 free_before = mm::physical_frames().free_count();
-    u64 tables_before = Arch::Mmu::page_tables_in_use();
-    TRY(share_and_unmap());
-    // Page tables made for the two reservations stay with the kernel for reuse.
-    u64 new_tables = Arch::Mmu::page_tables_in_use() - tables_before;
-    EXPECT(mm::physical_frames().free_count() + new_tables == free_before);
-    EXPECT(sys::KernelPageMapper::region_frames() == 0);
-    return {};
-}
+ATH_SELFTEST(region_mapping_shares_frames_and_balances) { return expect_frames_balance(share_and_unmap); }
 
 } // namespace ath

@@ -128,46 +128,46 @@ Result<usize> check_literal(StringView text, usize position, StringView literal)
     return position + literal.length();
 }
 
-Result<usize> check_array(StringView text, usize position, u32 depth)
+// The elements of an array or object, from its opening bracket at `position` through `close`,
+// comma-separated: `element(at)` checks one (a value, or an object's "key": value) and returns
+// where it ends. The messages name what was missing.
+template<typename Element>
+Result<usize> check_elements(StringView text, usize position, char close, const char* unterminated, const char* expected,
+                             Element element)
 {
     position = skip_whitespace(text, position + 1);
-    if (position < text.length() && text[position] == ']')
+    if (position < text.length() && text[position] == close)
         return position + 1;
     while (true) {
-        position = TRY(check_value(text, position, depth + 1));
-        position = skip_whitespace(text, position);
+        position = skip_whitespace(text, TRY(element(position)));
         if (position >= text.length())
-            return Error::at(ErrorCode::Malformed, position, "unterminated JSON array");
-        if (text[position] == ']')
+            return Error::at(ErrorCode::Malformed, position, unterminated);
+        if (text[position] == close)
             return position + 1;
         if (text[position] != ',')
-            return Error::at(ErrorCode::Malformed, position, "expected ',' or ']' in JSON array");
+            return Error::at(ErrorCode::Malformed, position, expected);
         ++position;
     }
 }
 
+Result<usize> check_array(StringView text, usize position, u32 depth)
+{
+    return check_elements(text, position, ']', "unterminated JSON array", "expected ',' or ']' in JSON array",
+                          [&](usize at) { return check_value(text, at, depth + 1); });
+}
+
 Result<usize> check_object(StringView text, usize position, u32 depth)
 {
-    position = skip_whitespace(text, position + 1);
-    if (position < text.length() && text[position] == '}')
-        return position + 1;
-    while (true) {
-        position = skip_whitespace(text, position);
-        if (position >= text.length() || text[position] != '"')
-            return Error::at(ErrorCode::Malformed, position, "expected a string key in JSON object");
-        position = skip_whitespace(text, TRY(check_string(text, position)));
-        if (position >= text.length() || text[position] != ':')
-            return Error::at(ErrorCode::Malformed, position, "expected ':' in JSON object");
-        position = TRY(check_value(text, position + 1, depth + 1));
-        position = skip_whitespace(text, position);
-        if (position >= text.length())
-            return Error::at(ErrorCode::Malformed, position, "unterminated JSON object");
-        if (text[position] == '}')
-            return position + 1;
-        if (text[position] != ',')
-            return Error::at(ErrorCode::Malformed, position, "expected ',' or '}' in JSON object");
-        ++position;
-    }
+    return check_elements(text, position, '}', "unterminated JSON object", "expected ',' or '}' in JSON object",
+                          [&](usize at) -> Result<usize> {
+                              at = skip_whitespace(text, at);
+                              if (at >= text.length() || text[at] != '"')
+                                  return Error::at(ErrorCode::Malformed, at, "expected a string key in JSON object");
+                              at = skip_whitespace(text, TRY(check_string(text, at)));
+                              if (at >= text.length() || text[at] != ':')
+                                  return Error::at(ErrorCode::Malformed, at, "expected ':' in JSON object");
+                              return check_value(text, at + 1, depth + 1);
+                          });
 }
 
 Result<usize> check_value(StringView text, usize position, u32 depth)
@@ -396,49 +396,49 @@ bool JsonValue::string_equals(StringView text) const
     return equal && position == text.length();
 }
 
-JsonArrayIterator::JsonArrayIterator(JsonValue array)
+JsonCursor::JsonCursor(JsonValue container, bool of_the_kind)
 {
-    if (array.is_array()) {
-        m_text = array.raw();
+    if (of_the_kind) {
+        m_text = container.raw();
         m_position = 1;
     }
+}
+
+Optional<JsonValue> JsonCursor::value_before(char close)
+{
+    m_position = skip_whitespace(m_text, m_position);
+    if (m_position >= m_text.length() || m_text[m_position] == close)
+        return none;
+    usize end;
+    JsonValue value = value_at(m_text, m_position, end);
+    m_position = skip_whitespace(m_text, end);
+    return value;
+}
+
+void JsonCursor::skip(char separator)
+{
+    if (m_position < m_text.length() && m_text[m_position] == separator)
+        ++m_position;
 }
 
 Optional<JsonValue> JsonArrayIterator::next()
 {
-    m_position = skip_whitespace(m_text, m_position);
-    if (m_position >= m_text.length() || m_text[m_position] == ']')
-        return none;
-    usize end;
-    JsonValue value = value_at(m_text, m_position, end);
-    m_position = skip_whitespace(m_text, end);
-    if (m_position < m_text.length() && m_text[m_position] == ',')
-        ++m_position;
+    auto value = value_before(']');
+    skip(',');
     return value;
-}
-
-JsonObjectIterator::JsonObjectIterator(JsonValue object)
-{
-    if (object.is_object()) {
-        m_text = object.raw();
-        m_position = 1;
-    }
 }
 
 Optional<JsonMember> JsonObjectIterator::next()
 {
-    m_position = skip_whitespace(m_text, m_position);
-    if (m_position >= m_text.length() || m_text[m_position] == '}')
+    auto key = value_before('}');
+    if (!key.has_value())
         return none;
-    usize end;
-    JsonValue key = value_at(m_text, m_position, end);
-    m_position = skip_whitespace(m_text, end);
-    m_position = skip_whitespace(m_text, m_position + 1); // the ':'
-    JsonValue value = value_at(m_text, m_position, end);
-    m_position = skip_whitespace(m_text, end);
-    if (m_position < m_text.length() && m_text[m_position] == ',')
-        ++m_position;
-    return JsonMember { key, value };
+    skip(':');
+    auto value = value_before('}');
+    if (!value.has_value())
+        return none;
+    skip(',');
+    return JsonMember { *key, *value };
 }
 
 Result<JsonValue> parse_json(StringView text)

@@ -44,14 +44,25 @@ private:
 };
 
 // Walks the elements of an array in order.
-class JsonArrayIterator {
-public:
-    explicit JsonArrayIterator(JsonValue array);
-    Optional<JsonValue> next();
+// What both iterators walk: the text between a container's brackets (none when `container` is
+// not of the kind wanted), value by value.
+class JsonCursor {
+protected:
+    JsonCursor(JsonValue container, bool of_the_kind);
+    // Skips whitespace; the value there and the whitespace after it, or none at `close` or the end.
+    Optional<JsonValue> value_before(char close);
+    // Steps over `separator` (',' between elements, ':' after a key) when it comes next.
+    void skip(char separator);
 
 private:
     StringView m_text;
     usize m_position { 0 };
+};
+
+class JsonArrayIterator : private JsonCursor {
+public:
+    explicit JsonArrayIterator(JsonValue array) : JsonCursor(array, array.is_array()) { }
+    Optional<JsonValue> next();
 };
 
 struct JsonMember {
@@ -60,14 +71,10 @@ struct JsonMember {
 };
 
 // Walks the members of an object in document order.
-class JsonObjectIterator {
+class JsonObjectIterator : private JsonCursor {
 public:
-    explicit JsonObjectIterator(JsonValue object);
+    explicit JsonObjectIterator(JsonValue object) : JsonCursor(object, object.is_object()) { }
     Optional<JsonMember> next();
-
-private:
-    StringView m_text;
-    usize m_position { 0 };
 };
 
 // Checks `text` is exactly one JSON value (RFC 8259, nesting at most `max_depth`) and returns it.
