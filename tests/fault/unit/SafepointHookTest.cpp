@@ -79,15 +79,21 @@ void expect_interrupted(Spin& spin)
     EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
 }
 
+// Runs spin for `iterations`: the run must finish and count every one.
+void expect_completes(Spin& spin, u32 iterations)
+{
+    u32 result = 0;
+    ASSERT_FALSE(spin.run(iterations, result).is_error());
+    EXPECT_EQ(result, iterations);
+}
+
 } // namespace
 
 TEST(SafepointHook, ContinueResumesAtEveryBackEdge)
 {
     Spin spin;
     spin.interrupt(1); // stays raised: the hook runs at every safepoint
-    u32 result = 0;
-    ASSERT_FALSE(spin.run(1000, result).is_error());
-    EXPECT_EQ(result, 1000u);
+    ASSERT_NO_FATAL_FAILURE(expect_completes(spin, 1000));
     // One safepoint per loop iteration (the loop header) plus the call into spin.
     EXPECT_GE(spin.state.calls, 1000u);
 }
@@ -105,9 +111,7 @@ TEST(SafepointHook, NotCalledWhileTheFlagIsDown)
 {
     Spin spin;
     spin.interrupt(0);
-    u32 result = 0;
-    ASSERT_FALSE(spin.run(500, result).is_error());
-    EXPECT_EQ(result, 500u);
+    ASSERT_NO_FATAL_FAILURE(expect_completes(spin, 500));
     EXPECT_EQ(spin.state.calls, 0u);
 }
 

@@ -46,7 +46,16 @@ TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
     EXPECT_TRUE(Manifest::parse("handle=endpoint:x:call\n").is_error()); // no name
 }
 
-struct GrantTest : ::testing::Test, test_support::ObjectWorld { };
+struct GrantTest : ::testing::Test, test_support::ObjectWorld {
+    // Installs `object` in `publisher`'s table with every right and publishes it under `name`;
+    // the handle.
+    Handle install_and_publish(ObjectDirectory& directory, ProcessObject& publisher, StringView name, Object& object)
+    {
+        Handle handle = publisher.handles().install(object, Rights::All).release_value();
+        EXPECT_FALSE(directory.publish(name, publisher.handles(), handle).is_error()) << name.characters();
+        return handle;
+    }
+};
 
 TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
 {
@@ -54,11 +63,9 @@ TEST_F(GrantTest, GrantsOnlyWhatTheManifestNamesAndSupervisorCanRevoke)
     auto app = ProcessObject::create(allocator, space, "app").release_value();
     auto logs = Event::create(allocator, waiting).release_value();
     auto secrets = Event::create(allocator, waiting).release_value();
-    Handle logs_handle = supervisor->handles().install(*logs, Rights::All).release_value();
-    Handle secrets_handle = supervisor->handles().install(*secrets, Rights::All).release_value();
     ObjectDirectory directory;
-    ASSERT_FALSE(directory.publish("logs", supervisor->handles(), logs_handle).is_error());
-    ASSERT_FALSE(directory.publish("secrets", supervisor->handles(), secrets_handle).is_error());
+    Handle logs_handle = install_and_publish(directory, *supervisor, "logs", *logs);
+    Handle secrets_handle = install_and_publish(directory, *supervisor, "secrets", *secrets);
 
     auto manifest = Manifest::parse("name=app\nhandle=event:logs:write\n").release_value();
     auto granted = directory.grant(manifest, *app);
@@ -128,11 +135,9 @@ TEST_F(GrantTest, EachKindHasItsOwnNames)
     auto adder = ProcessObject::create(allocator, space, "adder").release_value();
     auto asker = ProcessObject::create(allocator, space, "asker").release_value();
     auto door = Event::create(allocator, waiting).release_value();
-    Handle process_handle = supervisor->handles().install(*adder, Rights::All).release_value();
-    Handle event_handle = supervisor->handles().install(*door, Rights::All).release_value();
     ObjectDirectory directory;
-    ASSERT_FALSE(directory.publish("adder", supervisor->handles(), process_handle).is_error());
-    ASSERT_FALSE(directory.publish("adder", supervisor->handles(), event_handle).is_error());
+    install_and_publish(directory, *supervisor, "adder", *adder);
+    Handle event_handle = install_and_publish(directory, *supervisor, "adder", *door);
     EXPECT_EQ(directory.publish("adder", supervisor->handles(), event_handle).error().code, ErrorCode::AlreadyExists);
 
     auto manifest = Manifest::parse("name=asker\nhandle=event:adder:write\nhandle=process:adder:read\n").release_value();
