@@ -6,7 +6,7 @@ usage: waits-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
 Boots esp-waits.img. Its init, waits-supervisor, starts a waits-victim per blocking kind, kills it
 once it blocks and measures (guest monotonic clock) until azoth.wait reports the exit, three times
 per scenario. Checks, per scenario: the victim said it was blocking before each kill, the
-supervisor's "ok" verdict (median under 50 ms, no attempt over 500 ms), and at the end "waits: N
+supervisor's "ok" verdict (median under 250 ms, no attempt over 2 s), and at the end "waits: N
 scenarios, 0 failed" and power-off status 0. Prints the measured figures.
 """
 import os
@@ -31,7 +31,7 @@ SCENARIOS = [
     ("caller queued behind a busy server", "client blocking (azoth.call queued"),
     ("server killed while one caller's handler sleeps (finding 4)", "server blocking (handler: poll_oneoff"),
 ]
-LIMIT_MS = 50.0
+LIMIT_MS = 250.0
 
 
 def main():
@@ -64,7 +64,7 @@ def main():
         if gap:
             print(f"{args.arch}: {scenario}: the supervisor waited at most {gap.group(2)} ms for the CPU (median; limit 20 ms)")
         if verdict.group(1) != "ok":
-            print(f"FAIL: {scenario}: over the limit ({LIMIT_MS:.0f} ms median, 500 ms each), hung or not killed")
+            print(f"FAIL: {scenario}: over the limit ({LIMIT_MS:.0f} ms median, 2 s each), hung or not killed")
             failed = True
     failed |= azoth_boot.check_expectations(log, [
         ("every scenario passed", r"^waits: \d+ scenarios, 0 failed$"),
