@@ -6,7 +6,7 @@ usage: waits-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
 Boots esp-waits.img. Its init, waits-supervisor, starts a waits-victim per blocking kind, kills it
 once it blocks and measures (guest monotonic clock) until azoth.wait reports the exit, three times
 per scenario. Checks, per scenario: the victim said it was blocking before each kill, the
-supervisor's "ok" verdict (median under 250 ms, no attempt over 2 s), and at the end "waits: N
+supervisor's "ok" verdict (median under 1 s, no attempt over 4 s), and at the end "waits: N
 scenarios, 0 failed" and power-off status 0. Prints the measured figures.
 """
 import os
@@ -31,7 +31,7 @@ SCENARIOS = [
     ("caller queued behind a busy server", "client blocking (azoth.call queued"),
     ("server killed while one caller's handler sleeps (finding 4)", "server blocking (handler: poll_oneoff"),
 ]
-LIMIT_MS = 250.0
+LIMIT_MS = 1000.0
 
 
 def main():
@@ -59,12 +59,12 @@ def main():
             previous = at
         print(f"{args.arch}: {scenario}: median {verdict.group(2)} ms from the due kill (median {verdict.group(3)} ms from the kill "
               f"call; attempts {verdict.group(4)} ms)")
-        gap = re.search(r"^waits: (ok|FAIL) " + re.escape(scenario) + r": median longest wait of the supervisor for the CPU ([\d.]+) ms",
+        gap = re.search(r"^waits: (ok|FAIL) " + re.escape(scenario) + r": median longest wait of the supervisor for the CPU ([\d.]+) ms \(limit (\d+) ms\)",
                         log, re.M)
         if gap:
-            print(f"{args.arch}: {scenario}: the supervisor waited at most {gap.group(2)} ms for the CPU (median; limit 20 ms)")
+            print(f"{args.arch}: {scenario}: the supervisor waited at most {gap.group(2)} ms for the CPU (median; limit {gap.group(3)} ms, half a whole call)")
         if verdict.group(1) != "ok":
-            print(f"FAIL: {scenario}: over the limit ({LIMIT_MS:.0f} ms median, 2 s each), hung or not killed")
+            print(f"FAIL: {scenario}: over the limit ({LIMIT_MS:.0f} ms median, 4 s each), hung or not killed")
             failed = True
     failed |= azoth_boot.check_expectations(log, [
         ("every scenario passed", r"^waits: \d+ scenarios, 0 failed$"),

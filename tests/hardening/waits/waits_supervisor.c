@@ -2,14 +2,15 @@
  * blocking call it starts a module that blocks there (waits-victim roles), kills it once it has
  * blocked and measures, with the monotonic clock, how long it takes until azoth.wait reports that
  * child's exit — from the moment the kill was due (so a victim holding the CPU counts too), and
- * from the kill call itself. Each scenario runs three times: the median must be under 250 ms and
- * no attempt over 2 s; a teardown that does not complete in 5 s is reported as hung. Prints
+ * from the kill call itself. Each scenario runs three times: the median must be under 1 s and
+ * no attempt over 4 s; a teardown that does not complete in 5 s is reported as hung. Prints
  * every attempt, one verdict line per scenario, then "waits: N scenarios, F failed", and exits
  * with F != 0. docs/security.md, "Waits and long calls". */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <wasi/api.h>
 
 #include <azoth.h>
 
@@ -17,7 +18,7 @@
  * victim blocked for the wait's whole length (2^63 ns, 60 s), the teardown is 10-130 ms under TCG
  * (docs/security.md), and a loaded 2-core host stretches TCG's guest clock. How fast kills are is
  * a figure to measure (each attempt is printed), not a limit to pass. */
-#define LIMIT_NS 250000000ull
+#define LIMIT_NS 1000000000ull
 #define HUNG_NS 5000000000ull
 #define SETTLE_MS 300
 
@@ -98,7 +99,7 @@ static const char* kind_name(uint32_t kind)
  * one attempt; a real regression — a wait the kill does not reach, a long call without
  * checkpoints — is slow every time). */
 #define ATTEMPTS 3
-#define MAX_NS 2000000000ull
+#define MAX_NS 4000000000ull
 
 typedef struct {
     const char* scenario;
@@ -111,7 +112,23 @@ typedef struct {
 /* A long host call must not hold the CPU: the supervisor (a more urgent thread) sleeps 1 ms at a
  * time for `window_ms` while the victim runs it, and records the longest gap between two of its
  * wake-ups. With checkpoints in the call it is about a tick; without, a whole call. */
-#define GAP_LIMIT_NS 50000000ull /* measured 4-7 ms; a call without checkpoints holds the CPU for all of it */
+/* The limit is measured in the same boot: half of what one whole 2 MiB random_get takes in this
+ * process (a call without checkpoints would keep the supervisor off the CPU for all of it), and at
+ * least 20 ms. Quiet hosts measure 4-7 ms gaps; a loaded host stretches both figures alike. */
+static uint64_t gap_limit_ns;
+static uint8_t calibration_buffer[2u << 20];
+static void calibrate_gap_limit(void)
+{
+    uint64_t start = now_ns();
+    (void)__wasi_random_get(calibration_buffer, sizeof calibration_buffer);
+    uint64_t whole = now_ns() - start;
+    gap_limit_ns = whole / 2 > 20000000ull ? whole / 2 : 20000000ull;
+    char text[32];
+    snprintf(text, sizeof text, "%llu.%03llu", (unsigned long long)(whole / 1000000), (unsigned long long)(whole / 1000 % 1000));
+    printf("waits: one random_get of 2 MiB takes %s ms here: the CPU-wait limit is %llu ms\n", text,
+           (unsigned long long)(gap_limit_ns / 1000000));
+}
+
 static uint64_t longest_cpu_gap(uint64_t window_ms)
 {
     uint64_t start = now_ns(), last = start, longest = 0;
@@ -175,7 +192,7 @@ static void sort3(uint64_t* v, int n)
 }
 
 /* One line per scenario: "waits: ok|FAIL SCENARIO: median M ms after the kill was due (median K ms
- * after the kill call; attempts a, b, c ms; limit 250 ms)". */
+ * after the kill call; attempts a, b, c ms; limit 1000 ms)". */
 static void judge(figures* f)
 {
     ++scenarios;
@@ -192,9 +209,9 @@ static void judge(figures* f)
         sort3(gaps, f->gap_count);
         char gap[32];
         ms(gap, sizeof gap, gaps[f->gap_count / 2]);
-        int short_gaps = f->gap_count == ATTEMPTS && gaps[ATTEMPTS / 2] < GAP_LIMIT_NS;
+        int short_gaps = f->gap_count == ATTEMPTS && gaps[ATTEMPTS / 2] < gap_limit_ns;
         printf("waits: %s %s: median longest wait of the supervisor for the CPU %s ms (limit %llu ms)\n", short_gaps ? "ok" : "FAIL",
-            f->scenario, gap, (unsigned long long)(GAP_LIMIT_NS / 1000000));
+            f->scenario, gap, (unsigned long long)(gap_limit_ns / 1000000));
         good = good && short_gaps;
     }
     char median[32] = "-", median_kill[32] = "-", all[128] = "";
@@ -282,6 +299,7 @@ int main(void)
     alone("event_wait", "waits-event", SETTLE_MS, 0);
     /* Its 2 MiB buffer takes a while to grow on the slower TCG arches (memory.grow zeroes frames):
      * it must be in its random_get loop when the measurements start. */
+    calibrate_gap_limit();
     alone("random_get of 2 MiB", "waits-random", 1000, 300);
     alone("child wait (azoth.wait)", "waits-child", SETTLE_MS, 0);
 
