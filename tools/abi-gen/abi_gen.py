@@ -95,6 +95,15 @@ def raw_import_call(module, function, symbol):
             f'static int32_t call_{symbol}(const uint64_t* words) {{ (void)words; {body} }}']
 
 
+def write_c_header(path, lines, c_type, array, count_macro, entries):
+    """Writes `lines` to the file `path`, then the table `static const c_type array[]` of `entries`
+    (one C initialiser a line) and `count_macro`, its element count."""
+    lines = lines + ['', f'static const {c_type} {array}[] = {{'] + entries + [
+        '};', f'#define {count_macro} (sizeof {array} / sizeof {array}[0])', '']
+    with open(path, 'w') as file:
+        file.write('\n'.join(lines))
+
+
 def fail(message):
     sys.exit(f'abi-gen: {message}')
 

@@ -211,10 +211,7 @@ def main():
             entries.append(f"    {{ {module_id}, {CAPABILITIES[function['capability']]}, {SERVED[function['status']]}, "
                            f"{len(params)}, {len(letters)}, {unsupported}, \"{module}.{name}\", "
                            f"{skip_text}, {params_name}, {{ {mask[0]:#x}ull, {mask[1]:#x}ull }}, call_{symbol} }},")
-    out += ['', 'static const fuzz_import_t fuzz_imports[] = {'] + entries + ['};',
-            '#define FUZZ_IMPORT_COUNT (sizeof fuzz_imports / sizeof fuzz_imports[0])', '']
-    with open(args.output, 'w') as file:
-        file.write('\n'.join(out))
+    abi_gen.write_c_header(args.output, out, 'fuzz_import_t', 'fuzz_imports', 'FUZZ_IMPORT_COUNT', entries)
     return 0
 
 

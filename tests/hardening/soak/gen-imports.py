@@ -49,10 +49,7 @@ def main():
                 raise SystemExit(f"gen-imports: {module}.{name}: unsupported signature {params}:{results}")
             lines += call
             entries.append(f'    {{ "{module}", "{name}", "{params}", {1 if results else 0}, call_{symbol} }},')
-    lines += ["", "static const soak_import_t soak_imports[] = {"] + entries + ["};",
-              "#define SOAK_IMPORT_COUNT (sizeof soak_imports / sizeof soak_imports[0])", ""]
-    with open(args.output, "w") as file:
-        file.write("\n".join(lines))
+    abi_gen.write_c_header(args.output, lines, "soak_import_t", "soak_imports", "SOAK_IMPORT_COUNT", entries)
     return 0
 
 
