@@ -55,6 +55,14 @@ private:
     Status m_status;
 };
 
+// A call's value when its status is OK, else the status (for plain values: a handle or a mapping
+// must not even be made for a failed call, their destructors would act on it).
+template<typename T>
+Result<T> answer(Status status, T value)
+{
+    return status == AZOTH_OK ? Result<T>(static_cast<T&&>(value)) : Result<T>::failure(status);
+}
+
 // An owned handle number: closed when destroyed (unless release()d).
 class Handle {
 public:
@@ -97,7 +105,7 @@ public:
     {
         uint32_t out = 0;
         Status status = azoth_handle_rights(m_raw, &out);
-        return status == AZOTH_OK ? Result<uint32_t>(out) : Result<uint32_t>::failure(status);
+        return answer(status, out);
     }
     // A second handle to the same object with at most `mask` (never more than this one has).
     Result<Handle> derive(uint32_t mask) const;
@@ -167,7 +175,7 @@ public:
     {
         CallResults results;
         Status status = azoth_call(raw(), w0, w1, w2, w3, results.words);
-        return status == AZOTH_OK ? Result<CallResults>(results) : Result<CallResults>::failure(status);
+        return answer(status, results);
     }
     Result<void> send(uint64_t w0, uint64_t w1 = 0, uint64_t w2 = 0, uint64_t w3 = 0) const
     {
@@ -189,7 +197,7 @@ public:
     {
         uint32_t bits = 0;
         Status status = azoth_event_wait(raw(), mask, timeout_ns, &bits);
-        return status == AZOTH_OK ? Result<uint32_t>(bits) : Result<uint32_t>::failure(status);
+        return answer(status, bits);
     }
 };
 
@@ -226,6 +234,7 @@ public:
     Result<Mapping> map(uint8_t* window, size_t size, bool writable) const
     {
         Status status = azoth_region_map(raw(), static_cast<uint32_t>(reinterpret_cast<uintptr_t>(window)), writable);
+        // Only a mapping that exists may be made: a Mapping unmaps its window when destroyed.
         return status == AZOTH_OK ? Result<Mapping>(Mapping(window, size)) : Result<Mapping>::failure(status);
     }
 };
@@ -248,7 +257,7 @@ public:
     {
         uint32_t length = 0;
         Status status = azoth_channel_receive(raw(), buffer, capacity, timeout_ns, &length);
-        return status == AZOTH_OK ? Result<uint32_t>(length) : Result<uint32_t>::failure(status);
+        return answer(status, length);
     }
 };
 
@@ -261,7 +270,7 @@ public:
     {
         uint64_t value = 0;
         Status status = azoth_register_read(raw(), offset, width, &value);
-        return status == AZOTH_OK ? Result<uint64_t>(value) : Result<uint64_t>::failure(status);
+        return answer(status, value);
     }
     Result<void> write(uint32_t offset, uint32_t width, uint64_t value) const
     {
