@@ -22,6 +22,21 @@ static uint64_t slow_call, slow_detail, heap_call, heap_detail;
 static uint64_t hostile_calls, client_answered, client_failed, client_slowest_us, echo_calls, other_calls;
 static int stopping;
 
+/* The figures a CONTROL_CLIENT_* call sets from w3, and those a CONTROL_GET_* call answers. */
+static uint64_t* const set_by_control[] = {
+    [CONTROL_CLIENT_ANSWERED] = &client_answered,
+    [CONTROL_CLIENT_FAILED] = &client_failed,
+    [CONTROL_CLIENT_SLOWEST] = &client_slowest_us,
+};
+static const uint64_t* const answered_by_control[] = {
+    [CONTROL_GET_HOSTILE_CALLS] = &hostile_calls,   [CONTROL_GET_CLIENT_ANSWERED] = &client_answered,
+    [CONTROL_GET_CLIENT_FAILED] = &client_failed,   [CONTROL_GET_ECHO_CALLS] = &echo_calls,
+    [CONTROL_GET_OTHER_CALLS] = &other_calls,       [CONTROL_GET_CLIENT_SLOWEST] = &client_slowest_us,
+    [CONTROL_GET_SLOW_CALL] = &slow_call,           [CONTROL_GET_SLOW_DETAIL] = &slow_detail,
+    [CONTROL_GET_HEAP_CALL] = &heap_call,           [CONTROL_GET_HEAP_DETAIL] = &heap_detail,
+};
+#define CONTROLS_IN(table) ((uint64_t)(sizeof table / sizeof table[0]))
+
 /* An OP_SLOW / OP_HEAP report: kept when its figure (w2's low 48 bits) beats the kept one's. */
 static void keep_the_larger(uint64_t* call, uint64_t* detail, uint64_t w2, uint64_t w3)
 {
@@ -53,26 +68,18 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t w0, in
         keep_the_larger(&heap_call, &heap_detail, (uint64_t)w2, (uint64_t)w3);
         return 0;
     } else if (w0 == OP_CONTROL && (uint64_t)w1 == CONTROL_MAGIC) {
-        switch (w2) {
-        case CONTROL_STOP: stopping = 1; reply = 0; break;
-        case CONTROL_IS_STOPPING: reply = stopping; break;
-        case CONTROL_QUIT: reply = azoth_event_signal(quit_event, 1); break;
-        case CONTROL_CLIENT_ANSWERED: client_answered = (uint64_t)w3; reply = 0; break;
-        case CONTROL_CLIENT_FAILED: client_failed = (uint64_t)w3; reply = 0; break;
-        case CONTROL_GET_HOSTILE_CALLS: reply = (int64_t)hostile_calls; break;
-        case CONTROL_GET_CLIENT_ANSWERED: reply = (int64_t)client_answered; break;
-        case CONTROL_GET_CLIENT_FAILED: reply = (int64_t)client_failed; break;
-        case CONTROL_GET_ECHO_CALLS: reply = (int64_t)echo_calls; break;
-        case CONTROL_GET_OTHER_CALLS: reply = (int64_t)other_calls; break;
-        case CONTROL_CLIENT_SLOWEST: client_slowest_us = (uint64_t)w3; reply = 0; break;
-        case CONTROL_GET_CLIENT_SLOWEST: reply = (int64_t)client_slowest_us; break;
-        case CONTROL_GET_SLOW_CALL: reply = (int64_t)slow_call; break;
-        case CONTROL_GET_SLOW_DETAIL: reply = (int64_t)slow_detail; break;
-        case CONTROL_GET_HEAP_CALL: reply = (int64_t)heap_call; break;
-        case CONTROL_GET_HEAP_DETAIL: reply = (int64_t)heap_detail; break;
-        default: reply = -1; break;
+        if ((uint64_t)w2 < CONTROLS_IN(answered_by_control) && answered_by_control[w2])
+            return (int64_t)*answered_by_control[w2];
+        if ((uint64_t)w2 < CONTROLS_IN(set_by_control) && set_by_control[w2]) {
+            *set_by_control[w2] = (uint64_t)w3;
+            return 0;
         }
-        return reply;
+        switch (w2) {
+        case CONTROL_STOP: stopping = 1; return 0;
+        case CONTROL_IS_STOPPING: return stopping;
+        case CONTROL_QUIT: return azoth_event_signal(quit_event, 1);
+        default: return -1;
+        }
     } else {
         ++other_calls;
     }
