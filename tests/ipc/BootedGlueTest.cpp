@@ -129,6 +129,11 @@ TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
     ipc::CallStack calls;
     CallWords message { { 1, 2, 3, 4 } };
     calls.enter(*client);
+    // How often the calls so far waited through the gate and handed the Store over.
+    auto expect_gate = [&](int waits, int hand_overs) {
+        EXPECT_EQ(gate.waits, waits);
+        EXPECT_EQ(gate.hand_overs, hand_overs);
+    };
 
     // No gate (hosted): a busy server is Busy at once.
     server->set_in_call(true);
@@ -138,31 +143,29 @@ TEST_F(DirectoryTest, CallStackWaitsForABusyServerThroughItsGate)
     // Free: no waiting, and freed again afterwards.
     server->set_in_call(false);
     EXPECT_EQ(calls.call(handle, message).value().words[3], 4u);
-    EXPECT_EQ(gate.waits, 0);
+    expect_gate(0, 0);
     EXPECT_FALSE(server->is_in_call());
     // Held by another thread: the call waits through the gate, then runs; nobody else waits, so
     // the Store is free afterwards.
     server->set_in_call(true);
     EXPECT_EQ(calls.call(handle, message).value().words[2], 3u);
-    EXPECT_EQ(gate.waits, 1);
-    EXPECT_EQ(gate.hand_overs, 0);
+    expect_gate(1, 0);
     EXPECT_FALSE(server->is_in_call());
     // Someone queued behind us: leaving hands the Store over instead of freeing it.
     server->set_in_call(true);
     gate.another_waiter = true;
     EXPECT_EQ(calls.call(handle, message).value().words[1], 2u);
-    EXPECT_EQ(gate.waits, 2);
-    EXPECT_EQ(gate.hand_overs, 1);
+    expect_gate(2, 1);
     EXPECT_TRUE(server->has_store_waiters());
     // The gate refuses (the deadlock rule): the call fails, the server did not run.
     server->set_in_call(true);
     gate.refuse = true;
     EXPECT_EQ(calls.call(handle, message).error().code, ErrorCode::Busy);
-    EXPECT_EQ(gate.waits, 3);
+    expect_gate(3, 1);
     EXPECT_TRUE(server->is_in_call());
     // Re-entry (the caller itself is on this stack) is refused without asking the gate.
     EXPECT_EQ(calls.call(to_self, message).error().code, ErrorCode::Busy);
-    EXPECT_EQ(gate.waits, 3);
+    expect_gate(3, 1);
     server->set_in_call(false);
     calls.leave();
     client->terminate();
