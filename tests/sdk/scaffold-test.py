@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
@@ -137,9 +138,19 @@ azoth_discover_modules(${{CMAKE_SOURCE_DIR}}/modules entries)
                 print(f"FAIL: {arch}: cannot make the image: {packed.stderr}{copied.stderr}")
                 failed = True
                 continue
-            booted = azoth_boot.boot(arch, image, args.timeout, scratch, f"sdk-{arch}")
-            log = booted.log
-            print(f"--- {arch}: booted for {booted.seconds:.0f} s")
+            # Every scaffold and the probe have spoken once sdk-probe is done and each driver has
+            # served (the services never exit): stop there instead of at the timeout.
+            console = azoth_boot.Console(arch, image, args.timeout, cmdline="")
+            try:
+                last = [r"^sdk-probe: done, \d+ failed$"] + [f"^{name}: serving$" for name in names if not name.endswith("-app")]
+                for pattern in last:
+                    if not console.wait_for(pattern, console.deadline):
+                        break
+                console.wait_for(r"^init: s-as-app exited", console.deadline)
+                log = console.text()
+                print(f"--- {arch}: booted for {time.monotonic() - console.start:.0f} s")
+            finally:
+                console.close()
             arch_failed = check(log, modules, names + ["sdk-probe"])
             if azoth_boot.panicked(log) or re.search(r"^s-[a-z]+-[a-z]+: FAIL", log, re.M):
                 print(f"FAIL: {arch}: a panic or a module failure")
