@@ -184,10 +184,9 @@ impl Endpoint {
         let status = unsafe {
             sys::call_with_handle(self.raw(), raw, rights, mode, words[0], words[1], words[2], results.as_mut_ptr())
         };
-        // A refused call changed nothing (the handle is still ours and closes on drop); once the
-        // server ran, trapped or not, a moved handle is the server's.
-        let server_ran = status == sys::OK || status == sys::E_SERVER_TRAPPED;
-        if !copy && server_ran {
+        // Only a call answered OK gives a moved handle away (the kernel closed our number); a
+        // refused call, or a handler that trapped or was stopped, leaves it ours (closed on drop).
+        if !copy && status == sys::OK {
             core::mem::forget(handle);
         }
         check(status)?;
