@@ -9,9 +9,9 @@ find_package(Python3 REQUIRED COMPONENTS Interpreter)
 # The SDK header <azoth.h> (${AZOTH_SDK_HEADER}) comes from sdk/CMakeLists.txt, the one rule that
 # generates it; every module compiles against it.
 
-# C modules: clang-19 for wasm32-wasi against Debian's wasi-libc (the same .wasm on every arch).
-set(AZOTH_WASM_CC clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -I${AZOTH_SDK_INCLUDE}
-    -I${AZOTH_SDK_SOURCE_INCLUDE})
+# C modules: the SDK's C compiler command (sdk/modules.cmake: clang-19 for wasm32-wasi against
+# Debian's wasi-libc, the SDK headers; the same .wasm on every arch).
+set(AZOTH_WASM_CC ${AZOTH_MODULE_C})
 
 # azoth_wasm_module(NAME SOURCE [HEADERS...] [INCLUDE DIRS...] [FLAGS FLAGS...]):
 # ${AZOTH_MODULES_OUT}/NAME.wasm from one C file; HEADERS are extra dependencies, INCLUDE extra -I

@@ -210,6 +210,37 @@ def check_expectations(log, expectations):
     return failed
 
 
+def modules_with_expectations(modules):
+    """The NAMEs of `modules`/NAME/ folders that hold NAME.expect, sorted."""
+    return sorted(name for name in os.listdir(modules) if os.path.isfile(os.path.join(modules, name, f"{name}.expect")))
+
+
+def check_modules(log, modules, names, skip=()):
+    """Each module's test (modules/README.md): every regular expression of `modules`/NAME/NAME.expect
+    (one per line, # starts a comment; those containing a word of `skip` left out) matches a whole
+    line of the log, and the module neither printed "NAME: FAIL" nor trapped. Prints ok/FAIL lines,
+    returns True when one failed."""
+    failed = False
+    for name in names:
+        with open(os.path.join(modules, name, f"{name}.expect")) as f:
+            patterns = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
+        pairs = [(f"{name}: {pattern}", pattern) for pattern in patterns if not any(word in pattern for word in skip)]
+        failed = check_expectations(log, pairs) or failed
+        if re.search(rf"^{re.escape(name)}: FAIL", log, re.M) or f"init: {name} trapped" in log:
+            print(f"FAIL: {name} failed or trapped")
+            failed = True
+    return failed
+
+
+def console_image(args, image_name, cmdline=""):
+    """A Console on ARCH_BUILD/image_name (the interactive twin of boot_image); None, with a FAIL
+    line, when the build did not make the image."""
+    image = os.path.join(args.arch_build, image_name)
+    if not image_present(image, args.arch):
+        return None
+    return Console(args.arch, image, args.timeout, cmdline=cmdline)
+
+
 def check_patterns(log, patterns):
     """Bare patterns: prints a FAIL line per missing one, returns True when one is missing."""
     failed = False

@@ -166,20 +166,7 @@ def fault(args, work):
 # (one per line; # starts a comment) that must each match a whole line of the serial log
 # (./azoth new-module writes one; the polyglot ring modules/poly-* checks each member's call to the
 # next, in another language).
-def module_expectations(log):
-    failed = False
-    modules = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modules")
-    for folder in sorted(os.listdir(modules)):
-        path = os.path.join(modules, folder, f"{folder}.expect")
-        if not os.path.isfile(path):
-            continue
-        with open(path) as f:
-            patterns = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
-        failed = azoth_boot.check_expectations(log, [(f"{folder}: {pattern}", pattern) for pattern in patterns]) or failed
-        if re.search(rf"^{re.escape(folder)}: FAIL", log, re.M) or f"init: {folder} trapped" in log:
-            print(f"FAIL: {folder} failed or trapped")
-            failed = True
-    return failed
+MODULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "modules")
 
 
 def uart(args, work):
@@ -204,7 +191,7 @@ def uart(args, work):
     if "uart: cannot claim" in log:
         print("FAIL: the driver could not claim the UART")
         failed = True
-    failed = module_expectations(log) or failed
+    failed = azoth_boot.check_modules(log, MODULES, azoth_boot.modules_with_expectations(MODULES)) or failed
     if status != 124:
         print(f"FAIL: expected the system to stay up until the timeout (124), got status {status}")
         failed = True
@@ -251,11 +238,10 @@ def idle_wakeups(console, deadline):
 
 
 def console(args, work):
-    image = os.path.join(args.arch_build, "esp-console.img")
-    if not azoth_boot.image_present(image, ARCH):
-        return 1
     # The serial console is QEMU's stdio: read the guest's output from a pipe and type into another.
-    console = azoth_boot.Console(ARCH, image, args.timeout, cmdline="")
+    console = azoth_boot.console_image(args, "esp-console.img")
+    if console is None:
+        return 1
     start, deadline = console.start, console.deadline
     failed = False
     typed_at = None
@@ -351,10 +337,9 @@ def fnv1a(data):
 
 
 def early_input(args, work):
-    image = os.path.join(args.arch_build, "esp-early-input.img")
-    if not azoth_boot.image_present(image, ARCH):
+    console = azoth_boot.console_image(args, "esp-early-input.img")
+    if console is None:
         return 1
-    console = azoth_boot.Console(ARCH, image, args.timeout, cmdline="")
     failed = False
     try:
         # Right after `athanor: ready` nothing runs yet: no driver, no reader. The kernel must keep
