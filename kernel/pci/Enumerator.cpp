@@ -1,0 +1,347 @@
+#include <kernel/lib/Bits.h>
+#include <kernel/lib/Traits.h>
+#include <kernel/pci/Pci.h>
+
+namespace ath::pci {
+
+namespace {
+
+constexpr usize max_bridge_depth = 32;
+constexpr u64 lowest_io_port = 0x1000; // below it sit the legacy ISA ports
+
+struct Scan {
+    ConfigSpace& config;
+    const HostBridge& host;
+    Topology& out;
+    u64 scanned[4] {}; // one bit per bus: a loop in the bridges' numbers is not followed
+    u32 next_bus { 0 }; // the next bus number free for a bridge the firmware left unnumbered
+    bool full { false };
+
+    bool seen(u8 bus) const { return (scanned[bus / 64] >> (bus % 64)) & 1; }
+    void mark(u8 bus) { scanned[bus / 64] |= u64(1) << (bus % 64); }
+};
+
+// Where a BAR's PCI address appears to the CPU: through the host window of its space that holds
+// all of it (none when no window does); without windows the two are the same.
+Optional<u64> cpu_address_of(const HostBridge& host, BarKind kind, u64 pci_address, u64 size)
+{
+    if (host.windows.is_empty())
+        return pci_address;
+    for (auto& window : host.windows) {
+        bool same_space = (kind == BarKind::Io) == (window.kind == WindowKind::Io);
+        if (!same_space || pci_address < window.pci_base || size > window.size || pci_address - window.pci_base > window.size - size)
+            continue;
+        return window.cpu_base + (pci_address - window.pci_base);
+    }
+    return none;
+}
+
+// Sizes the BARs of `function` (decode is off meanwhile: a BAR holding all ones must not decode).
+void size_bars(Scan& scan, Function& function)
+{
+    Address address = function.address;
+    u16 command = u16(scan.config.read(address, config::command, 2));
+    scan.config.write(address, config::command, 2, command & ~(config::command_io | config::command_memory));
+    for (u8 index = 0; index < function.bar_count; ++index) {
+        u16 offset = u16(config::bar0 + index * 4);
+        u32 original = scan.config.read(address, offset, 4);
+        scan.config.write(address, offset, 4, 0xFFFFFFFF);
+        u32 mask = scan.config.read(address, offset, 4);
+        scan.config.write(address, offset, 4, original);
+        Bar& bar = function.bars[index];
+        if (original & 1) {
+            u32 bits = mask & ~u32(3);
+            if (bits == 0)
+                continue; // unimplemented
+            if ((bits & 0xFFFF0000) == 0)
+                bits |= 0xFFFF0000; // 16-bit I/O decoders leave the upper half zero
+            bar.kind = BarKind::Io;
+            bar.size = u64(~bits) + 1;
+            bar.pci_address = original & ~u32(3);
+            continue;
+        }
+        u32 type = (original >> 1) & 3;
+        u64 bits = mask & ~u32(0xF);
+        u64 value = original & ~u32(0xF);
+        if (type == 2 && index + 1 < function.bar_count) {
+            u16 high_offset = u16(offset + 4);
+            u32 high = scan.config.read(address, high_offset, 4);
+            scan.config.write(address, high_offset, 4, 0xFFFFFFFF);
+            u32 high_mask = scan.config.read(address, high_offset, 4);
+            scan.config.write(address, high_offset, 4, high);
+            bits |= u64(high_mask) << 32;
+            value |= u64(high) << 32;
+            bar.kind = BarKind::Memory64;
+            ++index; // the upper half is part of this BAR
+        } else {
+            bits |= 0xFFFFFFFF00000000ull;
+            bar.kind = BarKind::Memory32;
+        }
+        if ((bits & 0xFFFFFFFF) == 0 && (bar.kind == BarKind::Memory32 || (bits >> 32) == 0)) {
+            bar = Bar {}; // unimplemented
+            continue;
+        }
+        bar.size = ~bits + 1;
+        bar.prefetchable = (original & 8) != 0;
+        bar.pci_address = value;
+    }
+    scan.config.write(address, config::command, 2, command);
+    for (u8 index = 0; index < function.bar_count; ++index) {
+        Bar& bar = function.bars[index];
+        if (bar.kind == BarKind::None || bar.pci_address == 0)
+            continue;
+        auto cpu = cpu_address_of(scan.host, bar.kind, bar.pci_address, bar.size);
+        if (cpu.has_value()) {
+            bar.assigned = true;
+            bar.cpu_address = *cpu;
+        }
+    }
+}
+
+void scan_bus(Scan& scan, u8 bus, usize depth);
+
+ErrorOr append(Scan& scan, const Function& function)
+{
+    if (scan.out.functions.try_append(function).is_error()) {
+        scan.full = true;
+        return Error::from(ErrorCode::Exhausted, "more PCI functions than the kernel tracks");
+    }
+    return {};
+}
+
+ErrorOr add_function(Scan& scan, Address address, usize depth)
+{
+    Function function;
+    function.address = address;
+    u32 ids = scan.config.read(address, config::vendor_id, 4);
+    function.vendor = u16(ids);
+    function.device = u16(ids >> 16);
+    u32 class_word = scan.config.read(address, config::revision, 4);
+    function.revision = u8(class_word);
+    function.prog_if = u8(class_word >> 8);
+    function.subclass = u8(class_word >> 16);
+    function.class_code = u8(class_word >> 24);
+    function.header_type = u8(scan.config.read(address, config::header_type, 1)) & 0x7F;
+    function.bar_count = function.header_type == 0 ? 6 : function.header_type == 1 ? 2 : 0;
+    size_bars(scan, function);
+
+    if (function.is_bridge()) {
+        u32 buses = scan.config.read(address, config::primary_bus, 4);
+        u8 secondary = u8(buses >> 8);
+        u8 subordinate = u8(buses >> 16);
+        bool numbered = secondary > address.bus && secondary >= scan.host.bus_start && secondary <= scan.host.bus_end
+            && subordinate >= secondary && subordinate <= scan.host.bus_end;
+        bool numbering = false;
+        if (!numbered && scan.next_bus <= scan.host.bus_end) {
+            // Unnumbered by the firmware: the next free bus, and everything up to the last for now.
+            secondary = u8(scan.next_bus);
+            subordinate = scan.host.bus_end;
+            scan.config.write(address, config::primary_bus, 4,
+                (buses & 0xFF000000) | u32(subordinate) << 16 | u32(secondary) << 8 | address.bus);
+            scan.out.buses_numbered_by_kernel++;
+            numbering = true;
+        }
+        function.secondary_bus = secondary;
+        function.subordinate_bus = subordinate;
+        if (numbered || numbering) {
+            TRY(append(scan, function));
+            usize index = scan.out.functions.size() - 1;
+            scan.next_bus = max<u32>(scan.next_bus, u32(secondary) + 1);
+            if (numbered)
+                scan.next_bus = max<u32>(scan.next_bus, u32(subordinate) + 1);
+            scan_bus(scan, secondary, depth + 1);
+            if (numbering) {
+                // What the bridge forwards: up to the highest bus numbered behind it.
+                u32 last = max<u32>(secondary, scan.next_bus - 1);
+                u32 now = scan.config.read(address, config::primary_bus, 4);
+                scan.config.write(address, config::primary_bus, 4, (now & 0xFF00FFFF) | last << 16);
+                scan.out.functions[index].subordinate_bus = u8(last);
+            }
+            return {};
+        }
+    }
+    return append(scan, function);
+}
+
+void scan_bus(Scan& scan, u8 bus, usize depth)
+{
+    if (scan.full || depth > max_bridge_depth || bus < scan.host.bus_start || bus > scan.host.bus_end || scan.seen(bus))
+        return;
+    scan.mark(bus);
+    scan.out.buses_scanned++;
+    scan.next_bus = max<u32>(scan.next_bus, u32(bus) + 1);
+    for (u8 device = 0; device < 32 && !scan.full; ++device) {
+        Address first { bus, device, 0 };
+        if (u16(scan.config.read(first, config::vendor_id, 2)) == 0xFFFF)
+            continue;
+        bool multifunction = (scan.config.read(first, config::header_type, 1) & 0x80) != 0;
+        for (u8 function = 0; function < (multifunction ? 8 : 1) && !scan.full; ++function) {
+            Address address { bus, device, function };
+            if (function != 0 && u16(scan.config.read(address, config::vendor_id, 2)) == 0xFFFF)
+                continue;
+            (void)add_function(scan, address, depth);
+        }
+    }
+}
+
+// The lowest address in `window` for a BAR of `size` (its alignment too) that overlaps no
+// assigned BAR of the same space.
+Optional<u64> place(const Topology& topology, const Window& window, BarKind kind, u64 size)
+{
+    u64 start = window.pci_base;
+    if (kind == BarKind::Io && start < lowest_io_port)
+        start = lowest_io_port;
+    if (start == 0)
+        start = size; // address 0 reads as "unassigned"
+    auto candidate = checked_align_up(start, size);
+    while (candidate.has_value()) {
+        u64 at = *candidate;
+        if (at < window.pci_base || at - window.pci_base > window.size || window.size - (at - window.pci_base) < size)
+            return none;
+        Optional<u64> moved;
+        for (auto& function : topology.functions) {
+            for (u8 index = 0; index < function.bar_count && !moved.has_value(); ++index) {
+                const Bar& other = function.bars[index];
+                if (!other.assigned || (other.kind == BarKind::Io) != (kind == BarKind::Io))
+                    continue;
+                if (other.pci_address < at + size && at < other.pci_address + other.size)
+                    moved = other.pci_address + other.size;
+            }
+        }
+        if (!moved.has_value())
+            return at;
+        candidate = checked_align_up(*moved, size);
+    }
+    return none;
+}
+
+// The windows a BAR may go in, best first: a prefetchable 64-bit BAR prefers a prefetchable
+// 64-bit window, any 64-bit BAR may use a 64-bit window, and every memory BAR fits a 32-bit one.
+bool window_fits(const Window& window, const Bar& bar, int preference)
+{
+    if (bar.kind == BarKind::Io)
+        return window.kind == WindowKind::Io;
+    if (window.kind == WindowKind::Io)
+        return false;
+    switch (preference) {
+    case 0: return bar.kind == BarKind::Memory64 && bar.prefetchable && window.kind == WindowKind::Memory64 && window.prefetchable;
+    case 1: return bar.kind == BarKind::Memory64 && window.kind == WindowKind::Memory64 && (bar.prefetchable || !window.prefetchable);
+    default: return window.kind == WindowKind::Memory32 && (bar.prefetchable || !window.prefetchable);
+    }
+}
+
+void write_bar(ConfigSpace& config, const Function& function, u8 index, u64 address)
+{
+    u16 offset = u16(config::bar0 + index * 4);
+    u32 low = config.read(function.address, offset, 4) & (function.bars[index].kind == BarKind::Io ? 3u : 0xFu);
+    config.write(function.address, offset, 4, low | u32(address));
+    if (function.bars[index].kind == BarKind::Memory64)
+        config.write(function.address, u16(offset + 4), 4, u32(address >> 32));
+}
+
+void assign_bars(ConfigSpace& config, const HostBridge& host, Topology& topology)
+{
+    bool tried[Topology::max_functions][Function::max_bars] {};
+    // Largest first: each size is a power of two, so packing them in this order leaves no holes.
+    while (true) {
+        Function* best_function = nullptr;
+        u8 best_index = 0;
+        usize best_slot = 0;
+        for (usize slot = 0; slot < topology.functions.size(); ++slot) {
+            Function& function = topology.functions[slot];
+            if (function.address.bus != host.bus_start)
+                continue; // behind a bridge the bridge's windows would have to be opened too: not yet
+            for (u8 index = 0; index < function.bar_count; ++index) {
+                const Bar& bar = function.bars[index];
+                if (bar.kind == BarKind::None || bar.assigned || tried[slot][index] || bar.size == 0)
+                    continue;
+                if (!best_function || bar.size > best_function->bars[best_index].size)
+                    best_function = &function, best_index = index, best_slot = slot;
+            }
+        }
+        if (!best_function)
+            return;
+        Bar& bar = best_function->bars[best_index];
+        tried[best_slot][best_index] = true; // not picked again, even when it does not fit
+        for (int preference = 0; preference < 3 && !bar.assigned; ++preference) {
+            for (auto& window : host.windows) {
+                if (!window_fits(window, bar, preference))
+                    continue;
+                if (bar.kind == BarKind::Memory32 && window.pci_base + window.size > (1ull << 32))
+                    continue;
+                auto at = place(topology, window, bar.kind, bar.size);
+                if (!at.has_value())
+                    continue;
+                write_bar(config, *best_function, best_index, *at);
+                bar.pci_address = *at;
+                bar.cpu_address = window.cpu_base + (*at - window.pci_base);
+                bar.assigned = true;
+                bar.assigned_by_kernel = true;
+                break;
+            }
+        }
+    }
+}
+
+} // namespace
+
+ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out)
+{
+    if (!out.functions.is_empty())
+        return Error::from(ErrorCode::InvalidArgument, "the topology to fill is not empty");
+    if (host.bus_end < host.bus_start)
+        return Error::from(ErrorCode::InvalidArgument, "the host bridge's bus range is empty");
+    Scan scan { config, host, out };
+    scan.next_bus = u32(host.bus_start) + 1;
+    scan_bus(scan, host.bus_start, 0);
+    if (!host.windows.is_empty())
+        assign_bars(config, host, out);
+    for (auto& function : out.functions) {
+        u16 decode = 0;
+        for (u8 index = 0; index < function.bar_count; ++index) {
+            const Bar& bar = function.bars[index];
+            if (bar.kind == BarKind::None)
+                continue;
+            if (bar.assigned_by_kernel)
+                decode |= bar.kind == BarKind::Io ? config::command_io : config::command_memory;
+            if (!bar.assigned)
+                out.bars_unassigned++;
+            else if (bar.assigned_by_kernel)
+                out.bars_assigned_by_kernel++;
+        }
+        if (decode != 0) {
+            u16 command = u16(config.read(function.address, config::command, 2));
+            config.write(function.address, config::command, 2, command | decode);
+        }
+    }
+    if (scan.full)
+        return Error::from(ErrorCode::Exhausted, "more PCI functions than the kernel tracks");
+    return {};
+}
+
+u16 find_capability(ConfigSpace& config, Address address, u8 id)
+{
+    if ((config.read(address, config::status, 2) & config::status_capabilities) == 0)
+        return 0;
+    u16 at = u16(config.read(address, config::capabilities_pointer, 1) & 0xFC);
+    for (int steps = 0; steps < 48 && at >= 0x40; ++steps) {
+        u16 header = u16(config.read(address, at, 2));
+        if (u8(header) == id)
+            return at;
+        at = u16((header >> 8) & 0xFC);
+    }
+    return 0;
+}
+
+StringView bar_kind_name(BarKind kind)
+{
+    switch (kind) {
+    case BarKind::None: return "none";
+    case BarKind::Io: return "io";
+    case BarKind::Memory32: return "mem32";
+    case BarKind::Memory64: return "mem64";
+    }
+    return "?";
+}
+
+} // namespace ath::pci
