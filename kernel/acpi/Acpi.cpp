@@ -181,4 +181,26 @@ Result<HpetInfo> parse_hpet(ReadonlyBytes table)
     return info;
 }
 
+Result<FixedVector<EcamWindow, 4>> parse_mcfg(ReadonlyBytes table)
+{
+    constexpr usize entries_offset = sizeof(TableHeader) + 8;
+    constexpr usize entry_size = 16;
+    if (table.size() < entries_offset || !signature_is(table.data(), "MCFG"))
+        return Error::from(ErrorCode::Malformed, "not an MCFG table");
+    FixedVector<EcamWindow, 4> windows;
+    for (usize offset = entries_offset; offset + entry_size <= table.size(); offset += entry_size) {
+        const u8* entry = table.data() + offset;
+        EcamWindow window { load_le<u64>(entry), load_le<u16>(entry + 8), entry[10], entry[11] };
+        if (window.bus_end < window.bus_start)
+            return Error::at(ErrorCode::Malformed, offset, "MCFG entry's bus range is empty");
+        if (window.base == 0 || window.base % (1 << 20) != 0)
+            return Error::at(ErrorCode::Malformed, offset, "MCFG entry's base address is invalid");
+        if (windows.try_append(window).is_error())
+            return Error::at(ErrorCode::Exhausted, offset, "more MCFG entries than the kernel tracks");
+    }
+    if ((table.size() - entries_offset) % entry_size != 0)
+        return Error::at(ErrorCode::Malformed, table.size(), "MCFG ends inside an entry");
+    return windows;
+}
+
 } // namespace ath::acpi

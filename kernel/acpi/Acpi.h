@@ -1,7 +1,7 @@
 #pragma once
 
-// ACPI table discovery: RSDP -> XSDT (or RSDT) -> tables by signature, plus the two tables the
-// kernel needs to find its interrupt controllers and a clock (MADT, HPET). Every table is reached
+// ACPI table discovery: RSDP -> XSDT (or RSDT) -> tables by signature, plus the tables the
+// kernel needs to find its interrupt controllers, a clock and PCI Express (MADT, HPET, MCFG). Every table is reached
 // through a PhysicalReader and its length and checksum are checked before a byte of it is used; a
 // corrupt table is an Error, never a crash. Generic: x86_64 uses it today, aarch64 ACPI later.
 #include <kernel/lib/Address.h>
@@ -94,5 +94,16 @@ struct HpetInfo {
     u16 minimum_tick;
 };
 Result<HpetInfo> parse_hpet(ReadonlyBytes table);
+
+// MCFG: the PCI Express ECAM windows, one per segment group and bus range. `base` is the address
+// of bus 0's configuration space (the table's convention), so bus_start's is base + bus_start << 20.
+struct EcamWindow {
+    u64 base;
+    u16 segment;
+    u8 bus_start;
+    u8 bus_end;
+};
+// Malformed for a short or misnamed table, an entry with end < start or a zero or unaligned base.
+Result<FixedVector<EcamWindow, 4>> parse_mcfg(ReadonlyBytes table);
 
 } // namespace ath::acpi

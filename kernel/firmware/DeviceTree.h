@@ -34,7 +34,9 @@ public:
     // The index-th (address, size) pair of `reg`; none when absent or malformed.
     Optional<RegEntry> reg(usize index) const;
 
-    // Cells used by this node's children to encode `reg` (spec defaults 2 and 1).
+    // Cells used by this node's children to encode `reg` (spec defaults 2 and 1), and the cells
+    // of this node's own `reg` (its parent's), which `ranges` uses for the parent's addresses.
+    u32 parent_address_cells() const { return m_parent_address_cells; }
     u32 child_address_cells() const;
     u32 child_size_cells() const;
 

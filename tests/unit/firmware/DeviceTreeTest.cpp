@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <kernel/firmware/DeviceTree.h>
+#include <kernel/firmware/PciHostBridge.h>
 #include <tests/support/RandomCorruption.h>
 
 using namespace ath;
@@ -321,4 +322,75 @@ TEST(DeviceTree, RandomCorruptionNeverCrashes)
         (void)tree.value().find_path("/soc/pl011@9000000");
     });
     EXPECT_GT(accepted, 0); // some mutations only touch values and must still parse
+}
+
+namespace {
+
+// QEMU riscv64 virt's PCIe host node (its ECAM at 0x30000000, I/O, 32-bit and 64-bit windows).
+std::vector<u8> pci_tree(std::vector<u32> bus_range, std::vector<u32> ranges, u32 address_cells = 3)
+{
+    FdtBuilder b;
+    b.begin_node("");
+    b.property_u32s("#address-cells", { 2 });
+    b.property_u32s("#size-cells", { 2 });
+    b.begin_node("pci@30000000");
+    b.property_strings("compatible", { "pci-host-ecam-generic" });
+    b.property_u32s("#address-cells", { address_cells });
+    b.property_u32s("#size-cells", { 2 });
+    b.property_u32s("reg", { 0, 0x30000000, 0, 0x10000000 });
+    if (!bus_range.empty())
+        b.property_u32s("bus-range", bus_range);
+    b.property_u32s("ranges", ranges);
+    b.end_node();
+    b.end_node();
+    b.end();
+    return b.build();
+}
+
+const std::vector<u32> virt_ranges = {
+    0x01000000, 0, 0, 0, 0x03000000, 0, 0x10000,
+    0x02000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000,
+    0x43000000, 4, 0, 4, 0, 4, 0,
+};
+
+} // namespace
+
+TEST(DeviceTree, PciHostBridgeFromTheEcamNode)
+{
+    auto blob = pci_tree({ 0, 0xff }, virt_ranges);
+    auto tree = parse(blob).release_value();
+    auto host = pci_host_bridge(tree);
+    ASSERT_FALSE(host.is_error()) << host.error().reason;
+    EXPECT_EQ(host.value().ecam_base, 0x30000000u);
+    EXPECT_EQ(host.value().bus_start, 0);
+    EXPECT_EQ(host.value().bus_end, 255);
+    ASSERT_EQ(host.value().windows.size(), 3u);
+    auto& io = host.value().windows[0];
+    EXPECT_EQ(io.kind, pci::WindowKind::Io);
+    EXPECT_EQ(io.pci_base, 0u);
+    EXPECT_EQ(io.cpu_base, 0x3000000u);
+    EXPECT_EQ(io.size, 0x10000u);
+    EXPECT_EQ(host.value().windows[1].kind, pci::WindowKind::Memory32);
+    EXPECT_EQ(host.value().windows[1].cpu_base, 0x40000000u);
+    auto& high = host.value().windows[2];
+    EXPECT_EQ(high.kind, pci::WindowKind::Memory64);
+    EXPECT_TRUE(high.prefetchable);
+    EXPECT_EQ(high.pci_base, 0x400000000u);
+    EXPECT_EQ(high.size, 0x400000000u);
+}
+
+TEST(DeviceTree, PciHostBridgeRefusesWhatTheBindingForbids)
+{
+    auto no_node = sample_tree();
+    EXPECT_EQ(pci_host_bridge(parse(no_node).release_value()).error().code, ErrorCode::NotFound);
+    auto reversed = pci_tree({ 4, 3 }, virt_ranges);
+    EXPECT_EQ(pci_host_bridge(parse(reversed).release_value()).error().code, ErrorCode::Malformed);
+    auto beyond_reg = pci_tree({ 0, 0x100 }, virt_ranges); // 257 buses in a 256-bus reg
+    EXPECT_EQ(pci_host_bridge(parse(beyond_reg).release_value()).error().code, ErrorCode::Malformed);
+    auto partial = pci_tree({ 0, 0xff }, std::vector<u32>(virt_ranges.begin(), virt_ranges.end() - 1));
+    EXPECT_EQ(pci_host_bridge(parse(partial).release_value()).error().code, ErrorCode::Malformed);
+    auto two_cells = pci_tree({ 0, 0xff }, virt_ranges, 2);
+    EXPECT_EQ(pci_host_bridge(parse(two_cells).release_value()).error().code, ErrorCode::Malformed);
+    auto wrapping = pci_tree({ 0, 0xff }, { 0x02000000, 0, 0, 0xffffffff, 0xffff0000, 0, 0x20000 });
+    EXPECT_EQ(pci_host_bridge(parse(wrapping).release_value()).error().code, ErrorCode::Malformed);
 }

@@ -197,3 +197,41 @@ TEST(Acpi, RandomCorruptionNeverCrashes)
         }
     }
 }
+
+namespace {
+
+// An MCFG as QEMU q35 builds it: one entry, segment 0, buses 0..255 at 0xB0000000.
+std::vector<u8> make_mcfg(u64 base, u8 start, u8 end, usize extra = 0)
+{
+    std::vector<u8> m(44 + 16 + extra, 0);
+    header(m, 0, "MCFG", u32(m.size()));
+    put64(m, 44, base);
+    m[44 + 10] = start;
+    m[44 + 11] = end;
+    return m;
+}
+
+} // namespace
+
+TEST(Acpi, McfgGivesTheEcamWindow)
+{
+    auto table = make_mcfg(0xB0000000, 0, 255);
+    auto windows = acpi::parse_mcfg(ReadonlyBytes(table.data(), table.size())).release_value();
+    ASSERT_EQ(windows.size(), 1u);
+    EXPECT_EQ(windows[0].base, 0xB0000000u);
+    EXPECT_EQ(windows[0].segment, 0);
+    EXPECT_EQ(windows[0].bus_start, 0);
+    EXPECT_EQ(windows[0].bus_end, 255);
+}
+
+TEST(Acpi, MalformedMcfgIsAnError)
+{
+    auto empty_range = make_mcfg(0xB0000000, 5, 4);
+    EXPECT_EQ(acpi::parse_mcfg(ReadonlyBytes(empty_range.data(), empty_range.size())).error().code, ErrorCode::Malformed);
+    auto unaligned = make_mcfg(0xB0001000, 0, 255);
+    EXPECT_EQ(acpi::parse_mcfg(ReadonlyBytes(unaligned.data(), unaligned.size())).error().code, ErrorCode::Malformed);
+    auto truncated = make_mcfg(0xB0000000, 0, 255, 7);
+    EXPECT_EQ(acpi::parse_mcfg(ReadonlyBytes(truncated.data(), truncated.size())).error().code, ErrorCode::Malformed);
+    auto madt = make_tables();
+    EXPECT_EQ(acpi::parse_mcfg(ReadonlyBytes(madt.data() + madt_offset, 44)).error().code, ErrorCode::Malformed);
+}
