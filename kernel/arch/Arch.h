@@ -14,6 +14,7 @@
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
+#include <kernel/pci/Pci.h>
 
 namespace ath {
 
@@ -159,6 +160,12 @@ struct Arch {
     // Checks that the firmware's description of the machine (x86_64: ACPI, device-tree arches:
     // the DTB) names what this arch's init_platform relies on.
     static ErrorOr self_test_firmware_tables();
+
+    // The PCI(e) host bridge the firmware describes (kernel/pci/Pci.h): x86_64 from ACPI MCFG
+    // (kernel/acpi), aarch64 and riscv64 from the device tree's pci-host-ecam-generic node
+    // (kernel/firmware/PciHostBridge). NotFound when the machine has none; the firmware's errors
+    // as they come. kernel/platform/kernel/KernelPci enumerates behind it.
+    static Result<pci::HostBridge> pci_host_bridge();
 
     // The register model of the console UART a driver module may own (None when there is none):
     // the driver learns it through azoth.uart_kind and reaches the registers through the Device

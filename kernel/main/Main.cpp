@@ -4,7 +4,8 @@
 //  2. physical frames from the memory map, own page tables, boot-services memory reclaimed
 //  3. kernel heap, global constructors
 //  4. platform interrupts and time (ACPI, interrupt controllers, timer), interrupts on
-//  5. `athanor: ready`; a boot mode of stage Ready named on the command line runs now
+//  5. PCI discovery (kernel/platform/kernel/KernelPci: `pci: ...` lines), `athanor: ready`; a boot
+//     mode of stage Ready named on the command line runs now
 //  6. kernel threads and entropy (then the modes of stage Threads), the initrd (then those of stage
 //     Initrd); with no mode word, init from the initrd. The modes are a registry (BootMode.h):
 //     this image has exactly the modes linked into it.
@@ -25,6 +26,7 @@
 #include <kernel/initrd/TarArchive.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Threads.h>
+#include <kernel/platform/kernel/KernelPci.h>
 #include <kernel/platform/kernel/KernelRandom.h>
 
 namespace ath {
@@ -125,6 +127,7 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     must("platform", Arch::init_platform(*info));
     Arch::enable_interrupts();
     println("athanor: {} symbols in the kernel image", debug::symbol_count());
+    sys::discover_pci();
     println("athanor: ready");
 
     run_boot_mode(cmdline, BootStage::Ready, nullptr);

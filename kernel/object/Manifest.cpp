@@ -153,6 +153,8 @@ ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
                 manifest.console = true;
             else if (word == "serial-port")
                 manifest.serial_port = true;
+            else if (word == "pci")
+                manifest.pci = true;
             else
                 bad = true;
         });

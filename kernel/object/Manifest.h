@@ -32,7 +32,7 @@ inline constexpr ManifestKeyInfo manifest_keys[] = {
     { ManifestKey::MaxRestarts, "max-restarts", "0..1000000", "10" },
     { ManifestKey::CpuLimitMs, "cpu-limit-ms", "0..86400000 (ms of CPU time)", "none" },
     { ManifestKey::Priority, "priority", "0..7", "4" },
-    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port", "none" },
+    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci", "none" },
     { ManifestKey::Handle, "handle", "kind:object-name:rights (repeatable, up to 16)", "none" },
     { ManifestKey::Serves, "serves", "an endpoint name (1..31 of [A-Za-z0-9._-])", "none" },
 };
@@ -60,6 +60,7 @@ struct Manifest {
     bool supervisor { false };
     bool console { false };
     bool serial_port { false };
+    bool pci { false }; // may list and open PCI functions (azoth.pci_list, pci_open)
     // Resource limits the manifest names (bit i of limits_set: Resource i has a line); the others
     // are left to the defaults.
     ResourceLimits limits;

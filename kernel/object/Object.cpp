@@ -13,6 +13,7 @@ const char* object_type_name(ObjectType type)
     case ObjectType::Device: return "device";
     case ObjectType::Irq: return "irq";
     case ObjectType::Timer: return "timer";
+    case ObjectType::PciDevice: return "pci-device";
     case ObjectType::Console: return "console";
     case ObjectType::Stream: return "stream";
     }

@@ -22,6 +22,7 @@ enum class ObjectType : u8 {
     Timer,  // one-shot / periodic deadlines delivered as event bits (kernel/object/Timer.h)
     Console, // the console: output ring, input queue, attached driver (kernel/object/Console.h)
     Stream,  // one of a console's streams, a process's stdin/stdout/stderr (kernel/object/Stream.h)
+    PciDevice, // one PCI function: its own config space, its BARs as Devices (kernel/object/PciDevice.h)
 };
 
 const char* object_type_name(ObjectType);

@@ -309,10 +309,14 @@ ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out)
             else if (bar.assigned_by_kernel)
                 out.bars_assigned_by_kernel++;
         }
-        if (decode != 0) {
-            u16 command = u16(config.read(function.address, config::command, 2));
-            config.write(function.address, config::command, 2, command | decode);
-        }
+        // Bus mastering (DMA) is off on every endpoint until the kernel grants DMA through its own
+        // objects (a later slice of issue #18): whatever the firmware left on is turned off.
+        u16 command = u16(config.read(function.address, config::command, 2));
+        u16 wanted = u16(command | decode);
+        if (!function.is_bridge())
+            wanted = u16(wanted & ~config::command_bus_master);
+        if (wanted != command)
+            config.write(function.address, config::command, 2, wanted);
     }
     if (scan.full)
         return Error::from(ErrorCode::Exhausted, "more PCI functions than the kernel tracks");

@@ -139,7 +139,8 @@ struct Topology {
 // off while sizing, restored after), assigns the BARs of root-bus functions the firmware left
 // without an address from the bridge's windows (naturally aligned, never overlapping another
 // BAR) and turns on memory/I/O decode for functions whose BARs the kernel assigned. Bus mastering
-// is never turned on here. `out` must be empty. Exhausted when there are more functions than
+// is turned off on every endpoint (the firmware may have left it on): no device does DMA until
+// the kernel grants it. `out` must be empty. Exhausted when there are more functions than
 // Topology holds (what was found is kept); a loop in the bridges' bus numbers is not followed.
 ErrorOr enumerate(ConfigSpace&, const HostBridge&, Topology& out);
 

@@ -34,6 +34,7 @@ struct ProcessSpec {
     class Process* parent { nullptr };   // notified (child_exited) when this process ends
     bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
     bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
+    bool may_use_pci { false };          // `pci`: may list and open PCI functions (azoth.pci_list, pci_open)
     bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr are the console's streams
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles, `serves` and resource limits come from this entry's manifest; null: from
@@ -97,6 +98,7 @@ public:
     static constexpr usize max_arguments = 32;
     bool may_supervise() const { return m_may_supervise; }
     bool may_use_serial_port() const { return m_may_use_serial_port; }
+    bool may_use_pci() const { return m_may_use_pci; }
     bool may_use_console() const { return m_may_use_console; }
     Result<u32> adopt(Process& child);
     Process* child(u32 number) const;
@@ -138,6 +140,7 @@ private:
     Process* m_parent { nullptr };
     bool m_may_supervise { false };
     bool m_may_use_serial_port { false };
+    bool m_may_use_pci { false };
     bool m_may_use_console { false };
     // What WASI fds 0, 1 and 2 name (sys::WasiContext's stdio table); null: that fd does not exist.
     object::RefPtr<object::Stream> m_stdio[3];

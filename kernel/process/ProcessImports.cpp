@@ -63,6 +63,7 @@ bool holds(const Process& process, Capability capability)
     case Capability::Supervisor: return process.may_supervise();
     case Capability::SerialPort: return process.may_use_serial_port();
     case Capability::Console: return process.may_use_console();
+    case Capability::Pci: return process.may_use_pci();
     }
     return false;
 }

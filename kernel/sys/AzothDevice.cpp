@@ -3,6 +3,7 @@
 #include <abi-gen/AzothImports.h>
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
+#include <kernel/object/PciDevice.h>
 
 namespace ath::sys {
 
@@ -94,6 +95,47 @@ Result<Status> timer_cancel(AzothContext& context, Handle timer)
 {
     auto found = TRY(handles_of(context).lookup<Timer>(timer, Rights::Write));
     found.object->cancel();
+    return OK;
+}
+
+// ---- PCI functions: a PciDevice handle (pci_open, booted) reaches its own function only ----
+
+Result<Status> pci_config_read(AzothContext& context, Handle device, u32 offset, u32 width, Out<u32> value_out)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Read));
+    u32 value = TRY(found.object->config_read(offset, width));
+    TRY(value_out.write(value));
+    return OK;
+}
+
+Result<Status> pci_config_write(AzothContext& context, Handle device, u32 offset, u32 width, u32 value)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Write));
+    TRY(found.object->config_write(offset, width, value));
+    return OK;
+}
+
+Result<Status> pci_bar_info(AzothContext& context, Handle device, u32 index, Out<pci_bar_t> bar_out)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Read));
+    pci::Bar bar = TRY(found.object->bar(index));
+    u32 kind = bar.kind == pci::BarKind::Io ? PCI_BAR_IO : bar.kind == pci::BarKind::Memory32 ? PCI_BAR_MEM32 : PCI_BAR_MEM64;
+    u32 flags = (bar.prefetchable ? PCI_BAR_PREFETCHABLE : 0) | (bar.assigned ? PCI_BAR_ASSIGNED : 0)
+        | (bar.kind == pci::BarKind::Io && found.object->io_ports() ? PCI_BAR_PORTS : 0);
+    TRY(bar_out.write(pci_bar_t { kind, flags, bar.assigned ? bar.cpu_address : 0, bar.size }));
+    return OK;
+}
+
+Result<Status> pci_bar_open(AzothContext& context, Handle device, u32 index, Out<u32> handle_out)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Write));
+    auto window = TRY(found.object->open_bar(context.environment().allocator, index));
+    Rights rights = found.rights & (Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive);
+    Handle handle = TRY(handles_of(context).install(*window, rights));
+    if (auto written = handle_out.write(handle); written.is_error()) {
+        (void)handles_of(context).close(handle);
+        return written.release_error();
+    }
     return OK;
 }
 

@@ -7,6 +7,7 @@
 #include <boot/BootInfo.h>
 #include <kernel/arch/Arch.h>
 #include <kernel/firmware/DeviceTree.h>
+#include <kernel/firmware/PciHostBridge.h>
 #include <kernel/lib/Bits.h>
 #include <kernel/mm/MemoryLayout.h>
 
@@ -101,6 +102,13 @@ inline Optional<u64> map_device_registers(const firmware::DeviceTree& tree, Stri
     if (mapped.is_error())
         return none;
     return mm::direct_map_base + reg->address;
+}
+
+// Arch::pci_host_bridge of both device-tree ports: the loader's tree's pci-host-ecam-generic node.
+inline Result<pci::HostBridge> device_tree_pci_host_bridge(const boot::BootInfo& info)
+{
+    auto tree = TRY(boot_device_tree(reinterpret_cast<u64>(&info)));
+    return firmware::pci_host_bridge(tree);
 }
 
 // The start of self_test_firmware_tables on both device-tree ports: the loader's tree (found from

@@ -694,6 +694,8 @@ int main_fuzz(void)
         capabilities |= 1u << FC_SERIAL_PORT;
     if (has_word(held, "console"))
         capabilities |= 1u << FC_CONSOLE;
+    if (has_word(held, "pci"))
+        capabilities |= 1u << FC_PCI;
     rng_state = seed;
 
     /* the fuzz area at the top of memory */

@@ -66,7 +66,8 @@ TEST(PciEnumerator, ReadsIdentityAndSizesFirmwareAssignedBarsWithoutChangingThem
     config.set_bar(rng, 0, FakeBar { BarKind::Io, 0x20, false, 0xc040 });
     config.set_bar(rng, 1, FakeBar { BarKind::Memory32, 0x1000, false, 0xc1000000 });
     config.set_bar(rng, 4, FakeBar { BarKind::Memory64, 0x4000, true, 0x800000000 });
-    u32 command_before = config.value(rng, config::command, 2) | config::command_memory;
+    // The firmware left memory decode and bus mastering on.
+    u32 command_before = config.value(rng, config::command, 2) | config::command_memory | config::command_bus_master;
     config.write(rng, config::command, 2, command_before);
     HostBridge host; // x86_64: no windows, the firmware assigned everything
     host.io_ports = true;
@@ -108,7 +109,8 @@ TEST(PciEnumerator, ReadsIdentityAndSizesFirmwareAssignedBarsWithoutChangingThem
     EXPECT_EQ(config.value(rng, config::bar0 + 4, 4), 0xc1000000u);
     EXPECT_EQ(config.value(rng, config::bar0 + 16, 4), 0x0000000cu);
     EXPECT_EQ(config.value(rng, config::bar0 + 20, 4), 0x8u);
-    EXPECT_EQ(config.value(rng, config::command, 2), command_before);
+    // Decode as it was; bus mastering off (no DMA until the kernel grants it).
+    EXPECT_EQ(config.value(rng, config::command, 2), command_before & ~u32(config::command_bus_master));
     EXPECT_EQ(topology->bars_assigned_by_kernel, 0u);
     EXPECT_EQ(topology->bars_unassigned, 0u);
 }

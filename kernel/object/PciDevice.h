@@ -1,0 +1,63 @@
+#pragma once
+
+// A PciDevice is one PCI function as a driver may use it (docs/devices.md). The kernel enumerated
+// the bus (kernel/pci) and owns what would let a driver reach beyond its function or into memory:
+// the BAR registers, the expansion ROM, a bridge's bus numbers and windows, the command register's
+// decode and bus-master bits and the MSI/MSI-X capabilities (an interrupt message is a write to
+// memory). A driver reads any byte of its own function's configuration space (read right) and
+// writes the rest (write right); each BAR the kernel assigned comes out as a Device object, the
+// same register window the UART driver uses (kernel/object/Device.h).
+//
+// Not yet (later slices of issue #18): interrupts as Irq objects (MSI-X / INTx), DMA (bus
+// mastering stays off), an IOMMU, exclusive ownership through a device manager.
+#include <kernel/object/Device.h>
+#include <kernel/pci/Pci.h>
+
+namespace ath::object {
+
+class PciDevice final : public Object {
+public:
+    static constexpr ObjectType type_tag = ObjectType::PciDevice;
+
+    // `config` reaches the function's configuration space; BAR Devices use `bar_access`. Both
+    // must outlive the object. InvalidArgument for a function with an impossible address.
+    static Result<RefPtr<PciDevice>> create(ObjectAllocator&, pci::ConfigSpace& config, DeviceAccess& bar_access,
+        const pci::Function&, bool io_ports);
+
+    const pci::Function& function() const { return m_function; }
+    bool io_ports() const { return m_io_ports; } // I/O BARs are x86 port windows
+
+    // One access of `width` bytes (1, 2, 4) at `offset` of this function's configuration space.
+    // InvalidArgument for another width or a misaligned offset, OutOfRange beyond its 4 KiB;
+    // config_write: PermissionDenied for any byte the kernel owns (above; command bits other
+    // than interrupt-disable must be written back unchanged) and InvalidArgument for a value
+    // wider than `width`. Nothing is written on error.
+    Result<u32> config_read(u32 offset, u32 width);
+    ErrorOr config_write(u32 offset, u32 width, u32 value);
+
+    // BAR `index` (0..5) as sized and assigned. InvalidArgument past 5; NotFound for an
+    // unimplemented BAR or the upper half of a 64-bit one.
+    Result<pci::Bar> bar(u32 index) const;
+    // A Device for BAR `index`'s window (MMIO; x86 I/O BARs: ports). bar()'s errors, and Invalid
+    // for a BAR that has no address (the firmware left it and the kernel had no window for it),
+    // Unsupported for one larger than a Device window may be.
+    Result<RefPtr<Device>> open_bar(ObjectAllocator&, u32 index);
+
+    PciDevice(pci::ConfigSpace& config, DeviceAccess& bar_access, const pci::Function& function, bool io_ports)
+        : Object(ObjectType::PciDevice), m_config(config), m_bar_access(bar_access), m_function(function), m_io_ports(io_ports)
+    {
+    }
+
+private:
+    ErrorOr check(u32 offset, u32 width) const;
+    bool kernel_owns(u32 offset) const;
+
+    pci::ConfigSpace& m_config;
+    DeviceAccess& m_bar_access;
+    pci::Function m_function;
+    bool m_io_ports;
+    u16 m_msi { 0 };  // capability offsets (0: none), fixed at creation
+    u16 m_msix { 0 };
+};
+
+} // namespace ath::object
