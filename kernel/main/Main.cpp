@@ -127,7 +127,7 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     must("platform", Arch::init_platform(*info));
     Arch::enable_interrupts();
     println("athanor: {} symbols in the kernel image", debug::symbol_count());
-    sys::discover_pci();
+    sys::discover_pci(cmdline.has_word("pci-reassign"));
     println("athanor: ready");
 
     run_boot_mode(cmdline, BootStage::Ready, nullptr);

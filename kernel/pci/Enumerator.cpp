@@ -100,6 +100,28 @@ void size_bars(Scan& scan, Function& function)
 
 void scan_bus(Scan& scan, u8 bus, usize depth);
 
+// A bridge's forwarding windows as the firmware programmed them (PCI-to-PCI Bridge 1.2, 3.2.5).
+void read_forwarding(ConfigSpace& config, Function& function)
+{
+    Address address = function.address;
+    u32 io = config.read(address, config::io_base, 2);
+    u32 io_upper = config.read(address, config::io_base_upper, 4);
+    bool io32 = (io & 0xF) == 1;
+    function.forwarded_io.base = u64(io & 0xF0) << 8 | (io32 ? u64(io_upper & 0xFFFF) << 16 : 0);
+    function.forwarded_io.limit = u64(io & 0xF000) | 0xFFF | (io32 ? u64(io_upper >> 16) << 16 : 0);
+    u32 memory = config.read(address, config::memory_base, 4);
+    function.forwarded_memory.base = u64(memory & 0xFFF0) << 16;
+    function.forwarded_memory.limit = u64(memory & 0xFFF00000) | 0xFFFFF;
+    u32 prefetchable = config.read(address, config::prefetchable_base, 4);
+    bool prefetchable64 = (prefetchable & 0xF) == 1;
+    function.forwarded_prefetchable.base = u64(prefetchable & 0xFFF0) << 16;
+    function.forwarded_prefetchable.limit = u64(prefetchable & 0xFFF00000) | 0xFFFFF;
+    if (prefetchable64) {
+        function.forwarded_prefetchable.base |= u64(config.read(address, 0x28, 4)) << 32;
+        function.forwarded_prefetchable.limit |= u64(config.read(address, 0x2C, 4)) << 32;
+    }
+}
+
 ErrorOr append(Scan& scan, const Function& function)
 {
     if (scan.out.functions.try_append(function).is_error()) {
@@ -126,6 +148,7 @@ ErrorOr add_function(Scan& scan, Address address, usize depth)
     size_bars(scan, function);
 
     if (function.is_bridge()) {
+        read_forwarding(scan.config, function);
         u32 buses = scan.config.read(address, config::primary_bus, 4);
         u8 secondary = u8(buses >> 8);
         u8 subordinate = u8(buses >> 16);
@@ -199,7 +222,17 @@ Optional<u64> place(const Topology& topology, const Window& window, BarKind kind
         if (at < window.pci_base || at - window.pci_base > window.size || window.size - (at - window.pci_base) < size)
             return none;
         Optional<u64> moved;
+        auto avoid = [&](const ForwardedRange& range) {
+            if (!moved.has_value() && range.is_open() && range.base < at + size && at <= range.limit)
+                moved = range.limit + 1;
+        };
         for (auto& function : topology.functions) {
+            if (function.is_bridge()) {
+                if (kind == BarKind::Io)
+                    avoid(function.forwarded_io);
+                else
+                    avoid(function.forwarded_memory), avoid(function.forwarded_prefetchable);
+            }
             for (u8 index = 0; index < function.bar_count && !moved.has_value(); ++index) {
                 const Bar& other = function.bars[index];
                 if (!other.assigned || (other.kind == BarKind::Io) != (kind == BarKind::Io))
@@ -232,11 +265,15 @@ bool window_fits(const Window& window, const Bar& bar, int preference)
 
 void write_bar(ConfigSpace& config, const Function& function, u8 index, u64 address)
 {
+    // Decode off while the halves change, so the BAR never decodes a half-written address.
+    u16 command = u16(config.read(function.address, config::command, 2));
+    config.write(function.address, config::command, 2, command & ~(config::command_io | config::command_memory));
     u16 offset = u16(config::bar0 + index * 4);
     u32 low = config.read(function.address, offset, 4) & (function.bars[index].kind == BarKind::Io ? 3u : 0xFu);
     config.write(function.address, offset, 4, low | u32(address));
     if (function.bars[index].kind == BarKind::Memory64)
         config.write(function.address, u16(offset + 4), 4, u32(address >> 32));
+    config.write(function.address, config::command, 2, command);
 }
 
 void assign_bars(ConfigSpace& config, const HostBridge& host, Topology& topology)
@@ -285,7 +322,7 @@ void assign_bars(ConfigSpace& config, const HostBridge& host, Topology& topology
 
 } // namespace
 
-ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out)
+ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out, EnumerateOptions options)
 {
     if (!out.functions.is_empty())
         return Error::from(ErrorCode::InvalidArgument, "the topology to fill is not empty");
@@ -294,8 +331,17 @@ ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out)
     Scan scan { config, host, out };
     scan.next_bus = u32(host.bus_start) + 1;
     scan_bus(scan, host.bus_start, 0);
-    if (!host.windows.is_empty())
+    if (!host.windows.is_empty()) {
+        if (options.reassign) {
+            for (auto& function : out.functions) {
+                if (function.address.bus != host.bus_start)
+                    continue;
+                for (u8 index = 0; index < function.bar_count; ++index)
+                    function.bars[index].assigned = false;
+            }
+        }
         assign_bars(config, host, out);
+    }
     for (auto& function : out.functions) {
         u16 decode = 0;
         for (u8 index = 0; index < function.bar_count; ++index) {

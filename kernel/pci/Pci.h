@@ -29,6 +29,10 @@ constexpr u16 bar0 = 0x10;
 constexpr u16 primary_bus = 0x18; // type 1: primary, secondary, subordinate bus, latency
 constexpr u16 secondary_bus = 0x19;
 constexpr u16 subordinate_bus = 0x1A;
+constexpr u16 io_base = 0x1C; // type 1 forwarding windows: I/O base/limit (+ upper 16 bits at 0x30)
+constexpr u16 memory_base = 0x20;       // memory base/limit (1 MiB granules)
+constexpr u16 prefetchable_base = 0x24; // prefetchable base/limit (+ upper 32 bits at 0x28, 0x2C)
+constexpr u16 io_base_upper = 0x30;
 constexpr u16 capabilities_pointer = 0x34;
 constexpr u16 type0_rom = 0x30;
 constexpr u16 type1_rom = 0x38;
@@ -107,6 +111,13 @@ struct Bar {
     u64 size { 0 };
 };
 
+// What a bridge forwards downstream: PCI addresses [base, limit]; closed when limit < base.
+struct ForwardedRange {
+    u64 base { 1 };
+    u64 limit { 0 };
+    bool is_open() const { return limit >= base; }
+};
+
 struct Function {
     static constexpr usize max_bars = 6;
     Address address;
@@ -121,6 +132,7 @@ struct Function {
     u8 subordinate_bus { 0 };  // bridges
     u8 bar_count { 0 };        // 6 for endpoints, 2 for bridges, 0 otherwise
     Bar bars[max_bars];
+    ForwardedRange forwarded_io, forwarded_memory, forwarded_prefetchable; // bridges
     bool is_bridge() const { return header_type == 1; }
     bool is_host_bridge() const { return class_code == 0x06 && subclass == 0x00; }
 };
@@ -134,15 +146,21 @@ struct Topology {
     u32 bars_unassigned { 0 }; // sized but with no address the kernel could give them
 };
 
+struct EnumerateOptions {
+    // Assign every root-bus BAR from the windows even where the firmware gave it an address (the
+    // `pci-reassign` kernel command word; without windows nothing changes).
+    bool reassign { false };
+};
+
 // Walks the bridge's buses from bus_start through every PCI-to-PCI bridge (numbering the buses of
 // bridges the firmware left unconfigured), reads each function's identity, sizes its BARs (decode
 // off while sizing, restored after), assigns the BARs of root-bus functions the firmware left
 // without an address from the bridge's windows (naturally aligned, never overlapping another
-// BAR) and turns on memory/I/O decode for functions whose BARs the kernel assigned. Bus mastering
+// BAR, nor any window a bridge forwards) and turns on memory/I/O decode for functions whose BARs the kernel assigned. Bus mastering
 // is turned off on every endpoint (the firmware may have left it on): no device does DMA until
 // the kernel grants it. `out` must be empty. Exhausted when there are more functions than
 // Topology holds (what was found is kept); a loop in the bridges' bus numbers is not followed.
-ErrorOr enumerate(ConfigSpace&, const HostBridge&, Topology& out);
+ErrorOr enumerate(ConfigSpace&, const HostBridge&, Topology& out, EnumerateOptions = {});
 
 // The capability structure of `id` in a function's list (offset, 0 when absent): the walk is
 // bounded (at most 48 entries, pointers at 0x40 or above, aligned) so a looping list ends.

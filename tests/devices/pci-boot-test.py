@@ -2,10 +2,14 @@
 """Booted PCI test (QEMU via tools/qemu-run): boot.<arch>.pci-devices.
 
 usage: pci-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
-    boots esp-pci.img (init + tests/devices/booted). The kernel's `pci:` lines must show the
-    topology QEMU was given (tools/qemu-run): one host bridge, the virtio-rng-pci (1af4:1044) and,
-    where the boot disk is virtio-pci (x86_64, aarch64), the virtio-blk (1af4:1001), and no other
-    virtio function; every BAR of the virtio functions assigned, no two assigned BARs overlapping.
+    boots esp-pci.img (init + tests/devices/booted) twice: with the firmware's BAR addresses, and
+    with `pci-reassign` (the kernel assigns every root-bus BAR from the host bridge's windows; on
+    x86_64, which has none, nothing changes). Each time the kernel's `pci:` lines must show the
+    topology QEMU was given (tools/qemu-run): one host bridge, one PCIe root port (a bridge,
+    1b36:000c) with the virtio console (1af4:1043) on the bus behind it, the virtio-rng-pci
+    (1af4:1044) and, where the boot disk is virtio-pci (x86_64, aarch64), the virtio-blk
+    (1af4:1001), and no other virtio function; every BAR of the virtio functions assigned, no two
+    assigned BARs overlapping.
     pci-probe (capability `pci`) must list exactly the functions the kernel logged, find the BARs
     disjoint, read the virtio-rng's common configuration through its BAR and be refused everything
     the kernel owns; pci-intruder (no `pci`) must be refused listing and opening; every module
@@ -23,13 +27,15 @@ import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py: QEMU launch, console
 # The virtio functions tools/qemu-run attaches per arch (vendor 1af4): the entropy device on every
 # arch, the boot disk where it is virtio-pci (riscv64's is virtio-mmio for U-Boot).
 VIRTIO = {
-    "x86_64": ["1af4:1001", "1af4:1044"],
-    "aarch64": ["1af4:1001", "1af4:1044"],
-    "riscv64": ["1af4:1044"],
+    "x86_64": ["1af4:1001", "1af4:1043", "1af4:1044"],
+    "aarch64": ["1af4:1001", "1af4:1043", "1af4:1044"],
+    "riscv64": ["1af4:1043", "1af4:1044"],
 }
+ROOT_PORT = "1b36:000c"
 # QEMU's host bridge on each machine: q35's MCH, virt's generic PCIe host.
 HOST_BRIDGE = {"x86_64": "8086:29c0", "aarch64": "1b36:0008", "riscv64": "1b36:0008"}
 
+BUSES = re.compile(r"^pci:   buses (\d+)-(\d+)$")
 FUNCTION = re.compile(r"^pci: ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ([0-9a-f]{4}:[0-9a-f]{4}) class ([0-9a-f]{6})", re.M)
 BAR = re.compile(r"^pci:   bar(\d) (io|mem32|mem64)( prefetchable)? (?:cpu (0x[0-9a-f]+) size (0x[0-9a-f]+) (firmware|assigned-by-kernel)|size (0x[0-9a-f]+) unassigned)$")
 LISTED = re.compile(r"^pci-probe: function ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) ([0-9a-f]{4}:[0-9a-f]{4}) class ([0-9a-f]{6})$", re.M)
@@ -44,12 +50,17 @@ EXPECTATIONS = [(f"probe case {case}", rf"^pci-probe: {re.escape(case)} ok$") fo
 
 def kernel_topology(log):
     """[(bdf, id, class, [bars])] from the kernel's `pci:` lines; a bar is (index, kind, cpu, size,
-    how) with cpu None when unassigned."""
+    how) with cpu None when unassigned. A bridge's bus range is in buses[bdf]."""
     functions = []
+    buses = {}
     for line in log.splitlines():
         match = FUNCTION.match(line)
         if match:
             functions.append((match.group(1), match.group(2), match.group(3), []))
+            continue
+        match = BUSES.match(line)
+        if match and functions:
+            buses[functions[-1][0]] = (int(match.group(1)), int(match.group(2)))
             continue
         match = BAR.match(line)
         if match and functions:
@@ -58,12 +69,12 @@ def kernel_topology(log):
             else:
                 bar = (int(match.group(1)), match.group(2), None, int(match.group(7), 16), "unassigned")
             functions[-1][3].append(bar)
-    return functions
+    return functions, buses
 
 
-def check_topology(arch, log):
+def check_topology(arch, log, reassign):
     failed = False
-    functions = kernel_topology(log)
+    functions, buses = kernel_topology(log)
     ids = [identity for _, identity, _, _ in functions]
 
     def check(condition, what):
@@ -75,6 +86,13 @@ def check_topology(arch, log):
     check(ids.count(HOST_BRIDGE[arch]) == 1, f"one host bridge {HOST_BRIDGE[arch]}")
     virtio = sorted(identity for identity in ids if identity.startswith("1af4:"))
     check(virtio == VIRTIO[arch], f"the virtio functions are what qemu-run attached: {virtio} == {VIRTIO[arch]}")
+    ports = [bdf for bdf, identity, _, _ in functions if identity == ROOT_PORT]
+    check(len(ports) == 1 and ports[0] in buses, f"one PCIe root port with a bus range: {ports}")
+    if len(ports) == 1 and ports[0] in buses:
+        first, last = buses[ports[0]]
+        behind = [bdf for bdf, identity, _, _ in functions if identity == "1af4:1043"]
+        check(len(behind) == 1 and first <= int(behind[0][:2], 16) <= last,
+              f"the virtio console {behind} is on a bus behind the root port (buses {first}-{last})")
     windows = []
     for bdf, identity, _, bars in functions:
         for index, kind, cpu, size, how in bars:
@@ -88,6 +106,13 @@ def check_topology(arch, log):
     check(not overlaps, f"{len(windows)} assigned BARs, none overlapping {overlaps if overlaps else ''}")
     by_kernel = sum(1 for _, _, _, bars in functions for bar in bars if bar[4] == "assigned-by-kernel")
     print(f"note: {by_kernel} BARs assigned by the kernel on {arch}")
+    if reassign:
+        root_bars = [(bdf, bar) for bdf, identity, _, bars in functions for bar in bars if bdf.startswith("00:")]
+        if arch == "x86_64":
+            check(by_kernel == 0, "pci-reassign without windows (x86_64) changes nothing")
+        else:
+            kept = [f"{bdf} bar{bar[0]}" for bdf, bar in root_bars if bar[4] != "assigned-by-kernel"]
+            check(root_bars and not kept, f"pci-reassign: all {len(root_bars)} root-bus BARs assigned by the kernel {kept if kept else ''}")
     listed = [(m.group(1), m.group(2), m.group(3)) for m in LISTED.finditer(log)]
     logged = [(bdf, identity, klass) for bdf, identity, klass, _ in functions]
     check(listed == logged, f"pci-probe listed the {len(logged)} functions the kernel logged, in order")
@@ -95,17 +120,24 @@ def check_topology(arch, log):
 
 
 def main():
-    args, run = azoth_boot.boot_image_test(__doc__, "esp-pci.img", "pci", timeout=240)
-    if run is None:
-        return 1
-    azoth_boot.print_lines(run.log, ("pci", "init: ", "athanor: init"))
-    print(f"boot took {run.seconds:.1f}s, status {run.status}")
-    failed = azoth_boot.panicked(run.log)
-    failed = check_topology(args.arch, run.log) or failed
-    failed = azoth_boot.check_expectations(run.log, EXPECTATIONS) or failed
-    failed = azoth_boot.module_failed(run.log, ("pci-",)) or failed
-    failed = azoth_boot.status_failed(run.status) or failed
-    return azoth_boot.verdict(failed, run.log, run.stderr)
+    args = azoth_boot.image_test_arguments(__doc__, timeout=240)
+    failed = False
+    for label, cmdline in (("firmware", None), ("reassign", "pci-reassign")):
+        print(f"== {label}: boot with {cmdline or 'no command word'}")
+        run = azoth_boot.boot_image(args, "esp-pci.img", f"pci-{label}", cmdline)
+        if run is None:
+            return 1
+        azoth_boot.print_lines(run.log, ("pci", "init: ", "athanor: init"))
+        print(f"boot took {run.seconds:.1f}s, status {run.status}")
+        this = azoth_boot.panicked(run.log)
+        this = check_topology(args.arch, run.log, cmdline is not None) or this
+        this = azoth_boot.check_expectations(run.log, EXPECTATIONS) or this
+        this = azoth_boot.module_failed(run.log, ("pci-",)) or this
+        this = azoth_boot.status_failed(run.status) or this
+        if this:
+            azoth_boot.verdict(True, run.log, run.stderr)
+        failed = failed or this
+    return azoth_boot.verdict(failed)
 
 
 if __name__ == "__main__":

@@ -196,7 +196,7 @@ void log_topology(const pci::HostBridge& host, const pci::Topology& topology)
 
 } // namespace
 
-void discover_pci()
+void discover_pci(bool reassign)
 {
     auto host = Arch::pci_host_bridge();
     if (host.is_error()) {
@@ -211,7 +211,9 @@ void discover_pci()
     auto* bridge = new (g_host_storage) pci::HostBridge(host.release_value());
     g_config.attach(*bridge);
     auto* topology = new (g_topology_storage) pci::Topology();
-    auto enumerated = pci::enumerate(g_config, *bridge, *topology);
+    if (reassign)
+        println("pci: pci-reassign: the kernel assigns every root-bus BAR{}", bridge->windows.is_empty() ? " (no windows: nothing changes)" : "");
+    auto enumerated = pci::enumerate(g_config, *bridge, *topology, pci::EnumerateOptions { reassign });
     if (enumerated.is_error())
         println("pci: enumeration stopped: {}", enumerated.error().reason);
     g_bar_access.attach(*topology);

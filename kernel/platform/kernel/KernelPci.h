@@ -10,8 +10,11 @@ namespace ath::sys {
 
 // Once, at boot (kernel_main, before `athanor: ready`): finds the host bridge, enumerates it
 // (assigning what the firmware left unassigned), logs every function and BAR as `pci: ...` lines
-// and makes the PciDevice objects. A machine without PCI logs why and has none.
-void discover_pci();
+// and makes the PciDevice objects. A machine without PCI logs why and has none. `reassign` (the
+// `pci-reassign` command word) assigns every root-bus BAR itself instead of keeping the firmware's
+// addresses (where the host bridge has windows; the booted test uses it to run the kernel's
+// assignment on firmware that leaves nothing unassigned).
+void discover_pci(bool reassign);
 
 // The functions discover_pci found, in enumeration order (empty before it or without PCI).
 Span<const object::RefPtr<object::PciDevice>> kernel_pci_devices();

@@ -337,3 +337,92 @@ TEST(PciEnumerator, CapabilityWalkFindsEntriesAndEndsOnALoop)
     config.write(rng, 0x51, 1, 0x40); // MSI-X's next points back to the first entry
     EXPECT_EQ(find_capability(config, rng, config::capability_msi), 0);
 }
+
+namespace {
+
+// A bridge at 00:03.0 whose firmware opened a memory window [0x40000000, 0x400FFFFF] for bus 1,
+// where a device's BAR sits at 0x40000000.
+void add_bridge_with_window(FakeConfigSpace& config)
+{
+    Address bridge { 0, 3, 0 };
+    config.add(bridge, 0x1b36, 0x000c, 0x06, 0x04, 1);
+    config.set_buses(bridge, 0, 1, 1);
+    config.write(bridge, config::memory_base, 4, 0x40004000); // base and limit 0x400 MiB: one 1 MiB granule
+    config.write(bridge, config::io_base, 2, 0x1010);          // I/O 0x1000..0x1FFF
+    config.write(bridge, config::prefetchable_base, 4, 0x0000FFF0); // closed (limit < base)
+    Address behind { 1, 0, 0 };
+    config.add(behind, 0x1af4, 0x1043, 0x07, 0x80);
+    config.set_bar(behind, 1, FakeBar { BarKind::Memory32, 0x1000, false, 0x40000000 });
+}
+
+} // namespace
+
+TEST(PciEnumerator, ReadsBridgeWindowsAndPlacesRootBarsOutsideThem)
+{
+    FakeConfigSpace config;
+    add_virtio_pair(config);
+    add_bridge_with_window(config);
+    auto topology = std::make_unique<Topology>();
+    ASSERT_FALSE(enumerate(config, virt_bridge(), *topology).is_error());
+    const Function* bridge = find(*topology, Address { 0, 3, 0 });
+    ASSERT_NE(bridge, nullptr);
+    EXPECT_TRUE(bridge->forwarded_memory.is_open());
+    EXPECT_EQ(bridge->forwarded_memory.base, 0x40000000u);
+    EXPECT_EQ(bridge->forwarded_memory.limit, 0x400FFFFFu);
+    EXPECT_EQ(bridge->forwarded_io.base, 0x1000u);
+    EXPECT_EQ(bridge->forwarded_io.limit, 0x1FFFu);
+    EXPECT_FALSE(bridge->forwarded_prefetchable.is_open());
+    for (Address address : { rng, blk }) {
+        const Function* function = find(*topology, address);
+        for (u8 index = 0; index < function->bar_count; ++index) {
+            const Bar& bar = function->bars[index];
+            if (bar.kind == BarKind::None)
+                continue;
+            ASSERT_TRUE(bar.assigned_by_kernel);
+            const ForwardedRange& range = bar.kind == BarKind::Io ? bridge->forwarded_io : bridge->forwarded_memory;
+            EXPECT_TRUE(bar.pci_address + bar.size <= range.base || bar.pci_address > range.limit)
+                << "bar " << int(index) << " at " << std::hex << bar.pci_address << " inside the bridge's window";
+        }
+    }
+    // Behind the bridge the firmware's address stays.
+    EXPECT_EQ(find(*topology, Address { 1, 0, 0 })->bars[1].pci_address, 0x40000000u);
+    EXPECT_FALSE(find(*topology, Address { 1, 0, 0 })->bars[1].assigned_by_kernel);
+}
+
+TEST(PciEnumerator, ReassignGivesEveryRootBarAKernelAddressAndLeavesTheRest)
+{
+    FakeConfigSpace config;
+    add_virtio_pair(config, 0x400000000, 0x2000); // firmware addresses, valid in the windows
+    add_bridge_with_window(config);
+    auto topology = std::make_unique<Topology>();
+    ASSERT_FALSE(enumerate(config, virt_bridge(), *topology, EnumerateOptions { true }).is_error());
+    EXPECT_EQ(topology->bars_unassigned, 0u);
+    std::vector<const Bar*> root;
+    for (auto& function : topology->functions) {
+        for (u8 index = 0; index < function.bar_count; ++index) {
+            const Bar& bar = function.bars[index];
+            if (bar.kind == BarKind::None)
+                continue;
+            EXPECT_EQ(bar.assigned_by_kernel, function.address.bus == 0);
+            EXPECT_TRUE(bar.assigned);
+            if (function.address.bus == 0)
+                root.push_back(&bar);
+        }
+    }
+    EXPECT_EQ(root.size(), 5u);
+    for (usize i = 0; i < root.size(); ++i) {
+        for (usize j = i + 1; j < root.size(); ++j) {
+            if ((root[i]->kind == BarKind::Io) == (root[j]->kind == BarKind::Io))
+                EXPECT_FALSE(overlap(*root[i], *root[j]));
+        }
+    }
+    // Without windows the option changes nothing.
+    FakeConfigSpace pc;
+    add_virtio_pair(pc, 0x800000000, 0xc000);
+    HostBridge host;
+    host.bus_end = 255;
+    auto kept = std::make_unique<Topology>();
+    ASSERT_FALSE(enumerate(pc, host, *kept, EnumerateOptions { true }).is_error());
+    EXPECT_EQ(find(*kept, rng)->bars[4].pci_address, 0x800000000u);
+    EXPECT_EQ(kept->bars_assigned_by_kernel, 0u);
+}
