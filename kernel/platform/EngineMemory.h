@@ -22,9 +22,30 @@ public:
     // First call: current == nullptr, old_bytes == 0. Returns the (possibly new) base.
     virtual Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) = 0;
     virtual void release(u8* base, u64 bytes, u64 maximum_bytes) = 0;
+    // Whether every access base + index + offset (index and offset any u32, up to 16 bytes wide)
+    // at or past the memory's current size faults: the reservation spans 8 GiB + a guard. The
+    // compiled tier (kernel/wasm/NativeTier.h) needs this; it emits no bounds checks.
+    virtual bool guards_wasm32_accesses() const { return false; }
 
 protected:
     ~LinearMemoryProvider() = default;
+};
+
+// Executable memory for the compiled tier (W^X: code is written while the pages are read-write,
+// then they become read-execute; never both). Implementations: hosted
+// kernel/platform/hosted/HostedCodeMemory.h (mmap/mprotect, SIGSEGV mapping); none booted yet.
+class CodeMemoryProvider {
+public:
+    // Fresh read-write (not executable) pages for `bytes` of code.
+    virtual Result<u8*> allocate(usize bytes) = 0;
+    // Makes [code, code + bytes) read-execute (no longer writable). From then on a memory fault
+    // whose instruction pointer lies in that range resumes at `fault_landing` (the code's
+    // out-of-bounds trap path) with every register as at the fault.
+    virtual ErrorOr make_executable(u8* code, usize bytes, const u8* fault_landing) = 0;
+    virtual void release(u8* code, usize bytes) = 0;
+
+protected:
+    ~CodeMemoryProvider() = default;
 };
 
 } // namespace ath::wasm

@@ -4,6 +4,7 @@
 // the whole chain at once.
 #include <kernel/lib/Bits.h>
 #include <kernel/wasm/FloatOps.h>
+#include <kernel/wasm/NativeTier.h>
 #include <kernel/wasm/Objects.h>
 #include <kernel/wasm/SimdSupport.h>
 
@@ -177,11 +178,14 @@ inline const Instr* enter(FunctionInstance* callee, const Instr* return_ip, u64*
         if (!poll_budget(m))
             return nullptr;
     }
-    if (!callee->owner) {
+    if (!callee->owner || callee->native_entry) {
+        // A host function, or a compiled one (an instance on the compiled tier, NativeTier.h).
         u64* arguments = sp - callee->parameter_slots;
-        if (!call_host(*callee, arguments, sp, m))
+        InstanceData* caller = m->instance;
+        if (!(callee->owner ? run_native(*callee, arguments, m) : call_host(*callee, arguments, sp, m)))
             return nullptr;
-        m->memory = m->instance ? m->instance->memory0 : nullptr;
+        m->instance = caller;
+        m->memory = caller ? caller->memory0 : nullptr;
         sp = arguments + callee->result_slots;
         return return_ip;
     }

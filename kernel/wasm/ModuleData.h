@@ -8,6 +8,8 @@
 
 namespace ath::wasm {
 
+struct NativeModule; // NativeTier.h
+
 struct FunctionTypeData {
     u32 parameter_offset; // into ModuleData::type_pool
     u32 parameter_count;
@@ -107,6 +109,12 @@ struct ModuleData {
 
     Vector<Instr> code;
     Module* self { nullptr };
+
+    // The compiled tier (NativeTier.h): compiled on the first instantiation in a Store that asks
+    // for it; `native_failure` says why not when the compiler declined.
+    NativeModule* native { nullptr };
+    bool native_attempted { false };
+    const char* native_failure { nullptr };
 
     explicit ModuleData(Allocator& allocator);
     ~ModuleData();

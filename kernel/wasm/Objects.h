@@ -27,6 +27,7 @@ struct FunctionInstance final : Function, StoreObject {
     void* user_data { nullptr };
     u32 parameter_slots { 0 };
     u32 result_slots { 0 };
+    const u8* native_entry { nullptr }; // compiled code (NativeTier.h), when the instance runs compiled
     ValueType* owned_types { nullptr }; // host functions own their signature
     usize owned_type_count { 0 };
 };
@@ -65,6 +66,8 @@ struct InstanceData final : Instance, StoreObject {
     Vector<u32> element_lengths;  // 0 once dropped
     Vector<u8> data_dropped;
     MemoryInstance* memory0 { nullptr };
+    ExecutionTier tier { ExecutionTier::Interpreter };
+    const char* interpreter_reason { nullptr };
 };
 
 inline FunctionInstance* as_instance(Function* function) { return static_cast<FunctionInstance*>(function); }
@@ -103,6 +106,16 @@ struct Machine {
     Error host_error { ErrorCode::Trap, "", Error::no_offset };
     u64* result_sp { nullptr };
     Store* store { nullptr };
+
+    // The compiled tier (NativeTier.h) reads these at fixed offsets: the current instance's globals
+    // and functions and its memory 0's base (kept current by every call that changes instance), the
+    // lowest native stack pointer a compiled function may start with (0: no compiled code running),
+    // and where a trap in compiled code unwinds the native stack to (the innermost entry).
+    GlobalInstance* const* native_globals { nullptr };
+    FunctionInstance* const* native_functions { nullptr };
+    u8* native_memory_base { nullptr };
+    uptr native_stack_limit { 0 };
+    uptr native_unwind_sp { 0 };
 };
 
 struct Store::Internals {

@@ -1,6 +1,7 @@
 // Store, modules, instantiation (linking, segment initialisation, start) and invocation.
 #include <kernel/lib/Bits.h>
 #include <kernel/lib/Placement.h>
+#include <kernel/wasm/NativeTier.h>
 #include <kernel/wasm/Objects.h>
 
 namespace ath::wasm {
@@ -131,6 +132,8 @@ ModuleData::ModuleData(Allocator& allocator_)
 
 ModuleData::~ModuleData()
 {
+    if (native)
+        release_native_module(native, *allocator);
     if (bytes)
         allocator->deallocate(bytes, byte_count ? byte_count : 1, 1);
 }
@@ -389,6 +392,44 @@ Optional<Extern> Instance::find_export(StringView name) const
 }
 
 Memory* Instance::default_memory() const { return as_instance(this)->memory0; }
+ExecutionTier Instance::tier() const { return as_instance(this)->tier; }
+const char* Instance::interpreter_reason() const { return as_instance(this)->interpreter_reason; }
+
+const char* execution_tier_name(ExecutionTier tier) { return tier == ExecutionTier::Compiled ? "compiled" : "interpreter"; }
+
+// Whether `instance` can run compiled: the module compiles (once per module) and memory 0's
+// reservation makes every out-of-bounds access fault (compiled code checks no bounds). Sets the
+// instance's tier, its functions' entries, or the reason it stays on the interpreter.
+static ErrorOr choose_tier(InstanceData& instance, CodeMemoryProvider& code_memory)
+{
+    ModuleData& module = *instance.module;
+    if (!module.native_attempted) {
+        module.native_attempted = true;
+        auto compiled = compile_native_module(module, code_memory);
+        if (compiled.is_error()) {
+            if (compiled.error().code != ErrorCode::Unsupported)
+                return compiled.release_error();
+            module.native_failure = compiled.error().reason;
+        } else {
+            module.native = compiled.value();
+        }
+    }
+    if (!module.native) {
+        instance.interpreter_reason = module.native_failure;
+        return {};
+    }
+    for (MemoryInstance* memory : instance.memories) {
+        LinearMemoryProvider* provider = memory->store->config().memory_provider;
+        if (!provider || !provider->guards_wasm32_accesses()) {
+            instance.interpreter_reason = "memory without the 8 GiB guard reservation";
+            return {};
+        }
+    }
+    for (u32 i = module.imported_function_count; i < module.functions.size(); ++i)
+        instance.functions[i]->native_entry = module.native->code + module.native->entry_offsets[i - module.imported_function_count];
+    instance.tier = ExecutionTier::Compiled;
+    return {};
+}
 
 // ---- store ----------------------------------------------------------------------------------
 
@@ -794,6 +835,8 @@ Result<Instance*> Store::instantiate(const Module& module_handle, Span<const Ext
         Global* global = TRY(create_global(data.type, Value::from_raw(data.type.type, low, high)));
         TRY(instance->globals.append(as_instance(global)));
     }
+    if (m_config.code_memory)
+        TRY(choose_tier(*instance, *m_config.code_memory));
 
     // Element segments: resolve every item now (ref.func needs this instance's functions).
     TRY(instance->element_values.reserve(module.element_items.size()));
@@ -1016,6 +1059,8 @@ ErrorOr Store::run_at_base(Function& function_handle, u64* base)
     if (!function.owner) {
         m.instance = nullptr;
         ok = call_host(function, base, base + function.parameter_slots + 1, &m);
+    } else if (function.native_entry) {
+        ok = run_native(function, base, &m);
     } else {
         ok = run_function(function, base, &m);
     }

@@ -318,10 +318,20 @@ protected:
     ~Global() = default;
 };
 
+// Which engine tier runs an instance's functions (StoreConfig::code_memory asks for Compiled).
+enum class ExecutionTier : u8 { Interpreter, Compiled };
+const char* execution_tier_name(ExecutionTier);
+
 class Instance {
 public:
     Optional<Extern> find_export(StringView name) const;
     Memory* default_memory() const; // memory 0 or null
+    // The tier its functions run on, whoever calls them.
+    ExecutionTier tier() const;
+    // Why an instance of a Store with a code_memory runs on the interpreter (an instruction the
+    // compiler does not cover yet, a memory without the 8 GiB guard reservation, no compiler for
+    // this arch); null when it is compiled or no compiled code was asked for.
+    const char* interpreter_reason() const;
 
 protected:
     Instance() = default;
@@ -337,6 +347,10 @@ struct StoreConfig {
     u32 max_call_depth { 10000 };                     // Wasm frames; deeper -> CallStackExhausted
     u32 value_stack_slots { 1u << 20 };               // 8-byte slots for locals + operands
     u32 max_host_reentry { 64 };                      // nested invoke() from host functions
+    // Non-null: instances run compiled (kernel/wasm/NativeTier.h) when the compiler covers every
+    // function of the module and memory 0 comes from a provider that guards_wasm32_accesses();
+    // otherwise, or when null, on the interpreter (Instance::tier, interpreter_reason).
+    CodeMemoryProvider* code_memory { nullptr };
 };
 
 // Fuel and interruption. Fuel is decremented by one at every loop back-edge and every call; when

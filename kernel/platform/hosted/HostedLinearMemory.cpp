@@ -139,10 +139,19 @@ ErrorOr LinearMemoryReservation::commit(u64 bytes)
     return {};
 }
 
+// What a provider memory reserves: its maximum, at least 4 GiB, then 4 GiB + a guard, so that
+// base + any u32 index + any u32 offset (+ the access width) past the size hits PROT_NONE pages.
+static u64 provider_reservation(u64 maximum_bytes)
+{
+    constexpr u64 four_gib = u64(1) << 32;
+    u64 maximum = align_up(maximum_bytes, page_size);
+    return (maximum > four_gib ? maximum : four_gib) + four_gib + LinearMemoryReservation::guard_bytes;
+}
+
 Result<u8*> HostedLinearMemoryProvider::resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes)
 {
     u8* base = current;
-    u64 reserved = align_up(maximum_bytes, page_size) + LinearMemoryReservation::guard_bytes;
+    u64 reserved = provider_reservation(maximum_bytes);
     if (!base) {
         if (maximum_bytes > (1ull << 33))
             return Error::from(ErrorCode::InvalidArgument, "linear memory maximum too large");
@@ -166,7 +175,7 @@ Result<u8*> HostedLinearMemoryProvider::resize(u8* current, u64 old_bytes, u64 n
 void HostedLinearMemoryProvider::release(u8* base, u64, u64 maximum_bytes)
 {
     if (base)
-        munmap(base, align_up(maximum_bytes, page_size) + LinearMemoryReservation::guard_bytes);
+        munmap(base, provider_reservation(maximum_bytes));
 }
 
 Result<object::RegionPages> HostedPageMapper::create_pages(u64 size)

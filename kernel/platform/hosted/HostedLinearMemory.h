@@ -44,10 +44,13 @@ private:
     u64 m_committed { 0 };
 };
 
+// Each memory reserves at least 8 GiB + a guard (address space only), so any Wasm access past its
+// size faults: the compiled tier relies on it (guards_wasm32_accesses).
 class HostedLinearMemoryProvider final : public wasm::LinearMemoryProvider {
 public:
     Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) override;
     void release(u8* base, u64 bytes, u64 maximum_bytes) override;
+    bool guards_wasm32_accesses() const override { return true; }
 };
 
 class HostedPageMapper final : public object::PageMapper {

@@ -167,20 +167,20 @@ StringView describe_spec_value(const SpecValue& value, Span<char> buffer)
     return format_to(buffer, "?");
 }
 
-ScriptRunner::ScriptRunner(wasm::Allocator& allocator, ModuleSource& source)
+ScriptRunner::ScriptRunner(wasm::Allocator& allocator, ModuleSource& source, const wasm::StoreConfig& config)
     : m_allocator(allocator)
     , m_source(source)
-    , m_store(allocator)
+    , m_store(allocator, config)
 {
     m_reason[0] = '\0';
 }
 
-Result<ScriptRunner*> ScriptRunner::create(wasm::Allocator& allocator, ModuleSource& source)
+Result<ScriptRunner*> ScriptRunner::create(wasm::Allocator& allocator, ModuleSource& source, const wasm::StoreConfig& config)
 {
     void* memory = allocator.allocate(sizeof(ScriptRunner), alignof(ScriptRunner));
     if (!memory)
         return Error::from(ErrorCode::OutOfMemory, "no memory for the script runner");
-    auto* runner = new (memory) ScriptRunner(allocator, source);
+    auto* runner = new (memory) ScriptRunner(allocator, source, config);
     if (auto result = runner->create_spectest_module(); result.is_error()) {
         runner->destroy();
         return result.release_error();
@@ -288,6 +288,8 @@ Result<wasm::Instance*> ScriptRunner::instantiate(const wasm::Module& module)
     m_store.set_fuel(fuel_per_action);
     auto result = linker.instantiate(m_store, module);
     m_store.set_fuel(none);
+    if (!result.is_error() && m_observer)
+        m_observer->on_instance(*result.value());
     return result;
 }
 
@@ -470,14 +472,16 @@ CommandOutcome ScriptRunner::run(const Command& command)
     return fail("unknown command");
 }
 
-ErrorOr run_script(StringView json_text, wasm::Allocator& allocator, ModuleSource& source, ScriptObserver& observer)
+ErrorOr run_script(StringView json_text, wasm::Allocator& allocator, ModuleSource& source, ScriptObserver& observer,
+                   const wasm::StoreConfig& config)
 {
     JsonValue root = TRY(parse_json(json_text));
     auto commands = root.member("commands");
     if (!commands.has_value() || !commands->is_array())
         return Error::from(ErrorCode::Malformed, "script has no \"commands\" array");
 
-    ScriptRunner* runner = TRY(ScriptRunner::create(allocator, source));
+    ScriptRunner* runner = TRY(ScriptRunner::create(allocator, source, config));
+    runner->set_observer(&observer);
     void* command_memory = allocator.allocate(sizeof(Command), alignof(Command));
     if (!command_memory) {
         runner->destroy();

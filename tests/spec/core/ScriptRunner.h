@@ -25,6 +25,8 @@ protected:
     ~ModuleSource() = default;
 };
 
+class ScriptObserver;
+
 struct CommandOutcome {
     bool passed { false };
     // Why it failed (or a note on a pass); points into the runner, valid until the next command.
@@ -37,8 +39,11 @@ struct CommandOutcome {
 
 class ScriptRunner {
 public:
-    // One runner per script: it owns the Store every module of the script lives in.
-    static Result<ScriptRunner*> create(wasm::Allocator&, ModuleSource&);
+    // One runner per script: it owns the Store every module of the script lives in (made with
+    // `config`: StoreConfig::code_memory asks for the compiled tier).
+    static Result<ScriptRunner*> create(wasm::Allocator&, ModuleSource&, const wasm::StoreConfig& config = {});
+    // Told about every module the script instantiates (for the tier it runs on).
+    void set_observer(ScriptObserver* observer) { m_observer = observer; }
     void destroy();
 
     CommandOutcome run(const Command&);
@@ -56,7 +61,7 @@ private:
         StringView view() const { return StringView(name, length); }
     };
 
-    ScriptRunner(wasm::Allocator&, ModuleSource&);
+    ScriptRunner(wasm::Allocator&, ModuleSource&, const wasm::StoreConfig&);
     ErrorOr create_spectest_module();
 
     CommandOutcome run_module(const Command&);
@@ -92,6 +97,7 @@ private:
     FixedVector<NamedInstance, 64> m_named;      // "$name" bindings of module commands
     FixedVector<NamedInstance, 64> m_registered; // import module names made by `register`
     wasm::Instance* m_current { nullptr };
+    ScriptObserver* m_observer { nullptr };
     char m_reason[512];
 };
 
@@ -112,12 +118,14 @@ public:
     virtual void on_command(const Command&, u32 ordinal, const CommandOutcome&) = 0;
     // A command the runner could not even parse (it counts as failed).
     virtual void on_unparsable_command(u32 line, u32 ordinal, const Error&) = 0;
+    // A module the script instantiated (Instance::tier says which tier runs it).
+    virtual void on_instance(const wasm::Instance&) { }
 
 protected:
     ~ScriptObserver() = default;
 };
 
 // Errors only when the script itself is unusable (not JSON, no "commands" array).
-ErrorOr run_script(StringView json_text, wasm::Allocator&, ModuleSource&, ScriptObserver&);
+ErrorOr run_script(StringView json_text, wasm::Allocator&, ModuleSource&, ScriptObserver&, const wasm::StoreConfig& config = {});
 
 } // namespace ath::spec

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <kernel/platform/hosted/HostedCodeMemory.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
 #include <kernel/platform/hosted/HostedSupport.h>
 #include <tests/spec/core/ScriptRunner.h>
 
@@ -38,6 +40,7 @@ struct Options {
     bool summary { false };
     bool update_expected { false };
     bool verbose { false };
+    bool compiled { false }; // --tier compiled
     size_t failure_cap { 20 };
 };
 
@@ -51,6 +54,9 @@ struct FileResult {
     size_t wording_differs { 0 };
     std::vector<Failure> failures;
     std::vector<std::string> notes; // passes with differently worded messages (--verbose prints them)
+    size_t compiled_modules { 0 };    // instances that ran on the compiled tier
+    size_t interpreted_modules { 0 }; // instances that fell back to the interpreter (--tier compiled)
+    std::map<std::string, size_t> fallback_reasons;
 };
 
 std::string to_string(StringView view) { return std::string(view.characters(), view.length()); }
@@ -108,6 +114,17 @@ public:
             std::string(command_type_name(command.type)) + ": " + to_string(outcome.reason) });
     }
 
+    void on_instance(const wasm::Instance& instance) override
+    {
+        if (instance.tier() == wasm::ExecutionTier::Compiled) {
+            ++m_result.compiled_modules;
+        } else {
+            ++m_result.interpreted_modules;
+            const char* reason = instance.interpreter_reason();
+            ++m_result.fallback_reasons[reason ? reason : "not asked"];
+        }
+    }
+
     void on_unparsable_command(u32 line, u32 ordinal, const Error& error) override
     {
         ++m_result.total;
@@ -128,13 +145,17 @@ std::string runner_stamp()
     return std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec) + "." + std::to_string(info.st_size);
 }
 
-std::string results_path(const Options& options, const std::string& name) { return options.work + "/results/" + name + ".result"; }
+std::string results_path(const Options& options, const std::string& name)
+{
+    return options.work + "/results/" + name + (options.compiled ? ".compiled.result" : ".result");
+}
 
 FileResult run_file(const Options& options, const std::string& name)
 {
     FileResult result;
     result.name = name;
-    std::string folder = options.work + "/spec-json/" + name;
+    // Each tier converts into its own folder: the two runs may overlap (ctest -j).
+    std::string folder = options.work + (options.compiled ? "/spec-json-compiled/" : "/spec-json/") + name;
     std::string json_path = folder + "/" + name + ".json";
     std::string wast_path = options.suite + "/" + name + ".wast";
     if (!make_directory(folder, true)) {
@@ -155,7 +176,15 @@ FileResult run_file(const Options& options, const std::string& name)
     wasm::hosted::MallocAllocator allocator;
     FolderModuleSource source(folder);
     Collector collector(result);
-    auto outcome = run_script(StringView(json.data(), json.size()), allocator, source, collector);
+    // The compiled tier needs memories whose reservation makes every out-of-bounds access fault.
+    hosted::HostedLinearMemoryProvider memories;
+    hosted::HostedCodeMemory code_memory;
+    wasm::StoreConfig config;
+    if (options.compiled) {
+        config.memory_provider = &memories;
+        config.code_memory = &code_memory;
+    }
+    auto outcome = run_script(StringView(json.data(), json.size()), allocator, source, collector, config);
     if (outcome.is_error()) {
         result.converted = false;
         result.problem = std::string("unusable script: ") + (outcome.error().reason ? outcome.error().reason : "?");
@@ -168,6 +197,9 @@ void save_result(const Options& options, const FileResult& result)
     std::string text = "stamp " + runner_stamp() + "\n";
     text += "counts " + std::to_string(result.passed) + " " + std::to_string(result.total) + " "
         + std::to_string(result.decided_by_text_front_end) + " " + std::to_string(result.wording_differs) + "\n";
+    text += "tiers " + std::to_string(result.compiled_modules) + " " + std::to_string(result.interpreted_modules) + "\n";
+    for (auto& [reason, count] : result.fallback_reasons)
+        text += "fallback " + std::to_string(count) + " " + reason + "\n";
     if (!result.converted)
         text += "problem " + result.problem + "\n";
     for (auto& failure : result.failures)
@@ -195,6 +227,17 @@ bool load_result(const Options& options, const std::string& name, FileResult& re
             result.total = t;
             result.decided_by_text_front_end = d;
             result.wording_differs = w;
+        } else if (line.rfind("tiers ", 0) == 0) {
+            unsigned long long c, i;
+            if (sscanf(line.c_str() + 6, "%llu %llu", &c, &i) != 2)
+                return false;
+            result.compiled_modules = c;
+            result.interpreted_modules = i;
+        } else if (line.rfind("fallback ", 0) == 0) {
+            size_t space = line.find(' ', 9);
+            if (space == std::string::npos)
+                return false;
+            result.fallback_reasons[line.substr(space + 1)] += strtoul(line.c_str() + 9, nullptr, 10);
         } else if (line.rfind("problem ", 0) == 0) {
             result.converted = false;
             result.problem = line.substr(8);
@@ -312,14 +355,30 @@ void print_failures(const Options& options, const std::vector<FileResult>& resul
         printf("  ... and %zu more (all of them: %s/results/*.result)\n", total - options.failure_cap, options.work.c_str());
 }
 
-void print_totals(const std::vector<FileResult>& results)
+void print_totals(const Options& options, const std::vector<FileResult>& results)
 {
-    size_t passed = 0, total = 0, text = 0, wording = 0;
+    size_t passed = 0, total = 0, text = 0, wording = 0, compiled = 0, interpreted = 0;
+    std::map<std::string, size_t> reasons;
     for (auto& result : results) {
         passed += result.passed;
         total += result.total;
         text += result.decided_by_text_front_end;
         wording += result.wording_differs;
+        compiled += result.compiled_modules;
+        interpreted += result.interpreted_modules;
+        for (auto& [reason, count] : result.fallback_reasons)
+            reasons[reason] += count;
+    }
+    if (options.compiled) {
+        printf("spec-compiled: %zu/%zu commands passed; %zu module instances ran compiled, %zu fell back to the interpreter\n",
+            passed, total, compiled, interpreted);
+        std::vector<std::pair<size_t, std::string>> sorted;
+        for (auto& [reason, count] : reasons)
+            sorted.push_back({ count, reason });
+        std::sort(sorted.rbegin(), sorted.rend());
+        for (auto& [count, reason] : sorted)
+            printf("  fell back: %zu x %s\n", count, reason.c_str());
+        return;
     }
     printf("note: %zu passed assert_malformed commands are on text-format modules; wat2wasm (wabt's text parser) "
            "rejected them, the binary engine never sees text\n",
@@ -337,6 +396,8 @@ int usage()
         "  --update-expected  run every file and rewrite the expected-failures list\n"
         "  --cap N            show at most N failing commands (default 20)\n"
         "  --verbose          with --file: also list passes whose error message is worded differently\n"
+        "  --tier compiled    run on the compiled tier (modules it does not cover fall back to the\n"
+        "                     interpreter and are counted); the summary line is then spec-compiled:\n"
         "The suite folder defaults to $AZOTH_WASM_SPEC_DIR when that is set.\n");
     return exit_usage;
 }
@@ -344,8 +405,9 @@ int usage()
 bool parse_options(int argc, char** argv, Options& options)
 {
     std::string cap;
+    std::string tier = "interp";
     const std::pair<std::string_view, std::string*> with_value[] = { { "--suite", &options.suite }, { "--work", &options.work },
-        { "--expected", &options.expected }, { "--file", &options.file }, { "--cap", &cap } };
+        { "--expected", &options.expected }, { "--file", &options.file }, { "--cap", &cap }, { "--tier", &tier } };
     const std::pair<std::string_view, bool*> flags[] = { { "--summary", &options.summary }, { "--verbose", &options.verbose },
         { "--update-expected", &options.update_expected } };
     for (int i = 1; i < argc; ++i) {
@@ -365,6 +427,11 @@ bool parse_options(int argc, char** argv, Options& options)
     }
     if (const char* environment = getenv("AZOTH_WASM_SPEC_DIR"); environment && *environment)
         options.suite = environment;
+    if (tier != "interp" && tier != "compiled")
+        return false;
+    options.compiled = tier == "compiled";
+    if (options.compiled && options.update_expected)
+        return false; // the list is the interpreter's; compiled runs are checked against it
     int modes = !options.file.empty() + options.summary + options.update_expected;
     return modes == 1 && !options.suite.empty() && !options.work.empty() && !options.expected.empty();
 }
@@ -398,6 +465,12 @@ int main(int argc, char** argv)
         FileResult result = run_file(options, options.file);
         save_result(options, result);
         printf("%s: %zu/%zu\n", result.name.c_str(), result.passed, result.total);
+        if (options.compiled) {
+            printf("%s: %zu module instances compiled, %zu on the interpreter\n", result.name.c_str(), result.compiled_modules,
+                result.interpreted_modules);
+            for (auto& [reason, count] : result.fallback_reasons)
+                printf("  fell back: %zu x %s\n", count, reason.c_str());
+        }
         if (options.verbose) {
             for (auto& note : result.notes)
                 printf("  worded differently: %s\n", note.c_str());
@@ -438,7 +511,7 @@ int main(int argc, char** argv)
         for (auto& result : results)
             count += result.failures.size();
         printf("wrote %s: %zu expected failures\n", options.expected.c_str(), count);
-        print_totals(results);
+        print_totals(options, results);
         return exit_ok;
     }
 
@@ -446,6 +519,6 @@ int main(int argc, char** argv)
         printf("%s: %zu/%zu\n", result.name.c_str(), result.passed, result.total);
     print_failures(options, results, expected);
     bool holds = report_ratchet(options, results, expected);
-    print_totals(results);
+    print_totals(options, results);
     return holds ? exit_ok : exit_ratchet;
 }

@@ -1,0 +1,99 @@
+// The arch-independent half of the compiled tier (NativeTier.h): entering compiled code and the
+// helpers compiled code calls.
+#include <kernel/wasm/NativeTier.h>
+
+namespace ath::wasm {
+
+namespace {
+
+// The entry stub's signature (the arch's C calling convention): entry, fp, machine, memory base.
+using Trampoline = bool (*)(const u8* entry, u64* fp, Machine*, u8* memory_base);
+
+// How much native stack the compiled code of one outermost entry may use: one frame of a compiled
+// function takes 16 bytes, so max_call_depth frames fit, within a hard cap for host threads.
+constexpr uptr native_stack_cap = 4u << 20;
+constexpr uptr native_stack_frame = 16;
+constexpr uptr native_stack_slack = 64u << 10; // helpers, host functions and nested entries
+
+bool trap_with(Machine* m, TrapKind kind)
+{
+    m->trap_kind = kind;
+    m->trapped = true;
+    return false;
+}
+
+// Makes `instance` the current one for compiled code.
+void enter_instance(Machine* m, InstanceData* instance)
+{
+    m->instance = instance;
+    m->memory = instance ? instance->memory0 : nullptr;
+    m->native_globals = instance ? instance->globals.data() : nullptr;
+    m->native_functions = instance ? instance->functions.data() : nullptr;
+    m->native_memory_base = m->memory ? m->memory->base : nullptr;
+}
+
+} // namespace
+
+// UBSan's -fsanitize=function would read a type signature in front of the called code, which
+// generated code does not have.
+[[clang::no_sanitize("function")]] bool run_native(FunctionInstance& function, u64* base, Machine* m)
+{
+    InstanceData* saved_instance = m->instance;
+    enter_instance(m, function.owner);
+    bool outermost = m->native_stack_limit == 0;
+    if (outermost) {
+        uptr here = reinterpret_cast<uptr>(__builtin_frame_address(0));
+        uptr budget = static_cast<uptr>(m->store->config().max_call_depth) * native_stack_frame + native_stack_slack;
+        if (budget > native_stack_cap)
+            budget = native_stack_cap;
+        m->native_stack_limit = here > budget ? here - budget : 1;
+    }
+    const NativeModule& native = *function.owner->module->native;
+    auto trampoline = reinterpret_cast<Trampoline>(native.code + native.trampoline_offset);
+    bool ok = trampoline(function.native_entry, base, m, m->native_memory_base);
+    if (outermost)
+        m->native_stack_limit = 0;
+    enter_instance(m, saved_instance);
+    return ok;
+}
+
+extern "C" bool athanor_native_call(Machine* m, FunctionInstance* callee, u64* arguments)
+{
+    InstanceData* caller = m->instance;
+    bool ok;
+    if (!callee->owner)
+        ok = call_host(*callee, arguments, arguments + callee->parameter_slots, m);
+    else if (callee->native_entry)
+        ok = run_native(*callee, arguments, m);
+    else
+        ok = run_function(*callee, arguments, m);
+    enter_instance(m, caller); // a host function may have grown our memory
+    return ok;
+}
+
+extern "C" bool athanor_native_call_indirect(Machine* m, u32 type_index, u32 table_index, u32 element, u64* arguments)
+{
+    TableInstance* table = m->instance->tables[table_index];
+    if (element >= table->elements.size())
+        return trap_with(m, TrapKind::UndefinedElement);
+    u64 reference = table->elements[element];
+    if (reference == 0)
+        return trap_with(m, TrapKind::UninitializedElement);
+    FunctionInstance* callee = decode_function(reference);
+    if (!(callee->signature == m->instance->module->function_type(type_index)))
+        return trap_with(m, TrapKind::IndirectCallTypeMismatch);
+    return athanor_native_call(m, callee, arguments);
+}
+
+extern "C" u32 athanor_native_memory_grow(Machine* m, u32 delta)
+{
+    auto grown = m->memory->grow_pages(delta);
+    m->native_memory_base = m->memory->base;
+    return grown.is_error() ? 0xFFFFFFFFu : grown.value();
+}
+
+extern "C" u32 athanor_native_memory_size(Machine* m) { return m->memory->pages; }
+
+extern "C" bool athanor_native_poll(Machine* m) { return poll_budget(m); }
+
+} // namespace ath::wasm
