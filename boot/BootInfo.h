@@ -1,6 +1,8 @@
 #pragma once
 
-// The hand-off from the UEFI loader to the kernel, defined once and shared by both.
+// The hand-off from a loader to the kernel, defined once and shared by both: the UEFI loader
+// (boot/uefi) on every arch, and on x86_64 also the multiboot2 entry (GRUB on legacy BIOS,
+// kernel/arch/x86_64/multiboot2), which builds the same BootInfo and address space with the same code.
 //
 // Address-space contract (the same on every arch):
 //  - The kernel ELF is linked at kernel_virtual_base (higher half, -2 GiB) and the loader maps
@@ -58,6 +60,7 @@ struct Framebuffer {
 
 enum class Firmware : u32 {
     Uefi = 1,
+    Multiboot2 = 2, // legacy BIOS, started by GRUB through multiboot2
 };
 
 struct BootInfo {

@@ -28,6 +28,15 @@ Optional<PagePermissions> permissions_of_page(const KernelImage& image, u64 page
 
 } // namespace
 
+u64 direct_map_size_for(u64 highest_memory, const Framebuffer& framebuffer)
+{
+    constexpr u64 one_gib = 1ULL << 30;
+    u64 highest = max<u64>(highest_memory, 4 * one_gib);
+    if (framebuffer.format != PixelFormat::None)
+        highest = max<u64>(highest, framebuffer.base + framebuffer.size);
+    return align_up<u64>(highest, one_gib);
+}
+
 Result<u64> build_kernel_address_space(PageAllocator& allocator, const KernelImage& image, u64 kernel_physical,
                                        u64 direct_map_size, arch::PagingFeatures features)
 {

@@ -6,9 +6,15 @@
 #include "ElfImage.h"
 #include "PageAllocator.h"
 
+#include <boot/BootInfo.h>
+
 #include <Cpu.h>
 
 namespace ath::boot {
+
+// How much the direct map covers: all memory up to max(highest map address, framebuffer end, 4 GiB,
+// which also covers the 32-bit MMIO hole: APICs, HPET), in whole GiB.
+u64 direct_map_size_for(u64 highest_memory, const Framebuffer& framebuffer);
 
 // `kernel_physical`: where KernelImage::copy_into put the image (virtual_start maps there).
 // Returns the physical address of the top-level table.

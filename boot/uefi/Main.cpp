@@ -21,7 +21,6 @@ constexpr u64 max_kernel_file_size = 64ULL << 20;
 constexpr u64 max_initrd_size = 512ULL << 20;
 constexpr u64 max_cmdline_size = 4096;
 constexpr u64 kernel_stack_size = 64ULL * 1024;
-constexpr u64 one_gib = 1ULL << 30;
 
 constexpr uefi::MemoryType kept = uefi::MemoryType::AzothKernelData;
 
@@ -83,14 +82,6 @@ StringView load_cmdline(BootVolume& volume)
             fail("\\azoth\\cmdline.txt", Error::at(ErrorCode::Malformed, i, "the command line must be printable ASCII on one line"));
     }
     return text.substring(0, length);
-}
-
-u64 direct_map_size_for(u64 highest_memory, const Framebuffer& framebuffer)
-{
-    u64 highest = max<u64>(highest_memory, 4 * one_gib); // also covers the 32-bit MMIO hole (APICs, HPET)
-    if (framebuffer.format != PixelFormat::None)
-        highest = max<u64>(highest, framebuffer.base + framebuffer.size);
-    return align_up<u64>(highest, one_gib);
 }
 
 Result<u64> highest_physical_memory(uefi::BootServices& services)

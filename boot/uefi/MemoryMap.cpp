@@ -1,5 +1,6 @@
 #include "MemoryMap.h"
 
+#include <boot/MemoryRanges.h>
 #include <kernel/lib/Bits.h>
 
 namespace ath::boot {
@@ -68,36 +69,15 @@ Result<usize> convert_memory_map(ReadonlyBytes descriptors, usize descriptor_siz
             return Error::at(ErrorCode::Malformed, offset, "firmware memory descriptor overflows");
         if (descriptor.number_of_pages == 0)
             continue;
-        MemoryRange range { descriptor.physical_start, *end - descriptor.physical_start,
-                            memory_kind_of(static_cast<uefi::MemoryType>(descriptor.type)), 0 };
-        // Insertion sort: maps have a few hundred entries at most and are usually sorted already.
-        usize position = count;
-        while (position > 0 && ranges[position - 1].base > range.base)
-            --position;
         if (count == ranges.size())
             return Error::from(ErrorCode::OutOfRange, "memory map has more entries than were reserved");
-        for (usize i = count; i > position; --i)
-            ranges[i] = ranges[i - 1];
-        ranges[position] = range;
-        ++count;
+        ranges[count++] = MemoryRange { descriptor.physical_start, *end - descriptor.physical_start,
+                                        memory_kind_of(static_cast<uefi::MemoryType>(descriptor.type)), 0 };
     }
-
-    // Merge touching ranges of one kind; reject overlaps, which would make frames belong twice.
-    usize merged = 0;
-    for (usize i = 0; i < count; ++i) {
-        if (merged > 0) {
-            MemoryRange& previous = ranges[merged - 1];
-            u64 previous_end = previous.base + previous.size;
-            if (ranges[i].base < previous_end)
-                return Error::from(ErrorCode::Malformed, "firmware memory map has overlapping ranges");
-            if (ranges[i].base == previous_end && ranges[i].kind == previous.kind) {
-                previous.size += ranges[i].size;
-                continue;
-            }
-        }
-        ranges[merged++] = ranges[i];
-    }
-    return merged;
+    auto merged = sort_and_merge_memory_ranges(ranges, count);
+    if (merged.is_error())
+        return Error::from(ErrorCode::Malformed, "firmware memory map has overlapping ranges");
+    return merged.release_value();
 }
 
 u64 highest_physical_address(ReadonlyBytes descriptors, usize descriptor_size)
