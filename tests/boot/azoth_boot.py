@@ -27,8 +27,10 @@ def clean(text):
     return _ESCAPES.sub("", text).replace("\r", "")
 
 
-def qemu_command(arch, image, timeout, cmdline=None, log_path=None, extra=()):
-    command = [QEMU_RUN, "--arch", arch, "--image", image, "--headless", "--timeout", str(timeout)]
+def qemu_command(arch, image, timeout, cmdline=None, log_path=None, extra=(), firmware="uefi"):
+    """`firmware` "bios" boots a BIOS image (bios*.iso: SeaBIOS, GRUB, the multiboot2 entry)."""
+    command = [QEMU_RUN, "--arch", arch, "--image", image, "--headless", "--timeout", str(timeout),
+               "--firmware", firmware]
     if log_path is not None:
         command += ["--serial-log", log_path]
     if cmdline is not None:
@@ -47,12 +49,12 @@ class Boot:
         self.stderr = stderr
 
 
-def boot(arch, image, timeout, work, label, cmdline=None, extra=()):
+def boot(arch, image, timeout, work, label, cmdline=None, extra=(), firmware="uefi"):
     """Boots `image` headless (no input) until power-off or `timeout`; the serial log goes through a
     file in `work` named after `label`."""
     log_path = os.path.join(work, f"{label}.log")
     start = time.monotonic()
-    done = subprocess.run(qemu_command(arch, image, timeout, cmdline, log_path, extra), stdin=subprocess.DEVNULL,
+    done = subprocess.run(qemu_command(arch, image, timeout, cmdline, log_path, extra, firmware), stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
     raw = ""
@@ -66,12 +68,13 @@ class Console:
     """QEMU with the guest's serial console on pipes: read the output as it comes (a reader thread),
     type into it, wait for lines; close() stops QEMU (its whole process group) if still running."""
 
-    def __init__(self, arch, image, timeout, cmdline=None):
+    def __init__(self, arch, image, timeout, cmdline=None, firmware="uefi"):
         self.start = time.monotonic()
         self.deadline = self.start + timeout
         self._errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(qemu_command(arch, image, timeout, cmdline), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self._errors, start_new_session=True)
+        self.process = subprocess.Popen(qemu_command(arch, image, timeout, cmdline, firmware=firmware),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+                                        start_new_session=True)
         self._output = bytearray()
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._pump, daemon=True)

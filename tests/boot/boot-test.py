@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boots one scenario in QEMU through tools/qemu-run and checks the exit status and serial log.
 
-usage: boot-test.py SCENARIO --arch-build DIR [--arch ARCH] [--timeout SECONDS]
+usage: boot-test.py SCENARIO --arch-build DIR [--arch ARCH] [--firmware uefi|bios] [--timeout SECONDS]
 
 Scenarios (every arch with a UEFI loader; handoff needs the arch's hand-off probe):
   handoff     the loader starts the hand-off probe, which checks every BootInfo promise
@@ -14,6 +14,9 @@ Scenarios (every arch with a UEFI loader; handoff needs the arch's hand-off prob
   default-modes  the default image (esp.img) has no test mode: `selftest` there boots init, not the
               self-tests
 The kernel scenarios boot esp-test.img, the test kernel (its test modes: tests/kernel-modes).
+With --firmware bios (x86_64) the same kernel is started by SeaBIOS and GRUB through its multiboot2
+entry: selftest boots bios-test.iso, default-modes bios.iso, and no-initrd an image whose grub.cfg
+loads no initrd module (the entry's clear error and power-off status 2).
 """
 import argparse
 import os
@@ -29,7 +32,9 @@ import azoth_boot  # noqa: E402  (QEMU launch and serial log, shared by the boot
 
 ROOT = azoth_boot.ROOT
 IMAGE_ESP = os.path.join(ROOT, "tools", "image-esp")
+IMAGE_BIOS = os.path.join(ROOT, "tools", "image-bios")
 NO_STATUS = 125
+BOOT_FAILED = 2  # kernel/main/Main.cpp status_boot_failed, also the multiboot2 entry's
 TIMED_OUT = azoth_boot.TIMED_OUT
 
 # Per arch: the loader's removable-media name, an ELF machine number that is NOT this arch's,
@@ -66,7 +71,8 @@ def boot(args, image, cmdline=None, label="boot", cpu=None, gic=None, extra=()):
         extra = ["--cpu", cpu] + extra
     if gic is not None:
         extra = ["--gic", str(gic)] + extra
-    run = azoth_boot.boot(args.arch, image, args.timeout, args.work, label, cmdline=cmdline, extra=extra)
+    run = azoth_boot.boot(args.arch, image, args.timeout, args.work, label, cmdline=cmdline, extra=extra,
+                          firmware=args.firmware)
     # Keep a copy next to the test's output for post-mortems.
     print(f"--- {label}: status {run.status} after {run.seconds:.1f}s, serial log:")
     print(run.log)
@@ -96,7 +102,11 @@ def expect(condition, message):
 
 def test_image(args):
     """The test kernel's ESP (the self-tests and the test boot modes), with the boot initrd."""
-    return os.path.join(args.arch_build, "esp-test.img")
+    return os.path.join(args.arch_build, "bios-test.iso" if args.firmware == "bios" else "esp-test.img")
+
+
+def default_image(args):
+    return os.path.join(args.arch_build, "bios.iso" if args.firmware == "bios" else "esp.img")
 
 
 def scenario_handoff(args):
@@ -148,6 +158,16 @@ def scenario_bad_kernel(args):
 
 
 def scenario_no_initrd(args):
+    if args.firmware == "bios":
+        image = os.path.join(args.work, "no-initrd.iso")
+        kernel = require_file(os.path.join(args.arch_build, "kernel", "athanor.elf"), "the kernel")
+        subprocess.run([IMAGE_BIOS, "--output", image, "--kernel", kernel], check=True)
+        status, log, seconds = boot(args, image, label="no-initrd")
+        expect(re.search(r"multiboot2: error: no module named `initrd`.*the kernel needs its initrd", log) is not None,
+               "no clear error about the missing initrd module")
+        expect("athanor: Athanor kernel" not in log, "the entry started the kernel anyway")
+        expect(status == BOOT_FAILED, f"expected power-off status {BOOT_FAILED}, got {status}")
+        return
     image = make_image(args, "no-initrd", kernel=require_file(args.sample_kernel, "a kernel ELF"))
     expect_loader_error(args, "no-initrd", image, r"azboot: error: \\azoth\\initrd\.tar not found")
 
@@ -203,8 +223,8 @@ def scenario_thread_stack_overflow(args):
 
 
 def scenario_default_modes(args):
-    """The test and benchmark modes live only in the test kernel: the default image boots init
-    whatever test word its command line carries, and its ELF holds none of their text."""
+    """The test and benchmark modes live only in the test kernel: the default image boots init and
+    its modules whatever test word its command line carries, and its ELF holds none of their text."""
     default_kernel = require_file(os.path.join(args.arch_build, "kernel", "athanor.elf"), "the default kernel")
     test_kernel = require_file(os.path.join(args.arch_build, "kernel", "athanor-test.elf"), "the test kernel")
     marker = b"panic-test: deliberate panic"  # tests/kernel-modes/FaultModes.cpp
@@ -213,16 +233,19 @@ def scenario_default_modes(args):
     with open(test_kernel, "rb") as file:
         expect(marker in file.read(), "athanor-test.elf lacks the test modes (the check above proves nothing)")
     words = "selftest panic-test thread-stack-overflow-test spectest bench-sched bench-ipc"
-    console = azoth_boot.Console(args.arch, require_file(os.path.join(args.arch_build, "esp.img"), "the ESP image"),
-                                 args.timeout, cmdline=words)
+    console = azoth_boot.Console(args.arch, require_file(default_image(args), "the default image"), args.timeout,
+                                 cmdline=words, firmware=args.firmware)
     try:
         reached_init = console.wait_for(r"^athanor: \d+ modules in the initrd")
+        # ... and init's modules run: the hello module's greeting (modules/hello).
+        modules_ran = reached_init and console.wait_for(r"^Hello, World! \(from hello")
     finally:
         console.close()
     log = console.text()
     print(f"--- default-modes: serial log:\n{log}")
     expect(f'athanor: command line: "{words}"' in log, "the command line did not arrive")
     expect(reached_init, "the default image did not go on to start init")
+    expect(modules_ran, "init's modules did not run (no greeting from the hello module)")
     without_command_line = log.replace(words, "")  # the loader and the kernel echo it
     expect(not re.search(r"\d+ passed, \d+ failed|PANIC|stack-overflow-test|spec:|bench-", without_command_line),
            "a test or benchmark mode ran in the default image")
@@ -244,6 +267,8 @@ def main():
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--arch-build", required=True, help="the arch build dir ($AZOTH_BUILD/<arch>)")
     parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHES))
+    parser.add_argument("--firmware", default="uefi", choices=("uefi", "bios"),
+                        help="bios: x86_64 legacy BIOS, GRUB and the multiboot2 entry")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per QEMU boot")
     args = parser.parse_args()
     args.arch_build = os.path.abspath(args.arch_build)
