@@ -10,10 +10,10 @@ namespace {
 using Trampoline = bool (*)(const u8* entry, u64* fp, Machine*, u8* memory_base);
 
 // How much native stack the compiled code of one outermost entry may use: one frame of a compiled
-// function takes 16 bytes, so max_call_depth frames fit, within a hard cap for host threads.
+// function takes 16 bytes, so exactly max_call_depth nested compiled calls fit (the interpreter's
+// limit on its frames), within a hard cap for host threads.
 constexpr uptr native_stack_cap = 4u << 20;
 constexpr uptr native_stack_frame = 16;
-constexpr uptr native_stack_slack = 64u << 10; // helpers, host functions and nested entries
 
 bool trap_with(Machine* m, TrapKind kind)
 {
@@ -41,12 +41,9 @@ void enter_instance(Machine* m, InstanceData* instance)
     InstanceData* saved_instance = m->instance;
     enter_instance(m, function.owner);
     bool outermost = m->native_stack_limit == 0;
-    if (outermost) {
-        uptr here = reinterpret_cast<uptr>(__builtin_frame_address(0));
-        uptr budget = static_cast<uptr>(m->store->config().max_call_depth) * native_stack_frame + native_stack_slack;
-        if (budget > native_stack_cap)
-            budget = native_stack_cap;
-        m->native_stack_limit = here > budget ? here - budget : 1;
+    if (outermost) { // the entry stub sets the limit from its own stack pointer
+        uptr budget = static_cast<uptr>(m->store->config().max_call_depth) * native_stack_frame;
+        m->native_stack_budget = budget > native_stack_cap ? native_stack_cap : budget;
     }
     const NativeModule& native = *function.owner->module->native;
     auto trampoline = reinterpret_cast<Trampoline>(native.code + native.trampoline_offset);

@@ -109,12 +109,14 @@ struct Machine {
 
     // The compiled tier (NativeTier.h) reads these at fixed offsets: the current instance's globals
     // and functions and its memory 0's base (kept current by every call that changes instance), the
-    // lowest native stack pointer a compiled function may start with (0: no compiled code running),
+    // lowest native stack pointer a compiled function may start with (0: no compiled code running;
+    // the outermost entry sets it `native_stack_budget` bytes below its own stack pointer),
     // and where a trap in compiled code unwinds the native stack to (the innermost entry).
     GlobalInstance* const* native_globals { nullptr };
     FunctionInstance* const* native_functions { nullptr };
     u8* native_memory_base { nullptr };
     uptr native_stack_limit { 0 };
+    uptr native_stack_budget { 0 }; // the outermost entry stub sets the limit this far below itself
     uptr native_unwind_sp { 0 };
 };
 

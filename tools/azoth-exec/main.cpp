@@ -5,7 +5,11 @@
 // endpoints, handles in one process); its booted-only rows (processes, the console UART) answer
 // E_UNSUPPORTED, and the module's manifest handles do not exist here (handle_find: E_NOT_FOUND).
 //
-//   azoth-exec [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]
+//   azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]
+//
+// --tier compiled runs the module on the compiled tier (kernel/wasm/NativeTier.h) when the compiler
+// covers it, else on the interpreter; with --tier the tier it ran on is printed on stderr
+// ("azoth-exec: tier compiled" / "azoth-exec: tier interpreter (REASON)").
 //
 // Exit status: the module's proc_exit code (0 when _start returns); 70 + a message when the module
 // traps; 64 for usage errors; 65 when the module is malformed, invalid or cannot be linked.
@@ -35,7 +39,7 @@ void print_error(const char* what, const Error& error) { wasm::hosted::print_err
 
 int usage()
 {
-    fprintf(stderr, "usage: azoth-exec [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]\n");
+    fprintf(stderr, "usage: azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]\n");
     return exit_usage;
 }
 
@@ -44,6 +48,7 @@ int usage()
 int main(int argc, char** argv)
 {
     Optional<u64> fuel;
+    Optional<wasm::ExecutionTier> tier;
     u64 granularity = 1;
     std::vector<StringView> environment;
     int index = 1;
@@ -54,6 +59,14 @@ int main(int argc, char** argv)
             if (!value.has_value())
                 return usage();
             fuel = *value;
+        } else if (flag == "--tier" && index + 1 < argc) {
+            StringView name(argv[++index]);
+            if (name == "compiled")
+                tier = wasm::ExecutionTier::Compiled;
+            else if (name == "interp")
+                tier = wasm::ExecutionTier::Interpreter;
+            else
+                return usage();
         } else if (flag == "--coarse-clock") {
             granularity = 1'000'000; // 1 ms: what untrusted modules see
         } else if (flag == "--env" && index + 1 < argc) {
@@ -73,7 +86,7 @@ int main(int argc, char** argv)
     for (int i = index; i < argc; ++i)
         arguments.push_back(StringView(argv[i]));
 
-    hosted::HostedAzothEnvironment azoth;
+    hosted::HostedAzothEnvironment azoth(tier.value_or(wasm::ExecutionTier::Interpreter));
     auto module = azoth.load_module(path);
     if (module.is_error()) {
         print_error(path, module.error());
@@ -123,6 +136,12 @@ int main(int argc, char** argv)
                 return static_cast<int>(*wasi.exit_code() & 0xFF);
             print_error("instantiate", instance.error());
             return instance.error().code == ErrorCode::Trap ? exit_trap : exit_bad_module;
+        }
+        if (tier.has_value()) {
+            wasm::Instance& running = *instance.value();
+            const char* reason = running.interpreter_reason();
+            fprintf(stderr, "azoth-exec: tier %s%s%s%s\n", wasm::execution_tier_name(running.tier()), reason ? " (" : "",
+                reason ? reason : "", reason ? ")" : "");
         }
         auto start = instance.value()->find_export("_start");
         if (!start.has_value() || !start->as_function()) {

@@ -4,17 +4,19 @@ namespace ath::hosted {
 
 namespace {
 
-wasm::StoreConfig never_moving_memories(HostedLinearMemoryProvider& memories)
+wasm::StoreConfig never_moving_memories(HostedLinearMemoryProvider& memories, HostedCodeMemory& code_memory, wasm::ExecutionTier tier)
 {
     wasm::StoreConfig config;
     config.memory_provider = &memories;
+    if (tier == wasm::ExecutionTier::Compiled)
+        config.code_memory = &code_memory;
     return config;
 }
 
 } // namespace
 
-HostedAzothEnvironment::HostedAzothEnvironment(object::ObjectAllocator& objects)
-    : store(wasm_allocator, never_moving_memories(memories)), objects(objects)
+HostedAzothEnvironment::HostedAzothEnvironment(object::ObjectAllocator& objects, wasm::ExecutionTier tier)
+    : store(wasm_allocator, never_moving_memories(memories, code_memory, tier)), objects(objects)
 {
 }
 

@@ -6,6 +6,7 @@
 // regions and the AzothEnvironment over them. The booted kernel assembles the same pieces per
 // process in kernel/process/ProcessIpc.
 #include <kernel/ipc/Call.h>
+#include <kernel/platform/hosted/HostedCodeMemory.h>
 #include <kernel/platform/hosted/HostedLinearMemory.h>
 #include <kernel/platform/hosted/HostedSupport.h>
 #include <kernel/platform/hosted/HostedWait.h>
@@ -23,8 +24,10 @@ private:
 
 public:
     HostedAzothEnvironment() : HostedAzothEnvironment(m_malloc_objects) { }
+    // `tier` Compiled: the Store asks for the compiled tier (wasm::StoreConfig::code_memory).
+    explicit HostedAzothEnvironment(wasm::ExecutionTier tier) : HostedAzothEnvironment(m_malloc_objects, tier) { }
     // Kernel objects come from `objects` (a caller's allocator can count what outlives this).
-    explicit HostedAzothEnvironment(object::ObjectAllocator& objects);
+    explicit HostedAzothEnvironment(object::ObjectAllocator& objects, wasm::ExecutionTier tier = wasm::ExecutionTier::Interpreter);
     ~HostedAzothEnvironment();
     HostedAzothEnvironment(const HostedAzothEnvironment&) = delete;
     HostedAzothEnvironment& operator=(const HostedAzothEnvironment&) = delete;
@@ -39,6 +42,7 @@ public:
 
     wasm::hosted::MallocAllocator wasm_allocator;
     HostedLinearMemoryProvider memories;
+    HostedCodeMemory code_memory;
     wasm::Store store;
     object::ObjectAllocator& objects;
     object::CapabilitySpace space;

@@ -189,11 +189,15 @@ struct Tier {
     Store store;
     std::vector<Module> modules;
 
-    explicit Tier(bool compiled) : store(allocator, config(compiled)) { }
+    explicit Tier(bool compiled, u32 max_call_depth = StoreConfig {}.max_call_depth)
+        : store(allocator, config(compiled, max_call_depth))
+    {
+    }
 
-    StoreConfig config(bool compiled)
+    StoreConfig config(bool compiled, u32 max_call_depth)
     {
         StoreConfig result;
+        result.max_call_depth = max_call_depth;
         result.memory_provider = &memories;
         if (compiled)
             result.code_memory = &code_memory;
@@ -348,6 +352,28 @@ TEST(WasmCompiler, PollsFuelAndInterrupts)
     outcome = compiled.store.invoke(spin, {}, {});
     ASSERT_TRUE(outcome.is_error());
     EXPECT_EQ(trap_kind(outcome.error()), TrapKind::Interrupted);
+}
+
+TEST(WasmCompiler, StackExhaustionAtTheInterpretersDepth)
+{
+    // `calls(n)` nests n + 2 frames; both tiers must draw the line at the same n.
+    constexpr u32 depth = 60;
+    Tier interpreted(false, depth), compiled(true, depth);
+    Instance* slow = interpreted.instantiate(read_module("poll"));
+    Instance* fast = compiled.instantiate(read_module("poll"));
+    ASSERT_TRUE(slow && fast);
+    ASSERT_EQ(fast->tier(), ExecutionTier::Compiled);
+    usize traps = 0;
+    for (u32 n = depth - 10; n < depth + 10; ++n) {
+        Value arguments[] = { Value::from_i32(n) };
+        Value slow_results[1], fast_results[1];
+        auto slow_outcome = interpreted.store.invoke(exported(slow, "calls"), arguments, slow_results);
+        auto fast_outcome = compiled.store.invoke(exported(fast, "calls"), arguments, fast_results);
+        EXPECT_EQ(outcome_text(fast_outcome, fast_results, 1), outcome_text(slow_outcome, slow_results, 1)) << "n = " << n;
+        traps += slow_outcome.is_error() ? 1 : 0;
+    }
+    EXPECT_GT(traps, 0u);
+    EXPECT_LT(traps, 20u);
 }
 
 TEST(WasmCompiler, UncoveredModulesRunOnTheInterpreterAndSaySo)

@@ -33,6 +33,7 @@ constexpr i32 machine_offset_globals = static_cast<i32>(__builtin_offsetof(Machi
 constexpr i32 machine_offset_functions = static_cast<i32>(__builtin_offsetof(Machine, native_functions));
 constexpr i32 machine_offset_memory_base = static_cast<i32>(__builtin_offsetof(Machine, native_memory_base));
 constexpr i32 machine_offset_stack_limit = static_cast<i32>(__builtin_offsetof(Machine, native_stack_limit));
+constexpr i32 machine_offset_stack_budget = static_cast<i32>(__builtin_offsetof(Machine, native_stack_budget));
 constexpr i32 machine_offset_unwind_sp = static_cast<i32>(__builtin_offsetof(Machine, native_unwind_sp));
 constexpr i32 global_offset_low = static_cast<i32>(__builtin_offsetof(GlobalInstance, low));
 #pragma clang diagnostic pop
@@ -975,6 +976,17 @@ void emit_trampoline(Assembler& a, ModuleLabels& labels)
     // The outer entry's unwind point, then ours (rsp is 16-byte aligned here: 8 + 6 * 8 + 8).
     a.push_mem(Mem::at(machine_register, machine_offset_unwind_sp));
     a.store(Width::W64, Mem::at(machine_register, machine_offset_unwind_sp), Reg::Rsp);
+    // The outermost entry (no limit yet) puts the limit `budget` below the stack pointer the
+    // first function is called with: depth d runs at rsp - 16 d, so exactly budget / 16 fit.
+    auto limit_set = a.new_label();
+    a.load(Width::W64, Reg::Rax, Mem::at(machine_register, machine_offset_stack_limit));
+    a.test(Width::W64, Reg::Rax, Reg::Rax);
+    a.jcc(Cond::NE, limit_set);
+    a.load(Width::W64, Reg::Rdx, Mem::at(machine_register, machine_offset_stack_budget)); // rdx: copied to r13
+    a.mov(Width::W64, Reg::Rax, Reg::Rsp);
+    a.alu(AluOp::Sub, Width::W64, Reg::Rax, Reg::Rdx);
+    a.store(Width::W64, Mem::at(machine_register, machine_offset_stack_limit), Reg::Rax);
+    a.bind(limit_set);
     a.call_reg(Reg::Rdi);
     a.mov_imm(Reg::Rax, 1);
     a.bind(labels.trampoline_exit);
