@@ -320,6 +320,220 @@ void assign_bars(ConfigSpace& config, const HostBridge& host, Topology& topology
     }
 }
 
+// ---- Behind bridges: the kernel opens a bridge's windows and assigns everything behind it ----
+// A root-bus bridge is rebuilt when something behind it has no address its bridges forward (or
+// with `reassign`): its I/O and memory windows are sized from what is behind it (each a power of
+// two, at least the 4 KiB / 1 MiB granule; every BAR behind it goes in the 32-bit memory window,
+// prefetchable or not, and the prefetchable window is closed), placed in the host bridge's windows
+// like a BAR, and filled largest first: everything is a power of two, so a bump allocator from a
+// base aligned to the window's size keeps each item naturally aligned.
+
+constexpr u64 io_granule = u64(1) << 12;
+constexpr u64 memory_granule = u64(1) << 20;
+constexpr u64 largest_window = u64(1) << 40; // no sane bridge window is larger: refuse beyond
+
+bool is_child_of(const Function& bridge, const Function& function)
+{
+    return bridge.is_bridge() && bridge.secondary_bus != 0 && function.address.bus == bridge.secondary_bus;
+}
+
+bool forwards(const ForwardedRange& range, u64 base, u64 size)
+{
+    return range.is_open() && size != 0 && base >= range.base && base - range.base <= range.limit - range.base
+        && size - 1 <= range.limit - base;
+}
+
+// True when every BAR behind `bridge` has an address the bridges above it forward.
+bool reachable_behind(const Topology& topology, const Function& bridge, usize depth)
+{
+    if (depth > max_bridge_depth)
+        return false;
+    for (auto& function : topology.functions) {
+        if (!is_child_of(bridge, function))
+            continue;
+        for (u8 index = 0; index < function.bar_count; ++index) {
+            const Bar& bar = function.bars[index];
+            if (bar.kind == BarKind::None)
+                continue;
+            if (!bar.assigned)
+                return false;
+            bool forwarded = bar.kind == BarKind::Io ? forwards(bridge.forwarded_io, bar.pci_address, bar.size)
+                                                     : forwards(bridge.forwarded_memory, bar.pci_address, bar.size)
+                    || forwards(bridge.forwarded_prefetchable, bar.pci_address, bar.size);
+            if (!forwarded)
+                return false;
+        }
+        if (function.is_bridge() && !reachable_behind(topology, function, depth + 1))
+            return false;
+    }
+    return true;
+}
+
+// Forgets every address behind `bridge` (its windows too): the kernel will give new ones.
+void forget_behind(Topology& topology, Function& bridge, usize depth)
+{
+    bridge.forwarded_io = bridge.forwarded_memory = bridge.forwarded_prefetchable = ForwardedRange {};
+    if (depth > max_bridge_depth)
+        return;
+    for (auto& function : topology.functions) {
+        if (!is_child_of(bridge, function))
+            continue;
+        for (u8 index = 0; index < function.bar_count; ++index)
+            function.bars[index].assigned = false;
+        if (function.is_bridge())
+            forget_behind(topology, function, depth + 1);
+    }
+}
+
+u64 window_size(u64 total, u64 granule)
+{
+    if (total == 0)
+        return 0;
+    if (total > largest_window)
+        return largest_window << 1; // too large: no window holds it
+    u64 size = granule;
+    while (size < total)
+        size <<= 1;
+    return size;
+}
+
+struct WindowNeed {
+    u64 io { 0 };
+    u64 memory { 0 };
+};
+
+WindowNeed need_behind(const Topology& topology, const Function& bridge, usize depth)
+{
+    u64 io = 0, memory = 0;
+    for (auto& function : topology.functions) {
+        if (!is_child_of(bridge, function))
+            continue;
+        for (u8 index = 0; index < function.bar_count; ++index) {
+            const Bar& bar = function.bars[index];
+            if (bar.kind == BarKind::None)
+                continue;
+            u64& total = bar.kind == BarKind::Io ? io : memory;
+            total = bar.size > largest_window || total > largest_window ? largest_window + 1 : total + bar.size;
+        }
+        if (function.is_bridge() && depth < max_bridge_depth) {
+            WindowNeed nested = need_behind(topology, function, depth + 1);
+            io = io > largest_window || nested.io > largest_window ? largest_window + 1 : io + nested.io;
+            memory = memory > largest_window || nested.memory > largest_window ? largest_window + 1 : memory + nested.memory;
+        }
+    }
+    return { window_size(io, io_granule), window_size(memory, memory_granule) };
+}
+
+// Programs `bridge`'s windows (size 0: closed) and records them; the prefetchable one is closed.
+void open_windows(ConfigSpace& config, Function& bridge, u64 io_base, u64 io_size, u64 memory_base, u64 memory_size)
+{
+    Address address = bridge.address;
+    if (io_size != 0) {
+        u64 last = io_base + io_size - 1;
+        config.write(address, config::io_base, 2, u32((io_base >> 8) & 0xF0) | u32((last >> 8) & 0xF0) << 8);
+        config.write(address, config::io_base_upper, 4, u32(io_base >> 16) | u32(last >> 16) << 16);
+        bridge.forwarded_io = ForwardedRange { io_base, last };
+    } else {
+        config.write(address, config::io_base, 2, 0x00F0);
+        config.write(address, config::io_base_upper, 4, 0);
+    }
+    if (memory_size != 0) {
+        u64 last = memory_base + memory_size - 1;
+        config.write(address, config::memory_base, 4, u32((memory_base >> 16) & 0xFFF0) | u32((last >> 16) & 0xFFF0) << 16);
+        bridge.forwarded_memory = ForwardedRange { memory_base, last };
+    } else {
+        config.write(address, config::memory_base, 4, 0x0000FFF0);
+    }
+    config.write(address, config::prefetchable_base, 4, 0x0000FFF0);
+    config.write(address, 0x28, 4, 0);
+    config.write(address, 0x2C, 4, 0);
+    u16 command = u16(config.read(address, config::command, 2));
+    u16 decode = u16((io_size ? config::command_io : 0) | (memory_size ? config::command_memory : 0));
+    config.write(address, config::command, 2, command | decode);
+}
+
+// Fills `bridge`'s windows (already placed at io_base / memory_base): the BARs and nested
+// bridges' windows behind it, largest first.
+void fill_behind(ConfigSpace& config, const HostBridge& host, Topology& topology, Function& bridge, u64 io_base, u64 memory_base,
+    usize depth, u32& windows_opened)
+{
+    WindowNeed need = need_behind(topology, bridge, depth);
+    open_windows(config, bridge, io_base, need.io, memory_base, need.memory);
+    windows_opened++;
+    u64 io_cursor = io_base, memory_cursor = memory_base;
+    bool placed[Topology::max_functions][Function::max_bars + 1] {}; // +1: a nested bridge's windows
+    while (true) {
+        // The largest item left: a BAR, or a nested bridge's memory (or, lacking one, I/O) window.
+        usize best_slot = 0, best_index = 0;
+        u64 best_size = 0;
+        for (usize slot = 0; slot < topology.functions.size(); ++slot) {
+            const Function& function = topology.functions[slot];
+            if (!is_child_of(bridge, function))
+                continue;
+            for (u8 index = 0; index < function.bar_count; ++index) {
+                const Bar& bar = function.bars[index];
+                if (bar.kind != BarKind::None && !placed[slot][index] && bar.size > best_size)
+                    best_slot = slot, best_index = index, best_size = bar.size;
+            }
+            if (function.is_bridge() && depth < max_bridge_depth && !placed[slot][Function::max_bars]) {
+                WindowNeed nested = need_behind(topology, function, depth + 1);
+                u64 size = nested.memory ? nested.memory : nested.io;
+                if (size > best_size)
+                    best_slot = slot, best_index = Function::max_bars, best_size = size;
+            }
+        }
+        if (best_size == 0)
+            return;
+        Function& function = topology.functions[best_slot];
+        placed[best_slot][best_index] = true;
+        if (best_index == Function::max_bars) {
+            // A nested bridge: its memory window at the memory cursor, its I/O window at the I/O
+            // cursor (both naturally aligned: sizes only shrink from here on, except I/O, aligned here).
+            WindowNeed nested = need_behind(topology, function, depth + 1);
+            u64 io_at = nested.io ? align_up(io_cursor, nested.io) : 0;
+            fill_behind(config, host, topology, function, io_at, memory_cursor, depth + 1, windows_opened);
+            memory_cursor += nested.memory;
+            if (nested.io)
+                io_cursor = io_at + nested.io;
+            continue;
+        }
+        Bar& bar = function.bars[best_index];
+        u64& cursor = bar.kind == BarKind::Io ? io_cursor : memory_cursor;
+        u64 at = align_up(cursor, bar.size);
+        auto cpu = cpu_address_of(host, bar.kind, at, bar.size);
+        if (!cpu.has_value())
+            continue; // cannot happen for a window placed inside a host window; stays unassigned
+        write_bar(config, function, u8(best_index), at);
+        bar.pci_address = at;
+        bar.cpu_address = *cpu;
+        bar.assigned = bar.assigned_by_kernel = true;
+        cursor = at + bar.size;
+    }
+}
+
+void rebuild_bridges(ConfigSpace& config, const HostBridge& host, Topology& topology, bool reassign, u32& windows_opened)
+{
+    for (auto& bridge : topology.functions) {
+        if (!bridge.is_bridge() || bridge.address.bus != host.bus_start || bridge.secondary_bus == 0)
+            continue;
+        if (!reassign && reachable_behind(topology, bridge, 0))
+            continue;
+        forget_behind(topology, bridge, 0);
+        WindowNeed need = need_behind(topology, bridge, 0);
+        u64 io_at = 0, memory_at = 0; // 0: not placed (place() never answers 0)
+        for (auto& window : host.windows) {
+            if (need.io && window.kind == WindowKind::Io && io_at == 0)
+                io_at = place(topology, window, BarKind::Io, need.io).value_or(0);
+            if (need.memory && window.kind == WindowKind::Memory32 && !window.prefetchable && memory_at == 0
+                && window.pci_base + window.size <= (u64(1) << 32))
+                memory_at = place(topology, window, BarKind::Memory32, need.memory).value_or(0);
+        }
+        if ((need.io && io_at == 0) || (need.memory && memory_at == 0))
+            continue; // no room: what is behind it stays unassigned
+        fill_behind(config, host, topology, bridge, io_at, memory_at, 0, windows_opened);
+    }
+}
+
 } // namespace
 
 ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out, EnumerateOptions options)
@@ -340,6 +554,7 @@ ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out, En
                     function.bars[index].assigned = false;
             }
         }
+        rebuild_bridges(config, host, out, options.reassign, out.bridge_windows_by_kernel);
         assign_bars(config, host, out);
     }
     for (auto& function : out.functions) {
@@ -348,7 +563,10 @@ ErrorOr enumerate(ConfigSpace& config, const HostBridge& host, Topology& out, En
             const Bar& bar = function.bars[index];
             if (bar.kind == BarKind::None)
                 continue;
-            if (bar.assigned_by_kernel)
+            // Decode on for every assigned BAR: the firmware turns it on only for the devices its
+            // own drivers use, and a driver cannot (the command register's decode bits are the
+            // kernel's, PciDevice).
+            if (bar.assigned)
                 decode |= bar.kind == BarKind::Io ? config::command_io : config::command_memory;
             if (!bar.assigned)
                 out.bars_unassigned++;

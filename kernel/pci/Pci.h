@@ -144,22 +144,25 @@ struct Topology {
     u32 buses_numbered_by_kernel { 0 }; // bridges the firmware left without bus numbers
     u32 bars_assigned_by_kernel { 0 };
     u32 bars_unassigned { 0 }; // sized but with no address the kernel could give them
+    u32 bridge_windows_by_kernel { 0 }; // bridges whose windows the kernel opened
 };
 
 struct EnumerateOptions {
-    // Assign every root-bus BAR from the windows even where the firmware gave it an address (the
-    // `pci-reassign` kernel command word; without windows nothing changes).
+    // Assign every BAR from the windows (and open every bridge's windows) even where the firmware
+    // gave it an address (the `pci-reassign` kernel command word; without windows nothing changes).
     bool reassign { false };
 };
 
 // Walks the bridge's buses from bus_start through every PCI-to-PCI bridge (numbering the buses of
-// bridges the firmware left unconfigured), reads each function's identity, sizes its BARs (decode
-// off while sizing, restored after), assigns the BARs of root-bus functions the firmware left
-// without an address from the bridge's windows (naturally aligned, never overlapping another
-// BAR, nor any window a bridge forwards) and turns on memory/I/O decode for functions whose BARs the kernel assigned. Bus mastering
-// is turned off on every endpoint (the firmware may have left it on): no device does DMA until
-// the kernel grants it. `out` must be empty. Exhausted when there are more functions than
-// Topology holds (what was found is kept); a loop in the bridges' bus numbers is not followed.
+// bridges the firmware left unconfigured), reads each function's identity and sizes its BARs
+// (decode off while sizing, restored after). Then, where the host bridge has windows: behind a
+// root-bus bridge whose subtree has a BAR without an address its bridges forward, sizes and opens
+// the bridge's windows and assigns everything behind it; assigns the root-bus BARs the firmware
+// left without an address (naturally aligned, never overlapping another BAR nor a window a bridge
+// forwards); turns on memory/I/O decode for every function with an assigned BAR of that kind. Bus mastering is turned off on
+// every endpoint (the firmware may have left it on): no device does DMA until the kernel grants
+// it. `out` must be empty. Exhausted when there are more functions than Topology holds (what was
+// found is kept); a loop in the bridges' bus numbers is not followed.
 ErrorOr enumerate(ConfigSpace&, const HostBridge&, Topology& out, EnumerateOptions = {});
 
 // The capability structure of `id` in a function's list (offset, 0 when absent): the walk is

@@ -175,8 +175,15 @@ void log_topology(const pci::HostBridge& host, const pci::Topology& topology)
         println("pci: {:02x}:{:02x}.{} {:04x}:{:04x} class {:02x}{:02x}{:02x}{}", a.bus, a.device, a.function, function.vendor,
             function.device, function.class_code, function.subclass, function.prog_if,
             function.is_host_bridge() ? " host-bridge" : function.is_bridge() ? " bridge" : "");
-        if (function.is_bridge())
+        if (function.is_bridge()) {
             println("pci:   buses {}-{}", function.secondary_bus, function.subordinate_bus);
+            const pci::ForwardedRange* ranges[] = { &function.forwarded_io, &function.forwarded_memory, &function.forwarded_prefetchable };
+            const char* names[] = { "io", "mem", "prefetchable" };
+            for (usize i = 0; i < 3; ++i) {
+                if (ranges[i]->is_open())
+                    println("pci:   forwards {} pci {:#x}-{:#x}", names[i], ranges[i]->base, ranges[i]->limit);
+            }
+        }
         for (u8 index = 0; index < function.bar_count; ++index) {
             const pci::Bar& bar = function.bars[index];
             if (bar.kind == pci::BarKind::None)
@@ -189,9 +196,9 @@ void log_topology(const pci::HostBridge& host, const pci::Topology& topology)
                 bar.cpu_address, bar.size, bar.assigned_by_kernel ? "assigned-by-kernel" : "firmware");
         }
     }
-    println("pci: {} functions on {} buses (ECAM {:#x}, buses {}-{}, {} windows); {} BARs assigned by the kernel, {} left unassigned, {} buses numbered by the kernel",
+    println("pci: {} functions on {} buses (ECAM {:#x}, buses {}-{}, {} windows); {} BARs assigned by the kernel, {} left unassigned, {} buses numbered and {} bridges' windows opened by the kernel",
         topology.functions.size(), topology.buses_scanned, host.ecam_base, host.bus_start, host.bus_end, host.windows.size(),
-        topology.bars_assigned_by_kernel, topology.bars_unassigned, topology.buses_numbered_by_kernel);
+        topology.bars_assigned_by_kernel, topology.bars_unassigned, topology.buses_numbered_by_kernel, topology.bridge_windows_by_kernel);
 }
 
 } // namespace
@@ -212,7 +219,7 @@ void discover_pci(bool reassign)
     g_config.attach(*bridge);
     auto* topology = new (g_topology_storage) pci::Topology();
     if (reassign)
-        println("pci: pci-reassign: the kernel assigns every root-bus BAR{}", bridge->windows.is_empty() ? " (no windows: nothing changes)" : "");
+        println("pci: pci-reassign: the kernel assigns every BAR and bridge window{}", bridge->windows.is_empty() ? " (no windows: nothing changes)" : "");
     auto enumerated = pci::enumerate(g_config, *bridge, *topology, pci::EnumerateOptions { reassign });
     if (enumerated.is_error())
         println("pci: enumeration stopped: {}", enumerated.error().reason);

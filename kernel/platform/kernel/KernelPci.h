@@ -11,7 +11,7 @@ namespace ath::sys {
 // Once, at boot (kernel_main, before `athanor: ready`): finds the host bridge, enumerates it
 // (assigning what the firmware left unassigned), logs every function and BAR as `pci: ...` lines
 // and makes the PciDevice objects. A machine without PCI logs why and has none. `reassign` (the
-// `pci-reassign` command word) assigns every root-bus BAR itself instead of keeping the firmware's
+// `pci-reassign` command word) assigns every BAR and bridge window itself instead of keeping the firmware's
 // addresses (where the host bridge has windows; the booted test uses it to run the kernel's
 // assignment on firmware that leaves nothing unassigned).
 void discover_pci(bool reassign);

@@ -2,7 +2,8 @@
  * the `pci` capability and nothing else. It lists the functions the kernel enumerated (printed for
  * the test driver, tests/devices/pci-boot-test.py, to compare with the kernel's own log and with
  * what QEMU was given), checks that every assigned BAR is disjoint from every other, reads the
- * virtio-rng's (1af4:1044) common configuration through the BAR its virtio capability names, and
+ * common configuration of the virtio-rng (1af4:1044, root bus) and of the virtio console (1af4:1043,
+ * behind a PCIe root port) through the BAR their virtio capability names, and
  * checks that its PciDevice handle reaches nothing the kernel owns: the BAR registers, the command
  * register's decode and bus-master bits, MSI-X, past its own 4 KiB, past a BAR's end, or without
  * the right it needs. Every case prints "pci-probe: CASE ok" or "pci-probe: FAIL CASE: detail". */
@@ -79,6 +80,16 @@ static void bars(void)
                   (unsigned long long)bar.address);
             windows[count++] = (struct window) { functions[i].address, index, bar };
         }
+        /* An assigned BAR decodes: the kernel turned decode on (a driver cannot). */
+        uint32_t command = 0;
+        CHECK(name, azoth_pci_config_read(device, 0x04, 2, &command) == AZOTH_OK, "command read");
+        for (uint32_t w = 0; w < count; ++w) {
+            if (windows[w].address != functions[i].address)
+                continue;
+            uint32_t bit = windows[w].bar.kind == AZOTH_PCI_BAR_IO ? 0x1 : 0x2;
+            CHECK(name, command & bit, "%04x has an assigned BAR%u but its command register (%#x) does not decode it", functions[i].address,
+                  windows[w].index, command);
+        }
         if ((int)i == rng) {
             azoth_pci_bar_t bar;
             CHECK(name, azoth_pci_bar_info(device, 4, &bar) == AZOTH_OK && (bar.flags & AZOTH_PCI_BAR_ASSIGNED) && bar.kind == AZOTH_PCI_BAR_MEM64,
@@ -137,12 +148,24 @@ static uint32_t capability_at(azoth_handle_t device, uint8_t id)
     return 0;
 }
 
-static void virtio_common(void)
+static int find_function(uint32_t vendor, uint32_t device)
 {
-    const char* name = "virtio-common";
-    CHECK(name, rng >= 0, "no virtio-rng");
+    for (uint32_t i = 0; i < function_count; ++i) {
+        if (functions[i].vendor == vendor && functions[i].device == device)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* The virtio function `id`'s common configuration, read through the BAR its capability names:
+ * the virtio-rng on the root bus, and the virtio console behind the PCIe root port (so through the
+ * bridge's forwarding window). */
+static void virtio_common(uint32_t id, const char* name)
+{
+    int index = find_function(0x1af4, id);
+    CHECK(name, index >= 0, "no 1af4:%04x", id);
     azoth_handle_t device, window;
-    CHECK(name, azoth_pci_open(functions[rng].address, &device) == AZOTH_OK, "pci_open");
+    CHECK(name, azoth_pci_open(functions[index].address, &device) == AZOTH_OK, "pci_open");
     uint32_t common = virtio_capability(device, 1);
     CHECK(name, common != 0, "no virtio common-configuration capability");
     uint32_t bar = config(device, common + 4, 1);
@@ -153,10 +176,12 @@ static void virtio_common(void)
     CHECK(name, azoth_register_write(window, offset + 0, 4, 1) == AZOTH_OK, "writing device_feature_select");
     uint64_t features = 0, queues = 0;
     CHECK(name, azoth_register_read(window, offset + 4, 4, &features) == AZOTH_OK, "reading device_feature");
-    CHECK(name, features & 1, "VIRTIO_F_VERSION_1 is not offered (features[63:32] = %#llx)", (unsigned long long)features);
-    CHECK(name, azoth_register_read(window, offset + 0x12, 2, &queues) == AZOTH_OK && queues >= 1, "num_queues %llu",
+    /* All ones is what an undecoded BAR reads. */
+    CHECK(name, (features & 1) && features != 0xFFFFFFFFull, "VIRTIO_F_VERSION_1 is not offered (features[63:32] = %#llx)",
+          (unsigned long long)features);
+    CHECK(name, azoth_register_read(window, offset + 0x12, 2, &queues) == AZOTH_OK && queues >= 1 && queues != 0xFFFF, "num_queues %llu",
           (unsigned long long)queues);
-    printf("pci-probe: virtio-rng common config in BAR%u at %#x (%u bytes): VERSION_1, %llu queue(s)\n", bar, offset, length,
+    printf("pci-probe: 1af4:%04x common config in BAR%u at %#x (%u bytes): VERSION_1, %llu queue(s)\n", id, bar, offset, length,
            (unsigned long long)queues);
     azoth_handle_close(window);
     azoth_handle_close(device);
@@ -232,7 +257,8 @@ int main(void)
 {
     list();
     bars();
-    virtio_common();
+    virtio_common(VIRTIO_RNG, "virtio-rng");
+    virtio_common(0x1043, "virtio-console-behind-bridge");
     confinement();
     printf("pci-probe: %s (%d failed)\n", failures ? "FAILED" : "all passed", failures);
     fflush(stdout);

@@ -109,8 +109,9 @@ TEST(PciEnumerator, ReadsIdentityAndSizesFirmwareAssignedBarsWithoutChangingThem
     EXPECT_EQ(config.value(rng, config::bar0 + 4, 4), 0xc1000000u);
     EXPECT_EQ(config.value(rng, config::bar0 + 16, 4), 0x0000000cu);
     EXPECT_EQ(config.value(rng, config::bar0 + 20, 4), 0x8u);
-    // Decode as it was; bus mastering off (no DMA until the kernel grants it).
-    EXPECT_EQ(config.value(rng, config::command, 2), command_before & ~u32(config::command_bus_master));
+    // Decode on for the assigned BARs (I/O too, which the firmware had left off); bus mastering
+    // off (no DMA until the kernel grants it).
+    EXPECT_EQ(config.value(rng, config::command, 2), (command_before | config::command_io) & ~u32(config::command_bus_master));
     EXPECT_EQ(topology->bars_assigned_by_kernel, 0u);
     EXPECT_EQ(topology->bars_unassigned, 0u);
 }
@@ -389,7 +390,7 @@ TEST(PciEnumerator, ReadsBridgeWindowsAndPlacesRootBarsOutsideThem)
     EXPECT_FALSE(find(*topology, Address { 1, 0, 0 })->bars[1].assigned_by_kernel);
 }
 
-TEST(PciEnumerator, ReassignGivesEveryRootBarAKernelAddressAndLeavesTheRest)
+TEST(PciEnumerator, ReassignGivesEveryBarAndBridgeWindowAKernelAddress)
 {
     FakeConfigSpace config;
     add_virtio_pair(config, 0x400000000, 0x2000); // firmware addresses, valid in the windows
@@ -397,25 +398,36 @@ TEST(PciEnumerator, ReassignGivesEveryRootBarAKernelAddressAndLeavesTheRest)
     auto topology = std::make_unique<Topology>();
     ASSERT_FALSE(enumerate(config, virt_bridge(), *topology, EnumerateOptions { true }).is_error());
     EXPECT_EQ(topology->bars_unassigned, 0u);
-    std::vector<const Bar*> root;
+    EXPECT_EQ(topology->bridge_windows_by_kernel, 1u);
+    std::vector<const Bar*> all;
     for (auto& function : topology->functions) {
         for (u8 index = 0; index < function.bar_count; ++index) {
             const Bar& bar = function.bars[index];
             if (bar.kind == BarKind::None)
                 continue;
-            EXPECT_EQ(bar.assigned_by_kernel, function.address.bus == 0);
-            EXPECT_TRUE(bar.assigned);
-            if (function.address.bus == 0)
-                root.push_back(&bar);
+            EXPECT_TRUE(bar.assigned && bar.assigned_by_kernel);
+            all.push_back(&bar);
         }
     }
-    EXPECT_EQ(root.size(), 5u);
-    for (usize i = 0; i < root.size(); ++i) {
-        for (usize j = i + 1; j < root.size(); ++j) {
-            if ((root[i]->kind == BarKind::Io) == (root[j]->kind == BarKind::Io))
-                EXPECT_FALSE(overlap(*root[i], *root[j]));
+    EXPECT_EQ(all.size(), 6u);
+    for (usize i = 0; i < all.size(); ++i) {
+        for (usize j = i + 1; j < all.size(); ++j) {
+            if ((all[i]->kind == BarKind::Io) == (all[j]->kind == BarKind::Io))
+                EXPECT_FALSE(overlap(*all[i], *all[j]));
         }
     }
+    // The device behind the bridge sits inside the window the kernel opened, as programmed.
+    const Function* bridge = find(*topology, Address { 0, 3, 0 });
+    const Bar& behind = find(*topology, Address { 1, 0, 0 })->bars[1];
+    ASSERT_TRUE(bridge->forwarded_memory.is_open());
+    EXPECT_EQ(bridge->forwarded_memory.limit - bridge->forwarded_memory.base + 1, 0x100000u);
+    EXPECT_GE(behind.pci_address, bridge->forwarded_memory.base);
+    EXPECT_LE(behind.pci_address + behind.size - 1, bridge->forwarded_memory.limit);
+    u32 memory = config.value(Address { 0, 3, 0 }, config::memory_base, 4);
+    EXPECT_EQ(u64(memory & 0xFFF0) << 16, bridge->forwarded_memory.base);
+    EXPECT_EQ((u64(memory & 0xFFF00000) | 0xFFFFF), bridge->forwarded_memory.limit);
+    EXPECT_FALSE(bridge->forwarded_io.is_open()); // nothing behind it needs I/O
+    EXPECT_TRUE(config.value(Address { 0, 3, 0 }, config::command, 2) & config::command_memory);
     // Without windows the option changes nothing.
     FakeConfigSpace pc;
     add_virtio_pair(pc, 0x800000000, 0xc000);
@@ -425,4 +437,59 @@ TEST(PciEnumerator, ReassignGivesEveryRootBarAKernelAddressAndLeavesTheRest)
     ASSERT_FALSE(enumerate(pc, host, *kept, EnumerateOptions { true }).is_error());
     EXPECT_EQ(find(*kept, rng)->bars[4].pci_address, 0x800000000u);
     EXPECT_EQ(kept->bars_assigned_by_kernel, 0u);
+}
+
+TEST(PciEnumerator, OpensTheWindowsOfBridgesTheFirmwareLeftAndAssignsWhatIsBehind)
+{
+    // Two nested bridges without numbers or windows (riscv64 firmware that configures nothing),
+    // with a device behind each, and a device on the root bus.
+    FakeConfigSpace config;
+    config.add(host_bridge, 0x1b36, 0x0008, 0x06, 0x00);
+    Address outer { 0, 2, 0 }, inner { 1, 0, 0 }, first { 1, 1, 0 }, second { 2, 0, 0 };
+    config.add(outer, 0x1b36, 0x000c, 0x06, 0x04, 1);
+    config.add(inner, 0x1b36, 0x000c, 0x06, 0x04, 1);
+    config.add(first, 0x1af4, 0x1041, 0x02, 0x00);
+    config.set_bar(first, 0, FakeBar { BarKind::Io, 0x20, false, 0 });
+    config.set_bar(first, 1, FakeBar { BarKind::Memory32, 0x1000, false, 0 });
+    config.set_bar(first, 4, FakeBar { BarKind::Memory64, 0x4000, true, 0 });
+    config.add(second, 0x1af4, 0x1043, 0x07, 0x80);
+    config.set_bar(second, 1, FakeBar { BarKind::Memory32, 0x200000, false, 0 }); // 2 MiB
+    config.add(rng, 0x1af4, 0x1044, 0x00, 0xff);
+    config.set_bar(rng, 1, FakeBar { BarKind::Memory32, 0x1000, false, 0 });
+    auto topology = std::make_unique<Topology>();
+    ASSERT_FALSE(enumerate(config, virt_bridge(), *topology).is_error());
+    EXPECT_EQ(topology->buses_numbered_by_kernel, 2u);
+    EXPECT_EQ(topology->bridge_windows_by_kernel, 2u);
+    EXPECT_EQ(topology->bars_unassigned, 0u);
+    const Function* outer_bridge = find(*topology, outer);
+    const Function* inner_bridge = find(*topology, inner);
+    ASSERT_TRUE(outer_bridge && inner_bridge);
+    // The inner window (2 MiB for the 2 MiB BAR) nests inside the outer one (4 MiB), and both
+    // are naturally aligned, 1 MiB granules.
+    EXPECT_TRUE(outer_bridge->forwarded_memory.is_open() && inner_bridge->forwarded_memory.is_open());
+    EXPECT_GE(inner_bridge->forwarded_memory.base, outer_bridge->forwarded_memory.base);
+    EXPECT_LE(inner_bridge->forwarded_memory.limit, outer_bridge->forwarded_memory.limit);
+    EXPECT_EQ(outer_bridge->forwarded_memory.limit - outer_bridge->forwarded_memory.base + 1, 0x400000u);
+    EXPECT_EQ(outer_bridge->forwarded_memory.base % 0x400000, 0u);
+    EXPECT_TRUE(outer_bridge->forwarded_io.is_open());
+    EXPECT_FALSE(inner_bridge->forwarded_io.is_open());
+    auto inside = [](const ForwardedRange& range, const Bar& bar) {
+        return bar.assigned && bar.pci_address >= range.base && bar.pci_address + bar.size - 1 <= range.limit && bar.pci_address % bar.size == 0;
+    };
+    const Function* first_function = find(*topology, first);
+    const Function* second_function = find(*topology, second);
+    EXPECT_TRUE(inside(outer_bridge->forwarded_io, first_function->bars[0]));
+    EXPECT_TRUE(inside(outer_bridge->forwarded_memory, first_function->bars[1]));
+    EXPECT_TRUE(inside(outer_bridge->forwarded_memory, first_function->bars[4]));
+    EXPECT_FALSE(inside(inner_bridge->forwarded_memory, first_function->bars[1])); // first is on bus 1, not behind inner
+    EXPECT_TRUE(inside(inner_bridge->forwarded_memory, second_function->bars[1]));
+    EXPECT_LT(first_function->bars[4].pci_address, 0x100000000u); // behind a bridge: the 32-bit window
+    // The root-bus BAR went around the outer bridge's window.
+    const Bar& root_bar = find(*topology, rng)->bars[1];
+    EXPECT_TRUE(root_bar.assigned_by_kernel);
+    EXPECT_TRUE(root_bar.pci_address > outer_bridge->forwarded_memory.limit || root_bar.pci_address + root_bar.size <= outer_bridge->forwarded_memory.base);
+    // The bridges decode what they forward; the prefetchable windows are closed.
+    EXPECT_TRUE(config.value(outer, config::command, 2) & config::command_memory);
+    EXPECT_TRUE(config.value(outer, config::command, 2) & config::command_io);
+    EXPECT_FALSE(outer_bridge->forwarded_prefetchable.is_open());
 }
