@@ -1,14 +1,19 @@
-// The azoth imports for Device, Irq and Timer objects and call_with_handle, driven by a C module
+// The azoth imports for Device, Irq, Timer and PciDevice objects and call_with_handle, driven by a C module
 // (modules/device-driver.c) on the hosted engine, against fake registers, a fake interrupt
-// controller and a clock the test moves. Hostile arguments must fail cleanly and change nothing.
+// controller, a clock the test moves and a fake PCI configuration space (tests/unit/pci). Hostile arguments must fail cleanly and change nothing.
 #include "../../ipc/ModuleHarness.h"
 #include "FakeHardware.h"
+#include "../pci/FakeConfigSpace.h"
 
 #include <gtest/gtest.h>
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
+#include <kernel/object/PciDevice.h>
 #include <kernel/object/Timer.h>
 #include <kernel/sys/AzothDevice.h>
+#include <kernel/sys/abi/AzothAbi.h>
+
+#include <memory>
 
 #include <cstring>
 
@@ -38,6 +43,7 @@ struct DeviceAbiTest : ::testing::Test {
     // The fakes outlive the harness: its processes' handles keep devices, irqs and timers that
     // point at them until the harness is destroyed (members go in reverse order).
     FakeRegisters registers;
+    pci::testing::FakeConfigSpace config;
     FakeController controller;
     FakeClock clock;
     TimerQueue queue { clock };
@@ -64,6 +70,20 @@ struct DeviceAbiTest : ::testing::Test {
     {
         auto device = Device::create(harness.objects, registers, DeviceDescription { { DeviceSpace::Mmio, 0x1000, 16, 1 | 4 }, line });
         return driver.process().handles().install(*device.value(), rights).release_value();
+    }
+    // A PciDevice for a modern virtio-rng at 00:01.0 (BAR4: 64-bit prefetchable, 16 KiB at
+    // 0x800000000; MSI-X at 0x50), enumerated as on x86_64 (no windows).
+    Handle give_pci(Rights rights)
+    {
+        pci::Address address { 0, 1, 0 };
+        config.add(address, 0x1af4, 0x1044, 0x00, 0xff);
+        config.set_bar(address, 4, pci::testing::FakeBar { pci::BarKind::Memory64, 0x4000, true, 0x800000000 });
+        config.set_capabilities(address, { { 0x09, 0x10 }, { pci::config::capability_msix, 0x0c } });
+        auto topology = std::make_unique<pci::Topology>();
+        pci::HostBridge host;
+        EXPECT_FALSE(pci::enumerate(config, host, *topology).is_error());
+        auto device = PciDevice::create(harness.objects, config, registers, topology->functions[0], true).release_value();
+        return driver.process().handles().install(*device, rights).release_value();
     }
     Handle give_irq(Rights rights)
     {
@@ -99,6 +119,74 @@ TEST_F(DeviceAbiTest, RegisterAccessRefusesHostileArgumentsWithoutTouchingTheDev
     i64 event = run("event_new", {});
     EXPECT_EQ(run("read_reg", { static_cast<u64>(event), 0, 1 }), bad_handle);    // an event is no device
     EXPECT_EQ(registers.accesses, 0);
+}
+
+TEST_F(DeviceAbiTest, PciConfigSpaceThroughTheAbi)
+{
+    Handle device = give_pci(Rights::Read | Rights::Write);
+    EXPECT_EQ(run("pci_read", { device, 0, 4 }), 0x10441af4);
+    EXPECT_EQ(run("pci_read", { device, 0x0E, 1 }), 0); // header type
+    EXPECT_EQ(run("pci_write", { device, 0x0C, 1, 0x10 }), ok);
+    EXPECT_EQ(run("pci_read", { device, 0x0C, 1 }), 0x10);
+    EXPECT_EQ(run("pci_write", { device, 0x44, 4, 0xCAFE }), ok); // the driver's space
+    EXPECT_EQ(run("pci_read", { device, 0x44, 4 }), 0xCAFE);
+}
+
+TEST_F(DeviceAbiTest, PciConfigSpaceRefusesHostileArgumentsAndChangesNothing)
+{
+    Handle device = give_pci(Rights::Read | Rights::Write | Rights::Derive);
+    Handle reader = driver.process().handles().derive(device, Rights::Read).release_value();
+    pci::Address address { 0, 1, 0 };
+    usize writes = config.writes(address);
+    EXPECT_EQ(run("pci_write", { device, 0x20, 4, 0xFFFFFFFF }), permission_denied); // BAR4
+    EXPECT_EQ(run("pci_write", { device, 0x04, 2, 0x0006 }), permission_denied);     // bus master
+    EXPECT_EQ(run("pci_write", { device, 0x52, 2, 0x8000 }), permission_denied);     // MSI-X enable
+    EXPECT_EQ(run("pci_write", { reader, 0x0C, 1, 0 }), permission_denied);          // no write right
+    EXPECT_EQ(run("pci_write", { device, 0x1000, 4, 0 }), fault);                    // the next function
+    EXPECT_EQ(run("pci_write", { device, 0x41, 2, 0 }), invalid_argument);           // misaligned
+    EXPECT_EQ(run("pci_write", { device, 0x40, 1, 0x100 }), invalid_argument);       // too wide
+    EXPECT_EQ(config.writes(address), writes);
+    EXPECT_EQ(run("pci_read", { device, 0x1000, 4 }), fault);
+    EXPECT_EQ(run("pci_read", { device, 0xFFFFFFFC, 4 }), fault);
+    EXPECT_EQ(run("pci_read", { device, 0, 3 }), invalid_argument);
+    EXPECT_EQ(run("pci_read_to", { device, 0xFFFFFFFC }), fault);                    // output outside memory
+    EXPECT_EQ(run("pci_read_to", { device, 2 }), invalid_argument);                  // misaligned output
+    EXPECT_EQ(run("pci_read", { 0x7FFFFFFF, 0, 4 }), bad_handle);
+    i64 event = run("event_new", {});
+    EXPECT_EQ(run("pci_read", { static_cast<u64>(event), 0, 4 }), bad_handle); // an event is no PCI function
+    EXPECT_EQ(run("read_reg", { device, 0, 4 }), bad_handle);                   // nor a PCI function a register window
+    // Hosted, nothing lists or opens functions (booted rows answer E_UNSUPPORTED here).
+    EXPECT_EQ(run("pci_list_open", {}), unsupported);
+}
+
+TEST_F(DeviceAbiTest, PciBarsThroughTheAbi)
+{
+    Handle device = give_pci(Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive);
+    Handle reader = driver.process().handles().derive(device, Rights::Read).release_value();
+    i64 bar = run("pci_bar", { device, 4 });
+    ASSERT_GT(bar, 0);
+    EXPECT_EQ(bar >> 56, sys::abi::PCI_BAR_MEM64);
+    EXPECT_EQ((bar >> 48) & 0xFF, sys::abi::PCI_BAR_PREFETCHABLE | sys::abi::PCI_BAR_ASSIGNED);
+    EXPECT_EQ(bar & 0xFFFFFFFFFFFF, 0x4000);
+    EXPECT_EQ(run("pci_bar_address", { device, 4 }), 0x800000000);
+    EXPECT_EQ(run("pci_bar", { device, 5 }), not_found);  // BAR4's upper half
+    EXPECT_EQ(run("pci_bar", { device, 0 }), not_found);  // unimplemented
+    EXPECT_EQ(run("pci_bar", { device, 6 }), invalid_argument);
+    EXPECT_EQ(run("pci_bar_to", { device, 0xFFFFFFF0 }), fault);
+    EXPECT_EQ(run("pci_bar_to", { device, 4 }), invalid_argument); // a u64 field: 8-aligned
+    EXPECT_EQ(run("pci_bar_open", { reader, 4 }), permission_denied);
+    EXPECT_EQ(run("pci_bar_open", { device, 5 }), not_found);
+    i64 window = run("pci_bar_open", { device, 4 });
+    ASSERT_GT(window, 0);
+    // The window carries the PciDevice handle's rights (transfer and derive too), and is bounded by
+    // the BAR.
+    auto found = driver.process().handles().lookup<Device>(static_cast<Handle>(window), Rights::None);
+    ASSERT_FALSE(found.is_error());
+    EXPECT_EQ(found.value().rights, Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive);
+    EXPECT_EQ(run("write_reg", { static_cast<u64>(window), 8, 4, 0x11223344 }), ok);
+    EXPECT_EQ(run("read_reg", { static_cast<u64>(window), 8, 4 }), 0x11223344);
+    EXPECT_EQ(run("read_reg", { static_cast<u64>(window), 0x4000, 4 }), fault);
+    EXPECT_EQ(run("pci_read", { static_cast<u64>(window), 0, 4 }), bad_handle);
 }
 
 TEST_F(DeviceAbiTest, IrqArrivesAsEventBitsAndNeedsAnAck)

@@ -1,4 +1,4 @@
-// device-driver: a test module for the Device, Irq and Timer imports and call_with_handle
+// device-driver: a test module for the Device, Irq, Timer and PCI imports and call_with_handle
 // (tests/unit/object/DeviceAbiTest.cpp). Every export returns a value >= 0 or -status.
 // As a server, azoth_handle(op, a, b, received) works on the handle a call carried in word 3.
 #include <azoth.h>
@@ -105,4 +105,59 @@ __attribute__((export_name("azoth_handle"))) int64_t azoth_handle(int64_t op, in
     case OP_SIGNAL_KEPT: return fail(azoth_event_signal(kept, 1));
     default: return -1;
     }
+}
+
+// ---- PCI functions (DeviceAbiTest.Pci*) ----
+
+__attribute__((export_name("pci_read"))) int64_t pci_read(azoth_handle_t device, uint32_t offset, uint32_t width)
+{
+    uint32_t value = 0;
+    azoth_status_t status = azoth_pci_config_read(device, offset, width, &value);
+    return status == AZOTH_OK ? (int64_t)value : fail(status);
+}
+
+__attribute__((export_name("pci_read_to"))) int64_t pci_read_to(azoth_handle_t device, uint32_t out)
+{
+    return fail(azoth_pci_config_read(device, 0, 4, (uint32_t*)(uintptr_t)out));
+}
+
+__attribute__((export_name("pci_write"))) int64_t pci_write(azoth_handle_t device, uint32_t offset, uint32_t width, uint32_t value)
+{
+    return fail(azoth_pci_config_write(device, offset, width, value));
+}
+
+// BAR `index`: kind << 56 | flags << 48 | size (sizes below 2^48), or -status.
+__attribute__((export_name("pci_bar"))) int64_t pci_bar(azoth_handle_t device, uint32_t index)
+{
+    azoth_pci_bar_t bar;
+    azoth_status_t status = azoth_pci_bar_info(device, index, &bar);
+    return status == AZOTH_OK ? (int64_t)((uint64_t)bar.kind << 56 | (uint64_t)bar.flags << 48 | bar.size) : fail(status);
+}
+
+__attribute__((export_name("pci_bar_address"))) int64_t pci_bar_address(azoth_handle_t device, uint32_t index)
+{
+    azoth_pci_bar_t bar;
+    azoth_status_t status = azoth_pci_bar_info(device, index, &bar);
+    return status == AZOTH_OK ? (int64_t)bar.address : fail(status);
+}
+
+__attribute__((export_name("pci_bar_to"))) int64_t pci_bar_to(azoth_handle_t device, uint32_t out)
+{
+    return fail(azoth_pci_bar_info(device, 4, (azoth_pci_bar_t*)(uintptr_t)out));
+}
+
+__attribute__((export_name("pci_bar_open"))) int64_t pci_bar_open(azoth_handle_t device, uint32_t index)
+{
+    azoth_handle_t window = 0;
+    azoth_status_t status = azoth_pci_bar_open(device, index, &window);
+    return status == AZOTH_OK ? (int64_t)window : fail(status);
+}
+
+__attribute__((export_name("pci_list_open"))) int64_t pci_list_open(void)
+{
+    azoth_pci_info_t info;
+    azoth_handle_t device;
+    azoth_status_t listed = azoth_pci_list(0, &info);
+    azoth_status_t opened = azoth_pci_open(0, &device);
+    return listed == opened ? fail(listed) : -1000;
 }
