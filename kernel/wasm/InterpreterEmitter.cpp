@@ -262,6 +262,9 @@ void InterpreterEmitter::memory_size() { m_code.emit(Op::MemorySize); }
 void InterpreterEmitter::memory_grow() { m_code.emit(Op::MemoryGrow); }
 
 void InterpreterEmitter::constant(u64 bits) { emit_with(Op::Const1, bits); }
+Op interpreter_op_of_numeric(u8 opcode) { return opcode >= 0x45 && opcode <= 0xC4 ? plain_ops.ops[opcode] : Op::Count; }
+Op interpreter_op_of_saturating(u32 sub_opcode) { return sub_opcode < 8 ? prefixed_ops.ops[sub_opcode] : Op::Count; }
+
 void InterpreterEmitter::unary(u8 opcode) { m_code.emit(plain_ops.ops[opcode]); }
 void InterpreterEmitter::binary(u8 opcode, ValueType operand) { m_code.binary(plain_ops.ops[opcode], operand); }
 void InterpreterEmitter::truncate_saturating(u32 sub_opcode) { m_code.emit(prefixed_ops.ops[sub_opcode]); }

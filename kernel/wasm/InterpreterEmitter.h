@@ -8,6 +8,12 @@
 
 namespace ath::wasm {
 
+// The interpreter's operation for a numeric instruction (opcodes 0x45..0xC4; Op::Count for others)
+// and for a saturating truncation (0xFC sub-opcodes 0..7): the compiled tier runs the instructions
+// it does not emit itself through these handlers (NativeTier.h).
+Op interpreter_op_of_numeric(u8 opcode);
+Op interpreter_op_of_saturating(u32 sub_opcode);
+
 class InterpreterEmitter final : public CodeEmitter {
 public:
     InterpreterEmitter(ModuleData&, u32 function_index);

@@ -68,18 +68,20 @@ extern "C" bool athanor_native_call(Machine* m, FunctionInstance* callee, u64* a
     return ok;
 }
 
-extern "C" bool athanor_native_call_indirect(Machine* m, u32 type_index, u32 table_index, u32 element, u64* arguments)
+extern "C" const u8* athanor_native_call_indirect(Machine* m, u32 type_index, u32 table_index, u32 element, u64* arguments)
 {
     TableInstance* table = m->instance->tables[table_index];
     if (element >= table->elements.size())
-        return trap_with(m, TrapKind::UndefinedElement);
+        return trap_with(m, TrapKind::UndefinedElement), nullptr;
     u64 reference = table->elements[element];
     if (reference == 0)
-        return trap_with(m, TrapKind::UninitializedElement);
+        return trap_with(m, TrapKind::UninitializedElement), nullptr;
     FunctionInstance* callee = decode_function(reference);
     if (!(callee->signature == m->instance->module->function_type(type_index)))
-        return trap_with(m, TrapKind::IndirectCallTypeMismatch);
-    return athanor_native_call(m, callee, arguments);
+        return trap_with(m, TrapKind::IndirectCallTypeMismatch), nullptr;
+    if (callee->owner == m->instance && callee->native_entry)
+        return callee->native_entry;
+    return athanor_native_call(m, callee, arguments) ? native_call_done : nullptr;
 }
 
 extern "C" u32 athanor_native_memory_grow(Machine* m, u32 delta)
@@ -92,5 +94,14 @@ extern "C" u32 athanor_native_memory_grow(Machine* m, u32 delta)
 extern "C" u32 athanor_native_memory_size(Machine* m) { return m->memory->pages; }
 
 extern "C" bool athanor_native_poll(Machine* m) { return poll_budget(m); }
+
+extern "C" bool athanor_native_interpret(Machine* m, const Instr* code, u64* sp, u64* fp)
+{
+    u8* memory = m->memory ? m->memory->base : nullptr;
+    u64 memory_size = m->memory ? m->memory->byte_size : 0;
+    code->handler(code, sp, fp, m, memory, memory_size);
+    m->native_memory_base = m->memory ? m->memory->base : nullptr;
+    return !m->trapped;
+}
 
 } // namespace ath::wasm

@@ -45,13 +45,21 @@ extern "C" {
 // Calls `callee` (a host function, or a function of any instance and tier) with arguments at
 // `arguments` (results there).
 bool athanor_native_call(Machine*, FunctionInstance* callee, u64* arguments);
-// call_indirect: table bounds, null and signature checks, then the call.
-bool athanor_native_call_indirect(Machine*, u32 type_index, u32 table_index, u32 element, u64* arguments);
+// call_indirect: table bounds, null and signature checks. A compiled function of the current
+// instance is returned for compiled code to call natively (its frame is then 16 bytes like a
+// direct call's); any other callee is called here. Returns that entry, `native_call_done` after
+// the call made here, or null on a trap.
+inline const u8* const native_call_done = reinterpret_cast<const u8*>(1);
+const u8* athanor_native_call_indirect(Machine*, u32 type_index, u32 table_index, u32 element, u64* arguments);
 // memory.grow of memory 0: the old page count or 0xFFFFFFFF; memory.size.
 u32 athanor_native_memory_grow(Machine*, u32 delta);
 u32 athanor_native_memory_size(Machine*);
 // The fuel / interrupt / trap-request poll (the interpreter's poll_budget).
 bool athanor_native_poll(Machine*);
+// Runs `code` (one interpreter instruction, then Exit) on the operand slots below `sp`: the
+// instructions the compiler does not emit itself (float arithmetic, bulk memory, tables, ref.func)
+// run through the interpreter's own handler, so their semantics live in one place.
+bool athanor_native_interpret(Machine*, const Instr* code, u64* sp, u64* fp);
 }
 
 } // namespace ath::wasm

@@ -387,7 +387,7 @@ TEST(WasmCompiler, UncoveredModulesRunOnTheInterpreterAndSaySo)
     EXPECT_EQ(callee->tier(), ExecutionTier::Compiled);
     EXPECT_EQ(caller->tier(), ExecutionTier::Interpreter);
     ASSERT_NE(caller->interpreter_reason(), nullptr);
-    EXPECT_STREQ(caller->interpreter_reason(), "floating-point instruction");
+    EXPECT_STREQ(caller->interpreter_reason(), "SIMD");
 
     // The interpreted caller calls the compiled callee; same result as both interpreted.
     Tier interpreted(false);

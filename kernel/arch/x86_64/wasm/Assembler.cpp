@@ -358,6 +358,14 @@ void Assembler::rep_stosq()
     byte(0xAB);
 }
 
+void Assembler::align(u32 alignment)
+{
+    while (m_code.size() % alignment && !m_failed)
+        byte(0xCC);
+}
+
+void Assembler::data64(u64 value) { u64_at_end(value); }
+
 void Assembler::table_entry(Label target, Label table_start)
 {
     u32 field = static_cast<u32>(m_code.size());

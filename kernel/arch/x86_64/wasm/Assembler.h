@@ -105,6 +105,9 @@ public:
     void ret();
     void ud2();
     void rep_stosq();
+    // Pads with int3 to a multiple of `alignment` bytes; a raw 64-bit word (data in the code).
+    void align(u32 alignment);
+    void data64(u64 value);
     // A 32-bit table entry holding `target - table_start` (br_table's jump table; table_start bound).
     void table_entry(Label target, Label table_start);
 

@@ -13,6 +13,7 @@
 // value in its slot (the merge state is "all in memory").
 #include <kernel/lib/Placement.h>
 #include <kernel/wasm/FunctionDecoder.h>
+#include <kernel/wasm/InterpreterEmitter.h>
 #include <kernel/wasm/NativeTier.h>
 
 #include "Assembler.h"
@@ -45,8 +46,17 @@ constexpr Reg memory_register = Reg::R15;
 constexpr Reg cache_registers[] = { Reg::Rbx, Reg::Rsi, Reg::Rdi, Reg::R8, Reg::R9, Reg::R10, Reg::R11, Reg::R12 };
 constexpr usize cache_register_count = sizeof(cache_registers) / sizeof(cache_registers[0]);
 
+// One interpreter instruction (handler, immediates) followed by Exit, kept as data at the end of the
+// module's code for athanor_native_interpret.
+struct Snippet {
+    Assembler::Label label;
+    u64 words[4];
+    u32 count;
+};
+
 // Labels and code shared by every function of a module.
 struct ModuleLabels {
+    Vector<Snippet> snippets;
     Assembler::Label trap[static_cast<usize>(TrapKind::HostTrap) + 1];
     Assembler::Label unwind;            // a trap already recorded in the Machine: unwind to the entry
     Assembler::Label trampoline_exit;   // the entry stub's epilogue
@@ -270,11 +280,24 @@ public:
         m_asm.mov(Width::W32, Reg::Rcx, element);
         release(element);
         u32 first_argument = static_cast<u32>(m_stack.size() - type.parameters.size());
+        i32 offset = slot_offset(first_argument);
         m_asm.mov(Width::W64, Reg::Rdi, machine_register);
         m_asm.mov_imm(Reg::Rsi, type_index);
         m_asm.mov_imm(Reg::Rdx, table_index);
-        m_asm.lea(Reg::R8, Mem::at(frame_register, slot_offset(first_argument)));
-        call_helper(reinterpret_cast<const void*>(&athanor_native_call_indirect), true);
+        m_asm.lea(Reg::R8, Mem::at(frame_register, offset));
+        m_asm.mov_imm(Reg::Rax, reinterpret_cast<uptr>(&athanor_native_call_indirect));
+        m_asm.call_reg(Reg::Rax);
+        // null: trapped; 1: called by the helper; else a compiled function of ours to call.
+        auto done = m_asm.new_label();
+        m_asm.test(Width::W64, Reg::Rax, Reg::Rax);
+        m_asm.jcc(Cond::E, m_labels.unwind);
+        m_asm.alu_imm(AluOp::Cmp, Width::W64, Reg::Rax, 1);
+        m_asm.jcc(Cond::E, done);
+        m_asm.lea(frame_register, Mem::at(frame_register, offset));
+        m_asm.call_reg(Reg::Rax);
+        m_asm.lea(frame_register, Mem::at(frame_register, -offset));
+        m_asm.bind(done);
+        m_asm.load(Width::W64, memory_register, Mem::at(machine_register, machine_offset_memory_base));
         replace_with_results(type);
     }
 
@@ -339,8 +362,8 @@ public:
         release(reg);
     }
 
-    void table_get(u32) override { note_unsupported("table.get"); }
-    void table_set(u32) override { note_unsupported("table.set"); }
+    void table_get(u32 table) override { interpret(Op::TableGet, 1, 1, 1, table); }
+    void table_set(u32 table) override { interpret(Op::TableSet, 2, 0, 1, table); }
 
     void load(u8 opcode, u64 offset) override
     {
@@ -437,7 +460,7 @@ public:
 
     void unary(u8 opcode) override;
     void binary(u8 opcode, ValueType operand) override;
-    void truncate_saturating(u32) override { note_unsupported("saturating truncation"); }
+    void truncate_saturating(u32 sub_opcode) override { interpret(interpreter_op_of_saturating(sub_opcode), 1, 1); }
 
     void ref_null(ValueType) override { constant(0); }
     void ref_is_null() override
@@ -448,18 +471,19 @@ public:
         m_asm.zero_extend8(reg, reg);
         push_register(reg);
     }
-    void ref_func(u32) override { note_unsupported("ref.func"); }
+    void ref_func(u32 function_index) override { interpret(Op::RefFunc, 0, 1, 1, function_index); }
 
-    void memory_init(u32) override { note_unsupported("memory.init"); }
-    void data_drop(u32) override { note_unsupported("data.drop"); }
-    void memory_copy() override { note_unsupported("memory.copy"); }
-    void memory_fill() override { note_unsupported("memory.fill"); }
-    void table_init(u32, u32) override { note_unsupported("table.init"); }
-    void elem_drop(u32) override { note_unsupported("elem.drop"); }
-    void table_copy(u32, u32) override { note_unsupported("table.copy"); }
-    void table_grow(u32) override { note_unsupported("table.grow"); }
-    void table_size(u32) override { note_unsupported("table.size"); }
-    void table_fill(u32) override { note_unsupported("table.fill"); }
+    // Bulk memory and table instructions: the interpreter's handlers (interpret()).
+    void memory_init(u32 data_index) override { interpret(Op::MemoryInit, 3, 0, 1, data_index); }
+    void data_drop(u32 data_index) override { interpret(Op::DataDrop, 0, 0, 1, data_index); }
+    void memory_copy() override { interpret(Op::MemoryCopy, 3, 0); }
+    void memory_fill() override { interpret(Op::MemoryFill, 3, 0); }
+    void table_init(u32 table_index, u32 element_index) override { interpret(Op::TableInit, 3, 0, 2, table_index, element_index); }
+    void elem_drop(u32 element_index) override { interpret(Op::ElemDrop, 0, 0, 1, element_index); }
+    void table_copy(u32 destination, u32 source) override { interpret(Op::TableCopy, 3, 0, 2, destination, source); }
+    void table_grow(u32 table_index) override { interpret(Op::TableGrow, 2, 1, 1, table_index); }
+    void table_size(u32 table_index) override { interpret(Op::TableSize, 0, 1, 1, table_index); }
+    void table_fill(u32 table_index) override { interpret(Op::TableFill, 3, 0, 1, table_index); }
 
     void vector_operation(u32) override { note_unsupported("SIMD"); }
     void vector_lane(u32, u8) override { note_unsupported("SIMD"); }
@@ -754,6 +778,36 @@ private:
 
     Assembler::Label trap_label(TrapKind kind) { return m_labels.trap[static_cast<usize>(kind)]; }
 
+    // Runs one instruction through the interpreter's handler for `op` (with up to two immediates)
+    // on the spilled operand slots: `popped` operands in, `pushed` results out, in their slots.
+    // At the hook the validator's stack is already past the instruction, ours not yet.
+    void interpret(Op op, u32 popped, u32 pushed, u32 immediates = 0, u64 first = 0, u64 second = 0)
+    {
+        if (op == Op::Count)
+            return note_unsupported("instruction");
+        spill_all();
+        Snippet snippet { m_asm.new_label(), {}, 0 };
+        snippet.words[snippet.count++] = reinterpret_cast<uptr>(handler_of(op));
+        if (immediates > 0)
+            snippet.words[snippet.count++] = first;
+        if (immediates > 1)
+            snippet.words[snippet.count++] = second;
+        snippet.words[snippet.count++] = reinterpret_cast<uptr>(handler_of(Op::Exit));
+        if (m_labels.snippets.append(snippet).is_error())
+            m_stack_error = true;
+        m_asm.mov(Width::W64, Reg::Rdi, machine_register);
+        m_asm.lea_rip(Reg::Rsi, snippet.label);
+        m_asm.lea(Reg::Rdx, slot(static_cast<u32>(m_stack.size())));
+        m_asm.mov(Width::W64, Reg::Rcx, frame_register);
+        call_helper(reinterpret_cast<const void*>(&athanor_native_interpret), true);
+        for (u32 i = 0; i < popped; ++i)
+            (void)pop_entry();
+        for (u32 i = 0; i < pushed; ++i)
+            push_entry(Entry {});
+        m_spilled_below = m_stack.size();
+        check_in_sync();
+    }
+
     void emit_division(u8 opcode, Width width);
 
 private:
@@ -795,8 +849,8 @@ void Compiler::unary(u8 opcode)
     case 0x45: case 0x50: case 0x67: case 0x68: case 0x69: case 0x79: case 0x7A: case 0x7B:
     case 0xA7: case 0xAC: case 0xAD: case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4:
         break;
-    default:
-        return note_unsupported("floating-point instruction");
+    default: // floating-point operations and conversions
+        return interpret(interpreter_op_of_numeric(opcode), 1, 1);
     }
     Reg reg = pop_to_register();
     switch (opcode) {
@@ -843,7 +897,7 @@ void Compiler::unary(u8 opcode)
 void Compiler::binary(u8 opcode, ValueType operand)
 {
     if (operand != ValueType::I32 && operand != ValueType::I64)
-        return note_unsupported("floating-point instruction");
+        return interpret(interpreter_op_of_numeric(opcode), 2, 1); // floating point
     Width width = operand == ValueType::I64 ? Width::W64 : Width::W32;
     // The i32 numbering: i64 compares are 0x51..0x5A (i32 0x46..0x4F), i64 arithmetic 0x7C..0x8A
     // (i32 0x6A..0x78).
@@ -1019,6 +1073,7 @@ Result<NativeModule*> compile_native_module(ModuleData& module, CodeMemoryProvid
     Assembler a(allocator);
     ModuleLabels labels;
     labels.functions.set_allocator(allocator);
+    labels.snippets.set_allocator(allocator);
     for (auto& label : labels.trap)
         label = a.new_label();
     labels.unwind = a.new_label();
@@ -1040,6 +1095,12 @@ Result<NativeModule*> compile_native_module(ModuleData& module, CodeMemoryProvid
         TRY(decoder.validate());
     }
     emit_trap_stubs(a, labels);
+    a.align(8); // the snippets are Instr words, read as aligned 64-bit values
+    for (const Snippet& snippet : labels.snippets) {
+        a.bind(snippet.label);
+        for (u32 i = 0; i < snippet.count; ++i)
+            a.data64(snippet.words[i]);
+    }
     if (a.failed())
         return Error::from(ErrorCode::OutOfMemory, "out of memory");
     if (!a.all_fixups_resolved())

@@ -6,7 +6,7 @@
   (memory 1 4)
   (global $counter (mut i32) (i32.const 7))
   (global $wide (mut i64) (i64.const -3))
-  (table 6 funcref)
+  (table $t 6 funcref)
   (elem (i32.const 0) $sub $mul $fac $unary) ;; 4 and 5 stay null
   (data (i32.const 16) "\01\02\03\04\05\06\07\08\f0\f1\f2\f3\f4\f5\f6\f7")
 
@@ -146,4 +146,26 @@
       (local.set $a (i32.shr_u (local.get $a) (i32.const 1)))
       (br_if $l (local.get $a))
       (return (local.get $b))))
+
+  ;; Run through the interpreter's handlers (NativeTier.h: athanor_native_interpret).
+  (func (export "f64_ops") (param $a i64) (param $b i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.add (f64.mul (f64.reinterpret_i64 (local.get $a)) (f64.convert_i64_s (local.get $b)))
+               (f64.min (f64.sqrt (f64.abs (f64.reinterpret_i64 (local.get $b)))) (f64.nearest (f64.reinterpret_i64 (local.get $a)))))))
+  (func (export "f32_compare") (param $a i32) (param $b i32) (result i32)
+    (i32.add (f32.lt (f32.reinterpret_i32 (local.get $a)) (f32.reinterpret_i32 (local.get $b)))
+             (i32.mul (f32.eq (f32.demote_f64 (f64.promote_f32 (f32.reinterpret_i32 (local.get $a)))) (f32.convert_i32_u (local.get $b)))
+                      (i32.const 2))))
+  (func (export "f32_trunc") (param $a i32) (param $b i32) (result i32)
+    (i32.add (i32.trunc_f32_s (f32.reinterpret_i32 (local.get $a))) (i32.trunc_sat_f32_u (f32.reinterpret_i32 (local.get $b)))))
+  (func (export "f64_trunc") (param $a i64) (param $b i64) (result i64)
+    (i64.add (i64.trunc_f64_u (f64.reinterpret_i64 (local.get $a))) (i64.trunc_sat_f64_s (f64.reinterpret_i64 (local.get $b)))))
+  (func (export "bulk") (param $address i32) (param $value i32) (result i32)
+    (memory.fill (i32.and (local.get $address) (i32.const 0xff)) (local.get $value) (i32.const 8))
+    (memory.copy (i32.const 300) (i32.and (local.get $address) (i32.const 0xff)) (i32.and (local.get $value) (i32.const 0x3f)))
+    (i32.add (i32.load (i32.const 300)) (i32.load (i32.and (local.get $address) (i32.const 0xffff)))))
+  (func (export "tables") (param $index i32) (param $grow i32) (result i32)
+    (drop (table.grow $t (ref.null func) (i32.and (local.get $grow) (i32.const 1))))
+    (i32.add (i32.mul (table.size $t) (i32.const 10))
+             (ref.is_null (table.get $t (i32.and (local.get $index) (i32.const 3))))))
 )
