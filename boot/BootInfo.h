@@ -21,7 +21,16 @@ inline constexpr u64 boot_info_magic = 0x4F4F42485430415AULL; // "AZ0THBOO" litt
 inline constexpr u32 boot_info_version = 1;
 
 inline constexpr u64 kernel_virtual_base = 0xFFFFFFFF80000000ULL;
-inline constexpr u64 direct_map_base = 0xFFFF800000000000ULL;
+// The kernel's half of the address space starts with the direct map (kernel/mm/MemoryLayout.h
+// places the other windows after it). A port that runs as a Linux process (kernel/arch/usermode)
+// cannot use the upper half and moves the whole layout into the user half by defining
+// ATH_KERNEL_HALF_BASE; its own loader (kernel/arch/usermode/Boot.cpp) keeps this contract there.
+#ifdef ATH_KERNEL_HALF_BASE
+inline constexpr u64 kernel_half_base = ATH_KERNEL_HALF_BASE;
+#else
+inline constexpr u64 kernel_half_base = 0xFFFF800000000000ULL;
+#endif
+inline constexpr u64 direct_map_base = kernel_half_base;
 inline constexpr u64 direct_map_max_size = 0x0000400000000000ULL; // 64 TiB window
 
 enum class MemoryKind : u32 {
@@ -61,6 +70,7 @@ struct Framebuffer {
 enum class Firmware : u32 {
     Uefi = 1,
     Multiboot2 = 2, // legacy BIOS, started by GRUB through multiboot2
+    LinuxProcess = 3, // the usermode port's own loader (kernel/arch/usermode/Boot.cpp)
 };
 
 struct BootInfo {

@@ -74,7 +74,7 @@ ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count)
 bool MmuPort::translatable(u64 address) { return address >= Pte::upper_half; }
 
 // Invalid entries are never cached in the TLB: new mappings need only the barrier.
-void MmuPort::published()
+void MmuPort::published(VirtualAddress, u64)
 {
     data_barrier();
     instruction_barrier();

@@ -26,7 +26,7 @@ ErrorOr Arch::Mmu::map(VirtualAddress base, PhysicalAddress physical, u64 page_c
         flush(base, page_count); // out of table frames halfway: what this call mapped is undone
         return result;
     }
-    MmuPort::published();
+    MmuPort::published(base, page_count);
     return {};
 }
 

@@ -20,8 +20,9 @@ struct MmuPort {
     static bool translatable(u64 address);
     // The port's leaf bits for an access.
     static u64 leaf_flags(PageAccess access);
-    // What new mappings of non-present pages need to be seen (a barrier, a fence, nothing).
-    static void published();
+    // What new mappings of non-present pages [base, +page_count) need to be seen (a barrier, a
+    // fence, nothing; the usermode port mirrors them into the process).
+    static void published(VirtualAddress base, u64 page_count);
     // Invalidates [base, +page_count) in the TLB (the whole TLB for a large range).
     static void invalidate_tlb(VirtualAddress base, u64 page_count);
 };

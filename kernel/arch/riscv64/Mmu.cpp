@@ -60,7 +60,7 @@ ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count) { return Pte::
 bool MmuPort::translatable(u64 address) { return Pte::is_canonical(address); }
 
 // Implementations may cache invalid entries: make the new ones visible.
-void MmuPort::published() { asm volatile("sfence.vma" ::: "memory"); }
+void MmuPort::published(VirtualAddress, u64) { asm volatile("sfence.vma" ::: "memory"); }
 
 ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 {

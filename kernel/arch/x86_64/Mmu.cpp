@@ -52,7 +52,7 @@ ErrorOr MmuPort::check_range(VirtualAddress base, u64 page_count) { return Pte::
 bool MmuPort::translatable(u64 address) { return Pte::is_canonical(address); }
 
 // New mappings of previously non-present pages need no flush on x86 (no negative caching).
-void MmuPort::published() { }
+void MmuPort::published(VirtualAddress, u64) { }
 
 ErrorOr Arch::Mmu::init(const boot::BootInfo& info)
 {
