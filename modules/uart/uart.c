@@ -162,6 +162,11 @@ static void transmit(void)
 static int claim(void)
 {
     azoth_status_t status = azoth_uart_kind(&uart_kind);
+    if (status == AZOTH_OK && uart_kind == AZOTH_UART_NONE) {
+        /* Nothing to drive (the usermode port: the console is the host process's stdio). */
+        printf("uart: this machine has no console UART a driver may claim; the kernel keeps the console\n");
+        return -1;
+    }
     if (status == AZOTH_OK && uart_kind != AZOTH_UART_NS16550 && uart_kind != AZOTH_UART_PL011) {
         printf("uart: the console UART's register model (%u) is not one this driver knows\n", (unsigned)uart_kind);
         return 0;
@@ -199,8 +204,9 @@ static int claim(void)
 
 int main(void)
 {
-    if (!claim())
-        return 1;
+    int claimed = claim(); /* 1: attached; 0: could not claim it; -1: there is none (a clean exit) */
+    if (claimed <= 0)
+        return claimed < 0 ? 0 : 1;
     int receive_owed = 0; /* an interrupt came and is not acknowledged yet (the line is masked) */
     for (;;) {
         uint32_t bits = 0;

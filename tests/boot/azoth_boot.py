@@ -3,6 +3,11 @@ device-boot-test.py): QEMU launch through tools/qemu-run, serial-log reading and
 interactive console (type into the guest, wait for lines, stop QEMU on time-out) and the ordered
 "ok:/FAIL:" checks of expected log lines.
 
+The arch "usermode" boots the same images without QEMU: the usermode kernel (Athanor as a Linux
+process, kernel/arch/usermode, build/usermode next to the image's x86_64 build) with the image's
+initrd and command line, the test kernel when the image carries the x86_64 test kernel. Its stdout
+is the serial log; its exit status is the power-off status (124 when stopped at the time-out).
+
 The scripts import it from their own location:
     sys.path.insert(0, os.path.join(<repo root>, "tests", "boot")); import azoth_boot
 """
@@ -25,6 +30,51 @@ _ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 def clean(text):
     """Serial text without terminal escapes and carriage returns."""
     return _ESCAPES.sub("", text).replace("\r", "")
+
+
+USERMODE = "usermode"
+
+
+class UsermodeImage:
+    """What the usermode kernel needs from an ESP image of the x86_64 build: the initrd, the default
+    command line and which kernel (default or test) the image carries. The files live in a
+    temporary directory until cleanup()."""
+
+    def __init__(self, image):
+        self._work = tempfile.TemporaryDirectory(prefix="azoth-usermode-")
+        # The build root holds x86_64/ and usermode/; an image made elsewhere (an exec image in a
+        # scratch directory) names it through AZOTH_BUILD_ROOT.
+        build_root = os.environ.get("AZOTH_BUILD_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(image)))
+        arch_build = os.path.join(build_root, "x86_64")
+        self.initrd = os.path.join(self._work.name, "initrd.tar")
+        kernel_copy = os.path.join(self._work.name, "athanor.elf")
+        cmdline_copy = os.path.join(self._work.name, "cmdline.txt")
+        environment = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+        for inside, outside in (("initrd.tar", self.initrd), ("athanor.elf", kernel_copy), ("cmdline.txt", cmdline_copy)):
+            subprocess.run(["mcopy", "-n", "-i", image, f"::/azoth/{inside}", outside], env=environment,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.cmdline = ""
+        if os.path.exists(cmdline_copy):
+            with open(cmdline_copy, encoding="utf-8", errors="replace") as file:
+                self.cmdline = file.read().strip()
+        test_kernel = os.path.join(arch_build, "kernel", "athanor-test.elf")
+        is_test = os.path.exists(kernel_copy) and os.path.exists(test_kernel) and _same_file(kernel_copy, test_kernel)
+        name = "athanor-test.elf" if is_test else "athanor.elf"
+        self.kernel = os.path.join(build_root, USERMODE, "kernel", name)
+
+    def command(self, timeout, cmdline=None):
+        if not os.path.exists(self.initrd):
+            return None
+        return ["timeout", "--kill-after=10", str(timeout), self.kernel, "--initrd", self.initrd,
+                "--cmdline", self.cmdline if cmdline is None else cmdline]
+
+    def cleanup(self):
+        self._work.cleanup()
+
+
+def _same_file(a, b):
+    with open(a, "rb") as first, open(b, "rb") as second:
+        return first.read() == second.read()
 
 
 def qemu_command(arch, image, timeout, cmdline=None, log_path=None, extra=(), firmware="uefi"):
@@ -54,6 +104,8 @@ def boot(arch, image, timeout, work, label, cmdline=None, extra=(), firmware="ue
     file in `work` named after `label`."""
     log_path = os.path.join(work, f"{label}.log")
     start = time.monotonic()
+    if arch == USERMODE:
+        return _boot_usermode(image, timeout, log_path, cmdline, start)
     done = subprocess.run(qemu_command(arch, image, timeout, cmdline, log_path, extra, firmware), stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -64,6 +116,24 @@ def boot(arch, image, timeout, work, label, cmdline=None, extra=(), firmware="ue
     return Boot(done.returncode, raw, seconds, done.stderr.decode("utf-8", "replace"))
 
 
+def _boot_usermode(image, timeout, log_path, cmdline, start):
+    """boot() for the usermode kernel: stdout is the log; stdin a pipe that stays open and silent,
+    as QEMU's serial port is when nobody types."""
+    usermode = UsermodeImage(image)
+    try:
+        command = usermode.command(timeout, cmdline)
+        if command is None:
+            return Boot(2, "", 0.0, f"no initrd in {image}")
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.PIPE)
+            _, errors = process.communicate()
+        with open(log_path, "rb") as file:
+            raw = file.read().decode("utf-8", "replace")
+        return Boot(process.returncode, raw, time.monotonic() - start, errors.decode("utf-8", "replace"))
+    finally:
+        usermode.cleanup()
+
+
 class Console:
     """QEMU with the guest's serial console on pipes: read the output as it comes (a reader thread),
     type into it, wait for lines; close() stops QEMU (its whole process group) if still running."""
@@ -72,8 +142,12 @@ class Console:
         self.start = time.monotonic()
         self.deadline = self.start + timeout
         self._errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(qemu_command(arch, image, timeout, cmdline, firmware=firmware),
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+        self._usermode = UsermodeImage(image) if arch == USERMODE else None
+        if self._usermode:
+            command = self._usermode.command(timeout, cmdline)
+        else:
+            command = qemu_command(arch, image, timeout, cmdline, firmware=firmware)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
                                         start_new_session=True)
         self._output = bytearray()
         self._lock = threading.Lock()
@@ -132,6 +206,8 @@ class Console:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self._reader.join(timeout=5)
+        if self._usermode:
+            self._usermode.cleanup()
 
     def stderr(self):
         self._errors.seek(0)

@@ -127,6 +127,9 @@ azoth_discover_modules(${{CMAKE_SOURCE_DIR}}/modules entries)
                 continue
             # Every scaffold and the probe have spoken once sdk-probe is done and each driver has
             # served (the services never exit): stop there instead of at the timeout.
+            if arch == azoth_boot.USERMODE:
+                # The usermode kernel (./azoth run --arch hosted) boots the x86_64 build's image.
+                os.environ["AZOTH_BUILD_ROOT"] = os.path.dirname(os.path.abspath(arch_build))
             console = azoth_boot.Console(arch, image, args.timeout, cmdline="")
             try:
                 last = [r"^sdk-probe: done, \d+ failed$"] + [f"^{name}: serving$" for name in names if not name.endswith("-app")]
