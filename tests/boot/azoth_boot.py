@@ -42,9 +42,7 @@ class UsermodeImage:
 
     def __init__(self, image):
         self._work = tempfile.TemporaryDirectory(prefix="azoth-usermode-")
-        # The build root holds x86_64/ and usermode/; an image made elsewhere (an exec image in a
-        # scratch directory) names it through AZOTH_BUILD_ROOT.
-        build_root = os.environ.get("AZOTH_BUILD_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(image)))
+        build_root = usermode_build_root(image)
         arch_build = os.path.join(build_root, "x86_64")
         self.initrd = os.path.join(self._work.name, "initrd.tar")
         kernel_copy = os.path.join(self._work.name, "athanor.elf")
@@ -70,6 +68,18 @@ class UsermodeImage:
 
     def cleanup(self):
         self._work.cleanup()
+
+
+def usermode_build_root(image):
+    """The build root holding x86_64/ and usermode/: AZOTH_BUILD_ROOT when set, else the image's
+    build (an image of build/x86_64), else AZOTH_BUILD or ROOT/build (an image made in a scratch
+    directory)."""
+    candidates = [os.environ.get("AZOTH_BUILD_ROOT"), os.path.dirname(os.path.dirname(os.path.abspath(image))),
+                  os.environ.get("AZOTH_BUILD"), os.path.join(ROOT, "build")]
+    for candidate in candidates:
+        if candidate and os.path.isdir(os.path.join(candidate, USERMODE, "kernel")):
+            return candidate
+    return os.path.join(ROOT, "build")
 
 
 def _same_file(a, b):
@@ -124,12 +134,16 @@ def _boot_usermode(image, timeout, log_path, cmdline, start):
         command = usermode.command(timeout, cmdline)
         if command is None:
             return Boot(2, "", 0.0, f"no initrd in {image}")
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.PIPE)
-            _, errors = process.communicate()
+        with open(log_path, "wb") as log, tempfile.TemporaryFile() as errors:
+            # stdin stays open until the kernel has ended (communicate() would close it: end of input).
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log, stderr=errors)
+            process.wait()
+            process.stdin.close()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
         with open(log_path, "rb") as file:
             raw = file.read().decode("utf-8", "replace")
-        return Boot(process.returncode, raw, time.monotonic() - start, errors.decode("utf-8", "replace"))
+        return Boot(process.returncode, raw, time.monotonic() - start, stderr)
     finally:
         usermode.cleanup()
 

@@ -141,7 +141,7 @@ def bench(args, work):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=["ipc", "kill", "bench"])
-    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
+    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64", "usermode"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--json")

@@ -146,7 +146,7 @@ def main():
     parser.add_argument("mode", choices=["hosted", "boot"])
     parser.add_argument("--host")
     parser.add_argument("--module")
-    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
+    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64", "usermode"])
     parser.add_argument("--arch-build")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("AZOTH_ABI_FUZZ_SEED", "1")))
     parser.add_argument("--count", type=int, default=int(os.environ.get("AZOTH_ABI_FUZZ_COUNT", "0")))

@@ -31,4 +31,4 @@ if(TARGET ath_sys_azoth AND TARGET ath_hosted_objects)
     set_tests_properties(fuzz.abi.hosted PROPERTIES LABELS fuzz TIMEOUT 600)
 endif()
 
-azoth_image_boot_tests(abi-fuzz ${abi_fuzz_dir}/abi-fuzz-test.py ARGS boot SECONDS 240 240 LABELS fuzz boot TIMEOUT 300)
+azoth_image_boot_tests(abi-fuzz ${abi_fuzz_dir}/abi-fuzz-test.py ARGS boot SECONDS 240 240 USERMODE LABELS fuzz boot TIMEOUT 300)

@@ -98,7 +98,7 @@ def summary_fields(line):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64"])
+    parser.add_argument("--arch", default="x86_64", choices=["x86_64", "aarch64", "riscv64", "usermode"])
     parser.add_argument("--arch-build", required=True)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("AZOTH_SOAK_SECONDS", "60")))
     parser.add_argument("--live", type=int, default=4)
