@@ -9,7 +9,8 @@ those to <arch build>/uefi_compile_commands.json). A source is taken from the fi
 has it, in this order:
 
   <build>/x86_64/compile_commands.json, <build>/x86_64/uefi_compile_commands.json,
-  the same two for aarch64 and riscv64 (their arch-specific files), <build>/hosted/...
+  the same two for aarch64 and riscv64 (their arch-specific files), <build>/usermode/... (the
+  usermode port's files), <build>/hosted/...
 
 Headers are checked through the sources that include them (--header-filter: the three folders
 above, and the kernel headers tools/abi-gen writes into the builds' generated/abi-gen/, whose
@@ -41,6 +42,7 @@ SOURCE_SUFFIXES = (".c", ".cc", ".cpp")
 # (build folder, database file) in order of preference.
 DATABASES = [(arch, name) for arch in ("x86_64", "aarch64", "riscv64")
              for name in ("compile_commands.json", "uefi_compile_commands.json")]
+DATABASES.append(("usermode", "compile_commands.json"))  # kernel/arch/usermode (the usermode port)
 HOSTED = "hosted"  # replaced by --hosted-build
 DATABASES.append((HOSTED, "compile_commands.json"))
 

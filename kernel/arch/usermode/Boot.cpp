@@ -34,7 +34,7 @@ constexpr u64 image_placeholder_physical = 0x4000; // after the 4 KiB command li
 constexpr u64 tables_physical = 0x10000;
 constexpr u64 initrd_physical = 0x100000;
 constexpr u64 default_memory_mib = 256;
-constexpr u64 max_memory_mib = 64 * 1024;
+constexpr u64 max_memory_mib = u64(64) * 1024;
 
 // The loader's table frames: bump allocation in [tables_physical, initrd_physical).
 struct LoaderTableMemory {

@@ -172,6 +172,11 @@ ErrorOr Arch::self_test_firmware_tables()
     return Error::from(ErrorCode::Unsupported, "the usermode port has no firmware tables");
 }
 
+Result<pci::HostBridge> Arch::pci_host_bridge()
+{
+    return Error::from(ErrorCode::NotFound, "the usermode port has no PCI host bridge");
+}
+
 // No interrupt controller: no line is routed.
 Optional<IrqLine> IrqControllerPort::line(u32) { return none; }
 arch_common::IrqSlot& IrqControllerPort::slot(const IrqLine&) { return g_no_slot; }
