@@ -6,27 +6,20 @@
 // the process's address space with mmap (Mmu.cpp).
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/x86_64/PageTableFormat.h>
+#include <kernel/arch/x86_64/Port.h>
 
 namespace ath::usermode {
 
 using PageTableFormat = x86_64::PageTableFormat;
 
-// What arch_catch_call (Entry.S) saves; the offsets are fixed there.
-struct CatchContext {
-    u64 rbx, rbp, r12, r13, r14, r15;
-    u64 resume_rsp; // the caller's stack pointer once the call has returned
-    u64 resume_rip;
-
-    u64 highest_body_stack_pointer() const { return resume_rsp - 8; }
-};
-static_assert(sizeof(CatchContext) == 64);
+// What arch_catch_call saves (kernel/arch/x86_64/SysvContext.inc): the x86_64 port's.
+using x86_64::CatchContext;
 
 // This port has no interrupt controller: the only "interrupt" is the timer signal.
 struct IrqLine {
     u32 number;
 };
 
-// With frame pointers, [fp] = the caller's frame pointer and [fp + 8] = the return address.
-inline constexpr u64 frame_record_below_frame_pointer = 0;
+using x86_64::frame_record_below_frame_pointer;
 
 } // namespace ath::usermode

@@ -70,30 +70,4 @@ interrupt_common:
     add rsp, 16             // vector and error code
     iretq
 
-.text
-// u64 arch_catch_call(CatchContext* context, void (*body)(void*), void* argument)
-// Saves what a fault needs to resume as if this call returned (callee-saved registers, the
-// caller's stack pointer and return address), then runs body(argument) and returns 0. When a
-// fault is caught, Interrupts.cpp rewrites the interrupt frame from the context so that iretq
-// "returns" from this function with rax = 1.
-.text
-.global arch_catch_call
-arch_catch_call:
-    mov [rdi + 0], rbx
-    mov [rdi + 8], rbp
-    mov [rdi + 16], r12
-    mov [rdi + 24], r13
-    mov [rdi + 32], r14
-    mov [rdi + 40], r15
-    lea rax, [rsp + 8]
-    mov [rdi + 48], rax
-    mov rax, [rsp]
-    mov [rdi + 56], rax
-    push rbp
-    mov rbp, rsp
-    mov rax, rsi
-    mov rdi, rdx
-    call rax
-    pop rbp
-    xor eax, eax
-    ret
+// arch_catch_call, which the handler resumes in, is in SysvContext.inc (ContextSwitch.S).

@@ -8,7 +8,7 @@
 
 namespace ath::x86_64 {
 
-// What arch_catch_call (InterruptStubs.S) saves; the offsets are fixed there.
+// What arch_catch_call (SysvContext.inc, shared with the usermode port) saves; the offsets are fixed there.
 struct CatchContext {
     u64 rbx, rbp, r12, r13, r14, r15;
     u64 resume_rsp; // the caller's stack pointer once the call has returned
