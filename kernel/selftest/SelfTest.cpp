@@ -28,6 +28,7 @@ usize run_all()
 {
     usize passed = 0;
     usize failed = 0;
+    usize skipped = 0;
     for (const TestCase* test = __selftests_start; test != __selftests_end; ++test) {
         // A CPU fault the test did not expect fails that test instead of stopping the kernel.
         TestRun run { test, {} };
@@ -36,6 +37,9 @@ usize run_all()
             println("[FAIL] {}: unexpected {} at {:#x} (address {:#x})", test->name, fault_kind_name(fault->kind),
                     fault->instruction_address, fault->fault_address);
             ++failed;
+        } else if (run.result.is_error() && run.result.error().code == ErrorCode::Unsupported) {
+            println("[SKIP] {}: {}", test->name, run.result.error().reason);
+            ++skipped;
         } else if (run.result.is_error()) {
             println("[FAIL] {}: {}", test->name, run.result.error().reason);
             ++failed;
@@ -44,7 +48,10 @@ usize run_all()
             ++passed;
         }
     }
-    println("{} passed, {} failed", passed, failed);
+    if (skipped)
+        println("{} passed, {} failed, {} skipped", passed, failed, skipped);
+    else
+        println("{} passed, {} failed", passed, failed);
     return failed;
 }
 

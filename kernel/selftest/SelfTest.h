@@ -14,13 +14,20 @@ struct TestCase {
     ErrorOr (*run)();
 };
 
-// Runs every registered test; prints `[PASS] name` / `[FAIL] name: reason` and the summary line.
-// Returns the number of failures.
+// Runs every registered test; prints `[PASS] name` / `[FAIL] name: reason` / `[SKIP] name: reason`
+// and the summary line (`N passed, M failed`, then `, K skipped` when some were). Returns the
+// number of failures.
+//
+// A test skips by returning an Unsupported error (skip() below, or an Arch self-test hook's): the
+// machine lacks what it tests (the usermode port has no UART, no device interrupt, no firmware
+// tables). The machine ports' boot tests require that nothing is skipped there.
 usize run_all();
 
 // A failure with a formatted reason (kept in a static buffer until the next failure).
 template<typename... Args>
 Error failure(StringView format_string, const Args&... args);
+
+inline Error skip(const char* reason) { return Error::from(ErrorCode::Unsupported, reason); }
 
 char* failure_buffer();
 usize failure_buffer_size();

@@ -209,6 +209,37 @@ def uart(args, work):
     return 0
 
 
+def selftest(args, work):
+    """The in-kernel self-tests on the usermode kernel (boot.usermode.selftest; the machine ports'
+    are boot.<arch>.selftest in tests/boot): none fails, and a test skips only for what this
+    machine has none of (a UART, a device interrupt, firmware tables)."""
+    image = os.path.join(args.arch_build, "esp-test.img")
+    status, log, seconds, stderr = boot(image, "selftest", args.timeout, work, "selftest")
+    print("\n".join(line for line in log.splitlines() if line.startswith(("[FAIL]", "[SKIP]")) or "passed," in line))
+    failed = False
+    counts = re.findall(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", log, re.M)
+    if not counts:
+        print("FAIL: the kernel never printed 'N passed, M failed'")
+        print(log[-3000:] + stderr)
+        return 1
+    passed, failures, _ = counts[-1]
+    if int(failures) != 0:
+        print(f"FAIL: {failures} self-tests failed")
+        failed = True
+    if int(passed) < 25:
+        print(f"FAIL: only {passed} self-tests passed (at least 25 expected)")
+        failed = True
+    for reason in re.findall(r"^\[SKIP\] \S+: (.*)$", log, re.M):
+        if " has no " not in reason:
+            print(f"FAIL: a skip that is not about something the machine lacks: {reason}")
+            failed = True
+    if status != 0:
+        print(f"FAIL: power-off status {status}, expected 0")
+        failed = True
+    print("FAIL" if failed else f"PASS ({seconds:.1f} s)")
+    return 1 if failed else 0
+
+
 CONSOLE_LINE = "Azoth reads 42 lines"
 
 
@@ -483,7 +514,7 @@ def exec_compare(args, work):
     return 0
 
 
-SCENARIOS = {"spectest": spectest, "exec-compare": exec_compare, "fault": fault, "uart": uart, "console": console,
+SCENARIOS = {"selftest": selftest, "spectest": spectest, "exec-compare": exec_compare, "fault": fault, "uart": uart, "console": console,
              "console-kill": console_kill, "run-exec": run_exec, "early-input": early_input}
 
 

@@ -30,6 +30,9 @@ void on_timer(int, void*, void*)
 {
     bool were_enabled = g_interrupts_enabled;
     g_interrupts_enabled = false;
+    g_timer_signals = g_timer_signals + 1;
+    if (void (*hook)() = g_timer_signal_hook)
+        hook();
     count_timer_tick();
     g_interrupts_enabled = were_enabled;
 }
@@ -129,6 +132,9 @@ void install(int signal, void (*handler)(int, void*, void*), unsigned long extra
 }
 
 } // namespace
+
+volatile u64 g_timer_signals = 0;
+void (*volatile g_timer_signal_hook)() = nullptr;
 
 void install_signal_handlers()
 {

@@ -19,5 +19,9 @@ void set_loader_table_root(u64 root);
 // Signals.cpp: the signal handlers (faults, the timer) and the interrupt mask.
 void install_signal_handlers();
 void start_timer_signal(u64 period_us);
+// Timer signals delivered so far, and a function the timer signal's handler calls first (the
+// FP/vector state self-test's clobber).
+extern volatile u64 g_timer_signals;
+extern void (*volatile g_timer_signal_hook)();
 
 } // namespace ath::usermode

@@ -6,6 +6,9 @@
 #include <kernel/arch/x86_64/Serial.h>
 #include <kernel/lib/Format.h>
 
+// What a careless interrupt handler might do: every XMM register overwritten (SysvContext.inc).
+extern "C" void arch_clobber_vector_registers();
+
 namespace ath::x86_64 {
 
 void FaultTriggers::invalid_opcode() { asm volatile("ud2"); }
@@ -28,19 +31,6 @@ bool FaultTriggers::divide_error()
 }
 
 namespace {
-
-// What a careless interrupt handler might do: every XMM register overwritten.
-void clobber_vector_registers()
-{
-    asm volatile("pcmpeqd %%xmm0, %%xmm0\n pcmpeqd %%xmm1, %%xmm1\n pcmpeqd %%xmm2, %%xmm2\n pcmpeqd %%xmm3, %%xmm3\n"
-                 "pcmpeqd %%xmm4, %%xmm4\n pcmpeqd %%xmm5, %%xmm5\n pcmpeqd %%xmm6, %%xmm6\n pcmpeqd %%xmm7, %%xmm7\n"
-                 "pcmpeqd %%xmm8, %%xmm8\n pcmpeqd %%xmm9, %%xmm9\n pcmpeqd %%xmm10, %%xmm10\n pcmpeqd %%xmm11, %%xmm11\n"
-                 "pcmpeqd %%xmm12, %%xmm12\n pcmpeqd %%xmm13, %%xmm13\n pcmpeqd %%xmm14, %%xmm14\n pcmpeqd %%xmm15, %%xmm15\n"
-                 :
-                 :
-                 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-                   "xmm12", "xmm13", "xmm14", "xmm15");
-}
 
 // Loopback: what COM1 transmits comes straight back as received data (and never reaches the
 // wire). The receive interrupt is already enabled by init_com1_input.
@@ -68,7 +58,7 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     bool were_enabled = interrupts_enabled();
     disable_interrupts();
     Com1Loopback loopback;
-    set_com1_interrupt_hook(clobber_vector_registers);
+    set_com1_interrupt_hook(arch_clobber_vector_registers);
     u32 before = com1_interrupt_count();
     auto* counter = &com1_interrupt_counter();
     // All in one asm block so the compiler cannot touch XMM between loading and checking: load

@@ -98,7 +98,8 @@ ATH_SELFTEST(firmware_tables_describe_the_machine) { return Arch::self_test_firm
 
 ATH_SELFTEST(firmware_corrupt_tables_are_errors)
 {
-    EXPECT(boot_info().acpi_rsdp != 0 || boot_info().device_tree != 0);
+    if (boot_info().acpi_rsdp == 0 && boot_info().device_tree == 0)
+        return selftest::skip("this machine has no firmware tables");
     if (boot_info().acpi_rsdp != 0)
         TRY(acpi_corrupt_tables_are_errors());
     if (boot_info().device_tree != 0)
