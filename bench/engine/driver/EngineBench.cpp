@@ -11,6 +11,8 @@
 //
 // Any failure prints {"error": "..."} and exits 1, so the orchestration can show it in its table.
 #include <kernel/wasm/Runtime.h>
+#include <kernel/platform/hosted/HostedCodeMemory.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
 #include <kernel/platform/hosted/HostedSupport.h>
 
 #include <stdio.h>
@@ -100,10 +102,12 @@ void print_samples(const Samples& samples)
     printf("]");
 }
 
-int run_kernel(const char* path, int repetitions)
+// `compiled`: the compiled tier (kernel/wasm/NativeTier.h); a module that falls back to the
+// interpreter is an error, never timed as compiled.
+int run_kernel(const char* path, int repetitions, bool compiled)
 {
-    hosted::MallocAllocator allocator;
-    auto file = hosted::FileBytes::read(path);
+    wasm::hosted::MallocAllocator allocator;
+    auto file = wasm::hosted::FileBytes::read(path);
     if (file.is_error())
         return fail("read", file.error());
 
@@ -113,12 +117,21 @@ int run_kernel(const char* path, int repetitions)
     if (module.is_error())
         return fail("decode/validate/translate", module.error());
 
-    Store store(allocator);
+    ath::hosted::HostedLinearMemoryProvider memories;
+    ath::hosted::HostedCodeMemory code_memory;
+    StoreConfig config;
+    if (compiled) {
+        config.memory_provider = &memories;
+        config.code_memory = &code_memory;
+    }
+    Store store(allocator, config);
     start = now_seconds();
     auto instance = store.instantiate(module.value(), {});
-    double instantiate_seconds = now_seconds() - start;
+    double instantiate_seconds = now_seconds() - start; // with compiled: includes compiling
     if (instance.is_error())
         return fail("instantiate", instance.error());
+    if (compiled && instance.value()->tier() != ExecutionTier::Compiled)
+        return fail("instantiate", Error::from(ErrorCode::Unsupported, instance.value()->interpreter_reason()));
 
     auto exported = instance.value()->find_export(StringView("run"));
     if (!exported.has_value() || !exported->as_function())
@@ -160,8 +173,8 @@ int run_kernel(const char* path, int repetitions)
 
 int validate_module(const char* path, int repetitions)
 {
-    hosted::MallocAllocator allocator;
-    auto file = hosted::FileBytes::read(path);
+    wasm::hosted::MallocAllocator allocator;
+    auto file = wasm::hosted::FileBytes::read(path);
     if (file.is_error())
         return fail("read", file.error());
     Samples samples = Samples::allocate(repetitions);
@@ -190,7 +203,7 @@ int validate_module(const char* path, int repetitions)
 
 int usage(const char* program)
 {
-    fprintf(stderr, "usage: %s run|validate FILE.wasm REPETITIONS\n", program);
+    fprintf(stderr, "usage: %s run|run-compiled|validate FILE.wasm REPETITIONS\n", program);
     return 2;
 }
 
@@ -205,7 +218,9 @@ int main(int argc, char** argv)
         return usage(argv[0]);
     StringView mode(argv[1]);
     if (mode == StringView("run"))
-        return run_kernel(argv[2], repetitions);
+        return run_kernel(argv[2], repetitions, false);
+    if (mode == StringView("run-compiled"))
+        return run_kernel(argv[2], repetitions, true);
     if (mode == StringView("validate"))
         return validate_module(argv[2], repetitions);
     return usage(argv[0]);
