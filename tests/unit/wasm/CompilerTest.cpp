@@ -109,6 +109,20 @@ TEST(WasmCompilerAssembler, EncodesLikeLlvmMc)
         { "jmp *%rax", { 0xff, 0xe0 }, [](Assembler& a) { a.jmp_reg(Reg::Rax); } },
         { "ret", { 0xc3 }, [](Assembler& a) { a.ret(); } },
         { "rep stosq", { 0xf3, 0x48, 0xab }, [](Assembler& a) { a.rep_stosq(); } },
+        { "movq %rbx, %xmm0", { 0x66, 0x48, 0x0f, 0x6e, 0xc3 }, [](Assembler& a) { a.movq_to_xmm(Width::W64, 0, Reg::Rbx); } },
+        { "movq %xmm0, %r12", { 0x66, 0x49, 0x0f, 0x7e, 0xc4 }, [](Assembler& a) { a.movq_from_xmm(Width::W64, Reg::R12, 0); } },
+        { "movd %esi, %xmm1", { 0x66, 0x0f, 0x6e, 0xce }, [](Assembler& a) { a.movq_to_xmm(Width::W32, 1, Reg::Rsi); } },
+        { "movd %xmm0, %edi", { 0x66, 0x0f, 0x7e, 0xc7 }, [](Assembler& a) { a.movq_from_xmm(Width::W32, Reg::Rdi, 0); } },
+        { "addsd %xmm1, %xmm0", { 0xf2, 0x0f, 0x58, 0xc1 }, [](Assembler& a) { a.sse(0xF2, 0x58, false, 0, 1); } },
+        { "divss %xmm1, %xmm0", { 0xf3, 0x0f, 0x5e, 0xc1 }, [](Assembler& a) { a.sse(0xF3, 0x5E, false, 0, 1); } },
+        { "sqrtsd %xmm0, %xmm0", { 0xf2, 0x0f, 0x51, 0xc0 }, [](Assembler& a) { a.sse(0xF2, 0x51, false, 0, 0); } },
+        { "ucomiss %xmm1, %xmm0", { 0x0f, 0x2e, 0xc1 }, [](Assembler& a) { a.sse(0, 0x2E, false, 0, 1); } },
+        { "ucomisd %xmm0, %xmm1", { 0x66, 0x0f, 0x2e, 0xc8 }, [](Assembler& a) { a.sse(0x66, 0x2E, false, 1, 0); } },
+        { "cvtsi2sdq %r9, %xmm0", { 0xf2, 0x49, 0x0f, 0x2a, 0xc1 }, [](Assembler& a) { a.sse(0xF2, 0x2A, true, 0, 9); } },
+        { "cvtsi2ssl %ebx, %xmm0", { 0xf3, 0x0f, 0x2a, 0xc3 }, [](Assembler& a) { a.sse(0xF3, 0x2A, false, 0, 3); } },
+        { "cvtsd2ss %xmm0, %xmm0", { 0xf2, 0x0f, 0x5a, 0xc0 }, [](Assembler& a) { a.sse(0xF2, 0x5A, false, 0, 0); } },
+        { "roundsd $2, %xmm0, %xmm0", { 0x66, 0x0f, 0x3a, 0x0b, 0xc0, 0x02 }, [](Assembler& a) { a.round_scalar(true, 0, 0, 2); } },
+        { "roundss $0, %xmm0, %xmm0", { 0x66, 0x0f, 0x3a, 0x0a, 0xc0, 0x00 }, [](Assembler& a) { a.round_scalar(false, 0, 0, 0); } },
     };
     for (const auto& encoding : encodings)
         EXPECT_EQ(assemble(encoding.emit), encoding.bytes) << encoding.text;

@@ -99,7 +99,7 @@ void Assembler::op_reg(bool w, const u8* opcode, usize opcode_length, u8 reg, u8
 {
     // Mandatory prefixes (0x66, 0xF3) come before REX.
     usize prefix = 0;
-    while (prefix < opcode_length && (opcode[prefix] == 0x66 || opcode[prefix] == 0xF3))
+    while (prefix < opcode_length && (opcode[prefix] == 0x66 || opcode[prefix] == 0xF3 || opcode[prefix] == 0xF2))
         byte(opcode[prefix++]);
     rex(w, reg, 0, rm, force_rex);
     bytes(opcode + prefix, opcode_length - prefix);
@@ -314,6 +314,27 @@ void Assembler::cmov(Cond cond, Width width, Reg destination, Reg source)
 {
     const u8 opcode[] = { 0x0F, static_cast<u8>(0x40 + static_cast<u8>(cond)) };
     op_reg(width == Width::W64, opcode, 2, number(destination), number(source));
+}
+
+// ---- SSE ------------------------------------------------------------------------------------
+
+void Assembler::sse(u8 prefix, u8 opcode, bool w, u8 destination, u8 source)
+{
+    const u8 with_prefix[] = { prefix, 0x0F, opcode };
+    if (prefix)
+        op_reg(w, with_prefix, 3, destination, source);
+    else
+        op_reg(w, with_prefix + 1, 2, destination, source);
+}
+
+void Assembler::movq_to_xmm(Width width, u8 xmm, Reg source) { sse(0x66, 0x6E, width == Width::W64, xmm, number(source)); }
+void Assembler::movq_from_xmm(Width width, Reg destination, u8 xmm) { sse(0x66, 0x7E, width == Width::W64, xmm, number(destination)); }
+
+void Assembler::round_scalar(bool is_double, u8 destination, u8 source, u8 mode)
+{
+    const u8 opcode[] = { 0x66, 0x0F, 0x3A, static_cast<u8>(is_double ? 0x0B : 0x0A) };
+    op_reg(false, opcode, 4, destination, source);
+    byte(mode);
 }
 
 // ---- control --------------------------------------------------------------------------------

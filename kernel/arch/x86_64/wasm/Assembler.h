@@ -96,6 +96,13 @@ public:
     void setcc(Cond, Reg destination); // the low byte only
     void cmov(Cond, Width, Reg destination, Reg source);
 
+    // SSE scalar floating point (xmm0-15 by number). `prefix`: 0xF3 single, 0xF2 double, 0x66 or 0
+    // as the instruction needs; `w` sets REX.W (64-bit integer operands of cvtsi2ss/sd, movq).
+    void sse(u8 prefix, u8 opcode, bool w, u8 destination, u8 source);
+    void movq_to_xmm(Width, u8 xmm, Reg source);      // movd/movq xmm, r32/r64
+    void movq_from_xmm(Width, Reg destination, u8 xmm); // movd/movq r32/r64, xmm (movd zero-extends)
+    void round_scalar(bool is_double, u8 destination, u8 source, u8 mode); // SSE4.1 roundss/roundsd
+
     // Control.
     void jmp(Label);
     void jcc(Cond, Label);

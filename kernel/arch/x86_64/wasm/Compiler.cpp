@@ -809,6 +809,8 @@ private:
     }
 
     void emit_division(u8 opcode, Width width);
+    void float_binary(u8 opcode, bool is_double);
+    void float_unary(u8 opcode);
 
 private:
     ModuleData& m_module;
@@ -850,7 +852,7 @@ void Compiler::unary(u8 opcode)
     case 0xA7: case 0xAC: case 0xAD: case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4:
         break;
     default: // floating-point operations and conversions
-        return interpret(interpreter_op_of_numeric(opcode), 1, 1);
+        return float_unary(opcode);
     }
     Reg reg = pop_to_register();
     switch (opcode) {
@@ -896,8 +898,8 @@ void Compiler::unary(u8 opcode)
 
 void Compiler::binary(u8 opcode, ValueType operand)
 {
-    if (operand != ValueType::I32 && operand != ValueType::I64)
-        return interpret(interpreter_op_of_numeric(opcode), 2, 1); // floating point
+    if (operand == ValueType::F32 || operand == ValueType::F64)
+        return float_binary(opcode, operand == ValueType::F64);
     Width width = operand == ValueType::I64 ? Width::W64 : Width::W32;
     // The i32 numbering: i64 compares are 0x51..0x5A (i32 0x46..0x4F), i64 arithmetic 0x7C..0x8A
     // (i32 0x6A..0x78).
@@ -974,6 +976,133 @@ void Compiler::binary(u8 opcode, ValueType operand)
     default:
         note_unsupported("instruction");
         return;
+    }
+}
+
+// f32/f64 values live in general registers as their bits; an operation moves them through xmm0/xmm1.
+constexpr u8 xmm0 = 0, xmm1 = 1;
+constexpr u8 single_prefix = 0xF3, double_prefix = 0xF2;
+
+// f32 (0x5B..0x60, 0x92..0x98) and f64 (0x61..0x66, 0xA0..0xA6) binary operations. min and max (NaN
+// and signed-zero rules x86's minss/maxss do not follow) run through the interpreter's handler.
+void Compiler::float_binary(u8 opcode, bool is_double)
+{
+    u8 code = is_double ? static_cast<u8>(opcode <= 0x66 ? opcode - 6 : opcode - 0x0E) : opcode; // f32 numbering
+    Width width = is_double ? Width::W64 : Width::W32;
+    u8 prefix = is_double ? double_prefix : single_prefix;
+    if (code == 0x96 || code == 0x97)
+        return interpret(interpreter_op_of_numeric(opcode), 2, 1);
+    Reg second = pop_to_register();
+    Reg first = pop_to_register();
+    if (code == 0x98) { // copysign: the magnitude of first, the sign of second
+        u64 sign = is_double ? 0x8000000000000000ull : 0x80000000ull;
+        m_asm.mov_imm(Reg::Rax, sign);
+        m_asm.alu(AluOp::And, width, second, Reg::Rax);
+        m_asm.mov_imm(Reg::Rax, ~sign & (is_double ? ~0ull : 0xFFFFFFFFull));
+        m_asm.alu(AluOp::And, width, first, Reg::Rax);
+        m_asm.alu(AluOp::Or, width, first, second);
+        release(second);
+        push_register(first);
+        return;
+    }
+    m_asm.movq_to_xmm(width, xmm0, first);
+    m_asm.movq_to_xmm(width, xmm1, second);
+    release(second);
+    if (code >= 0x5B && code <= 0x60) {
+        // ucomiss/ucomisd: unordered sets ZF, PF and CF, so "above" and "above or equal" are false
+        // for NaN; lt and le compare the other way round.
+        u8 compare_prefix = is_double ? 0x66 : 0;
+        bool swapped = code == 0x5D || code == 0x5F;
+        m_asm.mov_imm(Reg::Rax, 0);
+        m_asm.mov_imm(Reg::Rcx, 0);
+        m_asm.sse(compare_prefix, 0x2E, false, swapped ? xmm1 : xmm0, swapped ? xmm0 : xmm1);
+        switch (code) {
+        case 0x5B: // eq: ZF and not PF
+            m_asm.setcc(Cond::E, Reg::Rax);
+            m_asm.setcc(Cond::NP, Reg::Rcx);
+            m_asm.alu(AluOp::And, Width::W32, Reg::Rax, Reg::Rcx);
+            break;
+        case 0x5C: // ne: not ZF, or PF
+            m_asm.setcc(Cond::NE, Reg::Rax);
+            m_asm.setcc(Cond::P, Reg::Rcx);
+            m_asm.alu(AluOp::Or, Width::W32, Reg::Rax, Reg::Rcx);
+            break;
+        case 0x5D: // lt: b > a
+        case 0x5E: // gt: a > b
+            m_asm.setcc(Cond::A, Reg::Rax);
+            break;
+        default: // le: b >= a; ge: a >= b
+            m_asm.setcc(Cond::AE, Reg::Rax);
+            break;
+        }
+        m_asm.mov(Width::W32, first, Reg::Rax);
+        push_register(first);
+        return;
+    }
+    u8 sse_opcode = code == 0x92 ? 0x58 : code == 0x93 ? 0x5C : code == 0x94 ? 0x59 : 0x5E; // add sub mul div
+    m_asm.sse(prefix, sse_opcode, false, xmm0, xmm1);
+    m_asm.movq_from_xmm(width, first, xmm0);
+    push_register(first);
+}
+
+// f32 (0x8B..0x91) and f64 (0x99..0x9F) unary operations, conversions to and between floats;
+// the trapping truncations and the u64 conversions run through the interpreter's handler.
+void Compiler::float_unary(u8 opcode)
+{
+    bool is_double = opcode >= 0x99 && opcode <= 0x9F;
+    u8 code = is_double ? static_cast<u8>(opcode - 0x0E) : opcode;
+    Width width = is_double ? Width::W64 : Width::W32;
+    if (code >= 0x8B && code <= 0x91) {
+        Reg reg = pop_to_register();
+        u64 sign = is_double ? 0x8000000000000000ull : 0x80000000ull;
+        switch (code) {
+        case 0x8B: // abs
+            m_asm.mov_imm(Reg::Rax, ~sign & (is_double ? ~0ull : 0xFFFFFFFFull));
+            m_asm.alu(AluOp::And, width, reg, Reg::Rax);
+            break;
+        case 0x8C: // neg
+            m_asm.mov_imm(Reg::Rax, sign);
+            m_asm.alu(AluOp::Xor, width, reg, Reg::Rax);
+            break;
+        case 0x91: // sqrt
+            m_asm.movq_to_xmm(width, xmm0, reg);
+            m_asm.sse(is_double ? double_prefix : single_prefix, 0x51, false, xmm0, xmm0);
+            m_asm.movq_from_xmm(width, reg, xmm0);
+            break;
+        default: { // ceil floor trunc nearest: SSE4.1 rounding modes 2, 1, 3, 0
+            constexpr u8 modes[] = { 2, 1, 3, 0 };
+            m_asm.movq_to_xmm(width, xmm0, reg);
+            m_asm.round_scalar(is_double, xmm0, xmm0, modes[code - 0x8D]);
+            m_asm.movq_from_xmm(width, reg, xmm0);
+            break;
+        }
+        }
+        push_register(reg);
+        return;
+    }
+    switch (opcode) {
+    case 0xB2: case 0xB3: case 0xB4: // f32.convert_i32_s, _i32_u (as the zero-extended i64), _i64_s
+    case 0xB7: case 0xB8: case 0xB9: { // f64.convert_...
+        bool to_double = opcode >= 0xB7;
+        bool from_wide = opcode != 0xB2 && opcode != 0xB7;
+        Reg reg = pop_to_register();
+        m_asm.sse(to_double ? double_prefix : single_prefix, 0x2A, from_wide, xmm0, number(reg));
+        m_asm.movq_from_xmm(to_double ? Width::W64 : Width::W32, reg, xmm0);
+        push_register(reg);
+        return;
+    }
+    case 0xB6: // f32.demote_f64
+    case 0xBB: { // f64.promote_f32
+        bool demote = opcode == 0xB6;
+        Reg reg = pop_to_register();
+        m_asm.movq_to_xmm(demote ? Width::W64 : Width::W32, xmm0, reg);
+        m_asm.sse(demote ? double_prefix : single_prefix, 0x5A, false, xmm0, xmm0);
+        m_asm.movq_from_xmm(demote ? Width::W32 : Width::W64, reg, xmm0);
+        push_register(reg);
+        return;
+    }
+    default: // trapping truncations, f32/f64.convert_i64_u
+        return interpret(interpreter_op_of_numeric(opcode), 1, 1);
     }
 }
 

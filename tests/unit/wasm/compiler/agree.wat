@@ -168,4 +168,22 @@
     (drop (table.grow $t (ref.null func) (i32.and (local.get $grow) (i32.const 1))))
     (i32.add (i32.mul (table.size $t) (i32.const 10))
              (ref.is_null (table.get $t (i32.and (local.get $index) (i32.const 3))))))
+
+  (func (export "f64_compare") (param $a i64) (param $b i64) (result i32)
+    (i32.or (i32.or (i32.or (f64.eq (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b)))
+                            (i32.shl (f64.ne (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b))) (i32.const 1)))
+                    (i32.or (i32.shl (f64.lt (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b))) (i32.const 2))
+                            (i32.shl (f64.gt (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b))) (i32.const 3))))
+            (i32.or (i32.shl (f64.le (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b))) (i32.const 4))
+                    (i32.shl (f64.ge (f64.reinterpret_i64 (local.get $a)) (f64.reinterpret_i64 (local.get $b))) (i32.const 5)))))
+  (func (export "f32_ops") (param $a i32) (param $b i32) (result i32)
+    (i32.reinterpret_f32
+      (f32.add (f32.copysign (f32.div (f32.reinterpret_i32 (local.get $a)) (f32.reinterpret_i32 (local.get $b)))
+                             (f32.neg (f32.reinterpret_i32 (local.get $b))))
+               (f32.sub (f32.ceil (f32.reinterpret_i32 (local.get $a)))
+                        (f32.mul (f32.floor (f32.reinterpret_i32 (local.get $b))) (f32.trunc (f32.convert_i32_s (local.get $a))))))))
+  (func (export "f64_rounding") (param $a i64) (param $b i64) (result i64)
+    (i64.reinterpret_f64
+      (f64.sub (f64.add (f64.nearest (f64.reinterpret_i64 (local.get $a))) (f64.promote_f32 (f32.convert_i64_s (local.get $b))))
+               (f64.max (f64.convert_i64_u (local.get $a)) (f64.copysign (f64.ceil (f64.reinterpret_i64 (local.get $b))) (f64.reinterpret_i64 (local.get $a)))))))
 )
