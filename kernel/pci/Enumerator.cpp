@@ -6,7 +6,9 @@ namespace ath::pci {
 
 namespace {
 
-constexpr usize max_bridge_depth = 32;
+// Bridges nest at most this deep (real PCIe hierarchies: a few levels): it bounds the recursion of
+// the walk and of the window sizing on the 64 KiB boot stack.
+constexpr usize max_bridge_depth = 16;
 constexpr u64 lowest_io_port = 0x1000; // below it sit the legacy ISA ports
 
 struct Scan {

@@ -493,3 +493,23 @@ TEST(PciEnumerator, OpensTheWindowsOfBridgesTheFirmwareLeftAndAssignsWhatIsBehin
     EXPECT_TRUE(config.value(outer, config::command, 2) & config::command_io);
     EXPECT_FALSE(outer_bridge->forwarded_prefetchable.is_open());
 }
+
+TEST(PciEnumerator, ABridgeChainDeeperThanTheLimitEndsThere)
+{
+    // 24 bridges, each the only function of its bus, numbered by the firmware, windows closed,
+    // with a device (and a BAR to place) at the end: the walk and the window sizing stop at the
+    // nesting limit instead of recursing on.
+    FakeConfigSpace config;
+    for (u8 bus = 0; bus < 24; ++bus) {
+        Address bridge { bus, 0, 0 };
+        config.add(bridge, 0x1b36, 0x000c, 0x06, 0x04, 1);
+        config.set_buses(bridge, bus, u8(bus + 1), 24);
+        config.write(bridge, config::memory_base, 4, 0x0000FFF0);
+    }
+    config.add(Address { 24, 0, 0 }, 0x1af4, 0x1044, 0x00, 0xff);
+    config.set_bar(Address { 24, 0, 0 }, 1, FakeBar { BarKind::Memory32, 0x1000, false, 0 });
+    auto topology = std::make_unique<Topology>();
+    ASSERT_FALSE(enumerate(config, virt_bridge(), *topology).is_error());
+    EXPECT_LE(topology->buses_scanned, 18u);
+    EXPECT_EQ(find(*topology, Address { 24, 0, 0 }), nullptr);
+}
