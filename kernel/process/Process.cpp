@@ -117,6 +117,7 @@ ProcessSpec ProcessSpec::from(const ModuleEntry& entry, u32 module_index, Proces
     spec.may_use_serial_port = manifest.serial_port;
     spec.may_use_pci = manifest.pci;
     spec.may_use_console = manifest.console;
+    spec.clock_granularity_ns = manifest.precise_time ? 1 : coarse_clock_ns;
     spec.module_index = module_index;
     spec.manifest = &entry;
     return spec;

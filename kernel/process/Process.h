@@ -22,6 +22,10 @@ namespace ath::process {
 
 struct ModuleEntry;
 
+// What a module without the `precise-time` capability sees of time: 100 us steps, the
+// resolution browsers settled on against timing attacks (issue 21: coarse clocks).
+inline constexpr u64 coarse_clock_ns = 100'000;
+
 struct ProcessSpec {
     StringView name;
     ReadonlyBytes module_bytes;          // copied by the engine
@@ -30,6 +34,8 @@ struct ProcessSpec {
     Span<const StringView> environment;  // KEY=value; copied
     u64 cpu_limit_ns { 0 };              // watchdog (0: none)
     u8 priority { 4 };
+    // The step of the module's clocks (WASI clock_time_get / clock_res_get): 1 ns (exec mode, a
+    // module with `precise-time`) or coarse_clock_ns (every other manifest).
     u64 clock_granularity_ns { 1 };
     class Process* parent { nullptr };   // notified (child_exited) when this process ends
     bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)

@@ -16,13 +16,14 @@ TEST(Manifest, DefaultsWhenEmpty)
     EXPECT_EQ(manifest.value().manifest.max_restarts, 10u);
     EXPECT_EQ(manifest.value().manifest.cpu_limit_ns, 0u);
     EXPECT_FALSE(manifest.value().manifest.supervisor);
+    EXPECT_FALSE(manifest.value().manifest.precise_time); // coarse clocks unless asked for
 }
 
 TEST(Manifest, EveryKey)
 {
     auto manifest = ModuleTable::parse("init",
         "# comment\n  args = init --backoff-ms 1  \nrestart = always\nmax-restarts = 1000\ncpu-limit-ms = 20 # watchdog\n"
-        "priority = 2\ncapabilities = supervisor  console\n",
+        "priority = 2\ncapabilities = supervisor  console precise-time\n",
         {});
     ASSERT_FALSE(manifest.is_error());
     EXPECT_TRUE(manifest.value().argument_line() == "init --backoff-ms 1");
@@ -32,6 +33,8 @@ TEST(Manifest, EveryKey)
     EXPECT_EQ(manifest.value().manifest.priority, 2);
     EXPECT_TRUE(manifest.value().manifest.supervisor);
     EXPECT_TRUE(manifest.value().manifest.console);
+    EXPECT_TRUE(manifest.value().manifest.precise_time);
+    EXPECT_FALSE(manifest.value().manifest.pci);
 }
 
 TEST(Manifest, ErrorsNameTheProblem)
