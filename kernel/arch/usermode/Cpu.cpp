@@ -5,6 +5,7 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/common/IrqLines.h>
 #include <kernel/arch/common/SelfTestSupport.h>
+#include <kernel/arch/x86_64/VectorRegisterImages.h>
 #include <kernel/arch/usermode/Linux.h>
 #include <kernel/arch/usermode/Usermode.h>
 #include <kernel/lib/Format.h>
@@ -175,12 +176,7 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     u64 before = 0;
     // One asm block so the compiler cannot touch XMM between loading and storing: load every
     // register, note the signal count, wait (bounded) for the next timer signal, store them all.
-    asm volatile("movdqa 0(%[in]), %%xmm0\n movdqa 16(%[in]), %%xmm1\n movdqa 32(%[in]), %%xmm2\n"
-                 "movdqa 48(%[in]), %%xmm3\n movdqa 64(%[in]), %%xmm4\n movdqa 80(%[in]), %%xmm5\n"
-                 "movdqa 96(%[in]), %%xmm6\n movdqa 112(%[in]), %%xmm7\n movdqa 128(%[in]), %%xmm8\n"
-                 "movdqa 144(%[in]), %%xmm9\n movdqa 160(%[in]), %%xmm10\n movdqa 176(%[in]), %%xmm11\n"
-                 "movdqa 192(%[in]), %%xmm12\n movdqa 208(%[in]), %%xmm13\n movdqa 224(%[in]), %%xmm14\n"
-                 "movdqa 240(%[in]), %%xmm15\n"
+    asm volatile(ATH_LOAD_XMM0_15_FROM_IN
                  "movq (%[counter]), %%rax\n"
                  "movq %%rax, (%[before])\n"
                  "movl $1000000000, %%ecx\n"
@@ -190,16 +186,10 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "decl %%ecx\n"
                  "jnz 1b\n"
                  "2:\n"
-                 "movdqa %%xmm0, 0(%[out])\n movdqa %%xmm1, 16(%[out])\n movdqa %%xmm2, 32(%[out])\n"
-                 "movdqa %%xmm3, 48(%[out])\n movdqa %%xmm4, 64(%[out])\n movdqa %%xmm5, 80(%[out])\n"
-                 "movdqa %%xmm6, 96(%[out])\n movdqa %%xmm7, 112(%[out])\n movdqa %%xmm8, 128(%[out])\n"
-                 "movdqa %%xmm9, 144(%[out])\n movdqa %%xmm10, 160(%[out])\n movdqa %%xmm11, 176(%[out])\n"
-                 "movdqa %%xmm12, 192(%[out])\n movdqa %%xmm13, 208(%[out])\n movdqa %%xmm14, 224(%[out])\n"
-                 "movdqa %%xmm15, 240(%[out])\n"
+                 ATH_STORE_XMM0_15_TO_OUT
                  :
                  : [in] "r"(images.expected), [out] "r"(images.seen), [counter] "r"(&g_timer_signals), [before] "r"(&before)
-                 : "rax", "rcx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-                   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+                 : "rax", "rcx", "memory", "cc", ATH_XMM0_15_CLOBBERS);
     g_timer_signal_hook = nullptr;
     u64 after = g_timer_signals;
     if (!were_enabled)

@@ -1,6 +1,7 @@
 // What the generic self-tests need the x86_64 machine to do on purpose.
 #include <kernel/arch/Arch.h>
 #include <kernel/arch/common/SelfTestSupport.h>
+#include <kernel/arch/x86_64/VectorRegisterImages.h>
 #include <kernel/arch/x86_64/Com1Input.h>
 #include <kernel/arch/x86_64/Registers.h>
 #include <kernel/arch/x86_64/Serial.h>
@@ -64,12 +65,7 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
     // All in one asm block so the compiler cannot touch XMM between loading and checking: load
     // every register, enable interrupts, make COM1 interrupt (loopback byte), wait for the handler
     // (bounded), then store every register.
-    asm volatile("movdqa 0(%[in]), %%xmm0\n movdqa 16(%[in]), %%xmm1\n movdqa 32(%[in]), %%xmm2\n"
-                 "movdqa 48(%[in]), %%xmm3\n movdqa 64(%[in]), %%xmm4\n movdqa 80(%[in]), %%xmm5\n"
-                 "movdqa 96(%[in]), %%xmm6\n movdqa 112(%[in]), %%xmm7\n movdqa 128(%[in]), %%xmm8\n"
-                 "movdqa 144(%[in]), %%xmm9\n movdqa 160(%[in]), %%xmm10\n movdqa 176(%[in]), %%xmm11\n"
-                 "movdqa 192(%[in]), %%xmm12\n movdqa 208(%[in]), %%xmm13\n movdqa 224(%[in]), %%xmm14\n"
-                 "movdqa 240(%[in]), %%xmm15\n"
+    asm volatile(ATH_LOAD_XMM0_15_FROM_IN
                  "sti\n"
                  "movb $0x5A, %%al\n"
                  "movw %[port], %%dx\n"
@@ -81,17 +77,11 @@ ErrorOr Arch::self_test_fp_state_across_interrupts()
                  "decl %%ecx\n"
                  "jnz 1b\n"
                  "2: cli\n"
-                 "movdqa %%xmm0, 0(%[out])\n movdqa %%xmm1, 16(%[out])\n movdqa %%xmm2, 32(%[out])\n"
-                 "movdqa %%xmm3, 48(%[out])\n movdqa %%xmm4, 64(%[out])\n movdqa %%xmm5, 80(%[out])\n"
-                 "movdqa %%xmm6, 96(%[out])\n movdqa %%xmm7, 112(%[out])\n movdqa %%xmm8, 128(%[out])\n"
-                 "movdqa %%xmm9, 144(%[out])\n movdqa %%xmm10, 160(%[out])\n movdqa %%xmm11, 176(%[out])\n"
-                 "movdqa %%xmm12, 192(%[out])\n movdqa %%xmm13, 208(%[out])\n movdqa %%xmm14, 224(%[out])\n"
-                 "movdqa %%xmm15, 240(%[out])\n"
+                 ATH_STORE_XMM0_15_TO_OUT
                  :
                  : [in] "r"(images.expected), [out] "r"(images.seen), [counter] "r"(counter), [before] "r"(before),
                    [port] "i"(com1 + uart::data)
-                 : "rax", "rcx", "rdx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-                   "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+                 : "rax", "rcx", "rdx", "memory", "cc", ATH_XMM0_15_CLOBBERS);
     set_com1_interrupt_hook(nullptr);
     u32 after = com1_interrupt_count();
     if (were_enabled)
