@@ -349,7 +349,9 @@ struct StoreConfig {
     u32 max_host_reentry { 64 };                      // nested invoke() from host functions
     // Non-null: instances run compiled (kernel/wasm/NativeTier.h) when the compiler covers every
     // function of the module and memory 0 comes from a provider that guards_wasm32_accesses();
-    // otherwise, or when null, on the interpreter (Instance::tier, interpreter_reason).
+    // otherwise, or when null, on the interpreter (Instance::tier, interpreter_reason). A module's
+    // code is compiled once, into this provider, and given back when the Module goes: the provider
+    // must outlive every Module instantiated in this Store.
     CodeMemoryProvider* code_memory { nullptr };
 };
 

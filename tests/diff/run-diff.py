@@ -4,10 +4,12 @@ run-v8.js); every line they print must agree once trap messages are mapped to th
 Fixed seeds make each run reproducible. Known divergences (each explained in README.md) are a
 ratchet like the spec suite's: a new one fails, a listed one that now agrees fails too."""
 import argparse
+import collections
 import concurrent.futures
 import os
 import random
 import subprocess
+import threading
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,22 +66,28 @@ def normalize(output):
     return lines
 
 
-def generate(seed, folder, wasm_opt):
+def generate(seed, folder, wasm_opt, features=None):
     rng = random.Random(seed)
     size = rng.choice([512, 2048, 8192, 20000])
     data_path = os.path.join(folder, "%d.dat" % seed)
     wasm_path = os.path.join(folder, "%d.wasm" % seed)
     with open(data_path, "wb") as data:
         data.write(bytes(rng.getrandbits(8) for _ in range(size)))
-    subprocess.run([wasm_opt, data_path, "-ttf", *FEATURES, "-o", wasm_path], check=True,
+    subprocess.run([wasm_opt, data_path, "-ttf", *(features or FEATURES), "-o", wasm_path], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     os.unlink(data_path)
     return wasm_path
 
 
-def run(command, timeout):
+TIERS = collections.Counter()  # --tier compiled: which tier wasm-run says each module ran on
+TIERS_LOCK = threading.Lock()
+
+
+def run(command, timeout, stderr_lines=None):
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        if stderr_lines is not None:
+            stderr_lines.extend(done.stderr.splitlines())
         text = done.stdout
         if done.returncode not in (0, 1):
             text += "exit status %d\n%s" % (done.returncode, done.stderr[-2000:])
@@ -89,7 +97,13 @@ def run(command, timeout):
 
 
 def compare(key, wasm_path, options):
-    ours = run([options.wasm_run, "--fuzz", "--fuel", str(FUEL), wasm_path], options.timeout)
+    ours_stderr = []
+    ours = run([options.wasm_run, "--fuzz", "--fuel", str(FUEL), "--tier", options.tier, wasm_path], options.timeout,
+               ours_stderr)
+    if options.tier == "compiled":
+        tier = next((line[len("wasm-run: tier "):] for line in ours_stderr if line.startswith("wasm-run: tier ")), "not instantiated")
+        with TIERS_LOCK:
+            TIERS[tier] += 1
     theirs = run([options.node, "--experimental-wasm-type-reflection", os.path.join(HERE, "run-v8.js"), wasm_path],
                  options.timeout)
     ours_lines, theirs_lines = normalize(ours), normalize(theirs)
@@ -110,7 +124,8 @@ def compare(key, wasm_path, options):
 
 def check_seed(seed, options):
     try:
-        wasm_path = generate(seed, options.work, options.wasm_opt)
+        features = [f for f in FEATURES if f != "--enable-simd"] if options.no_simd else FEATURES
+        wasm_path = generate(seed, options.work, options.wasm_opt, features)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         return str(seed), "generator failed: %s" % error, None, None
     return compare(str(seed), wasm_path, options)
@@ -155,6 +170,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep every generated module, not only divergent ones")
     parser.add_argument("--wasm-opt", default="wasm-opt")
     parser.add_argument("--node", default="node")
+    parser.add_argument("--no-simd", action="store_true", help="generate modules without SIMD")
+    parser.add_argument("--tier", default="interp", choices=["interp", "compiled"],
+                        help="the engine tier wasm-run uses (compiled: modules it does not cover run interpreted)")
     options = parser.parse_args()
 
     for tool in (options.wasm_opt, options.node):
@@ -196,6 +214,8 @@ def main():
           "%d divergent (%d known, %d new), %d known now agree"
           % (len(results) - len(divergent), len(results), len(seeds), options.first_seed, len(cases), compared_lines,
              len(divergent), len(divergent) - len(new), len(new), len(fixed)))
+    if options.tier == "compiled":
+        print("tiers: " + ", ".join("%d %s" % (count, tier) for tier, count in TIERS.most_common()))
     if options.update_known:
         return 0
     return 1 if new or fixed else 0

@@ -1,4 +1,4 @@
-// wasm-run FILE.wasm [--invoke NAME [ARG...]] [--fuel N] [--spectest] [--fuzz]
+// wasm-run FILE.wasm [--invoke NAME [ARG...]] [--fuel N] [--spectest] [--fuzz] [--tier compiled|interp]
 //
 // Instantiates a module on the engine and calls exports, printing one line per event:
 //   call NAME                 before each call
@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <kernel/platform/hosted/HostedCodeMemory.h>
+#include <kernel/platform/hosted/HostedLinearMemory.h>
 #include <kernel/platform/hosted/HostedSupport.h>
 #include <kernel/wasm/Linker.h>
 #include <tests/spec/core/SpectestModule.h>
@@ -41,17 +43,20 @@ struct Options {
     Optional<u64> fuel;
     bool spectest { false };
     bool fuzz { false };
+    bool compiled { false }; // --tier compiled: the compiled tier (kernel/wasm/NativeTier.h)
 };
 
 int usage()
 {
     fprintf(stderr,
-        "usage: wasm-run FILE.wasm [--invoke NAME [ARG...]] [--fuel N] [--spectest] [--fuzz]\n"
+        "usage: wasm-run FILE.wasm [--invoke NAME [ARG...]] [--fuel N] [--spectest] [--fuzz] [--tier compiled|interp]\n"
         "  --invoke NAME ARG...  call one export; arguments as i32/i64 integers, floats (or bits:0x...),\n"
         "                        v128 as 32 hex digits, references as null\n"
         "  --fuel N              fuel per call (loop back-edges + calls); exhaustion traps\n"
         "  --spectest            provide the spec testsuite's \"spectest\" import module\n"
-        "  --fuzz                binaryen's fuzzing protocol (fuzzing-support imports, every export)\n");
+        "  --fuzz                binaryen's fuzzing protocol (fuzzing-support imports, every export)\n"
+        "  --tier compiled       run on the compiled tier when the compiler covers the module (stderr\n"
+        "                        says which tier ran it); interp (default): the interpreter\n");
     return 2;
 }
 
@@ -78,6 +83,11 @@ bool parse_options(int argc, char** argv, Options& options)
             options.spectest = true;
         } else if (argument == "--fuzz") {
             options.fuzz = true;
+        } else if (argument == "--tier" && i + 1 < argc) {
+            std::string tier = argv[++i];
+            if (tier != "compiled" && tier != "interp")
+                return false;
+            options.compiled = tier == "compiled";
         } else if (argument.rfind("--", 0) == 0 || !options.path.empty()) {
             return false;
         } else {
@@ -152,13 +162,21 @@ bool call_and_print(Store& store, Function& function, Span<const Value> argument
 
 int run(const Options& options)
 {
-    hosted::MallocAllocator allocator;
-    auto module = hosted::load_module_file(allocator, options.path.c_str());
+    wasm::hosted::MallocAllocator allocator;
+    // Before the module: a module's compiled code goes back to its provider when the module goes.
+    ath::hosted::HostedLinearMemoryProvider memories;
+    ath::hosted::HostedCodeMemory code_memory;
+    auto module = wasm::hosted::load_module_file(allocator, options.path.c_str());
     if (module.is_error()) {
         print_error("module", module.error());
         return 1;
     }
-    Store store(allocator);
+    StoreConfig config;
+    if (options.compiled) {
+        config.memory_provider = &memories;
+        config.code_memory = &code_memory;
+    }
+    Store store(allocator, config);
     Optional<spec::SpectestModule> spectest;
     if (options.spectest) {
         auto created = spec::SpectestModule::create(store);
@@ -192,6 +210,11 @@ int run(const Options& options)
         return 1;
     }
     store.set_fuel(none);
+    if (options.compiled && !instance.is_error()) {
+        const char* reason = instance.value()->interpreter_reason();
+        fprintf(stderr, "wasm-run: tier %s%s%s%s\n", execution_tier_name(instance.value()->tier()), reason ? " (" : "", reason ? reason : "",
+            reason ? ")" : "");
+    }
     if (instance.is_error()) {
         if (instance.error().code == ErrorCode::Trap) {
             printf("instantiate trap %s\n", instance.error().reason ? instance.error().reason : "?");
@@ -233,7 +256,7 @@ int run(const Options& options)
     }
     int status = 0;
     bool reset_failed = false;
-    (void)hosted::for_each_exported_function(module.value(), *instance.value(), [&](StringView export_name, Function& function) {
+    (void)wasm::hosted::for_each_exported_function(module.value(), *instance.value(), [&](StringView export_name, Function& function) {
         if (reset_failed)
             return;
         FunctionType type = function.type();

@@ -107,6 +107,9 @@ void print_samples(const Samples& samples)
 int run_kernel(const char* path, int repetitions, bool compiled)
 {
     wasm::hosted::MallocAllocator allocator;
+    // Before the module: a module's compiled code goes back to its provider when the module goes.
+    ath::hosted::HostedLinearMemoryProvider memories;
+    ath::hosted::HostedCodeMemory code_memory;
     auto file = wasm::hosted::FileBytes::read(path);
     if (file.is_error())
         return fail("read", file.error());
@@ -117,8 +120,6 @@ int run_kernel(const char* path, int repetitions, bool compiled)
     if (module.is_error())
         return fail("decode/validate/translate", module.error());
 
-    ath::hosted::HostedLinearMemoryProvider memories;
-    ath::hosted::HostedCodeMemory code_memory;
     StoreConfig config;
     if (compiled) {
         config.memory_provider = &memories;

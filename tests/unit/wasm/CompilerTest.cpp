@@ -390,6 +390,48 @@ TEST(WasmCompiler, StackExhaustionAtTheInterpretersDepth)
     EXPECT_LT(traps, 20u);
 }
 
+// host.reenter(x) = inner(x) through Store::invoke on the calling instance (user_data: its Tier).
+struct Reentry {
+    Store* store { nullptr };
+    Instance* instance { nullptr };
+};
+
+ErrorOr reenter(HostCall& call, Span<const Value> arguments, Span<Value> results)
+{
+    auto* reentry = static_cast<Reentry*>(call.user_data);
+    Value inner_arguments[] = { arguments[0] };
+    return reentry->store->invoke(exported(reentry->instance, "inner"), inner_arguments, results);
+}
+
+TEST(WasmCompiler, HostFunctionsReenterCompiledCode)
+{
+    for (bool compiled : { false, true }) {
+        Tier tier(compiled);
+        Reentry reentry { &tier.store, nullptr };
+        static const ValueType one_i32[] = { ValueType::I32 };
+        auto host = tier.store.create_host_function({ one_i32, one_i32 }, reenter, &reentry);
+        ASSERT_FALSE(host.is_error());
+        Extern imports[] = { Extern::from(host.value()) };
+        reentry.instance = tier.instantiate(read_module("reenter"), imports);
+        ASSERT_TRUE(reentry.instance);
+        EXPECT_EQ(reentry.instance->tier(), compiled ? ExecutionTier::Compiled : ExecutionTier::Interpreter);
+        Value arguments[] = { Value::from_i32(5) };
+        Value results[1];
+        ASSERT_FALSE(tier.store.invoke(exported(reentry.instance, "outer"), arguments, results).is_error());
+        EXPECT_EQ(results[0].as_i32(), 16u);
+        // inner traps inside the nested call: the host passes the trap on, the outer call traps.
+        arguments[0] = Value::from_i32(0);
+        auto outcome = tier.store.invoke(exported(reentry.instance, "outer"), arguments, results);
+        ASSERT_TRUE(outcome.is_error());
+        EXPECT_STREQ(outcome.error().reason, "unreachable") << (compiled ? "compiled" : "interpreted");
+        // And the Store works afterwards.
+        arguments[0] = Value::from_i32(7);
+        ASSERT_FALSE(tier.store.invoke(exported(reentry.instance, "outer"), arguments, results).is_error());
+        EXPECT_EQ(results[0].as_i32(), 22u);
+        EXPECT_EQ(tier.store.internals().machine.native_stack_limit, 0u);
+    }
+}
+
 TEST(WasmCompiler, UncoveredModulesRunOnTheInterpreterAndSaySo)
 {
     Tier compiled(true);
