@@ -170,8 +170,11 @@ object::Stream* writable_stream(WasiContext& context, u32 fd)
     return stream && !stream->is_input() ? stream : nullptr;
 }
 
+// A file or directory is always ready (reads and writes do not wait) when it holds the right.
 bool fd_subscription_valid(WasiContext& context, u8 tag, u32 fd)
 {
+    if (WasiFile* file = context.file(fd))
+        return (file->rights & right_poll_fd_readwrite) != 0;
     return tag == event_fd_read ? readable_stream(context, fd) != nullptr : writable_stream(context, fd) != nullptr;
 }
 
@@ -194,6 +197,166 @@ Errno parse_subscription(WasiContext& context, const u8* raw, u64 start, Subscri
     }
     return Errno::Success;
 }
+
+// --- files (fd 3 and up): the context's FileSystem, rights checked here --------------------------
+
+// Layouts: filestat dev u64 @0, ino u64 @8, filetype u8 @16, nlink u64 @24, size @32, atim @40,
+// mtim @48, ctim @56; prestat tag u8 @0, name length u32 @4; dirent next u64 @0, ino u64 @8,
+// name length u32 @16, type u8 @20, then the name.
+constexpr u32 dirent_size = 24;
+// A path is copied into the kernel whole (PATH_MAX with its NUL): longer is ENAMETOOLONG.
+constexpr u32 max_path = 4096;
+constexpr u16 oflag_create = 1, oflag_directory = 2, oflag_exclusive = 4, oflag_truncate = 8;
+constexpr u32 lookup_symlink_follow = 1;
+constexpr u16 fdflags_all = fdflag_append | fdflag_dsync | fdflag_nonblock | fdflag_rsync | fdflag_sync;
+constexpr u16 fstflags_all = fstflag_atim | fstflag_atim_now | fstflag_mtim | fstflag_mtim_now;
+
+struct PathBuffer {
+    char text[max_path];
+    u32 length { 0 };
+    StringView view() const { return StringView(text, length); }
+};
+
+// Copies a guest path in once: EFAULT out of bounds, ENAMETOOLONG beyond max_path, EINVAL with a
+// NUL byte inside (the file system could not tell where it ends).
+Result<Errno> load_path(BytesIn path, PathBuffer& out)
+{
+    ReadonlyBytes bytes = TRY(path.view());
+    if (bytes.size() >= max_path)
+        return Errno::NameTooLong;
+    for (usize i = 0; i < bytes.size(); ++i) {
+        if (bytes[i] == 0)
+            return Errno::Invalid;
+        out.text[i] = static_cast<char>(bytes[i]);
+    }
+    out.length = static_cast<u32>(bytes.size());
+    return Errno::Success;
+}
+
+// The open file behind `fd` holding `rights` (all of them): EBADF when there is none, ENOTCAPABLE
+// when a right is missing.
+Errno file_with(WasiContext& context, u32 fd, u64 rights, WasiFile*& out)
+{
+    out = context.file(fd);
+    if (!out)
+        return Errno::BadFileDescriptor;
+    if ((out->rights & rights) != rights)
+        return Errno::NotCapable;
+    return Errno::Success;
+}
+
+// A directory descriptor holding `right`, for a path operation (ENOTDIR for a file).
+Errno directory_with(WasiContext& context, u32 fd, u64 right, WasiFile*& out)
+{
+    out = context.file(fd);
+    if (!out)
+        return Errno::BadFileDescriptor;
+    if (out->type != FileType::Directory)
+        return Errno::NotDirectory;
+    if ((out->rights & right) != right)
+        return Errno::NotCapable;
+    return Errno::Success;
+}
+
+void store_filestat(Bytes out, const FileStat& stat)
+{
+    out.fill(0);
+    store_le<u64>(out.data() + 0, stat.device);
+    store_le<u64>(out.data() + 8, stat.inode);
+    out[16] = static_cast<u8>(stat.type);
+    store_le<u64>(out.data() + 24, stat.link_count);
+    store_le<u64>(out.data() + 32, stat.size);
+    store_le<u64>(out.data() + 40, stat.access_ns);
+    store_le<u64>(out.data() + 48, stat.modify_ns);
+    store_le<u64>(out.data() + 56, stat.change_ns);
+}
+
+Result<Errno> write_filestat(Out<records::filestat> destination, const FileStat& stat)
+{
+    Bytes bytes = TRY(destination.bytes());
+    store_filestat(bytes, stat);
+    return Errno::Success;
+}
+
+// fstflags: each time either set to a value or to now, never both; no unknown bits.
+bool valid_fstflags(u32 flags)
+{
+    if (flags & ~u32(fstflags_all))
+        return false;
+    if ((flags & fstflag_atim) && (flags & fstflag_atim_now))
+        return false;
+    return !((flags & fstflag_mtim) && (flags & fstflag_mtim_now));
+}
+
+// Reads (positioned when `offset` is set) into the module's buffers, one after another, stopping
+// at a short read.
+template<typename Vectors>
+Errno read_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<u64> offset, u64& total)
+{
+    total = 0;
+    for (u32 i = 0; i < vectors.count; ++i) {
+        Bytes buffer = vectors.buffers[i];
+        if (buffer.is_empty())
+            continue;
+        usize done = 0;
+        Errno status = offset.has_value() ? files.read_at(node, buffer, *offset + total, done) : files.read(node, buffer, done);
+        if (status != Errno::Success)
+            return total > 0 ? Errno::Success : status;
+        total += done;
+        if (done < buffer.size())
+            break;
+    }
+    return Errno::Success;
+}
+
+template<typename Vectors>
+Errno write_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<u64> offset, u64& total)
+{
+    total = 0;
+    for (u32 i = 0; i < vectors.count; ++i) {
+        ReadonlyBytes buffer = vectors.buffers[i];
+        if (buffer.is_empty())
+            continue;
+        usize done = 0;
+        Errno status = offset.has_value() ? files.write_at(node, buffer, *offset + total, done) : files.write(node, buffer, done);
+        if (status != Errno::Success)
+            return total > 0 ? Errno::Success : status;
+        total += done;
+        if (done < buffer.size())
+            break;
+    }
+    return Errno::Success;
+}
+
+// fd_readdir's writer: each entry's header and name go into the module's buffer as far as they fit
+// (the last one cut short: the module sees bufused == buf_len and asks again with a larger buffer).
+class DirentWriter final : public DirectoryVisitor {
+public:
+    explicit DirentWriter(Bytes buffer) : m_buffer(buffer) { }
+    bool entry(const DirectoryEntry& entry) override
+    {
+        u8 header[dirent_size] {};
+        store_le<u64>(header + 0, entry.next);
+        store_le<u64>(header + 8, entry.inode);
+        store_le<u32>(header + 16, static_cast<u32>(entry.name.length()));
+        header[20] = static_cast<u8>(entry.type);
+        append(ReadonlyBytes(header, dirent_size));
+        append(ReadonlyBytes(reinterpret_cast<const u8*>(entry.name.characters()), entry.name.length()));
+        return m_used < m_buffer.size();
+    }
+    usize used() const { return m_used; }
+
+private:
+    void append(ReadonlyBytes bytes)
+    {
+        usize count = min(bytes.size(), m_buffer.size() - m_used);
+        for (usize i = 0; i < count; ++i)
+            m_buffer[m_used + i] = bytes[i];
+        m_used += count;
+    }
+    Bytes m_buffer;
+    usize m_used { 0 };
+};
 
 } // namespace
 
@@ -236,6 +399,10 @@ Result<Errno> clock_time_get(WasiContext& context, u32 id, u64, Out<u64> time)
 
 Result<Errno> fd_close(WasiContext& context, u32 fd)
 {
+    if (context.file(fd)) {
+        context.close_file(fd);
+        return Errno::Success;
+    }
     if (!context.is_stdio_open(fd))
         return Errno::BadFileDescriptor;
     context.close_stdio(fd);
@@ -244,6 +411,22 @@ Result<Errno> fd_close(WasiContext& context, u32 fd)
 
 Result<Errno> fd_fdstat_get(WasiContext& context, u32 fd, Out<records::fdstat> stat)
 {
+    if (WasiFile* file = context.file(fd)) {
+        TRY(stat.check());
+        u16 flags = 0;
+        if (file->type != FileType::Directory) {
+            Errno status = context.file_system()->get_flags(file->node, flags);
+            if (status != Errno::Success)
+                return status;
+        }
+        Bytes out = TRY(stat.bytes());
+        out.fill(0);
+        out[0] = static_cast<u8>(file->type);
+        store_le<u16>(out.data() + 2, flags);
+        store_le<u64>(out.data() + 8, file->rights);
+        store_le<u64>(out.data() + 16, file->inheriting);
+        return Errno::Success;
+    }
     Bytes bytes;
     Errno status = TRY(describe_stdio(context, fd, stat, 0, bytes));
     if (status != Errno::Success)
@@ -255,16 +438,374 @@ Result<Errno> fd_fdstat_get(WasiContext& context, u32 fd, Out<records::fdstat> s
 
 Result<Errno> fd_filestat_get(WasiContext& context, u32 fd, Out<records::filestat> buf)
 {
+    if (context.file(fd)) {
+        WasiFile* file;
+        if (Errno status = file_with(context, fd, wasi_rights::fd_filestat_get, file); status != Errno::Success)
+            return status;
+        TRY(buf.check());
+        FileStat stat;
+        if (Errno status = context.file_system()->stat(file->node, stat); status != Errno::Success)
+            return status;
+        return write_filestat(buf, stat);
+    }
     Bytes bytes;
     return describe_stdio(context, fd, buf, 16, bytes);
 }
 
-// No directories are preopened yet: wasi-libc probes fd 3, 4, ... until EBADF.
-Result<Errno> fd_prestat_get(WasiContext&, u32, Out<records::prestat>) { return Errno::BadFileDescriptor; }
-Result<Errno> fd_prestat_dir_name(WasiContext&, u32, BytesOut) { return Errno::BadFileDescriptor; }
+// wasi-libc probes fd 3, 4, ... until EBADF: the preopens are the first file descriptors.
+Result<Errno> fd_prestat_get(WasiContext& context, u32 fd, Out<records::prestat> buf)
+{
+    WasiFile* file = context.file(fd);
+    if (!file || !file->is_preopen)
+        return Errno::BadFileDescriptor;
+    Bytes out = TRY(buf.bytes());
+    out.fill(0);
+    store_le<u32>(out.data() + 4, static_cast<u32>(file->preopen_name.length()));
+    return Errno::Success;
+}
+
+Result<Errno> fd_prestat_dir_name(WasiContext& context, u32 fd, BytesOut path)
+{
+    WasiFile* file = context.file(fd);
+    if (!file || !file->is_preopen)
+        return Errno::BadFileDescriptor;
+    StringView name = file->preopen_name;
+    if (path.capacity() < name.length())
+        return Errno::NameTooLong;
+    TRY(path.write(ReadonlyBytes(reinterpret_cast<const u8*>(name.characters()), name.length())));
+    return Errno::Success;
+}
+
+Result<Errno> fd_advise(WasiContext& context, u32 fd, u64 offset, u64 len, u32 advice)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_advise, file); status != Errno::Success)
+        return status;
+    if (advice > 5)
+        return Errno::Invalid;
+    if (file->type == FileType::Directory)
+        return Errno::BadFileDescriptor;
+    return context.file_system()->advise(file->node, offset, len, static_cast<u8>(advice));
+}
+
+Result<Errno> fd_allocate(WasiContext& context, u32 fd, u64 offset, u64 len)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_allocate, file); status != Errno::Success)
+        return status;
+    return context.file_system()->allocate(file->node, offset, len);
+}
+
+Result<Errno> fd_datasync(WasiContext& context, u32 fd)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_datasync, file); status != Errno::Success)
+        return status;
+    return context.file_system()->sync(file->node, true);
+}
+
+Result<Errno> fd_sync(WasiContext& context, u32 fd)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_sync, file); status != Errno::Success)
+        return status;
+    return context.file_system()->sync(file->node, false);
+}
+
+Result<Errno> fd_fdstat_set_flags(WasiContext& context, u32 fd, u32 flags)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_fdstat_set_flags, file); status != Errno::Success)
+        return context.is_stdio_open(fd) ? Errno::NotSupported : status;
+    if (flags & ~u32(fdflags_all))
+        return Errno::Invalid;
+    return context.file_system()->set_flags(file->node, static_cast<u16>(flags));
+}
+
+// Rights only ever shrink: asking for one not held is ENOTCAPABLE.
+Result<Errno> fd_fdstat_set_rights(WasiContext& context, u32 fd, u64 rights_base, u64 rights_inheriting)
+{
+    WasiFile* file = context.file(fd);
+    if (!file)
+        return context.is_stdio_open(fd) ? Errno::NotSupported : Errno::BadFileDescriptor;
+    if ((rights_base & ~file->rights) || (rights_inheriting & ~file->inheriting))
+        return Errno::NotCapable;
+    file->rights = rights_base;
+    file->inheriting = rights_inheriting;
+    return Errno::Success;
+}
+
+Result<Errno> fd_filestat_set_size(WasiContext& context, u32 fd, u64 size)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_filestat_set_size, file); status != Errno::Success)
+        return status;
+    return context.file_system()->set_size(file->node, size);
+}
+
+Result<Errno> fd_filestat_set_times(WasiContext& context, u32 fd, u64 atim, u64 mtim, u32 fst_flags)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_filestat_set_times, file); status != Errno::Success)
+        return status;
+    if (!valid_fstflags(fst_flags))
+        return Errno::Invalid;
+    return context.file_system()->set_times(file->node, TimeUpdate { atim, mtim, static_cast<u16>(fst_flags) });
+}
+
+Result<Errno> fd_pread(WasiContext& context, u32 fd, InArray<records::iovec> iovs, u32 iovs_len, u64 offset, Out<u32> nread)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_read | wasi_rights::fd_seek, file); status != Errno::Success)
+        return context.is_stdio_open(fd) ? Errno::SeekPipe : status;
+    if (file->type == FileType::Directory)
+        return Errno::IsDirectory;
+    IoVectors<Bytes> vectors;
+    if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
+        return status;
+    TRY(nread.check());
+    u64 total = 0;
+    if (Errno status = read_vectors(*context.file_system(), file->node, vectors, offset, total); status != Errno::Success)
+        return status;
+    TRY(nread.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
+    return Errno::Success;
+}
+
+Result<Errno> fd_pwrite(WasiContext& context, u32 fd, InArray<records::ciovec> iovs, u32 iovs_len, u64 offset, Out<u32> nwritten)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_write | wasi_rights::fd_seek, file); status != Errno::Success)
+        return context.is_stdio_open(fd) ? Errno::SeekPipe : status;
+    if (file->type == FileType::Directory)
+        return Errno::IsDirectory;
+    IoVectors<ReadonlyBytes> vectors;
+    if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
+        return status;
+    TRY(nwritten.check());
+    u64 total = 0;
+    if (Errno status = write_vectors(*context.file_system(), file->node, vectors, offset, total); status != Errno::Success)
+        return status;
+    TRY(nwritten.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
+    return Errno::Success;
+}
+
+Result<Errno> fd_readdir(WasiContext& context, u32 fd, BytesOut buf, u64 cookie, Out<u32> bufused)
+{
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_readdir, file); status != Errno::Success)
+        return status;
+    if (file->type != FileType::Directory)
+        return Errno::NotDirectory;
+    Bytes buffer = TRY(buf.view());
+    TRY(bufused.check());
+    DirentWriter writer(buffer);
+    if (Errno status = context.file_system()->read_directory(file->node, cookie, writer); status != Errno::Success)
+        return status;
+    TRY(bufused.write(static_cast<u32>(writer.used())));
+    return Errno::Success;
+}
+
+Result<Errno> fd_renumber(WasiContext& context, u32 fd, u32 to)
+{
+    return context.renumber(fd, to);
+}
+
+Result<Errno> path_open(WasiContext& context, u32 fd, u32 dirflags, BytesIn path, u32 oflags, u64 rights_base, u64 rights_inheriting,
+    u32 fdflags, Out<u32> opened_fd)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_open, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    TRY(opened_fd.check());
+    if (oflags & ~u32(oflag_create | oflag_directory | oflag_exclusive | oflag_truncate))
+        return Errno::Invalid;
+    if (fdflags & ~u32(fdflags_all))
+        return Errno::Invalid;
+    if ((oflags & oflag_create) && !(directory->rights & wasi_rights::path_create_file))
+        return Errno::NotCapable;
+    if ((oflags & oflag_truncate) && !(directory->rights & wasi_rights::path_filestat_set_size))
+        return Errno::NotCapable;
+    // The new descriptor holds what was asked for and the directory passes on, nothing more.
+    u64 base = rights_base & directory->inheriting;
+    u64 inheriting = rights_inheriting & directory->inheriting;
+    OpenRequest request;
+    request.follow_symlinks = (dirflags & lookup_symlink_follow) != 0;
+    request.create = (oflags & oflag_create) != 0;
+    request.directory = (oflags & oflag_directory) != 0;
+    request.exclusive = (oflags & oflag_exclusive) != 0;
+    request.truncate = (oflags & oflag_truncate) != 0;
+    request.read = (base & (wasi_rights::fd_read | wasi_rights::fd_readdir)) != 0;
+    request.write = (base & (wasi_rights::fd_write | wasi_rights::fd_datasync | wasi_rights::fd_allocate | wasi_rights::fd_filestat_set_size)) != 0
+        || (fdflags & fdflag_append);
+    request.fd_flags = static_cast<u16>(fdflags);
+    OpenedNode opened;
+    if (Errno status = context.file_system()->open_at(directory->node, name.view(), request, opened); status != Errno::Success)
+        return status;
+    WasiFile file;
+    file.node = opened.node;
+    file.type = opened.type;
+    file.rights = base & (opened.type == FileType::Directory ? wasi_rights::directory : wasi_rights::regular_file);
+    file.inheriting = inheriting;
+    u32 new_fd = 0;
+    if (Errno status = context.add_file(move(file), new_fd); status != Errno::Success) {
+        context.file_system()->close(opened.node);
+        return status;
+    }
+    if (auto written = opened_fd.write(new_fd); written.is_error()) {
+        context.close_file(new_fd);
+        return errno_from(written.error());
+    }
+    return Errno::Success;
+}
+
+Result<Errno> path_filestat_get(WasiContext& context, u32 fd, u32 flags, BytesIn path, Out<records::filestat> buf)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_filestat_get, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    TRY(buf.check());
+    FileStat stat;
+    if (Errno status = context.file_system()->stat_at(directory->node, name.view(), flags & lookup_symlink_follow, stat); status != Errno::Success)
+        return status;
+    return write_filestat(buf, stat);
+}
+
+Result<Errno> path_filestat_set_times(WasiContext& context, u32 fd, u32 flags, BytesIn path, u64 atim, u64 mtim, u32 fst_flags)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_filestat_set_times, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    if (!valid_fstflags(fst_flags))
+        return Errno::Invalid;
+    return context.file_system()->set_times_at(directory->node, name.view(), flags & lookup_symlink_follow,
+        TimeUpdate { atim, mtim, static_cast<u16>(fst_flags) });
+}
+
+Result<Errno> path_create_directory(WasiContext& context, u32 fd, BytesIn path)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_create_directory, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    return context.file_system()->create_directory(directory->node, name.view());
+}
+
+Result<Errno> path_remove_directory(WasiContext& context, u32 fd, BytesIn path)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_remove_directory, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    return context.file_system()->remove_directory(directory->node, name.view());
+}
+
+Result<Errno> path_unlink_file(WasiContext& context, u32 fd, BytesIn path)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_unlink_file, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    return context.file_system()->unlink_file(directory->node, name.view());
+}
+
+Result<Errno> path_rename(WasiContext& context, u32 fd, BytesIn old_path, u32 new_fd, BytesIn new_path)
+{
+    WasiFile* source;
+    WasiFile* target;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_rename_source, source); status != Errno::Success)
+        return status;
+    if (Errno status = directory_with(context, new_fd, wasi_rights::path_rename_target, target); status != Errno::Success)
+        return status;
+    PathBuffer old_name, new_name;
+    if (Errno status = TRY(load_path(old_path, old_name)); status != Errno::Success)
+        return status;
+    if (Errno status = TRY(load_path(new_path, new_name)); status != Errno::Success)
+        return status;
+    return context.file_system()->rename(source->node, old_name.view(), target->node, new_name.view());
+}
+
+Result<Errno> path_link(WasiContext& context, u32 old_fd, u32 old_flags, BytesIn old_path, u32 new_fd, BytesIn new_path)
+{
+    WasiFile* source;
+    WasiFile* target;
+    if (Errno status = directory_with(context, old_fd, wasi_rights::path_link_source, source); status != Errno::Success)
+        return status;
+    if (Errno status = directory_with(context, new_fd, wasi_rights::path_link_target, target); status != Errno::Success)
+        return status;
+    PathBuffer old_name, new_name;
+    if (Errno status = TRY(load_path(old_path, old_name)); status != Errno::Success)
+        return status;
+    if (Errno status = TRY(load_path(new_path, new_name)); status != Errno::Success)
+        return status;
+    return context.file_system()->link(source->node, old_name.view(), old_flags & lookup_symlink_follow, target->node, new_name.view());
+}
+
+Result<Errno> path_symlink(WasiContext& context, BytesIn old_path, u32 fd, BytesIn new_path)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_symlink, directory); status != Errno::Success)
+        return status;
+    PathBuffer target, name;
+    if (Errno status = TRY(load_path(old_path, target)); status != Errno::Success)
+        return status;
+    // A link to an absolute path could never be followed inside a preopen: refused when made.
+    if (target.length > 0 && target.text[0] == '/')
+        return Errno::NotCapable;
+    if (Errno status = TRY(load_path(new_path, name)); status != Errno::Success)
+        return status;
+    return context.file_system()->symlink(target.view(), directory->node, name.view());
+}
+
+Result<Errno> path_readlink(WasiContext& context, u32 fd, BytesIn path, BytesOut buf, Out<u32> bufused)
+{
+    WasiFile* directory;
+    if (Errno status = directory_with(context, fd, wasi_rights::path_readlink, directory); status != Errno::Success)
+        return status;
+    PathBuffer name;
+    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+        return status;
+    Bytes buffer = TRY(buf.view());
+    TRY(bufused.check());
+    usize length = 0;
+    if (Errno status = context.file_system()->read_link(directory->node, name.view(), buffer, length); status != Errno::Success)
+        return status;
+    TRY(bufused.write(static_cast<u32>(length)));
+    return Errno::Success;
+}
 
 Result<Errno> fd_read(WasiContext& context, u32 fd, InArray<records::iovec> iovs, u32 iovs_len, Out<u32> nread)
 {
+    if (context.file(fd)) {
+        WasiFile* file;
+        if (Errno status = file_with(context, fd, wasi_rights::fd_read, file); status != Errno::Success)
+            return status;
+        if (file->type == FileType::Directory)
+            return Errno::IsDirectory;
+        IoVectors<Bytes> vectors;
+        if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
+            return status;
+        TRY(nread.check());
+        u64 total = 0;
+        if (Errno status = read_vectors(*context.file_system(), file->node, vectors, {}, total); status != Errno::Success)
+            return status;
+        TRY(nread.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
+        return Errno::Success;
+    }
     object::Stream* stream = readable_stream(context, fd);
     if (!stream)
         return Errno::BadFileDescriptor;
@@ -294,18 +835,65 @@ Result<Errno> fd_read(WasiContext& context, u32 fd, InArray<records::iovec> iovs
     return Errno::Success;
 }
 
-Result<Errno> fd_seek(WasiContext& context, u32 fd, i64, u32, Out<u64>)
+// fd_seek needs FD_SEEK, except the position query (offset 0 from the current position), which
+// FD_TELL allows.
+Result<Errno> fd_seek(WasiContext& context, u32 fd, i64 offset, u32 whence, Out<u64> newoffset)
 {
-    return context.is_stdio_open(fd) ? Errno::SeekPipe : Errno::BadFileDescriptor;
+    if (!context.file(fd))
+        return context.is_stdio_open(fd) ? Errno::SeekPipe : Errno::BadFileDescriptor;
+    bool tell_only = offset == 0 && whence == static_cast<u32>(Whence::Current);
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, tell_only ? wasi_rights::fd_tell : wasi_rights::fd_seek, file); status != Errno::Success) {
+        if (!tell_only || file_with(context, fd, wasi_rights::fd_seek, file) != Errno::Success)
+            return status;
+    }
+    if (file->type == FileType::Directory)
+        return Errno::BadFileDescriptor;
+    if (whence > static_cast<u32>(Whence::End))
+        return Errno::Invalid;
+    TRY(newoffset.check());
+    u64 position = 0;
+    if (Errno status = context.file_system()->seek(file->node, offset, static_cast<Whence>(whence), position); status != Errno::Success)
+        return status;
+    TRY(newoffset.write(position));
+    return Errno::Success;
 }
 
-Result<Errno> fd_tell(WasiContext& context, u32 fd, Out<u64>)
+Result<Errno> fd_tell(WasiContext& context, u32 fd, Out<u64> offset)
 {
-    return context.is_stdio_open(fd) ? Errno::SeekPipe : Errno::BadFileDescriptor;
+    if (!context.file(fd))
+        return context.is_stdio_open(fd) ? Errno::SeekPipe : Errno::BadFileDescriptor;
+    WasiFile* file;
+    if (Errno status = file_with(context, fd, wasi_rights::fd_tell, file); status != Errno::Success)
+        return status;
+    if (file->type == FileType::Directory)
+        return Errno::BadFileDescriptor;
+    TRY(offset.check());
+    u64 position = 0;
+    if (Errno status = context.file_system()->seek(file->node, 0, Whence::Current, position); status != Errno::Success)
+        return status;
+    TRY(offset.write(position));
+    return Errno::Success;
 }
 
 Result<Errno> fd_write(WasiContext& context, u32 fd, InArray<records::ciovec> iovs, u32 iovs_len, Out<u32> nwritten)
 {
+    if (context.file(fd)) {
+        WasiFile* file;
+        if (Errno status = file_with(context, fd, wasi_rights::fd_write, file); status != Errno::Success)
+            return status;
+        if (file->type == FileType::Directory)
+            return Errno::IsDirectory;
+        IoVectors<ReadonlyBytes> vectors;
+        if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
+            return status;
+        TRY(nwritten.check());
+        u64 total = 0;
+        if (Errno status = write_vectors(*context.file_system(), file->node, vectors, {}, total); status != Errno::Success)
+            return status;
+        TRY(nwritten.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
+        return Errno::Success;
+    }
     object::Stream* stream = writable_stream(context, fd);
     if (!stream)
         return Errno::BadFileDescriptor;
@@ -372,8 +960,8 @@ Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> i
             earliest = min(earliest, subscription.deadline);
         // Output streams are always ready, and a bad fd is reported at once as an event error.
         // Reading stdin is ready when input is queued or the input has ended.
-        else if (subscription.tag == event_fd_read && fd_subscription_valid(context, subscription.tag, subscription.fd))
-            input = context.stdio(subscription.fd);
+        else if (subscription.tag == event_fd_read && readable_stream(context, subscription.fd))
+            input = readable_stream(context, subscription.fd);
         else
             fd_ready = true;
     }
@@ -411,7 +999,7 @@ Result<Errno> poll_oneoff(WasiContext& context, InArray<records::subscription> i
                 continue;
         } else if (!fd_subscription_valid(context, subscription.tag, subscription.fd)) {
             error = static_cast<u16>(Errno::BadFileDescriptor);
-        } else if (subscription.tag == event_fd_read && !has_input) {
+        } else if (subscription.tag == event_fd_read && readable_stream(context, subscription.fd) && !has_input) {
             continue;
         }
         records::event event {};
@@ -437,6 +1025,12 @@ Result<Errno> sched_yield(WasiContext& context)
     return Errno::Success;
 }
 
+// No sockets exist: a descriptor that is open is not one.
+Result<Errno> sock_shutdown(WasiContext& context, u32 fd, u32)
+{
+    return context.file(fd) || context.is_stdio_open(fd) ? Errno::NotSocket : Errno::BadFileDescriptor;
+}
+
 Result<Errno> random_get(WasiContext& context, BytesOut buf)
 {
     Bytes buffer = TRY(buf.view());
@@ -447,6 +1041,76 @@ Result<Errno> random_get(WasiContext& context, BytesOut buf)
 } // namespace ath::sys::abi::wasi
 
 namespace ath::sys {
+
+WasiContext::WasiContext(HostServices& services, WasiConfig config) : m_services(services), m_config(config)
+{
+    for (u32 fd = 0; fd < 3; ++fd) {
+        if (!config.stdio[fd])
+            continue;
+        m_files[fd].stream = object::RefPtr<object::Stream>(config.stdio[fd]);
+        m_files[fd].in_use = true;
+    }
+    if (!config.file_system)
+        return;
+    for (usize i = 0; i < config.preopens.size() && first_file_fd + i < max_files; ++i) {
+        WasiFile& file = m_files[first_file_fd + i];
+        file.node = config.preopens[i].node;
+        file.type = FileType::Directory;
+        file.rights = wasi_rights::directory;
+        file.inheriting = wasi_rights::directory_inheriting;
+        file.preopen_name = config.preopens[i].guest_path;
+        file.is_preopen = true;
+        file.in_use = true;
+    }
+}
+
+WasiContext::~WasiContext()
+{
+    for (u32 fd = 0; fd < max_files; ++fd)
+        close_file(fd);
+}
+
+WasiFile* WasiContext::file(u32 fd)
+{
+    if (fd >= max_files)
+        return nullptr;
+    WasiFile& file = m_files[fd];
+    return file.in_use && !file.stream ? &file : nullptr;
+}
+
+Errno WasiContext::add_file(WasiFile&& file, u32& fd)
+{
+    for (u32 i = first_file_fd; i < max_files; ++i) {
+        if (m_files[i].in_use)
+            continue;
+        m_files[i] = move(file);
+        m_files[i].in_use = true;
+        fd = i;
+        return Errno::Success;
+    }
+    return Errno::TooManyFiles;
+}
+
+void WasiContext::close_file(u32 fd)
+{
+    if (fd >= max_files || !m_files[fd].in_use)
+        return;
+    if (!m_files[fd].stream)
+        m_config.file_system->close(m_files[fd].node);
+    m_files[fd] = WasiFile {};
+}
+
+Errno WasiContext::renumber(u32 from, u32 to)
+{
+    if (from >= max_files || to >= max_files || !m_files[from].in_use || !m_files[to].in_use)
+        return Errno::BadFileDescriptor;
+    if (from == to)
+        return Errno::Success;
+    close_file(to);
+    m_files[to] = move(m_files[from]);
+    m_files[from] = WasiFile {};
+    return Errno::Success;
+}
 
 bool WasiContext::is_exit(const Error& error)
 {

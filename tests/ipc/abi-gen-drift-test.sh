@@ -56,5 +56,5 @@ refuse "$definition" 's/out<memory_stats> stats"/out<memory_statistics> stats"/'
 # Drift 7: a (pointer, length) pair where the signature has one value (WASI table).
 refuse "$wasi_definition" 's/"ii:i", "out_bytes buf:buf_len"/"i:i", "out_bytes buf:buf_len"/' "random_get has 2 Wasm values in its parameters"
 # Drift 8: a kind the generator does not know.
-refuse "$wasi_definition" 's/"fd fd, u32 flags", None, Unsupported/"fd fd, flags32 flags", None, Unsupported/' "unknown parameter kind"
+refuse "$wasi_definition" 's/"fd fd, u32 flags", None, Implemented/"fd fd, flags32 flags", None, Implemented/' "unknown parameter kind"
 echo "abi-gen: drift refused, tables accepted"

@@ -5,8 +5,10 @@
 // endpoints, handles in one process); its booted-only rows (processes, the console UART) answer
 // E_UNSUPPORTED, and the module's manifest handles do not exist here (handle_find: E_NOT_FOUND).
 //
-//   azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]
+//   azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... FILE.wasm [ARGS...]
 //
+// --dir preopens host directory HOST for the module under the name GUEST (default: HOST), as fd 3,
+// 4, ... in order (wasmtime's convention); the module's paths stay below it (HostedFileSystem.h).
 // --tier compiled runs the module on the compiled tier (kernel/wasm/NativeTier.h) when the compiler
 // covers it, else on the interpreter; with --tier the tier it ran on is printed on stderr
 // ("azoth-exec: tier compiled" / "azoth-exec: tier interpreter (REASON)").
@@ -17,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <string>
 #include <vector>
 
 #include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/platform/hosted/HostedConsole.h>
+#include <kernel/platform/hosted/HostedFileSystem.h>
 #include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/sys/ImportSources.h>
@@ -39,7 +43,7 @@ void print_error(const char* what, const Error& error) { wasm::hosted::print_err
 
 int usage()
 {
-    fprintf(stderr, "usage: azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... FILE.wasm [ARGS...]\n");
+    fprintf(stderr, "usage: azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... FILE.wasm [ARGS...]\n");
     return exit_usage;
 }
 
@@ -51,6 +55,11 @@ int main(int argc, char** argv)
     Optional<wasm::ExecutionTier> tier;
     u64 granularity = 1;
     std::vector<StringView> environment;
+    struct Directory {
+        std::string host;
+        std::string guest;
+    };
+    std::vector<Directory> directories;
     int index = 1;
     for (; index < argc && argv[index][0] == '-'; ++index) {
         StringView flag(argv[index]);
@@ -71,6 +80,15 @@ int main(int argc, char** argv)
             granularity = 1'000'000; // 1 ms: what untrusted modules see
         } else if (flag == "--env" && index + 1 < argc) {
             environment.push_back(StringView(argv[++index]));
+        } else if (flag == "--dir" && index + 1 < argc) {
+            std::string value(argv[++index]);
+            auto separator = value.find("::");
+            if (separator == std::string::npos)
+                directories.push_back({ value, value });
+            else
+                directories.push_back({ value.substr(0, separator), value.substr(separator + 2) });
+            if (directories.back().host.empty() || directories.back().guest.empty())
+                return usage();
         } else if (flag == "--help" || flag == "-h") {
             usage();
             return 0;
@@ -102,12 +120,27 @@ int main(int argc, char** argv)
     {
         hosted::HostedServices services;
         hosted::HostedConsole console;
+        hosted::HostedFileSystem files;
+        std::vector<sys::WasiPreopen> preopens;
+        for (auto& directory : directories) {
+            sys::FileNode node;
+            if (sys::Errno error = hosted::HostedFileSystem::open_directory(directory.host.c_str(), node); error != sys::Errno::Success) {
+                fprintf(stderr, "azoth-exec: --dir %s: cannot open this directory (WASI errno %u)\n", directory.host.c_str(),
+                    static_cast<unsigned>(error));
+                for (auto& opened : preopens)
+                    files.close(opened.node);
+                return exit_usage;
+            }
+            preopens.push_back({ node, StringView(directory.guest.data(), directory.guest.size()) });
+        }
         sys::WasiConfig config;
         for (u32 fd = 0; fd < 3; ++fd)
             config.stdio[fd] = console.stream(fd);
         config.arguments = Span<const StringView>(arguments.data(), arguments.size());
         config.environment = Span<const StringView>(environment.data(), environment.size());
         config.clock_granularity_ns = granularity;
+        config.file_system = &files;
+        config.preopens = Span<const sys::WasiPreopen>(preopens.data(), preopens.size());
         sys::WasiContext wasi(services, config);
 
         wasm::Linker linker;
