@@ -76,14 +76,14 @@ def writable_copy(source, destination):
     os.chmod(destination, os.stat(destination).st_mode | stat.S_IWUSR)
 
 
-def run_test(exec_path, wasm, timeout):
+def run_test(exec_path, exec_flags, wasm, timeout):
     """Returns None when the test passed, else the reason it failed."""
     spec = load_spec(wasm)
     if 'unsupported' in spec:
         return f"operation {spec['unsupported']!r} (network proposals) not supported by this runner"
     test_dir = os.path.dirname(wasm)
     with tempfile.TemporaryDirectory(prefix='azoth-wasi-') as scratch:
-        command = [exec_path]
+        command = [exec_path] + exec_flags
         for key, value in spec['env'].items():
             command += ['--env', f'{key}={value}']
         if spec['root']:
@@ -115,6 +115,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('azoth_exec', help='the azoth-exec binary')
     parser.add_argument('--expect-at-least', type=int, default=0, help='fail when fewer tests pass')
+    parser.add_argument('--exec-flag', action='append', default=[], help='an azoth-exec option (e.g. --exec-flag=--tier --exec-flag=compiled)')
     parser.add_argument('--timeout', type=int, default=120, help='seconds per test')
     parser.add_argument('filter', nargs='*', help='run only tests whose name contains one of these')
     options = parser.parse_args()
@@ -130,7 +131,7 @@ def main():
     failures = []
     for wasm in tests:
         name = os.path.relpath(wasm, os.path.join(root, 'tests')).replace('/testsuite/wasm32-wasip1/', '/')
-        reason = run_test(options.azoth_exec, wasm, options.timeout)
+        reason = run_test(options.azoth_exec, options.exec_flag, wasm, options.timeout)
         if reason:
             failures.append((name, reason))
     passed = len(tests) - len(failures)
