@@ -258,6 +258,15 @@ Errno directory_with(WasiContext& context, u32 fd, u64 right, WasiFile*& out)
     return Errno::Success;
 }
 
+// The start of every path_* call: the directory descriptor `fd` with `rights`, and `path` copied in
+// (load_path's checks); stops at the first errno.
+Result<Errno> directory_and_path(WasiContext& context, u32 fd, u64 rights, BytesIn path, WasiFile*& directory, PathBuffer& name)
+{
+    if (Errno status = directory_with(context, fd, rights, directory); status != Errno::Success)
+        return status;
+    return load_path(path, name);
+}
+
 void store_filestat(Bytes out, const FileStat& stat)
 {
     out.fill(0);
@@ -288,18 +297,30 @@ bool valid_fstflags(u32 flags)
     return !((flags & fstflag_mtim) && (flags & fstflag_mtim_now));
 }
 
-// Reads (positioned when `offset` is set) into the module's buffers, one after another, stopping
-// at a short read.
+// One transfer per module buffer, one after another (positioned when `offset` is set), stopping
+// at a short one: reads into Bytes buffers, writes from ReadonlyBytes ones.
+inline Errno transfer_one(FileSystem& files, FileNode node, Bytes buffer, Optional<u64> at, usize& done)
+{
+    return at.has_value() ? files.read_at(node, buffer, *at, done) : files.read(node, buffer, done);
+}
+inline Errno transfer_one(FileSystem& files, FileNode node, ReadonlyBytes buffer, Optional<u64> at, usize& done)
+{
+    return at.has_value() ? files.write_at(node, buffer, *at, done) : files.write(node, buffer, done);
+}
+
 template<typename Vectors>
-Errno read_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<u64> offset, u64& total)
+Errno transfer_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<u64> offset, u64& total)
 {
     total = 0;
     for (u32 i = 0; i < vectors.count; ++i) {
-        Bytes buffer = vectors.buffers[i];
+        auto buffer = vectors.buffers[i];
         if (buffer.is_empty())
             continue;
         usize done = 0;
-        Errno status = offset.has_value() ? files.read_at(node, buffer, *offset + total, done) : files.read(node, buffer, done);
+        Optional<u64> at;
+        if (offset.has_value())
+            at = *offset + total;
+        Errno status = transfer_one(files, node, buffer, at, done);
         if (status != Errno::Success)
             return total > 0 ? Errno::Success : status;
         total += done;
@@ -309,22 +330,23 @@ Errno read_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<
     return Errno::Success;
 }
 
-template<typename Vectors>
-Errno write_vectors(FileSystem& files, FileNode node, Vectors& vectors, Optional<u64> offset, u64& total)
+// The file side of fd_read, fd_pread (View = Bytes) and fd_write, fd_pwrite (View =
+// ReadonlyBytes), after the rights check: not a directory, the iovecs copied in once, the transfer
+// at `offset` (none: the file position), the count written out once.
+template<typename View, typename Record>
+Result<Errno> transfer_file(WasiContext& context, WasiFile& file, InArray<Record> iovs, u32 iovs_len, Optional<u64> offset,
+                            Out<u32> done)
 {
-    total = 0;
-    for (u32 i = 0; i < vectors.count; ++i) {
-        ReadonlyBytes buffer = vectors.buffers[i];
-        if (buffer.is_empty())
-            continue;
-        usize done = 0;
-        Errno status = offset.has_value() ? files.write_at(node, buffer, *offset + total, done) : files.write(node, buffer, done);
-        if (status != Errno::Success)
-            return total > 0 ? Errno::Success : status;
-        total += done;
-        if (done < buffer.size())
-            break;
-    }
+    if (file.type == FileType::Directory)
+        return Errno::IsDirectory;
+    IoVectors<View> vectors;
+    if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
+        return status;
+    TRY(done.check());
+    u64 total = 0;
+    if (Errno status = transfer_vectors(*context.file_system(), file.node, vectors, offset, total); status != Errno::Success)
+        return status;
+    TRY(done.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
     return Errno::Success;
 }
 
@@ -558,17 +580,7 @@ Result<Errno> fd_pread(WasiContext& context, u32 fd, InArray<records::iovec> iov
     WasiFile* file;
     if (Errno status = file_with(context, fd, wasi_rights::fd_read | wasi_rights::fd_seek, file); status != Errno::Success)
         return context.is_stdio_open(fd) ? Errno::SeekPipe : status;
-    if (file->type == FileType::Directory)
-        return Errno::IsDirectory;
-    IoVectors<Bytes> vectors;
-    if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
-        return status;
-    TRY(nread.check());
-    u64 total = 0;
-    if (Errno status = read_vectors(*context.file_system(), file->node, vectors, offset, total); status != Errno::Success)
-        return status;
-    TRY(nread.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
-    return Errno::Success;
+    return transfer_file<Bytes>(context, *file, iovs, iovs_len, offset, nread);
 }
 
 Result<Errno> fd_pwrite(WasiContext& context, u32 fd, InArray<records::ciovec> iovs, u32 iovs_len, u64 offset, Out<u32> nwritten)
@@ -576,17 +588,7 @@ Result<Errno> fd_pwrite(WasiContext& context, u32 fd, InArray<records::ciovec> i
     WasiFile* file;
     if (Errno status = file_with(context, fd, wasi_rights::fd_write | wasi_rights::fd_seek, file); status != Errno::Success)
         return context.is_stdio_open(fd) ? Errno::SeekPipe : status;
-    if (file->type == FileType::Directory)
-        return Errno::IsDirectory;
-    IoVectors<ReadonlyBytes> vectors;
-    if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
-        return status;
-    TRY(nwritten.check());
-    u64 total = 0;
-    if (Errno status = write_vectors(*context.file_system(), file->node, vectors, offset, total); status != Errno::Success)
-        return status;
-    TRY(nwritten.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
-    return Errno::Success;
+    return transfer_file<ReadonlyBytes>(context, *file, iovs, iovs_len, offset, nwritten);
 }
 
 Result<Errno> fd_readdir(WasiContext& context, u32 fd, BytesOut buf, u64 cookie, Out<u32> bufused)
@@ -614,10 +616,8 @@ Result<Errno> path_open(WasiContext& context, u32 fd, u32 dirflags, BytesIn path
     u32 fdflags, Out<u32> opened_fd)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_open, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_open, path, directory, name)); status != Errno::Success)
         return status;
     TRY(opened_fd.check());
     if (oflags & ~u32(oflag_create | oflag_directory | oflag_exclusive | oflag_truncate))
@@ -664,10 +664,8 @@ Result<Errno> path_open(WasiContext& context, u32 fd, u32 dirflags, BytesIn path
 Result<Errno> path_filestat_get(WasiContext& context, u32 fd, u32 flags, BytesIn path, Out<records::filestat> buf)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_filestat_get, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_filestat_get, path, directory, name)); status != Errno::Success)
         return status;
     TRY(buf.check());
     FileStat stat;
@@ -679,10 +677,8 @@ Result<Errno> path_filestat_get(WasiContext& context, u32 fd, u32 flags, BytesIn
 Result<Errno> path_filestat_set_times(WasiContext& context, u32 fd, u32 flags, BytesIn path, u64 atim, u64 mtim, u32 fst_flags)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_filestat_set_times, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_filestat_set_times, path, directory, name)); status != Errno::Success)
         return status;
     if (!valid_fstflags(fst_flags))
         return Errno::Invalid;
@@ -693,10 +689,8 @@ Result<Errno> path_filestat_set_times(WasiContext& context, u32 fd, u32 flags, B
 Result<Errno> path_create_directory(WasiContext& context, u32 fd, BytesIn path)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_create_directory, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_create_directory, path, directory, name)); status != Errno::Success)
         return status;
     return context.file_system()->create_directory(directory->node, name.view());
 }
@@ -704,10 +698,8 @@ Result<Errno> path_create_directory(WasiContext& context, u32 fd, BytesIn path)
 Result<Errno> path_remove_directory(WasiContext& context, u32 fd, BytesIn path)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_remove_directory, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_remove_directory, path, directory, name)); status != Errno::Success)
         return status;
     return context.file_system()->remove_directory(directory->node, name.view());
 }
@@ -715,10 +707,8 @@ Result<Errno> path_remove_directory(WasiContext& context, u32 fd, BytesIn path)
 Result<Errno> path_unlink_file(WasiContext& context, u32 fd, BytesIn path)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_unlink_file, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_unlink_file, path, directory, name)); status != Errno::Success)
         return status;
     return context.file_system()->unlink_file(directory->node, name.view());
 }
@@ -727,14 +717,10 @@ Result<Errno> path_rename(WasiContext& context, u32 fd, BytesIn old_path, u32 ne
 {
     WasiFile* source;
     WasiFile* target;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_rename_source, source); status != Errno::Success)
-        return status;
-    if (Errno status = directory_with(context, new_fd, wasi_rights::path_rename_target, target); status != Errno::Success)
-        return status;
     PathBuffer old_name, new_name;
-    if (Errno status = TRY(load_path(old_path, old_name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_rename_source, old_path, source, old_name)); status != Errno::Success)
         return status;
-    if (Errno status = TRY(load_path(new_path, new_name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, new_fd, wasi_rights::path_rename_target, new_path, target, new_name)); status != Errno::Success)
         return status;
     return context.file_system()->rename(source->node, old_name.view(), target->node, new_name.view());
 }
@@ -743,14 +729,10 @@ Result<Errno> path_link(WasiContext& context, u32 old_fd, u32 old_flags, BytesIn
 {
     WasiFile* source;
     WasiFile* target;
-    if (Errno status = directory_with(context, old_fd, wasi_rights::path_link_source, source); status != Errno::Success)
-        return status;
-    if (Errno status = directory_with(context, new_fd, wasi_rights::path_link_target, target); status != Errno::Success)
-        return status;
     PathBuffer old_name, new_name;
-    if (Errno status = TRY(load_path(old_path, old_name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, old_fd, wasi_rights::path_link_source, old_path, source, old_name)); status != Errno::Success)
         return status;
-    if (Errno status = TRY(load_path(new_path, new_name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, new_fd, wasi_rights::path_link_target, new_path, target, new_name)); status != Errno::Success)
         return status;
     return context.file_system()->link(source->node, old_name.view(), old_flags & lookup_symlink_follow, target->node, new_name.view());
 }
@@ -774,10 +756,8 @@ Result<Errno> path_symlink(WasiContext& context, BytesIn old_path, u32 fd, Bytes
 Result<Errno> path_readlink(WasiContext& context, u32 fd, BytesIn path, BytesOut buf, Out<u32> bufused)
 {
     WasiFile* directory;
-    if (Errno status = directory_with(context, fd, wasi_rights::path_readlink, directory); status != Errno::Success)
-        return status;
     PathBuffer name;
-    if (Errno status = TRY(load_path(path, name)); status != Errno::Success)
+    if (Errno status = TRY(directory_and_path(context, fd, wasi_rights::path_readlink, path, directory, name)); status != Errno::Success)
         return status;
     Bytes buffer = TRY(buf.view());
     TRY(bufused.check());
@@ -794,17 +774,7 @@ Result<Errno> fd_read(WasiContext& context, u32 fd, InArray<records::iovec> iovs
         WasiFile* file;
         if (Errno status = file_with(context, fd, wasi_rights::fd_read, file); status != Errno::Success)
             return status;
-        if (file->type == FileType::Directory)
-            return Errno::IsDirectory;
-        IoVectors<Bytes> vectors;
-        if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
-            return status;
-        TRY(nread.check());
-        u64 total = 0;
-        if (Errno status = read_vectors(*context.file_system(), file->node, vectors, {}, total); status != Errno::Success)
-            return status;
-        TRY(nread.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
-        return Errno::Success;
+        return transfer_file<Bytes>(context, *file, iovs, iovs_len, {}, nread);
     }
     object::Stream* stream = readable_stream(context, fd);
     if (!stream)
@@ -882,17 +852,7 @@ Result<Errno> fd_write(WasiContext& context, u32 fd, InArray<records::ciovec> io
         WasiFile* file;
         if (Errno status = file_with(context, fd, wasi_rights::fd_write, file); status != Errno::Success)
             return status;
-        if (file->type == FileType::Directory)
-            return Errno::IsDirectory;
-        IoVectors<ReadonlyBytes> vectors;
-        if (Errno status = TRY(load_iovecs(iovs, iovs_len, vectors)); status != Errno::Success)
-            return status;
-        TRY(nwritten.check());
-        u64 total = 0;
-        if (Errno status = write_vectors(*context.file_system(), file->node, vectors, {}, total); status != Errno::Success)
-            return status;
-        TRY(nwritten.write(static_cast<u32>(min<u64>(total, 0xFFFFFFFFu))));
-        return Errno::Success;
+        return transfer_file<ReadonlyBytes>(context, *file, iovs, iovs_len, {}, nwritten);
     }
     object::Stream* stream = writable_stream(context, fd);
     if (!stream)
