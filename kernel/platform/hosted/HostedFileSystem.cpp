@@ -43,6 +43,18 @@ int as_fd(FileNode node) { return static_cast<int>(node); }
 
 Errno last_error() { return errno_from_linux(errno); }
 
+// One read/write/pread/pwrite: retried when a signal interrupted it, the byte count in `done`.
+template<typename Call>
+Errno transferred(Call&& call, usize& done)
+{
+    ssize_t n;
+    while ((n = call()) < 0 && errno == EINTR) { }
+    if (n < 0)
+        return last_error();
+    done = static_cast<usize>(n);
+    return Errno::Success;
+}
+
 // The one way a path given by a module is resolved: below `directory`, never above it, through no
 // /proc magic link. Returns the new fd or -1 with errno set.
 int confined_open(int directory, const char* path, u64 flags, u64 mode)
@@ -284,46 +296,26 @@ void HostedFileSystem::close(FileNode node) { ::close(as_fd(node)); }
 
 Errno HostedFileSystem::read(FileNode node, Bytes buffer, usize& done)
 {
-    ssize_t n;
-    while ((n = ::read(as_fd(node), buffer.data(), buffer.size())) < 0 && errno == EINTR) { }
-    if (n < 0)
-        return last_error();
-    done = static_cast<usize>(n);
-    return Errno::Success;
+    return transferred([&] { return ::read(as_fd(node), buffer.data(), buffer.size()); }, done);
 }
 
 Errno HostedFileSystem::write(FileNode node, ReadonlyBytes buffer, usize& done)
 {
-    ssize_t n;
-    while ((n = ::write(as_fd(node), buffer.data(), buffer.size())) < 0 && errno == EINTR) { }
-    if (n < 0)
-        return last_error();
-    done = static_cast<usize>(n);
-    return Errno::Success;
+    return transferred([&] { return ::write(as_fd(node), buffer.data(), buffer.size()); }, done);
 }
 
 Errno HostedFileSystem::read_at(FileNode node, Bytes buffer, u64 offset, usize& done)
 {
     if (offset > static_cast<u64>(INT64_MAX))
         return Errno::Invalid;
-    ssize_t n;
-    while ((n = ::pread(as_fd(node), buffer.data(), buffer.size(), static_cast<off_t>(offset))) < 0 && errno == EINTR) { }
-    if (n < 0)
-        return last_error();
-    done = static_cast<usize>(n);
-    return Errno::Success;
+    return transferred([&] { return ::pread(as_fd(node), buffer.data(), buffer.size(), static_cast<off_t>(offset)); }, done);
 }
 
 Errno HostedFileSystem::write_at(FileNode node, ReadonlyBytes buffer, u64 offset, usize& done)
 {
     if (offset > static_cast<u64>(INT64_MAX))
         return Errno::Invalid;
-    ssize_t n;
-    while ((n = ::pwrite(as_fd(node), buffer.data(), buffer.size(), static_cast<off_t>(offset))) < 0 && errno == EINTR) { }
-    if (n < 0)
-        return last_error();
-    done = static_cast<usize>(n);
-    return Errno::Success;
+    return transferred([&] { return ::pwrite(as_fd(node), buffer.data(), buffer.size(), static_cast<off_t>(offset)); }, done);
 }
 
 Errno HostedFileSystem::seek(FileNode node, i64 offset, sys::Whence whence, u64& position)
