@@ -8,6 +8,7 @@
 #include <kernel/arch/x86_64/VectorRegisterImages.h>
 #include <kernel/arch/usermode/Linux.h>
 #include <kernel/arch/usermode/Usermode.h>
+#include <kernel/arch/x86_64/SysvThreadStack.h>
 #include <kernel/lib/Format.h>
 
 extern "C" void usermode_thread_trampoline();
@@ -122,19 +123,7 @@ void Arch::device_write(const DeviceRegisters&, u64, u32, u64) { }
 
 uptr Arch::initial_thread_stack(Bytes stack, void (*entry)(void*), void* argument)
 {
-    // switch_stack pops r15, r14, r13, r12, rbx, rbp, then returns into the trampoline, which
-    // finds the entry in r12 and its argument in r13.
-    uptr top = align_down(reinterpret_cast<uptr>(stack.data() + stack.size()), uptr(16));
-    auto* slots = reinterpret_cast<u64*>(top);
-    *--slots = 0;
-    *--slots = reinterpret_cast<u64>(&usermode_thread_trampoline);
-    *--slots = 0; // rbp: ends backtraces
-    *--slots = 0; // rbx
-    *--slots = reinterpret_cast<u64>(entry);
-    *--slots = reinterpret_cast<u64>(argument);
-    *--slots = 0; // r14
-    *--slots = 0; // r15
-    return reinterpret_cast<uptr>(slots);
+    return x86_64::sysv_initial_thread_stack(stack, entry, argument, usermode_thread_trampoline);
 }
 
 void Arch::dump_current_registers()
