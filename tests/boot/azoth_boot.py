@@ -334,6 +334,17 @@ def console_image(args, image_name, cmdline=""):
     return Console(args.arch, image, args.timeout, cmdline=cmdline)
 
 
+def selftest_summary(log):
+    """The in-kernel self-tests' last summary line and skips: (passed, failed, [each [SKIP] line's
+    reason]), or None when the kernel never printed 'N passed, M failed' (kernel/selftest)."""
+    log = clean(log)
+    counts = re.findall(r"^(\d+) passed, (\d+) failed(?:, \d+ skipped)?$", log, re.M)
+    if not counts:
+        return None
+    passed, failed = (int(value) for value in counts[-1])
+    return passed, failed, re.findall(r"^\[SKIP\] \S+: (.*)$", log, re.M)
+
+
 def check_patterns(log, patterns):
     """Bare patterns: prints a FAIL line per missing one, returns True when one is missing."""
     failed = False

@@ -181,13 +181,12 @@ def scenario_selftest(args):
 def selftest_once(args, gic):
     label = "selftest" if gic is None else f"selftest-gicv{gic}"
     status, log, _ = boot(args, test_image(args), cmdline="selftest", label=label, gic=gic)
-    counts = re.findall(r"(\d+) passed, (\d+) failed", log)
-    expect(counts, "the kernel never printed 'N passed, M failed'")
-    passed, failed = (int(value) for value in counts[-1])
+    summary = azoth_boot.selftest_summary(log)
+    expect(summary, "the kernel never printed 'N passed, M failed'")
+    passed, failed, skips = summary
     expect(failed == 0, f"{failed} self-tests failed")
     # A machine port has everything the self-tests exercise: none may skip (only the usermode
     # port, which has no devices or firmware tables, skips: process-boot-test.py selftest).
-    skips = re.findall(r"^\[SKIP\] .*$", log, re.M)
     expect(not skips, f"self-tests skipped on a machine port: {skips}")
     expect(passed >= 15, f"only {passed} self-tests ran (at least 15 expected)")
     expect("athanor: power-off status=0" in log, "the kernel did not report power-off status 0")

@@ -217,19 +217,19 @@ def selftest(args, work):
     status, log, seconds, stderr = boot(image, "selftest", args.timeout, work, "selftest")
     print("\n".join(line for line in log.splitlines() if line.startswith(("[FAIL]", "[SKIP]")) or "passed," in line))
     failed = False
-    counts = re.findall(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", log, re.M)
-    if not counts:
+    summary = azoth_boot.selftest_summary(log)
+    if not summary:
         print("FAIL: the kernel never printed 'N passed, M failed'")
         print(log[-3000:] + stderr)
         return 1
-    passed, failures, _ = counts[-1]
-    if int(failures) != 0:
+    passed, failures, skips = summary
+    if failures != 0:
         print(f"FAIL: {failures} self-tests failed")
         failed = True
-    if int(passed) < 25:
+    if passed < 25:
         print(f"FAIL: only {passed} self-tests passed (at least 25 expected)")
         failed = True
-    for reason in re.findall(r"^\[SKIP\] \S+: (.*)$", log, re.M):
+    for reason in skips:
         if " has no " not in reason:
             print(f"FAIL: a skip that is not about something the machine lacks: {reason}")
             failed = True
