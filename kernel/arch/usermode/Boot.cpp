@@ -13,6 +13,7 @@
 #include <kernel/arch/usermode/Port.h>
 #include <kernel/arch/usermode/Linux.h>
 #include <kernel/arch/usermode/Usermode.h>
+#include <kernel/lib/StringView.h>
 #include <kernel/main/BootInfoCheck.h>
 #include <kernel/mm/MemoryLayout.h>
 
@@ -51,24 +52,7 @@ struct LoaderTableMemory {
     void publish() const { }
 };
 
-usize length_of(const char* text)
-{
-    usize length = 0;
-    while (text[length])
-        ++length;
-    return length;
-}
-
-bool equals(const char* a, const char* b)
-{
-    while (*a && *a == *b) {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
-
-void write_text(const char* text) { syscall6(sys_write, 2, reinterpret_cast<long>(text), static_cast<long>(length_of(text))); }
+void write_text(StringView text) { syscall6(sys_write, 2, reinterpret_cast<long>(text.characters()), static_cast<long>(text.length())); }
 
 [[noreturn]] void fail(const char* what, const char* detail = nullptr)
 {
@@ -81,19 +65,6 @@ void write_text(const char* text) { syscall6(sys_write, 2, reinterpret_cast<long
     write_text("\n");
     syscall6(sys_exit_group, 2);
     __builtin_unreachable();
-}
-
-Optional<u64> parse_number(const char* text)
-{
-    u64 value = 0;
-    if (!*text)
-        return none;
-    for (; *text; ++text) {
-        if (*text < '0' || *text > '9' || value > (~u64(0) - 9) / 10)
-            return none;
-        value = value * 10 + u64(*text - '0');
-    }
-    return value;
 }
 
 u8* ram_at(u64 physical) { return mm::phys_to_ptr<u8>(PhysicalAddress(physical)); }
@@ -135,20 +106,21 @@ extern "C" [[noreturn]] void usermode_boot(u64* initial_stack)
     const char* cmdline = "";
     for (int i = 1; i < argc; ++i) {
         bool has_value = i + 1 < argc;
-        if (equals(argv[i], "--memory") && has_value) {
-            auto value = parse_number(argv[++i]);
+        StringView argument(argv[i]);
+        if (argument == "--memory" && has_value) {
+            auto value = StringView(argv[++i]).to_u64();
             if (!value.has_value() || *value < 16 || *value > max_memory_mib)
                 fail("--memory takes a size in MiB between 16 and 65536");
             memory_mib = *value;
-        } else if (equals(argv[i], "--initrd") && has_value) {
+        } else if (argument == "--initrd" && has_value) {
             initrd_path = argv[++i];
-        } else if (equals(argv[i], "--cmdline") && has_value) {
+        } else if (argument == "--cmdline" && has_value) {
             cmdline = argv[++i];
         } else {
             fail("usage: athanor.elf [--memory MIB] [--initrd FILE] [--cmdline TEXT]; unknown argument", argv[i]);
         }
     }
-    usize cmdline_length = length_of(cmdline);
+    usize cmdline_length = StringView(cmdline).length();
     if (cmdline_length > max_cmdline_bytes)
         fail("the command line is longer than the kernel accepts");
 
