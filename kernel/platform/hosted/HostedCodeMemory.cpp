@@ -1,4 +1,5 @@
 #include "HostedCodeMemory.h"
+#include "HostedLinearMemory.h"
 
 #include <kernel/lib/Address.h>
 #include <kernel/lib/Bits.h>
@@ -40,6 +41,8 @@ uptr landing_for(uptr pc)
 
 void on_segv(int signal_number, siginfo_t* info, void* context)
 {
+    if (resolve_linear_memory_write_fault(info))
+        return; // a tracked page or a read-only mapping's copy: the store runs again
     auto* machine = static_cast<ucontext_t*>(context);
     uptr pc = static_cast<uptr>(machine->uc_mcontext.gregs[REG_RIP]);
     if (uptr landing = landing_for(pc)) {

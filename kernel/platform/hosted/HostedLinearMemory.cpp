@@ -50,11 +50,53 @@ bool resolve_read_only_write(uptr address)
     return false;
 }
 
-void on_segv(int signal_number, siginfo_t* info, void* context)
+// Dirty-tracked memories (HostedLinearMemoryProvider::track_writes). Same publication rule as
+// g_ranges: filled, then `live` set with a release store; cleared before the log goes away.
+struct TrackedMemory {
+    u8* base { nullptr };
+    wasm::DirtyPageLog* log { nullptr };
+    u32 live { 0 };
+};
+TrackedMemory g_tracked[HostedLinearMemoryProvider::max_tracked_memories];
+u64 g_tracked_faults = 0;
+constexpr u64 tracking_page = wasm::DirtyPageLog::page_bytes;
+
+// The first store into a tracked page: writable again, and logged. Signal context.
+bool resolve_tracked_write(uptr address)
+{
+    for (auto& tracked : g_tracked) {
+        if (__atomic_load_n(&tracked.live, __ATOMIC_ACQUIRE) == 0)
+            continue;
+        uptr base = reinterpret_cast<uptr>(tracked.base);
+        if (address < base || (address - base) / tracking_page >= tracked.log->page_count)
+            continue;
+        u64 page = (address - base) / tracking_page;
+        if (tracked.log->is_written(page))
+            return false; // writable already: not ours
+        if (mprotect(tracked.base + page * tracking_page, tracking_page, PROT_READ | PROT_WRITE) != 0)
+            return false;
+        tracked.log->record(page);
+        __atomic_add_fetch(&g_tracked_faults, 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
+bool resolve_linear_memory_write_fault(const siginfo_t* info)
 {
     // Only a protection fault (a present page) can be a store into a PROT_READ mapping.
-    if (info->si_code == SEGV_ACCERR && resolve_read_only_write(reinterpret_cast<uptr>(info->si_addr)))
-        return; // the store runs again, into the private copy
+    return info->si_code == SEGV_ACCERR
+        && (resolve_read_only_write(reinterpret_cast<uptr>(info->si_addr)) || resolve_tracked_write(reinterpret_cast<uptr>(info->si_addr)));
+}
+
+namespace {
+
+void on_segv(int signal_number, siginfo_t* info, void* context)
+{
+    if (resolve_linear_memory_write_fault(info))
+        return; // the store runs again, into the private copy or the now writable page
     if (g_previous_handler.sa_flags & SA_SIGINFO) {
         g_previous_handler.sa_sigaction(signal_number, info, context);
         return;
@@ -162,6 +204,15 @@ Result<u8*> HostedLinearMemoryProvider::resize(u8* current, u64 old_bytes, u64 n
     }
     if (new_bytes > maximum_bytes)
         return Error::from(ErrorCode::OutOfRange, "grow past the maximum");
+    if (current && new_bytes < old_bytes) {
+        // A snapshot's restore: the pages past new_bytes go (PROT_NONE, dropped: zero when grown again).
+        u64 keep = align_up(new_bytes, page_size);
+        u64 end = align_up(old_bytes, page_size);
+        if (end > keep
+            && (mprotect(base + keep, end - keep, PROT_NONE) != 0 || madvise(base + keep, end - keep, MADV_DONTNEED) != 0))
+            return Error::from(ErrorCode::OutOfMemory, "cannot give linear memory pages back");
+        return base;
+    }
     u64 start = align_up(old_bytes, page_size);
     u64 end = align_up(new_bytes, page_size);
     if (end > start && mprotect(base + start, end - start, PROT_READ | PROT_WRITE) != 0) {
@@ -174,9 +225,95 @@ Result<u8*> HostedLinearMemoryProvider::resize(u8* current, u64 old_bytes, u64 n
 
 void HostedLinearMemoryProvider::release(u8* base, u64, u64 maximum_bytes)
 {
-    if (base)
-        munmap(base, provider_reservation(maximum_bytes));
+    if (!base)
+        return;
+    untrack_writes(base);
+    munmap(base, provider_reservation(maximum_bytes));
 }
+
+ErrorOr HostedLinearMemoryProvider::track_writes(u8* base, wasm::DirtyPageLog& log)
+{
+    if (!base || log.page_count == 0)
+        return Error::from(ErrorCode::InvalidArgument, "nothing to track");
+    std::lock_guard guard(g_table_lock);
+    TrackedMemory* entry = nullptr;
+    for (auto& tracked : g_tracked) {
+        if (tracked.live && tracked.base == base)
+            return Error::from(ErrorCode::AlreadyExists, "memory is tracked already");
+        if (!tracked.live && !entry)
+            entry = &tracked;
+    }
+    if (!entry)
+        return Error::from(ErrorCode::Exhausted, "too many tracked memories");
+    install_handler();
+    log.count = 0;
+    __builtin_memset(log.written, 0, ((log.page_count + 63) / 64) * sizeof(u64));
+    entry->base = base;
+    entry->log = &log;
+    __atomic_store_n(&entry->live, 1u, __ATOMIC_RELEASE);
+    if (mprotect(base, log.page_count * tracking_page, PROT_READ) != 0) {
+        __atomic_store_n(&entry->live, 0u, __ATOMIC_RELEASE);
+        *entry = {};
+        return Error::from(ErrorCode::OutOfMemory, "cannot write-protect the linear memory");
+    }
+    return {};
+}
+
+u64 HostedLinearMemoryProvider::restore_written(u8* base, wasm::RestorePage restore, void* context)
+{
+    wasm::DirtyPageLog* log = nullptr;
+    for (auto& tracked : g_tracked) {
+        if (__atomic_load_n(&tracked.live, __ATOMIC_ACQUIRE) && tracked.base == base)
+            log = tracked.log;
+    }
+    if (!log || log->count == 0)
+        return 0;
+    u64 restored = log->count;
+    u64 lowest = ~u64(0);
+    u64 highest = 0;
+    // Runs of consecutive pages in the order they were written: one mprotect per run while there
+    // are few, else one over the span from the lowest to the highest page (still one system call).
+    u64 runs = 0;
+    for (u64 i = 0; i < log->count; ++i) {
+        u64 page = log->pages[i];
+        restore(context, page);
+        lowest = min(lowest, page);
+        highest = max(highest, page);
+        if (i == 0 || log->pages[i - 1] + 1 != page)
+            ++runs;
+        log->written[page / 64] = 0;
+    }
+    constexpr u64 max_runs = 4;
+    if (runs > max_runs) {
+        VERIFY(mprotect(base + lowest * tracking_page, (highest - lowest + 1) * tracking_page, PROT_READ) == 0);
+    } else {
+        for (u64 i = 0; i < log->count;) {
+            u64 first = log->pages[i];
+            u64 length = 1;
+            while (i + length < log->count && log->pages[i + length] == first + length)
+                ++length;
+            VERIFY(mprotect(base + first * tracking_page, length * tracking_page, PROT_READ) == 0);
+            i += length;
+        }
+    }
+    log->count = 0;
+    return restored;
+}
+
+void HostedLinearMemoryProvider::untrack_writes(u8* base)
+{
+    std::lock_guard guard(g_table_lock);
+    for (auto& tracked : g_tracked) {
+        if (tracked.live && tracked.base == base) {
+            __atomic_store_n(&tracked.live, 0u, __ATOMIC_RELEASE);
+            // Writable again: whoever owns the memory now writes without faults.
+            (void)mprotect(base, tracked.log->page_count * tracking_page, PROT_READ | PROT_WRITE);
+            tracked = {};
+        }
+    }
+}
+
+u64 HostedLinearMemoryProvider::tracked_write_faults() { return __atomic_load_n(&g_tracked_faults, __ATOMIC_RELAXED); }
 
 Result<object::RegionPages> HostedPageMapper::create_pages(u64 size)
 {

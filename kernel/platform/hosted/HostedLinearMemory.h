@@ -18,7 +18,14 @@
 #include <kernel/object/ProcessObject.h>
 #include <kernel/wasm/Runtime.h>
 
+#include <signal.h>
+
 namespace ath::hosted {
+
+// A SIGSEGV this file resolves: a store into a read-only region mapping (private copy) or the
+// first store into a dirty-tracked page (logged, writable again). Async-signal safe; every hosted
+// SIGSEGV handler asks it first (HostedCodeMemory's too: a compiled store faults the same way).
+bool resolve_linear_memory_write_fault(const siginfo_t* info);
 
 // One reserved range: [base, base + reserved) is PROT_NONE except the committed prefix.
 class LinearMemoryReservation final : public object::LinearMemoryAccess {
@@ -46,11 +53,27 @@ private:
 
 // Each memory reserves at least 8 GiB + a guard (address space only), so any Wasm access past its
 // size faults: the compiled tier relies on it (guards_wasm32_accesses).
+//
+// Dirty tracking (kernel/wasm/Snapshot.h): track_writes makes the tracked pages PROT_READ and
+// enters the memory in a fixed table that the same SIGSEGV handler consults; the first store into
+// a tracked page makes it PROT_READ | PROT_WRITE again and logs it. A write the host kernel makes
+// (read(2) into linear memory) is not a fault but EFAULT: hosted, only the Wasm code's and this
+// process's own writes are seen, which is what the unit tests and bench/privacy exercise.
+// Shrinking (a snapshot's restore) makes the pages past the new size PROT_NONE and drops them
+// (MADV_DONTNEED), so a later grow reads zero.
 class HostedLinearMemoryProvider final : public wasm::LinearMemoryProvider {
 public:
     Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) override;
     void release(u8* base, u64 bytes, u64 maximum_bytes) override;
     bool guards_wasm32_accesses() const override { return true; }
+    ErrorOr track_writes(u8* base, wasm::DirtyPageLog& log) override;
+    u64 restore_written(u8* base, wasm::RestorePage restore, void* context) override;
+    void untrack_writes(u8* base) override;
+
+    // Memories tracked at once (all providers of the process).
+    static constexpr usize max_tracked_memories = 256;
+    // Write faults taken by tracked pages since the process started.
+    static u64 tracked_write_faults();
 };
 
 class HostedPageMapper final : public object::PageMapper {
