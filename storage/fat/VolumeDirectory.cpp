@@ -730,9 +730,9 @@ Errno Volume::unlink(NodeId directory, StringView path)
 }
 
 // Never two entries naming one chain, at any cut: the new name is first written as an empty
-// file, the old name removed, then the new entry takes the chain (one sector write). A cut in
-// between leaves the old name, or the new name empty and the chain lost; a replaced target is
-// emptied first and its chain freed last.
+// file, the old name removed, (a moved directory's ".." rewritten,) then the new entry takes the
+// chain (one sector write). A cut in between leaves the old name, or the new name empty and the
+// chain lost; a replaced target is emptied first and its chain freed last.
 Errno Volume::rename(NodeId directory, StringView path, NodeId new_directory, StringView new_path)
 {
     if (Errno error = writable(); error != Errno::Success)
@@ -830,20 +830,8 @@ Errno Volume::rename(NodeId directory, StringView path, NodeId new_directory, St
         return error;
     if (Errno error = barrier(); error != Errno::Success)
         return error;
-    // 3. The new entry takes the chain, size, attributes and times (one entry, one sector).
-    u8 raw[entry_size];
-    __builtin_memcpy(raw, from.raw, entry_size);
-    __builtin_memcpy(raw + entry::name, to.raw + entry::name, 11);
-    raw[entry::case_flags] = to.raw[entry::case_flags];
-    if (moving) {
-        store32(raw + entry::size, moving->size);
-        set_entry_cluster(raw, moving->first_cluster);
-    }
-    if (Errno error = write_entry(new_at.directory, new_at.index, raw); error != Errno::Success)
-        return error;
-    if (Errno error = barrier(); error != Errno::Success)
-        return error;
-    // 4. A moved directory's ".." names its new parent.
+    // 3. A moved directory's ".." names its new parent, while no entry points to it (fsck.fat
+    //    checks ".." only in directories it reaches).
     if (moving_directory && target.parent != source.parent) {
         u8 dotdot[entry_size];
         bool beyond;
@@ -857,6 +845,19 @@ Errno Volume::rename(NodeId directory, StringView path, NodeId new_directory, St
                 return error;
         }
     }
+    // 4. The new entry takes the chain, size, attributes and times (one entry, one sector).
+    u8 raw[entry_size];
+    __builtin_memcpy(raw, from.raw, entry_size);
+    __builtin_memcpy(raw + entry::name, to.raw + entry::name, 11);
+    raw[entry::case_flags] = to.raw[entry::case_flags];
+    if (moving) {
+        store32(raw + entry::size, moving->size);
+        set_entry_cluster(raw, moving->first_cluster);
+    }
+    if (Errno error = write_entry(new_at.directory, new_at.index, raw); error != Errno::Success)
+        return error;
+    if (Errno error = barrier(); error != Errno::Success)
+        return error;
     // 5. A replaced target's chain is freed (or kept by a node that still has it open).
     if (replacing) {
         if (Errno error = release_chain(replaced_at, replaced_cluster); error != Errno::Success)
