@@ -293,6 +293,22 @@ Errno Volume::read(NodeId id, u64 offset, Bytes buffer, usize& done)
         length = static_cast<usize>(n->size - offset);
     if (Errno error = transfer(*n, offset, buffer.data(), nullptr, length); error != Errno::Success)
         return error;
+    // Reading up to the end: the chain must end after it too. Clusters past the size that end
+    // well are tolerated (a cut during an append leaves them: fsck.fat trims them); a chain that
+    // loops or breaks there means the clusters read may belong to something else.
+    if (offset + length == n->size) {
+        u32 last, next;
+        bool end;
+        if (Errno error = cluster_at(*n, static_cast<u32>((n->size - 1) / m_cluster_size), last); error != Errno::Success)
+            return error;
+        if (Errno error = next_cluster(last, next, end); error != Errno::Success)
+            return error;
+        u32 excess, excess_last;
+        if (!end) {
+            if (Errno error = chain_length(next, excess, excess_last); error != Errno::Success)
+                return error;
+        }
+    }
     done = length;
     return Errno::Success;
 }
