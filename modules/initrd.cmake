@@ -113,7 +113,7 @@ add_custom_target(initrd ALL DEPENDS ${AZOTH_INITRD})
 # present): fault isolation (tests/fault), booted IPC (tests/ipc/booted), booted device objects
 # (tests/unit/object/booted), PCI functions (tests/devices/booted), hardening against hostile modules (tests/hardening, each topic's
 # images) and the generated ABI fuzzer (tests/fuzz/abi).
-foreach(booted_tests fault/modules ipc/booted/modules unit/object/booted/modules devices/booted/modules hardening/modules fuzz/abi/images)
+foreach(booted_tests fault/modules ipc/booted/modules unit/object/booted/modules devices/booted/modules hardening/modules privacy/images fuzz/abi/images)
     if(EXISTS ${PROJECT_SOURCE_DIR}/tests/${booted_tests}.cmake)
         include(${PROJECT_SOURCE_DIR}/tests/${booted_tests}.cmake)
     endif()

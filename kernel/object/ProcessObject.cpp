@@ -134,6 +134,12 @@ void ProcessObject::revert_read_only_copies()
 
 void ProcessObject::terminate()
 {
+    release_handles();
+    m_terminated = true;
+}
+
+void ProcessObject::release_handles()
+{
     {
         SpaceGuard guard(m_handles.space());
         for (auto& mapping : m_mappings) {
@@ -142,7 +148,6 @@ void ProcessObject::terminate()
         }
     }
     m_handles.close_all();
-    m_terminated = true;
 }
 
 } // namespace ath::object

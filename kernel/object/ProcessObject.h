@@ -51,10 +51,15 @@ public:
 
     // Closes every handle and undoes every mapping (the process is exiting or being reset).
     void terminate();
+    // The same while the object lives on: a reset (kernel/process, Process::reset) empties the
+    // table before the manifest's handles are granted again.
+    void release_handles();
     bool is_terminated() const { return m_terminated; }
     // The process is being killed: calls to it are refused from now on (NotFound, as after
     // terminate()), while its owner may still be unwinding. Booted kill (kernel/process).
     void refuse_calls() { __atomic_store_n(&m_refusing_calls, true, __ATOMIC_RELEASE); }
+    // The end of a reset: calls are taken again (never after terminate()).
+    void accept_calls() { __atomic_store_n(&m_refusing_calls, false, __ATOMIC_RELEASE); }
     bool refuses_calls() const { return m_terminated || __atomic_load_n(&m_refusing_calls, __ATOMIC_ACQUIRE); }
 
     // IPC state (kernel/ipc/Call.cpp).

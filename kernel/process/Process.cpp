@@ -308,9 +308,40 @@ void Process::run()
                 phase = FailurePhase::NoStart;
                 return Error::from(ErrorCode::Unlinkable, "the module exports no _start function (not a WASI command)");
             }
+            // The reset point: instantiated, start function run, _start not yet. Without a
+            // snapshot (no memory for it, or a region mapped by the start function: its pages
+            // are not the module's own) the process runs on, and reset answers Unsupported.
+            if (!m_ipc.object() || m_ipc.object()->mapping_count() == 0) {
+                auto snapshot = wasm::InstanceSnapshot::capture(store, *instantiated);
+                if (!snapshot.is_error())
+                    m_snapshot = snapshot.value();
+            }
             m_start_latency_ns = Arch::clock_nanoseconds() - m_spawned_at_ns;
-            return m_ipc.run(*start->as_function());
+            for (;;) {
+                auto ran = m_ipc.run(*start->as_function());
+                // _start ended (unwound by reset(): the kill path's Interrupted trap, or it returned,
+                // exited or trapped just then): back to the snapshot and run it again.
+                if (!reset_wanted())
+                    return ran;
+                m_reset_requested = false;
+                m_thread->kill_requested = false;
+                if (object::Console* console = object::Console::system())
+                    console->detach(this);
+                end_children();
+                m_ipc.reset();
+                TRY(m_snapshot->restore());
+                // A fresh WASI context at the same address (the linked imports point at it): the
+                // standard streams open again, no exit code, no files.
+                wasi.~WasiContext();
+                new (&wasi) sys::WasiContext(sys::KernelServices::instance(), wasi_config);
+                ++m_reset_count;
+                wake_all(m_reset_waiters);
+            }
         }();
+        if (m_snapshot) {
+            wasm::InstanceSnapshot::destroy(m_snapshot);
+            m_snapshot = nullptr;
+        }
         // Handles closed, mappings undone, publications withdrawn while the Store still exists.
         m_ipc.end();
 
@@ -348,6 +379,7 @@ void Process::run()
     delete m_module;
     m_module = nullptr;
     wake_all(m_exit_waiters);
+    wake_all(m_reset_waiters);
     // Last use of `this` on this thread: the parent may free us as soon as it runs.
     if (m_parent)
         m_parent->child_exited(*this);
@@ -435,8 +467,33 @@ void Process::finish(ExitKind kind, u32 code, StringView reason, FailurePhase ph
     m_status.kind = kind;
 }
 
+ErrorOr Process::reset()
+{
+    if (has_exited() || !m_thread)
+        return Error::from(ErrorCode::NotFound, "the process has ended");
+    if (!m_snapshot)
+        return Error::from(ErrorCode::Unsupported, "the process has no snapshot to reset to (not started yet, or a region was mapped before _start)");
+    u64 done = m_reset_count;
+    m_reset_requested = true;
+    // Stopped the way kill() stops it (the same stop rule), without m_killed: its thread resets
+    // instead of ending, and takes calls again afterwards.
+    if (m_ipc.object()) {
+        m_ipc.object()->refuse_calls();
+        interrupt_waits_in(*m_ipc.object());
+    }
+    request_kill(*m_thread);
+    while (m_reset_count == done) {
+        if (has_exited())
+            return Error::from(ErrorCode::NotFound, "the process ended before its reset was done");
+        if (wait_until(&m_reset_waiters, {}) == WaitEnd::Stopped)
+            return Error::from(ErrorCode::Busy, "the resetting process is being killed");
+    }
+    return {};
+}
+
 void Process::kill()
 {
+    m_killed = true;
     // No new calls into a process that is being killed (a call already in its Store stops at
     // its next safepoint: on_safepoint checks kill_requested of the Store's owner).
     if (m_ipc.object()) {

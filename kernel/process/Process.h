@@ -17,6 +17,7 @@
 #include <kernel/process/ProcessIpc.h>
 #include <kernel/process/Threads.h>
 #include <kernel/wasm/Runtime.h>
+#include <kernel/wasm/Snapshot.h>
 
 namespace ath::process {
 
@@ -87,6 +88,20 @@ public:
     u64 start_latency_ns() const { return m_start_latency_ns; }
 
     void kill();
+    // Instant reset (docs/privacy.md): the process goes back to the moment just before its _start
+    // first ran (after instantiation and the start function): linear memory, globals, tables and
+    // memory size as they were then (only the pages it wrote since are copied back:
+    // wasm::InstanceSnapshot over KernelLinearMemory's dirty tracking), its handle table back to
+    // its manifest's grants, its children ended, its console claim dropped, its WASI context
+    // (fds, exit code) fresh; then _start runs again from the beginning on the same thread. Its
+    // Wasm code is stopped the way kill() stops it (the stop rule, Threads.h): a blocking call or
+    // an IPC call it is in ends, calls running in its Store end with E_SERVER_TRAPPED and queued
+    // callers with E_NOT_FOUND; clients' handles to its endpoint stay valid. Blocks the caller
+    // (a kernel thread: the parent's) until the reset is done. Errors: NotFound (the process has
+    // ended or ends meanwhile), Unsupported (it has no snapshot: not started yet, or a region was
+    // mapped during instantiation), Busy (the calling thread is being killed).
+    ErrorOr reset();
+    u64 reset_count() const { return m_reset_count; }
     bool kill_requested() const { return m_thread && m_thread->kill_requested; }
     KernelThread* thread() const { return m_thread; }
     // The process whose thread is running now (null on other kernel threads).
@@ -140,6 +155,15 @@ private:
     u64 m_spawned_at_ns { 0 };
     u64 m_start_latency_ns { 0 };
     ExitStatus m_status;
+    // Instant reset: the snapshot taken before _start (owned by the Store's allocator; null when
+    // none could be taken), whether a reset is wanted, whether kill() was asked (a kill wins over a
+    // pending reset), how many resets are done, who waits for one.
+    wasm::InstanceSnapshot* m_snapshot { nullptr };
+    bool m_reset_requested { false };
+    bool m_killed { false };
+    u64 m_reset_count { 0 };
+    sched::WaitQueue m_reset_waiters;
+    bool reset_wanted() const { return m_reset_requested && !m_killed && m_snapshot; }
     object::ResourceAccount* m_account { nullptr };
     ProcessIpc m_ipc;
     sched::WaitQueue m_exit_waiters;

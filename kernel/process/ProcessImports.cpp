@@ -139,6 +139,21 @@ Result<Status> kill(Process& process, u32 child)
     return OK;
 }
 
+Result<Status> reset(Process& process, u32 child)
+{
+    Process* found = process.child(child);
+    if (!found)
+        return E_NOT_FOUND;
+    if (auto done = found->reset(); done.is_error()) {
+        switch (done.error().code) {
+        case ErrorCode::Unsupported: return E_UNSUPPORTED;
+        case ErrorCode::Busy: return E_BUSY;
+        default: return E_NOT_FOUND;
+        }
+    }
+    return OK;
+}
+
 Result<Status> memory_stats(Process&, Out<memory_stats_t> stats)
 {
     memory_stats_t counts { mm::physical_frames().free_count(), sys::KernelLinearMemory::committed_frames(),

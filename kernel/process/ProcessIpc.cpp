@@ -425,6 +425,24 @@ ErrorOr ProcessIpc::run(wasm::Function& start)
     return m_context->run(start, {}, {});
 }
 
+void ProcessIpc::reset()
+{
+    if (!m_object)
+        return;
+    m_object->release_handles();
+    KernelIpc& state = kernel_ipc();
+    for (usize i = 0; i < m_handles.size(); ++i) {
+        // As at spawn: a name not published now is granted by handle_find later.
+        auto handle = state.directory.grant_one(m_handles[i], *m_object);
+        m_granted[i] = handle.is_error() ? invalid_handle : handle.value();
+        if (m_context)
+            (void)m_context->name_handle(m_handles[i].object_name, m_granted[i]);
+    }
+    m_object->accept_calls();
+    if (m_object->is_in_call())
+        hand_over_store(*m_object);
+}
+
 void ProcessIpc::withdraw()
 {
     KernelIpc& state = kernel_ipc();

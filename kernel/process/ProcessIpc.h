@@ -73,6 +73,12 @@ public:
     ErrorOr instantiated(wasm::Instance& instance);
     // Runs `start` as this thread's root process.
     ErrorOr run(wasm::Function& start);
+    // A reset (Process::reset), on the process's thread once its Wasm code has unwound (it holds
+    // its Store): every handle closed and mapping undone (what it created or was given since it
+    // started), the manifest's handles granted and named again, calls taken again and the Store
+    // let go, so that run() takes it in turn with callers queued meanwhile. The process object,
+    // its published names and its endpoint stay: clients keep their handles to it.
+    void reset();
     // The process is ending, on its thread, before its Store goes: terminate the object (handles
     // closed, mappings undone), withdraw what was published, drop the context. Idempotent.
     void end();

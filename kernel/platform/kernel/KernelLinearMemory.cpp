@@ -38,6 +38,37 @@ PhysicalAddress unpark_zeroed()
     return frame;
 }
 
+// Dirty-tracked linear memories (KernelLinearMemory::track_writes, for instant reset). Under
+// g_lock; the write-fault hook reads them with the lock taken by try_lock.
+constexpr usize max_tracked_memories = 64;
+struct TrackedMemory {
+    u64 base { 0 };
+    wasm::DirtyPageLog* log { nullptr };
+};
+TrackedMemory g_tracked[max_tracked_memories];
+u64 g_tracked_faults = 0;
+static_assert(wasm::DirtyPageLog::page_bytes == page_size, "tracking granule = kernel page");
+
+TrackedMemory* tracked_memory_of(u64 address)
+{
+    for (auto& tracked : g_tracked) {
+        if (tracked.log && address >= tracked.base && (address - tracked.base) / page_size < tracked.log->page_count)
+            return &tracked;
+    }
+    return nullptr;
+}
+
+// Pages whose contents changed without a write fault (region mappings undone: zeroed private
+// frames, mapped writable) are logged as written, so a restore puts them back too. Under g_lock.
+void log_as_written(u64 base, u64 count)
+{
+    for (u64 page = 0; page < count; ++page) {
+        u64 address = base + page * page_size;
+        if (TrackedMemory* tracked = tracked_memory_of(address))
+            tracked->log->record((address - tracked->base) / page_size);
+    }
+}
+
 // Puts parked private frames back under the first `count` pages at `base` (which hold region
 // frames): one unmap of the range (one TLB flush), then the zeroed frames. Under g_lock. Cannot
 // fail: the page tables of those pages exist (they were mapped).
@@ -49,6 +80,7 @@ void restore_private(u64 base, u64 count)
     for (u64 page = 0; page < count; ++page)
         VERIFY(!Arch::Mmu::map(VirtualAddress(base + page * page_size), unpark_zeroed(), 1, PageAccess::Write).is_error());
     Arch::Mmu::flush(VirtualAddress(base), count);
+    log_as_written(base, count);
 }
 
 // Unmaps [first, first + count) pages of a reservation and frees their frames. Pages that are not
@@ -122,6 +154,22 @@ bool touches_read_only(const u8* address, u64 length)
     return false;
 }
 
+// The first write to a page of a dirty-tracked memory: writable again, and logged. Under g_lock.
+bool resolve_tracked_write_locked(u64 address)
+{
+    TrackedMemory* tracked = tracked_memory_of(address);
+    if (!tracked)
+        return false;
+    u64 page = (address - tracked->base) / page_size;
+    if (tracked->log->is_written(page))
+        return false; // writable already: a real fault
+    if (Arch::Mmu::protect(VirtualAddress(tracked->base + page * page_size), 1, PageAccess::Write).is_error())
+        return false;
+    tracked->log->record(page);
+    ++g_tracked_faults;
+    return true;
+}
+
 // The write-fault hook (kernel/arch/common/WriteFaultHook.h): a store into a page of a read-only
 // mapping. The page gets a private copy, made in one of the parked private frames (the mapping
 // parked one per page, so there is always one and nothing is allocated in fault context), and
@@ -150,11 +198,24 @@ bool resolve_read_only_write(u64 address)
         sink = mapping.sink;
         break;
     }
+    bool tracked = !sink && resolve_tracked_write_locked(address);
     g_lock.unlock();
+    if (tracked)
+        return true;
     if (!sink)
         return false;
     sink->notify(sink->context);
     return true;
+}
+
+// InvalidArgument unless every one of the `count` pages from `base` is mapped. Under g_lock.
+ErrorOr check_all_mapped_pages(u64 base, u64 count)
+{
+    for (u64 page = 0; page < count; ++page) {
+        if (!Arch::Mmu::translate(VirtualAddress(base + page * page_size)).has_value())
+            return Error::from(ErrorCode::InvalidArgument, "tracked range is not committed linear memory");
+    }
+    return {};
 }
 
 } // namespace
@@ -212,8 +273,90 @@ void KernelLinearMemory::release(u8* base, u64 bytes, u64)
     if (base == nullptr)
         return;
     ScopedLock lock(g_lock);
+    for (auto& tracked : g_tracked) {
+        if (tracked.log && tracked.base == reinterpret_cast<u64>(base))
+            tracked = {};
+    }
     decommit(base, 0, align_up(bytes, page_size) / page_size);
     VERIFY(!mm::release_linear_memory({ VirtualAddress(reinterpret_cast<u64>(base)), mm::linear_memory_reservation }).is_error());
+}
+
+ErrorOr KernelLinearMemory::track_writes(u8* base, wasm::DirtyPageLog& log)
+{
+    u64 start = reinterpret_cast<u64>(base);
+    if (!base || log.page_count == 0)
+        return Error::from(ErrorCode::InvalidArgument, "nothing to track");
+    ScopedLock lock(g_lock);
+    TrackedMemory* entry = nullptr;
+    for (auto& tracked : g_tracked) {
+        if (tracked.log && tracked.base == start)
+            return Error::from(ErrorCode::AlreadyExists, "memory is tracked already");
+        if (!tracked.log && !entry)
+            entry = &tracked;
+    }
+    if (!entry)
+        return Error::from(ErrorCode::Exhausted, "too many dirty-tracked linear memories");
+    // Every page must be committed private memory (no region mapped: a snapshot is taken before
+    // the module runs, Process::run); a read-only mapping's page would become writable later.
+    TRY(check_all_mapped_pages(start, log.page_count));
+    log.count = 0;
+    __builtin_memset(log.written, 0, ((log.page_count + 63) / 64) * sizeof(u64));
+    TRY(Arch::Mmu::protect(VirtualAddress(start), log.page_count, PageAccess::Read));
+    *entry = TrackedMemory { start, &log };
+    set_write_fault_hook(&resolve_read_only_write);
+    return {};
+}
+
+u64 KernelLinearMemory::restore_written(u8* base, wasm::RestorePage restore, void* context)
+{
+    wasm::DirtyPageLog* log = nullptr;
+    {
+        ScopedLock lock(g_lock);
+        for (auto& tracked : g_tracked) {
+            if (tracked.log && tracked.base == reinterpret_cast<u64>(base))
+                log = tracked.log;
+        }
+    }
+    if (!log)
+        return 0;
+    // The pages are writable (written, or logged when a region mapping was undone) and only this
+    // memory's owner, which is resetting, writes them: copied outside the lock.
+    for (u64 i = 0; i < log->count; ++i)
+        restore(context, log->pages[i]);
+    ScopedLock lock(g_lock);
+    u64 restored = log->count;
+    for (u64 i = 0; i < log->count; ++i) {
+        u64 page = log->pages[i];
+        VERIFY(!Arch::Mmu::protect(VirtualAddress(reinterpret_cast<u64>(base) + page * page_size), 1, PageAccess::Read).is_error());
+        log->written[page / 64] = 0;
+    }
+    log->count = 0;
+    return restored;
+}
+
+void KernelLinearMemory::untrack_writes(u8* base)
+{
+    ScopedLock lock(g_lock);
+    for (auto& tracked : g_tracked) {
+        if (!tracked.log || tracked.base != reinterpret_cast<u64>(base))
+            continue;
+        // Writable again, except pages of a read-only region mapping (their access is the mapping's).
+        for (u64 page = 0; page < tracked.log->page_count; ++page) {
+            u64 address = tracked.base + page * page_size;
+            bool read_only = false;
+            for (auto& mapping : g_read_only)
+                read_only |= mapping.count != 0 && address >= mapping.base && address - mapping.base < mapping.count * page_size;
+            if (!read_only && !tracked.log->is_written(page) && Arch::Mmu::translate(VirtualAddress(address)).has_value())
+                (void)Arch::Mmu::protect(VirtualAddress(address), 1, PageAccess::Write);
+        }
+        tracked = {};
+    }
+}
+
+u64 KernelLinearMemory::tracked_write_faults()
+{
+    ScopedLock lock(g_lock);
+    return g_tracked_faults;
 }
 
 KernelLinearMemory& KernelLinearMemory::instance()

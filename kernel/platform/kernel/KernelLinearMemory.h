@@ -22,6 +22,17 @@ public:
 
     Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) override;
     void release(u8* base, u64 bytes, u64 maximum_bytes) override;
+    // Dirty tracking (instant reset, kernel/wasm/Snapshot.h): the tracked pages' entries lose
+    // their write permission; the write-fault hook (kernel/arch/common/WriteFaultHook.h, the same
+    // one read-only region mappings use) gives it back on the first write to a page and logs the
+    // page, whether Wasm code or the kernel (a WASI read into the module's memory) wrote. A region
+    // mapping undone over tracked pages logs them too (their zeroed private frames come back
+    // writable). At most 64 memories at once.
+    ErrorOr track_writes(u8* base, wasm::DirtyPageLog& log) override;
+    u64 restore_written(u8* base, wasm::RestorePage restore, void* context) override;
+    void untrack_writes(u8* base) override;
+    // Write faults taken by tracked pages since boot.
+    static u64 tracked_write_faults();
 
     static KernelLinearMemory& instance();
     // Frames currently committed to linear memories (all processes).
