@@ -73,8 +73,13 @@ void on_fault(int signal, void* raw_info, void* raw_context)
     u64 error_code = registers[reg_err];
     bool page_fault = trap == 14;
     u64 address = page_fault ? info->address : 0;
-    // Error code bits: 0 present, 1 write. A store into a read-only region mapping.
-    if (page_fault && (error_code & 3) == 3 && resolve_write_fault(address)) {
+    // Error code bits: 0 present, 1 write. A store into a read-only page (a read-only region
+    // mapping, a dirty-tracked linear-memory page): the page is present in the kernel's tables,
+    // but the host's may not have populated it yet since the mirror's mmap (then bit 0 is clear
+    // and si_code says SEGV_ACCERR: the host mapping exists, only its protection refused).
+    constexpr int segv_accerr = 2;
+    bool protection_refused = (error_code & 1) != 0 || (signal == sigsegv && info->code == segv_accerr);
+    if (page_fault && (error_code & 2) != 0 && protection_refused && resolve_write_fault(address)) {
         g_interrupts_enabled = were_enabled;
         return;
     }
