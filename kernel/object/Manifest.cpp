@@ -155,6 +155,8 @@ ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
                 manifest.serial_port = true;
             else if (word == "pci")
                 manifest.pci = true;
+            else if (word == "entropy-source")
+                manifest.entropy_source = true;
             else if (word == "precise-time")
                 manifest.precise_time = true;
             else

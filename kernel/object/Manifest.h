@@ -32,7 +32,7 @@ inline constexpr ManifestKeyInfo manifest_keys[] = {
     { ManifestKey::MaxRestarts, "max-restarts", "0..1000000", "10" },
     { ManifestKey::CpuLimitMs, "cpu-limit-ms", "0..86400000 (ms of CPU time)", "none" },
     { ManifestKey::Priority, "priority", "0..7", "4" },
-    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci, precise-time", "none" },
+    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci, entropy-source, precise-time", "none" },
     { ManifestKey::Handle, "handle", "kind:object-name:rights (repeatable, up to 16)", "none" },
     { ManifestKey::Serves, "serves", "an endpoint name (1..31 of [A-Za-z0-9._-])", "none" },
 };
@@ -61,6 +61,7 @@ struct Manifest {
     bool console { false };
     bool serial_port { false };
     bool pci { false }; // may list and open PCI functions (azoth.pci_list, pci_open)
+    bool entropy_source { false }; // may feed the kernel's random pool (azoth.entropy_add)
     // Sees the clocks at full resolution; without it clock_time_get and clock_res_get answer in
     // steps of coarse_clock_ns (a timing side channel closed by default: docs/security.md).
     bool precise_time { false };

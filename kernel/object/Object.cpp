@@ -14,6 +14,7 @@ const char* object_type_name(ObjectType type)
     case ObjectType::Irq: return "irq";
     case ObjectType::Timer: return "timer";
     case ObjectType::PciDevice: return "pci-device";
+    case ObjectType::DmaBuffer: return "dma-buffer";
     case ObjectType::Console: return "console";
     case ObjectType::Stream: return "stream";
     }

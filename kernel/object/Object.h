@@ -23,6 +23,7 @@ enum class ObjectType : u8 {
     Console, // the console: output ring, input queue, attached driver (kernel/object/Console.h)
     Stream,  // one of a console's streams, a process's stdin/stdout/stderr (kernel/object/Stream.h)
     PciDevice, // one PCI function: its own config space, its BARs as Devices (kernel/object/PciDevice.h)
+    DmaBuffer, // pinned frames a PCI function may master, with their device address (kernel/object/DmaBuffer.h)
 };
 
 const char* object_type_name(ObjectType);

@@ -6,6 +6,10 @@ namespace {
 
 constexpr u32 msi_capability_length = 24;  // the largest MSI layout: 64-bit, per-vector masking
 constexpr u32 msix_capability_length = 12;
+constexpr u8 capability_vendor = 0x09;          // virtio's capabilities are vendor-specific ones
+constexpr u8 virtio_common_configuration = 1;   // cfg_type of the common configuration structure
+constexpr u32 virtio_device_status = 20;        // its device_status byte
+constexpr u32 virtio_vendor = 0x1af4;
 
 bool inside(u32 offset, u16 start, u32 length) { return start != 0 && offset >= start && offset - start < length; }
 
@@ -99,6 +103,76 @@ Result<RefPtr<Device>> PciDevice::open_bar(ObjectAllocator& allocator, u32 index
     else
         description.window = DeviceWindow { DeviceSpace::Mmio, found.cpu_address, found.size, u8(AccessWidths::Byte | AccessWidths::Half) | u8(AccessWidths::Word | AccessWidths::Double) };
     return Device::create(allocator, m_bar_access, description);
+}
+
+bool PciDevice::bus_master_enabled()
+{
+    return (m_config.read(m_function.address, pci::config::command, 2) & pci::config::command_bus_master) != 0;
+}
+
+void PciDevice::set_bus_master(bool on)
+{
+    u32 command = m_config.read(m_function.address, pci::config::command, 2);
+    u32 wanted = on ? command | pci::config::command_bus_master : command & ~u32(pci::config::command_bus_master);
+    if (wanted != command)
+        m_config.write(m_function.address, pci::config::command, 2, wanted);
+}
+
+void PciDevice::dma_attached()
+{
+    if (m_dma_buffers++ == 0)
+        m_bus_master_blocked = false;
+    if (!m_bus_master_blocked)
+        set_bus_master(true);
+}
+
+void PciDevice::dma_detached()
+{
+    VERIFY(m_dma_buffers > 0);
+    --m_dma_buffers;
+    ++m_quiesces;
+    // The device may hold this buffer's address in a queue: make it forget (virtio) and stop it
+    // mastering before the caller lets the frames go.
+    bool forgot = reset_virtio();
+    set_bus_master(false);
+    if (m_dma_buffers > 0) {
+        if (forgot && !m_bus_master_blocked)
+            set_bus_master(true);
+        else
+            m_bus_master_blocked = true;
+    }
+}
+
+bool PciDevice::reset_virtio()
+{
+    if (m_function.vendor != virtio_vendor || m_function.header_type != 0)
+        return false;
+    if ((m_config.read(m_function.address, pci::config::status, 2) & pci::config::status_capabilities) == 0)
+        return false;
+    u16 at = u16(m_config.read(m_function.address, pci::config::capabilities_pointer, 1) & 0xFC);
+    for (int steps = 0; steps < 48 && at >= 0x40 && at <= pci::config::size - 16; ++steps) {
+        u32 header = m_config.read(m_function.address, at, 4);
+        if (u8(header) == capability_vendor && u8(header >> 24) == virtio_common_configuration) {
+            u32 index = m_config.read(m_function.address, u16(at + 4), 1);
+            u32 offset = m_config.read(m_function.address, u16(at + 8), 4);
+            auto found = bar(index);
+            if (found.is_error() || !found.value().assigned || found.value().kind == pci::BarKind::Io)
+                return false;
+            pci::Bar window = found.value();
+            if (u64(offset) + virtio_device_status >= window.size)
+                return false;
+            DeviceWindow registers { DeviceSpace::Mmio, window.cpu_address, window.size, u8(AccessWidths::Byte) };
+            m_bar_access.write(registers, offset + virtio_device_status, 1, 0);
+            // The reset is complete when device_status reads back 0 (virtio 1.1, 4.1.4.3.2).
+            for (int polls = 0; polls < 1000; ++polls) {
+                if (m_bar_access.read(registers, offset + virtio_device_status, 1) == 0)
+                    return true;
+            }
+            return false;
+        }
+        at = u16((header >> 8) & 0xFC);
+    }
+    return false;
 }
 
 } // namespace ath::object

@@ -8,8 +8,14 @@
 // writes the rest (write right); each BAR the kernel assigned comes out as a Device object, the
 // same register window the UART driver uses (kernel/object/Device.h).
 //
-// Not yet (later slices of issue #18): interrupts as Irq objects (MSI-X / INTx), DMA (bus
-// mastering stays off), an IOMMU, exclusive ownership through a device manager.
+// DMA: bus mastering is on only while the function has DMA buffers (kernel/object/DmaBuffer.h
+// calls dma_attached / dma_detached). Freeing one quiesces the device before its frames can go
+// back to the allocator: a virtio device is reset (device_status = 0, so it forgets every queue
+// address) and bus mastering goes off; it comes back on for the remaining buffers only when the
+// reset is known to have made the device forget (virtio), else at the function's next first buffer.
+//
+// Not yet (later slices of issue #18): interrupts as Irq objects (MSI-X / INTx), an IOMMU,
+// exclusive ownership through a device manager.
 #include <kernel/object/Device.h>
 #include <kernel/pci/Pci.h>
 
@@ -43,6 +49,18 @@ public:
     // Unsupported for one larger than a Device window may be.
     Result<RefPtr<Device>> open_bar(ObjectAllocator&, u32 index);
 
+    // DMA bookkeeping (one CPU, kernel code is not preempted: no lock). dma_attached turns bus
+    // mastering on (unless blocked, above); dma_detached quiesces the device first (see above).
+    void dma_attached();
+    void dma_detached();
+    u32 dma_buffer_count() const { return m_dma_buffers; }
+    bool bus_master_enabled();
+    // Resets a modern virtio function through its common configuration (device_status = 0, read
+    // back until the device shows 0). False when the function has no usable virtio common
+    // configuration (not virtio, or the capability names a BAR without an address).
+    bool reset_virtio();
+    u32 quiesce_count() const { return m_quiesces; }
+
     PciDevice(pci::ConfigSpace& config, DeviceAccess& bar_access, const pci::Function& function, bool io_ports)
         : Object(ObjectType::PciDevice), m_config(config), m_bar_access(bar_access), m_function(function), m_io_ports(io_ports)
     {
@@ -51,6 +69,7 @@ public:
 private:
     ErrorOr check(u32 offset, u32 width) const;
     bool kernel_owns(u32 offset) const;
+    void set_bus_master(bool on);
 
     pci::ConfigSpace& m_config;
     DeviceAccess& m_bar_access;
@@ -58,6 +77,9 @@ private:
     bool m_io_ports;
     u16 m_msi { 0 };  // capability offsets (0: none), fixed at creation
     u16 m_msix { 0 };
+    u32 m_dma_buffers { 0 };
+    bool m_bus_master_blocked { false }; // a buffer went while others live and no reset was known
+    u32 m_quiesces { 0 };
 };
 
 } // namespace ath::object

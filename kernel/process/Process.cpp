@@ -116,6 +116,7 @@ ProcessSpec ProcessSpec::from(const ModuleEntry& entry, u32 module_index, Proces
     spec.may_supervise = manifest.supervisor;
     spec.may_use_serial_port = manifest.serial_port;
     spec.may_use_pci = manifest.pci;
+    spec.may_add_entropy = manifest.entropy_source;
     spec.may_use_console = manifest.console;
     spec.clock_granularity_ns = manifest.precise_time ? 1 : coarse_clock_ns;
     spec.module_index = module_index;
@@ -177,6 +178,7 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     process->m_may_supervise = spec.may_supervise;
     process->m_may_use_serial_port = spec.may_use_serial_port;
     process->m_may_use_pci = spec.may_use_pci;
+    process->m_may_add_entropy = spec.may_add_entropy;
     process->m_may_use_console = spec.may_use_console;
     process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));

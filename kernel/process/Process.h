@@ -42,6 +42,7 @@ struct ProcessSpec {
     bool may_supervise { false };        // `supervisor`: may spawn modules (azoth.spawn)
     bool may_use_serial_port { false };  // `serial-port`: may claim the console UART (azoth.console_attach)
     bool may_use_pci { false };          // `pci`: may list and open PCI functions (azoth.pci_list, pci_open)
+    bool may_add_entropy { false };      // `entropy-source`: may feed the kernel's random pool (azoth.entropy_add)
     bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr are the console's streams
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles, `serves` and resource limits come from this entry's manifest; null: from
@@ -120,6 +121,7 @@ public:
     bool may_supervise() const { return m_may_supervise; }
     bool may_use_serial_port() const { return m_may_use_serial_port; }
     bool may_use_pci() const { return m_may_use_pci; }
+    bool may_add_entropy() const { return m_may_add_entropy; }
     bool may_use_console() const { return m_may_use_console; }
     Result<u32> adopt(Process& child);
     Process* child(u32 number) const;
@@ -171,6 +173,7 @@ private:
     bool m_may_supervise { false };
     bool m_may_use_serial_port { false };
     bool m_may_use_pci { false };
+    bool m_may_add_entropy { false };
     bool m_may_use_console { false };
     // What WASI fds 0, 1 and 2 name (sys::WasiContext's stdio table); null: that fd does not exist.
     object::RefPtr<object::Stream> m_stdio[3];

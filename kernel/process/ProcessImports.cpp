@@ -64,6 +64,7 @@ bool holds(const Process& process, Capability capability)
     case Capability::SerialPort: return process.may_use_serial_port();
     case Capability::Console: return process.may_use_console();
     case Capability::Pci: return process.may_use_pci();
+    case Capability::EntropySource: return process.may_add_entropy();
     }
     return false;
 }

@@ -1,9 +1,11 @@
 // The `azoth` imports that find PCI functions (abi/azoth.def, "PCI functions"): booted only, for
-// a module holding the `pci` capability (checked by the generated trampoline). What a PciDevice
-// handle then allows is in kernel/sys/AzothDevice.cpp.
+// a module holding the `pci` capability (checked by the generated trampoline), and entropy_add,
+// for a driver holding `entropy-source`. What a PciDevice handle then allows is in
+// kernel/sys/AzothDevice.cpp.
 #include <abi-gen/AzothImports.h>
 #include <kernel/object/HandleTable.h>
 #include <kernel/platform/kernel/KernelPci.h>
+#include <kernel/platform/kernel/KernelRandom.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessIpc.h>
 
@@ -43,6 +45,17 @@ Result<Status> pci_open(Process& process, u32 address, Out<u32> handle_out)
         return OK;
     }
     return E_NOT_FOUND;
+}
+
+// A driver of an entropy device (capability `entropy-source`, checked by the trampoline) feeds the
+// kernel's pool.
+Result<Status> entropy_add(Process& process, BytesIn bytes)
+{
+    ReadonlyBytes input = TRY(bytes.view());
+    if (input.size() == 0 || input.size() > max_entropy_delivery)
+        return E_INVALID_ARGUMENT;
+    TRY(kernel_random_add_entropy(input, process.name()));
+    return OK;
 }
 
 } // namespace ath::sys::abi::azoth

@@ -3,6 +3,7 @@
 #include <abi-gen/AzothImports.h>
 #include <kernel/object/Device.h>
 #include <kernel/object/Irq.h>
+#include <kernel/object/DmaBuffer.h>
 #include <kernel/object/PciDevice.h>
 
 namespace ath::sys {
@@ -10,10 +11,12 @@ namespace ath::sys {
 namespace {
 
 object::TimerQueue* g_timer_queue = nullptr;
+object::DmaAddressing* g_dma_addressing = nullptr;
 
 } // namespace
 
 void set_azoth_timer_queue(object::TimerQueue* queue) { __atomic_store_n(&g_timer_queue, queue, __ATOMIC_RELEASE); }
+void set_azoth_dma_addressing(object::DmaAddressing* addressing) { __atomic_store_n(&g_dma_addressing, addressing, __ATOMIC_RELEASE); }
 
 } // namespace ath::sys
 
@@ -136,6 +139,44 @@ Result<Status> pci_bar_open(AzothContext& context, Handle device, u32 index, Out
         (void)handles_of(context).close(handle);
         return written.release_error();
     }
+    return OK;
+}
+
+// ---- DMA buffers: memory a PCI function may master (kernel/object/DmaBuffer.h) ----
+
+Result<Status> dma_create(AzothContext& context, Handle device, u64 size, Out<u32> handle_out)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Write));
+    DmaAddressing* addressing = __atomic_load_n(&g_dma_addressing, __ATOMIC_ACQUIRE);
+    PageMapper* mapper = context.environment().mapper;
+    if (!addressing || !mapper)
+        return E_UNSUPPORTED;
+    auto buffer = TRY(DmaBuffer::create(context.environment().allocator, *mapper, *addressing, *found.object, size));
+    Handle handle = TRY(handles_of(context).install(*buffer, Rights::Read | Rights::Write | Rights::Map));
+    if (auto written = handle_out.write(handle); written.is_error()) {
+        (void)handles_of(context).close(handle);
+        return written.release_error();
+    }
+    return OK;
+}
+
+Result<Status> dma_region(AzothContext& context, Handle dma, Out<u32> region_out)
+{
+    auto found = TRY(handles_of(context).lookup<DmaBuffer>(dma, Rights::Map));
+    // Not transferable: the pages are the device's to reach, and no other module's to map.
+    Rights rights = found.rights & (Rights::Read | Rights::Write | Rights::Map);
+    Handle handle = TRY(handles_of(context).install_under(dma, found.object->region(), rights));
+    if (auto written = region_out.write(handle); written.is_error()) {
+        (void)handles_of(context).close(handle);
+        return written.release_error();
+    }
+    return OK;
+}
+
+Result<Status> dma_address(AzothContext& context, Handle dma, Out<u64> address_out)
+{
+    auto found = TRY(handles_of(context).lookup<DmaBuffer>(dma, Rights::Read));
+    TRY(address_out.write(found.object->device_address()));
     return OK;
 }
 

@@ -5,6 +5,7 @@
 #include <kernel/mm/MemoryLayout.h>
 #include <kernel/platform/kernel/KernelDevices.h>
 #include <kernel/platform/kernel/KernelPci.h>
+#include <kernel/sys/AzothDevice.h>
 
 namespace ath::sys {
 
@@ -159,7 +160,21 @@ private:
     u64 m_mapped[(pci::Topology::max_functions * pci::Function::max_bars + 63) / 64] {};
 };
 
+// DMA without an IOMMU: a device reaches memory at its physical address on the three machines
+// (QEMU q35 and virt have no DMA offset), and a kernel region's token is the physical address of
+// its first frame (KernelPageMapper: one contiguous run). An IOMMU would map the run here instead.
+class PhysicalDmaAddressing final : public object::DmaAddressing {
+public:
+    Result<u64> device_address(const object::RegionPages& pages) override
+    {
+        if (pages.token == 0 || !is_aligned(pages.token, page_size))
+            return Error::from(ErrorCode::Invalid, "region pages without a physical address");
+        return pages.token;
+    }
+};
+
 constinit EcamConfigSpace g_config;
+constinit PhysicalDmaAddressing g_dma_addressing;
 constinit BarAccess g_bar_access;
 alignas(pci::Topology) u8 g_topology_storage[sizeof(pci::Topology)];
 alignas(pci::HostBridge) u8 g_host_storage[sizeof(pci::HostBridge)];
@@ -235,6 +250,7 @@ void discover_pci(bool reassign)
         }
         new (&devices()[g_device_count++]) object::RefPtr<object::PciDevice>(device.release_value());
     }
+    set_azoth_dma_addressing(&g_dma_addressing);
 }
 
 Span<const object::RefPtr<object::PciDevice>> kernel_pci_devices()

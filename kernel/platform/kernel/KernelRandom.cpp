@@ -1,5 +1,6 @@
 #include <kernel/arch/Arch.h>
 #include <kernel/lib/Bits.h>
+#include <kernel/lib/Format.h>
 #include <kernel/lib/SpinLock.h>
 #include <kernel/platform/kernel/KernelRandom.h>
 
@@ -12,6 +13,8 @@ struct Generator {
     u64 requests { 0 };
     bool seeded { false };
     bool hardware_seed { false };
+    u64 entropy_bytes { 0 };
+    u64 entropy_deliveries { 0 };
 };
 
 SpinLock g_lock;
@@ -79,5 +82,41 @@ ErrorOr kernel_random(Bytes buffer)
 }
 
 bool kernel_random_has_hardware_seed() { return g_generator.hardware_seed; }
+
+ErrorOr kernel_random_add_entropy(ReadonlyBytes input, StringView source)
+{
+    if (input.size() > max_entropy_delivery)
+        return Error::from(ErrorCode::InvalidArgument, "at most 256 bytes of entropy at a time");
+    u64 bytes = 0, deliveries = 0;
+    {
+        ScopedLock lock(g_lock);
+        if (!g_generator.seeded)
+            return Error::from(ErrorCode::Busy, "the kernel random generator is not seeded");
+        // Every 32 bytes: XOR into the key, then rekey through one block (nonce: the delivery
+        // number and the chunk), so no input byte is ever the key by itself.
+        for (usize at = 0; at < input.size(); at += 32) {
+            u8 chunk[32] {};
+            for (usize i = 0; i < 32 && at + i < input.size(); ++i)
+                chunk[i] = input[at + i];
+            for (usize i = 0; i < 8; ++i)
+                g_generator.key[i] ^= load_u32(chunk + 4 * i);
+            u32 nonce[3] = { u32(g_generator.entropy_deliveries), u32(g_generator.entropy_deliveries >> 32), u32(at) | 0x80000000u };
+            u8 block[64];
+            chacha20_block(g_generator.key, 0, nonce, block);
+            for (usize i = 0; i < 8; ++i)
+                g_generator.key[i] = load_u32(block + 4 * i);
+        }
+        g_generator.entropy_bytes += input.size();
+        ++g_generator.entropy_deliveries;
+        bytes = g_generator.entropy_bytes;
+        deliveries = g_generator.entropy_deliveries;
+    }
+    if (deliveries == 1 || deliveries % 64 == 0)
+        println("random: {} bytes from {} ({} deliveries, {} bytes in total)", input.size(), source, deliveries, bytes);
+    return {};
+}
+
+u64 kernel_random_entropy_bytes() { return __atomic_load_n(&g_generator.entropy_bytes, __ATOMIC_RELAXED); }
+u64 kernel_random_entropy_deliveries() { return __atomic_load_n(&g_generator.entropy_deliveries, __ATOMIC_RELAXED); }
 
 } // namespace ath::sys

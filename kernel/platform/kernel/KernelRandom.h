@@ -8,6 +8,7 @@
 // from the state.
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
+#include <kernel/lib/StringView.h>
 
 namespace ath::sys {
 
@@ -21,5 +22,16 @@ ErrorOr chacha20_known_answer_test();
 ErrorOr init_kernel_random();
 ErrorOr kernel_random(Bytes buffer);
 bool kernel_random_has_hardware_seed();
+
+// Entropy from a driver (azoth.entropy_add): mixed into the key (XOR, then one block of the
+// keyed function replaces it), so the output depends on it from the next request on and a
+// source that knows the input but not the key learns nothing. `source` names the module in the
+// log line `random: N bytes from SOURCE (...)`, printed for the first delivery and every 64th.
+// InvalidArgument for more than max_entropy_delivery bytes; Busy before the generator is seeded.
+constexpr usize max_entropy_delivery = 256;
+ErrorOr kernel_random_add_entropy(ReadonlyBytes input, StringView source);
+// Bytes and deliveries mixed in since boot.
+u64 kernel_random_entropy_bytes();
+u64 kernel_random_entropy_deliveries();
 
 } // namespace ath::sys

@@ -696,6 +696,8 @@ int main_fuzz(void)
         capabilities |= 1u << FC_CONSOLE;
     if (has_word(held, "pci"))
         capabilities |= 1u << FC_PCI;
+    if (has_word(held, "entropy-source"))
+        capabilities |= 1u << FC_ENTROPY_SOURCE;
     rng_state = seed;
 
     /* the fuzz area at the top of memory */
