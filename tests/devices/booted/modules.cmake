@@ -1,7 +1,10 @@
-# The booted PCI image (included by modules/initrd.cmake in arch builds): init, pci-probe and
-# pci-intruder, as initrd-pci.tar and esp-pci.img (test boot.<arch>.pci-devices, label devices;boot).
+# The booted device images (included by modules/initrd.cmake in arch builds):
+#   initrd-pci.tar / esp-pci.img: init, pci-probe and pci-intruder (test boot.<arch>.pci-devices);
+#   initrd-virtio.tar / esp-virtio.img: init, the virtio-rng driver of modules/virtio-rng (with
+#   --once) and pci-dma, the hostile DMA driver (test boot.<arch>.virtio-rng-dma).
+# Both labelled devices;boot.
 set(pci_booted_source ${CMAKE_CURRENT_LIST_DIR})
-foreach(module pci-probe pci-intruder)
+foreach(module pci-probe pci-intruder pci-dma)
     string(REPLACE "-" "_" source_name ${module})
     azoth_wasm_module(${module} ${pci_booted_source}/${source_name}.c INCLUDE ${AZOTH_TEST_SUPPORT_INCLUDE})
 endforeach()
@@ -11,3 +14,8 @@ foreach(module pci-probe pci-intruder)
     list(APPEND pci_entries ${module}=${AZOTH_MODULES_OUT}/${module}.wasm:${pci_booted_source}/${module}.manifest)
 endforeach()
 azoth_booted_image(pci ${pci_entries})
+
+azoth_booted_image(virtio
+    init=${AZOTH_MODULES_OUT}/init.wasm:${pci_booted_source}/init.manifest
+    virtio-rng=${AZOTH_MODULES_OUT}/virtio-rng.wasm:${pci_booted_source}/virtio-rng.manifest
+    pci-dma=${AZOTH_MODULES_OUT}/pci-dma.wasm:${pci_booted_source}/pci-dma.manifest)
