@@ -5,10 +5,15 @@
 // endpoints, handles in one process); its booted-only rows (processes, the console UART) answer
 // E_UNSUPPORTED, and the module's manifest handles do not exist here (handle_find: E_NOT_FOUND).
 //
-//   azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... FILE.wasm [ARGS...]
+//   azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]...
+//              [--disk IMAGE[::GUEST]]... FILE.wasm [ARGS...]
 //
 // --dir preopens host directory HOST for the module under the name GUEST (default: HOST), as fd 3,
 // 4, ... in order (wasmtime's convention); the module's paths stay below it (HostedFileSystem.h).
+// --disk mounts the FAT volume of disk image IMAGE (whole disk or first FAT partition of an
+// MBR/GPT disk) with our FAT library (FatImageFileSystem.h) and preopens its root under the name
+// GUEST (default: /data); a volume found inconsistent is mounted read-only (a note on stderr).
+// Preopens come in the order given, --dir and --disk mixed.
 // --tier compiled runs the module on the compiled tier (kernel/wasm/NativeTier.h) when the compiler
 // covers it, else on the interpreter; with --tier the tier it ran on is printed on stderr
 // ("azoth-exec: tier compiled" / "azoth-exec: tier interpreter (REASON)").
@@ -19,12 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <kernel/platform/hosted/HostedAzothEnvironment.h>
 #include <kernel/platform/hosted/HostedConsole.h>
+#include <kernel/platform/hosted/FatImageFileSystem.h>
 #include <kernel/platform/hosted/HostedFileSystem.h>
+#include <kernel/platform/hosted/MountedFileSystems.h>
 #include <kernel/platform/hosted/HostedServices.h>
 #include <kernel/sys/Wasi.h>
 #include <kernel/sys/ImportSources.h>
@@ -43,7 +51,8 @@ void print_error(const char* what, const Error& error) { wasm::hosted::print_err
 
 int usage()
 {
-    fprintf(stderr, "usage: azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... FILE.wasm [ARGS...]\n");
+    fprintf(stderr, "usage: azoth-exec [--tier compiled|interp] [--fuel N] [--coarse-clock] [--env KEY=VALUE]... [--dir HOST[::GUEST]]...\n"
+                    "                  [--disk IMAGE[::GUEST]]... FILE.wasm [ARGS...]\n");
     return exit_usage;
 }
 
@@ -58,6 +67,7 @@ int main(int argc, char** argv)
     struct Directory {
         std::string host;
         std::string guest;
+        bool disk { false }; // --disk: host is a FAT disk image
     };
     std::vector<Directory> directories;
     int index = 1;
@@ -87,6 +97,15 @@ int main(int argc, char** argv)
                 directories.push_back({ value, value });
             else
                 directories.push_back({ value.substr(0, separator), value.substr(separator + 2) });
+            if (directories.back().host.empty() || directories.back().guest.empty())
+                return usage();
+        } else if (flag == "--disk" && index + 1 < argc) {
+            std::string value(argv[++index]);
+            auto separator = value.find("::");
+            if (separator == std::string::npos)
+                directories.push_back({ value, "/data", true });
+            else
+                directories.push_back({ value.substr(0, separator), value.substr(separator + 2), true });
             if (directories.back().host.empty() || directories.back().guest.empty())
                 return usage();
         } else if (flag == "--help" || flag == "-h") {
@@ -120,16 +139,39 @@ int main(int argc, char** argv)
     {
         hosted::HostedServices services;
         hosted::HostedConsole console;
-        hosted::HostedFileSystem files;
+        hosted::HostedFileSystem host_files;
+        hosted::MountedFileSystems files;
+        std::vector<std::unique_ptr<hosted::FatImageFileSystem>> disks;
+        u32 host_mount = 0;
+        files.add(host_files, host_mount);
         std::vector<sys::WasiPreopen> preopens;
+        auto fail = [&](const Directory& directory, const char* what, sys::Errno error) {
+            fprintf(stderr, "azoth-exec: %s %s: %s (WASI errno %u)\n", directory.disk ? "--disk" : "--dir", directory.host.c_str(), what,
+                static_cast<unsigned>(error));
+            for (auto& opened : preopens)
+                files.close(opened.node);
+            return exit_usage;
+        };
         for (auto& directory : directories) {
             sys::FileNode node;
-            if (sys::Errno error = hosted::HostedFileSystem::open_directory(directory.host.c_str(), node); error != sys::Errno::Success) {
-                fprintf(stderr, "azoth-exec: --dir %s: cannot open this directory (WASI errno %u)\n", directory.host.c_str(),
-                    static_cast<unsigned>(error));
-                for (auto& opened : preopens)
-                    files.close(opened.node);
-                return exit_usage;
+            if (!directory.disk) {
+                if (sys::Errno error = hosted::HostedFileSystem::open_directory(directory.host.c_str(), node); error != sys::Errno::Success)
+                    return fail(directory, "cannot open this directory", error);
+                node = hosted::MountedFileSystems::wrap(host_mount, node);
+            } else {
+                hosted::FatImageFileSystem* disk = nullptr;
+                if (sys::Errno error = hosted::FatImageFileSystem::create(directory.host.c_str(), false, disk); error != sys::Errno::Success)
+                    return fail(directory, error == sys::Errno::Invalid ? "no FAT volume on this image" : "cannot open this image", error);
+                disks.emplace_back(disk);
+                if (disk->volume().is_read_only())
+                    fprintf(stderr, "azoth-exec: --disk %s: the FAT volume is inconsistent; mounted read-only (repair: fsck.fat)\n",
+                        directory.host.c_str());
+                u32 mount = 0;
+                if (!files.add(*disk, mount))
+                    return fail(directory, "too many mounts", sys::Errno::TooManyFiles);
+                if (sys::Errno error = disk->root(node); error != sys::Errno::Success)
+                    return fail(directory, "cannot open its root", error);
+                node = hosted::MountedFileSystems::wrap(mount, node);
             }
             preopens.push_back({ node, StringView(directory.guest.data(), directory.guest.size()) });
         }
