@@ -10,6 +10,8 @@
  *   blocking-call  reset of the sleeper blocked in poll_oneoff 2^63 ns returns within 1 s and the
  *                  sleeper stays alive (no exit event)
  *   errors         reset of child 0, of a number never given, of an ended child: E_NOT_FOUND
+ *   no-remnants    privacy-writer fills a region and its heap with a secret and exits; then
+ *                  privacy-reader's fresh region and heap must be all zero (it exits 0)
  *   no-leak        argv[1] resets of A (default 10000), each followed by a call that waits for
  *                  A's rerun (which must find its memory pristine): every one OK; memory_stats before/after:
  *                  the free frames differ by exactly the page-table and kernel-heap frames added,
@@ -167,6 +169,22 @@ static void errors(void)
     ok("errors");
 }
 
+static void no_remnants(void)
+{
+    ++cases;
+    uint32_t writer = start("privacy-writer");
+    CHECK("no-remnants", writer != 0, "no writer");
+    azoth_child_exit_t exit = wait_for(writer, now_ns() + 60000000000ull);
+    CHECK("no-remnants", exit.kind == AZOTH_EXIT_EXITED && exit.exit_code == 0, "the writer ended with kind %u code %u",
+        (unsigned)exit.kind, (unsigned)exit.exit_code);
+    uint32_t reader = start("privacy-reader");
+    CHECK("no-remnants", reader != 0, "no reader");
+    exit = wait_for(reader, now_ns() + 120000000000ull);
+    CHECK("no-remnants", exit.kind == AZOTH_EXIT_EXITED && exit.exit_code == 0,
+        "the reader ended with kind %u code %u (1: it found bytes of the writer)", (unsigned)exit.kind, (unsigned)exit.exit_code);
+    ok("no-remnants");
+}
+
 static void no_leak(uint32_t resets)
 {
     ++cases;
@@ -213,6 +231,7 @@ int main(int argc, char** argv)
         ipc_call();
         blocking_call();
         errors();
+        no_remnants();
         no_leak(resets);
     }
     printf("privacy: %d cases, %d failed\n", cases, failures);

@@ -11,6 +11,11 @@
  *               OP_SLEEP   sleeps 2^63 ns (the supervisor resets the server under it)
  *               OP_SECRET  1 when the secret is in memory now (written by this run)
  *   sleeper   writes the secret, then sleeps 2^63 ns in poll_oneoff (reset during a blocking call)
+ *   writer    writes the secret over a 1 MiB region mapped into its memory and over 2 MiB of
+ *             freshly grown memory, then exits (its region and memory are freed)
+ *   reader    started after the writer ended: creates a 4 MiB region, maps it, grows its memory
+ *             by 8 MiB and scans both: every byte must be zero (no remnant of the writer); exits 0,
+ *             or 1 with the count of non-zero bytes printed
  *   client    argv[2] = endpoint: first asks azoth_reset (it has no `supervisor`: must be
  *             E_PERMISSION_DENIED), then calls OP_SLEEP and exits with the call's status (the
  *             supervisor resets the server meanwhile: E_SERVER_TRAPPED) */
@@ -116,6 +121,44 @@ int main(int argc, char** argv)
         fflush(stdout);
         for (;;)
             (void)sleep_forever();
+    }
+    if (strcmp(role, "writer") == 0 || strcmp(role, "reader") == 0) {
+        int writer = role[0] == 'w';
+        uint64_t region_bytes = writer ? (1u << 20) : (4u << 20), heap_bytes = writer ? (2u << 20) : (8u << 20);
+        azoth_handle_t region = 0;
+        /* Fresh pages straight from memory.grow (no allocator: malloc may leave its own
+         * bookkeeping in memory it hands out): the region's window, then the "heap". */
+        size_t first = __builtin_wasm_memory_grow(0, (region_bytes + heap_bytes) / 65536);
+        uint8_t* window = first == (size_t)-1 ? NULL : (uint8_t*)(first * 65536);
+        uint8_t* heap = window ? window + region_bytes : NULL;
+        if (!window || !heap || azoth_region_create(region_bytes, &region) != AZOTH_OK
+            || azoth_region_map(region, (uint32_t)(uintptr_t)window, 1) != AZOTH_OK) {
+            printf("privacy-victim: FAIL %s: cannot set up its region and heap\n", role);
+            return 2;
+        }
+        if (writer) {
+            for (uint64_t at = 0; at + sizeof secret <= region_bytes; at += sizeof secret)
+                memcpy(window + at, secret, sizeof secret);
+            for (uint64_t at = 0; at + sizeof secret <= heap_bytes; at += sizeof secret)
+                memcpy(heap + at, secret, sizeof secret);
+            printf("privacy-victim: writer: secret written over a %llu KiB region and %llu KiB of heap\n",
+                (unsigned long long)(region_bytes >> 10), (unsigned long long)(heap_bytes >> 10));
+            return 0;
+        }
+        uint64_t non_zero = 0;
+        for (uint64_t i = 0; i < region_bytes; ++i) {
+            if (window[i] && non_zero++ < 4)
+                printf("privacy-victim: reader: region byte %llu is 0x%02x\n", (unsigned long long)i, window[i]);
+        }
+        for (uint64_t i = 0; i < heap_bytes; ++i) {
+            if (heap[i] && non_zero++ < 4)
+                printf("privacy-victim: reader: heap byte %llu of %llu is 0x%02x\n", (unsigned long long)i,
+                    (unsigned long long)heap_bytes, heap[i]);
+        }
+        printf("privacy-victim: reader: %llu non-zero bytes in a fresh %llu KiB region and %llu KiB of fresh heap%s\n",
+            (unsigned long long)non_zero, (unsigned long long)(region_bytes >> 10), (unsigned long long)(heap_bytes >> 10),
+            non_zero ? " (FAIL: remnants)" : "");
+        return non_zero ? 1 : 0;
     }
     if (strcmp(role, "client") == 0 && argc > 2) {
         azoth_status_t denied = azoth_reset(1);

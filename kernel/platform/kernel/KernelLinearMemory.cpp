@@ -84,7 +84,9 @@ void restore_private(u64 base, u64 count)
 }
 
 // Unmaps [first, first + count) pages of a reservation and frees their frames. Pages that are not
-// mapped are skipped, so this also undoes a partially completed grow.
+// mapped are skipped, so this also undoes a partially completed grow. No remnants (docs/privacy.md):
+// each frame is zeroed before it is freed, so what the module wrote is gone from physical memory as
+// soon as its memory is (frames are zeroed again when they are taken: allocate_zeroed_frame).
 void decommit(u8* base, u64 first_page, u64 count)
 {
     for (u64 page = first_page; page < first_page + count; ++page) {
@@ -92,6 +94,7 @@ void decommit(u8* base, u64 first_page, u64 count)
         auto frame = Arch::Mmu::translate(address);
         if (!frame.has_value())
             continue;
+        __builtin_memset(mm::phys_to_ptr<u8>(*frame), 0, page_size);
         VERIFY(!Arch::Mmu::unmap(address, 1).is_error());
         VERIFY(!mm::physical_frames().free(*frame).is_error());
         --g_committed_frames;
@@ -413,6 +416,9 @@ void KernelPageMapper::destroy_pages(object::RegionPages& pages)
 {
     if (pages.size == 0)
         return;
+    // No remnants (docs/privacy.md): the region's bytes are zeroed before its frames are free. Its
+    // last handle and every mapping are gone, so nobody reads or writes them meanwhile.
+    __builtin_memset(pages.kernel_view, 0, pages.size);
     ScopedLock lock(g_lock);
     u64 count = pages.size / page_size;
     VERIFY(!mm::physical_frames().free_contiguous(PhysicalAddress(pages.token), count).is_error());
