@@ -108,6 +108,23 @@ public:
     Result<bool> wait_input(u64 deadline_ns);
     usize input_queued() const { return m_input_count; }
 
+    // ---- Echo: the terminal's local echo, which the driver does. ----
+    // On by default: the driver shows what is typed (and turns CR into LF), so a module that only
+    // reads lines sees them on screen. A reader that edits lines itself (azsh: it echoes, moves the
+    // cursor, recalls history) turns it off; it is on again once that reader ends (release_echo
+    // from the process's end) or turns it back on. The last caller owns the setting.
+    bool echoes() const { return m_echo; }
+    void set_echo(const void* reader, bool on)
+    {
+        m_echo = on;
+        m_echo_owner = on ? nullptr : reader;
+    }
+    void release_echo(const void* reader)
+    {
+        if (reader && m_echo_owner == reader)
+            set_echo(nullptr, true);
+    }
+
 private:
     void flush_to_early_sink();
     // Queues what the early input source holds (only while no driver is attached); true when
@@ -137,6 +154,8 @@ private:
     usize m_input_count { 0 };
     u32 m_input_sequence { 0 }; // changes whenever input is queued: the readers' wait word
     bool m_input_ended { false }; // the early input source has ended for good
+    bool m_echo { true };
+    const void* m_echo_owner { nullptr }; // who turned the echo off
 };
 
 } // namespace ath::object

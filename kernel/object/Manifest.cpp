@@ -159,6 +159,8 @@ ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
                 manifest.entropy_source = true;
             else if (word == "precise-time")
                 manifest.precise_time = true;
+            else if (word == "process-admin")
+                manifest.process_admin = true;
             else
                 bad = true;
         });

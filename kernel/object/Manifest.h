@@ -32,7 +32,7 @@ inline constexpr ManifestKeyInfo manifest_keys[] = {
     { ManifestKey::MaxRestarts, "max-restarts", "0..1000000", "10" },
     { ManifestKey::CpuLimitMs, "cpu-limit-ms", "0..86400000 (ms of CPU time)", "none" },
     { ManifestKey::Priority, "priority", "0..7", "4" },
-    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci, entropy-source, precise-time", "none" },
+    { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci, entropy-source, precise-time, process-admin", "none" },
     { ManifestKey::Handle, "handle", "kind:object-name:rights (repeatable, up to 16)", "none" },
     { ManifestKey::Serves, "serves", "an endpoint name (1..31 of [A-Za-z0-9._-])", "none" },
 };
@@ -65,6 +65,8 @@ struct Manifest {
     // Sees the clocks at full resolution; without it clock_time_get and clock_res_get answer in
     // steps of coarse_clock_ns (a timing side channel closed by default: docs/security.md).
     bool precise_time { false };
+    // May list every process and kill any but the roots (azoth.process_list, process_kill): a shell.
+    bool process_admin { false };
     // Resource limits the manifest names (bit i of limits_set: Resource i has a line); the others
     // are left to the defaults.
     ResourceLimits limits;

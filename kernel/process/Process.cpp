@@ -66,6 +66,9 @@ wasm::SafepointAction on_safepoint(void* owner)
 // was free when the first process started; kernel objects made now are charged to the running
 // process.
 u64 g_usable_bytes = 0;
+// Every spawned process until destroy() (Process::nth, find) and the last pid given out.
+IntrusiveList<Process, &Process::all_link> g_all_processes;
+u32 g_last_pid = 0;
 object::ResourceLimits default_resource_limits()
 {
     if (g_usable_bytes == 0)
@@ -118,6 +121,7 @@ ProcessSpec ProcessSpec::from(const ModuleEntry& entry, u32 module_index, Proces
     spec.may_use_pci = manifest.pci;
     spec.may_add_entropy = manifest.entropy_source;
     spec.may_use_console = manifest.console;
+    spec.may_administer = manifest.process_admin;
     spec.clock_granularity_ns = manifest.precise_time ? 1 : coarse_clock_ns;
     spec.module_index = module_index;
     spec.manifest = &entry;
@@ -180,6 +184,7 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     process->m_may_use_pci = spec.may_use_pci;
     process->m_may_add_entropy = spec.may_add_entropy;
     process->m_may_use_console = spec.may_use_console;
+    process->m_may_administer = spec.may_administer;
     process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));
     if (!process->m_module) {
@@ -242,7 +247,35 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     }
     process->m_thread = thread.value();
     process->m_thread->cpu_limit_ns = spec.cpu_limit_ns;
+    process->m_pid = ++g_last_pid;
+    g_all_processes.append(*process);
     return process;
+}
+
+Process* Process::nth(usize index)
+{
+    for (auto& process : g_all_processes) {
+        if (index-- == 0)
+            return &process;
+    }
+    return nullptr;
+}
+
+Process* Process::find(u32 pid)
+{
+    for (auto& process : g_all_processes) {
+        if (process.m_pid == pid)
+            return &process;
+    }
+    return nullptr;
+}
+
+u32 Process::child_count() const
+{
+    u32 count = 0;
+    for (auto* child : m_children)
+        count += child ? 1 : 0;
+    return count;
 }
 
 ErrorOr Process::open_console_streams()
@@ -368,6 +401,10 @@ void Process::run()
         }
         // The Store (and with it every linear-memory frame) goes here, on the process's thread.
     }
+    // A supervisor learns only that a child failed (azoth.wait): the reason goes to the log. (The
+    // kernel's own roots, an exec program, report their failure themselves.)
+    if (m_status.kind == ExitKind::Failed && m_parent)
+        println("athanor: {}: failed to start: {}", name(), m_status.reason_view());
     for (usize i = 0; i < object::resource_kind_count; ++i) {
         auto kind = static_cast<object::Resource>(i);
         if (m_account->refusals(kind))
@@ -375,8 +412,10 @@ void Process::run()
                 object::resource_info(kind).name, m_account->limit(kind), m_account->refusals(kind));
     }
     // A driver that ends gives the console back; a supervisor takes its children with it.
-    if (object::Console* console = object::Console::system())
+    if (object::Console* console = object::Console::system()) {
         console->detach(this);
+        console->release_echo(this);
+    }
     end_children();
     delete m_module;
     m_module = nullptr;
@@ -529,6 +568,8 @@ void Process::destroy()
 {
     VERIFY(has_exited());
     VERIFY(!m_module);
+    if (all_link.is_linked())
+        g_all_processes.remove(*this);
     if (m_string_storage)
         kfree(m_string_storage);
     m_account->unref();

@@ -9,6 +9,7 @@
 // exceeds its CPU budget (Killed), or cannot be linked/instantiated (Failed). Its Store is
 // destroyed on its own thread as it ends, which returns every frame of its linear memories.
 #include <kernel/lib/FixedVector.h>
+#include <kernel/lib/IntrusiveList.h>
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
@@ -44,6 +45,7 @@ struct ProcessSpec {
     bool may_use_pci { false };          // `pci`: may list and open PCI functions (azoth.pci_list, pci_open)
     bool may_add_entropy { false };      // `entropy-source`: may feed the kernel's random pool (azoth.entropy_add)
     bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr are the console's streams
+    bool may_administer { false };       // `process-admin`: may list and kill any process (a shell)
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles, `serves` and resource limits come from this entry's manifest; null: from
     // global_modules() when the entry at module_index has this name (kernel/process/ProcessIpc.h).
@@ -83,6 +85,18 @@ public:
     static Result<Process*> spawn(const ProcessSpec& spec);
 
     StringView name() const { return StringView(m_name, m_name_length); }
+    // Kernel-wide number, 1.., never reused while the system runs (a shell's `ps` and `kill`).
+    u32 pid() const { return m_pid; }
+    Process* parent() const { return m_parent; }
+    u32 module_index() const { return m_module_index; }
+    u64 spawned_at_ns() const { return m_spawned_at_ns; }
+    u32 child_count() const;
+    // Every process from spawn until it is destroyed, in spawn order: the `index`th (null past
+    // the last) and the one numbered `pid` (kernel code between safepoints is never preempted,
+    // so neither needs a lock).
+    static Process* nth(usize index);
+    static Process* find(u32 pid);
+    IntrusiveListNode all_link; // in that list (Process.cpp's alone)
     bool has_exited() const { return m_status.kind != ExitKind::Running; }
     const ExitStatus& status() const { return m_status; }
     // Wall time from spawn() to the first instruction of _start (benchmarks), 0 until then.
@@ -123,6 +137,7 @@ public:
     bool may_use_pci() const { return m_may_use_pci; }
     bool may_add_entropy() const { return m_may_add_entropy; }
     bool may_use_console() const { return m_may_use_console; }
+    bool may_administer() const { return m_may_administer; }
     Result<u32> adopt(Process& child);
     Process* child(u32 number) const;
     // Blocks until a child has ended (or the deadline passes: TimedOut, or this thread is being
@@ -145,6 +160,7 @@ private:
     ErrorOr open_console_streams();
 
     char m_name[48] {};
+    u32 m_pid { 0 };
     usize m_name_length { 0 };
     wasm::Module* m_module { nullptr };
     StringView* m_arguments { nullptr };
@@ -175,6 +191,7 @@ private:
     bool m_may_use_pci { false };
     bool m_may_add_entropy { false };
     bool m_may_use_console { false };
+    bool m_may_administer { false };
     // What WASI fds 0, 1 and 2 name (sys::WasiContext's stdio table); null: that fd does not exist.
     object::RefPtr<object::Stream> m_stdio[3];
     u32 m_module_index { 0 };

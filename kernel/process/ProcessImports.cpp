@@ -65,6 +65,7 @@ bool holds(const Process& process, Capability capability)
     case Capability::Console: return process.may_use_console();
     case Capability::Pci: return process.may_use_pci();
     case Capability::EntropySource: return process.may_add_entropy();
+    case Capability::ProcessAdmin: return process.may_administer();
     }
     return false;
 }
@@ -93,14 +94,12 @@ Result<Status> module_info(Process& process, u32 index, BytesOut name, Out<modul
     return OK;
 }
 
-// child_out is checked (bounds, alignment, not a read-only mapping) by the trampoline before the
-// child exists: a bad pointer starts nothing.
-Result<Status> spawn(Process& process, u32 index, Out<u32> child_out)
+namespace {
+
+// Starts `spec` as a child of `process` and writes its number (spawn, spawn_args).
+Result<Status> spawn_child(Process& process, const ProcessSpec& spec, Out<u32> child_out)
 {
-    auto& modules = global_modules();
-    if (index >= modules.size())
-        return E_NOT_FOUND;
-    auto spawned = Process::spawn(ProcessSpec::from(modules.at(index), index, &process));
+    auto spawned = Process::spawn(spec);
     // A module that does not validate is malformed for the caller (the table's translation would
     // say E_INVALID_STATE, which is about the state of an object).
     if (spawned.is_error() && spawned.error().code == ErrorCode::Invalid)
@@ -117,6 +116,45 @@ Result<Status> spawn(Process& process, u32 index, Out<u32> child_out)
     // `wait`, and it is killed with the parent).
     TRY(child_out.write(number));
     return OK;
+}
+
+} // namespace
+
+// child_out is checked (bounds, alignment, not a read-only mapping) by the trampoline before the
+// child exists: a bad pointer starts nothing.
+Result<Status> spawn(Process& process, u32 index, Out<u32> child_out)
+{
+    auto& modules = global_modules();
+    if (index >= modules.size())
+        return E_NOT_FOUND;
+    return spawn_child(process, ProcessSpec::from(modules.at(index), index, &process), child_out);
+}
+
+Result<Status> spawn_args(Process& process, u32 index, BytesIn arguments, Out<u32> child_out)
+{
+    auto& modules = global_modules();
+    if (index >= modules.size())
+        return E_NOT_FOUND;
+    const ModuleEntry& entry = modules.at(index);
+    constexpr usize max_argument_bytes = 1024;
+    if (arguments.length() > max_argument_bytes)
+        return E_INVALID_ARGUMENT;
+    // argv[0] is the module's name, then the caller's words; copied in before anything runs
+    // (Process::spawn copies the argv it is given, so this buffer may end with the call).
+    char line[sizeof(entry.name) + 1 + max_argument_bytes];
+    usize length = 0;
+    for (usize i = 0; i < entry.name_length; ++i)
+        line[length++] = entry.name[i];
+    line[length++] = ' ';
+    TRY(arguments.copy_in(Bytes(reinterpret_cast<u8*>(line + length), arguments.length())));
+    length += arguments.length();
+    for (usize i = entry.name_length + 1; i < length; ++i) {
+        if (line[i] == '\0')
+            return E_INVALID_ARGUMENT;
+    }
+    ProcessSpec spec = ProcessSpec::from(entry, index, &process);
+    spec.argument_line = StringView(line, length);
+    return spawn_child(process, spec, child_out);
 }
 
 // event is checked by the trampoline before the wait.
@@ -152,6 +190,65 @@ Result<Status> reset(Process& process, u32 child)
         default: return E_NOT_FOUND;
         }
     }
+    return OK;
+}
+
+Result<Status> process_list(Process&, u32 index, BytesOut name, Out<process_info_t> info)
+{
+    Process* listed = Process::nth(index);
+    if (!listed)
+        return E_NOT_FOUND;
+    u32 state = PROCESS_EXITED;
+    u64 cpu_time_ns = 0;
+    if (!listed->has_exited() && listed->thread()) {
+        const sched::Thread& thread = listed->thread()->scheduling;
+        cpu_time_ns = thread.cpu_time_ns;
+        switch (thread.state) {
+        case sched::ThreadState::Running: state = PROCESS_RUNNING; break;
+        case sched::ThreadState::Blocked: state = PROCESS_BLOCKED; break;
+        case sched::ThreadState::Sleeping: state = PROCESS_SLEEPING; break;
+        default: state = PROCESS_READY; break;
+        }
+        if (thread.state == sched::ThreadState::Running)
+            cpu_time_ns += Arch::clock_nanoseconds() - min(Arch::clock_nanoseconds(), thread.slice_started_ns);
+    }
+    u32 handles = 0;
+    if (object::ProcessObject* owner = listed->ipc().object())
+        handles = owner->handles().live_count();
+    StringView process_name = listed->name();
+    u32 name_length = static_cast<u32>(process_name.length());
+    u32 name_copied = min(name.capacity(), name_length);
+    // Both destinations are checked before either is written.
+    TRY(name.prefix(name_copied));
+    TRY(info.check());
+    process_info_t facts {};
+    facts.pid = listed->pid();
+    facts.parent_pid = listed->parent() ? listed->parent()->pid() : 0;
+    facts.module_index = listed->module_index() < global_modules().size() && global_modules().at(listed->module_index()).name_view() == process_name
+        ? listed->module_index()
+        : ~0u;
+    facts.state = state;
+    facts.priority = listed->thread() && !listed->has_exited() ? listed->thread()->scheduling.priority : 0;
+    facts.name_length = name_length;
+    facts.cpu_time_ns = cpu_time_ns;
+    facts.memory_bytes = listed->account().used(object::Resource::MemoryBytes);
+    facts.started_ns = listed->spawned_at_ns();
+    facts.handles = handles;
+    facts.children = listed->child_count();
+    TRY(name.write(ReadonlyBytes(reinterpret_cast<const u8*>(process_name.characters()), name_copied)));
+    TRY(info.write(facts));
+    return OK;
+}
+
+Result<Status> process_kill(Process& process, u32 pid)
+{
+    Process* target = Process::find(pid);
+    if (!target)
+        return E_NOT_FOUND;
+    // The kernel's roots (init: the system ends with it; an exec program) and the caller itself.
+    if (!target->parent() || target == &process)
+        return E_PERMISSION_DENIED;
+    target->kill();
     return OK;
 }
 
@@ -208,6 +305,26 @@ Result<Status> console_input(Process& process, BytesIn bytes)
     ReadonlyBytes input = TRY(bytes.view()); // read once, into the queue
     auto queued = object::Console::system()->queue_input(input);
     return queued.is_error() ? E_EXHAUSTED : OK;
+}
+
+Result<Status> console_set_echo(Process& process, u32 on)
+{
+    object::Console* console = object::Console::system();
+    if (!console)
+        return E_NOT_FOUND;
+    if (on > 1)
+        return E_INVALID_ARGUMENT;
+    console->set_echo(&process, on == 1);
+    return OK;
+}
+
+Result<Status> console_echo(Process&, Out<u32> on_out)
+{
+    object::Console* console = object::Console::system();
+    if (!console)
+        return E_NOT_FOUND;
+    TRY(on_out.write(console->echoes() ? 1u : 0u));
+    return OK;
 }
 
 Result<Status> uart_kind(Process&, Out<u32> kind_out)

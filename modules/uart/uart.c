@@ -113,8 +113,9 @@ static void print_status(void)
         put_text(line, (size_t)length < sizeof line ? (size_t)length : sizeof line - 1);
 }
 
-/* Console input, all of it in this one function: drains the receiver, echoes what was typed, turns
- * a typed CR into LF (the terminal sends CR for Enter) and hands the bytes to the kernel, which
+/* Console input, all of it in this one function: drains the receiver, echoes what was typed and turns
+ * a typed CR into LF (the terminal sends CR for Enter) unless the console's echo is off (a reader
+ * that edits its lines itself, azsh, turned it off: the bytes go raw), and hands the bytes to the kernel, which
  * queues them for the modules reading stdin. When the kernel's queue is full the bytes wait here
  * and the receiver is left alone until they are taken. True when the receiver is empty. */
 static uint8_t pending[256];
@@ -124,6 +125,9 @@ static int receive(void)
 {
     uint8_t byte;
     int drained = 0;
+    /* Echo and CR -> LF unless the reader edits its lines itself (azoth.console_set_echo). */
+    uint32_t echo = 1;
+    (void)azoth_console_echo(&echo);
     for (;;) {
         if (pending_length == sizeof pending)
             break;
@@ -135,11 +139,13 @@ static int receive(void)
             print_status();
             continue;
         }
-        if (byte == '\r')
-            byte = '\n';
-        if (byte == '\n')
-            put_byte('\r');
-        put_byte(byte);
+        if (echo) {
+            if (byte == '\r')
+                byte = '\n';
+            if (byte == '\n')
+                put_byte('\r');
+            put_byte(byte);
+        }
         pending[pending_length++] = byte;
     }
     if (pending_length > 0 && azoth_console_input(pending, pending_length) == AZOTH_OK)

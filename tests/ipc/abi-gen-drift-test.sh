@@ -16,7 +16,7 @@ grep -q 'azoth_status_t azoth_module_info(uint32_t index, char\* name, uint32_t 
 grep -q 'import_module("azoth"), import_name("memory_stats")' "$work/ok.h"
 grep -q '} azoth_memory_stats_t;' "$work/ok.h"
 grep -q '#define AZOTH_EXIT_KILLED 3u' "$work/ok.h"
-if grep -q 'azoth_process\|azoth_device' "$work/ok.h"; then echo "a second import module is back"; exit 1; fi
+if grep -q 'import_module("azoth_process")\|import_module("azoth_device")' "$work/ok.h"; then echo "a second import module is back"; exit 1; fi
 # The kernel side: typed handlers, the decoding (guest pointers as views), the capability check
 # before the call, the fast path, one translation.
 grep -q 'Result<Status> channel_send(AzothContext& context, Handle channel, BytesIn message, u64 timeout_ns);' "$work/AzothImports.h"

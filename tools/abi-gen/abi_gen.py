@@ -41,10 +41,11 @@ FIELD = re.compile(r'^AZOTH_FIELD\((\w+),\s*(\w+),\s*(\w+)\)\s*$')
 STRUCT_END = re.compile(r'^AZOTH_STRUCT_END\((\w+)\)\s*$')
 PARAMETER = re.compile(r'^(checked\s+)?(\w+)(?:<(\w+)(\[\])?>)?\s+(\w+)(?::(\w+))?$')
 
-CAPABILITIES = {'None', 'Supervisor', 'SerialPort', 'Console', 'Pci', 'EntropySource'}
+CAPABILITIES = {'None', 'Supervisor', 'SerialPort', 'Console', 'Pci', 'EntropySource', 'ProcessAdmin'}
 STATUSES = {'Implemented', 'Booted', 'Unsupported'}
 FIELD_TYPES = {'u32': ('uint32_t', 4), 'u64': ('uint64_t', 8)}
-CAPABILITY_NAMES = {'Supervisor': 'supervisor', 'SerialPort': 'serial-port', 'Console': 'console', 'Pci': 'pci', 'EntropySource': 'entropy-source'}
+CAPABILITY_NAMES = {'Supervisor': 'supervisor', 'SerialPort': 'serial-port', 'Console': 'console', 'Pci': 'pci', 'EntropySource': 'entropy-source',
+                    'ProcessAdmin': 'process-admin'}
 
 # Scalar kinds: Wasm letter, kernel type, C type.
 SCALARS = {'u32': ('i', 'u32', 'uint32_t'), 'i32': ('i', 'i32', 'int32_t'), 'u64': ('I', 'u64', 'uint64_t'),

@@ -31,6 +31,6 @@ enum Trap : u32 {
 #include <kernel/sys/abi/azoth.def>
 
 // The manifest capability a function needs (azoth.def's capability column).
-enum class Capability : u8 { None, Supervisor, SerialPort, Console, Pci, EntropySource };
+enum class Capability : u8 { None, Supervisor, SerialPort, Console, Pci, EntropySource, ProcessAdmin };
 
 } // namespace ath::sys::abi

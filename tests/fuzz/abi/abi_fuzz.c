@@ -698,6 +698,8 @@ int main_fuzz(void)
         capabilities |= 1u << FC_PCI;
     if (has_word(held, "entropy-source"))
         capabilities |= 1u << FC_ENTROPY_SOURCE;
+    if (has_word(held, "process-admin"))
+        capabilities |= 1u << FC_PROCESS_ADMIN;
     rng_state = seed;
 
     /* the fuzz area at the top of memory */

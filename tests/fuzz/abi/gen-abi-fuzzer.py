@@ -62,7 +62,8 @@ GUARDS = {
 }
 # Imports never called, with the reason printed in the summary.
 SKIP = {'proc_exit': 'ends the fuzzer'}
-CAPABILITIES = {'None': 'FC_NONE', 'Supervisor': 'FC_SUPERVISOR', 'SerialPort': 'FC_SERIAL_PORT', 'Console': 'FC_CONSOLE', 'Pci': 'FC_PCI', 'EntropySource': 'FC_ENTROPY_SOURCE'}
+CAPABILITIES = {'None': 'FC_NONE', 'Supervisor': 'FC_SUPERVISOR', 'SerialPort': 'FC_SERIAL_PORT', 'Console': 'FC_CONSOLE', 'Pci': 'FC_PCI',
+                'EntropySource': 'FC_ENTROPY_SOURCE', 'ProcessAdmin': 'FC_PROCESS_ADMIN'}
 SERVED = {'Implemented': 'FS_IMPLEMENTED', 'Booted': 'FS_BOOTED', 'Unsupported': 'FS_UNSUPPORTED'}
 
 
@@ -151,7 +152,7 @@ def main():
            ' * kernel/sys/abi/azoth.def and kernel/sys/Errno.h: do not edit. */',
            '#pragma once', '#include <stdint.h>', '',
            'enum fuzz_kind { ' + ', '.join(KINDS) + ' };',
-           'enum fuzz_capability { FC_NONE, FC_SUPERVISOR, FC_SERIAL_PORT, FC_CONSOLE, FC_PCI, FC_ENTROPY_SOURCE };',
+           'enum fuzz_capability { FC_NONE, FC_SUPERVISOR, FC_SERIAL_PORT, FC_CONSOLE, FC_PCI, FC_ENTROPY_SOURCE, FC_PROCESS_ADMIN };',
            'enum fuzz_served { FS_IMPLEMENTED, FS_BOOTED, FS_UNSUPPORTED };',
            'enum fuzz_module { FM_WASI, FM_AZOTH };', '']
     records = sorted({r[0] for _, _, t, _ in tables for r in t['records']} | {s['name'] for _, _, t, _ in tables for s in t['structs']}
