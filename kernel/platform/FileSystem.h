@@ -6,7 +6,9 @@
 // to a directory node and confined to it: no path given here (`..`, an absolute path, a symbolic
 // link's target) ever reaches a file outside the directory node the call names.
 // Implementations:
-//   hosted  kernel/platform/hosted/HostedFileSystem.h (Linux openat2 RESOLVE_BENEATH: ./azoth exec --dir)
+//   hosted  kernel/platform/hosted/HostedFileSystem.h (Linux openat2 RESOLVE_BENEATH: ./azoth exec --dir),
+//           kernel/platform/hosted/FatImageFileSystem.h (a FAT disk image through storage/fat: --disk),
+//           kernel/platform/hosted/MountedFileSystems.h (several of them behind one)
 //   booted  none yet: the VFS service (issue 19) will answer these calls over IPC. Until then a
 //           booted process has no FileSystem and no preopens, and every fd from 3 up is EBADF.
 //

@@ -77,7 +77,7 @@ Errno search_gpt(BlockDevice& device, VolumeExtent& extent, bool& found)
             if (Errno error = device.read(lba, Bytes(sector, sizeof(sector))); error != Errno::Success)
                 return error;
         }
-        const u8* e = sector + (index % per_sector) * entry_bytes;
+        const u8* e = sector + static_cast<usize>(index % per_sector) * entry_bytes;
         if (!same_guid(e, basic_data_guid) && !same_guid(e, efi_system_guid))
             continue;
         u64 first = load64(e + 32);
@@ -119,7 +119,7 @@ Errno find_fat_volume(BlockDevice& device, VolumeExtent& extent)
     bool found = false;
     bool protective = false;
     for (u32 i = 0; i < 4 && !found; ++i) {
-        const u8* e = sector + 446 + i * 16;
+        const u8* e = sector + 446 + static_cast<usize>(i) * 16;
         u8 type = e[4];
         if (type == 0xEE)
             protective = true;

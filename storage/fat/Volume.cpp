@@ -162,13 +162,6 @@ Errno Volume::writable() const
     return m_read_only ? Errno::ReadOnlyFileSystem : Errno::Success;
 }
 
-Errno Volume::corrupt()
-{
-    m_corrupt = true;
-    m_read_only = true;
-    return Errno::Io;
-}
-
 // --- sectors ----------------------------------------------------------------------------------
 
 Errno Volume::device_read(u64 sector, u32 count, u8* buffer)

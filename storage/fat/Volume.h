@@ -84,19 +84,19 @@ public:
     u32 free_clusters() const { return m_free_count; }
 
     // --- nodes -----------------------------------------------------------------------------
-    Errno open(NodeId directory, StringView path, const OpenOptions& options, NodeId& node);
-    void retain(NodeId node);
-    void close(NodeId node);
-    Errno read(NodeId node, u64 offset, Bytes buffer, usize& done);
-    Errno write(NodeId node, u64 offset, ReadonlyBytes buffer, usize& done);
-    Errno set_size(NodeId node, u64 size);
-    Errno stat(NodeId node, NodeStat& stat);
-    Errno set_times(NodeId node, const TimeChange& change);
+    Errno open(NodeId directory, StringView path, const OpenOptions& options, NodeId& id);
+    void retain(NodeId id);
+    void close(NodeId id);
+    Errno read(NodeId id, u64 offset, Bytes buffer, usize& done);
+    Errno write(NodeId id, u64 offset, ReadonlyBytes buffer, usize& done);
+    Errno set_size(NodeId id, u64 size);
+    Errno stat(NodeId id, NodeStat& stat);
+    Errno set_times(NodeId id, const TimeChange& change);
     // Entries from `cookie` (0: the first; "." and ".." come first, as on Linux).
-    Errno read_directory(NodeId directory, u64 cookie, DirectoryVisitor& visitor);
-    bool is_directory(NodeId node) const;
+    Errno read_directory(NodeId id, u64 cookie, DirectoryVisitor& visitor);
+    bool is_directory(NodeId id) const;
     // How many contiguous runs the node's chain is in (1: contiguous; 0: no clusters).
-    Errno fragments(NodeId node, u32& count);
+    Errno fragments(NodeId id, u32& count);
 
     // --- paths below a directory node ------------------------------------------------------
     Errno stat_at(NodeId directory, StringView path, NodeStat& stat);
@@ -118,7 +118,7 @@ private:
     };
     struct Found {
         Location at;
-        u8 raw[entry_size];
+        u8 raw[entry_size] {};
         LongName name;
     };
     struct Node {
@@ -162,11 +162,17 @@ private:
     // Sectors (Volume.cpp).
     Errno device_read(u64 sector, u32 count, u8* buffer);
     Errno device_write(u64 sector, u32 count, const u8* buffer);
-    Errno cached(u64 sector, bool fat, Slot*& slot, bool load = true);
+    Errno cached(u64 sector, bool fat, Slot*& out, bool load = true);
     Errno write_back(Slot& slot);
     void forget(u64 sector, u32 count);
     Errno barrier();
-    Errno corrupt();
+    // The volume is inconsistent: read-only from now on, and the caller answers EIO.
+    Errno corrupt()
+    {
+        m_corrupt = true;
+        m_read_only = true;
+        return Errno::Io;
+    }
     Errno writable() const;
 
     // FAT (Volume.cpp).
@@ -205,7 +211,7 @@ private:
     Errno stat_location(const Location& at, bool is_root, NodeStat& stat);
     void fill_stat(const u8* raw, const Location& at, NodeStat& stat) const;
     Errno entry_of_target(Target& target, Found& found, bool& is_root);
-    Errno fresh_entry(u8* entry, u8 attributes, u32 cluster);
+    Errno fresh_entry(u8* raw, u8 attributes, u32 cluster);
     Errno release_chain(const Location& at, u32 first_cluster);
 
     // Files (VolumeFiles.cpp).

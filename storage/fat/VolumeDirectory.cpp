@@ -66,8 +66,8 @@ Errno Volume::entry_sector(u32 directory, u32 index, u64& sector, u32& offset, b
 
 Errno Volume::read_entry(u32 directory, u32 index, u8* out, bool& beyond)
 {
-    u64 sector;
-    u32 offset;
+    u64 sector = 0;
+    u32 offset = 0;
     if (Errno error = entry_sector(directory, index, sector, offset, beyond); error != Errno::Success || beyond)
         return error;
     Slot* slot;
@@ -79,9 +79,9 @@ Errno Volume::read_entry(u32 directory, u32 index, u8* out, bool& beyond)
 
 Errno Volume::write_entry(u32 directory, u32 index, const u8* entry)
 {
-    u64 sector;
-    u32 offset;
-    bool beyond;
+    u64 sector = 0;
+    u32 offset = 0;
+    bool beyond = false;
     if (Errno error = entry_sector(directory, index, sector, offset, beyond); error != Errno::Success)
         return error;
     if (beyond)
@@ -686,7 +686,7 @@ Errno Volume::remove_directory(NodeId directory, StringView path)
     u32 cluster = entry_cluster(found.raw);
     if (!in_range(cluster))
         return corrupt();
-    bool empty;
+    bool empty = false;
     if (Errno error = directory_is_empty(cluster, empty); error != Errno::Success)
         return error;
     if (!empty)
@@ -754,7 +754,7 @@ Errno Volume::rename(NodeId directory, StringView path, NodeId new_directory, St
     if (moving_directory && !in_range(cluster))
         return corrupt();
     if (moving_directory) {
-        bool inside;
+        bool inside = false;
         if (Errno error = is_ancestor(cluster, target.parent, inside); error != Errno::Success)
             return error;
         if (inside)
@@ -795,7 +795,7 @@ Errno Volume::rename(NodeId directory, StringView path, NodeId new_directory, St
         if (target_directory) {
             if (!in_range(replaced_cluster))
                 return corrupt();
-            bool empty;
+            bool empty = false;
             if (Errno error = directory_is_empty(replaced_cluster, empty); error != Errno::Success)
                 return error;
             if (!empty)
