@@ -178,12 +178,12 @@ Result<Status> kill(Process& process, u32 child)
     return OK;
 }
 
-Result<Status> reset(Process& process, u32 child)
+namespace {
+
+// Resets `target` (reset, process_reset): the kernel's error as the row's status.
+Status reset_process(Process& target)
 {
-    Process* found = process.child(child);
-    if (!found)
-        return E_NOT_FOUND;
-    if (auto done = found->reset(); done.is_error()) {
+    if (auto done = target.reset(); done.is_error()) {
         switch (done.error().code) {
         case ErrorCode::Unsupported: return E_UNSUPPORTED;
         case ErrorCode::Busy: return E_BUSY;
@@ -191,6 +191,28 @@ Result<Status> reset(Process& process, u32 child)
         }
     }
     return OK;
+}
+
+// A process another may kill or reset by pid: not a root the kernel started (init: the system
+// ends with it; an exec program), not the caller (a reset would wait for its own thread).
+Result<Process*> administered(Process& caller, u32 pid)
+{
+    Process* target = Process::find(pid);
+    if (!target)
+        return Error::from(ErrorCode::NotFound, "no process has that pid");
+    if (!target->parent() || target == &caller)
+        return Error::from(ErrorCode::PermissionDenied, "a root process or the caller itself");
+    return target;
+}
+
+} // namespace
+
+Result<Status> reset(Process& process, u32 child)
+{
+    Process* found = process.child(child);
+    if (!found)
+        return E_NOT_FOUND;
+    return reset_process(*found);
 }
 
 Result<Status> process_list(Process&, u32 index, BytesOut name, Out<process_info_t> info)
@@ -242,14 +264,15 @@ Result<Status> process_list(Process&, u32 index, BytesOut name, Out<process_info
 
 Result<Status> process_kill(Process& process, u32 pid)
 {
-    Process* target = Process::find(pid);
-    if (!target)
-        return E_NOT_FOUND;
-    // The kernel's roots (init: the system ends with it; an exec program) and the caller itself.
-    if (!target->parent() || target == &process)
-        return E_PERMISSION_DENIED;
+    Process* target = TRY(administered(process, pid));
     target->kill();
     return OK;
+}
+
+Result<Status> process_reset(Process& process, u32 pid)
+{
+    Process* target = TRY(administered(process, pid));
+    return reset_process(*target);
 }
 
 Result<Status> memory_stats(Process&, Out<memory_stats_t> stats)

@@ -494,6 +494,30 @@ static int command_kill(int argc, char** argv)
     return result;
 }
 
+static int command_reset(int argc, char** argv)
+{
+    if (argc < 2) {
+        put("usage: reset PID|NAME...\n");
+        return 2;
+    }
+    int result = 0;
+    for (int i = 1; i < argc; ++i) {
+        uint32_t pid = resolve_pid(argv[i]);
+        azoth_status_t status = pid ? azoth_process_reset(pid) : AZOTH_E_NOT_FOUND;
+        if (status == AZOTH_OK) {
+            printf("reset: %s (pid %u) is back to its state before _start\n", argv[i], (unsigned)pid);
+        } else {
+            printf("reset: %s: %s\n", argv[i],
+                status == AZOTH_E_NOT_FOUND ? "no such process"
+                    : status == AZOTH_E_PERMISSION_DENIED ? "not allowed (init, an exec program and azsh itself cannot be reset)"
+                    : status == AZOTH_E_UNSUPPORTED       ? "it has no snapshot to go back to"
+                                                          : status_text(status));
+            result = 1;
+        }
+    }
+    return result;
+}
+
 static int command_run(int argc, char** argv)
 {
     int background = argc > 1 && strcmp(argv[argc - 1], "&") == 0;
@@ -850,6 +874,7 @@ static const command commands[] = {
     { "echo", command_echo, "echo WORDS           print the words" },
     { "ps", command_ps, "ps                   every process: pid, parent, state, CPU, memory" },
     { "kill", command_kill, "kill PID|NAME...     kill processes (init restarts them per manifest)" },
+    { "reset", command_reset, "reset PID|NAME...    put processes back to their state before _start (memory, handles)" },
     { "run", command_run, "run MODULE [ARGS] [&] start a module of the initrd (its manifest's args unless ARGS;\n"
                           "                       & in the background; Ctrl-C stops a foreground one)" },
     { "jobs", command_jobs, "jobs                 modules started with run ... &" },

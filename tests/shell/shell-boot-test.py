@@ -4,7 +4,8 @@ the uart driver, azsh, the other default modules), waits for azsh's prompt and t
 the serial console one byte at a time like a person, checking each answer:
 
   echo, help, ps (init is pid 1 and azsh is listed), run hello (its greeting and exit status),
-  kill (init refused; poly-c killed and init's report of it; ps no longer lists it), run poly-c in
+  kill (init refused; poly-c killed and init's report of it; ps no longer lists it), reset (poly-cpp
+  runs its _start again; init refused), run poly-c in
   the foreground and Ctrl-C (the child is killed), mem, uptime, modules, devices, a file command
   (answers with an error, never a crash), an unknown command, an over-long line, binary garbage,
   line editing (cursor keys, Backspace, Ctrl-U, Ctrl-C on a typed line), history (Up), and exit
@@ -92,6 +93,13 @@ def main():
             print("FAIL: init did not report poly-c killed")
             shell.failed = True
         shell.run("ps", [r"^ +\d+ +1 +\w+ .* poly-cpp$"], what="ps after kill", absent=[r" poly-c$"])
+        # reset: poly-cpp goes back to its state before _start and runs it again (it calls poly-rust anew).
+        mark = len(console.text())
+        shell.run("reset poly-cpp", [r"^reset: poly-cpp \(pid \d+\) is back to its state before _start$"])
+        if not shell.wait_since(mark, r"poly-cpp: poly-rust \(language 3\) mixed correctly$", shell.per_command):
+            print("FAIL: poly-cpp did not run its _start again after the reset")
+            shell.failed = True
+        shell.run("reset init", [r"^reset: init: not allowed"])
         # poly-c's name is free again: run it in the foreground (it serves forever), then Ctrl-C.
         mark = len(console.text())
         console.type("run poly-c\r", pause=0.01)
