@@ -24,6 +24,7 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/runtime/CxxRuntime.h>
 #include <kernel/initrd/TarArchive.h>
+#include <kernel/process/ExecutionTier.h>
 #include <kernel/process/Modes.h>
 #include <kernel/process/Threads.h>
 #include <kernel/platform/kernel/KernelPci.h>
@@ -134,6 +135,7 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
 
     // Modules as processes: threads, entropy and the initrd.
     must("threads", process::init_threads());
+    process::choose_execution_tier(cmdline.has_word("tier=compiled"), cmdline.has_word("tier=interp"));
     start_console_object();
     if (auto random = sys::init_kernel_random(); random.is_error())
         println("athanor: random_get unavailable: {}", random.error().reason);

@@ -9,6 +9,7 @@
 //   +0x500000000000  linear-memory reservations (16 TiB: 4 GiB + 4 GiB guard each)
 //   +0x600000000000  scratch window for self-tests and temporary mappings (1 GiB)
 //   +0x680000000000  kernel thread stacks, each with an unmapped guard page below it (64 GiB)
+//   +0x690000000000  compiled Wasm code (64 GiB; kernel/platform/kernel/KernelCodeMemory.h)
 //   0xFFFFFFFF80000000  kernel image (boot contract; the usermode port's image sits where Linux
 //                       loads its ELF instead)
 #include <boot/BootInfo.h>
@@ -27,8 +28,11 @@ inline constexpr u64 scratch_window_base = boot::kernel_half_base + 0x6000000000
 inline constexpr u64 scratch_window_size = 1ULL << 30;
 inline constexpr u64 kernel_stack_window_base = boot::kernel_half_base + 0x680000000000ULL;
 inline constexpr u64 kernel_stack_window_size = 64ULL << 30;
+inline constexpr u64 code_window_base = boot::kernel_half_base + 0x690000000000ULL;
+inline constexpr u64 code_window_size = 64ULL << 30;
+static_assert(kernel_stack_window_base + kernel_stack_window_size <= code_window_base);
 // The end of the last window.
-inline constexpr u64 kernel_windows_end = kernel_stack_window_base + kernel_stack_window_size;
+inline constexpr u64 kernel_windows_end = code_window_base + code_window_size;
 
 static_assert(boot::kernel_half_base != 0xFFFF800000000000ULL || heap_window_base == 0xFFFFC00000000000ULL,
               "the machine ports' layout is unchanged");

@@ -50,9 +50,10 @@ public:
     // First call: current == nullptr, old_bytes == 0. Returns the (possibly new) base.
     virtual Result<u8*> resize(u8* current, u64 old_bytes, u64 new_bytes, u64 maximum_bytes) = 0;
     virtual void release(u8* base, u64 bytes, u64 maximum_bytes) = 0;
-    // Whether every access base + index + offset (index and offset any u32, up to 16 bytes wide)
-    // at or past the memory's current size faults: the reservation spans 8 GiB + a guard. The
-    // compiled tier (kernel/wasm/NativeTier.h) needs this; it emits no bounds checks.
+    // Whether every access at or past the memory's current size and below base + 8 GiB faults:
+    // the reservation and its guard span 8 GiB. The compiled tier (kernel/wasm/NativeTier.h)
+    // needs this; it emits no bounds checks (an index is any u32, and an access whose offset and
+    // width alone pass 4 GiB traps without touching memory, so none reaches base + 8 GiB).
     virtual bool guards_wasm32_accesses() const { return false; }
 
     // Dirty tracking (instant reset, kernel/wasm/Snapshot.h). track_writes write-protects the
@@ -84,7 +85,8 @@ protected:
 
 // Executable memory for the compiled tier (W^X: code is written while the pages are read-write,
 // then they become read-execute; never both). Implementations: hosted
-// kernel/platform/hosted/HostedCodeMemory.h (mmap/mprotect, SIGSEGV mapping); none booted yet.
+// kernel/platform/hosted/HostedCodeMemory.h (mmap/mprotect, SIGSEGV mapping); booted
+// kernel/platform/kernel/KernelCodeMemory.h (its own window, the exception handlers' fault hook).
 class CodeMemoryProvider {
 public:
     // Fresh read-write (not executable) pages for `bytes` of code.

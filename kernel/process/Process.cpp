@@ -4,6 +4,7 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/object/Console.h>
 #include <kernel/platform/kernel/KernelWait.h>
+#include <kernel/process/ExecutionTier.h>
 #include <kernel/process/ModuleTable.h>
 #include <kernel/process/Process.h>
 #include <kernel/process/ProcessImports.h>
@@ -306,6 +307,7 @@ void Process::run()
         config.memory_provider = &sys::KernelLinearMemory::instance();
         config.max_call_depth = process_call_depth;
         config.value_stack_slots = process_value_stack_slots;
+        configure_execution_tier(config);
         // Everything the Store takes is charged to this process (declared first: they outlive it).
         sys::AccountedAllocator allocator(*m_account);
         sys::AccountLimiter limiter(*m_account);
@@ -336,6 +338,8 @@ void Process::run()
             if (!link_failure.at_import)
                 phase = FailurePhase::Instantiate;
             auto* instantiated = TRY(move(instance));
+            if (const char* reason = instantiated->interpreter_reason())
+                println("athanor: {}: interpreter: {}", name(), reason);
             TRY(m_ipc.instantiated(*instantiated));
             auto start = instantiated->find_export("_start");
             if (!start.has_value() || !start->as_function() || !start->as_function()->type().parameters.is_empty()

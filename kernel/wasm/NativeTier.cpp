@@ -40,16 +40,34 @@ void enter_instance(Machine* m, InstanceData* instance)
 {
     InstanceData* saved_instance = m->instance;
     enter_instance(m, function.owner);
-    bool outermost = m->native_stack_limit == 0;
-    if (outermost) { // the entry stub sets the limit from its own stack pointer
+    // A fresh entry on this thread's stack: none running in this Machine, or one on another
+    // thread's stack (a migrating azoth_call runs a server's handler in the server's Store on the
+    // caller's thread while the server's own thread sits in a host call). Its stack window is
+    // [native_stack_limit, + native_stack_budget]; a nested entry on the same stack lies inside.
+    uptr here = reinterpret_cast<uptr>(__builtin_frame_address(0));
+    uptr saved_limit = m->native_stack_limit;
+    uptr saved_budget = m->native_stack_budget;
+    bool fresh = saved_limit == 0 || here < saved_limit || here - saved_limit > saved_budget;
+    if (fresh) { // the entry stub sets the limit from its own stack pointer
         uptr budget = static_cast<uptr>(m->store->config().max_call_depth) * native_stack_frame;
-        m->native_stack_budget = budget > native_stack_cap ? native_stack_cap : budget;
+        budget = budget > native_stack_cap ? native_stack_cap : budget;
+        if (auto floor = m->store->config().native_stack_floor) {
+            // Within the thread's stack: never below its floor (no room at all: the first compiled
+            // frame traps).
+            uptr lowest = floor();
+            uptr room = here > lowest ? here - lowest : 0;
+            budget = budget > room ? room : budget;
+        }
+        m->native_stack_budget = budget;
+        m->native_stack_limit = 0;
     }
     const NativeModule& native = *function.owner->module->native;
     auto trampoline = reinterpret_cast<Trampoline>(native.code + native.trampoline_offset);
     bool ok = trampoline(function.native_entry, base, m, m->native_memory_base);
-    if (outermost)
-        m->native_stack_limit = 0;
+    if (fresh) {
+        m->native_stack_limit = saved_limit;
+        m->native_stack_budget = saved_budget;
+    }
     enter_instance(m, saved_instance);
     return ok;
 }

@@ -321,6 +321,10 @@ protected:
 // Which engine tier runs an instance's functions (StoreConfig::code_memory asks for Compiled).
 enum class ExecutionTier : u8 { Interpreter, Compiled };
 const char* execution_tier_name(ExecutionTier);
+// Null when this build has a compiler for the machine it runs on, so StoreConfig::code_memory can
+// give compiled instances; otherwise why not ("no Wasm compiler for this arch", or what the CPU
+// lacks). Generic code asks this instead of knowing which arch has a compiler.
+const char* compiled_tier_unavailable_reason();
 
 class Instance {
 public:
@@ -353,6 +357,12 @@ struct StoreConfig {
     // code is compiled once, into this provider, and given back when the Module goes: the provider
     // must outlive every Module instantiated in this Store.
     CodeMemoryProvider* code_memory { nullptr };
+    // The lowest native stack address compiled frames of the calling thread may reach, asked when
+    // compiled code is entered from outside (headroom for the helpers, host functions and
+    // interrupts that run below the deepest frame already taken off). Null: only max_call_depth
+    // bounds them (a hosted thread's stack is megabytes); a kernel thread's 128 KiB need this, so
+    // that deep recursion traps (CallStackExhausted) before it reaches the guard page.
+    uptr (*native_stack_floor)() { nullptr };
 };
 
 // Fuel and interruption. Fuel is decremented by one at every loop back-edge and every call; when

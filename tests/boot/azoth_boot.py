@@ -34,6 +34,39 @@ def clean(text):
 
 USERMODE = "usermode"
 
+# AZOTH_BOOT_TIER=compiled|interp: every boot() of the run asks the kernel for that engine tier
+# (`tier=` appended to the command line, the image's own when none is given) and fails unless the
+# kernel reports it (`athanor: tier: compiled`): the boot.<arch>.compiled-* tests are the same
+# drivers run with AZOTH_BOOT_TIER=compiled (tests/CMakeLists.txt, azoth_image_boot_tests COMPILED).
+TIER = os.environ.get("AZOTH_BOOT_TIER", "")
+TIER_MISSING = 97  # boot()'s status when the kernel did not report the asked tier
+
+
+def image_cmdline(image):
+    """The command line an ESP image carries (azoth/cmdline.txt), "" without one."""
+    with tempfile.TemporaryDirectory(prefix="azoth-cmdline-") as work:
+        copy = os.path.join(work, "cmdline.txt")
+        subprocess.run(["mcopy", "-n", "-i", image, "::/azoth/cmdline.txt", copy], env=dict(os.environ, MTOOLS_SKIP_CHECK="1"),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not os.path.exists(copy):
+            return ""
+        with open(copy, encoding="utf-8", errors="replace") as file:
+            return file.read().strip()
+
+
+def with_tier(image, cmdline):
+    """`cmdline` (None: the image's) with AZOTH_BOOT_TIER's word added; unchanged without it."""
+    if not TIER:
+        return cmdline
+    if cmdline is None:
+        cmdline = image_cmdline(image)
+    return f"{cmdline} tier={TIER}".strip()
+
+
+def tier_reported(log):
+    """Whether the kernel ran the tier AZOTH_BOOT_TIER asked for (always true without it)."""
+    return not TIER or re.search(rf"^athanor: tier: {re.escape(TIER)}$", clean(log), re.M) is not None
+
 
 class UsermodeImage:
     """What the usermode kernel needs from an ESP image of the x86_64 build: the initrd, the default
@@ -113,9 +146,10 @@ def boot(arch, image, timeout, work, label, cmdline=None, extra=(), firmware="ue
     """Boots `image` headless (no input) until power-off or `timeout`; the serial log goes through a
     file in `work` named after `label`."""
     log_path = os.path.join(work, f"{label}.log")
+    cmdline = with_tier(image, cmdline)
     start = time.monotonic()
     if arch == USERMODE:
-        return _boot_usermode(image, timeout, log_path, cmdline, start)
+        return _tier_checked(_boot_usermode(image, timeout, log_path, cmdline, start))
     done = subprocess.run(qemu_command(arch, image, timeout, cmdline, log_path, extra, firmware), stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -123,7 +157,15 @@ def boot(arch, image, timeout, work, label, cmdline=None, extra=(), firmware="ue
     if os.path.exists(log_path):
         with open(log_path, "rb") as file:
             raw = file.read().decode("utf-8", "replace")
-    return Boot(done.returncode, raw, seconds, done.stderr.decode("utf-8", "replace"))
+    return _tier_checked(Boot(done.returncode, raw, seconds, done.stderr.decode("utf-8", "replace")))
+
+
+def _tier_checked(run):
+    if not tier_reported(run.raw):
+        print(f"FAIL: AZOTH_BOOT_TIER={TIER}, but the kernel did not report 'athanor: tier: {TIER}' "
+              f"(status {run.status} replaced by {TIER_MISSING})")
+        run.status = TIER_MISSING
+    return run
 
 
 def _boot_usermode(image, timeout, log_path, cmdline, start):

@@ -4,6 +4,7 @@
 // interrupt flag is SIGALRM's bit in the signal mask, mirrored in a word so that
 // interrupts_enabled() costs no system call.
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/CodeFaultHook.h>
 #include <kernel/arch/common/FaultCatch.h>
 #include <kernel/arch/common/FrameWalk.h>
 #include <kernel/arch/common/IrqLines.h>
@@ -82,6 +83,14 @@ void on_fault(int signal, void* raw_info, void* raw_context)
     if (page_fault && (error_code & 2) != 0 && protection_refused && resolve_write_fault(address)) {
         g_interrupts_enabled = were_enabled;
         return;
+    }
+    // A compiled Wasm module's out-of-bounds access: the signal return resumes at its trap stub.
+    if (page_fault) {
+        if (u64 landing = compiled_code_fault_landing(registers[reg_rip], address)) {
+            registers[reg_rip] = landing;
+            g_interrupts_enabled = were_enabled;
+            return;
+        }
     }
     if (CatchContext* context = catch_for_fault(registers[reg_rsp])) {
         resume_caught_fault(FaultInfo {

@@ -2,6 +2,7 @@
 // run_catching_faults; any other exception prints vector, error code, CR2, the registers and a
 // symbolised backtrace, then stops the kernel (later: kills the offending module instead).
 #include <kernel/arch/Arch.h>
+#include <kernel/arch/common/CodeFaultHook.h>
 #include <kernel/arch/common/FaultCatch.h>
 #include <kernel/arch/common/FrameWalk.h>
 #include <kernel/arch/common/WriteFaultHook.h>
@@ -102,6 +103,13 @@ extern "C" void x86_64_interrupt_dispatch(InterruptFrame* frame)
         // Error code bits: 0 present, 1 write. A store into a read-only region mapping.
         if (frame->vector == vector::page_fault && (frame->error_code & 3) == 3 && resolve_write_fault(read_cr2()))
             return;
+        // A compiled Wasm module's out-of-bounds access: resume at its trap stub.
+        if (frame->vector == vector::page_fault) {
+            if (u64 landing = compiled_code_fault_landing(frame->rip, read_cr2())) {
+                frame->rip = landing;
+                return;
+            }
+        }
         CatchContext* context = is_catchable(frame->vector) ? catch_for_fault(frame->rsp) : nullptr;
         if (context) {
             resume_from_catch(*frame, *context);

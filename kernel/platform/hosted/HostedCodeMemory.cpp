@@ -3,6 +3,7 @@
 
 #include <kernel/lib/Address.h>
 #include <kernel/lib/Bits.h>
+#include <kernel/platform/CompiledCodeRanges.h>
 
 #include <mutex>
 #include <signal.h>
@@ -13,31 +14,12 @@ namespace ath::hosted {
 
 namespace {
 
-// Writers take g_lock; the signal handler reads without locking: an entry is filled, then
-// published with a release store of `live`, and unpublished before its pages are unmapped.
-struct CodeRange {
-    uptr begin { 0 };
-    uptr end { 0 };
-    uptr landing { 0 };
-    u32 live { 0 };
-};
-
-CodeRange g_ranges[HostedCodeMemory::max_code_ranges];
+// The ranges the SIGSEGV handler reads (lock-free); g_lock guards installing the handler.
+wasm::CompiledCodeRanges g_ranges;
 std::mutex g_lock;
 bool g_installed = false;
 struct sigaction g_previous;
 u64 g_faults = 0;
-
-uptr landing_for(uptr pc)
-{
-    for (auto& range : g_ranges) {
-        if (__atomic_load_n(&range.live, __ATOMIC_ACQUIRE) == 0)
-            continue;
-        if (pc >= range.begin && pc < range.end)
-            return range.landing;
-    }
-    return 0;
-}
 
 void on_segv(int signal_number, siginfo_t* info, void* context)
 {
@@ -45,7 +27,7 @@ void on_segv(int signal_number, siginfo_t* info, void* context)
         return; // a tracked page or a read-only mapping's copy: the store runs again
     auto* machine = static_cast<ucontext_t*>(context);
     uptr pc = static_cast<uptr>(machine->uc_mcontext.gregs[REG_RIP]);
-    if (uptr landing = landing_for(pc)) {
+    if (uptr landing = g_ranges.landing_for(pc)) {
         __atomic_add_fetch(&g_faults, 1, __ATOMIC_RELAXED);
         machine->uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(landing);
         return;
@@ -88,35 +70,18 @@ Result<u8*> HostedCodeMemory::allocate(usize bytes)
 
 ErrorOr HostedCodeMemory::make_executable(u8* code, usize bytes, const u8* fault_landing)
 {
-    std::lock_guard guard(g_lock);
-    CodeRange* entry = nullptr;
-    for (auto& range : g_ranges) {
-        if (range.live == 0) {
-            entry = &range;
-            break;
-        }
-    }
-    if (!entry)
-        return Error::from(ErrorCode::Exhausted, "too many compiled code ranges");
     if (mprotect(code, rounded(bytes), PROT_READ | PROT_EXEC) != 0)
         return Error::from(ErrorCode::OutOfMemory, "cannot make compiled code executable");
-    install_handler();
-    entry->begin = reinterpret_cast<uptr>(code);
-    entry->end = entry->begin + bytes;
-    entry->landing = reinterpret_cast<uptr>(fault_landing);
-    __atomic_store_n(&entry->live, 1u, __ATOMIC_RELEASE);
-    return {};
+    {
+        std::lock_guard guard(g_lock);
+        install_handler();
+    }
+    return g_ranges.add(reinterpret_cast<uptr>(code), reinterpret_cast<uptr>(code) + bytes, reinterpret_cast<uptr>(fault_landing));
 }
 
 void HostedCodeMemory::release(u8* code, usize bytes)
 {
-    {
-        std::lock_guard guard(g_lock);
-        for (auto& range : g_ranges) {
-            if (range.live != 0 && range.begin == reinterpret_cast<uptr>(code))
-                __atomic_store_n(&range.live, 0u, __ATOMIC_RELEASE);
-        }
-    }
+    g_ranges.remove(reinterpret_cast<uptr>(code));
     munmap(code, rounded(bytes));
 }
 

@@ -7,6 +7,7 @@
 // pointer lies in compiled code (an out-of-bounds access into a linear memory's guard) resumes at
 // that code's out-of-bounds trap path, so it becomes the same Trap the interpreter reports. Any
 // other fault goes to the previous handler (ASan's report, or the default: the process dies).
+#include <kernel/platform/CompiledCodeRanges.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::hosted {
@@ -18,7 +19,7 @@ public:
     void release(u8* code, usize bytes) override;
 
     // Compiled code ranges that can exist at once (all providers of the process).
-    static constexpr usize max_code_ranges = 4096;
+    static constexpr usize max_code_ranges = wasm::CompiledCodeRanges::capacity;
     // Faults in compiled code turned into out-of-bounds traps since the process started.
     static u64 faults_mapped();
 };

@@ -11,6 +11,9 @@
 
 namespace ath::sys {
 
+static_assert(mm::linear_memory_reservation + mm::linear_memory_guard >= (8ull << 30),
+              "guards_wasm32_accesses: every compiled access below base + 8 GiB stays in the reservation or its guard");
+
 namespace {
 
 SpinLock g_lock;

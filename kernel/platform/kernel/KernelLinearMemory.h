@@ -33,6 +33,8 @@ public:
     void untrack_writes(u8* base) override;
     // Write faults taken by tracked pages since boot.
     static u64 tracked_write_faults();
+    // 4 GiB + a 4 GiB guard: the compiled tier may run on these memories.
+    bool guards_wasm32_accesses() const override { return true; }
 
     static KernelLinearMemory& instance();
     // Frames currently committed to linear memories (all processes).

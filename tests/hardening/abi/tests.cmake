@@ -32,4 +32,4 @@ if(TARGET ath_wasm)
 endif()
 
 # Booted: every finding of this folder on every arch (esp-abi.img of each arch build).
-azoth_image_boot_tests(abi-findings ${abi_dir}/abi-boot-test.py SECONDS 90 150 USERMODE LABELS fault boot TIMEOUT 250)
+azoth_image_boot_tests(abi-findings ${abi_dir}/abi-boot-test.py SECONDS 90 150 USERMODE COMPILED LABELS fault boot TIMEOUT 250)

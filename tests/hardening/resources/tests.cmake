@@ -18,5 +18,5 @@ endif()
 
 # Booted: each resource kind exhausted by its own module beside a steady one, on every arch this
 # tree has a preset for; every frame must come back after each module ends.
-azoth_image_boot_tests(resources ${resources_dir}/resources-boot-test.py SECONDS 90 150 USERMODE LABELS fault boot TIMEOUT 250
+azoth_image_boot_tests(resources ${resources_dir}/resources-boot-test.py SECONDS 90 150 USERMODE COMPILED LABELS fault boot TIMEOUT 250
     SKIP_RETURN_CODE 77)

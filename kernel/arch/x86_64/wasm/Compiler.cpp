@@ -368,7 +368,7 @@ public:
     void load(u8 opcode, u64 offset) override
     {
         Reg address = pop_to_register();
-        Mem at = memory_operand(address, offset);
+        Mem at = memory_operand(address, offset, access_width(opcode));
         switch (opcode) {
         case 0x28: // i32.load
         case 0x2A: // f32.load
@@ -401,7 +401,7 @@ public:
     {
         Reg value = pop_to_register();
         Reg address = pop_to_register();
-        Mem at = memory_operand(address, offset);
+        Mem at = memory_operand(address, offset, access_width(opcode));
         switch (opcode) {
         case 0x36: // i32.store
         case 0x38: // f32.store
@@ -766,14 +766,30 @@ private:
     }
 
     // [memory base + address + offset]: the address register holds a zero-extended u32; an
-    // offset past 2^31 goes through rax.
-    Mem memory_operand(Reg address, u64 offset)
+    // offset past 2^31 goes through rax. An access whose offset and width alone pass 4 GiB is out of
+    // bounds whatever the address (a wasm32 memory is at most 4 GiB) and traps without touching
+    // memory, so no access reaches past base + 8 GiB - 1: the reservation and its guard
+    // (LinearMemoryProvider::guards_wasm32_accesses).
+    Mem memory_operand(Reg address, u64 offset, u32 width)
     {
+        if (offset + width > (1ull << 32))
+            m_asm.jmp(trap_label(TrapKind::OutOfBoundsMemoryAccess));
         if (offset <= 0x7FFFFFFF)
             return Mem::indexed(memory_register, address, 1, static_cast<i32>(offset));
         m_asm.mov_imm(Reg::Rax, offset);
         m_asm.alu(AluOp::Add, Width::W64, Reg::Rax, address);
         return Mem::indexed(memory_register, Reg::Rax, 1, 0);
+    }
+
+    // Bytes read or written by a load (0x28..0x35) or store (0x36..0x3E).
+    static u32 access_width(u8 opcode)
+    {
+        switch (opcode) {
+        case 0x29: case 0x2B: case 0x37: case 0x39: return 8;
+        case 0x28: case 0x2A: case 0x34: case 0x35: case 0x36: case 0x38: case 0x3E: return 4;
+        case 0x2E: case 0x2F: case 0x32: case 0x33: case 0x3B: case 0x3D: return 2;
+        default: return 1;
+        }
     }
 
     Assembler::Label trap_label(TrapKind kind) { return m_labels.trap[static_cast<usize>(kind)]; }
@@ -1196,8 +1212,22 @@ void emit_trap_stubs(Assembler& a, ModuleLabels& labels)
 
 } // namespace
 
+// The compiler emits SSE4.1 (roundss/roundsd) and popcnt (x86-64-v2); CPUID leaf 1 says whether
+// this CPU has them (asked per module: the engine keeps no global state).
+const char* compiled_tier_unavailable_reason()
+{
+    u32 eax = 1, ebx, ecx, edx;
+    asm volatile("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "c"(0u));
+    constexpr u32 sse4_1 = 1u << 19, popcnt = 1u << 23;
+    if ((ecx & (sse4_1 | popcnt)) != (sse4_1 | popcnt))
+        return "the CPU lacks SSE4.1 or POPCNT, which the x86_64 compiler emits";
+    return nullptr;
+}
+
 Result<NativeModule*> compile_native_module(ModuleData& module, CodeMemoryProvider& provider)
 {
+    if (const char* reason = compiled_tier_unavailable_reason())
+        return Error::from(ErrorCode::Unsupported, reason);
     Allocator& allocator = *module.allocator;
     Assembler a(allocator);
     ModuleLabels labels;
