@@ -158,7 +158,7 @@ struct InstanceSnapshot::Data {
             __builtin_memcpy(destination, state.copies + u64(slot) * granule, granule);
     }
 
-    ErrorOr restore_memory(MemoryState& state, SnapshotRestoreStats& stats)
+    ErrorOr restore_memory(MemoryState& state, SnapshotRestoreStats& stats) const
     {
         MemoryInstance& memory = *state.memory;
         LinearMemoryProvider* provider = store->config().memory_provider;
@@ -188,7 +188,7 @@ struct InstanceSnapshot::Data {
             memory.pages = state.wasm_pages;
             stats.pages_released += grown / granule;
         }
-        if (state.tracked) {
+        if (state.tracked && provider) {
             stats.pages_restored += provider->restore_written(memory.base, &restore_page, &state);
             return {};
         }

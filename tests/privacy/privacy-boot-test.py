@@ -5,7 +5,7 @@ usage: privacy-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
 
 Boots esp-privacy.img. Its init, privacy-supervisor, resets privacy-victim servers, a sleeper and a
 server under a client's call, and prints "privacy: CASE ok" per case (erase, ipc-call,
-blocking-call, errors, no-remnants, no-leak), then "privacy: N cases, 0 failed". Checks every case passed, no
+blocking-call, outgoing-call, errors, no-remnants, no-leak), then "privacy: N cases, 0 failed". Checks every case passed, no
 module line says FAIL, the kernel did not panic, the client was refused azoth_reset without
 `supervisor`, and power-off status 0. Prints the measured reset times and the frame counts.
 """
@@ -16,7 +16,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "boot"))
 import azoth_boot  # noqa: E402  (tests/boot/azoth_boot.py)
 
-CASES = ["erase", "ipc-call", "blocking-call", "errors", "no-remnants", "no-leak"]
+CASES = ["erase", "ipc-call", "blocking-call", "outgoing-call", "errors", "no-remnants", "no-leak"]
 
 
 def main():

@@ -9,6 +9,9 @@
  *                  client (no `supervisor`) was refused azoth_reset with E_PERMISSION_DENIED
  *   blocking-call  reset of the sleeper blocked in poll_oneoff 2^63 ns returns within 1 s and the
  *                  sleeper stays alive (no exit event)
+ *   outgoing-call  privacy-caller blocked as a client in B's sleeping handler: reset(caller) twice
+ *                  returns OK within 1 s each, then a kill ends it, and B still answers (its Store
+ *                  was let go, its memory untouched)
  *   errors         reset of child 0, of a number never given, of an ended child: E_NOT_FOUND
  *   no-remnants    privacy-writer fills a region and its heap with a secret and exits; then
  *                  privacy-reader's fresh region and heap must be all zero (it exits 0)
@@ -160,6 +163,29 @@ static void blocking_call(void)
     ok("blocking-call");
 }
 
+static void outgoing_call(void)
+{
+    ++cases;
+    int64_t random_b = query(server_b, OP_REPORT, 1);
+    uint32_t caller = start("privacy-caller");
+    CHECK("outgoing-call", caller != 0, "no caller");
+    for (int round = 0; round < 2; ++round) {
+        sleep_ms(1000); /* the caller (again) writes its secret and blocks in B's OP_SLEEP */
+        uint64_t started = now_ns();
+        azoth_status_t status = azoth_reset(caller);
+        uint64_t took = now_ns() - started;
+        CHECK("outgoing-call", status == AZOTH_OK, "azoth_reset(caller) = %d", (int)status);
+        CHECK("outgoing-call", took < 1000000000ull, "the reset of a module blocked in a call took %llu ms", (unsigned long long)(took / 1000000));
+        printf("privacy: reset of a module blocked as a client in another server's handler took %llu us\n", (unsigned long long)(took / 1000));
+    }
+    sleep_ms(500);
+    CHECK("outgoing-call", azoth_kill(caller) == AZOTH_OK, "cannot kill the caller");
+    azoth_child_exit_t exit = wait_for(caller, now_ns() + 5000000000ull);
+    CHECK("outgoing-call", exit.kind == AZOTH_EXIT_KILLED, "the caller ended as kind %u, not killed", (unsigned)exit.kind);
+    CHECK("outgoing-call", query(server_b, OP_REPORT, 1) == random_b, "B does not answer as before (its Store or memory changed)");
+    ok("outgoing-call");
+}
+
 static void errors(void)
 {
     ++cases;
@@ -230,6 +256,7 @@ int main(int argc, char** argv)
         erase();
         ipc_call();
         blocking_call();
+        outgoing_call();
         errors();
         no_remnants();
         no_leak(resets);

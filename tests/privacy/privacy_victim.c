@@ -16,6 +16,8 @@
  *   reader    started after the writer ended: creates a 4 MiB region, maps it, grows its memory
  *             by 8 MiB and scans both: every byte must be zero (no remnant of the writer); exits 0,
  *             or 1 with the count of non-zero bytes printed
+ *   caller    argv[2] = endpoint: writes the secret, then calls its OP_SLEEP (blocked as a client
+ *             in another server's handler: the supervisor resets the caller there)
  *   client    argv[2] = endpoint: first asks azoth_reset (it has no `supervisor`: must be
  *             E_PERMISSION_DENIED), then calls OP_SLEEP and exits with the call's status (the
  *             supervisor resets the server meanwhile: E_SERVER_TRAPPED) */
@@ -159,6 +161,18 @@ int main(int argc, char** argv)
             (unsigned long long)non_zero, (unsigned long long)(region_bytes >> 10), (unsigned long long)(heap_bytes >> 10),
             non_zero ? " (FAIL: remnants)" : "");
         return non_zero ? 1 : 0;
+    }
+    if (strcmp(role, "caller") == 0 && argc > 2) {
+        write_secret();
+        azoth_handle_t server = 0;
+        for (int attempt = 0; attempt < 1000 && azoth_handle_find(argv[2], (uint32_t)strlen(argv[2]), &server) != AZOTH_OK; ++attempt) { }
+        if (!server)
+            return 101;
+        printf("privacy-victim: caller: calling %s OP_SLEEP (pristine at start: %d)\n", argv[2], pristine_at_start);
+        fflush(stdout);
+        azoth_status_t status = azoth_call(server, OP_SLEEP, 0, 0, 0, AZOTH_NO_RESULTS);
+        printf("privacy-victim: FAIL caller: the call returned %d by itself\n", (int)status);
+        return 1;
     }
     if (strcmp(role, "client") == 0 && argc > 2) {
         azoth_status_t denied = azoth_reset(1);
