@@ -364,8 +364,11 @@ void Process::run()
                     return ran;
                 m_reset_requested = false;
                 m_thread->kill_requested = false;
-                if (object::Console* console = object::Console::system())
+                // Its console claims go as at exit (it claims them again in _start if it wants).
+                if (object::Console* console = object::Console::system()) {
                     console->detach(this);
+                    console->release_echo(this);
+                }
                 end_children();
                 m_ipc.reset();
                 TRY(m_snapshot->restore());
