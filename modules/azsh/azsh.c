@@ -700,15 +700,39 @@ static int command_history(int argc, char** argv)
 
 /* ---- Files (WASI) ---- */
 
-/* A file command's error: the booted system has no file system mounted yet. */
+/* The first preopened directory (WASI fds from 3), azsh's starting and `cd` directory; empty when
+ * there is none (booted today: no file system is mounted until the VFS service exists). */
+static char home[256];
+
+static void find_home(void)
+{
+    for (__wasi_fd_t fd = 3; fd < 64; ++fd) {
+        __wasi_prestat_t prestat;
+        if (__wasi_fd_prestat_get(fd, &prestat) != 0)
+            break;
+        if (prestat.tag != __WASI_PREOPENTYPE_DIR || prestat.u.dir.pr_name_len >= sizeof home)
+            continue;
+        if (__wasi_fd_prestat_dir_name(fd, (uint8_t*)home, prestat.u.dir.pr_name_len) != 0) {
+            home[0] = 0;
+            continue;
+        }
+        home[prestat.u.dir.pr_name_len] = 0;
+        if (chdir(home) == 0)
+            return;
+        home[0] = 0;
+    }
+}
+
+/* A file command's error, with why when there is no file system at all. */
 static int file_error(const char* command, const char* path)
 {
     int error = errno;
-    if (error == ENOENT || error == ENOTCAPABLE || error == EBADF)
-        printf("%s: %s: %s%s\n", command, path, strerror(error),
-            error == ENOENT ? "" : " (no file system is mounted here: the VFS service is not built yet)");
-    else
-        printf("%s: %s: %s\n", command, path, strerror(error));
+    const char* why = "";
+    if (!home[0])
+        why = " (no file system is mounted: the booted VFS service is not built yet)";
+    else if (error == ENOTCAPABLE)
+        why = " (outside the preopened directories)";
+    printf("%s: %s: %s%s\n", command, path, strerror(error), why);
     return 1;
 }
 
@@ -723,10 +747,59 @@ static int command_pwd(int argc, char** argv)
     return 0;
 }
 
+/* `path` made absolute against the current directory, with "." and ".." taken out lexically (a
+ * ".." above the root stays at the root), into `out`. 0 when it does not fit. */
+static int absolute_path(const char* path, char* out, size_t capacity)
+{
+    char joined[1024];
+    if (path[0] == '/')
+        snprintf(joined, sizeof joined, "%s", path);
+    else {
+        char current[512];
+        if (!getcwd(current, sizeof current))
+            return 0;
+        if ((size_t)snprintf(joined, sizeof joined, "%s/%s", current, path) >= sizeof joined)
+            return 0;
+    }
+    size_t length = 0;
+    out[length] = 0;
+    for (char* part = strtok(joined, "/"); part; part = strtok(NULL, "/")) {
+        if (strcmp(part, ".") == 0)
+            continue;
+        if (strcmp(part, "..") == 0) {
+            while (length > 0 && out[length - 1] != '/')
+                --length;
+            if (length > 0)
+                --length; /* the slash */
+            out[length] = 0;
+            continue;
+        }
+        size_t part_length = strlen(part);
+        if (length + 1 + part_length + 1 > capacity)
+            return 0;
+        out[length++] = '/';
+        memcpy(out + length, part, part_length);
+        length += part_length;
+        out[length] = 0;
+    }
+    if (length == 0) {
+        if (capacity < 2)
+            return 0;
+        out[0] = '/';
+        out[1] = 0;
+    }
+    return 1;
+}
+
 static int command_cd(int argc, char** argv)
 {
-    const char* path = argc > 1 ? argv[1] : "/";
-    if (chdir(path) != 0)
+    const char* path = argc > 1 ? argv[1] : home[0] ? home : "/";
+    char target[512];
+    if (!absolute_path(path, target, sizeof target)) {
+        printf("cd: %s: path too long\n", path);
+        return 1;
+    }
+    if (chdir(target) != 0)
         return file_error("cd", path);
     return 0;
 }
@@ -890,7 +963,7 @@ static const command commands[] = {
     { "mv", command_mv, "mv FROM TO           rename" },
     { "rm", command_rm, "rm PATH...           remove files or empty directories" },
     { "mkdir", command_mkdir, "mkdir DIRECTORY...   make directories" },
-    { "cd", command_cd, "cd [DIRECTORY]       change directory" },
+    { "cd", command_cd, "cd [DIRECTORY]       change directory (none: the first preopened one)" },
     { "pwd", command_pwd, "pwd                  the current directory" },
     { "exit", NULL, "exit [CODE]          leave azsh" },
 };
@@ -913,6 +986,7 @@ int main(int argc, char** argv)
     static char line_copy[max_line + 1];
     /* The console's echo off: azsh echoes and edits itself (it comes back on when azsh ends). */
     editing = azoth_console_set_echo(0) == AZOTH_OK;
+    find_home();
     put("azsh: ready (type help)\n");
     int last_status = 0;
     for (;;) {
