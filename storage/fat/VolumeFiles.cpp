@@ -337,18 +337,34 @@ Errno Volume::update_entry(Node& n, bool touch_modify)
     return write_entry(n.at.directory, n.at.index, raw);
 }
 
-// Makes the chain long enough for `new_size` bytes: the new clusters are allocated as a chain of
-// their own (barrier), then linked after the file's last cluster (barrier). Until the entry's
-// size is written (by the caller, after the data), a cut leaves a chain longer than the size
-// (fsck.fat truncates it), never a size the chain does not cover.
+// Makes the chain long enough for `new_size` bytes. The new clusters are allocated as a chain of
+// their own; a file that had clusters gets them linked after its last one behind a barrier (the
+// allocation is on disk before anything points to it). The caller then writes the data, a
+// barrier, and only then the entry's size: a cut leaves lost clusters or a chain longer than the
+// size (fsck.fat trims it), never a size the chain does not cover. An empty file's first cluster
+// is written with its size, in one entry, so its data may share the allocation's epoch.
 Errno Volume::extend(Node& n, u64 new_size)
 {
     u64 have_bytes = 0;
-    u32 have = 0, last = 0;
+    u32 last = 0;
     if (n.first_cluster != 0) {
-        if (Errno error = chain_length(n.first_cluster, have, last); error != Errno::Success)
+        // The cluster holding the last byte (the remembered walk makes appends cheap), then any
+        // clusters a cut left past the size: they are reused, not leaked.
+        u32 index = n.size == 0 ? 0 : static_cast<u32>((static_cast<u64>(n.size) - 1) / m_cluster_size);
+        if (Errno error = cluster_at(n, index, last); error != Errno::Success)
             return error;
-        have_bytes = static_cast<u64>(have) * m_cluster_size;
+        u32 next;
+        bool end;
+        if (Errno error = next_cluster(last, next, end); error != Errno::Success)
+            return error;
+        u32 extra = 0;
+        if (!end) {
+            u32 excess_last;
+            if (Errno error = chain_length(next, extra, excess_last); error != Errno::Success)
+                return error;
+            last = excess_last;
+        }
+        have_bytes = (static_cast<u64>(index) + 1 + extra) * m_cluster_size;
     }
     if (new_size <= have_bytes)
         return Errno::Success;
@@ -358,17 +374,13 @@ Errno Volume::extend(Node& n, u64 new_size)
     u32 first, new_last;
     if (Errno error = allocate_chain(static_cast<u32>(needed), last != 0 ? last + 1 : 0, first, new_last); error != Errno::Success)
         return error;
+    if (n.first_cluster == 0) {
+        n.first_cluster = first; // written with the size, in one entry
+        return Errno::Success;
+    }
     if (Errno error = barrier(); error != Errno::Success)
         return error;
-    if (n.first_cluster != 0) {
-        if (Errno error = fat_set(last, first); error != Errno::Success)
-            return error;
-        if (Errno error = barrier(); error != Errno::Success)
-            return error;
-    } else {
-        n.first_cluster = first; // written with the size, in one entry
-    }
-    return Errno::Success;
+    return fat_set(last, first);
 }
 
 Errno Volume::write(NodeId id, u64 offset, ReadonlyBytes buffer, usize& done)

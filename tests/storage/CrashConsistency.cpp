@@ -167,7 +167,7 @@ Verdict judge(const std::string& report)
 
 int main(int argc, char** argv)
 {
-    u32 subsets = 6;
+    u32 subsets = 7;
     u32 min_cuts = 1000;
     std::string keep;
     for (int i = 1; i < argc; ++i) {
