@@ -1,7 +1,7 @@
 // The crash-consistency test (docs/storage.md "Update order"): a workload of creates, writes,
 // appends, renames (within and across directories, replacing, a directory moved), truncations,
 // deletes, mkdir/rmdir and long names runs on a FAT32 image while every sector write and flush is
-// recorded. Then power is cut after every prefix of the writes, and within each flush epoch a
+// recorded (FAT32 by default; --format picks mkfs.fat's options). Then power is cut after every prefix of the writes, and within each flush epoch a
 // few random subsets of its writes are applied instead (a disk may complete them in any order),
 // and fsck.fat -n must accept every image: lost clusters, a free count that is off and a chain
 // longer than its file's size (the excess is reclaimable) and FAT copies that differ within the
@@ -9,7 +9,8 @@
 // (cross-links, a chain shorter than the size or running into a free or bad cluster, broken
 // directory entries or long names) fails the test with the cut that produced it.
 //
-//   fat_crash_test [--subsets N] [--min-cuts N] [--keep DIR]
+//   fat_crash_test [--format MKFS_OPTIONS] [--kilobytes N] [--subsets N] [--min-cuts N] [--keep DIR]
+// (default: FAT32, "-F 32 -s 1" on 34 MiB)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -170,21 +171,27 @@ int main(int argc, char** argv)
     u32 subsets = 7;
     u32 min_cuts = 1000;
     std::string keep;
+    std::string format = "-F 32 -s 1";
+    u32 kilobytes = 34 * 1024;
     for (int i = 1; i < argc; ++i) {
         std::string flag = argv[i];
-        if (flag == "--subsets" && i + 1 < argc)
+        if (flag == "--format" && i + 1 < argc)
+            format = argv[++i];
+        else if (flag == "--kilobytes" && i + 1 < argc)
+            kilobytes = static_cast<u32>(std::stoul(argv[++i]));
+        else if (flag == "--subsets" && i + 1 < argc)
             subsets = static_cast<u32>(std::stoul(argv[++i]));
         else if (flag == "--min-cuts" && i + 1 < argc)
             min_cuts = static_cast<u32>(std::stoul(argv[++i]));
         else if (flag == "--keep" && i + 1 < argc)
             keep = argv[++i];
         else {
-            fprintf(stderr, "usage: fat_crash_test [--subsets N] [--min-cuts N] [--keep DIR]\n");
+            fprintf(stderr, "usage: fat_crash_test [--format MKFS_OPTIONS] [--kilobytes N] [--subsets N] [--min-cuts N] [--keep DIR]\n");
             return 64;
         }
     }
     ScratchDirectory scratch;
-    auto base = mkfs_image(scratch, "-F 32 -s 1", 34 * 1024);
+    auto base = mkfs_image(scratch, format, kilobytes);
     if (base.empty())
         return 1;
     auto m = Mounted::mount(base);
