@@ -135,6 +135,19 @@ struct Arch {
     static void mask_irq(u32 irq);
     static void unmask_irq(u32 irq);
     static void remove_irq_handler(u32 irq);
+    // Message-signalled interrupts for PCI functions (kernel/platform/kernel/KernelPci): a vector
+    // whose message (a 32-bit `data` written to `address` by the device) calls handler(context)
+    // in interrupt context, after which the arch signals end-of-interrupt. Masking is the
+    // device's (the MSI-X vector control bit). Exhausted when every MSI vector is taken;
+    // Unsupported where this port has no MSI target (x86_64: the local APIC; aarch64 virt's
+    // GICv2 has no v2m frame and riscv64 virt no IMSIC as qemu-run boots them).
+    struct MsiMessage {
+        u64 address { 0 };
+        u32 data { 0 };
+        u32 vector { 0 }; // the port's name for it, for remove_msi_handler
+    };
+    static Result<MsiMessage> install_msi_handler(IrqHandler handler, void* context);
+    static void remove_msi_handler(u32 vector);
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();

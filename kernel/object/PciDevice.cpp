@@ -175,4 +175,85 @@ bool PciDevice::reset_virtio()
     return false;
 }
 
+u32 PciDevice::msix_table_size()
+{
+    if (m_msix == 0)
+        return 0;
+    return (m_config.read(m_function.address, u16(m_msix + 2), 2) & 0x7FF) + 1;
+}
+
+// The MSI-X table: BIR (BAR index) and offset from the capability's dword at +4; 16 bytes per entry.
+Result<DeviceWindow> PciDevice::msix_table(u64& offset)
+{
+    u32 location = m_config.read(m_function.address, u16(m_msix + 4), 4);
+    pci::Bar found = TRY(bar(location & 7));
+    if (!found.assigned || found.kind == pci::BarKind::Io)
+        return Error::from(ErrorCode::Invalid, "the MSI-X table's BAR has no memory address");
+    offset = location & ~7u;
+    if (offset + u64(msix_table_size()) * 16 > found.size)
+        return Error::from(ErrorCode::Invalid, "the MSI-X table does not fit in its BAR");
+    return DeviceWindow { DeviceSpace::Mmio, found.cpu_address, found.size, u8(AccessWidths::Word) };
+}
+
+void PciDevice::write_vector_control(u32 line, u32 value)
+{
+    u64 offset = 0;
+    auto table = msix_table(offset);
+    if (!table.is_error())
+        m_bar_access.write(table.value(), offset + 16 * line + 12, 4, value);
+}
+
+Result<RefPtr<Irq>> PciDevice::open_msix(ObjectAllocator& allocator, u32 vector)
+{
+    if (m_msix == 0)
+        return Error::from(ErrorCode::Unsupported, "the function has no MSI-X capability");
+    if (!m_msi_target)
+        return Error::from(ErrorCode::Unsupported, "no MSI target on this machine");
+    if (vector >= msix_table_size() || vector >= max_msix_vectors)
+        return Error::from(ErrorCode::OutOfRange, "no such MSI-X vector");
+    return Irq::create(allocator, *this, vector);
+}
+
+ErrorOr PciDevice::install(u32 line, Handler handler, void* context)
+{
+    if (!m_msi_target || m_msix == 0 || line >= max_msix_vectors || line >= msix_table_size())
+        return Error::from(ErrorCode::InvalidArgument, "no such MSI-X vector");
+    if (m_msix_vectors[line] != 0)
+        return Error::from(ErrorCode::Busy, "the MSI-X vector already has an irq");
+    u64 offset = 0;
+    DeviceWindow table = TRY(msix_table(offset));
+    MsiTarget::Message message = TRY(m_msi_target->install(handler, context));
+    u64 entry = offset + 16 * line;
+    m_bar_access.write(table, entry + 12, 4, 1); // masked while it is programmed
+    m_bar_access.write(table, entry + 0, 4, u32(message.address));
+    m_bar_access.write(table, entry + 4, 4, u32(message.address >> 32));
+    m_bar_access.write(table, entry + 8, 4, message.data);
+    m_msix_vectors[line] = message.vector;
+    // MSI-X on, the function mask off (each entry is masked by itself); INTx is off while it is on.
+    u32 control = m_config.read(m_function.address, u16(m_msix + 2), 2);
+    m_config.write(m_function.address, u16(m_msix + 2), 2, (control | 0x8000u) & ~0x4000u);
+    return {};
+}
+
+void PciDevice::remove(u32 line)
+{
+    if (line >= max_msix_vectors || m_msix_vectors[line] == 0)
+        return;
+    write_vector_control(line, 1);
+    m_msi_target->remove(m_msix_vectors[line]);
+    m_msix_vectors[line] = 0;
+}
+
+void PciDevice::mask(u32 line)
+{
+    if (line < max_msix_vectors && m_msix_vectors[line] != 0)
+        write_vector_control(line, 1);
+}
+
+void PciDevice::unmask(u32 line)
+{
+    if (line < max_msix_vectors && m_msix_vectors[line] != 0)
+        write_vector_control(line, 0);
+}
+
 } // namespace ath::object

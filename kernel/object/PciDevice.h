@@ -17,11 +17,32 @@
 // Not yet (later slices of issue #18): interrupts as Irq objects (MSI-X / INTx), an IOMMU,
 // exclusive ownership through a device manager.
 #include <kernel/object/Device.h>
+#include <kernel/object/Irq.h>
 #include <kernel/pci/Pci.h>
 
 namespace ath::object {
 
-class PciDevice final : public Object {
+// Where a function's MSI-X messages go: the kernel wraps Arch::install_msi_handler (x86_64: the
+// local APIC; other ports answer Unsupported); tests fake it.
+class MsiTarget {
+public:
+    struct Message {
+        u64 address { 0 };
+        u32 data { 0 };
+        u32 vector { 0 };
+    };
+    virtual Result<Message> install(IrqController::Handler, void* context) = 0;
+    virtual void remove(u32 vector) = 0;
+
+protected:
+    ~MsiTarget() = default;
+};
+
+// The PciDevice is also the IrqController of its MSI-X vectors (line = MSI-X table entry): the
+// kernel programs the entry (address, data) and masks and unmasks it through the entry's vector
+// control bit, so an Irq object (kernel/object/Irq.h: masked from firing until irq_ack) works
+// unchanged. The MSI-X capability stays the kernel's.
+class PciDevice final : public Object, public IrqController {
 public:
     static constexpr ObjectType type_tag = ObjectType::PciDevice;
 
@@ -61,6 +82,21 @@ public:
     bool reset_virtio();
     u32 quiesce_count() const { return m_quiesces; }
 
+    // MSI-X vectors as Irq objects. No target set (hosted, or before KernelPci set it):
+    // open_msix is Unsupported, as it is on a port without an MSI path.
+    static constexpr u32 max_msix_vectors = 32;
+    void set_msi_target(MsiTarget* target) { m_msi_target = target; }
+    // An Irq for MSI-X table entry `vector`: Unsupported without MSI-X or a target, OutOfRange
+    // past the table (or max_msix_vectors), Busy when that vector has an Irq already, Invalid when
+    // the table's BAR has no address.
+    Result<RefPtr<Irq>> open_msix(ObjectAllocator&, u32 vector);
+    u32 msix_table_size();
+    // IrqController (lines = MSI-X entries; called by Irq).
+    ErrorOr install(u32 line, Handler, void* context) override;
+    void remove(u32 line) override;
+    void mask(u32 line) override;
+    void unmask(u32 line) override;
+
     PciDevice(pci::ConfigSpace& config, DeviceAccess& bar_access, const pci::Function& function, bool io_ports)
         : Object(ObjectType::PciDevice), m_config(config), m_bar_access(bar_access), m_function(function), m_io_ports(io_ports)
     {
@@ -70,6 +106,8 @@ private:
     ErrorOr check(u32 offset, u32 width) const;
     bool kernel_owns(u32 offset) const;
     void set_bus_master(bool on);
+    Result<DeviceWindow> msix_table(u64& offset);
+    void write_vector_control(u32 line, u32 value);
 
     pci::ConfigSpace& m_config;
     DeviceAccess& m_bar_access;
@@ -80,6 +118,8 @@ private:
     u32 m_dma_buffers { 0 };
     bool m_bus_master_blocked { false }; // a buffer went while others live and no reset was known
     u32 m_quiesces { 0 };
+    MsiTarget* m_msi_target { nullptr };
+    u32 m_msix_vectors[max_msix_vectors] {}; // the target's vector per entry, 0: none installed
 };
 
 } // namespace ath::object

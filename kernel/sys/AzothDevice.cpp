@@ -160,6 +160,18 @@ Result<Status> dma_create(AzothContext& context, Handle device, u64 size, Out<u3
     return OK;
 }
 
+Result<Status> pci_irq_open(AzothContext& context, Handle device, u32 vector, Out<u32> handle_out)
+{
+    auto found = TRY(handles_of(context).lookup<PciDevice>(device, Rights::Write));
+    auto irq = TRY(found.object->open_msix(context.environment().allocator, vector));
+    Handle handle = TRY(handles_of(context).install(*irq, Rights::Read | Rights::Write));
+    if (auto written = handle_out.write(handle); written.is_error()) {
+        (void)handles_of(context).close(handle);
+        return written.release_error();
+    }
+    return OK;
+}
+
 Result<Status> dma_region(AzothContext& context, Handle dma, Out<u32> region_out)
 {
     auto found = TRY(handles_of(context).lookup<DmaBuffer>(dma, Rights::Map));

@@ -6,8 +6,9 @@
 // (azoth_virtqueue.h) in DMA buffers (dma_create). docs/devices.md has the walk-through
 // (modules/virtio-rng is the example driver).
 //
-// Interrupts are not wired yet (no PCI Irq objects): a driver polls the used ring, sleeping in
-// event_wait with a timeout between polls.
+// Interrupts: azoth_virtio_queue_irq routes a queue to an MSI-X vector delivered as event bits
+// (pci_irq_open + irq_bind); where the machine has no MSI path (aarch64, riscv64 today) it answers
+// AZOTH_E_UNSUPPORTED and the driver polls the used ring, sleeping in event_wait between polls.
 #pragma once
 
 #include <azoth.h>
@@ -268,6 +269,33 @@ static inline azoth_status_t azoth_virtio_queue_setup(azoth_virtio_t* device, az
     if (at + 2 > device->notify.length)
         return AZOTH_E_INVALID_STATE;
     queue->notify_offset = (uint32_t)at;
+    return AZOTH_OK;
+}
+
+// Routes queue `queue`'s interrupts to MSI-X vector `vector`, delivered as `bits` of `event`
+// (an Irq handle goes to *irq_out: irq_ack it after taking the used entries). Call between
+// queue setup and DRIVER_OK. AZOTH_E_UNSUPPORTED without an MSI path on this machine (poll
+// instead), AZOTH_E_INVALID_STATE when the device refuses the vector (reads back NO_VECTOR).
+static inline azoth_status_t azoth_virtio_queue_irq(azoth_virtio_t* device, const azoth_virtio_queue_t* queue, uint16_t vector,
+    azoth_handle_t event, uint32_t bits, azoth_handle_t* irq_out)
+{
+    azoth_handle_t irq = 0;
+    uint64_t chosen = 0;
+    azoth_status_t status = azoth_pci_irq_open(device->pci, vector, &irq);
+    if (status != AZOTH_OK)
+        return status;
+    if ((status = azoth_irq_bind(irq, event, bits)) != AZOTH_OK
+        || (status = azoth_virtio_common_write(device, AZOTH_VIRTIO_QUEUE_SELECT, 2, queue->index)) != AZOTH_OK
+        || (status = azoth_virtio_common_write(device, AZOTH_VIRTIO_QUEUE_MSIX_VECTOR, 2, vector)) != AZOTH_OK
+        || (status = azoth_virtio_common_read(device, AZOTH_VIRTIO_QUEUE_MSIX_VECTOR, 2, &chosen)) != AZOTH_OK) {
+        azoth_handle_close(irq);
+        return status;
+    }
+    if (chosen != vector) {
+        azoth_handle_close(irq);
+        return AZOTH_E_INVALID_STATE;
+    }
+    *irq_out = irq;
     return AZOTH_OK;
 }
 

@@ -8,4 +8,14 @@ namespace ath::aarch64 {
 
 Result<pci::HostBridge> Arch::pci_host_bridge() { return arch_common::device_tree_pci_host_bridge(boot_info()); }
 
+// MSI on virt needs the GICv3 ITS (tools/qemu-run's default gic-version=3) or a GICv2m frame
+// (gic-version=2); neither is driven yet, so PCI functions have no interrupts here and drivers
+// poll (docs/devices.md, "Interrupts").
+Result<Arch::MsiMessage> Arch::install_msi_handler(IrqHandler, void*)
+{
+    return Error::from(ErrorCode::Unsupported, "no MSI target on aarch64 yet (GICv3 ITS / GICv2m not driven)");
+}
+
+void Arch::remove_msi_handler(u32) { }
+
 } // namespace ath::aarch64

@@ -196,6 +196,13 @@ Result<pci::HostBridge> Arch::pci_host_bridge()
     return Error::from(ErrorCode::NotFound, "the usermode port has no PCI host bridge");
 }
 
+Result<Arch::MsiMessage> Arch::install_msi_handler(IrqHandler, void*)
+{
+    return Error::from(ErrorCode::Unsupported, "the usermode port has no PCI");
+}
+
+void Arch::remove_msi_handler(u32) { }
+
 // No interrupt controller: no line is routed.
 Optional<IrqLine> IrqControllerPort::line(u32) { return none; }
 arch_common::IrqSlot& IrqControllerPort::slot(const IrqLine&) { return g_no_slot; }

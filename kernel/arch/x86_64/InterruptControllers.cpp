@@ -24,6 +24,7 @@ volatile u64* g_hpet = nullptr;
 u64 g_hpet_period_fs = 0;
 acpi::MadtInfo g_madt {};
 arch_common::IrqSlot g_irq_slots[vector::irq_count] {};
+arch_common::IrqSlot g_msi_slots[vector::msi_count] {};
 u64 g_unexpected_interrupts = 0;
 
 namespace lapic_reg {
@@ -200,6 +201,12 @@ void dispatch_irq(u64 vector_number)
             slot.dispatch();
         else
             ++g_unexpected_interrupts;
+    } else if (vector_number >= vector::first_msi && vector_number < vector::first_msi + vector::msi_count) {
+        auto& slot = g_msi_slots[vector_number - vector::first_msi];
+        if (slot.handler)
+            slot.dispatch();
+        else
+            ++g_unexpected_interrupts;
     } else {
         ++g_unexpected_interrupts;
     }
@@ -287,6 +294,33 @@ ErrorOr IrqControllerPort::install(u32 isa_irq, IrqHandler handler, void* contex
     ioapic_write(0x11 + 2 * route.input, destination << 24);
     ioapic_write(0x10 + 2 * route.input, low);
     return {};
+}
+
+// MSI on x86_64: the message goes to this CPU's local APIC (address 0xFEE00000 with the
+// destination APIC ID in bits 12-19, physical mode) and names the vector (fixed delivery, edge).
+Result<Arch::MsiMessage> Arch::install_msi_handler(IrqHandler handler, void* context)
+{
+    if (handler == nullptr)
+        return Error::from(ErrorCode::InvalidArgument, "no MSI handler");
+    if (!g_lapic)
+        return Error::from(ErrorCode::Invalid, "interrupt controllers are not initialised");
+    InterruptsDisabled no_interrupts;
+    for (u32 index = 0; index < vector::msi_count; ++index) {
+        if (g_msi_slots[index].handler || !g_msi_slots[index].claim(handler, context, false))
+            continue;
+        u32 destination = lapic_read(lapic_reg::id) >> 24;
+        u32 number = u32(vector::first_msi + index);
+        return MsiMessage { 0xFEE0'0000ull | u64(destination) << 12, number, number };
+    }
+    return Error::from(ErrorCode::Exhausted, "every MSI vector is taken");
+}
+
+void Arch::remove_msi_handler(u32 number)
+{
+    if (number < vector::first_msi || number >= vector::first_msi + vector::msi_count)
+        return;
+    InterruptsDisabled no_interrupts;
+    g_msi_slots[number - vector::first_msi] = arch_common::IrqSlot {};
 }
 
 u64 Arch::clock_nanoseconds()

@@ -29,6 +29,8 @@ inline constexpr u64 machine_check = 18;
 inline constexpr u64 first_irq = 0x30;   // IOAPIC inputs (GSI n -> 0x30 + n)
 inline constexpr u64 irq_count = 24;
 inline constexpr u64 lapic_timer = 0x50;
+inline constexpr u64 first_msi = 0x60; // MSI/MSI-X vectors of PCI functions
+inline constexpr u64 msi_count = 32;
 inline constexpr u64 spurious = 0xFF;
 }
 

@@ -173,7 +173,19 @@ public:
     }
 };
 
+// MSI-X messages through the arch (x86_64: the local APIC; other ports: Unsupported).
+class ArchMsiTarget final : public object::MsiTarget {
+public:
+    Result<Message> install(object::IrqController::Handler handler, void* context) override
+    {
+        auto message = TRY(Arch::install_msi_handler(handler, context));
+        return Message { message.address, message.data, message.vector };
+    }
+    void remove(u32 vector) override { Arch::remove_msi_handler(vector); }
+};
+
 constinit EcamConfigSpace g_config;
+constinit ArchMsiTarget g_msi_target;
 constinit PhysicalDmaAddressing g_dma_addressing;
 constinit BarAccess g_bar_access;
 alignas(pci::Topology) u8 g_topology_storage[sizeof(pci::Topology)];
@@ -248,6 +260,7 @@ void discover_pci(bool reassign)
                 function.address.function, device.error().reason);
             continue;
         }
+        device.value()->set_msi_target(&g_msi_target);
         new (&devices()[g_device_count++]) object::RefPtr<object::PciDevice>(device.release_value());
     }
     set_azoth_dma_addressing(&g_dma_addressing);
