@@ -6,7 +6,8 @@ usage: virtio-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
     virtio-rng drives the virtio-rng-pci function through the virtio library (feature
     negotiation, one split virtqueue in a DMA buffer, polled) and feeds what it reads into the
     kernel's pool: the kernel must log the first delivery (`random: 64 bytes from virtio-rng`),
-    the driver its 256 bytes, and it must exit 0. pci-dma, a hostile driver on the virtio console,
+    the driver its 256 bytes (on x86_64 woken by its queue's MSI-X interrupt at least once; on
+    aarch64 and riscv64, which have no MSI path yet, polling), and it must exit 0. pci-dma, a hostile driver on the virtio console,
     must be refused every out-of-rules buffer, mapping and freed handle, see bus mastering on
     exactly while it holds a buffer, trap once holding one, and on its restart find bus mastering
     off. init must end with the frame balance exact (the DMA frames came back).
