@@ -299,9 +299,23 @@ Errno Volume::add_entry(u32 directory, const LongName& name, u8* short_entry, Lo
     ShortName short_name;
     bool needs_long = !short_name_exactly(name, short_name);
     if (needs_long) {
+        // A name that is an 8.3 name but for its mixed case ("Makefile") keeps that short name
+        // when it is free, as Windows and Linux do; any other gets a basis and a ~N tail.
+        LongName upper = name;
+        for (u32 i = 0; i < upper.length; ++i) {
+            if (upper.units[i] >= 'a' && upper.units[i] <= 'z')
+                upper.units[i] = static_cast<u16>(upper.units[i] - 32);
+        }
+        bool taken = true;
+        ShortName plain;
+        if (short_name_exactly(upper, plain)) {
+            if (Errno error = short_name_taken(directory, plain, taken); error != Errno::Success)
+                return error;
+            if (!taken)
+                short_name = plain;
+        }
         ShortName basis;
         short_name_basis(name, basis);
-        bool taken = true;
         for (u32 number = 1; taken && number <= 999999; ++number) {
             short_name = with_tail(basis, number);
             if (Errno error = short_name_taken(directory, short_name, taken); error != Errno::Success)

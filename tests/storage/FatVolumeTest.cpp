@@ -238,6 +238,14 @@ TEST_F(FatVolume, ShortNameTailsAreUniqueInADirectory)
     // The generated short names open the files too.
     std::vector<u8> data;
     EXPECT_EQ(read_whole(*m, "LONGNA~1.TXT", data), Errno::Success);
+    // A mixed-case 8.3 name keeps its plain short name (no tail) while it is free.
+    ASSERT_EQ(write_whole(*m, "Makefile", pattern(7, 7)), Errno::Success);
+    EXPECT_EQ(read_whole(*m, "MAKEFI~1", data), Errno::NoEntry);
+    ASSERT_EQ(write_whole(*m, "Make File", pattern(8, 8)), Errno::Success); // "MAKEFI~1" now
+    EXPECT_EQ(read_whole(*m, "MAKEFI~1", data), Errno::Success);
+    EXPECT_EQ(data, pattern(8, 8));
+    ASSERT_EQ(read_whole(*m, "makefile", data), Errno::Success);
+    EXPECT_EQ(data, pattern(7, 7));
     expect_fsck_clean();
 }
 
