@@ -1,6 +1,7 @@
 // The IPC benchmark: one process measures, side by side on this machine,
 //   native_call      a C++ indirect call (the floor)
 //   azoth_call       module -> module through azoth.call on the engine (empty message, 4 words)
+//   azoth_call_compiled  the same with client and server on the compiled tier
 //   kernel_call      the kernel's call path alone (capability check + process switch) with a
 //                    native handler, no engine
 //   pipe / unix socket round trips between two processes, a futex ping-pong between two threads
@@ -122,6 +123,7 @@ Measurement measure_native_call(u64 iterations)
 
 // The shared hosted environment (kernel objects in malloc'd memory), loading the example modules.
 struct Modules : hosted::HostedAzothEnvironment {
+    using HostedAzothEnvironment::HostedAzothEnvironment;
     // `call_stand_in`: link azoth.call to this function instead of the kernel's (for the breakdown).
     std::pair<sys::AzothContext*, wasm::Instance*> load(const std::string& path, const char* name, wasm::Function* call_stand_in = nullptr)
     {
@@ -507,6 +509,18 @@ int main(int argc, char** argv)
     }
     Measurement azoth_empty = measure_module_loop(modules, *client, *client_instance, "ping_loop", handle, 2'000);
     Measurement azoth_words = measure_module_loop(modules, *client, *client_instance, "sum_loop", handle, 2'000);
+    // The same two modules, both compiled (their own environment: a Store asks for one tier).
+    Modules compiled_modules { wasm::ExecutionTier::Compiled };
+    auto [compiled_client, compiled_client_instance] = compiled_modules.load(module_dir + "/ipc-client.wasm", "client");
+    auto [compiled_server, compiled_server_instance] = compiled_modules.load(module_dir + "/ipc-server.wasm", "server");
+    for (wasm::Instance* instance : { compiled_client_instance, compiled_server_instance }) {
+        if (instance->tier() != wasm::ExecutionTier::Compiled)
+            die("compiled tier", Error::from(ErrorCode::Unsupported, instance->interpreter_reason() ? instance->interpreter_reason() : "not compiled"));
+    }
+    auto compiled_endpoint = must(compiled_server->create_endpoint(), "endpoint");
+    object::Handle compiled_handle = must(compiled_client->process().handles().install(*compiled_endpoint, object::Rights::Call), "install");
+    Measurement compiled_empty = measure_module_loop(compiled_modules, *compiled_client, *compiled_client_instance, "ping_loop", compiled_handle, 2'000);
+    Measurement compiled_words = measure_module_loop(compiled_modules, *compiled_client, *compiled_client_instance, "sum_loop", compiled_handle, 2'000);
     Measurement kernel_call = measure_kernel_call(modules, 20'000);
     Measurement kernel_call_in_place = measure_kernel_call_in_place(modules, 20'000);
     using wasm::ValueType;
@@ -533,6 +547,8 @@ int main(int argc, char** argv)
     emit("native_call", native);
     emit("azoth_call", azoth_empty);
     emit("azoth_call_4words", azoth_words);
+    emit("azoth_call_compiled", compiled_empty);
+    emit("azoth_call_compiled_4words", compiled_words);
     emit("kernel_call_native_handler", kernel_call);
     emit("kernel_call_in_place", kernel_call_in_place);
     emit("breakdown_client_loop_and_host_exit", host_exit);

@@ -130,12 +130,12 @@ extern "C" [[noreturn]] void kernel_main(const boot::BootInfo* info)
     println("athanor: {} symbols in the kernel image", debug::symbol_count());
     sys::discover_pci(cmdline.has_word("pci-reassign"));
     println("athanor: ready");
+    process::choose_execution_tier(cmdline.has_word("tier=compiled"), cmdline.has_word("tier=interp"));
 
     run_boot_mode(cmdline, BootStage::Ready, nullptr);
 
     // Modules as processes: threads, entropy and the initrd.
     must("threads", process::init_threads());
-    process::choose_execution_tier(cmdline.has_word("tier=compiled"), cmdline.has_word("tier=interp"));
     start_console_object();
     if (auto random = sys::init_kernel_random(); random.is_error())
         println("athanor: random_get unavailable: {}", random.error().reason);

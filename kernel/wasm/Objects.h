@@ -118,6 +118,10 @@ struct Machine {
     uptr native_stack_limit { 0 };
     uptr native_stack_budget { 0 }; // the outermost entry stub sets the limit this far below itself
     uptr native_unwind_sp { 0 };
+    // The poll of compiled code reads the interrupt word itself (no call while it is 0) and calls
+    // poll_budget only when it is raised or `native_slow_poll` is (fuel counting, a trap request).
+    const volatile u32* native_interrupt_word { nullptr };
+    bool native_slow_poll { false };
 };
 
 struct Store::Internals {

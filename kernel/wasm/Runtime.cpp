@@ -480,7 +480,9 @@ void Store::request_trap(TrapKind kind)
 {
     __atomic_store_n(&m_trap_request, static_cast<u32>(kind) + 1, __ATOMIC_RELAXED);
     if (m_internals)
-        __atomic_store_n(&m_internals->machine.poll, true, __ATOMIC_RELAXED);
+        // native_slow_poll first: compiled code that sees `poll` also sees it (x86 keeps store order).
+    __atomic_store_n(&m_internals->machine.native_slow_poll, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&m_internals->machine.poll, true, __ATOMIC_RELEASE);
 }
 
 template<typename T>
@@ -1054,6 +1056,8 @@ ErrorOr Store::run_at_base(Function& function_handle, u64* base)
     CallFrame* saved_frame = m.frame;
     m.trapped = false;
     m.poll = Engine::wants_poll(*this);
+    m.native_interrupt_word = m_interrupt_flag;
+    m.native_slow_poll = m_fuel_enabled || __atomic_load_n(&m_trap_request, __ATOMIC_RELAXED) != 0;
 
     bool ok;
     if (!function.owner) {

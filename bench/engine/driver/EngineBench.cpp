@@ -8,8 +8,13 @@
 //   azoth-engine-bench validate FILE.wasm REPETITIONS
 //       Module::create REPETITIONS times on bytes already in memory:
 //       {"seconds": [..], "cpu_seconds": [..], "bytes": n}
+//   azoth-engine-bench compile FILE.wasm REPETITIONS
+//       Module::create once, then the compiled tier's compile_native_module REPETITIONS times (the
+//       code given back after each, outside the timed region):
+//       {"seconds": [..], "cpu_seconds": [..], "bytes": n, "code_bytes": n (function bodies)}
 //
 // Any failure prints {"error": "..."} and exits 1, so the orchestration can show it in its table.
+#include <kernel/wasm/NativeTier.h>
 #include <kernel/wasm/Runtime.h>
 #include <kernel/platform/hosted/HostedCodeMemory.h>
 #include <kernel/platform/hosted/HostedLinearMemory.h>
@@ -202,9 +207,47 @@ int validate_module(const char* path, int repetitions)
     return 0;
 }
 
+int compile_module(const char* path, int repetitions)
+{
+    wasm::hosted::MallocAllocator allocator;
+    ath::hosted::HostedCodeMemory code_memory;
+    auto file = wasm::hosted::FileBytes::read(path);
+    if (file.is_error())
+        return fail("read", file.error());
+    auto module = Module::create(allocator, file.value().bytes());
+    if (module.is_error())
+        return fail("decode/validate/translate", module.error());
+    ModuleData& data = *module.value().data();
+    u64 code_bytes = 0;
+    for (u32 i = data.imported_function_count; i < data.functions.size(); ++i)
+        code_bytes += data.functions[i].body_size;
+    Samples samples = Samples::allocate(repetitions);
+    if (!samples.valid()) {
+        samples.release();
+        return fail("out of memory");
+    }
+    for (int i = 0; i < repetitions; ++i) {
+        double cpu_start = cpu_now_seconds();
+        double start = now_seconds();
+        auto compiled = compile_native_module(data, code_memory);
+        samples.wall[i] = now_seconds() - start;
+        samples.cpu[i] = cpu_now_seconds() - cpu_start;
+        if (compiled.is_error()) {
+            samples.release();
+            return fail("compile", compiled.error());
+        }
+        release_native_module(compiled.value(), allocator);
+    }
+    printf("{");
+    print_samples(samples);
+    printf(", \"bytes\": %zu, \"code_bytes\": %llu}\n", file.value().bytes().size(), static_cast<unsigned long long>(code_bytes));
+    samples.release();
+    return 0;
+}
+
 int usage(const char* program)
 {
-    fprintf(stderr, "usage: %s run|run-compiled|validate FILE.wasm REPETITIONS\n", program);
+    fprintf(stderr, "usage: %s run|run-compiled|validate|compile FILE.wasm REPETITIONS\n", program);
     return 2;
 }
 
@@ -224,5 +267,7 @@ int main(int argc, char** argv)
         return run_kernel(argv[2], repetitions, true);
     if (mode == StringView("validate"))
         return validate_module(argv[2], repetitions);
+    if (mode == StringView("compile"))
+        return compile_module(argv[2], repetitions);
     return usage(argv[0]);
 }

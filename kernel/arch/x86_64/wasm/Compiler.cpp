@@ -36,6 +36,8 @@ constexpr i32 machine_offset_memory_base = static_cast<i32>(__builtin_offsetof(M
 constexpr i32 machine_offset_stack_limit = static_cast<i32>(__builtin_offsetof(Machine, native_stack_limit));
 constexpr i32 machine_offset_stack_budget = static_cast<i32>(__builtin_offsetof(Machine, native_stack_budget));
 constexpr i32 machine_offset_unwind_sp = static_cast<i32>(__builtin_offsetof(Machine, native_unwind_sp));
+constexpr i32 machine_offset_interrupt_word = static_cast<i32>(__builtin_offsetof(Machine, native_interrupt_word));
+constexpr i32 machine_offset_slow_poll = static_cast<i32>(__builtin_offsetof(Machine, native_slow_poll));
 constexpr i32 global_offset_low = static_cast<i32>(__builtin_offsetof(GlobalInstance, low));
 #pragma clang diagnostic pop
 static_assert(sizeof(TrapKind) == 1 && sizeof(bool) == 1);
@@ -704,11 +706,24 @@ private:
         m_asm.load(Width::W64, memory_register, Mem::at(machine_register, machine_offset_memory_base));
     }
 
+    // Nothing wanted: one compare. Only the interrupt word wanted (a booted process: preemption
+    // and kill): read it inline, call poll_budget only when it is raised. Fuel or a trap request:
+    // poll_budget every time, as the interpreter.
     void emit_poll()
     {
         auto done = m_asm.new_label();
+        auto call = m_asm.new_label();
         m_asm.alu_mem_imm8(AluOp::Cmp, Mem::at(machine_register, machine_offset_poll), 0);
         m_asm.jcc(Cond::E, done);
+        m_asm.alu_mem_imm8(AluOp::Cmp, Mem::at(machine_register, machine_offset_slow_poll), 0);
+        m_asm.jcc(Cond::NE, call);
+        m_asm.load(Width::W64, Reg::Rax, Mem::at(machine_register, machine_offset_interrupt_word));
+        m_asm.test(Width::W64, Reg::Rax, Reg::Rax);
+        m_asm.jcc(Cond::E, call);
+        m_asm.load(Width::W32, Reg::Rax, Mem::at(Reg::Rax, 0));
+        m_asm.test(Width::W32, Reg::Rax, Reg::Rax);
+        m_asm.jcc(Cond::E, done);
+        m_asm.bind(call);
         m_asm.mov(Width::W64, Reg::Rdi, machine_register);
         m_asm.mov_imm(Reg::Rax, reinterpret_cast<uptr>(&athanor_native_poll));
         m_asm.call_reg(Reg::Rax);
