@@ -530,6 +530,7 @@ int main(int argc, char** argv)
     auto [bare_client, bare_client_instance] = modules.load(module_dir + "/ipc-client.wasm", "bare-client", stand_in);
     Measurement host_exit = measure_module_loop(modules, *bare_client, *bare_client_instance, "ping_loop", handle, 2'000);
     Measurement invoke_handler = measure_invoke_handler(modules, *server_instance, 20'000);
+    Measurement invoke_compiled_handler = measure_invoke_handler(compiled_modules, *compiled_server_instance, 20'000);
 
     Measurement pipe_trip = measure_pipe(200);
     Measurement socket_trip = measure_unix_socket(200);
@@ -553,6 +554,7 @@ int main(int argc, char** argv)
     emit("kernel_call_in_place", kernel_call_in_place);
     emit("breakdown_client_loop_and_host_exit", host_exit);
     emit("breakdown_invoke_server_handler", invoke_handler);
+    emit("breakdown_invoke_compiled_server_handler", invoke_compiled_handler);
     emit("pipe", pipe_trip);
     emit("futex", futex_trip);
     emit("unix_socket", socket_trip);
