@@ -19,3 +19,8 @@ azoth_booted_image(virtio
     init=${AZOTH_MODULES_OUT}/init.wasm:${pci_booted_source}/init.manifest
     virtio-rng=${AZOTH_MODULES_OUT}/virtio-rng.wasm:${pci_booted_source}/virtio-rng.manifest
     pci-dma=${AZOTH_MODULES_OUT}/pci-dma.wasm:${pci_booted_source}/pci-dma.manifest)
+
+# initrd-blk.tar / esp-blk.img: init and modules/virtio-blk with --check (test boot.<arch>.virtio-blk).
+azoth_booted_image(blk
+    init=${AZOTH_MODULES_OUT}/init.wasm:${pci_booted_source}/init.manifest
+    virtio-blk=${AZOTH_MODULES_OUT}/virtio-blk.wasm:${pci_booted_source}/virtio-blk.manifest)
