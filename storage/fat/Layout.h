@@ -121,7 +121,7 @@ constexpr FatTimestamp fat_from_ns(u64 ns)
     FatTimestamp out;
     out.date = static_cast<u16>(((civil.year - 1980) << 9) | (civil.month << 5) | civil.day);
     out.time = static_cast<u16>(((second_of_day / 3600) << 11) | (((second_of_day / 60) % 60) << 5) | ((second_of_day % 60) / 2));
-    out.tenths = static_cast<u8>((second_of_day % 2) * 100 + (ns % nanoseconds_per_second) / 10'000'000ull);
+    out.tenths = static_cast<u8>(u64(second_of_day % 2) * 100 + (ns % nanoseconds_per_second) / 10'000'000ull);
     return out;
 }
 
@@ -145,7 +145,7 @@ constexpr u64 ns_from_fat(u16 date, u16 time, u8 tenths)
     if (tenths > 199)
         tenths = 199;
     i64 days = days_from_civil(year, month, day);
-    u64 total = static_cast<u64>(days) * 86400 + hours * 3600 + minutes * 60 + seconds;
+    u64 total = static_cast<u64>(days) * 86400 + u64(hours) * 3600 + u64(minutes) * 60 + seconds;
     return total * nanoseconds_per_second + static_cast<u64>(tenths) * 10'000'000ull;
 }
 

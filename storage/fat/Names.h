@@ -25,7 +25,7 @@ Errno long_name_from_utf8(StringView text, LongName& name);
 // UTF-16 -> UTF-8 into `out`; unpaired surrogates become U+FFFD. Returns the bytes written
 // (at most 3 per unit: `out` of 3 * 255 bytes always suffices).
 usize utf8_from_long_name(const LongName& name, Span<char> out);
-inline constexpr usize max_utf8_name = 3 * max_long_name;
+inline constexpr usize max_utf8_name = usize(3) * max_long_name;
 
 // A name a new entry may have: not empty, not `.`/`..`, no control characters or any of
 // `"*/:<>?\|`, no trailing space or dot (Windows would strip them; we refuse instead: EINVAL).

@@ -194,7 +194,7 @@ class Console:
     """QEMU with the guest's serial console on pipes: read the output as it comes (a reader thread),
     type into it, wait for lines; close() stops QEMU (its whole process group) if still running."""
 
-    def __init__(self, arch, image, timeout, cmdline=None, firmware="uefi"):
+    def __init__(self, arch, image, timeout, cmdline=None, firmware="uefi", extra=()):
         self.start = time.monotonic()
         self.deadline = self.start + timeout
         self._errors = tempfile.TemporaryFile()
@@ -202,7 +202,7 @@ class Console:
         if self._usermode:
             command = self._usermode.command(timeout, cmdline)
         else:
-            command = qemu_command(arch, image, timeout, cmdline, firmware=firmware)
+            command = qemu_command(arch, image, timeout, cmdline, extra=extra, firmware=firmware)
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
                                         start_new_session=True)
         self._output = bytearray()
@@ -367,13 +367,13 @@ def check_modules(log, modules, names, skip=()):
     return failed
 
 
-def console_image(args, image_name, cmdline=""):
-    """A Console on ARCH_BUILD/image_name (the interactive twin of boot_image); None, with a FAIL
-    line, when the build did not make the image."""
+def console_image(args, image_name, cmdline="", extra=()):
+    """A Console on ARCH_BUILD/image_name (the interactive twin of boot_image; `extra`: more
+    qemu-run options); None, with a FAIL line, when the build did not make the image."""
     image = os.path.join(args.arch_build, image_name)
     if not image_present(image, args.arch):
         return None
-    return Console(args.arch, image, args.timeout, cmdline=cmdline)
+    return Console(args.arch, image, args.timeout, cmdline=cmdline, extra=extra)
 
 
 def selftest_summary(log):

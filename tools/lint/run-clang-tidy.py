@@ -12,7 +12,7 @@ has it, in this order:
   the same two for aarch64 and riscv64 (their arch-specific files), <build>/usermode/... (the
   usermode port's files), <build>/hosted/...
 
-Headers are checked through the sources that include them (--header-filter: the three folders
+Headers are checked through the sources that include them (--header-filter: the four folders
 above, and the kernel headers tools/abi-gen writes into the builds' generated/abi-gen/, whose
 findings are the generator's to fix); a finding in a header that many sources include is printed
 once.
@@ -23,7 +23,7 @@ A finding is either fixed or suppressed where it is, with the check named and a 
 
 usage: run-clang-tidy.py [--root DIR] [--build DIR] [--hosted-build DIR] [--clang-tidy EXE] [-j N]
                          [--only PREFIX,...] [--times] [FILE...]
-Exit status 1 when there is a finding, or a source of the three folders that no database compiles
+Exit status 1 when there is a finding, or a source of the four folders that no database compiles
 (build the arch presets first: ./azoth build --arch all); else 0.
 """
 import argparse
@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-FOLDERS = ("kernel", "boot", "tools")
+FOLDERS = ("kernel", "boot", "storage", "tools")
 SOURCE_SUFFIXES = (".c", ".cc", ".cpp")
 # (build folder, database file) in order of preference.
 DATABASES = [(arch, name) for arch in ("x86_64", "aarch64", "riscv64")
