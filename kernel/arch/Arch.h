@@ -147,7 +147,7 @@ struct Arch {
         u32 vector { 0 }; // the port's name for it, for remove_msi_handler
     };
     static Result<MsiMessage> install_msi_handler(IrqHandler handler, void* context);
-    static void remove_msi_handler(u32 vector);
+    static void remove_msi_handler(u32 number);
     static u64 clock_nanoseconds();
     static u64 timer_ticks();
     static u64 timer_frequency_hz();

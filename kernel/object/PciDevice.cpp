@@ -200,7 +200,7 @@ void PciDevice::write_vector_control(u32 line, u32 value)
     u64 offset = 0;
     auto table = msix_table(offset);
     if (!table.is_error())
-        m_bar_access.write(table.value(), offset + 16 * line + 12, 4, value);
+        m_bar_access.write(table.value(), offset + 16 * u64(line) + 12, 4, value);
 }
 
 Result<RefPtr<Irq>> PciDevice::open_msix(ObjectAllocator& allocator, u32 vector)
@@ -223,7 +223,7 @@ ErrorOr PciDevice::install(u32 line, Handler handler, void* context)
     u64 offset = 0;
     DeviceWindow table = TRY(msix_table(offset));
     MsiTarget::Message message = TRY(m_msi_target->install(handler, context));
-    u64 entry = offset + 16 * line;
+    u64 entry = offset + 16 * u64(line);
     m_bar_access.write(table, entry + 12, 4, 1); // masked while it is programmed
     m_bar_access.write(table, entry + 0, 4, u32(message.address));
     m_bar_access.write(table, entry + 4, 4, u32(message.address >> 32));
