@@ -142,6 +142,14 @@ ErrorOr parse_key(Manifest& manifest, ManifestKey key, StringView value)
     case ManifestKey::Priority:
         manifest.priority = static_cast<u8>(TRY(parse_number(value, 7)));
         return {};
+    case ManifestKey::Tier:
+        if (value == "compiled")
+            manifest.tier = ManifestTier::Compiled;
+        else if (value == "interp")
+            manifest.tier = ManifestTier::Interpreter;
+        else
+            return Error::from(ErrorCode::Malformed, "manifest: tier must be compiled or interp");
+        return {};
     case ManifestKey::Capabilities: {
         bool bad = false;
         for_each_split(value, ' ', [&](StringView word) {

@@ -18,7 +18,7 @@ namespace ath::object {
 // Every key of the format except the resource limits (those are resource_kinds[], ResourceAccount.h),
 // with what docs/processes.md says of it: tests/unit/object/ManifestTest.cpp checks that the
 // reference table there lists exactly these keys with these values and defaults.
-enum class ManifestKey : u8 { Name, Args, Restart, MaxRestarts, CpuLimitMs, Priority, Capabilities, Handle, Serves };
+enum class ManifestKey : u8 { Name, Args, Restart, MaxRestarts, CpuLimitMs, Priority, Capabilities, Handle, Serves, Tier };
 struct ManifestKeyInfo {
     ManifestKey key;
     StringView name;         // the word before '='
@@ -35,6 +35,7 @@ inline constexpr ManifestKeyInfo manifest_keys[] = {
     { ManifestKey::Capabilities, "capabilities", "words from supervisor, console, serial-port, pci, entropy-source, precise-time, process-admin", "none" },
     { ManifestKey::Handle, "handle", "kind:object-name:rights (repeatable, up to 16)", "none" },
     { ManifestKey::Serves, "serves", "an endpoint name (1..31 of [A-Za-z0-9._-])", "none" },
+    { ManifestKey::Tier, "tier", "compiled or interp", "the kernel's (tier= on its command line)" },
 };
 
 struct ManifestHandle {
@@ -44,6 +45,9 @@ struct ManifestHandle {
 };
 
 enum class RestartPolicy : u8 { Never = 0, OnFailure = 1, Always = 2 };
+// The engine tier a manifest pins its module to (kernel/process/ExecutionTier.h); Default: the
+// kernel's choice. Compiled still needs a compiler for the arch (otherwise the interpreter).
+enum class ManifestTier : u8 { Default = 0, Interpreter = 1, Compiled = 2 };
 
 struct Manifest {
     static constexpr usize max_handles = 16;
@@ -57,6 +61,7 @@ struct Manifest {
     u32 max_restarts { 10 };
     u64 cpu_limit_ns { 0 };
     u8 priority { 4 };
+    ManifestTier tier { ManifestTier::Default };
     bool supervisor { false };
     bool console { false };
     bool serial_port { false };

@@ -37,9 +37,10 @@ void choose_execution_tier(bool compiled_asked, bool interp_asked)
 
 bool compiled_tier_chosen() { return g_compiled; }
 
-void configure_execution_tier(wasm::StoreConfig& config)
+void configure_execution_tier(wasm::StoreConfig& config, object::ManifestTier pinned)
 {
-    if (!g_compiled)
+    bool compiled = pinned == object::ManifestTier::Default ? g_compiled : pinned == object::ManifestTier::Compiled;
+    if (!compiled)
         return;
     config.code_memory = &sys::KernelCodeMemory::instance();
     config.native_stack_floor = &native_stack_floor;

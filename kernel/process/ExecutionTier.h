@@ -6,6 +6,7 @@
 // (wasm::compiled_tier_unavailable_reason); elsewhere every process runs on the interpreter and the
 // boot log says why. Within the compiled tier a module the compiler does not cover runs on the
 // interpreter too (its process says so once: `athanor: NAME: interpreter: reason`).
+#include <kernel/object/Manifest.h>
 #include <kernel/wasm/Runtime.h>
 
 namespace ath::process {
@@ -17,8 +18,10 @@ inline constexpr bool compiled_tier_by_default = false;
 void choose_execution_tier(bool compiled_asked, bool interp_asked);
 bool compiled_tier_chosen();
 
-// What a process's StoreConfig needs for the chosen tier: the code memory (none on the
-// interpreter) and the native stack floor of the calling kernel thread.
-void configure_execution_tier(wasm::StoreConfig&);
+// What a process's StoreConfig needs for its tier (the kernel's, or the one its manifest pins:
+// `tier = compiled|interp`): the code memory (none on the interpreter) and the native stack floor
+// of the calling kernel thread. A pin to compiled on an arch without a compiler runs the
+// interpreter (the instance says why).
+void configure_execution_tier(wasm::StoreConfig&, object::ManifestTier pinned = object::ManifestTier::Default);
 
 } // namespace ath::process

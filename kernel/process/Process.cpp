@@ -123,6 +123,7 @@ ProcessSpec ProcessSpec::from(const ModuleEntry& entry, u32 module_index, Proces
     spec.may_add_entropy = manifest.entropy_source;
     spec.may_use_console = manifest.console;
     spec.may_administer = manifest.process_admin;
+    spec.tier = manifest.tier;
     spec.clock_granularity_ns = manifest.precise_time ? 1 : coarse_clock_ns;
     spec.module_index = module_index;
     spec.manifest = &entry;
@@ -186,6 +187,7 @@ Result<Process*> Process::spawn(const ProcessSpec& spec)
     process->m_may_add_entropy = spec.may_add_entropy;
     process->m_may_use_console = spec.may_use_console;
     process->m_may_administer = spec.may_administer;
+    process->m_tier = spec.tier;
     process->m_module_index = spec.module_index;
     process->m_module = new (std::nothrow) wasm::Module(move(module));
     if (!process->m_module) {
@@ -307,7 +309,7 @@ void Process::run()
         config.memory_provider = &sys::KernelLinearMemory::instance();
         config.max_call_depth = process_call_depth;
         config.value_stack_slots = process_value_stack_slots;
-        configure_execution_tier(config);
+        configure_execution_tier(config, m_tier);
         // Everything the Store takes is charged to this process (declared first: they outlive it).
         sys::AccountedAllocator allocator(*m_account);
         sys::AccountLimiter limiter(*m_account);

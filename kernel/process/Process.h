@@ -13,6 +13,7 @@
 #include <kernel/lib/Result.h>
 #include <kernel/lib/Span.h>
 #include <kernel/lib/StringView.h>
+#include <kernel/object/Manifest.h>
 #include <kernel/object/ResourceAccount.h>
 #include <kernel/object/Stream.h>
 #include <kernel/process/ProcessIpc.h>
@@ -46,6 +47,7 @@ struct ProcessSpec {
     bool may_add_entropy { false };      // `entropy-source`: may feed the kernel's random pool (azoth.entropy_add)
     bool may_use_console { false };      // `console`: WASI stdin/stdout/stderr are the console's streams
     bool may_administer { false };       // `process-admin`: may list and kill any process (a shell)
+    object::ManifestTier tier { object::ManifestTier::Default }; // `tier`: the engine tier it is pinned to
     u32 module_index { 0 };              // in global_modules(), reported to the parent
     // Handles, `serves` and resource limits come from this entry's manifest; null: from
     // global_modules() when the entry at module_index has this name (kernel/process/ProcessIpc.h).
@@ -192,6 +194,7 @@ private:
     bool m_may_add_entropy { false };
     bool m_may_use_console { false };
     bool m_may_administer { false };
+    object::ManifestTier m_tier { object::ManifestTier::Default };
     // What WASI fds 0, 1 and 2 name (sys::WasiContext's stdio table); null: that fd does not exist.
     object::RefPtr<object::Stream> m_stdio[3];
     u32 m_module_index { 0 };

@@ -30,6 +30,18 @@ TEST(Manifest, ParsesNameAndHandles)
     EXPECT_EQ(manifest.value().handles[1].rights, Rights::Read | Rights::Map);
 }
 
+// `tier` pins the engine tier (kernel/process/ExecutionTier.h); without it the kernel decides.
+TEST(Manifest, ParsesTier)
+{
+    EXPECT_EQ(Manifest::parse("name=a\n").value().tier, ManifestTier::Default);
+    EXPECT_EQ(Manifest::parse("name=a\ntier = compiled\n").value().tier, ManifestTier::Compiled);
+    EXPECT_EQ(Manifest::parse("name=a\ntier=compiled\ntier=interp\n").value().tier, ManifestTier::Interpreter);
+    auto bad = Manifest::parse("name=a\ntier=jit\n");
+    ASSERT_TRUE(bad.is_error());
+    EXPECT_STREQ(bad.error().reason, "manifest: tier must be compiled or interp");
+    EXPECT_EQ(bad.error().offset, 7u);
+}
+
 TEST(Manifest, RejectsMalformedLinesWithTheirOffset)
 {
     test_support::expect_malformed_at_offsets({
