@@ -12,7 +12,7 @@ bool g_compiled = false;
 // Below the deepest compiled frame a thread still runs helpers, host functions (an azoth_call runs
 // the server's handler, whose own compiled code gets a floor of its own below that), interrupt and
 // exception frames: this much of the kernel stack stays for them.
-constexpr uptr native_stack_headroom = 32 * 1024;
+constexpr uptr native_stack_headroom = uptr(32) * 1024;
 
 uptr native_stack_floor()
 {
