@@ -659,6 +659,26 @@ static int command_uptime(int argc, char** argv)
     return 0;
 }
 
+/* What a PCI function is, for the ones QEMU's machines and tools/qemu-run give (else its class). */
+static const char* device_kind(const azoth_pci_info_t* info)
+{
+    static const struct {
+        uint32_t vendor, device;
+        const char* name;
+    } known[] = {
+        { 0x1af4, 0x1041, "virtio network" }, { 0x1af4, 0x1042, "virtio block" }, { 0x1af4, 0x1043, "virtio console" },
+        { 0x1af4, 0x1044, "virtio entropy" }, { 0x1af4, 0x1050, "virtio gpu" }, { 0x1af4, 0x1052, "virtio input" },
+        { 0x1b36, 0x0008, "PCIe host bridge" }, { 0x1b36, 0x000c, "PCIe root port" }, { 0x8086, 0x29c0, "q35 host bridge" },
+        { 0x8086, 0x2918, "ICH9 LPC bridge" }, { 0x8086, 0x2922, "ICH9 SATA" }, { 0x8086, 0x2930, "ICH9 SMBus" },
+        { 0x1234, 0x1111, "VGA display" },
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; ++i) {
+        if (known[i].vendor == info->vendor && known[i].device == info->device)
+            return known[i].name;
+    }
+    return info->header_type == 1 ? "bridge" : "function";
+}
+
 static int command_devices(int argc, char** argv)
 {
     (void)argc;
@@ -675,7 +695,7 @@ static int command_devices(int argc, char** argv)
         }
         printf("%02x:%02x.%x  %04x:%04x %06x %s\n", (unsigned)(info.address >> 8), (unsigned)(info.address >> 3 & 31),
             (unsigned)(info.address & 7), (unsigned)info.vendor, (unsigned)info.device, (unsigned)info.class_code,
-            info.header_type == 1 ? "bridge" : "function");
+            device_kind(&info));
     }
     return 0;
 }

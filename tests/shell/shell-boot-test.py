@@ -112,7 +112,8 @@ def main():
         shell.run("mem", [r"^free +\d+ KiB$", r"^kernel heap +\d+ KiB$"])
         shell.run("uptime", [r"^up \d+:\d\d:\d\d\.\d{3}$"])
         shell.run("modules", [r"^azsh +always$", r"^hello +on-failure$"])
-        devices = [r"^ADDRESS +VENDOR:ID"] + ([r"^[0-9a-f]{2}:[0-9a-f]{2}\.\d  1af4:"] if port else [])
+        devices = [r"^ADDRESS +VENDOR:ID"] + ([r"^[0-9a-f]{2}:[0-9a-f]{2}\.\d  1af4:1044 [0-9a-f]{6} virtio entropy$",
+                                               r" 1b36:000c [0-9a-f]{6} PCIe root port$"] if port else [])
         shell.run("devices", devices)
         shell.run("ls /data", [r"^ls: /data: "])
         shell.run("frobnicate now", [r"^azsh: frobnicate: unknown command \(type help\)$"])
