@@ -38,6 +38,7 @@ enum {
     WAIT_POLLS = 20000,
 };
 
+#define F_RO (1ull << 5)
 #define F_BLK_SIZE (1ull << 6)
 #define F_FLUSH (1ull << 9)
 static const char WANTED_SERIAL[] = "azoth-data";
@@ -263,6 +264,10 @@ static int check(uint64_t capacity)
             (unsigned long long)(2 * scratch_sectors + 2), (unsigned long long)capacity);
         return 1;
     }
+    if (device.features & F_RO) {
+        printf("virtio-blk: FAIL --check writes, and the data disk is read-only (VIRTIO_BLK_F_RO)\n");
+        return 1;
+    }
     uint64_t scratch = capacity - 1 - scratch_sectors;
     memset(data_pages, 0, SECTOR);
     if (single(T_IN, 0, 0, SECTOR) != 0)
@@ -354,7 +359,7 @@ static int probe(azoth_handle_t pci)
     azoth_status_t status;
     if ((status = azoth_virtio_open(&device, pci)) != AZOTH_OK)
         return (fail("virtio_open", status), -1);
-    if ((status = azoth_virtio_negotiate(&device, F_FLUSH | F_BLK_SIZE)) != AZOTH_OK)
+    if ((status = azoth_virtio_negotiate(&device, F_FLUSH | F_BLK_SIZE | F_RO)) != AZOTH_OK)
         return (fail("feature negotiation", status), -1);
     if ((status = azoth_virtio_queue_setup(&device, &queue, 0, QUEUE_SIZE, (uint32_t)(uintptr_t)ring_pages)) != AZOTH_OK)
         return (fail("queue setup", status), -1);
@@ -433,9 +438,9 @@ int main(int argc, char** argv)
         return device_fault("the data disk has no sectors");
     if ((status = map_dma(pci, data_pages, sizeof data_pages, &data_dma, &data_address)) != AZOTH_OK)
         return fail("data buffer", status);
-    printf("virtio-blk: data disk %s: %llu sectors of 512 bytes (%llu MiB), block size %llu, %s, %d requests in flight, queue size %u, %s (%u other virtio-blk left alone)\n",
+    printf("virtio-blk: data disk %s: %llu sectors of 512 bytes (%llu MiB), block size %llu, %s%s, %d requests in flight, queue size %u, %s (%u other virtio-blk left alone)\n",
         WANTED_SERIAL, (unsigned long long)capacity, (unsigned long long)(capacity / 2048), (unsigned long long)block_size,
-        device.features & F_FLUSH ? "flush" : "no flush", REQUESTS, (unsigned)queue.ring.size, irq ? "msi-x" : "polled",
+        device.features & F_FLUSH ? "flush" : "no flush", device.features & F_RO ? ", read-only" : "", REQUESTS, (unsigned)queue.ring.size, irq ? "msi-x" : "polled",
         (unsigned)others);
     fflush(stdout);
     if (checking)

@@ -10,6 +10,8 @@ usage: virtio-blk-boot-test.py --arch ARCH --arch-build DIR [--timeout S]
     last sector with 16 requests in flight, flush, read it back equal, and exit 0. After the boot the
     host reads the disk file: the scratch range must hold the guest's pattern, sectors 0 and last
     the host's bytes, everything else zeroes (nothing written outside the scratch range).
+    A second boot attaches a 1 MiB disk, too small for the check's scratch range and the two host
+    sectors: the driver must refuse it with a FAIL line and exit 1, and the file must be unchanged.
 """
 import os
 import re
@@ -44,6 +46,39 @@ def pattern_sector(sector):
 def sector_line(which, sector, data):
     starts = " ".join(f"{byte:02x}" for byte in data[:16])
     return rf"^virtio-blk: {which} sector {sector} fnv1a64 {fnv1a64(data):016x} starts {starts}$"
+
+
+def small_disk_refused(args, image):
+    """The second boot: a 1 MiB disk is refused by --check with nothing written. True when it failed."""
+    sectors = 2048
+    first = os.urandom(SECTOR)
+    with tempfile.TemporaryDirectory(prefix="azoth-virtio-blk-small-") as work:
+        disk = os.path.join(work, "small.img")
+        with open(disk, "wb") as file:
+            file.truncate(sectors * SECTOR)
+            file.write(first)
+        run = azoth_boot.boot(args.arch, image, args.timeout, work, "virtio-blk-small", extra=["--disk", disk])
+        with open(disk, "rb") as file:
+            after = file.read()
+    azoth_boot.print_lines(run.log, ("virtio-blk", "init: virtio-blk"))
+    print(f"small-disk boot took {run.seconds:.1f}s, status {run.status}")
+    failed = azoth_boot.panicked(run.log)
+    failed = azoth_boot.check_expectations(run.log, [
+        ("the small disk found", rf"^virtio-blk: data disk azoth-data: {sectors} sectors of 512 bytes \(1 MiB\), .*$"),
+        ("the check refused the small disk",
+         rf"^virtio-blk: FAIL --check needs a disk of at least {2 * SCRATCH_SECTORS + 2} sectors \(this one has {sectors}\)$"),
+        ("virtio-blk exits 1", r"^init: virtio-blk exited \(code 1\); not restarted$"),
+    ]) or failed
+    failed = azoth_boot.status_failed(run.status) or failed
+    if after != first + bytes(sectors * SECTOR - SECTOR):
+        print("FAIL: the small disk's file changed")
+        failed = True
+    else:
+        print("ok: the small disk's file is unchanged")
+    if failed:
+        print(run.log[-4000:])
+        print(run.stderr[-2000:])
+    return failed
 
 
 def main():
@@ -100,6 +135,9 @@ def main():
     else:
         print(f"ok: the host reads the guest's pattern in sectors {SCRATCH}-{SCRATCH + SCRATCH_SECTORS - 1}, "
               "its own bytes in sectors 0 and last, zeroes elsewhere")
+    if failed:
+        return azoth_boot.verdict(failed, run.log, run.stderr)
+    failed = small_disk_refused(args, image)
     return azoth_boot.verdict(failed, run.log, run.stderr)
 
 
