@@ -189,6 +189,49 @@ TEST_F(DeviceAbiTest, PciBarsThroughTheAbi)
     EXPECT_EQ(run("pci_read", { static_cast<u64>(window), 0, 4 }), bad_handle);
 }
 
+namespace {
+
+class FixedDmaAddressing final : public DmaAddressing {
+public:
+    Result<u64> device_address(const RegionPages&) override { return u64(0x4000'0000); }
+};
+
+} // namespace
+
+TEST_F(DeviceAbiTest, DmaBuffersAndMsixVectorsThroughTheAbi)
+{
+    Handle device = give_pci(Rights::Read | Rights::Write | Rights::Transfer | Rights::Derive);
+    Handle reader = driver.process().handles().derive(device, Rights::Read).release_value();
+    pci::Address address { 0, 1, 0 };
+    auto mastering = [&] { return (config.value(address, pci::config::command, 2) & pci::config::command_bus_master) != 0; };
+    // Hosted: no device addresses and no MSI target, so neither row can give anything.
+    EXPECT_EQ(run("dma_new", { device, 4096 }), unsupported);
+    EXPECT_EQ(run("irq_open", { device, 0 }), unsupported);
+    FixedDmaAddressing addressing;
+    sys::set_azoth_dma_addressing(&addressing);
+    EXPECT_EQ(run("dma_new", { device, 0 }), invalid_argument);
+    EXPECT_EQ(run("dma_new", { device, (4u << 20) + 1 }), invalid_argument);
+    EXPECT_EQ(run("dma_new", { reader, 4096 }), permission_denied);
+    EXPECT_EQ(run("irq_open", { reader, 0 }), permission_denied);
+    EXPECT_FALSE(mastering());
+    i64 dma = run("dma_new", { device, 5000 });
+    ASSERT_GT(dma, 0);
+    EXPECT_TRUE(mastering());
+    EXPECT_EQ(run("dma_addr", { static_cast<u64>(dma) }), 0x4000'0000);
+    EXPECT_EQ(run("dma_addr", { device }), bad_handle); // a PciDevice is not a buffer
+    EXPECT_EQ(run("dma_new", { static_cast<u64>(dma), 4096 }), bad_handle); // nor a buffer a PciDevice
+    i64 region = run("dma_region_of", { static_cast<u64>(dma) });
+    ASSERT_GT(region, 0);
+    auto found = driver.process().handles().lookup<Region>(static_cast<Handle>(region), Rights::None);
+    ASSERT_FALSE(found.is_error());
+    EXPECT_EQ(found.value().rights, Rights::Read | Rights::Write | Rights::Map); // no transfer, no derive
+    EXPECT_EQ(found.value().object->size(), 8192u);
+    EXPECT_EQ(run("close", { static_cast<u64>(dma) }), ok);
+    EXPECT_FALSE(mastering());
+    EXPECT_EQ(run("dma_addr", { static_cast<u64>(dma) }), bad_handle);
+    sys::set_azoth_dma_addressing(nullptr);
+}
+
 TEST_F(DeviceAbiTest, IrqArrivesAsEventBitsAndNeedsAnAck)
 {
     Handle irq = give_irq(Rights::Write);

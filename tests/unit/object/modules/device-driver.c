@@ -161,3 +161,31 @@ __attribute__((export_name("pci_list_open"))) int64_t pci_list_open(void)
     azoth_status_t opened = azoth_pci_open(0, &device);
     return listed == opened ? fail(listed) : -1000;
 }
+
+__attribute__((export_name("dma_new"))) int64_t dma_new(azoth_handle_t device, uint64_t size)
+{
+    azoth_handle_t dma = 0;
+    azoth_status_t status = azoth_dma_create(device, size, &dma);
+    return status == AZOTH_OK ? (int64_t)dma : fail(status);
+}
+
+__attribute__((export_name("dma_addr"))) int64_t dma_addr(azoth_handle_t dma)
+{
+    uint64_t address = 0;
+    azoth_status_t status = azoth_dma_address(dma, &address);
+    return status == AZOTH_OK ? (int64_t)address : fail(status);
+}
+
+__attribute__((export_name("dma_region_of"))) int64_t dma_region_of(azoth_handle_t dma)
+{
+    azoth_handle_t region = 0;
+    azoth_status_t status = azoth_dma_region(dma, &region);
+    return status == AZOTH_OK ? (int64_t)region : fail(status);
+}
+
+__attribute__((export_name("irq_open"))) int64_t irq_open(azoth_handle_t device, uint32_t vector)
+{
+    azoth_handle_t irq = 0;
+    azoth_status_t status = azoth_pci_irq_open(device, vector, &irq);
+    return status == AZOTH_OK ? (int64_t)irq : fail(status);
+}
