@@ -199,6 +199,7 @@ class Console:
         self.deadline = self.start + timeout
         self._errors = tempfile.TemporaryFile()
         self._usermode = UsermodeImage(image) if arch == USERMODE else None
+        cmdline = with_tier(image, cmdline)  # the driver checks its own lines; the tier is not checked here
         if self._usermode:
             command = self._usermode.command(timeout, cmdline)
         else:
