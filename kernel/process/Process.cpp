@@ -379,7 +379,6 @@ void Process::run()
                 wasi.~WasiContext();
                 new (&wasi) sys::WasiContext(sys::KernelServices::instance(), wasi_config);
                 ++m_reset_count;
-                wake_all(m_reset_waiters);
             }
         }();
         if (m_snapshot) {
@@ -429,7 +428,6 @@ void Process::run()
     delete m_module;
     m_module = nullptr;
     wake_all(m_exit_waiters);
-    wake_all(m_reset_waiters);
     // Last use of `this` on this thread: the parent may free us as soon as it runs.
     if (m_parent)
         m_parent->child_exited(*this);
@@ -523,7 +521,6 @@ ErrorOr Process::reset()
         return Error::from(ErrorCode::NotFound, "the process has ended");
     if (!m_snapshot)
         return Error::from(ErrorCode::Unsupported, "the process has no snapshot to reset to (not started yet, or a region was mapped before _start)");
-    u64 done = m_reset_count;
     m_reset_requested = true;
     // Stopped the way kill() stops it (the same stop rule), without m_killed: its thread resets
     // instead of ending, and takes calls again afterwards.
@@ -532,12 +529,10 @@ ErrorOr Process::reset()
         interrupt_waits_in(*m_ipc.object());
     }
     request_kill(*m_thread);
-    while (m_reset_count == done) {
-        if (has_exited())
-            return Error::from(ErrorCode::NotFound, "the process ended before its reset was done");
-        if (wait_until(&m_reset_waiters, {}) == WaitEnd::Stopped)
-            return Error::from(ErrorCode::Busy, "the resetting process is being killed");
-    }
+    // Not waited for here: the caller goes on while the module unwinds and resets (calls to it
+    // answer E_NOT_FOUND meanwhile). A synchronous wait in the caller's host call left 4 MiB of
+    // kernel heap held after boot.x86_64.soak, whose supervisor-holding attacker resets its
+    // children at random; the cause was not found (docs/privacy.md, Limits).
     return {};
 }
 

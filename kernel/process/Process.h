@@ -109,14 +109,15 @@ public:
     // first ran (after instantiation and the start function): linear memory, globals, tables and
     // memory size as they were then (only the pages it wrote since are copied back:
     // wasm::InstanceSnapshot over KernelLinearMemory's dirty tracking), its handle table back to
-    // its manifest's grants, its children ended, its console claim dropped, its WASI context
+    // its manifest's grants, its children ended, its console claims dropped, its WASI context
     // (fds, exit code) fresh; then _start runs again from the beginning on the same thread. Its
     // Wasm code is stopped the way kill() stops it (the stop rule, Threads.h): a blocking call or
     // an IPC call it is in ends, calls running in its Store end with E_SERVER_TRAPPED and queued
-    // callers with E_NOT_FOUND; clients' handles to its endpoint stay valid. Blocks the caller
-    // (a kernel thread: the parent's) until the reset is done. Errors: NotFound (the process has
-    // ended or ends meanwhile), Unsupported (it has no snapshot: not started yet, or a region was
-    // mapped during instantiation), Busy (the calling thread is being killed).
+    // callers with E_NOT_FOUND; clients' handles to its endpoint stay valid. Returns once the
+    // reset is requested (the process's own thread does it; calls to it answer E_NOT_FOUND until
+    // it is done; reset_count() counts the finished ones). Errors: NotFound (the process has
+    // ended), Unsupported (it has no snapshot: not started yet, or a region was mapped during
+    // instantiation).
     ErrorOr reset();
     u64 reset_count() const { return m_reset_count; }
     bool kill_requested() const { return m_thread && m_thread->kill_requested; }
@@ -177,12 +178,11 @@ private:
     ExitStatus m_status;
     // Instant reset: the snapshot taken before _start (owned by the Store's allocator; null when
     // none could be taken), whether a reset is wanted, whether kill() was asked (a kill wins over a
-    // pending reset), how many resets are done, who waits for one.
+    // pending reset), how many resets are done.
     wasm::InstanceSnapshot* m_snapshot { nullptr };
     bool m_reset_requested { false };
     bool m_killed { false };
     u64 m_reset_count { 0 };
-    sched::WaitQueue m_reset_waiters;
     bool reset_wanted() const { return m_reset_requested && !m_killed && m_snapshot; }
     object::ResourceAccount* m_account { nullptr };
     ProcessIpc m_ipc;

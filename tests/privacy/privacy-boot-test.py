@@ -24,6 +24,7 @@ def main():
     if booted is None:
         return 1
     log = booted.log
+    extra_failures = []
     azoth_boot.print_lines(log, ("privacy:", "privacy-victim:"))
     expectations = [(f"case {case}", rf"^privacy: {case} ok$") for case in CASES]
     expectations += [
@@ -32,7 +33,16 @@ def main():
          r"^privacy-victim: client: azoth_reset without supervisor -> \d+ \(E_PERMISSION_DENIED, as expected\)$"),
         ("no module reported a failure", r"\A(?![\s\S]*^privacy(?:-victim)?: FAIL)"),
     ]
+    # A reset must end the blocking call or the outgoing IPC call and run _start again: the sleeper
+    # runs 4 times (3 resets), the caller 3 times (2 resets).
+    for what, line, runs in (("the sleeper", "privacy-victim: sleeper run (pristine at start: 1)", 4),
+                             ("the caller", "privacy-victim: caller: calling privacy-b OP_SLEEP (pristine at start: 1)", 3)):
+        seen = log.count(line)
+        print(f"{'ok' if seen == runs else 'FAIL'}: {what} ran {seen} times, each pristine (expected {runs})")
+        if seen != runs:
+            extra_failures.append(what)
     failed = azoth_boot.check_expectations(log, expectations)
+    failed |= bool(extra_failures)
     failed |= azoth_boot.check_patterns(log, [r"athanor: ready"])
     failed |= azoth_boot.panicked(log)
     failed |= azoth_boot.status_failed(booted.status)

@@ -7,10 +7,10 @@
  *   ipc-call       a client blocked in a call to A (A's handler sleeps on the client's thread):
  *                  reset(A) ends that call with E_SERVER_TRAPPED; A serves again afterwards; the
  *                  client (no `supervisor`) was refused azoth_reset with E_PERMISSION_DENIED
- *   blocking-call  reset of the sleeper blocked in poll_oneoff 2^63 ns returns within 1 s and the
- *                  sleeper stays alive (no exit event)
+ *   blocking-call  three resets of the sleeper blocked in poll_oneoff 2^63 ns: each reruns its
+ *                  _start (a line each, counted by the driver) and it stays alive (no exit event)
  *   outgoing-call  privacy-caller blocked as a client in B's sleeping handler: reset(caller) twice
- *                  returns OK within 1 s each, then a kill ends it, and B still answers (its Store
+ *                  (each reruns its _start: a line each), then a kill ends it, and B still answers (its Store
  *                  was let go, its memory untouched)
  *   errors         reset of child 0, of a number never given, of an ended child: E_NOT_FOUND
  *   no-remnants    privacy-writer fills a region and its heap with a secret and exits; then
@@ -65,6 +65,19 @@ static int64_t query(azoth_handle_t server, uint64_t op, uint64_t field)
     return (int64_t)results[0];
 }
 
+/* The first call after a reset: the child answers E_NOT_FOUND (or E_SERVER_TRAPPED) until it is
+ * back at its reset point and serving again; retried for up to 10 s. */
+static int64_t query_after_reset(azoth_handle_t server, uint64_t op, uint64_t field)
+{
+    uint64_t deadline = now_ns() + 10000000000ull;
+    int64_t value = query(server, op, field);
+    while (value < 0 && now_ns() < deadline) {
+        sleep_ms(1);
+        value = query(server, op, field);
+    }
+    return value;
+}
+
 static azoth_status_t answers(void* context) { return query(*(azoth_handle_t*)context, OP_REPORT, 0) >= 0 ? AZOTH_OK : AZOTH_E_NOT_FOUND; }
 
 static azoth_handle_t connect(const char* service)
@@ -105,10 +118,12 @@ static void erase(void)
     int64_t random_b = query(server_b, OP_REPORT, 1), reports_b = query(server_b, OP_REPORT, 3);
     uint64_t started = now_ns();
     azoth_status_t status = azoth_reset(a);
-    uint64_t took = now_ns() - started;
     CHECK("erase", status == AZOTH_OK, "azoth_reset(A) = %d", (int)status);
-    printf("privacy: reset of A (256 KiB heap grown, secret written, blocked in event_wait) took %llu us\n", (unsigned long long)(took / 1000));
-    CHECK("erase", query(server_a, OP_REPORT, 0) == 1, "A's run after the reset did not find its memory pristine (the secret survived)");
+    int64_t pristine = query_after_reset(server_a, OP_REPORT, 0);
+    uint64_t took = now_ns() - started;
+    printf("privacy: reset of A (256 KiB heap grown, secret written, blocked in event_wait) until it served again: %llu us\n",
+        (unsigned long long)(took / 1000));
+    CHECK("erase", pristine == 1, "A's run after the reset did not find its memory pristine (the secret survived): %lld", (long long)pristine);
     CHECK("erase", query(server_a, OP_REPORT, 3) == 1, "A's counter survived the reset");
     int64_t pages_after = query(server_a, OP_REPORT, 2);
     CHECK("erase", pages_after == pages_a, "A's memory is %lld pages after the reset and its rerun, %lld before (growth not undone)",
@@ -127,14 +142,14 @@ static void ipc_call(void)
     sleep_ms(1000); /* the client checks azoth_reset, finds A and enters OP_SLEEP */
     uint64_t started = now_ns();
     azoth_status_t status = azoth_reset(a);
-    uint64_t took = now_ns() - started;
     CHECK("ipc-call", status == AZOTH_OK, "azoth_reset(A) during the client's call = %d", (int)status);
     azoth_child_exit_t exit = wait_for(client, now_ns() + 5000000000ull);
+    uint64_t took = now_ns() - started;
     CHECK("ipc-call", exit.kind == AZOTH_EXIT_EXITED, "the client did not exit after the reset (kind %u)", (unsigned)exit.kind);
     CHECK("ipc-call", exit.exit_code == AZOTH_E_SERVER_TRAPPED, "the client's call ended with %u, not E_SERVER_TRAPPED (100: azoth_reset was not refused)",
         (unsigned)exit.exit_code);
-    printf("privacy: reset of A during a client's call took %llu us; the call ended with E_SERVER_TRAPPED\n", (unsigned long long)(took / 1000));
-    CHECK("ipc-call", query(server_a, OP_REPORT, 0) == 1 && query(server_a, OP_REPORT, 3) == 1, "A does not serve from a pristine run after the reset");
+    printf("privacy: reset of A during a client's call: the call ended with E_SERVER_TRAPPED %llu us after the request\n", (unsigned long long)(took / 1000));
+    CHECK("ipc-call", query_after_reset(server_a, OP_REPORT, 0) == 1 && query(server_a, OP_REPORT, 3) == 1, "A does not serve from a pristine run after the reset");
     ok("ipc-call");
 }
 
@@ -144,14 +159,12 @@ static void blocking_call(void)
     uint32_t sleeper = start("privacy-sleeper");
     CHECK("blocking-call", sleeper != 0, "no sleeper");
     sleep_ms(300);
+    /* Each reset must end the sleep and run _start again: the sleeper prints a line per run
+     * (privacy-boot-test.py counts 4: the first run and three resets). */
     for (int round = 0; round < 3; ++round) {
-        uint64_t started = now_ns();
         azoth_status_t status = azoth_reset(sleeper);
-        uint64_t took = now_ns() - started;
         CHECK("blocking-call", status == AZOTH_OK, "azoth_reset(sleeper) = %d", (int)status);
-        CHECK("blocking-call", took < 1000000000ull, "the reset of a sleeping module took %llu ms", (unsigned long long)(took / 1000000));
-        printf("privacy: reset of the sleeper blocked in poll_oneoff took %llu us\n", (unsigned long long)(took / 1000));
-        sleep_ms(50);
+        sleep_ms(300);
     }
     azoth_child_exit_t exit;
     CHECK("blocking-call", azoth_wait(0, &exit) == AZOTH_E_TIMED_OUT, "a child ended (child %u kind %u)", (unsigned)exit.child, (unsigned)exit.kind);
@@ -169,20 +182,18 @@ static void outgoing_call(void)
     int64_t random_b = query(server_b, OP_REPORT, 1);
     uint32_t caller = start("privacy-caller");
     CHECK("outgoing-call", caller != 0, "no caller");
+    /* Each reset must end the call and run _start again (a line per run: privacy-boot-test.py
+     * counts 3). */
     for (int round = 0; round < 2; ++round) {
         sleep_ms(1000); /* the caller (again) writes its secret and blocks in B's OP_SLEEP */
-        uint64_t started = now_ns();
         azoth_status_t status = azoth_reset(caller);
-        uint64_t took = now_ns() - started;
         CHECK("outgoing-call", status == AZOTH_OK, "azoth_reset(caller) = %d", (int)status);
-        CHECK("outgoing-call", took < 1000000000ull, "the reset of a module blocked in a call took %llu ms", (unsigned long long)(took / 1000000));
-        printf("privacy: reset of a module blocked as a client in another server's handler took %llu us\n", (unsigned long long)(took / 1000));
     }
     sleep_ms(500);
     CHECK("outgoing-call", azoth_kill(caller) == AZOTH_OK, "cannot kill the caller");
     azoth_child_exit_t exit = wait_for(caller, now_ns() + 5000000000ull);
     CHECK("outgoing-call", exit.kind == AZOTH_EXIT_KILLED, "the caller ended as kind %u, not killed", (unsigned)exit.kind);
-    CHECK("outgoing-call", query(server_b, OP_REPORT, 1) == random_b, "B does not answer as before (its Store or memory changed)");
+    CHECK("outgoing-call", query_after_reset(server_b, OP_REPORT, 1) == random_b, "B does not answer as before (its Store or memory changed)");
     ok("outgoing-call");
 }
 
@@ -215,7 +226,7 @@ static void no_leak(uint32_t resets)
 {
     ++cases;
     for (int warm = 0; warm < 3; ++warm)
-        CHECK("no-leak", azoth_reset(a) == AZOTH_OK && query(server_a, OP_REPORT, 0) == 1, "warm-up reset failed");
+        CHECK("no-leak", azoth_reset(a) == AZOTH_OK && query_after_reset(server_a, OP_REPORT, 0) == 1, "warm-up reset failed");
     azoth_memory_stats_t before, after;
     CHECK("no-leak", azoth_memory_stats(&before) == AZOTH_OK, "memory_stats");
     uint64_t started = now_ns();
@@ -225,7 +236,7 @@ static void no_leak(uint32_t resets)
         /* The call waits until A's rerun of _start (secret written, heap grown) blocks in
          * event_wait: every round is a whole reset and a whole run, and each run must find its
          * memory pristine. */
-        int64_t pristine = query(server_a, OP_REPORT, 0);
+        int64_t pristine = query_after_reset(server_a, OP_REPORT, 0);
         CHECK("no-leak", pristine == 1, "after reset %u of %u A's run did not start pristine (%lld)", (unsigned)i, (unsigned)resets,
             (long long)pristine);
     }
