@@ -32,6 +32,18 @@ def clean(text):
     return _ESCAPES.sub("", text).replace("\r", "")
 
 
+# The shell's prompt (modules/azsh) ends without a newline, so on the one serial console the next
+# line any module prints starts right after it ("azsh$ Hello, World! ..."), as on any terminal.
+_PROMPTS = re.compile(r"^(?:azsh\$ )+(?=\S)", re.M)
+
+
+def unprompted(log):
+    """`log` with shell prompts taken off the start of lines that go on with other text, so a
+    module's line matches ^...$ wherever the shell's prompt happened to stand (wait_for and the
+    check_* helpers match against this)."""
+    return _PROMPTS.sub("", log)
+
+
 USERMODE = "usermode"
 
 # AZOTH_BOOT_TIER=compiled|interp: every boot() of the run asks the kernel for that engine tier
@@ -228,10 +240,10 @@ class Console:
         """True once a line matches `pattern` (re.M), False at the deadline or when QEMU has ended without it."""
         deadline = self.deadline if deadline is None else deadline
         while time.monotonic() < deadline:
-            if re.search(pattern, self.text(), re.M):
+            if re.search(pattern, unprompted(self.text()), re.M):
                 return True
             if self.process.poll() is not None and not self._reader.is_alive():
-                return bool(re.search(pattern, self.text(), re.M))
+                return bool(re.search(pattern, unprompted(self.text()), re.M))
             time.sleep(0.1)
         return False
 
@@ -337,6 +349,7 @@ def check_expectations(log, expectations):
     """(what, pattern) pairs, each matched over the whole log (re.M): prints ok/FAIL per pair,
     returns True when one failed."""
     failed = False
+    log = unprompted(log)
     for what, pattern in expectations:
         if re.search(pattern, log, re.M):
             print(f"ok: {what}")
@@ -391,6 +404,7 @@ def selftest_summary(log):
 def check_patterns(log, patterns):
     """Bare patterns: prints a FAIL line per missing one, returns True when one is missing."""
     failed = False
+    log = unprompted(log)
     for pattern in patterns:
         if not re.search(pattern, log, re.M):
             print(f"FAIL: no line matching {pattern}")
