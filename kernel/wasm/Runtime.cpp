@@ -425,6 +425,14 @@ static ErrorOr choose_tier(InstanceData& instance, CodeMemoryProvider& code_memo
             return {};
         }
     }
+    // Compiled code addresses a memory from its base even when it has no pages: a memory of 0
+    // pages (no base yet) gets its reservation now, so an access faults inside the reservation,
+    // where the fault path knows it for the module's (not at address 0, a kernel fault).
+    for (MemoryInstance* memory : instance.memories) {
+        if (!memory->base)
+            memory->base = TRY(memory->store->config().memory_provider->resize(nullptr, 0, 0,
+                static_cast<u64>(memory->maximum_pages) * Memory::page_size));
+    }
     for (u32 i = module.imported_function_count; i < module.functions.size(); ++i)
         instance.functions[i]->native_entry = module.native->code + module.native->entry_offsets[i - module.imported_function_count];
     instance.tier = ExecutionTier::Compiled;

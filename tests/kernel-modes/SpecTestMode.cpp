@@ -9,6 +9,9 @@
 #include <kernel/mm/PhysicalMemory.h>
 #include <kernel/main/BootMode.h>
 #include <kernel/platform/kernel/KernelAllocator.h>
+#include <kernel/platform/kernel/KernelCodeMemory.h>
+#include <kernel/platform/kernel/KernelLinearMemory.h>
+#include <kernel/process/ExecutionTier.h>
 #include <tests/spec/core/ScriptRunner.h>
 
 namespace ath::process {
@@ -161,6 +164,14 @@ u8 run_spectest_mode(const initrd::TarArchive* initrd_archive)
     if (auto list = initrd.find("spec/expected-failures.txt"); list.has_value())
         parse_expected(as_text(list->contents), expected);
 
+    // With tier=compiled on the command line the suite runs on the compiled tier, in the kernel's
+    // own linear memories and code memory (a module the compiler does not cover runs interpreted).
+    wasm::StoreConfig config;
+    bool compiled = compiled_tier_chosen();
+    if (compiled) {
+        config.memory_provider = &sys::KernelLinearMemory::instance();
+        config.code_memory = &sys::KernelCodeMemory::instance();
+    }
     u64 passed = 0, total = 0, unexpected = 0, scripts = 0, broken_scripts = 0;
     u64 started = Arch::clock_nanoseconds();
     u64 free_before = mm::physical_frames().free_count();
@@ -194,7 +205,7 @@ u8 run_spectest_mode(const initrd::TarArchive* initrd_archive)
         InitrdModuleSource source(initrd, folder, rejected);
         SuiteObserver observer(script, expected);
         u64 script_started = Arch::clock_nanoseconds();
-        auto ran = spec::run_script(as_text(entry.contents), sys::KernelAllocator::instance(), source, observer);
+        auto ran = spec::run_script(as_text(entry.contents), sys::KernelAllocator::instance(), source, observer, config);
         ++scripts;
         if (ran.is_error()) {
             ++broken_scripts;
@@ -217,6 +228,8 @@ u8 run_spectest_mode(const initrd::TarArchive* initrd_archive)
     println("spec: {} unexpected failures, {} expected failures listed, {} listed but not run", unexpected,
         expected.size(), missing);
     println("spec: {}/{} commands passed", passed, total);
+    if (compiled)
+        println("spec-compiled: {}/{} commands passed", passed, total);
     bool ok = scripts > 0 && broken_scripts == 0 && unexpected == 0 && total > 0;
     return ok ? 0 : 1;
 }

@@ -42,6 +42,17 @@ constexpr u8 trap_module[] = {
     0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,
 };
 
+// (module (memory 0) (func (export "load0") (result i32) i32.const 0 i32.load)): a memory without
+// pages has no base until compiled code needs one (it once faulted at address 0: a kernel fault).
+constexpr u8 empty_memory_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f,
+    0x03, 0x02, 0x01, 0x00,
+    0x05, 0x03, 0x01, 0x00, 0x00,
+    0x07, 0x09, 0x01, 0x05, 'l', 'o', 'a', 'd', '0', 0x00, 0x00,
+    0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x0b,
+};
+
 // Calls export `name` with `arguments`; the trap kind it ended with, or none when it returned.
 Result<Optional<wasm::TrapKind>> call(wasm::Store& store, wasm::Instance& instance, StringView name,
                                       Span<const wasm::Value> arguments, Span<wasm::Value> results)
@@ -97,6 +108,7 @@ ATH_SELFTEST(compiled_code_traps_like_the_interpreter)
     u64 faults_before = sys::KernelCodeMemory::faults_mapped();
     {
         auto module = TRY(wasm::Module::create(allocator, ReadonlyBytes(trap_module, sizeof(trap_module))));
+        auto empty = TRY(wasm::Module::create(allocator, ReadonlyBytes(empty_memory_module, sizeof(empty_memory_module))));
         wasm::StoreConfig config;
         config.memory_provider = &sys::KernelLinearMemory::instance();
         config.code_memory = &sys::KernelCodeMemory::instance();
@@ -138,6 +150,9 @@ ATH_SELFTEST(compiled_code_traps_like_the_interpreter)
         // And it still works after all that.
         EXPECT(!TRY(call(store, *instance, StringView("load"), in_bounds, result)).has_value());
         EXPECT((sys::KernelCodeMemory::code_frames() > code_frames_before) == !unavailable);
+
+        auto* empty_instance = TRY(store.instantiate(empty, {}));
+        EXPECT(traps(TRY(call(store, *empty_instance, StringView("load0"), {}, result)), wasm::TrapKind::OutOfBoundsMemoryAccess));
     }
     // The module's code and memory are given back with it.
     EXPECT(sys::KernelCodeMemory::code_frames() == code_frames_before);
