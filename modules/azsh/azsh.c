@@ -505,7 +505,7 @@ static int command_reset(int argc, char** argv)
         uint32_t pid = resolve_pid(argv[i]);
         azoth_status_t status = pid ? azoth_process_reset(pid) : AZOTH_E_NOT_FOUND;
         if (status == AZOTH_OK) {
-            printf("reset: %s (pid %u) is back to its state before _start\n", argv[i], (unsigned)pid);
+            printf("reset: %s (pid %u) goes back to its state before _start and starts again\n", argv[i], (unsigned)pid);
         } else {
             printf("reset: %s: %s\n", argv[i],
                 status == AZOTH_E_NOT_FOUND ? "no such process"

@@ -95,7 +95,7 @@ def main():
         shell.run("ps", [r"^ +\d+ +1 +\w+ .* poly-cpp$"], what="ps after kill", absent=[r" poly-c$"])
         # reset: poly-cpp goes back to its state before _start and runs it again (it calls poly-rust anew).
         mark = len(console.text())
-        shell.run("reset poly-cpp", [r"^reset: poly-cpp \(pid \d+\) is back to its state before _start$"])
+        shell.run("reset poly-cpp", [r"^reset: poly-cpp \(pid \d+\) goes back to its state before _start and starts again$"])
         if not shell.wait_since(mark, r"poly-cpp: poly-rust \(language 3\) mixed correctly$", shell.per_command):
             print("FAIL: poly-cpp did not run its _start again after the reset")
             shell.failed = True
