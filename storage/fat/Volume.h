@@ -206,6 +206,8 @@ private:
     Errno add_entry(u32 directory, const LongName& name, u8* short_entry, Location& at);
     Errno remove_entries(const Location& at);
     Errno resolve(NodeId start, StringView path, Target& target);
+    // resolve() for a change: Read-only (nothing resolved) when the volume cannot be written.
+    Errno resolve_for_change(NodeId start, StringView path, Target& target);
     Errno directory_is_empty(u32 directory, bool& empty);
     Errno is_ancestor(u32 ancestor, u32 directory, bool& result);
     Errno stat_location(const Location& at, bool is_root, NodeStat& stat);

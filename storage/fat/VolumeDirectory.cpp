@@ -404,6 +404,13 @@ Errno Volume::release_chain(const Location& at, u32 first_cluster)
 
 // --- paths ------------------------------------------------------------------------------------
 
+Errno Volume::resolve_for_change(NodeId start, StringView path, Target& target)
+{
+    if (Errno error = writable(); error != Errno::Success)
+        return error;
+    return resolve(start, path, target);
+}
+
 Errno Volume::resolve(NodeId start, StringView path, Target& target)
 {
     target = {};
@@ -569,10 +576,8 @@ Errno Volume::stat_at(NodeId directory, StringView path, NodeStat& stat)
 
 Errno Volume::set_times_at(NodeId directory, StringView path, const TimeChange& change)
 {
-    if (Errno error = writable(); error != Errno::Success)
-        return error;
     Target target;
-    if (Errno error = resolve(directory, path, target); error != Errno::Success)
+    if (Errno error = resolve_for_change(directory, path, target); error != Errno::Success)
         return error;
     Found found;
     bool is_root;
@@ -640,10 +645,8 @@ Errno Volume::is_ancestor(u32 ancestor, u32 directory, bool& result)
 
 Errno Volume::create_directory(NodeId directory, StringView path)
 {
-    if (Errno error = writable(); error != Errno::Success)
-        return error;
     Target target;
-    if (Errno error = resolve(directory, path, target); error != Errno::Success)
+    if (Errno error = resolve_for_change(directory, path, target); error != Errno::Success)
         return error;
     if (target.names_directory_itself)
         return Errno::Exists;
@@ -685,10 +688,8 @@ Errno Volume::create_directory(NodeId directory, StringView path)
 
 Errno Volume::remove_directory(NodeId directory, StringView path)
 {
-    if (Errno error = writable(); error != Errno::Success)
-        return error;
     Target target;
-    if (Errno error = resolve(directory, path, target); error != Errno::Success)
+    if (Errno error = resolve_for_change(directory, path, target); error != Errno::Success)
         return error;
     if (target.names_directory_itself)
         return target.last_is_dot ? Errno::Invalid : Errno::NotEmpty;
@@ -717,10 +718,8 @@ Errno Volume::remove_directory(NodeId directory, StringView path)
 
 Errno Volume::unlink(NodeId directory, StringView path)
 {
-    if (Errno error = writable(); error != Errno::Success)
-        return error;
     Target target;
-    if (Errno error = resolve(directory, path, target); error != Errno::Success)
+    if (Errno error = resolve_for_change(directory, path, target); error != Errno::Success)
         return error;
     if (target.names_directory_itself)
         return Errno::IsDirectory;

@@ -73,13 +73,18 @@ Errno ImageFileDevice::open(const char* path, bool read_only)
     return Errno::Success;
 }
 
-Errno ImageFileDevice::read(u64 sector, Bytes buffer)
+namespace {
+
+// All of `buffer` at `sector` through pread or pwrite (short transfers and EINTR retried); Io past
+// the image's end or on a failure.
+template<typename Buffer, typename Transfer>
+Errno transfer_sectors(int fd, u64 sectors, u64 sector, Buffer buffer, Transfer transfer)
 {
-    if (sector > m_sectors || buffer.size() / fat::device_sector_size > m_sectors - sector)
+    if (sector > sectors || buffer.size() / fat::device_sector_size > sectors - sector)
         return Errno::Io;
     usize done = 0;
     while (done < buffer.size()) {
-        ssize_t n = pread(m_fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(sector * fat::device_sector_size + done));
+        ssize_t n = transfer(fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(sector * fat::device_sector_size + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -89,21 +94,11 @@ Errno ImageFileDevice::read(u64 sector, Bytes buffer)
     return Errno::Success;
 }
 
-Errno ImageFileDevice::write(u64 sector, ReadonlyBytes buffer)
-{
-    if (sector > m_sectors || buffer.size() / fat::device_sector_size > m_sectors - sector)
-        return Errno::Io;
-    usize done = 0;
-    while (done < buffer.size()) {
-        ssize_t n = pwrite(m_fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(sector * fat::device_sector_size + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return Errno::Io;
-        done += static_cast<usize>(n);
-    }
-    return Errno::Success;
-}
+} // namespace
+
+Errno ImageFileDevice::read(u64 sector, Bytes buffer) { return transfer_sectors(m_fd, m_sectors, sector, buffer, ::pread); }
+
+Errno ImageFileDevice::write(u64 sector, ReadonlyBytes buffer) { return transfer_sectors(m_fd, m_sectors, sector, buffer, ::pwrite); }
 
 Errno ImageFileDevice::flush() { return fdatasync(m_fd) == 0 ? Errno::Success : Errno::Io; }
 
