@@ -487,10 +487,11 @@ bool poll_budget(Machine* machine) { return Engine::poll(*machine->store, machin
 void Store::request_trap(TrapKind kind)
 {
     __atomic_store_n(&m_trap_request, static_cast<u32>(kind) + 1, __ATOMIC_RELAXED);
-    if (m_internals)
+    if (m_internals) {
         // native_slow_poll first: compiled code that sees `poll` also sees it (x86 keeps store order).
-    __atomic_store_n(&m_internals->machine.native_slow_poll, true, __ATOMIC_RELEASE);
-    __atomic_store_n(&m_internals->machine.poll, true, __ATOMIC_RELEASE);
+        __atomic_store_n(&m_internals->machine.native_slow_poll, true, __ATOMIC_RELEASE);
+        __atomic_store_n(&m_internals->machine.poll, true, __ATOMIC_RELEASE);
+    }
 }
 
 template<typename T>
