@@ -384,9 +384,9 @@ static void random_call(uint32_t skip, uint32_t spawn_index)
             words[3] = small_timeout();
         if (strcmp(name, "wait") == 0)
             words[0] = small_timeout();
-        if (strcmp(name, "spawn") == 0) {
+        if (strcmp(name, "spawn") == 0 || strcmp(name, "spawn_args") == 0) {
             /* spawn_index comes by value like skip: a corrupted index could start any module of
-             * the initrd (a second init, uart...) */
+             * the initrd (a second init, uart...); spawn_args takes the same first word */
             if (spawn_index == 0xFFFFFFFFu || chance(2))
                 words[0] = chance(2) ? (uint32_t)next() | 0x80000000u : 1000 + below(1000);
             else
